@@ -1,0 +1,68 @@
+# Spiegel: the commands people run. `make run` and `make test` work on a fresh
+# machine: they install what is missing into the git-ignored .cache/ first.
+
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+CACHE := $(CURDIR)/.cache
+UV := $(CACHE)/uv-tool/bin/uv
+PY := $(CURDIR)/.venv/bin/python
+export UV_CACHE_DIR := $(CACHE)/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3.11
+export UV_LINK_MODE := copy
+
+.PHONY: help setup proto servers run test test-fast lint format bench helm-check clean
+
+help:
+	@echo "make run         start Kafka, FerretDB, every service and demo data (Ctrl-C stops)"
+	@echo "make test        lint, contract checks and the whole test suite against real servers"
+	@echo "make test-fast   unit tests only (no servers)"
+	@echo "make lint        ruff and mypy"
+	@echo "make bench       benchmarks (figures printed and written to bench-results/)"
+	@echo "make helm-check  helm lint/template and offline manifest validation"
+
+$(UV):
+	python3 -m venv $(CACHE)/uv-tool
+	$(CACHE)/uv-tool/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
+	$(UV) sync --locked
+	@touch $@
+
+libs/contracts/src/spiegel/.generated: .venv/.synced $(shell find proto -name '*.proto')
+	$(PY) -m spiegel_dev.proto generate
+	@touch $@
+
+setup: .venv/.synced libs/contracts/src/spiegel/.generated
+
+proto: setup
+
+servers: setup
+	$(PY) -c "from spiegel_dev.servers import install_kafka, install_ferretdb; install_kafka(); install_ferretdb()"
+
+run: servers
+	$(PY) -m spiegel_dev.run
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy libs/platform/src tools/devservers/src services/*/src
+	$(PY) -m spiegel_dev.proto check
+
+test: lint servers
+	$(PY) -m pytest --durations=15
+
+test-fast: setup
+	$(PY) -m pytest -m "not integration and not chaos and not browser"
+
+format: setup
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: servers
+	$(PY) -m bench
+
+helm-check:
+	charts/check.sh
+
+clean:
+	rm -rf .venv libs/contracts/src/spiegel .cache/run

@@ -1,0 +1,157 @@
+"""The FastAPI app factory every service (and every worker process) uses.
+
+It adds: correlation ids (X-Correlation-ID, created when absent), structured
+request logs, the request latency histogram, /healthz, /readyz, /metrics, and
+error responses that say what is wrong and where, never a bare 500 for bad input.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from spiegel_platform.health import ReadinessCheck, readiness
+from spiegel_platform.logging import bind_context, get_logger, unbind_context
+from spiegel_platform.metrics import HTTP_LATENCY
+
+log = get_logger(__name__)
+CORRELATION_HEADER = "x-correlation-id"
+_VALID_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+class ObservabilityMiddleware:
+    """Correlation id, request log line and latency histogram (pure ASGI: cheap)."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = ""
+        for name, value in scope.get("headers", []):
+            if name == b"x-correlation-id":
+                incoming = value.decode("latin-1")
+        correlation = incoming if _VALID_CORRELATION.match(incoming) else str(uuid.uuid4())
+        scope.setdefault("state", {})["correlation_id"] = correlation
+        bind_context(correlation_id=correlation)
+        start = time.perf_counter()
+        status = 500
+
+        async def send_with_header(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-correlation-id", correlation.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_header)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - start
+            HTTP_LATENCY.labels(self.service, scope["method"], template, str(status)).observe(elapsed)
+            if status >= 500:
+                log.error(
+                    "request",
+                    method=scope["method"],
+                    route=template,
+                    status=status,
+                    ms=round(elapsed * 1000, 1),
+                )
+            unbind_context("correlation_id", "tenant_id")
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def create_app(
+    *,
+    service: str,
+    title: str,
+    description: str = "",
+    version: str = "1",
+    routers: Sequence[APIRouter] = (),
+    readiness_checks: Sequence[ReadinessCheck] = (),
+    lifespan: Lifespan | None = None,
+    openapi_tags: list[dict[str, Any]] | None = None,
+) -> FastAPI:
+    checks = list(readiness_checks)
+
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if lifespan is None:
+            yield
+            return
+        async with lifespan(app):
+            yield
+
+    app = FastAPI(
+        title=title, description=description, version=version, lifespan=_lifespan, openapi_tags=openapi_tags
+    )
+    app.state.readiness_checks = checks
+    app.add_middleware(ObservabilityMiddleware, service=service)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": _field_path(e["loc"]), "message": e["msg"], "type": e["type"]} for e in error.errors()
+        ]
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+        return JSONResponse(
+            status_code=422, content={"message": f"invalid request: {summary}", "errors": problems}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = error.detail
+        body = detail if isinstance(detail, dict) else {"message": str(detail)}
+        return JSONResponse(status_code=error.status_code, content=body, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        correlation = getattr(request.state, "correlation_id", "")
+        log.exception("unhandled_error", path=request.url.path)
+        return JSONResponse(
+            status_code=500,
+            content={
+                "message": "internal error; quote this correlation id when reporting it",
+                "correlation_id": correlation,
+            },
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive", "service": service}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        ok, report = await readiness(app.state.readiness_checks)
+        return JSONResponse(
+            status_code=200 if ok else 503, content={"ready": ok, "service": service, "checks": report}
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    return app

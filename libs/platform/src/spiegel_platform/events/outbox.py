@@ -1,0 +1,210 @@
+"""The transactional outbox and its relay.
+
+A state change and the events it causes are one single-document write: the
+events sit in the changed document under `_outbox.<event id>` (see
+storage.repository). Before that write, a *hint* (a tiny document naming the
+collection and document id, with a unique id of its own) is inserted into
+`outbox_hints`. The relay reads hints, publishes the pending events of each
+hinted document with an idempotent producer (acks=all, awaiting the broker's
+acknowledgement), removes exactly those events from the document, and then
+deletes exactly the hints it read.
+
+Why hints: on FerretDB's SQLite backend only a filter by `_id` alone uses the
+primary key; any other query scans the collection. With hints the relay never
+scans a large collection on its hot path: every step is a read or write by
+`_id`. A hint is written right *after* its document, so the relay always finds
+the events a hint points at; a hint written while the relay worked has an id the
+relay did not read and survives. A crash between the document write and its
+hint leaves events without a hint: the relay's sweep (at start and every
+`sweep_interval` seconds) scans the service's outbox collections once and hints
+them. A crash at any point therefore loses nothing and at worst publishes an
+event twice (consumers are idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from pymongo import DeleteOne, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from spiegel_platform.events.envelope import OutgoingEvent
+from spiegel_platform.logging import get_logger
+from spiegel_platform.metrics import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_PUBLISHED
+from spiegel_platform.storage.mongo import bulk_write_chunked
+
+OUTBOX_FIELD = "_outbox"
+HINTS_COLLECTION = "outbox_hints"
+
+log = get_logger(__name__)
+
+Document = dict[str, Any]
+
+
+async def write_hints(hints: AsyncCollection[Document], collection: str, doc_ids: Sequence[str]) -> None:
+    now = datetime.now(UTC)
+    await hints.insert_many(
+        [
+            {"_id": f"{collection}|{doc_id}|{uuid.uuid4().hex}", "c": collection, "d": doc_id, "at": now}
+            for doc_id in doc_ids
+        ],
+        ordered=False,
+    )
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    passes: int = 0
+
+
+class OutboxRelay:
+    """Publishes pending outbox events; its own process type (`<service> relay`)."""
+
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        producer: AIOKafkaProducer,
+        *,
+        service: str,
+        collections: Sequence[str] = (),
+        sweep_interval: float = 300.0,
+        batch_size: int = 500,
+        idle_interval: float = 0.05,
+        max_backoff: float = 5.0,
+        send_timeout: float = 30.0,
+    ) -> None:
+        self.db = db
+        self.producer = producer
+        self.service = service
+        self.batch_size = batch_size
+        self.idle_interval = idle_interval
+        self.max_backoff = max_backoff
+        self.send_timeout = send_timeout
+        self.collections = list(collections)
+        self.sweep_interval = sweep_interval
+        self.hints = db[HINTS_COLLECTION]
+        self.stats = RelayStats()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.1
+        log.info("relay_started", service=self.service)
+        next_sweep = 0.0
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            try:
+                if loop.time() >= next_sweep:
+                    await self.sweep()
+                    next_sweep = loop.time() + self.sweep_interval
+                published = await self.run_once()
+                backoff = 0.1
+            except Exception as error:  # broker or database away: keep everything, retry
+                OUTBOX_FAILURES.labels(self.service).inc()
+                log.warning("relay_pass_failed", error=repr(error), retry_in=backoff)
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            if published == 0:
+                self._wake.clear()
+                waiter = asyncio.create_task(self._wake.wait())
+                stopper = asyncio.create_task(stop.wait())
+                await asyncio.wait(
+                    {waiter, stopper}, timeout=self.idle_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+                waiter.cancel()
+                stopper.cancel()
+        log.info("relay_stopped", service=self.service, published=self.stats.published)
+
+    async def run_once(self) -> int:
+        """One pass: publish what the hints point at. Returns the number of events sent."""
+        self.stats.passes += 1
+        hints = await self.hints.find({}).sort("at", 1).limit(self.batch_size).to_list()
+        if not hints:
+            OUTBOX_BACKLOG.labels(self.service).set(0)
+            return 0
+        OUTBOX_BACKLOG.labels(self.service).set(len(hints))
+        docs: dict[tuple[str, str], list[Document]] = {}
+        for hint in hints:
+            docs.setdefault((hint["c"], hint["d"]), []).append(hint)
+        pending: list[tuple[str, str, list[OutgoingEvent]]] = []
+        for collection, doc_id in docs:
+            doc = await self.db[collection].find_one({"_id": doc_id}, projection={OUTBOX_FIELD: 1})
+            entries = sorted((doc or {}).get(OUTBOX_FIELD, {}).values(), key=lambda e: e["seq"])
+            pending.append((collection, doc_id, [OutgoingEvent.from_outbox(e) for e in entries]))
+
+        futures = []
+        for _, _, events in pending:
+            for event in events:
+                futures.append(
+                    await self.producer.send(
+                        event.topic,
+                        value=event.envelope,
+                        key=event.key.encode(),
+                        headers=event.headers(),
+                        timestamp_ms=event.timestamp_ms,
+                    )
+                )
+        if futures:
+            # acks=all: every event is on the broker before anything is marked sent.
+            await asyncio.wait_for(asyncio.gather(*futures), timeout=self.send_timeout)
+
+        await self.mark_sent(pending, hints)
+        sent = sum(len(events) for _, _, events in pending)
+        self.stats.published += sent
+        return sent
+
+    async def mark_sent(
+        self, pending: list[tuple[str, str, list[OutgoingEvent]]], hints: list[Document]
+    ) -> None:
+        """Remove exactly the published events from their documents, then the hints read."""
+        by_collection: dict[str, list[UpdateOne]] = {}
+        for collection, doc_id, events in pending:
+            if events:
+                unset = {f"{OUTBOX_FIELD}.{e.event_id}": "" for e in events}
+                by_collection.setdefault(collection, []).append(UpdateOne({"_id": doc_id}, {"$unset": unset}))
+                for event in events:
+                    OUTBOX_PUBLISHED.labels(self.service, event.topic).inc()
+        for collection, updates in by_collection.items():
+            await bulk_write_chunked(self.db[collection], updates)
+        await bulk_write_chunked(self.hints, [DeleteOne({"_id": h["_id"]}) for h in hints])
+
+    async def sweep(self) -> int:
+        """Hint every document with pending events (after a crash between write and hint)."""
+        found = 0
+        for collection in self.collections:
+            cursor = self.db[collection].find(
+                {OUTBOX_FIELD: {"$exists": True, "$ne": {}}}, projection={"_id": 1}
+            )
+            ids = [doc["_id"] async for doc in cursor]
+            if ids:
+                await write_hints(self.hints, collection, ids)
+                found += len(ids)
+        if found:
+            log.info("relay_sweep_hinted", documents=found)
+        return found
+
+
+async def backlog(db: AsyncDatabase[Document]) -> int:
+    try:
+        return await db[HINTS_COLLECTION].estimated_document_count()
+    except PyMongoError:
+        return -1
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

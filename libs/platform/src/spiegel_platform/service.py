@@ -1,0 +1,227 @@
+"""One service, three process types: `api`, `relay`, `consumer`.
+
+A service describes itself once (a `ServiceDefinition`: its settings class,
+collections with pending events, indexes, routers, consumers, topics) and
+`main()` runs whichever process type is asked for:
+
+    python -m spiegel_survey api        # FastAPI app (HTTP)
+    python -m spiegel_survey relay      # outbox relay -> Kafka
+    python -m spiegel_survey consumer   # Kafka consumers -> its own MongoDB
+
+Nothing connects at import time; `Runtime` builds the clients at start-up, and
+tests can build a Runtime with their own settings (the real wiring).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from spiegel_platform import kafka
+from spiegel_platform.app import create_app
+from spiegel_platform.auth.service_tokens import ServiceTokenVerifier
+from spiegel_platform.events.consumer import EventConsumer, Handler
+from spiegel_platform.events.outbox import HINTS_COLLECTION, OutboxRelay
+from spiegel_platform.health import kafka_check, mongo_check
+from spiegel_platform.logging import configure_logging, get_logger
+from spiegel_platform.runner import run_worker, serve_api
+from spiegel_platform.settings import (
+    CommonSettings,
+    KafkaSettings,
+    MongoSettings,
+    ServiceTokenSettings,
+    load_settings,
+)
+from spiegel_platform.storage.mongo import connect
+from spiegel_platform.storage.repository import IndexSpec, ensure_indexes
+
+log = get_logger(__name__)
+Document = dict[str, Any]
+
+
+class ServiceSettings(CommonSettings, MongoSettings, KafkaSettings, ServiceTokenSettings):
+    """The settings every domain service needs; a service may extend it."""
+
+
+@dataclass
+class ConsumerSpec:
+    group_id: str
+    handlers: Callable[[Runtime], Mapping[str, Handler]]
+    topics: Sequence[str]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    title: str
+    settings_class: type[ServiceSettings]
+    description: str = ""
+    outbox_collections: Sequence[str] = ()
+    indexes: Mapping[str, Sequence[IndexSpec]] = field(default_factory=dict)
+    routers: Callable[[Runtime], Sequence[APIRouter]] = lambda runtime: ()
+    consumers: Sequence[ConsumerSpec] = ()
+    produces_topics: Sequence[str] = ()
+    # Scheduled jobs (closing rounds on time, reminders); run in the consumer process.
+    background: Sequence[Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]] = ()
+    openapi_tags: list[dict[str, Any]] | None = None
+
+
+class Runtime:
+    """The wiring of one process: settings, database, token verifier, extras."""
+
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.client: AsyncMongoClient[Document] = connect(settings, app_name=f"spiegel-{definition.name}")
+        self.db: AsyncDatabase[Document] = self.client[settings.mongodb_database]
+        self.extras: dict[str, Any] = {}
+        self._verifier: ServiceTokenVerifier | None = None
+
+    @property
+    def verifier(self) -> ServiceTokenVerifier:
+        if self._verifier is None:
+            self._verifier = ServiceTokenVerifier(
+                self.settings.service_token_jwks,
+                audience=self.definition.name,
+                issuer=self.settings.service_token_issuer,
+                leeway_s=self.settings.service_token_leeway_s,
+            )
+        return self._verifier
+
+    async def prepare_storage(self) -> None:
+        indexes = {**self.definition.indexes}
+        await ensure_indexes(self.db, indexes)
+        await self.db[HINTS_COLLECTION].create_index("at")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def build_api(runtime: Runtime) -> FastAPI:
+    definition = runtime.definition
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.prepare_storage()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = create_app(
+        service=definition.name,
+        title=definition.title,
+        description=definition.description,
+        routers=definition.routers(runtime),
+        readiness_checks=[mongo_check(runtime.db), kafka_check(runtime.settings)],
+        lifespan=lifespan,
+        openapi_tags=definition.openapi_tags,
+    )
+    app.state.runtime = runtime
+    app.state.token_verifier = runtime.verifier
+    return app
+
+
+def _health_app(runtime: Runtime, process: str) -> FastAPI:
+    return create_app(
+        service=f"{runtime.definition.name}-{process}",
+        title=f"{runtime.definition.title} ({process})",
+        readiness_checks=[mongo_check(runtime.db), kafka_check(runtime.settings)],
+    )
+
+
+async def run_relay(runtime: Runtime, stop: asyncio.Event) -> None:
+    definition = runtime.definition
+    await kafka.ensure_topics(runtime.settings, definition.produces_topics)
+    producer = kafka.producer(runtime.settings, client_id=f"{definition.name}-relay")
+    await _start_with_retry(producer.start, "kafka producer", stop)
+    relay = OutboxRelay(
+        runtime.db, producer, service=definition.name, collections=definition.outbox_collections
+    )
+    try:
+        await relay.run(stop)
+    finally:
+        await producer.stop()
+
+
+async def run_consumers(runtime: Runtime, stop: asyncio.Event) -> None:
+    definition = runtime.definition
+    await runtime.prepare_storage()
+    topics = sorted({t for spec in definition.consumers for t in spec.topics})
+    await kafka.ensure_topics(runtime.settings, topics)
+    consumers = [
+        EventConsumer(
+            runtime.settings, group_id=spec.group_id, handlers=spec.handlers(runtime), topics=spec.topics
+        )
+        for spec in definition.consumers
+    ]
+    await asyncio.gather(*(c.run(stop) for c in consumers))
+
+
+async def _start_with_retry(start: Callable[[], Awaitable[None]], what: str, stop: asyncio.Event) -> None:
+    delay = 0.5
+    while True:
+        try:
+            await start()
+            return
+        except Exception as error:
+            if stop.is_set():
+                raise
+            log.warning("start_retry", what=what, error=repr(error), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10)
+
+
+PROCESSES = ("api", "relay", "consumer")
+
+
+def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    process = args[0] if args else "api"
+    program = f"spiegel-{definition.name}"
+    if process not in PROCESSES:
+        print(
+            f"usage: python -m spiegel_{definition.name.replace('-', '_')} {{{'|'.join(PROCESSES)}}}",
+            file=sys.stderr,
+        )
+        return 2
+    settings = load_settings(definition.settings_class, program)
+    configure_logging(f"{definition.name}-{process}", fmt=settings.log_format, level=settings.log_level)
+    runtime = Runtime(definition, settings)
+    if process == "api":
+        try:
+            runtime.verifier  # noqa: B018 - fail at start, not at the first request
+        except (OSError, ValueError) as error:
+            print(f"{program}: configuration error: SERVICE_TOKEN_JWKS: {error}", file=sys.stderr)
+            return 2
+        serve_api(build_api(runtime), host=settings.http_host, port=settings.http_port)
+        return 0
+    work = run_relay if process == "relay" else run_consumers
+
+    async def go() -> None:
+        async def job(stop: asyncio.Event) -> None:
+            tasks = [asyncio.create_task(work(runtime, stop))]
+            tasks += [
+                asyncio.create_task(extra(runtime, stop))
+                for extra in definition.background
+                if process == "consumer"
+            ]
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                await runtime.close()
+
+        await run_worker(
+            job, health_app=_health_app(runtime, process), host=settings.http_host, port=settings.http_port
+        )
+
+    asyncio.run(go())
+    return 0

@@ -1,0 +1,102 @@
+"""The repository base cannot read or change another tenant's documents, whatever the filter."""
+
+from __future__ import annotations
+
+import pytest
+from spiegel_platform.storage.repository import TenantRepository, TenantViolation
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def two_tenants(db):  # type: ignore[no-untyped-def]
+    a = TenantRepository(db["things"], "hospital-a")
+    b = TenantRepository(db["things"], "hospital-b")
+    await a.insert({"id": "x1", "name": "A's secret", "round_id": "r1"})
+    await b.insert({"id": "x1", "name": "B's secret", "round_id": "r1"})
+    await b.insert({"id": "x2", "name": "B only", "round_id": "r2"})
+    return a, b
+
+
+HOSTILE_FILTERS = [
+    {},
+    {"tenant_id": "hospital-b"},
+    {"tenant_id": {"$ne": "hospital-a"}},
+    {"tenant_id": {"$in": ["hospital-a", "hospital-b"]}},
+    {"$or": [{"tenant_id": "hospital-b"}, {"name": "B only"}]},
+    {"name": "B only"},
+    {"id": "x2"},
+    {"round_id": "r2"},
+    {"$and": [{"tenant_id": "hospital-b"}]},
+    {"name": {"$regex": "B"}},
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_FILTERS)
+async def test_find_never_returns_another_tenants_document(two_tenants, hostile):  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+    found = await a.find(hostile)
+    assert all(doc["tenant_id"] == "hospital-a" for doc in found)
+    assert "B's secret" not in {d["name"] for d in found}
+    assert await a.count(hostile) == len(found)
+
+
+async def test_get_by_id_is_scoped(two_tenants):  # type: ignore[no-untyped-def]
+    a, b = two_tenants
+    assert (await a.get("x1"))["name"] == "A's secret"
+    assert (await b.get("x1"))["name"] == "B's secret"
+    assert await a.get("x2") is None
+    assert await a.get("hospital-b:x2") is None
+
+
+async def test_filter_by_raw_id_is_refused(two_tenants):  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+    with pytest.raises(TenantViolation):
+        await a.find({"_id": "hospital-b:x2"})
+
+
+async def test_updates_cannot_reach_or_move_documents(two_tenants):  # type: ignore[no-untyped-def]
+    a, b = two_tenants
+    assert await a.update("x2", {"$set": {"name": "hacked"}}) is None
+    assert (await b.get("x2"))["name"] == "B only"
+    for field in ("tenant_id", "_id", "id", "_outbox.x"):
+        with pytest.raises(TenantViolation):
+            await a.update("x1", {"$set": {field: "hospital-b"}})
+    with pytest.raises(TenantViolation):
+        await a.update("x1", {"$set": {"name": "x"}}, expect={"tenant_id": "hospital-b"})
+    assert (await a.get("x1"))["tenant_id"] == "hospital-a"
+
+
+async def test_apply_once_and_idempotent_stay_in_tenant(two_tenants):  # type: ignore[no-untyped-def]
+    a, b = two_tenants
+    assert await a.apply_once("x2", "e1", {"$inc": {"n": 1}})  # creates A's own x2
+    assert await a.apply_once("x2", "e1", {"$inc": {"n": 1}}) is False
+    assert (await a.get("x2"))["n"] == 1
+    assert "n" not in await b.get("x2")
+    await a.apply_idempotent("x1", "e2", {"$set": {"flag": True}})
+    assert "flag" not in await b.get("x1")
+    with pytest.raises(ValueError, match="not idempotent"):
+        await a.apply_idempotent("x1", "e3", {"$inc": {"n": 1}})
+
+
+async def test_insert_for_another_tenant_is_refused(two_tenants):  # type: ignore[no-untyped-def]
+    a, _ = two_tenants
+    with pytest.raises(TenantViolation):
+        await a.insert({"id": "x9", "tenant_id": "hospital-b"})
+    with pytest.raises(TenantViolation):
+        await a.insert({"id": "x9", "_id": "hospital-b:x9"})
+
+
+async def test_a_foreign_document_in_results_is_detected(db):  # type: ignore[no-untyped-def]
+    # Even if a document of another tenant were stored under this tenant's key
+    # (a bug elsewhere), the repository refuses to hand it out.
+    await db["things"].insert_one({"_id": "hospital-a:evil", "id": "evil", "tenant_id": "hospital-b"})
+    a = TenantRepository(db["things"], "hospital-a")
+    with pytest.raises(TenantViolation):
+        await a.get("evil")
+
+
+def test_invalid_tenant_ids_are_refused(db):  # type: ignore[no-untyped-def]
+    for bad in ("", "a:b"):
+        with pytest.raises(TenantViolation):
+            TenantRepository(db["things"], bad)

@@ -1,0 +1,1 @@
+"""Spiegel's aggregation service: anonymous projections of responses, and reports."""

@@ -1,0 +1,1 @@
+"""Spiegel's survey service: instruments, evaluation rounds and responses."""

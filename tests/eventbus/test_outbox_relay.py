@@ -1,0 +1,49 @@
+"""The outbox relay: every event reaches the consumer, applied once, even when the relay dies."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.eventbus.probe_support import ProbeWorld
+
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+
+
+@pytest.fixture
+async def world(stack, unique):  # type: ignore[no-untyped-def]
+    probe = ProbeWorld(stack.mongodb_url, f"probe_{unique}")
+    yield probe
+    await probe.close()
+
+
+async def test_relay_killed_between_publish_and_mark_sent(processes, world, unique):  # type: ignore[no-untyped-def]
+    prefix = f"probe_{unique}"
+    database = {"MONGODB_DATABASE": prefix}
+    await world.write_ticks(300, counters=7)
+    assert await world.pending_events() == 300
+
+    crashing = processes.start(
+        "probe", "relay-kill-after-publish", prefix, wait=False, module="spiegel_dev.probe", **database
+    )
+    assert crashing.handle is not None
+    assert crashing.handle.wait(timeout=60) == -9  # it published, then died by SIGKILL
+    assert await world.pending_events() == 300  # nothing was marked sent
+
+    processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **database)
+    consumer = processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **database)
+    counts = await world.wait_for_counts(timeout=120)
+    assert counts == dict(world.expected)
+    assert await world.pending_events() == 0
+    # The first relay's publications were delivered as well: the consumer saw
+    # duplicates and applied none of them twice.
+    assert "event_duplicate_skipped" in consumer.log.read_text()
+
+
+async def test_events_written_without_a_hint_are_found_by_the_sweep(processes, world, unique):  # type: ignore[no-untyped-def]
+    prefix = f"probe_{unique}"
+    await world.write_ticks(20, counters=2)
+    # A crash between the document write and its hint: drop the hints.
+    await world.db["outbox_hints"].delete_many({})
+    processes.start("probe", "relay", prefix, module="spiegel_dev.probe", MONGODB_DATABASE=prefix)
+    processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", MONGODB_DATABASE=prefix)
+    assert await world.wait_for_counts(timeout=60) == dict(world.expected)

@@ -1,0 +1,30 @@
+"""Development signing keys for service tokens (kid "dev-..."; refused in production)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from spiegel_platform.auth.service_tokens import SigningKey, jwks_of
+from spiegel_platform.settings import DEV_KEY_PREFIX
+
+from spiegel_dev.paths import cache_dir
+
+
+def dev_key() -> SigningKey:
+    folder = cache_dir() / "dev-keys"
+    folder.mkdir(parents=True, exist_ok=True)
+    pem, kid_file = folder / "signing.pem", folder / "kid"
+    if not pem.exists():
+        key = SigningKey.generate(kid=f"{DEV_KEY_PREFIX}{uuid.uuid4().hex[:12]}")
+        pem.write_bytes(key.private_pem)
+        pem.chmod(0o600)
+        kid_file.write_text(key.kid)
+        (folder / "jwks.json").write_text(json.dumps(jwks_of(key)))
+    return SigningKey(kid_file.read_text().strip(), pem.read_bytes())
+
+
+def dev_jwks_path() -> Path:
+    dev_key()
+    return cache_dir() / "dev-keys" / "jwks.json"

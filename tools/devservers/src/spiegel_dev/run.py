@@ -1,0 +1,81 @@
+"""`make run`: local servers, every service's processes, demo data; Ctrl-C stops all.
+
+Ports: Kafka 29092 (controller 29093), FerretDB 27027, services from 8100 up;
+override with SPIEGEL_PORT_BASE. With KAFKA_BOOTSTRAP_SERVERS / MONGODB_URL set,
+those servers are used and nothing local is started for them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from importlib.metadata import entry_points
+
+from spiegel_dev.keys import dev_jwks_path
+from spiegel_dev.paths import cache_dir
+from spiegel_dev.servers import start_stack
+from spiegel_dev.services import ServiceProcess, definitions, new_process, process_types, service_env
+
+
+def main() -> int:
+    base = int(os.environ.get("SPIEGEL_PORT_BASE", "8100"))
+    workdir = cache_dir() / "run" / "dev"
+    logdir = workdir / "logs"
+    print("starting local servers ...", flush=True)
+    stack = start_stack(workdir, kafka_port=29092, controller_port=29093, mongo_port=27027)
+    processes: list[ServiceProcess] = []
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        port = base
+        env_extra = {"LOG_FORMAT": "console"}
+        for name, definition in definitions().items():
+            env = service_env(
+                service=name,
+                kafka=stack.kafka_bootstrap,
+                mongodb=stack.mongodb_url,
+                jwks=str(dev_jwks_path()),
+                extra=env_extra,
+            )
+            for kind in process_types(definition):
+                processes.append(new_process(name, kind, env, logdir, port=port).start(wait=False))
+                port += 1
+        for process in processes:
+            process.wait_ready(timeout=90)
+        for seed in entry_points(group="spiegel.seeds"):
+            print(f"seeding demo data: {seed.name}", flush=True)
+            seed.load()(stack=stack, processes=processes)
+        print("\nSpiegel is running:\n")
+        print(f"  Kafka      {stack.kafka_bootstrap}  ({'local' if stack.local else 'external'})")
+        print(f"  MongoDB    {stack.mongodb_url}")
+        for process in processes:
+            print(f"  {process.service:<14}{process.process:<9}{process.url}   log: {process.log}")
+        print("\nCtrl-C stops everything.\n", flush=True)
+        while not stopping:
+            for process in processes:
+                if not process.running:
+                    print(
+                        f"{process.service} {process.process} stopped unexpectedly; see {process.log}",
+                        file=sys.stderr,
+                    )
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("stopping ...", flush=True)
+        for process in reversed(processes):
+            process.stop()
+        stack.stop()
+        print("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
