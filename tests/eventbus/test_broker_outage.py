@@ -7,10 +7,10 @@ import shutil
 import time
 
 import pytest
-
 from spiegel_dev.processes import free_port
 from spiegel_dev.pytest_plugin import Processes
 from spiegel_dev.servers import new_instance_dir, start_kafka, start_stack
+
 from tests.eventbus.probe_support import ProbeWorld
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 def own_stack():  # type: ignore[no-untyped-def]
     # A stack of its own: this test stops the broker.
     workdir = new_instance_dir("outage")
-    stack = start_stack(workdir, kafka_port=free_port(), controller_port=free_port(), mongo_port=free_port(),
-                        environ={})
+    stack = start_stack(
+        workdir, kafka_port=free_port(), controller_port=free_port(), mongo_port=free_port(), environ={}
+    )
     yield stack
     stack.stop()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -40,8 +41,11 @@ async def test_broker_outage_loses_nothing(own_stack, jwks_json, tmp_path):  # t
         kafka = own_stack.server("kafka")
         port = int(kafka.url.rsplit(":", 1)[1])
         controller_port = int(
-            next(line for line in (own_stack.workdir / "kafka.properties").read_text().splitlines()
-                 if line.startswith("controller.quorum.voters")).rsplit(":", 1)[1]
+            next(
+                line
+                for line in (own_stack.workdir / "kafka.properties").read_text().splitlines()
+                if line.startswith("controller.quorum.voters")
+            ).rsplit(":", 1)[1]
         )
         kafka.stop()
         down_since = time.monotonic()

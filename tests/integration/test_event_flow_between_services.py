@@ -19,13 +19,20 @@ async def test_round_opened_in_survey_reaches_aggregation(processes, token_issue
     processes.start("survey", "relay", prefix)
     processes.start("aggregation", "consumer", prefix)
 
-    token = token_issuer.issue(audience="survey", subject="coordinator-1", tenant_id="hospital-a",
-                               roles=["coordinator"])
+    token = token_issuer.issue(
+        audience="survey", subject="coordinator-1", tenant_id="hospital-a", roles=["coordinator"]
+    )
     headers = {"Authorization": f"Bearer {token}", "X-Correlation-ID": f"flow-{unique}"}
     async with httpx.AsyncClient(base_url=api.url, headers=headers) as client:
-        created = await client.post("/rounds", json={
-            "title": "IFMS 2026", "subject_id": "spec-1", "subject_name": "Dr. A. de Vries",
-            "closes_at": (datetime.now(UTC) + timedelta(days=21)).isoformat()})
+        created = await client.post(
+            "/rounds",
+            json={
+                "title": "IFMS 2026",
+                "subject_id": "spec-1",
+                "subject_name": "Dr. A. de Vries",
+                "closes_at": (datetime.now(UTC) + timedelta(days=21)).isoformat(),
+            },
+        )
         assert created.status_code == 201, created.text
         round_id = created.json()["id"]
         opened = await client.post(f"/rounds/{round_id}/open")

@@ -7,7 +7,6 @@ import time
 
 import jwt
 import pytest
-
 from spiegel_platform.auth.service_tokens import (
     ServiceTokenIssuer,
     ServiceTokenVerifier,
@@ -27,8 +26,9 @@ def verifier_for(*keys, audience="survey"):  # type: ignore[no-untyped-def]
 
 
 def test_valid_token(key):  # type: ignore[no-untyped-def]
-    token = ServiceTokenIssuer(key).issue(audience="survey", subject="u1", tenant_id="h1",
-                                          roles=["coordinator"])
+    token = ServiceTokenIssuer(key).issue(
+        audience="survey", subject="u1", tenant_id="h1", roles=["coordinator"]
+    )
     principal = verifier_for(key).verify(token)
     assert (principal.subject, principal.tenant_id, principal.roles) == ("u1", "h1", {"coordinator"})
 
@@ -41,16 +41,32 @@ def test_wrong_audience_expired_and_forged_tokens_are_refused(key):  # type: ign
     with pytest.raises(TokenError, match="expired"):
         verifier_for(key).verify(old.issue(audience="survey", subject="u", tenant_id="h", roles=[]))
     other = SigningKey.generate("k1")  # same kid, other key
-    forged = ServiceTokenIssuer(other).issue(audience="survey", subject="u", tenant_id="h", roles=["operator"])
+    forged = ServiceTokenIssuer(other).issue(
+        audience="survey", subject="u", tenant_id="h", roles=["operator"]
+    )
     with pytest.raises(TokenError):
         verifier_for(key).verify(forged)
-    unsigned = jwt.encode({"aud": "survey", "sub": "u", "tid": "h", "roles": [], "exp": time.time() + 60},
-                          key=None, algorithm="none")
+    unsigned = jwt.encode(
+        {"aud": "survey", "sub": "u", "tid": "h", "roles": [], "exp": time.time() + 60},
+        key=None,
+        algorithm="none",
+    )
     with pytest.raises(TokenError):
         verifier_for(key).verify(unsigned)
-    hs = jwt.encode({"aud": "survey", "iss": "spiegel-gateway", "sub": "u", "tid": "h", "roles": [],
-                     "iat": time.time(), "exp": time.time() + 60}, "secret", algorithm="HS256",
-                    headers={"kid": "k1"})
+    hs = jwt.encode(
+        {
+            "aud": "survey",
+            "iss": "spiegel-gateway",
+            "sub": "u",
+            "tid": "h",
+            "roles": [],
+            "iat": time.time(),
+            "exp": time.time() + 60,
+        },
+        "secret",
+        algorithm="HS256",
+        headers={"kid": "k1"},
+    )
     with pytest.raises(TokenError, match="algorithm"):
         verifier_for(key).verify(hs)
     with pytest.raises(TokenError):
@@ -72,4 +88,6 @@ def test_rotation_without_downtime(tmp_path, key):  # type: ignore[no-untyped-de
     jwks_file.write_text(json.dumps(jwks_of(new_key)))
     verifier = ServiceTokenVerifier(str(jwks_file), audience="survey")
     with pytest.raises(TokenError, match="unknown key"):
-        verifier.verify(ServiceTokenIssuer(key).issue(audience="survey", subject="u", tenant_id="h", roles=[]))
+        verifier.verify(
+            ServiceTokenIssuer(key).issue(audience="survey", subject="u", tenant_id="h", roles=[])
+        )

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from spiegel_platform.auth.service_tokens import SigningKey, jwks_of
 from spiegel_platform.service import ServiceSettings
 from spiegel_platform.settings import load_settings
@@ -41,7 +40,11 @@ def test_valid_settings_load(environment):  # type: ignore[no-untyped-def]
         ("MONGODB_URL", None, "MONGODB_URL is not set"),
         ("KAFKA_BOOTSTRAP_SERVERS", None, "KAFKA_BOOTSTRAP_SERVERS is not set"),
         ("MONGODB_URL", "postgres://x", "MONGODB_URL: Value error, must start with mongodb://"),
-        ("KAFKA_BOOTSTRAP_SERVERS", "localhost", "KAFKA_BOOTSTRAP_SERVERS: Value error, 'localhost' is not host:port"),
+        (
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "localhost",
+            "KAFKA_BOOTSTRAP_SERVERS: Value error, 'localhost' is not host:port",
+        ),
         ("KAFKA_TOPIC_PARTITIONS", "many", "KAFKA_TOPIC_PARTITIONS: Input should be a valid integer"),
         ("HTTP_PORT", "70000", "HTTP_PORT: Input should be less than or equal to 65535"),
         ("SPIEGEL_ENV", "staging", "SPIEGEL_ENV: Input should be 'development', 'test' or 'production'"),
@@ -73,8 +76,9 @@ def test_development_keys_refused_in_production(environment, capsys):  # type: i
 @pytest.mark.parametrize("process", ["api", "relay", "consumer"])
 def test_service_process_with_bad_config_exits_clearly(process):  # type: ignore[no-untyped-def]
     env = {"PATH": "/usr/bin:/bin", "KAFKA_BOOTSTRAP_SERVERS": "nonsense"}
-    result = subprocess.run([sys.executable, "-m", "spiegel_survey", process], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "spiegel_survey", process], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -85,7 +89,8 @@ def test_service_process_with_bad_config_exits_clearly(process):  # type: ignore
 
 
 def test_unknown_process_type_is_refused():  # type: ignore[no-untyped-def]
-    result = subprocess.run([sys.executable, "-m", "spiegel_survey", "dance"], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "spiegel_survey", "dance"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "usage" in result.stderr
