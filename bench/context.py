@@ -1,0 +1,45 @@
+"""What a benchmark gets: the stack, a scratch folder, and service processes it can start."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spiegel_dev.pytest_plugin import Processes
+from spiegel_dev.servers import Stack
+from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey, jwks_of
+
+
+@dataclass
+class BenchContext:
+    stack: Stack
+    workdir: Path
+    key: SigningKey = field(default_factory=lambda: SigningKey.generate("bench"))
+    _processes: Processes | None = None
+
+    @property
+    def jwks(self) -> str:
+        return json.dumps(jwks_of(self.key))
+
+    @property
+    def issuer(self) -> ServiceTokenIssuer:
+        return ServiceTokenIssuer(self.key, lifetime_s=3600)
+
+    @property
+    def processes(self) -> Processes:
+        if self._processes is None:
+            self._processes = Processes(self.stack, self.jwks, self.workdir / "logs")
+        return self._processes
+
+    def close(self) -> None:
+        if self._processes is not None:
+            self._processes.stop_all()
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
