@@ -26,18 +26,25 @@ class ProbeWorld:
     async def write_ticks(self, count: int, counters: int = 10, *, batch: int = 1) -> None:
         """The application side: each tick is a state change with its event, one atomic write."""
         repo = TenantRepository(self.db["ticks"], TENANT)
-        pending = []
+        pending: list[tuple[dict[str, Any], list[Any]]] = []
         for _ in range(count):
             self._seq += 1
             counter = f"c{self._seq % counters}"
             self.expected[counter] += 1
             event = tick(TENANT, counter, self._seq)
-            pending.append(repo.insert({"id": f"t{self._seq}", "counter": counter}, [event]))
+            pending.append(({"id": f"t{self._seq}", "counter": counter}, [event]))
             if len(pending) >= batch:
-                await asyncio.gather(*pending)
+                await self._flush(repo, pending)
                 pending = []
         if pending:
-            await asyncio.gather(*pending)
+            await self._flush(repo, pending)
+
+    @staticmethod
+    async def _flush(repo: TenantRepository, pending: list[tuple[dict[str, Any], list[Any]]]) -> None:
+        if len(pending) == 1:
+            await repo.insert(*pending[0])
+        else:
+            await repo.insert_many(pending)
 
     async def counts(self) -> dict[str, int]:
         repo = TenantRepository(self.db["counters"], TENANT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -26,6 +27,11 @@ class _Server(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         # The process's own handler decides when to stop.
         yield
+
+
+def _exit_now() -> None:
+    log.error("shutdown_timeout_exceeded")
+    os._exit(1)
 
 
 def _config(app: FastAPI, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
@@ -52,12 +58,20 @@ async def run_worker(
     health_app: FastAPI | None,
     host: str,
     port: int,
+    shutdown_timeout: float = 20.0,
 ) -> None:
     """Run `work(stop)` with a health/metrics server beside it, until a signal."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def request_stop() -> None:
+        stop.set()
+        # A graceful stop talks to the broker (commit, leave the group); when the
+        # broker is gone that can hang. Whatever happens, the process ends.
+        loop.call_later(shutdown_timeout, _exit_now)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, request_stop)
     server = _Server(_config(health_app, host, port)) if health_app is not None else None
     server_task = asyncio.create_task(server.serve()) if server is not None else None
     try:

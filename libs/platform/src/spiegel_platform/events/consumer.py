@@ -33,6 +33,10 @@ from spiegel_platform.settings import KafkaSettings
 log = get_logger(__name__)
 
 Handler = Callable[[ReceivedEvent], Awaitable[None]]
+# Optional: applies a run of consecutive events of one type (same partition, in
+# order) in fewer writes. Must be idempotent like a Handler; if it raises, the run
+# is handled event by event by the Handler, so one bad event cannot block the rest.
+BatchHandler = Callable[[list[ReceivedEvent]], Awaitable[None]]
 TRANSIENT = (AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError)
 
 
@@ -51,10 +55,15 @@ class EventConsumer:
         max_retries: int | None = None,
         retry_backoff: float = 0.2,
         max_records: int = 500,
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
     ) -> None:
         self.settings = settings
         self.group_id = group_id
         self.handlers = dict(handlers)
+        self.batch_handlers = dict(batch_handlers or {})
+        missing = set(self.batch_handlers) - set(self.handlers)
+        if missing:
+            raise ValueError(f"batch handlers need a per-event handler too: {sorted(missing)}")
         self.topics = list(topics)
         self.max_retries = settings.kafka_consumer_max_retries if max_retries is None else max_retries
         self.retry_backoff = retry_backoff
@@ -110,14 +119,69 @@ class EventConsumer:
         offsets: dict[TopicPartition, int] = {}
         count = 0
         for tp, records in batches.items():
-            for record in records:
-                await self._process(record)
-                offsets[tp] = record.offset + 1
-                count += 1
+            await self._process_partition(records)
+            offsets[tp] = records[-1].offset + 1
+            count += len(records)
             self._record_lag(tp, records[-1].offset)
         await self._commit(offsets)
         self.handled += count
         return count
+
+    async def _process_partition(self, records: list[ConsumerRecord[Any, Any]]) -> None:
+        """Handle one partition's records in order; consecutive events with a batch handler go together."""
+        run: list[tuple[ConsumerRecord[Any, Any], ReceivedEvent]] = []
+
+        async def flush() -> None:
+            if run:
+                await self._handle_run(list(run))
+                run.clear()
+
+        for record in records:
+            if not self.batch_handlers:
+                await self._process(record)
+                continue
+            try:
+                event = decode(
+                    record.value,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    headers=tuple(record.headers or ()),
+                )
+            except DecodeError:
+                await flush()
+                await self._process(record)  # dead-letters it with the reason
+                continue
+            if event.event_type in self.batch_handlers and (
+                not run or run[0][1].event_type == event.event_type
+            ):
+                run.append((record, event))
+                continue
+            await flush()
+            if event.event_type in self.batch_handlers:
+                run.append((record, event))
+            else:
+                await self._process(record)
+        await flush()
+
+    async def _handle_run(self, run: list[tuple[ConsumerRecord[Any, Any], ReceivedEvent]]) -> None:
+        event_type = run[0][1].event_type
+        handler = self.batch_handlers[event_type]
+        wait = self.retry_backoff
+        while True:
+            try:
+                await handler([event for _, event in run])
+                EVENTS_PROCESSED.labels(self.group_id, event_type, "applied").inc(len(run))
+                return
+            except TRANSIENT as error:
+                log.warning("batch_waiting_for_database", events=len(run), error=repr(error))
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 5.0)
+            except Exception as error:
+                log.warning("batch_failed_falling_back", events=len(run), error=repr(error))
+                break
+        for record, _ in run:
+            await self._process(record)
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assert self.consumer is not None

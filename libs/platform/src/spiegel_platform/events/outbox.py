@@ -49,15 +49,27 @@ log = get_logger(__name__)
 Document = dict[str, Any]
 
 
-async def write_hints(hints: AsyncCollection[Document], collection: str, doc_ids: Sequence[str]) -> None:
-    now = datetime.now(UTC)
-    await hints.insert_many(
-        [
-            {"_id": f"{collection}|{doc_id}|{uuid.uuid4().hex}", "c": collection, "d": doc_id, "at": now}
-            for doc_id in doc_ids
-        ],
-        ordered=False,
-    )
+async def write_hints(
+    hints: AsyncCollection[Document],
+    collection: str,
+    doc_ids: Sequence[str],
+    entries: Sequence[Sequence[Document]] | None = None,
+) -> None:
+    """One hint for a write of one or many documents.
+
+    The hint names the documents and carries a copy of their new events, so the
+    relay can publish without reading them (the documents stay the source of
+    truth: a hint without events, from the sweep, makes the relay read them).
+    """
+    items: list[Document] = []
+    for index, doc_id in enumerate(doc_ids):
+        item: Document = {"d": doc_id}
+        if entries is not None:
+            item["e"] = list(entries[index])
+        items.append(item)
+    hint = {"_id": f"{collection}|{uuid.uuid4().hex}", "c": collection, "at": datetime.now(UTC),
+            "items": items}
+    await hints.insert_one(hint)
 
 
 @dataclass
@@ -81,6 +93,7 @@ class OutboxRelay:
         idle_interval: float = 0.05,
         max_backoff: float = 5.0,
         send_timeout: float = 30.0,
+        read_concurrency: int = 8,
     ) -> None:
         self.db = db
         self.producer = producer
@@ -89,6 +102,7 @@ class OutboxRelay:
         self.idle_interval = idle_interval
         self.max_backoff = max_backoff
         self.send_timeout = send_timeout
+        self.read_concurrency = read_concurrency
         self.collections = list(collections)
         self.sweep_interval = sweep_interval
         self.hints = db[HINTS_COLLECTION]
@@ -130,20 +144,43 @@ class OutboxRelay:
     async def run_once(self) -> int:
         """One pass: publish what the hints point at. Returns the number of events sent."""
         self.stats.passes += 1
-        hints = await self.hints.find({}).sort("at", 1).limit(self.batch_size).to_list()
+        # Natural order is insertion order: oldest hints first. (A sort would make
+        # FerretDB read and decode every hint; without one it stops at the limit.)
+        hints: list[Document] = []
+        items = 0
+        cursor = self.hints.find({}, batch_size=50)
+        try:
+            async for hint in cursor:
+                hints.append(hint)
+                items += len(hint.get("items", ()))
+                if items >= self.batch_size:
+                    break
+        finally:
+            await cursor.close()
         if not hints:
             OUTBOX_BACKLOG.labels(self.service).set(0)
             return 0
         OUTBOX_BACKLOG.labels(self.service).set(len(hints))
         docs: dict[tuple[str, str], list[Document]] = {}
         for hint in hints:
-            docs.setdefault((hint["c"], hint["d"]), []).append(hint)
-        pending: list[tuple[str, str, list[OutgoingEvent]]] = []
-        for collection, doc_id in docs:
-            doc = await self.db[collection].find_one({"_id": doc_id}, projection={OUTBOX_FIELD: 1})
-            entries = sorted((doc or {}).get(OUTBOX_FIELD, {}).values(), key=lambda e: e["seq"])
-            pending.append((collection, doc_id, [OutgoingEvent.from_outbox(e) for e in entries]))
+            for item in hint.get("items", ()):
+                docs.setdefault((hint["c"], item["d"]), []).append(item)
+        # Hints carry their events; only hints without (from the sweep) need the
+        # document, read by id (the fast path), several at a time.
+        gate = asyncio.Semaphore(self.read_concurrency)
 
+        async def read(
+            collection: str, doc_id: str, found: list[Document]
+        ) -> tuple[str, str, list[OutgoingEvent]]:
+            entries = {e["event_id"]: e for item in found for e in item.get("e", ())}
+            if any("e" not in item for item in found):
+                async with gate:
+                    doc = await self.db[collection].find_one({"_id": doc_id}, projection={OUTBOX_FIELD: 1})
+                entries.update((doc or {}).get(OUTBOX_FIELD, {}))
+            ordered = sorted(entries.values(), key=lambda e: e["seq"])
+            return collection, doc_id, [OutgoingEvent.from_outbox(e) for e in ordered]
+
+        pending = list(await asyncio.gather(*(read(c, d, found) for (c, d), found in docs.items())))
         futures = []
         for _, _, events in pending:
             for event in events:
@@ -188,9 +225,9 @@ class OutboxRelay:
                 {OUTBOX_FIELD: {"$exists": True, "$ne": {}}}, projection={"_id": 1}
             )
             ids = [doc["_id"] async for doc in cursor]
-            if ids:
-                await write_hints(self.hints, collection, ids)
-                found += len(ids)
+            for start in range(0, len(ids), 500):
+                await write_hints(self.hints, collection, ids[start : start + 500])
+            found += len(ids)
         if found:
             log.info("relay_sweep_hinted", documents=found)
         return found

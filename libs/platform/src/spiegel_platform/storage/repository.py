@@ -168,8 +168,35 @@ class TenantRepository:
             stored[OUTBOX_FIELD] = {e.event_id: e.to_outbox(_next_seq()) for e in events}
         await self.collection.insert_one(stored)
         if events:
-            await self._hint(stored["_id"])
+            await self._hint(stored["_id"], list(stored[OUTBOX_FIELD].values()))
         return stored
+
+    async def insert_many(self, docs: Sequence[tuple[Mapping[str, Any], Sequence[OutgoingEvent]]]) -> None:
+        """Insert many new documents, each with its own events (each document atomic)."""
+        stored_docs = []
+        for doc, events in docs:
+            local_id = doc.get("id")
+            if not isinstance(local_id, str):
+                raise ValueError("a new document needs a string `id`")
+            if "_id" in doc or OUTBOX_FIELD in doc or doc.get("tenant_id", self.tenant_id) != self.tenant_id:
+                raise TenantViolation("`_id`, `tenant_id` and the outbox are set by the repository")
+            self._check_events(events)
+            stored = {**doc, "_id": self.key(local_id), "tenant_id": self.tenant_id}
+            if events:
+                stored[OUTBOX_FIELD] = {e.event_id: e.to_outbox(_next_seq()) for e in events}
+            stored_docs.append(stored)
+        if not stored_docs:
+            return
+        await self.collection.insert_many(stored_docs, ordered=True)
+        with_events = [d for d in stored_docs if d.get(OUTBOX_FIELD)]
+        if with_events:
+            assert self.hints is not None
+            await write_hints(
+                self.hints,
+                self.collection.name,
+                [d["_id"] for d in with_events],
+                [list(d[OUTBOX_FIELD].values()) for d in with_events],
+            )
 
     async def update(
         self,
@@ -196,8 +223,9 @@ class TenantRepository:
             change.setdefault("$setOnInsert", {}).update({"tenant_id": self.tenant_id, "id": local_id})
         if events:
             self._check_events(events)
+            entries = {e.event_id: e.to_outbox(_next_seq()) for e in events}
             change.setdefault("$set", {}).update(
-                {f"{OUTBOX_FIELD}.{e.event_id}": e.to_outbox(_next_seq()) for e in events}
+                {f"{OUTBOX_FIELD}.{event_id}": entry for event_id, entry in entries.items()}
             )
         doc = await self.collection.find_one_and_update(
             filter, change, upsert=upsert, return_document=ReturnDocument.AFTER
@@ -205,15 +233,15 @@ class TenantRepository:
         if doc is None:
             return None
         if events:
-            await self._hint(doc["_id"])
+            await self._hint(doc["_id"], list(entries.values()))
         # (FerretDB's findAndModify takes no projection: strip the bookkeeping here.)
         doc.pop(OUTBOX_FIELD, None)
         doc.pop("_applied", None)
         return self._own(doc)
 
-    async def _hint(self, doc_id: str) -> None:
+    async def _hint(self, doc_id: str, entries: list[Document]) -> None:
         assert self.hints is not None
-        await write_hints(self.hints, self.collection.name, [doc_id])
+        await write_hints(self.hints, self.collection.name, [doc_id], [entries])
 
     async def apply_once(
         self, local_id: str, event_id: str, update: Mapping[str, Any], *, upsert: bool = True
@@ -239,22 +267,26 @@ class TenantRepository:
         return bool(result.modified_count or result.upserted_id is not None)
 
     async def apply_idempotent(
-        self, local_id: str, event_id: str, update: Mapping[str, Any], *, upsert: bool = True
-    ) -> None:
+        self, local_id: str, event_id: str | Sequence[str], update: Mapping[str, Any], *, upsert: bool = True
+    ) -> bool:
         """Apply a change that is idempotent by construction ($set of keyed entries, ...).
 
         Filters by id only (the fast path on FerretDB); refuses non-idempotent
-        operators such as $inc or $push, which need `apply_once`.
+        operators such as $inc or $push, which need `apply_once`. Several events may be
+        applied to one document in one write (batch consumers). Returns False when
+        nothing changed: the events had been applied before (a redelivery).
         """
         self._check_update(update)
         bad = set(update) - IDEMPOTENT_OPERATORS
         if bad:
             raise ValueError(f"{sorted(bad)} are not idempotent: use apply_once")
         change = {op: dict(fields) for op, fields in update.items()}
-        change.setdefault("$set", {})[f"_applied.{event_id}"] = True
+        for one in [event_id] if isinstance(event_id, str) else event_id:
+            change.setdefault("$set", {})[f"_applied.{one}"] = True
         if upsert:
             change.setdefault("$setOnInsert", {}).update({"tenant_id": self.tenant_id, "id": local_id})
-        await self.collection.update_one({"_id": self.key(local_id)}, change, upsert=upsert)
+        result = await self.collection.update_one({"_id": self.key(local_id)}, change, upsert=upsert)
+        return bool(result.modified_count or result.upserted_id is not None)
 
     async def delete(self, local_id: str) -> bool:
         doc = await self.get(local_id, projection={OUTBOX_FIELD: 1})

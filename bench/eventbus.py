@@ -1,0 +1,152 @@
+"""Event bus: throughput and end-to-end latency (outbox write -> consumer applied),
+beside raw aiokafka produce/consume on the same broker in the same run.
+
+- raw: an idempotent acks=all aiokafka producer sends N envelope-sized messages while a
+  consumer group reads them; throughput = N / (first send .. last receive).
+- bus: the application writes N state changes, each with its event, through the
+  repository (one atomic write each); the probe relay process publishes them and the
+  probe consumer process applies them idempotently in its own database;
+  throughput = N / (first write .. last applied).
+- latency: writes paced at a fixed rate; per event, applied time - write time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from bench.context import BenchContext, percentile
+from tests.eventbus.probe_support import TENANT, ProbeWorld
+
+N_THROUGHPUT = 10_000
+LATENCY_RATE = 1_000  # events per second
+LATENCY_SECONDS = 10
+
+
+async def raw_kafka(bootstrap: str, n: int, size: int) -> dict[str, Any]:
+    topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    await admin.close()
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"g-{topic}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
+    await producer.start()
+    payload = b"x" * size
+    received = 0
+    done = asyncio.Event()
+
+    async def consume() -> None:
+        nonlocal received
+        while received < n:
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            received += sum(len(r) for r in batches.values())
+            if batches:
+                await consumer.commit()
+        done.set()
+
+    reader = asyncio.create_task(consume())
+    await asyncio.sleep(1)  # let the group settle
+    start = time.perf_counter()
+    futures = [await producer.send(topic, payload, key=str(i % 100).encode()) for i in range(n)]
+    await asyncio.gather(*futures)
+    produced = time.perf_counter() - start
+    await asyncio.wait_for(done.wait(), timeout=300)
+    total = time.perf_counter() - start
+    await reader
+    await producer.stop()
+    await consumer.stop()
+    return {"events": n, "produce_per_s": round(n / produced), "end_to_end_per_s": round(n / total)}
+
+
+async def bus_throughput(ctx: BenchContext, n: int) -> dict[str, Any]:
+    prefix = f"bench_{uuid.uuid4().hex[:6]}"
+    world = ProbeWorld(ctx.stack.mongodb_url, prefix)
+    env = {"MONGODB_DATABASE": prefix}
+    ctx.processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **env)
+    ctx.processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **env)
+    await world.write_ticks(1, counters=1)
+    await world.wait_for_counts(timeout=60)  # warm: topics, group joined
+    start = time.perf_counter()
+    await world.write_ticks(n, counters=50, batch=100)
+    written = time.perf_counter() - start
+    counts = await world.wait_for_counts(timeout=600)
+    total = time.perf_counter() - start
+    ok = counts == dict(world.expected)
+    await world.close()
+    return {
+        "events": n,
+        "writes_per_s": round(n / written),
+        "end_to_end_per_s": round(n / total),
+        "all_applied_once": ok,
+    }
+
+
+async def bus_latency(ctx: BenchContext, rate: int, seconds: int) -> dict[str, Any]:
+    prefix = f"bench_{uuid.uuid4().hex[:6]}"
+    world = ProbeWorld(ctx.stack.mongodb_url, prefix)
+    env = {"MONGODB_DATABASE": prefix}
+    ctx.processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **env)
+    ctx.processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **env)
+    await world.write_ticks(1, counters=1)
+    await world.wait_for_counts(timeout=60)
+    written_ns: dict[int, int] = {}
+    tick_every = 0.01  # write rate/100 events every 10 ms
+    per_tick = max(1, rate // 100)
+    start = time.perf_counter()
+    next_at = start
+    while time.perf_counter() - start < seconds:
+        first = world._seq + 1
+        now = time.time_ns()
+        await world.write_ticks(per_tick, counters=50, batch=per_tick)
+        for seq in range(first, world._seq + 1):
+            written_ns[seq] = now
+        next_at += tick_every
+        await asyncio.sleep(max(0, next_at - time.perf_counter()))
+    achieved = len(written_ns) / (time.perf_counter() - start)
+    await world.wait_for_counts(timeout=300)
+    latencies = []
+    async for doc in world.db["counters"].find({"tenant_id": TENANT}, {"applied_ns": 1}):
+        for seq, applied in doc.get("applied_ns", {}).items():
+            if int(seq) in written_ns:
+                latencies.append((applied - written_ns[int(seq)]) / 1e6)
+    await world.close()
+    return {
+        "target_rate": rate,
+        "achieved_write_rate": round(achieved),
+        "events": len(latencies),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "max_ms": round(max(latencies), 1),
+    }
+
+
+async def run(ctx: BenchContext) -> dict[str, Any]:
+    envelope_size = 120
+    raw = await raw_kafka(ctx.stack.kafka_bootstrap, N_THROUGHPUT, envelope_size)
+    print("raw aiokafka", raw, flush=True)
+    bus = await bus_throughput(ctx, N_THROUGHPUT)
+    print("event bus", bus, flush=True)
+    ctx.close()
+    latency = await bus_latency(ctx, LATENCY_RATE, LATENCY_SECONDS)
+    print("latency", latency, flush=True)
+    return {
+        "raw_aiokafka": raw,
+        "event_bus": bus,
+        "latency_at_fixed_rate": latency,
+        "ratio_bus_to_raw_end_to_end": round(bus["end_to_end_per_s"] / raw["end_to_end_per_s"], 3),
+        "targets": {"end_to_end_per_s": 5000, "p99_ms_at_1000_per_s": 200, "ratio_to_raw": 0.5},
+    }
