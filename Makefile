@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3.11
 export UV_LINK_MODE := copy
 
-.PHONY: help setup proto servers run test test-fast lint format bench helm-check clean
+.PHONY: help setup proto servers browser run test test-fast lint format bench helm-check clean
 
 help:
 	@echo "make run         start Kafka, FerretDB, every service and demo data (Ctrl-C stops)"
@@ -35,6 +35,23 @@ libs/contracts/src/spiegel/.generated: .venv/.synced $(shell find proto -name '*
 
 setup: .venv/.synced libs/contracts/src/spiegel/.generated
 
+# Programs from Debian the tests use: Chromium (browser tests, via Playwright's
+# executablePath: no browser download), poppler-utils (pdftotext for the PDF reports).
+$(CACHE)/system-deps.done:
+	@mkdir -p $(CACHE)
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then \
+		echo "installing chromium and poppler-utils from Debian ..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			chromium poppler-utils fonts-dejavu-core >/dev/null; \
+	fi
+	@touch $@
+
+tools/browser/node_modules/.package-lock.json: tools/browser/package.json tools/browser/package-lock.json
+	cd tools/browser && npm ci --no-audit --no-fund --silent
+
+browser: $(CACHE)/system-deps.done tools/browser/node_modules/.package-lock.json
+
 proto: setup
 
 servers: setup
@@ -48,7 +65,7 @@ lint: setup
 	$(PY) -m mypy libs/platform/src tools/devservers/src services/*/src
 	$(PY) -m spiegel_dev.proto check
 
-test: lint servers
+test: lint servers browser
 	$(PY) -m pytest --durations=15
 
 test-fast: setup

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from spiegel_dev.browser import browser  # noqa: F401 - a fixture for the browser tests
 from spiegel_dev.processes import free_port
 from spiegel_dev.servers import Stack, new_instance_dir, start_stack
 from spiegel_dev.services import ServiceProcess, new_process, service_env
