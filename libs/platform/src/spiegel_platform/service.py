@@ -28,7 +28,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from spiegel_platform import kafka
 from spiegel_platform.app import create_app
 from spiegel_platform.auth.service_tokens import ServiceTokenVerifier
-from spiegel_platform.events.consumer import EventConsumer, Handler
+from spiegel_platform.events.consumer import BatchHandler, EventConsumer, Handler
 from spiegel_platform.events.outbox import HINTS_COLLECTION, OutboxRelay
 from spiegel_platform.health import kafka_check, mongo_check
 from spiegel_platform.logging import configure_logging, get_logger
@@ -56,6 +56,8 @@ class ConsumerSpec:
     group_id: str
     handlers: Callable[[Runtime], Mapping[str, Handler]]
     topics: Sequence[str]
+    # Event types handled a run at a time (see EventConsumer): one write per aggregate.
+    batch_handlers: Callable[[Runtime], Mapping[str, BatchHandler]] | None = None
 
 
 @dataclass
@@ -159,7 +161,11 @@ async def run_consumers(runtime: Runtime, stop: asyncio.Event) -> None:
     await kafka.ensure_topics(runtime.settings, topics)
     consumers = [
         EventConsumer(
-            runtime.settings, group_id=spec.group_id, handlers=spec.handlers(runtime), topics=spec.topics
+            runtime.settings,
+            group_id=spec.group_id,
+            handlers=spec.handlers(runtime),
+            topics=spec.topics,
+            batch_handlers=spec.batch_handlers(runtime) if spec.batch_handlers else None,
         )
         for spec in definition.consumers
     ]

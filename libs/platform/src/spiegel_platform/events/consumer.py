@@ -11,6 +11,11 @@
 - Infrastructure errors (the database unreachable) are retried without limit
   and without committing: an outage never floods the dead-letter topic.
 - SIGTERM (the `stop` event) finishes the batch at hand, commits and leaves.
+- Batch handlers (optional, per event type) receive a run of consecutive
+  events of their type from one partition at once, so a handler can fold many
+  events into one write per aggregate. Order within the partition is kept; when
+  a batch fails (other than a database outage) its events are handled one by
+  one, so only the bad one is retried and dead-lettered.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from spiegel_platform.settings import KafkaSettings
 log = get_logger(__name__)
 
 Handler = Callable[[ReceivedEvent], Awaitable[None]]
+BatchHandler = Callable[[Sequence[ReceivedEvent]], Awaitable[None]]
 TRANSIENT = (AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError)
 
 
@@ -51,10 +57,12 @@ class EventConsumer:
         max_retries: int | None = None,
         retry_backoff: float = 0.2,
         max_records: int = 500,
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
     ) -> None:
         self.settings = settings
         self.group_id = group_id
         self.handlers = dict(handlers)
+        self.batch_handlers = dict(batch_handlers or {})
         self.topics = list(topics)
         self.max_retries = settings.kafka_consumer_max_retries if max_retries is None else max_retries
         self.retry_backoff = retry_backoff
@@ -110,10 +118,13 @@ class EventConsumer:
         offsets: dict[TopicPartition, int] = {}
         count = 0
         for tp, records in batches.items():
-            for record in records:
-                await self._process(record)
-                offsets[tp] = record.offset + 1
-                count += 1
+            if self.batch_handlers:
+                await self._process_runs(records)
+            else:
+                for record in records:
+                    await self._process(record)
+            offsets[tp] = records[-1].offset + 1
+            count += len(records)
             self._record_lag(tp, records[-1].offset)
         await self._commit(offsets)
         self.handled += count
@@ -141,6 +152,63 @@ class EventConsumer:
                 max(0, highwater - last_offset - 1)
             )
 
+    async def _process_runs(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        """Hand consecutive events of a batch-handled type over together, in partition order."""
+        run: list[tuple[ConsumerRecord[Any, Any], ReceivedEvent]] = []
+        for record in records:
+            event_type = _header(record, "event_type")
+            if event_type not in self.batch_handlers:
+                await self._flush_run(run)
+                await self._process(record)
+                continue
+            try:
+                event = decode(
+                    record.value,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    headers=tuple(record.headers or ()),
+                )
+            except DecodeError as error:
+                await self._flush_run(run)
+                await self._dead_letter(record, "undecodable", str(error))
+                continue
+            if run and run[-1][1].event_type != event.event_type:
+                await self._flush_run(run)
+            run.append((record, event))
+        await self._flush_run(run)
+
+    async def _flush_run(self, run: list[tuple[ConsumerRecord[Any, Any], ReceivedEvent]]) -> None:
+        if not run:
+            return
+        events = [event for _, event in run]
+        handler = self.batch_handlers[events[0].event_type]
+        pending = list(run)
+        run.clear()
+        transient_wait = self.retry_backoff
+        while True:
+            try:
+                await handler(events)
+                EVENTS_PROCESSED.labels(self.group_id, events[0].event_type, "applied").inc(len(events))
+                return
+            except TRANSIENT as error:
+                log.warning("batch_waiting_for_database", events=len(events), error=repr(error))
+                await asyncio.sleep(transient_wait)
+                transient_wait = min(transient_wait * 2, 5.0)
+            except Exception as error:
+                log.warning("batch_failed_one_by_one", events=len(events), error=repr(error))
+                break
+        for record, event in pending:
+
+            async def single(one: ReceivedEvent) -> None:
+                await handler([one])
+
+            bind_context(tenant_id=event.tenant_id, correlation_id=event.correlation_id)
+            try:
+                await self._handle_with_retries(record, event, single)
+            finally:
+                unbind_context("tenant_id", "correlation_id")
+
     async def _process(self, record: ConsumerRecord[Any, Any]) -> None:
         headers = tuple(record.headers or ())
         try:
@@ -155,6 +223,13 @@ class EventConsumer:
             await self._dead_letter(record, "undecodable", str(error))
             return
         handler = self.handlers.get(event.event_type)
+        batch_handler = self.batch_handlers.get(event.event_type)
+        if handler is None and batch_handler is not None:
+
+            async def single(one: ReceivedEvent) -> None:
+                await batch_handler([one])
+
+            handler = single
         if handler is None:
             EVENTS_PROCESSED.labels(self.group_id, event.event_type, "ignored").inc()
             return
@@ -213,3 +288,10 @@ class EventConsumer:
             detail=detail[:300],
             source=f"{record.topic}/{record.partition}/{record.offset}",
         )
+
+
+def _header(record: ConsumerRecord[Any, Any], name: str) -> str:
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode(errors="replace")
+    return ""

@@ -239,19 +239,21 @@ class TenantRepository:
         return bool(result.modified_count or result.upserted_id is not None)
 
     async def apply_idempotent(
-        self, local_id: str, event_id: str, update: Mapping[str, Any], *, upsert: bool = True
+        self, local_id: str, event_id: str | Sequence[str], update: Mapping[str, Any], *, upsert: bool = True
     ) -> None:
         """Apply a change that is idempotent by construction ($set of keyed entries, ...).
 
         Filters by id only (the fast path on FerretDB); refuses non-idempotent
-        operators such as $inc or $push, which need `apply_once`.
+        operators such as $inc or $push, which need `apply_once`. Several event
+        ids may be given when one write folds the changes of several events.
         """
         self._check_update(update)
         bad = set(update) - IDEMPOTENT_OPERATORS
         if bad:
             raise ValueError(f"{sorted(bad)} are not idempotent: use apply_once")
         change = {op: dict(fields) for op, fields in update.items()}
-        change.setdefault("$set", {})[f"_applied.{event_id}"] = True
+        for one in [event_id] if isinstance(event_id, str) else event_id:
+            change.setdefault("$set", {})[f"_applied.{one}"] = True
         if upsert:
             change.setdefault("$setOnInsert", {}).update({"tenant_id": self.tenant_id, "id": local_id})
         await self.collection.update_one({"_id": self.key(local_id)}, change, upsert=upsert)
