@@ -264,6 +264,17 @@ def build_report(
         for question, text in sorted(r.texts.items()):
             self_comments.setdefault(question, []).append(text)
 
+    # Not subject to A5 (the subject's own answers; what the round knows), but part of what a
+    # version shows: a new version is only made when something shown would change.
+    self_tokens = [f"{i}:{v}" for i, v in sorted(self_scores.items())] + [
+        f"t:{q}:{rules.text_token(t)}" for q, ts in sorted(self_comments.items()) for t in ts
+    ]
+    cells.append(Cell("s", "", "", frozenset(self_tokens), version))
+    meta = [f"instrument:{instrument.key}:{instrument.known}"] + [
+        f"invited:{g}:{n}" for g, n in invited.items()
+    ]
+    cells.append(Cell("m", "", "", frozenset(meta), version))
+
     others_groups = [c for c in visible if c != members_group]
 
     def others_cell(item: Item) -> CellStats | None:
