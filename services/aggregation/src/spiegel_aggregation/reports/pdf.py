@@ -113,7 +113,7 @@ def render_pdf(body: Mapping[str, Any], lang: str = "nl", norms: Mapping[str, An
     story += [_p(t["summary"], s["h2"]), charts.to_drawing(view.themes_chart())]
     cards = []
     for key in ("strengths", "development", "blind_spots", "hidden_strengths"):
-        items = body["highlights"][key]
+        items = body["highlights"][key][:5]
         lines = [_p(t[key], s["h3"])]
         if not items:
             lines.append(_p(t["none"], s["small"]))
@@ -185,12 +185,12 @@ def render_pdf(body: Mapping[str, Any], lang: str = "nl", norms: Mapping[str, An
                         else []
                     ),
                     view.num(statement["self"]),
-                    _p(f"{view.num(others['mean'])}<br/>n={others['n']}" if others else "–", s["body"]),
+                    _p(f"{view.num(others['mean'])}\nn={others['n']}" if others else "–", s["body"]),
                     charts.to_drawing(view.statement_chart(statement, width=150)),
                     charts.to_drawing(view.distribution_chart(statement, width=80)),
                 ]
             )
-        table = Table(rows, colWidths=[width * 0.37, 28, 40, 156, 86], repeatRows=1)
+        table = Table(rows, colWidths=[width - 326, 40, 44, 156, 86], repeatRows=1)
         table.setStyle(
             TableStyle(
                 [
@@ -200,7 +200,7 @@ def render_pdf(body: Mapping[str, Any], lang: str = "nl", norms: Mapping[str, An
                 ]
             )
         )
-        story += [KeepTogether([_p(head, s["h2"]), legend]), table]
+        story += [KeepTogether([_p(head, s["h2"]), legend, table])]
         for statement in theme["statements"]:
             for code, texts in (statement.get("explanations") or {}).items():
                 story.append(
