@@ -20,7 +20,8 @@ async def send(bootstrap: str, events: Sequence[OutgoingEvent]) -> None:
     await producer.start()
     try:
         batch = [
-            await producer.send(e.topic, value=e.envelope, key=e.key.encode(), headers=e.headers()) for e in events
+            await producer.send(e.topic, value=e.envelope, key=e.key.encode(), headers=e.headers())
+            for e in events
         ]
         await asyncio.gather(*batch)
     finally:
@@ -49,7 +50,9 @@ async def lag(bootstrap: str, group: str, topics: Sequence[str]) -> int:
         partitions = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
         if not partitions:
             await consumer.topics()
-            partitions = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
+            partitions = [
+                TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())
+            ]
         ends = await consumer.end_offsets(partitions)
         return sum(max(0, end - (committed[tp].offset if tp in committed else 0)) for tp, end in ends.items())
     finally:

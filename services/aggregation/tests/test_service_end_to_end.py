@@ -35,14 +35,28 @@ def _rounds(rng: random.Random) -> list[SimRound]:
     a.responses[a.responses.index(staff)] = Response(
         staff.id, staff.group, staff.scores, staff.not_applicable, {"beter": SECRET + " <script>x</script>"}
     )
-    a.responses.append(Response(str(uuid.uuid4()), "colleagues", {"communicatie-1": 4}, frozenset(),
-                                {"goed": "<b>vet</b> & <script>alert(1)</script>"}))
+    a.responses.append(
+        Response(
+            str(uuid.uuid4()),
+            "colleagues",
+            {"communicatie-1": 4},
+            frozenset(),
+            {"goed": "<b>vet</b> & <script>alert(1)</script>"},
+        )
+    )
     a.invited = {"self": 1, "colleagues": 9, "staff": 7, "flex": 6}
     b = SimRound(TENANT, f"ronde-b-{uuid.uuid4().hex[:6]}", ifms, subject_id="spec-b", subject_name="Dr. B")
     b.responses = random_responses(rng, ifms, {"self": 1, "colleagues": 5, "staff": 4})
-    c = SimRound(TENANT, f"ronde-c-{uuid.uuid4().hex[:6]}", gm, kind=survey.ROUND_KIND_GROUP_MONITOR,
-                 subject_id="vakgroep-kno", subject_name="Vakgroep KNO", member_ids=["spec-a", "spec-c"],
-                 groups=list(GM_GROUPS))
+    c = SimRound(
+        TENANT,
+        f"ronde-c-{uuid.uuid4().hex[:6]}",
+        gm,
+        kind=survey.ROUND_KIND_GROUP_MONITOR,
+        subject_id="vakgroep-kno",
+        subject_name="Vakgroep KNO",
+        member_ids=["spec-a", "spec-c"],
+        groups=list(GM_GROUPS),
+    )
     c.responses = random_responses(rng, gm, {"members": 5, "colleagues": 4, "staff": 6, "managers": 2})
     return [a, b, c]
 
@@ -68,7 +82,9 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
 
         async def invited_known() -> bool:
             docs = [await db["rounds"].find_one({"_id": f"{TENANT}:{r.round_id}"}) for r in rounds]
-            return all(d and len(d.get("invited", {})) == len(r.invited) for d, r in zip(docs, rounds, strict=True))
+            return all(
+                d and len(d.get("invited", {})) == len(r.invited) for d, r in zip(docs, rounds, strict=True)
+            )
 
         await wait_for(invited_known, 60, "invitations counted")
         closes = [r.closed() for r in rounds]
@@ -82,7 +98,10 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
         first = await wait_for(published, 60, "three first versions")
         a, b, c = (report_body(d) for d in first)
         assert {g["code"]: g["visible"] for g in a["groups"]} == {
-            "self": True, "colleagues": True, "staff": False, "flex": True
+            "self": True,
+            "colleagues": True,
+            "staff": False,
+            "flex": True,
         }
         assert "staff" not in a["visible_groups"]
         assert next(g for g in a["groups"] if g["code"] == "staff")["completed"] is None
@@ -92,7 +111,9 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
 
         # -- the API: subject, member, stranger, coordinator ------------------------------------
         def headers(subject: str, *roles: str) -> dict[str, str]:
-            token = token_issuer.issue(audience="aggregation", subject=subject, tenant_id=TENANT, roles=list(roles))
+            token = token_issuer.issue(
+                audience="aggregation", subject=subject, tenant_id=TENANT, roles=list(roles)
+            )
             return {"Authorization": f"Bearer {token}"}
 
         rid_a = f"{rounds[0].round_id}.v1"
@@ -101,11 +122,15 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
             assert own.status_code == 200 and own.json()["report_id"] == rid_a
             stranger = await http.get(f"/reports/{rid_a}", headers=headers("spec-b", "specialist"))
             assert stranger.status_code == 404
-            other_tenant = token_issuer.issue(audience="aggregation", subject="spec-a", tenant_id="elders",
-                                              roles=["specialist"])
-            assert (await http.get(f"/reports/{rid_a}",
-                                   headers={"Authorization": f"Bearer {other_tenant}"})).status_code == 404
-            member = await http.get(f"/reports/{rounds[2].round_id}.v1", headers=headers("spec-c", "specialist"))
+            other_tenant = token_issuer.issue(
+                audience="aggregation", subject="spec-a", tenant_id="elders", roles=["specialist"]
+            )
+            assert (
+                await http.get(f"/reports/{rid_a}", headers={"Authorization": f"Bearer {other_tenant}"})
+            ).status_code == 404
+            member = await http.get(
+                f"/reports/{rounds[2].round_id}.v1", headers=headers("spec-c", "specialist")
+            )
             assert member.status_code == 200
             page = await http.get(f"/reports/{rid_a}/html?lang=en", headers=headers("spec-a", "specialist"))
             assert page.status_code == 200 and "What goes well" in page.text
@@ -128,8 +153,12 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
             snapshot = {d["_id"]: (d["body"], d["cells"]) for d in await db["reports"].find({}).to_list()}
             responses_before = await db["responses"].find({}, {"_applied": 0}).to_list()
             await send(stack.kafka_bootstrap, events + events)
-            topics = topics_of("spiegel.survey.v1.ResponseRecorded", "spiegel.survey.v1.RoundOpened",
-                               "spiegel.invitation.v1.AssignmentIssued", "spiegel.gateway.v1.TenantConfigured")
+            topics = topics_of(
+                "spiegel.survey.v1.ResponseRecorded",
+                "spiegel.survey.v1.RoundOpened",
+                "spiegel.invitation.v1.AssignmentIssued",
+                "spiegel.gateway.v1.TenantConfigured",
+            )
 
             async def drained() -> bool:
                 return await lag(stack.kafka_bootstrap, "aggregation.projections", topics) == 0
@@ -140,7 +169,9 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
             assert await db["responses"].find({}, {"_applied": 0}).to_list() == responses_before
 
             # -- a late correction: one late response may not be revealed by a new version --------------
-            late = Response(str(uuid.uuid4()), "colleagues", {i.id: 1 for i in ifms_instrument().scored_items})
+            late = Response(
+                str(uuid.uuid4()), "colleagues", {i.id: 1 for i in ifms_instrument().scored_items}
+            )
             await send(stack.kafka_bootstrap, [rounds[0].response_event(late)])
             coordinator = headers("coord", "coordinator")
 
@@ -151,15 +182,21 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
             await wait_for(late_seen, 30, "the late response stored")
             status = (await http.get(f"/rounds/{rounds[0].round_id}/status", headers=coordinator)).json()
             assert status["new_version_would_change"] is False
-            refused = await http.post(f"/rounds/{rounds[0].round_id}/reports", json={"reason": "late response"},
-                                      headers=coordinator)
+            refused = await http.post(
+                f"/rounds/{rounds[0].round_id}/reports", json={"reason": "late response"}, headers=coordinator
+            )
             assert refused.status_code == 409, refused.text
-            forbidden = await http.post(f"/rounds/{rounds[0].round_id}/reports", json={"reason": "x" * 5},
-                                        headers=headers("spec-a", "specialist"))
+            forbidden = await http.post(
+                f"/rounds/{rounds[0].round_id}/reports",
+                json={"reason": "x" * 5},
+                headers=headers("spec-a", "specialist"),
+            )
             assert forbidden.status_code == 403
 
-            more = [Response(str(uuid.uuid4()), "colleagues", {i.id: 2 for i in ifms_instrument().scored_items})
-                    for _ in range(3)]
+            more = [
+                Response(str(uuid.uuid4()), "colleagues", {i.id: 2 for i in ifms_instrument().scored_items})
+                for _ in range(3)
+            ]
             await send(stack.kafka_bootstrap, [rounds[0].response_event(r) for r in more])
 
             async def all_late_seen() -> bool:
@@ -167,16 +204,25 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
                 return bool(doc and len(doc["r"]) == len(rounds[0].responses) + 4)
 
             await wait_for(all_late_seen, 30, "four late responses stored")
-            made = await http.post(f"/rounds/{rounds[0].round_id}/reports",
-                                   json={"reason": "Late correctie: vier evaluaties kwamen na sluiting binnen"},
-                                   headers=coordinator)
+            made = await http.post(
+                f"/rounds/{rounds[0].round_id}/reports",
+                json={"reason": "Late correctie: vier evaluaties kwamen na sluiting binnen"},
+                headers=coordinator,
+            )
             assert made.status_code == 201, made.text
             v2 = made.json()
             assert v2["version"] == 2 and v2["reason"].startswith("Late correctie")
             colleagues = next(g for g in v2["groups"] if g["code"] == "colleagues")
-            assert colleagues["completed"] == next(g for g in a["groups"] if g["code"] == "colleagues")["completed"] + 4
-            assert (await db["reports"].find_one({"_id": f"{TENANT}:{rid_a}"}))["body"] == snapshot[f"{TENANT}:{rid_a}"][0]
-            listing = await http.get(f"/rounds/{rounds[0].round_id}/reports", headers=headers("spec-a", "specialist"))
+            assert (
+                colleagues["completed"]
+                == next(g for g in a["groups"] if g["code"] == "colleagues")["completed"] + 4
+            )
+            assert (await db["reports"].find_one({"_id": f"{TENANT}:{rid_a}"}))["body"] == snapshot[
+                f"{TENANT}:{rid_a}"
+            ][0]
+            listing = await http.get(
+                f"/rounds/{rounds[0].round_id}/reports", headers=headers("spec-a", "specialist")
+            )
             assert listing.status_code == 200, listing.text
             versions = listing.json()
             assert [v["version"] for v in versions] == [1, 2]

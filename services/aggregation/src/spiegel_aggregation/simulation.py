@@ -61,14 +61,17 @@ class SimRound:
                 round_id=self.round_id,
                 kind=self.kind,  # type: ignore[arg-type]
                 subject=survey.Subject(
-                    subject_id=self.subject_id, display_name=self.subject_name, member_ids=list(self.member_ids)
+                    subject_id=self.subject_id,
+                    display_name=self.subject_name,
+                    member_ids=list(self.member_ids),
                 ),
                 instrument_id=self.instrument.id,
                 instrument_version=self.instrument.version,
                 opens_at=_stamp(now),
                 closes_at=_stamp(now + timedelta(days=21)),
                 respondent_groups=[
-                    survey.RespondentGroup(code=c, label_nl=nl, label_en=en, is_self=s) for c, nl, en, s in self.groups
+                    survey.RespondentGroup(code=c, label_nl=nl, label_en=en, is_self=s)
+                    for c, nl, en, s in self.groups
                 ],
                 title=f"{'Groepsmonitor' if self.kind == survey.ROUND_KIND_GROUP_MONITOR else 'IFMS'} 2026 – "
                 f"{self.subject_name}",
@@ -137,14 +140,24 @@ class SimRound:
         )
 
     def all_events(self) -> list[OutgoingEvent]:
-        return [self.opened(), *self.assignments(), *(self.response_event(r) for r in self.responses), self.closed()]
+        return [
+            self.opened(),
+            *self.assignments(),
+            *(self.response_event(r) for r in self.responses),
+            self.closed(),
+        ]
 
 
 def tenant_configured(tenant_id: str, min_group_size: int = 4, revision: int = 1) -> OutgoingEvent:
     return new_event(
         gateway.TenantConfigured(
-            tenant_id=tenant_id, slug=tenant_id, name=tenant_id, languages=["nl", "en"],
-            time_zone="Europe/Amsterdam", min_group_size=min_group_size, revision=revision,
+            tenant_id=tenant_id,
+            slug=tenant_id,
+            name=tenant_id,
+            languages=["nl", "en"],
+            time_zone="Europe/Amsterdam",
+            min_group_size=min_group_size,
+            revision=revision,
         ),
         tenant_id=tenant_id,
         producer="gateway",
@@ -170,7 +183,9 @@ def random_responses(
                 if rng.random() < not_applicable:
                     nvt.add(item.id)
                     continue
-                centre = (item.scale_min + item.scale_max) / 2 + tendency * (item.scale_max - item.scale_min) / 4
+                centre = (item.scale_min + item.scale_max) / 2 + tendency * (
+                    item.scale_max - item.scale_min
+                ) / 4
                 scores[item.id] = max(item.scale_min, min(item.scale_max, round(rng.gauss(centre, 0.8))))
             texts = {q: rng.choice(COMMENTS) for q in open_ids if rng.random() < comment}
             found.append(Response(str(uuid.uuid4()), group, scores, frozenset(nvt), texts))

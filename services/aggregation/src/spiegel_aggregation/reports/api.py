@@ -101,7 +101,9 @@ def router(runtime: Runtime) -> APIRouter:
         return sorted(found, key=lambda v: (v.published_at, v.version), reverse=True)
 
     async def versions_of(tenant_id: str, round_id: str) -> list[VersionOut]:
-        round_doc = await repo(runtime.db, ROUNDS, tenant_id).get(round_id, projection={"id": 1, "latest_version": 1})
+        round_doc = await repo(runtime.db, ROUNDS, tenant_id).get(
+            round_id, projection={"id": 1, "latest_version": 1}
+        )
         if not round_doc:
             return []
         latest = await reports.latest_version(tenant_id, round_doc)
@@ -132,7 +134,15 @@ def router(runtime: Runtime) -> APIRouter:
     async def tenant_reports(principal: Coordinator) -> list[VersionOut]:
         docs = await repo(runtime.db, REPORTS, principal.tenant_id).find(
             {},
-            projection={"id": 1, "round_id": 1, "version": 1, "title": 1, "kind": 1, "published_at": 1, "reason": 1},
+            projection={
+                "id": 1,
+                "round_id": 1,
+                "version": 1,
+                "title": 1,
+                "kind": 1,
+                "published_at": 1,
+                "reason": 1,
+            },
             sort=[("published_at", -1)],
         )
         return [

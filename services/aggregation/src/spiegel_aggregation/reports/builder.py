@@ -129,6 +129,13 @@ class _Versions:
 
     def decide(self, candidate: Cell, threshold: int) -> Cell | None:
         earlier = [p.cells[candidate.key].members for p in self.previous if candidate.key in p.cells]
+        if candidate.kind == "c":
+            # A visible group without comments on a question showed "none": an empty set.
+            earlier += [
+                frozenset()
+                for p in self.previous
+                if candidate.key not in p.cells and ("g", candidate.group, "") in p.cells
+            ]
         if rules.may_change(candidate.members, earlier, threshold):
             # The same answers as the latest version that showed the cell: show exactly that cell
             # (its values, its comment order, the version it was computed in).
