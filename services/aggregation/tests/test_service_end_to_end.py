@@ -96,7 +96,7 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
             return docs if all(docs) else None
 
         first = await wait_for(published, 60, "three first versions")
-        a, b, c = (report_body(d) for d in first)
+        a, _, c = (report_body(d) for d in first)
         assert {g["code"]: g["visible"] for g in a["groups"]} == {
             "self": True,
             "colleagues": True,

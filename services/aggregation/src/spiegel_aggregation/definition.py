@@ -66,7 +66,10 @@ DEFINITION = ServiceDefinition(
         ConsumerSpec(
             group_id="aggregation.projections",
             handlers=input_handlers,
-            batch_handlers=response_handlers.batch_handlers,
+            batch_handlers=lambda runtime: {
+                **response_handlers.batch_handlers(runtime),
+                **round_handlers.batch_handlers(runtime),
+            },
             topics=topics_of(*INPUT_EVENTS),
         ),
         # Our own ReportPublished: "mijn rapportages" and norm contributions.

@@ -219,18 +219,18 @@ def build_report(
     for code in visible:
         for item in instrument.scored_items:
             stats = CellStats(item.scale_min, item.scale_max)
-            members = set()
+            answers: set[str] = set()
             for response in by_group[code]:
                 score = response.scores.get(item.id)
                 if score is not None and item.scale_min <= score <= item.scale_max:
                     stats.add(score)
-                    members.add(rules.member(response.id, str(score)))
+                    answers.add(rules.member(response.id, str(score)))
                 elif item.id in response.not_applicable:
                     stats.not_applicable += 1
             if not rules.shown(stats.n, kg(code)):
                 continue
             decided = versions.decide(
-                Cell("i", code, item.id, frozenset(members), version, stats=stats), kg(code)
+                Cell("i", code, item.id, frozenset(answers), version, stats=stats), kg(code)
             )
             if decided is not None:
                 cells.append(decided)
@@ -391,7 +391,7 @@ def build_report(
     # -- comments on open questions -----------------------------------------------------
     comments = []
     for question in instrument.open_questions:
-        per_group = {
+        comment_groups = {
             code: list(comment_cells[(code, question.id)].texts)
             for code in visible
             if (code, question.id) in comment_cells
@@ -401,7 +401,7 @@ def build_report(
                 "id": question.id,
                 "text": _label(question.text_nl, question.text_en),
                 "role": question.role,
-                "groups": per_group,
+                "groups": comment_groups,
                 "self": self_comments.get(question.id, []) if kind != rules.KIND_GROUP_MONITOR else [],
             }
         )

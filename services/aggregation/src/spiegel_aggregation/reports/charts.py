@@ -71,7 +71,7 @@ def scale_colours(points: int) -> list[str]:
             a, b, u = (185, 28, 28), (229, 231, 235), t / 0.5
         else:
             a, b, u = (229, 231, 235), (29, 78, 216), (t - 0.5) / 0.5
-        found.append("#%02x%02x%02x" % tuple(round(a[k] + (b[k] - a[k]) * u) for k in range(3)))
+        found.append("#" + "".join(f"{round(a[k] + (b[k] - a[k]) * u):02x}" for k in range(3)))
     return found
 
 
@@ -220,7 +220,10 @@ def legend_chart(entries: Sequence[tuple[str, str, str]], width: float = 500.0) 
 def _svg_marker(s: Shape) -> str:
     r = s.w / 2
     if s.marker == "square":
-        return f'<rect x="{s.x - r:.1f}" y="{s.y - r:.1f}" width="{s.w:.1f}" height="{s.w:.1f}" fill="{s.colour}"/>'
+        return (
+            f'<rect x="{s.x - r:.1f}" y="{s.y - r:.1f}" width="{s.w:.1f}" height="{s.w:.1f}" '
+            f'fill="{s.colour}"/>'
+        )
     if s.marker == "triangle":
         points = f"{s.x:.1f},{s.y - r:.1f} {s.x + r:.1f},{s.y + r:.1f} {s.x - r:.1f},{s.y + r:.1f}"
         return f'<polygon points="{points}" fill="{s.colour}"/>'
@@ -235,7 +238,8 @@ def _svg_marker(s: Shape) -> str:
 def to_svg(chart: Chart, label: str = "") -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width:.0f} {chart.height:.0f}" '
-        f'width="{chart.width:.0f}" height="{chart.height:.0f}" role="img" aria-label="{escape(label or chart.title)}">'
+        f'width="{chart.width:.0f}" height="{chart.height:.0f}" role="img" '
+        f'aria-label="{escape(label or chart.title)}">'
     ]
     for s in chart.shapes:
         if s.kind == "rect":

@@ -23,7 +23,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "development": "Ontwikkelpunten",
         "blind_spots": "Blinde vlekken",
         "hidden_strengths": "Verborgen sterktes",
-        "blind_rule": "Blinde vlek: uw eigen score ligt minstens {gap} punt hoger dan het gemiddelde van alle "
+        "blind_rule": "Blinde vlek: uw eigen score ligt minstens {gap} punt hoger dan het "
+        "gemiddelde van alle "
         "zichtbare anderen. Verborgen sterkte: minstens {gap} punt lager.",
         "none": "Geen.",
         "theme": "Thema",
@@ -36,7 +37,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "suppressed": "te weinig antwoorden",
         "carried": "ongewijzigd sinds versie {version}",
         "comments": "Open antwoorden",
-        "comments_note": "Per zichtbare groep, in willekeurige volgorde: de volgorde zegt niets over wie of wanneer.",
+        "comments_note": "Per zichtbare groep, in willekeurige volgorde: de volgorde zegt niets "
+        "over wie of wanneer.",
         "explanations": "Toelichtingen",
         "own_comment": "Uw eigen antwoord",
         "response": "Respons",
@@ -54,9 +56,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "norms_tenant": "Gemiddelde in dit ziekenhuis",
         "norms_cross": "Gemiddelde in deelnemende ziekenhuizen",
         "percentile": "percentiel",
-        "norms_note": "Op basis van {reports} rapportages (stand {at}); percentiel: het deel van de collega's "
+        "norms_note": "Op basis van {reports} rapportages (stand {at}); percentiel: het deel van de "
+        "collega's "
         "met een lager gemiddelde.",
-        "norms_none": "Nog geen vergelijking: die volgt zodra er minstens {n} rapportages met deze vragenlijst zijn.",
+        "norms_none": "Nog geen vergelijking: die volgt zodra er minstens {n} rapportages met deze "
+        "vragenlijst zijn.",
         "legend": "Legenda",
         "instrument_unknown": "De vragenlijst was nog niet bekend; stellingen staan onder hun code.",
         "page": "pagina",
@@ -82,7 +86,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "development": "Development points",
         "blind_spots": "Blind spots",
         "hidden_strengths": "Hidden strengths",
-        "blind_rule": "Blind spot: your own score is at least {gap} points higher than the mean of all visible "
+        "blind_rule": "Blind spot: your own score is at least {gap} points higher than the mean of "
+        "all visible "
         "others. Hidden strength: at least {gap} points lower.",
         "none": "None.",
         "theme": "Theme",
@@ -104,7 +109,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "completed": "completed",
         "hidden_group": "fewer than {k}: not shown",
         "anonymity": "Anonymity",
-        "anonymity_text": "A respondent group with fewer than {k} completed evaluations is not shown, not even "
+        "anonymity_text": "A respondent group with fewer than {k} completed evaluations is not "
+        "shown, not even "
         "in 'all others'. A statement with fewer than {k} answers within a group (for instance through "
         "'not applicable') is not shown for that group.",
         "gm_title": "How does the group see itself, and how do others see it?",
@@ -115,7 +121,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "percentile": "percentile",
         "norms_note": "Based on {reports} reports (as of {at}); percentile: the share of colleagues with a "
         "lower mean.",
-        "norms_none": "No comparison yet: it follows once at least {n} reports with this questionnaire exist.",
+        "norms_none": "No comparison yet: it follows once at least {n} reports with this "
+        "questionnaire exist.",
         "legend": "Legend",
         "instrument_unknown": "The questionnaire was not yet known; statements are listed by their code.",
         "page": "page",

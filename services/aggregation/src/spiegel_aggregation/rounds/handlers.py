@@ -7,18 +7,20 @@ write is an upsert of the round's own document, idempotent by construction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from pymongo.asynchronous.database import AsyncDatabase
 from spiegel.invitation.v1 import events_pb2 as invitation
 from spiegel.survey.v1 import events_pb2 as survey
-from spiegel_platform.events import Handler, PermanentError, ReceivedEvent
+from spiegel_platform.events import BatchHandler, Handler, PermanentError, ReceivedEvent
 from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.reports.publishing import Reports
 from spiegel_aggregation.responses.model import escape_key
 from spiegel_aggregation.rounds.model import CLOSED, KINDS, OPENED
-from spiegel_aggregation.storage import ROUNDS, repo
+from spiegel_aggregation.storage import ROUNDS, Document, repo
 
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
@@ -65,21 +67,8 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         )
 
     async def round_closed(event: ReceivedEvent) -> None:
-        closed: survey.RoundClosed = event.payload
-        await rounds(event).apply_idempotent(
-            closed.round_id,
-            event.event_id,
-            {
-                "$max": {"status_rank": CLOSED},
-                "$set": {
-                    "closed_at": closed.closed_at.ToDatetime(tzinfo=UTC),
-                    "close_reason": int(closed.reason),
-                    "expected": {escape_key(g): int(n) for g, n in closed.completed_per_group.items()},
-                },
-                "$min": {"close_seen_at": datetime.now(UTC)},
-            },
-        )
-        await reports.first_version_if_ready(event.tenant_id, closed.round_id)
+        await record_close(runtime.db, event)
+        await reports.first_version_if_ready(event.tenant_id, event.payload.round_id)
 
     async def assignment_issued(event: ReceivedEvent) -> None:
         issued: invitation.AssignmentIssued = event.payload
@@ -111,3 +100,44 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         "spiegel.invitation.v1.AssignmentIssued": assignment_issued,
         "spiegel.invitation.v1.AssignmentWithdrawn": assignment_withdrawn,
     }
+
+
+async def record_close(db: AsyncDatabase[Document], event: ReceivedEvent) -> None:
+    """Record a RoundClosed (idempotent); the first version follows separately."""
+    closed: survey.RoundClosed = event.payload
+    await repo(db, ROUNDS, event.tenant_id).apply_idempotent(
+        closed.round_id,
+        event.event_id,
+        {
+            "$max": {"status_rank": CLOSED},
+            "$set": {
+                "closed_at": closed.closed_at.ToDatetime(tzinfo=UTC),
+                "close_reason": int(closed.reason),
+                "expected": {escape_key(g): int(n) for g, n in closed.completed_per_group.items()},
+            },
+            "$min": {"close_seen_at": datetime.now(UTC)},
+        },
+    )
+
+
+def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
+    """RoundClosed a run at a time: record each close, then make the first versions concurrently
+    (reports of different rounds are independent documents)."""
+    reports = Reports.of(runtime)
+    single = handlers(runtime)["spiegel.survey.v1.RoundClosed"]
+    limit = asyncio.Semaphore(8)
+
+    async def closed(events: Sequence[ReceivedEvent]) -> None:
+        if len(events) == 1:
+            await single(events[0])
+            return
+        for event in events:
+            await record_close(runtime.db, event)
+
+        async def first(event: ReceivedEvent) -> None:
+            async with limit:
+                await reports.first_version_if_ready(event.tenant_id, event.payload.round_id)
+
+        await asyncio.gather(*(first(e) for e in events))
+
+    return {"spiegel.survey.v1.RoundClosed": closed}
