@@ -35,9 +35,17 @@ log = get_logger(__name__)
 Handler = Callable[[ReceivedEvent], Awaitable[None]]
 # Optional: applies a run of consecutive events of one type (same partition, in
 # order) in fewer writes. Must be idempotent like a Handler; if it raises, the run
-# is handled event by event by the Handler, so one bad event cannot block the rest.
+# is handled event by event (by the Handler, or as batches of one), so one bad
+# event cannot block the rest.
 BatchHandler = Callable[[list[ReceivedEvent]], Awaitable[None]]
 TRANSIENT = (AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError)
+
+
+def _one_at_a_time(batch: BatchHandler) -> Handler:
+    async def handle(event: ReceivedEvent) -> None:
+        await batch([event])
+
+    return handle
 
 
 class PermanentError(Exception):
@@ -61,9 +69,9 @@ class EventConsumer:
         self.group_id = group_id
         self.handlers = dict(handlers)
         self.batch_handlers = dict(batch_handlers or {})
-        missing = set(self.batch_handlers) - set(self.handlers)
-        if missing:
-            raise ValueError(f"batch handlers need a per-event handler too: {sorted(missing)}")
+        for event_type, batch in self.batch_handlers.items():
+            # Without a handler of its own, an event is a batch of one.
+            self.handlers.setdefault(event_type, _one_at_a_time(batch))
         self.topics = list(topics)
         self.max_retries = settings.kafka_consumer_max_retries if max_retries is None else max_retries
         self.retry_backoff = retry_backoff

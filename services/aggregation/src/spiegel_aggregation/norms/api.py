@@ -1,0 +1,48 @@
+"""Cross-tenant norm sharing: a tenant's own choice (tenant admin) or the operator's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel
+from spiegel_platform.auth.dependencies import require_roles
+from spiegel_platform.auth.roles import OPERATOR, TENANT_ADMIN
+from spiegel_platform.auth.service_tokens import Principal
+from spiegel_platform.service import Runtime
+
+from spiegel_aggregation.norms.store import Norms
+from spiegel_aggregation.settings import AggregationSettings
+
+Admin = Annotated[Principal, Depends(require_roles(OPERATOR, TENANT_ADMIN))]
+
+
+class Sharing(BaseModel):
+    share: bool
+
+
+def router(runtime: Runtime) -> APIRouter:
+    api = APIRouter(prefix="/tenants/{tenant_id}/norm-sharing", tags=["norms"])
+    settings = runtime.settings
+    assert isinstance(settings, AggregationSettings)
+    norms = Norms(runtime.db, settings)
+
+    def allowed(principal: Principal, tenant_id: str) -> None:
+        if principal.has_role(OPERATOR) or principal.tenant_id == tenant_id:
+            return
+        raise HTTPException(403, "alleen voor de beheerder van dit ziekenhuis of de operator")
+
+    @api.get("", response_model=Sharing, summary="Deelt dit ziekenhuis normen met andere ziekenhuizen?")
+    async def get_sharing(tenant_id: str, principal: Admin) -> Sharing:
+        allowed(principal, tenant_id)
+        return Sharing(share=await norms.sharing(tenant_id))
+
+    @api.put("", response_model=Sharing, summary="Normen delen aan- of uitzetten")
+    async def put_sharing(tenant_id: str, body: Sharing, principal: Admin) -> Sharing:
+        allowed(principal, tenant_id)
+        if not tenant_id or ":" in tenant_id or len(tenant_id) > 100:
+            raise HTTPException(422, "tenant_id: ongeldige waarde")
+        await norms.set_sharing(tenant_id, body.share)
+        return body
+
+    return api

@@ -1,0 +1,37 @@
+"""Who may read a round's reports. Object-level checks, in one place.
+
+- the subject (IFMS: principal.subject == the round's subject id),
+- a member of the group (Groepsmonitor: principal.subject in member ids),
+- the tenant's coordinators and tenant admins,
+- a facilitator who leads a discussion group that holds the round.
+"""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.database import AsyncDatabase
+from spiegel_platform.auth.roles import COORDINATING, FACILITATOR
+from spiegel_platform.auth.service_tokens import Principal
+
+from spiegel_aggregation.storage import DISCUSSIONS, Document, repo
+
+
+async def facilitated_rounds(db: AsyncDatabase[Document], principal: Principal) -> set[str]:
+    """Rounds in the discussion groups this facilitator leads (a small collection: a scan is fine)."""
+    if not principal.has_role(FACILITATOR):
+        return set()
+    groups = await repo(db, DISCUSSIONS, principal.tenant_id).find(
+        {"facilitator_id": principal.subject}, projection={"round_ids": 1}
+    )
+    return {r for g in groups for r in g.get("round_ids", ())}
+
+
+async def reader_role(db: AsyncDatabase[Document], principal: Principal, round_doc: Document) -> str | None:
+    if principal.has_role(*COORDINATING):
+        return "coordinator"
+    if principal.subject and principal.subject == round_doc.get("subject_id"):
+        return "subject"
+    if principal.subject and principal.subject in round_doc.get("member_ids", ()):
+        return "member"
+    if round_doc["id"] in await facilitated_rounds(db, principal):
+        return "facilitator"
+    return None

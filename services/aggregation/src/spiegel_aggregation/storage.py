@@ -1,0 +1,38 @@
+"""The service's collections. Every read and write goes through TenantRepository.
+
+Hot paths read and write by id only (FerretDB: the one filter that uses an
+index): a round's metadata, a round's responses, a report version, a person's
+list of reports, a tenant's settings, an instrument version, a norm set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from spiegel_platform.storage.repository import TenantRepository
+
+ROUNDS = "rounds"  # one per round: metadata, invited assignments, closing
+RESPONSES = "responses"  # one per round: every response under its id, comments per group/question
+REPORTS = "reports"  # one per published version ("<round id>.v<n>"); outbox of ReportPublished
+PENDING = "pending_reports"  # closed rounds whose first version waits for responses in flight
+TENANTS = "tenants"  # "config": the tenant's threshold (from the gateway); "norms": sharing opt-in
+INSTRUMENTS = "instruments"  # "<instrument id>@<version>"
+READERS = "readers"  # one per person: the reports they may read as subject or member
+NORMS = "norms"  # one per instrument version: contributions per report, the norm snapshot
+DISCUSSIONS = "discussion_groups"  # discussion groups with their facilitator (small)
+NORM_SHARING = "norm_sharing"  # platform-wide: which tenants share norms (one document)
+
+# The platform-wide registry of tenants that opted in to cross-tenant norms lives in its own
+# collection under this pseudo-tenant; no tenant's data is ever stored there.
+PLATFORM_SCOPE = "platform"
+
+Document = dict[str, Any]
+
+
+def repo(db: AsyncDatabase[Document], collection: str, tenant_id: str) -> TenantRepository:
+    return TenantRepository(db[collection], tenant_id)
+
+
+def report_id(round_id: str, version: int) -> str:
+    return f"{round_id}.v{version}"

@@ -1,0 +1,35 @@
+"""The gateway's TenantConfigured: the tenant's anonymity threshold (the highest revision wins)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from spiegel.gateway.v1 import events_pb2
+from spiegel_platform.events import Handler, ReceivedEvent
+from spiegel_platform.service import Runtime
+
+from spiegel_aggregation.storage import TENANTS, repo
+from spiegel_aggregation.tenants.store import CONFIG
+
+
+def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+    async def tenant_configured(event: ReceivedEvent) -> None:
+        configured: events_pb2.TenantConfigured = event.payload
+        # Each revision is kept under its number ($set: idempotent, order-independent);
+        # readers take the highest.
+        revision = int(configured.revision)
+        await repo(runtime.db, TENANTS, event.tenant_id).apply_idempotent(
+            CONFIG,
+            event.event_id,
+            {
+                "$set": {
+                    f"revisions.{revision}": {
+                        "min_group_size": max(4, int(configured.min_group_size)),
+                        "slug": configured.slug,
+                    }
+                },
+                "$max": {"revision": revision},
+            },
+        )
+
+    return {"spiegel.gateway.v1.TenantConfigured": tenant_configured}

@@ -1,0 +1,94 @@
+"""Page and PDF: the expected text in Dutch and English, comments as text, nothing suppressed."""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+
+import pypdf
+from spiegel_aggregation.instruments.fixtures import ifms_instrument
+from spiegel_aggregation.reports.builder import GroupInfo, RoundFacts, build_report
+from spiegel_aggregation.reports.page import render_page
+from spiegel_aggregation.reports.pdf import render_pdf
+from spiegel_aggregation.responses.model import Response
+from spiegel_aggregation.simulation import IFMS_GROUPS, random_responses
+
+INSTRUMENT = ifms_instrument()
+HIDDEN = "Alleen-de-medewerkers-weten-dit"
+SCRIPT = "<script>alert('x')</script><b>vet</b> & co"
+
+
+def _body() -> dict:  # type: ignore[type-arg]
+    rng = random.Random(11)
+    responses = random_responses(rng, INSTRUMENT, {"self": 1, "colleagues": 7, "staff": 3, "flex": 5})
+    staff = next(r for r in responses if r.group == "staff")
+    responses[responses.index(staff)] = Response(staff.id, "staff", staff.scores, texts={"beter": HIDDEN})
+    responses.append(Response("extra", "colleagues", {"communicatie-1": 5}, texts={"goed": SCRIPT}))
+    facts = RoundFacts(
+        "r1",
+        "IFMS",
+        "IFMS 2026 – Dr. É. van Ëijk",
+        "spec-1",
+        "Dr. É. van Ëijk",
+        groups=tuple(GroupInfo(c, nl, en, s) for c, nl, en, s in IFMS_GROUPS),
+    )
+    return build_report(
+        facts,
+        INSTRUMENT,
+        responses,
+        threshold=4,
+        report_id="r1.v1",
+        version=1,
+        published_at="2026-03-01T10:00:00+00:00",
+        invited={"colleagues": 9, "staff": 8},
+    ).body
+
+
+def _pdf_text(pdf: bytes) -> str:
+    # poppler's pdftotext is not installed by the project; pypdf (PyPI) extracts the text.
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_pdf_opens_in_dutch_and_english_with_the_expected_text_and_no_suppressed_comment() -> None:
+    body = _body()
+    nl = render_pdf(body, "nl")
+    assert nl.startswith(b"%PDF")
+    reader = pypdf.PdfReader(io.BytesIO(nl))
+    assert len(reader.pages) >= 2
+    assert abs(float(reader.pages[0].mediabox.width) - 595.3) < 1  # A4
+    text = _pdf_text(nl)
+    for expected in (
+        "Samenvatting",
+        "Wat gaat goed",
+        "Ontwikkelpunten",
+        "Blinde vlekken",
+        "Communicatie",
+        "Luistert goed naar anderen",
+        "Open antwoorden",
+        "Respons",
+        "Dr. É. van Ëijk",
+    ):
+        assert expected in text, expected
+    assert HIDDEN not in text
+    assert "<script>alert('x')</script><b>vet</b> & co" in text  # the comment, literally
+    english = _pdf_text(render_pdf(body, "en"))
+    assert "What goes well" in english and "Listens well to others" in english and HIDDEN not in english
+
+
+def test_page_escapes_comments_and_shows_no_hidden_group() -> None:
+    body = _body()
+    page = render_page(body, "nl")
+    assert HIDDEN not in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "<svg" in page and "Eigen beeld en beeld van anderen per thema" in page
+    assert "minder dan 4: niet getoond" in page  # the hidden group's response row
+    assert "What goes well" in render_page(body, "en")
+
+
+def test_a_pdf_takes_well_under_the_target() -> None:
+    body = _body()
+    render_pdf(body, "nl")
+    started = time.perf_counter()
+    render_pdf(body, "nl")
+    assert time.perf_counter() - started < 3.0  # target 1.5 s median on the benchmark machine
