@@ -69,16 +69,56 @@ def install_kafka() -> Path:
     return lib
 
 
-# FerretDB v1.24.0 creates its `_id` index on `_ferretdb_sjson->"_id"` but looks
-# documents up by `_ferretdb_sjson->'$._id'`: SQLite cannot match the two
-# expressions, so every lookup, update and delete by `_id` scans the whole
-# table. Both mean the same key ("X" and "$.X" are one path for `->`); the build
-# rewrites the lookup to the index's spelling. Nothing else is changed.
-FERRETDB_PATCHES = [
+# FerretDB v1.24.0, as built here, differs from upstream by two small patches:
+#
+# 1. It creates its `_id` index on `_ferretdb_sjson->"_id"` but looks documents up
+#    by `_ferretdb_sjson->'$._id'`: SQLite cannot match the two expressions, so
+#    every lookup, update and delete by `_id` scanned the whole table. Both mean
+#    the same key ("X" and "$.X" are one path for `->`); the lookup is rewritten to
+#    the index's spelling.
+# 2. Its update, findAndModify and delete read the document, change it in Go and
+#    write it back, without holding anything across the read and the write: two
+#    concurrent updates of one document could lose one of them (on MongoDB a
+#    single-document update is atomic). A process-wide lock around those
+#    read-modify-write steps makes them atomic again; SQLite serialises writes
+#    anyway, and reads are not affected.
+_RMW_LOCK = """
+\treadModifyWrite.Lock()
+\tdefer readModifyWrite.Unlock()
+"""
+FERRETDB_PATCHES: list[tuple[str, str | None, str]] = [
     (
         "internal/backends/sqlite/metadata/metadata.go",
         """IDColumn = DefaultColumn + "->'$._id'\"""",
         """IDColumn = DefaultColumn + "->'_id'\"""",
+    ),
+    (
+        "internal/handler/spiegel_read_modify_write.go",
+        None,
+        "package handler\n\nimport \"sync\"\n\n"
+        "// readModifyWrite makes each update, findAndModify and delete atomic (Spiegel's patch).\n"
+        "var readModifyWrite sync.Mutex\n",
+    ),
+    (
+        "internal/handler/msg_update.go",
+        "func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParams) "
+        "(int32, int32, *types.Array, error) {\n",
+        "func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParams) "
+        "(int32, int32, *types.Array, error) {" + _RMW_LOCK,
+    ),
+    (
+        "internal/handler/msg_findandmodify.go",
+        "func (h *Handler) findAndModifyDocument(ctx context.Context, params *common.FindAndModifyParams) "
+        "(*findAndModifyResult, error) {\n",
+        "func (h *Handler) findAndModifyDocument(ctx context.Context, params *common.FindAndModifyParams) "
+        "(*findAndModifyResult, error) {" + _RMW_LOCK,
+    ),
+    (
+        "internal/handler/msg_delete.go",
+        "func (h *Handler) execDelete(ctx context.Context, c backends.Collection, p *common.Delete) "
+        "(int32, error) {\n",
+        "func (h *Handler) execDelete(ctx context.Context, c backends.Collection, p *common.Delete) "
+        "(int32, error) {" + _RMW_LOCK,
     ),
 ]
 
@@ -118,9 +158,12 @@ def install_ferretdb() -> Path:
     shutil.copytree(source, build / "FerretDB")
     for relative, old, new in FERRETDB_PATCHES:
         target = build / "FerretDB" / relative
+        if old is None:
+            target.write_text(new)
+            continue
         target.chmod(0o644)
         text = target.read_text()
-        if old not in text:
+        if text.count(old) != 1:
             raise RuntimeError(f"FerretDB patch does not apply to {relative}")
         target.write_text(text.replace(old, new))
     main_module = build / "main"
