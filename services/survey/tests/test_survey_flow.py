@@ -33,7 +33,10 @@ async def test_ifms_questionnaire_draft_submit_once(client) -> None:  # type: ig
     assert body["progress"] == {"answered": 0, "required": 36}
 
     answers = full_answers(body["questionnaire"], comment="Prima")
-    partial = {"ratings": dict(list(answers["ratings"].items())[:5]), "comments": {"goes_well": "Luistert goed"}}
+    partial = {
+        "ratings": dict(list(answers["ratings"].items())[:5]),
+        "comments": {"goes_well": "Luistert goed"},
+    }
     saved = await client.draft(colleague, partial)
     assert saved.status_code == 200, saved.text
     assert saved.json()["progress"] == {"answered": 5, "required": 36}
