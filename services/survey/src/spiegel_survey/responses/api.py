@@ -114,7 +114,8 @@ def router(runtime: Runtime) -> APIRouter:
         if round_doc["status"] == RoundStatus.CLOSED.value or times.from_db(round_doc["closes_at"]) <= now:
             raise refusal("round_closed")
         if not for_writing and await store.submissions.get(token_hash, projection={"_id": 1}):
-            # Submitted, and the assignment's own status not yet updated (a crash in between).
+            # Submitted: the submission document is the truth (the assignment is only updated
+            # when a draft has to be removed).
             raise refusal("already_submitted")
         instrument = await rounds.catalogue(store).get_used(
             round_doc["instrument"]["id"], round_doc["instrument"]["version"]

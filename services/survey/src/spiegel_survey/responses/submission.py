@@ -100,10 +100,10 @@ async def submit(
         )
     except DuplicateKeyError:
         raise AlreadySubmitted(assignment["id"]) from None
-    await finish(store, assignment["id"], response)
+    await finish(store, assignment["id"], response, had_draft="draft" in assignment)
 
 
-async def finish(store: Store, token_hash: str, response: dict[str, Any]) -> None:
+async def finish(store: Store, token_hash: str, response: dict[str, Any], *, had_draft: bool = True) -> None:
     """Steps 2 and 3; safe to repeat."""
     event = new_event(recorded_event(response), tenant_id=store.tenant_id, producer="survey")
     try:
@@ -111,9 +111,11 @@ async def finish(store: Store, token_hash: str, response: dict[str, Any]) -> Non
     except DuplicateKeyError:
         pass  # recorded by an earlier attempt
     await store.submissions.update(token_hash, {"$unset": {"pending_response": ""}})
-    await store.assignments.update(
-        token_hash, {"$set": {"status": AssignmentStatus.SUBMITTED.value}, "$unset": {"draft": ""}}
-    )
+    if had_draft:
+        # Without a draft the assignment needs no write: the submission document says it is done.
+        await store.assignments.update(
+            token_hash, {"$set": {"status": AssignmentStatus.SUBMITTED.value}, "$unset": {"draft": ""}}
+        )
 
 
 async def finish_interrupted(runtime: Runtime) -> int:
