@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -90,6 +91,15 @@ async def test_identity_and_answers_never_together(client, survey, db) -> None: 
             assert done.status_code == 200
             assert (await client.submit(token, answers)).status_code == 409
 
+    later = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    extended = await client.http.post(
+        f"/rounds/{round_['id']}/extend", json={"closes_at": later}, headers=client.coordinator
+    )
+    assert extended.status_code == 200
+    assert (
+        await client.http.post(f"/rounds/{round_['id']}/close", headers=client.coordinator)
+    ).status_code == 200
+
     # Every API response of the scenario.
     assert len(client.seen) >= 20
     for response in client.seen:
@@ -107,10 +117,13 @@ async def test_identity_and_answers_never_together(client, survey, db) -> None: 
         return (
             types.count("spiegel.survey.v1.ResponseRecorded") >= 3
             and types.count("spiegel.survey.v1.AssignmentCompleted") >= 3
+            and "spiegel.survey.v1.RoundClosed" in types
         )
 
     events = await read_events(survey.kafka, SURVEY_TOPICS, client.tenant, complete, timeout=40)
     assert complete(events)
+    produced = {c.event_type for c in all_contracts() if c.event_type.startswith("spiegel.survey.")}
+    assert {e.event_type for e in events} == produced  # every event type the service has was inspected
     for event in events:
         text = (
             json.dumps(MessageToDict(event.payload)) + event.correlation_id + event.causation_id + event.key
