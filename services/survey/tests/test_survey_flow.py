@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from survey_testkit import full_answers
+from survey_testkit import full_answers, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -114,3 +115,23 @@ async def test_two_simultaneous_submits_store_one_response(client, db) -> None: 
     assert stored == 1
     submissions = await db["submissions"].count_documents({"tenant_id": client.tenant})
     assert submissions == 1
+
+
+async def test_an_expired_link_is_refused(client) -> None:  # type: ignore[no-untyped-def]
+    round_ = await client.create_round("IFMS")
+    expires = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    made = await client.http.post(
+        f"/rounds/{round_['id']}/assignments",
+        json={"respondent_group": "staff", "expires_at": expires},
+        headers=client.coordinator,
+    )
+    token = made.json()["assignments"][0]["token"]
+    assert (await client.questionnaire(token)).status_code == 200
+
+    async def expired() -> bool:
+        response = await client.questionnaire(token)
+        return bool(response.status_code == 410 and response.json()["code"] == "link_expired")
+
+    assert await wait_for(expired, timeout=15)
+    body = (await client.submit(token, {"ratings": {}})).json()
+    assert body["code"] == "link_expired" and "verlopen" in body["message_nl"]
