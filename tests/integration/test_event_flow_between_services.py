@@ -27,9 +27,9 @@ async def test_round_opened_in_survey_reaches_aggregation(processes, token_issue
         created = await client.post(
             "/rounds",
             json={
+                "kind": "IFMS",
                 "title": "IFMS 2026",
-                "subject_id": "spec-1",
-                "subject_name": "Dr. A. de Vries",
+                "subject": {"subject_id": "spec-1", "display_name": "Dr. A. de Vries"},
                 "closes_at": (datetime.now(UTC) + timedelta(days=21)).isoformat(),
             },
         )

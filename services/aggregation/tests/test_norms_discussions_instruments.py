@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace as M
-
 import pytest
+from spiegel.survey.v1 import events_pb2
 from spiegel_aggregation.discussions.model import DiscussionError, check_composition
 from spiegel_aggregation.instruments.adapter import instrument_from_event
 from spiegel_aggregation.instruments.model import InstrumentModel
 from spiegel_aggregation.norms.model import combine_snapshots, comparison, due, percentile, snapshot_of
 from spiegel_platform.events import PermanentError
+from spiegel_survey.instruments import catalogue
 
 
 def test_n1_n2_norms_need_ten_reports_and_step_by_ten() -> None:
@@ -45,38 +45,33 @@ def test_at_most_eight_specialists_per_ifms_discussion_group() -> None:
         check_composition("IFMS", {"a": "GROUP_MONITOR"})
 
 
-def _event() -> M:
-    return M(
-        instrument_id="ifms",
-        version=3,
-        title_nl="IFMS",
-        title_en="IFMS",
-        scale=M(min=1, max=5, labels=[M(value=v, label_nl=f"nl{v}", label_en=f"en{v}") for v in range(1, 6)]),
-        themes=[
-            M(
-                theme_id="t1",
-                title_nl="Thema",
-                title_en="Theme",
-                statements=[M(item_id="s1", text_nl="Stelling", text_en="Statement")],
-            )
-        ],
-        open_questions=[
-            M(item_id="q1", text_nl="Wat gaat goed?", text_en="What goes well?", purpose="strength")
-        ],
-        global_items=[M(item_id="g1", text_nl="Cijfer", text_en="Mark", scale_min=1, scale_max=10)],
-    )
+def _event(instrument_id: str = "ifms") -> events_pb2.InstrumentPublished:
+    # The survey service's own built-in instrument, as it publishes it: the two
+    # services agree on the contract, not on a fixture.
+    instrument = catalogue.latest_built_in(instrument_id)
+    assert instrument is not None
+    return catalogue.published_event(instrument)
 
 
-def test_the_adapter_reads_the_survey_instrument_event() -> None:
-    model = instrument_from_event(_event())
-    assert model.key == "ifms@3" and model.statements[0].text_en == "Statement"
-    assert model.open_questions[0].role == "strengths" and model.item("g1").scale_max == 10
-    assert model.scale_labels_nl[0] == "nl1"
+@pytest.mark.parametrize("instrument_id", ["ifms", "groepsmonitor"])
+def test_the_adapter_reads_the_survey_instrument_event(instrument_id: str) -> None:
+    event = _event(instrument_id)
+    model = instrument_from_event(event)
+    assert model.key == f"{instrument_id}@{event.version}"
+    assert len(model.statements) == len(event.statements) >= 25
+    assert [t.id for t in model.themes] == [t.theme_id for t in event.themes]
+    first = event.statements[0]
+    assert model.statements[0].text_nl == first.text_other.nl  # others' wording, not "Ik ..."
+    assert not model.statements[0].text_nl.startswith(("Ik ", "Wij "))
+    roles = {q.id: q.role for q in model.open_questions}
+    assert roles["goes_well"] == "strengths" and roles["could_improve"] == "improvements"
+    assert model.item("overall_grade").scale_max == 10
+    assert model.scale_labels_nl[0] and len(model.scale_labels_nl) == model.scale_max - model.scale_min + 1
     assert InstrumentModel.from_document(model.to_document()) == model
 
 
 def test_the_adapter_refuses_an_instrument_without_scale() -> None:
     broken = _event()
-    broken.scale = M(min=1, max=1, labels=[])
+    broken.scale.max = broken.scale.min
     with pytest.raises(PermanentError, match="scale"):
         instrument_from_event(broken)

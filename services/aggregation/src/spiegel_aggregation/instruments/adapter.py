@@ -1,113 +1,76 @@
-"""From the survey service's instrument event to the InstrumentModel.
+"""From the survey service's `InstrumentPublished` event to the InstrumentModel.
 
-The survey service publishes each instrument version as an event (expected:
-`spiegel.survey.v1.InstrumentPublished` on `spiegel.survey.instruments.v1`,
-key the instrument id). Until that contract exists this adapter reads the
-message by field names (see README.md, "What we need from the survey
-service"), accepting the obvious alternatives, so wiring the real event is a
-matter of registering the topic. Anything missing that a report cannot do
-without (an id, a scale) is a PermanentError: the event is dead-lettered with
-the reason.
+The survey service owns instruments and publishes each version, once per tenant,
+on `spiegel.survey.instruments.v1` (key: the instrument id) when a round first
+uses it. A report shows the statements as others read them (`text_other`:
+"De specialist ..." / "De groep ..."). Anything a report cannot do without (an
+id, a scale) is a PermanentError: the event is dead-lettered with the reason.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import PermanentError
 
 from spiegel_aggregation.instruments.model import OPEN_ROLES, InstrumentModel, Item, OpenQuestion, Theme
 
 EVENT_TYPE = "spiegel.survey.v1.InstrumentPublished"
 
-_ROLE_ALIASES = {
-    "strength": "strengths",
-    "strengths": "strengths",
-    "positive": "strengths",
-    "improvement": "improvements",
-    "improvements": "improvements",
-    "development": "improvements",
-    "tips": "improvements",
-}
 
-
-def _first(message: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        value = getattr(message, name, None)
-        if value not in (None, "", 0):
-            return value
-    return default
-
-
-def _text(message: Any, lang: str, *bases: str) -> str:
-    for base in bases:
-        value = getattr(message, f"{base}_{lang}", None)
-        if value:
-            return str(value)
-        nested = getattr(message, base, None)
-        if nested is not None and not isinstance(nested, str) and getattr(nested, lang, None):
-            return str(getattr(nested, lang))
-    return ""
-
-
-def instrument_from_event(payload: Any) -> InstrumentModel:
-    instrument_id = str(_first(payload, "instrument_id", "id", default=""))
-    version = int(_first(payload, "version", "instrument_version", default=0))
+def instrument_from_event(payload: events_pb2.InstrumentPublished) -> InstrumentModel:
+    instrument_id, version = payload.instrument_id, payload.version
     if not instrument_id or not version:
         raise PermanentError("an instrument needs an id and a version")
-    scale = getattr(payload, "scale", None)
-    scale_min = int(_first(scale, "min", "minimum", "scale_min", default=1)) if scale is not None else 1
-    scale_max = int(_first(scale, "max", "maximum", "scale_max", default=0)) if scale is not None else 0
-    scale_max = scale_max or int(_first(payload, "scale_max", default=0))
-    if scale_max <= scale_min:
+    scale = payload.scale
+    if scale.max <= scale.min:
         raise PermanentError(f"instrument {instrument_id}@{version}: no usable scale")
-    points = sorted(
-        list(getattr(scale, "labels", None) or getattr(scale, "points", None) or []),
-        key=lambda p: int(_first(p, "value", default=0)),
-    )
+    anchors = sorted(scale.anchors, key=lambda a: a.value)
 
-    def item(message: Any, own_scale: bool = False) -> Item:
-        item_id = str(_first(message, "item_id", "statement_id", "id", default=""))
-        if not item_id:
-            raise PermanentError(f"instrument {instrument_id}@{version}: an item without id")
-        low = int(_first(message, "scale_min", default=scale_min)) if own_scale else scale_min
-        high = int(_first(message, "scale_max", default=scale_max)) if own_scale else scale_max
-        return Item(
-            item_id, _text(message, "nl", "text", "label"), _text(message, "en", "text", "label"), low, high
+    statements: dict[str, Item] = {}
+    for statement in payload.statements:
+        if not statement.item_id:
+            raise PermanentError(f"instrument {instrument_id}@{version}: a statement without id")
+        statements[statement.item_id] = Item(
+            statement.item_id, statement.text_other.nl, statement.text_other.en, scale.min, scale.max
         )
-
-    themes = tuple(
-        Theme(
-            str(_first(t, "theme_id", "id", default=f"theme-{i + 1}")),
-            _text(t, "nl", "title", "label", "name"),
-            _text(t, "en", "title", "label", "name"),
-            tuple(item(s) for s in (getattr(t, "statements", None) or getattr(t, "items", None) or [])),
+    themes = []
+    for index, theme in enumerate(payload.themes):
+        missing = [i for i in theme.item_ids if i not in statements]
+        if missing:
+            raise PermanentError(
+                f"instrument {instrument_id}@{version}: theme {theme.theme_id} names "
+                f"unknown statements {missing}"
+            )
+        themes.append(
+            Theme(
+                theme.theme_id or f"theme-{index + 1}",
+                theme.label.nl,
+                theme.label.en,
+                tuple(statements[i] for i in theme.item_ids),
+            )
         )
-        for i, t in enumerate(getattr(payload, "themes", None) or [])
-    )
     questions = []
-    for q in getattr(payload, "open_questions", None) or []:
-        role = str(_first(q, "purpose", "role", "kind", default="general")).lower()
-        role = _ROLE_ALIASES.get(role, role if role in OPEN_ROLES else "general")
-        question_id = str(_first(q, "item_id", "question_id", "id", default=""))
-        if not question_id:
+    for question in payload.open_questions:
+        if not question.item_id:
             raise PermanentError(f"instrument {instrument_id}@{version}: an open question without id")
-        questions.append(
-            OpenQuestion(question_id, _text(q, "nl", "text", "label"), _text(q, "en", "text", "label"), role)
-        )
+        role = question.purpose if question.purpose in OPEN_ROLES else "general"
+        questions.append(OpenQuestion(question.item_id, question.text_other.nl, question.text_other.en, role))
+    global_items = tuple(
+        Item(g.item_id, g.text_other.nl, g.text_other.en, g.min, g.max) for g in payload.global_items
+    )
     try:
         return InstrumentModel(
             id=instrument_id,
             version=version,
-            title_nl=_text(payload, "nl", "title", "name"),
-            title_en=_text(payload, "en", "title", "name"),
-            scale_min=scale_min,
-            scale_max=scale_max,
-            scale_labels_nl=tuple(_text(p, "nl", "label", "text") for p in points),
-            scale_labels_en=tuple(_text(p, "en", "label", "text") for p in points),
-            themes=themes,
+            title_nl=payload.title.nl,
+            title_en=payload.title.en,
+            scale_min=scale.min,
+            scale_max=scale.max,
+            scale_labels_nl=tuple(a.label.nl for a in anchors),
+            scale_labels_en=tuple(a.label.en for a in anchors),
+            themes=tuple(themes),
             open_questions=tuple(questions),
-            global_items=tuple(item(g, own_scale=True) for g in getattr(payload, "global_items", None) or []),
+            global_items=global_items,
         )
     except ValueError as error:
         raise PermanentError(str(error)) from None
