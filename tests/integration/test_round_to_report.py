@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from spiegel_platform.links import hash_link_token
 
 pytestmark = pytest.mark.integration
@@ -36,26 +35,38 @@ async def test_closed_round_becomes_a_report_that_hides_the_small_group(processe
         return {"Authorization": f"Bearer {token}"}
 
     async with httpx.AsyncClient(base_url=survey.url, timeout=30) as client:
-        created = await client.post("/rounds", headers=headers("survey", ["coordinator"]), json={
-            "kind": "IFMS", "title": "IFMS 2026", "open": True,
-            "subject": {"subject_id": "spec-1", "display_name": "Dr. A. de Vries"},
-            "closes_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
-            "flex_label_nl": "Arts-assistenten", "flex_label_en": "Residents",
-        })
+        created = await client.post(
+            "/rounds",
+            headers=headers("survey", ["coordinator"]),
+            json={
+                "kind": "IFMS",
+                "title": "IFMS 2026",
+                "open": True,
+                "subject": {"subject_id": "spec-1", "display_name": "Dr. A. de Vries"},
+                "closes_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+                "flex_label_nl": "Arts-assistenten",
+                "flex_label_en": "Residents",
+            },
+        )
         assert created.status_code == 201, created.text
         round_id = created.json()["id"]
         groups = {"self": 1, "colleagues": 5, "staff": 4, "flex": 3}
         tokens: dict[str, list[str]] = {}
         for group, count in groups.items():
-            issued = await client.post(f"/rounds/{round_id}/assignments", headers=headers("survey", ["coordinator"]),
-                                       json={"respondent_group": group, "count": count})
+            issued = await client.post(
+                f"/rounds/{round_id}/assignments",
+                headers=headers("survey", ["coordinator"]),
+                json={"respondent_group": group, "count": count},
+            )
             assert issued.status_code == 201, issued.text
             tokens[group] = [a["token"] for a in issued.json()["assignments"]]
 
         for group, links in tokens.items():
             for index, link in enumerate(links):
                 respondent = headers("survey", ["respondent"], subject=f"link:{hash_link_token(link)}")
-                questionnaire = (await client.get(f"/questionnaires/{link}", headers=respondent)).json()["questionnaire"]
+                questionnaire = (await client.get(f"/questionnaires/{link}", headers=respondent)).json()[
+                    "questionnaire"
+                ]
                 score = 5 if group == "self" else 3 + index % 2
                 body = _answers(questionnaire, score, f"{group}-comment-{index}")
                 submitted = await client.post(f"/questionnaires/{link}/submit", headers=respondent, json=body)
@@ -68,7 +79,11 @@ async def test_closed_round_becomes_a_report_that_hides_the_small_group(processe
     async with httpx.AsyncClient(base_url=aggregation.url, timeout=30) as client:
         report = await _wait_for_report(client, round_id, subject)
         text = str(report)
-        visible = {g["code"] for g in report.get("groups", report.get("respondent_groups", [])) if g.get("visible", True)}
+        visible = {
+            g["code"]
+            for g in report.get("groups", report.get("respondent_groups", []))
+            if g.get("visible", True)
+        }
         assert "flex-comment" not in text  # 3 < 4: no comment of the flex group, anywhere
         assert "colleagues-comment-0" in text
         assert "flex" not in visible
@@ -90,7 +105,9 @@ def _answers(questionnaire: dict[str, Any], score: int, comment: str) -> dict[st
     return {"ratings": ratings, "comments": comments}
 
 
-async def _wait_for_report(client: httpx.AsyncClient, round_id: str, headers: dict[str, str]) -> dict[str, Any]:
+async def _wait_for_report(
+    client: httpx.AsyncClient, round_id: str, headers: dict[str, str]
+) -> dict[str, Any]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         listed = await client.get(f"/rounds/{round_id}/reports", headers=headers)
