@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pypdf
 import pytest
+from aggregation_testkit import lag, report_body, send, wait_for
 from pymongo import AsyncMongoClient
 from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_aggregation.instruments.fixtures import group_monitor_instrument, ifms_instrument
@@ -17,8 +18,6 @@ from spiegel_aggregation.instruments.store import save_instrument
 from spiegel_aggregation.responses.model import Response
 from spiegel_aggregation.simulation import GM_GROUPS, SimRound, random_responses, tenant_configured
 from spiegel_platform.events.contracts import topics_of
-
-from .support import lag, report_body, send, wait_for
 
 pytestmark = pytest.mark.integration
 
