@@ -1,0 +1,95 @@
+"""The invitation service's collections, and who writes each.
+
+FerretDB v1 (local development) applies an update as read-then-replace without
+a lock, so two writers of one document can lose a change; only a unique insert
+is atomic there (on MongoDB every single-document write is). The collections
+are therefore cut by writer, hot paths use inserts with deterministic ids, and
+the relay only ever rewrites insert-only documents (`announcements`):
+
+| collection | id | written by |
+| --- | --- | --- |
+| tenants | tenant id | gateway events; coordinator settings |
+| people | person id | gateway events; coordinator (until the gateway lands) |
+| rounds | round id | coordinator (setup, nominations), survey events (open/extend/close) |
+| assignments | assignment id | insert once when issued (token hash + encrypted token) |
+| announcements | operation id | insert only, with its events (outbox) |
+| links | token hash | insert once: token hash -> assignment |
+| progress | round id | AssignmentCompleted (one writer) |
+| optouts | assignment id | insert once: the respondent opted out of reminders |
+| inboxes | "email:<address>" / "person:<id>" | nominations, issuing, reports (the to-do list) |
+| mail_queue | mail key | enqueuers insert; the mailer updates and deletes (small) |
+| mail_attempts | "<mail key>#<n>" and "...#<n>!" | the mailer: claims and fates, insert only |
+| deliveries | mail key | the mailer: what happened to each e-mail |
+| reminder_due | round id | rounds with reminders still to come (small) |
+| imports | import id | coordinator: spreadsheet previews |
+| reports | report id | ReportPublished |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from spiegel_platform.storage.repository import TenantRepository
+
+Document = dict[str, Any]
+
+TENANTS = "tenants"
+PEOPLE = "people"
+ROUNDS = "rounds"
+ASSIGNMENTS = "assignments"
+ANNOUNCEMENTS = "announcements"
+LINKS = "links"
+PROGRESS = "progress"
+OPTOUTS = "optouts"
+INBOXES = "inboxes"
+MAIL_QUEUE = "mail_queue"
+MAIL_ATTEMPTS = "mail_attempts"
+DELIVERIES = "deliveries"
+REMINDER_DUE = "reminder_due"
+IMPORTS = "imports"
+REPORTS = "reports"
+
+
+class Store:
+    """Tenant-scoped repositories of one tenant."""
+
+    def __init__(self, db: AsyncDatabase[Document], tenant_id: str) -> None:
+        self.db = db
+        self.tenant_id = tenant_id
+        self._repos: dict[str, TenantRepository] = {}
+
+    def __getattr__(self, name: str) -> TenantRepository:
+        collection = globals().get(name.upper())
+        if not isinstance(collection, str):
+            raise AttributeError(name)
+        repo = self._repos.get(collection)
+        if repo is None:
+            repo = TenantRepository(self.db[collection], self.tenant_id)
+            self._repos[collection] = repo
+        return repo
+
+    # Typed accessors (mypy sees these; __getattr__ serves the same names).
+    tenants: TenantRepository
+    people: TenantRepository
+    rounds: TenantRepository
+    assignments: TenantRepository
+    announcements: TenantRepository
+    links: TenantRepository
+    progress: TenantRepository
+    optouts: TenantRepository
+    inboxes: TenantRepository
+    mail_queue: TenantRepository
+    mail_attempts: TenantRepository
+    deliveries: TenantRepository
+    reminder_due: TenantRepository
+    imports: TenantRepository
+    reports: TenantRepository
+
+
+def email_inbox_id(email: str) -> str:
+    return "email:" + email.strip().lower()
+
+
+def person_inbox_id(person_id: str) -> str:
+    return "person:" + person_id
