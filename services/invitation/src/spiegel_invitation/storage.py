@@ -4,18 +4,18 @@ FerretDB v1 (local development) applies an update as read-then-replace without
 a lock, so two writers of one document can lose a change; only a unique insert
 is atomic there (on MongoDB every single-document write is). The collections
 are therefore cut by writer, hot paths use inserts with deterministic ids, and
-the relay only ever rewrites insert-only documents (`announcements`):
+each document has one writer besides the relay, which only rewrites
+`assignments` right after they are inserted:
 
 | collection | id | written by |
 | --- | --- | --- |
 | tenants | tenant id | gateway events; coordinator settings |
 | people | person id | gateway events; coordinator (until the gateway lands) |
-| rounds | round id | coordinator (setup, nominations), survey events (open/extend/close) |
-| assignments | assignment id | insert once when issued (token hash + encrypted token) |
-| announcements | operation id | insert only, with its events (outbox) |
+| rosters | round id | coordinator / specialist: the round's setup before it opens, the nominations |
+| rounds | round id | survey events (open / extend / close) |
+| assignments | assignment id | inserted once when issued, with its AssignmentIssued event (outbox); withdrawal and opt-out later |
 | links | token hash | insert once: token hash -> assignment |
 | progress | round id | AssignmentCompleted (one writer) |
-| optouts | assignment id | insert once: the respondent opted out of reminders |
 | inboxes | "email:<address>" / "person:<id>" | nominations, issuing, reports (the to-do list) |
 | mail_queue | mail key | enqueuers insert; the mailer updates and deletes (small) |
 | mail_attempts | "<mail key>#<n>" and "...#<n>!" | the mailer: claims and fates, insert only |
@@ -38,10 +38,9 @@ TENANTS = "tenants"
 PEOPLE = "people"
 ROUNDS = "rounds"
 ASSIGNMENTS = "assignments"
-ANNOUNCEMENTS = "announcements"
+ROSTERS = "rosters"
 LINKS = "links"
 PROGRESS = "progress"
-OPTOUTS = "optouts"
 INBOXES = "inboxes"
 MAIL_QUEUE = "mail_queue"
 MAIL_ATTEMPTS = "mail_attempts"
@@ -74,10 +73,9 @@ class Store:
     people: TenantRepository
     rounds: TenantRepository
     assignments: TenantRepository
-    announcements: TenantRepository
+    rosters: TenantRepository
     links: TenantRepository
     progress: TenantRepository
-    optouts: TenantRepository
     inboxes: TenantRepository
     mail_queue: TenantRepository
     mail_attempts: TenantRepository
