@@ -143,7 +143,8 @@ async def test_insert_many_stores_each_documents_events_with_it(two_tenants):  #
     a, _ = two_tenants
 
     def tick(n: int):  # type: ignore[no-untyped-def]
-        return new_event(events_pb2.ProbeTicked(counter_id="c", sequence=n), tenant_id="hospital-a", producer="t")
+        payload = events_pb2.ProbeTicked(counter_id="c", sequence=n)
+        return new_event(payload, tenant_id="hospital-a", producer="t")
 
     inserted = await a.insert_many(
         [{"id": "e1"}, {"id": "x1"}, {"id": "e2"}], events=[[tick(1)], [tick(2)], []]

@@ -37,7 +37,12 @@ def invitation_env(catcher: MailCatcher, journal: Path, **extra: str) -> dict[st
 @pytest.fixture
 async def invitation(processes, stack, token_issuer, unique, catcher, tmp_path) -> AsyncIterator[Invitation]:  # type: ignore[no-untyped-def]
     service = Invitation(
-        processes, stack, token_issuer, prefix=f"inv_{unique}", tenant="umc-test", catcher=catcher,
+        processes,
+        stack,
+        token_issuer,
+        prefix=f"inv_{unique}",
+        tenant="umc-test",
+        catcher=catcher,
         env=invitation_env(catcher, tmp_path / "journal"),
     )
     try:

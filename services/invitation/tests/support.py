@@ -73,7 +73,9 @@ class Invitation:
         return self.consumer
 
     # -- HTTP --------------------------------------------------------------------
-    def client(self, roles: list[str] | None = None, subject: str = "coordinator-1", **claims: Any) -> httpx.AsyncClient:
+    def client(
+        self, roles: list[str] | None = None, subject: str = "coordinator-1", **claims: Any
+    ) -> httpx.AsyncClient:
         token = self.token_issuer.issue(
             audience="invitation",
             subject=subject,
@@ -111,7 +113,9 @@ class Invitation:
             survey.RoundOpened(
                 round_id=round_id,
                 kind=kind,
-                subject=survey.Subject(subject_id=subject_id, display_name=subject_name, member_ids=members or []),
+                subject=survey.Subject(
+                    subject_id=subject_id, display_name=subject_name, member_ids=members or []
+                ),
                 opens_at=stamp(opens_at or now),
                 closes_at=stamp(closes_at or now + timedelta(days=21)),
                 respondent_groups=groups or GROUPS,
@@ -130,7 +134,9 @@ class Invitation:
     async def doc(self, collection: str, local_id: str) -> dict[str, Any] | None:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.stack.mongodb_url, tz_aware=True)
         try:
-            return await client[f"{self.prefix}_invitation"][collection].find_one({"_id": f"{self.tenant}:{local_id}"})
+            return await client[f"{self.prefix}_invitation"][collection].find_one(
+                {"_id": f"{self.tenant}:{local_id}"}
+            )
         finally:
             await client.close()
 
@@ -168,5 +174,5 @@ async def issued_events(stack: Any, round_id: str, expected: int, timeout: float
 
 def link_token(message: CaughtMessage) -> str:
     details = message.details()
-    link = next(l for l in details["links"] if "/e/" in l and not l.endswith("/afmelden"))
+    link = next(u for u in details["links"] if "/e/" in u and not u.endswith("/afmelden"))
     return link.rsplit("/e/", 1)[1]

@@ -29,14 +29,19 @@ async def test_opening_a_round_mails_every_nominee_and_the_subject_a_working_lin
         assert person.status_code == 200, person.text
         setup = await coordinator.put(
             "/rounds/r1",
-            json={"title": "IFMS 2031", "subject_id": "spec-1", "subject_name": "Dr. A. de Vries",
-                  "closes_at": closes_at.isoformat()},
+            json={
+                "title": "IFMS 2031",
+                "subject_id": "spec-1",
+                "subject_name": "Dr. A. de Vries",
+                "closes_at": closes_at.isoformat(),
+            },
         )
         assert setup.status_code == 200, setup.text
         ids = {}
         for group, name, email, lang in NOMINEES:
             added = await coordinator.post(
-                "/rounds/r1/nominations", json={"group": group, "name": name, "email": email, "language": lang}
+                "/rounds/r1/nominations",
+                json={"group": group, "name": name, "email": email, "language": lang},
             )
             assert added.status_code == 201, added.text
             ids[email] = added.json()["assignment_id"]
@@ -88,8 +93,10 @@ async def test_opening_a_round_mails_every_nominee_and_the_subject_a_working_lin
     async with invitation.client(["specialist"], subject="spec-1") as specialist:
         own_view = (await specialist.get("/rounds/r1/progress")).json()
     assert "people" not in own_view
-    assert all(set(g) <= {"group", "label_nl", "label_en", "is_self", "nominated", "completed"}
-               for g in own_view["groups"])
+    assert all(
+        set(g) <= {"group", "label_nl", "label_en", "is_self", "nominated", "completed"}
+        for g in own_view["groups"]
+    )
 
 
 async def test_a_nominee_added_to_an_open_round_is_invited_at_once(invitation):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ each document has one writer besides the relay, which only rewrites
 | people | person id | gateway events; coordinator (until the gateway lands) |
 | rosters | round id | coordinator / specialist: the round's setup before it opens, the nominations |
 | rounds | round id | survey events (open / extend / close) |
-| assignments | assignment id | inserted once when issued, with its AssignmentIssued event (outbox); withdrawal and opt-out later |
+| assignments | assignment id | inserted once, with its event (outbox); later: withdrawn, opted out |
 | links | token hash | insert once: token hash -> assignment |
 | progress | round id | AssignmentCompleted (one writer) |
 | inboxes | "email:<address>" / "person:<id>" | nominations, issuing, reports (the to-do list) |

@@ -120,7 +120,9 @@ class _Handler:
     def __init__(self, store: MailStore) -> None:
         self.store = store
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
         refusal = self.store.refuse.get(address.lower())
         if refusal:
             return refusal
@@ -136,7 +138,9 @@ class _Handler:
 class MailCatcher:
     """The SMTP side in a thread of its own (aiosmtpd's Controller); usable from tests."""
 
-    def __init__(self, host: str = "127.0.0.1", smtp_port: int | None = None, max_messages: int = 20000) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", smtp_port: int | None = None, max_messages: int = 20000
+    ) -> None:
         self.host = host
         self.smtp_port = smtp_port or free_port()
         self.store = MailStore(max_messages=max_messages)
@@ -257,9 +261,14 @@ def main() -> None:
     parser.add_argument("--http-port", type=int, default=1080)
     args = parser.parse_args()
     catcher = MailCatcher(args.host, args.smtp_port).start()
-    print(f"mail catcher: SMTP {args.host}:{args.smtp_port}, web http://{args.host}:{args.http_port}/", flush=True)
+    print(
+        f"mail catcher: SMTP {args.host}:{args.smtp_port}, web http://{args.host}:{args.http_port}/",
+        flush=True,
+    )
     try:
-        config = uvicorn.Config(web_app(catcher.store), host=args.host, port=args.http_port, log_level="warning")
+        config = uvicorn.Config(
+            web_app(catcher.store), host=args.host, port=args.http_port, log_level="warning"
+        )
         asyncio.run(uvicorn.Server(config).serve())
     finally:
         catcher.stop()

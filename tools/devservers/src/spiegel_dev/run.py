@@ -29,12 +29,24 @@ def main() -> int:
     stack = start_stack(workdir, kafka_port=29092, controller_port=29093, mongo_port=27027)
     smtp_port, mail_web_port = base + 90, base + 91
     mailcatcher = spawn(
-        [sys.executable, "-m", "spiegel_dev.mailcatcher", "--smtp-port", str(smtp_port), "--http-port",
-         str(mail_web_port)],
+        [
+            sys.executable,
+            "-m",
+            "spiegel_dev.mailcatcher",
+            "--smtp-port",
+            str(smtp_port),
+            "--http-port",
+            str(mail_web_port),
+        ],
         log=logdir / "mailcatcher.log",
     )
-    wait_for(lambda: port_open(smtp_port) and port_open(mail_web_port), timeout=30, what="mail catcher",
-             process=mailcatcher, log=logdir / "mailcatcher.log")
+    wait_for(
+        lambda: port_open(smtp_port) and port_open(mail_web_port),
+        timeout=30,
+        what="mail catcher",
+        process=mailcatcher,
+        log=logdir / "mailcatcher.log",
+    )
     # Per-service settings for local development (the invitation service sends through the catcher).
     service_extra = {
         "invitation": {

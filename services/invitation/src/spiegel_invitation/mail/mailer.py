@@ -150,7 +150,12 @@ class Mailer:
         await self._apply_recovered(recovered)
         self.journal.forget_predecessors(recovered.incarnations)
         self.connections = [SmtpConnection(self.smtp) for _ in range(self.settings.smtp_connections)]
-        log.info("mailer_started", worker=self.worker, incarnation=self.incarnation, recovered=len(recovered.committed))
+        log.info(
+            "mailer_started",
+            worker=self.worker,
+            incarnation=self.incarnation,
+            recovered=len(recovered.committed),
+        )
 
     async def stop(self) -> None:
         for connection in self.connections:
@@ -335,7 +340,11 @@ class Mailer:
                 if outcome.state == "fenced":
                     continue
                 state = outcome.state
-                if state == "retry" and outcome.retry_in is None and job.attempt >= self.settings.mailer_max_attempts:
+                if (
+                    state == "retry"
+                    and outcome.retry_in is None
+                    and job.attempt >= self.settings.mailer_max_attempts
+                ):
                     state = "failed"
                 record: dict[str, Any] = {
                     "state": "retrying" if state == "retry" else state,
@@ -393,7 +402,9 @@ class Mailer:
             code = reply.split(" ", 1)[0]
             if code.startswith("4"):
                 await store.deliveries.update(
-                    key, {"$set": {"state": "retrying", "attempts": attempt, "last_error": reply}}, upsert=True
+                    key,
+                    {"$set": {"state": "retrying", "attempts": attempt, "last_error": reply}},
+                    upsert=True,
                 )
                 await store.mail_queue.update(key, {"$set": {"attempt": attempt, "due": now}})
                 continue
@@ -513,8 +524,10 @@ class Mailer:
                 raise Skip("completed")
             if assignment.get("opted_out_at") and not assignment.get("is_self"):
                 raise Skip("opted out of reminders")
-        to, to_name, language = assignment.get("email", ""), assignment.get("name", ""), assignment.get(
-            "language", "nl"
+        to, to_name, language = (
+            assignment.get("email", ""),
+            assignment.get("name", ""),
+            assignment.get("language", "nl"),
         )
         if assignment.get("person_id"):
             person = await cache.get(store, "people", assignment["person_id"])

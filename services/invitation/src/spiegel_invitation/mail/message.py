@@ -9,11 +9,11 @@ encodes non-ASCII text (RFC 2047) and refuses CR/LF in a header value.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from datetime import UTC, datetime
 
 from spiegel_invitation.mail.render import RenderedMail
 

@@ -35,7 +35,9 @@ def report_key(report_id: str, version: int, person_id: str) -> str:
     return f"report:{report_id}:{version}:{person_id}"
 
 
-def assignment_mail(key: str, template: str, assignment_id: str, round_id: str, **extra: Any) -> dict[str, Any]:
+def assignment_mail(
+    key: str, template: str, assignment_id: str, round_id: str, **extra: Any
+) -> dict[str, Any]:
     return {"id": key, "template": template, "assignment_id": assignment_id, "round_id": round_id, **extra}
 
 

@@ -58,8 +58,17 @@ class ConfirmIn(BaseModel):
 
 
 def _results_from(rows: list[dict[str, Any]]) -> list[RowIn]:
-    return [RowIn(row=r["row"], group=r["group"], name=r["name"], email=r["email"], language=r["language"],
-                  round=r.get("round", "")) for r in rows]
+    return [
+        RowIn(
+            row=r["row"],
+            group=r["group"],
+            name=r["name"],
+            email=r["email"],
+            language=r["language"],
+            round=r.get("round", ""),
+        )
+        for r in rows
+    ]
 
 
 def _stored_result(stored: dict[str, Any]) -> RowResult:
@@ -96,7 +105,9 @@ def router(runtime: Runtime) -> APIRouter:
         }
 
     @api.post("/nominations", status_code=201)
-    async def add_nomination(round_id: str, body: NomineeIn, principal: Staff, request: Request) -> dict[str, Any]:
+    async def add_nomination(
+        round_id: str, body: NomineeIn, principal: Staff, request: Request
+    ) -> dict[str, Any]:
         store = store_of(principal)
         view = await checked_view(store, principal, round_id)
         row = RowIn(row=1, group=body.group, name=body.name, email=body.email, language=body.language)
@@ -112,7 +123,12 @@ def router(runtime: Runtime) -> APIRouter:
                 },
             )
         saved = await save_nominations(
-            store, tokens, round_id, results, actor=principal.subject, source="manual",
+            store,
+            tokens,
+            round_id,
+            results,
+            actor=principal.subject,
+            source="manual",
             correlation_id=request.state.correlation_id,
         )
         view = await round_view(store, round_id) or view
@@ -212,7 +228,9 @@ def router(runtime: Runtime) -> APIRouter:
         unknown = [s.row for s in body.apply_suggestions if s.row not in known_rows]
         unknown += [r for r in body.include_rows or [] if r not in known_rows]
         if unknown:
-            raise HTTPException(422, f"include_rows/apply_suggestions: onbekende rijen {sorted(set(unknown))}")
+            raise HTTPException(
+                422, f"include_rows/apply_suggestions: onbekende rijen {sorted(set(unknown))}"
+            )
         rows = apply_choices(rows, previous, [(s.row, s.column) for s in body.apply_suggestions])
         # Check again against the round as it is now (others may have nominated meanwhile).
         cache = RoundCache(store)
@@ -228,7 +246,12 @@ def router(runtime: Runtime) -> APIRouter:
             if r.row in chosen and r.status == ERROR
         ]
         saved = await save_nominations(
-            store, tokens, round_id, to_save, actor=principal.subject, source=f"import:{import_id}",
+            store,
+            tokens,
+            round_id,
+            to_save,
+            actor=principal.subject,
+            source=f"import:{import_id}",
             correlation_id=request.state.correlation_id,
         )
         view = await round_view(store, round_id) or view

@@ -15,19 +15,82 @@ from collections.abc import Iterable
 from rapidfuzz.distance import DamerauLevenshtein
 
 COMMON_DOMAINS = frozenset(
-    """
-    gmail.com googlemail.com hotmail.com hotmail.nl outlook.com outlook.nl live.nl live.com msn.com
-    yahoo.com yahoo.nl icloud.com me.com mac.com protonmail.com proton.me aol.com gmx.com gmx.net
-    ziggo.nl kpnmail.nl kpnplanet.nl planet.nl home.nl hetnet.nl xs4all.nl upcmail.nl chello.nl
-    casema.nl zonnet.nl telfort.nl tele2.nl online.nl quicknet.nl caiway.nl solcon.nl delta.nl
-    umcg.nl amsterdamumc.nl radboudumc.nl umcutrecht.nl lumc.nl erasmusmc.nl mumc.nl
-    antoniusziekenhuis.nl isala.nl catharinaziekenhuis.nl rijnstate.nl mst.nl zgt.nl
-    maasstadziekenhuis.nl olvg.nl jeroenboschziekenhuis.nl etz.nl amphia.nl albertschweitzer.nl
-    franciscus.nl haaglandenmc.nl hmc.nl spaarnegasthuis.nl nwz.nl gelre.nl deventerziekenhuis.nl
-    martiniziekenhuis.nl treant.nl tergooi.nl meandermc.nl zuyderland.nl vumc.nl amc.nl
-    """.split()
+    [
+        "gmail.com",
+        "googlemail.com",
+        "hotmail.com",
+        "hotmail.nl",
+        "outlook.com",
+        "outlook.nl",
+        "live.nl",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.nl",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "protonmail.com",
+        "proton.me",
+        "aol.com",
+        "gmx.com",
+        "gmx.net",
+        "ziggo.nl",
+        "kpnmail.nl",
+        "kpnplanet.nl",
+        "planet.nl",
+        "home.nl",
+        "hetnet.nl",
+        "xs4all.nl",
+        "upcmail.nl",
+        "chello.nl",
+        "casema.nl",
+        "zonnet.nl",
+        "telfort.nl",
+        "tele2.nl",
+        "online.nl",
+        "quicknet.nl",
+        "caiway.nl",
+        "solcon.nl",
+        "delta.nl",
+        "umcg.nl",
+        "amsterdamumc.nl",
+        "radboudumc.nl",
+        "umcutrecht.nl",
+        "lumc.nl",
+        "erasmusmc.nl",
+        "mumc.nl",
+        "antoniusziekenhuis.nl",
+        "isala.nl",
+        "catharinaziekenhuis.nl",
+        "rijnstate.nl",
+        "mst.nl",
+        "zgt.nl",
+        "maasstadziekenhuis.nl",
+        "olvg.nl",
+        "jeroenboschziekenhuis.nl",
+        "etz.nl",
+        "amphia.nl",
+        "albertschweitzer.nl",
+        "franciscus.nl",
+        "haaglandenmc.nl",
+        "hmc.nl",
+        "spaarnegasthuis.nl",
+        "nwz.nl",
+        "gelre.nl",
+        "deventerziekenhuis.nl",
+        "martiniziekenhuis.nl",
+        "treant.nl",
+        "tergooi.nl",
+        "meandermc.nl",
+        "zuyderland.nl",
+        "vumc.nl",
+        "amc.nl",
+    ]
 )
-COMMON_TLDS = frozenset("nl com org net eu be de nu info edu gov uk fr io me".split())
+COMMON_TLDS = frozenset(
+    ["nl", "com", "org", "net", "eu", "be", "de", "nu", "info", "edu", "gov", "uk", "fr", "io", "me"]
+)
 
 
 def _limit(domain: str) -> int:

@@ -15,7 +15,6 @@ from spiegel_invitation.nominations.validation import (
     RowResult,
     group_warnings,
     normalise_email,
-    validate_rows,
 )
 from spiegel_invitation.rounds.issuing import add_to_inboxes, issue, withdrawn_event
 from spiegel_invitation.rounds.model import periods_overlap
@@ -218,7 +217,13 @@ async def withdraw(store: Store, round_id: str, assignment_id: str, *, correlati
             [withdrawn_event(store, assignment_id, round_id, correlation_id)],
         )
     await store.rosters.update(
-        round_id, {"$set": {f"entries.{assignment_id}.status": "withdrawn", f"entries.{assignment_id}.withdrawn_at": now}}
+        round_id,
+        {
+            "$set": {
+                f"entries.{assignment_id}.status": "withdrawn",
+                f"entries.{assignment_id}.withdrawn_at": now,
+            }
+        },
     )
     await store.mail_queue.delete_many_by_id([f"{assignment_id}:invitation"])
     return "withdrawn"

@@ -37,7 +37,13 @@ COLUMNS = {
     "language": {"taal", "language", "lang"},
 }
 REQUIRED = ("group", "name", "email")
-LABELS = {"round": "Ronde", "group": "Respondentgroep", "name": "Naam", "email": "E-mailadres", "language": "Taal"}
+LABELS = {
+    "round": "Ronde",
+    "group": "Respondentgroep",
+    "name": "Naam",
+    "email": "E-mailadres",
+    "language": "Taal",
+}
 
 
 class SpreadsheetError(ValueError):
@@ -68,15 +74,15 @@ def template(view: dict[str, Any]) -> bytes:
     lines = [
         "",
         "Zo vult u het in:",
-        f"1. Vul op het tabblad '{DATA_SHEET}' per respondent één rij in: respondentgroep, naam, e-mailadres en "
-        "taal (nl of en).",
+        f"1. Vul op het tabblad '{DATA_SHEET}' per respondent één rij in: respondentgroep, naam, "
+        "e-mailadres en taal (nl of en).",
         "2. Kies de respondentgroep uit de keuzelijst. Nomineer 6 tot 10 personen per groep; meer mag.",
         "3. Een groep met minder dan 4 ingevulde evaluaties komt niet in de rapportage: te weinig voor een "
         "betrouwbaar en anoniem resultaat.",
-        "4. Iedereen staat maar één keer in de lijst (één groep per persoon). De specialist zelf nomineert u niet: "
-        "die krijgt de zelfevaluatie.",
-        "5. Schrijf namen zoals ze moeten worden aangesproken (met hoofdletters). Wij passen niets aan zonder "
-        "dat u het kiest.",
+        "4. Iedereen staat maar één keer in de lijst (één groep per persoon). De specialist zelf "
+        "nomineert u niet: die krijgt de zelfevaluatie.",
+        "5. Schrijf namen zoals ze moeten worden aangesproken (met hoofdletters). Wij passen niets aan "
+        "zonder dat u het kiest.",
         "6. De kolom 'Ronde' mag leeg blijven; staat er iets, dan moet het deze ronde zijn.",
         "7. Bij het importeren ziet u eerst per rij wat er niet klopt; pas na uw bevestiging wordt iets "
         "opgeslagen.",
@@ -155,7 +161,7 @@ def _cell(values: Sequence[Any], index: int | None) -> str:
     return str(value).strip()
 
 
-def _rows(table: list[Sequence[Any]], first_row: int = 1) -> list[RowIn]:
+def _rows(table: Sequence[Sequence[Any]], first_row: int = 1) -> list[RowIn]:
     header_at = None
     columns: dict[str, int] = {}
     for offset, values in enumerate(table[:20]):

@@ -61,7 +61,9 @@ class RowResult:
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "status": self.status}
 
-    def add(self, column: str, kind: str, severity: str, nl: str, en: str, suggestion: str | None = None) -> None:
+    def add(
+        self, column: str, kind: str, severity: str, nl: str, en: str, suggestion: str | None = None
+    ) -> None:
         self.problems.append(Problem(column, kind, severity, nl, en, suggestion))
 
 
@@ -132,7 +134,9 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                 f"This row belongs to round '{raw.round.strip()}', not to this round ('{ctx.round_title}').",
             )
         if not raw.group.strip():
-            result.add("group", "missing_group", ERROR, "Respondentgroep ontbreekt.", "Respondent group is missing.")
+            result.add(
+                "group", "missing_group", ERROR, "Respondentgroep ontbreekt.", "Respondent group is missing."
+            )
         elif group is None:
             result.add(
                 "group",
@@ -154,7 +158,8 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                 "language",
                 "unknown_language",
                 WARNING,
-                f"Onbekende taal '{raw.language.strip()}'; '{ctx.default_language}' wordt gebruikt (nl of en).",
+                f"Onbekende taal '{raw.language.strip()}'; "
+                f"'{ctx.default_language}' wordt gebruikt (nl of en).",
                 f"Unknown language '{raw.language.strip()}'; '{ctx.default_language}' is used (nl or en).",
             )
 
@@ -173,7 +178,9 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
 
         email_key = ""
         if not result.email:
-            result.add("email", "missing_email", ERROR, "E-mailadres ontbreekt.", "E-mail address is missing.")
+            result.add(
+                "email", "missing_email", ERROR, "E-mailadres ontbreekt.", "E-mail address is missing."
+            )
         else:
             normalised, reason = check_email(result.email)
             if normalised is None:

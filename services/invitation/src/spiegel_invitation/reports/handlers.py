@@ -25,7 +25,11 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         published: events_pb2.ReportPublished = event.payload
         store = Store(runtime.db, event.tenant_id)
         version = max(1, published.version)
-        at = published.published_at.ToDatetime(tzinfo=UTC) if published.published_at.seconds else event.occurred_at
+        at = (
+            published.published_at.ToDatetime(tzinfo=UTC)
+            if published.published_at.seconds
+            else event.occurred_at
+        )
         round_doc = await store.rounds.get(published.round_id) or {}
         people = readers(published)
         await store.reports.apply_idempotent(

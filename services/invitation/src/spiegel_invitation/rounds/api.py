@@ -53,8 +53,19 @@ class ChaseIn(BaseModel):
 
 
 def _public(view: Document) -> Document:
-    keys = ("id", "title", "kind", "subject_id", "subject_name", "member_ids", "groups", "opens_at",
-            "closes_at", "status", "reminders")
+    keys = (
+        "id",
+        "title",
+        "kind",
+        "subject_id",
+        "subject_name",
+        "member_ids",
+        "groups",
+        "opens_at",
+        "closes_at",
+        "status",
+        "reminders",
+    )
     return {k: view.get(k) for k in keys}
 
 
@@ -71,15 +82,16 @@ async def assignment_states(store: Store, view: Document) -> list[Document]:
         aid = entry["id"]
         assignment = await store.assignments.get(aid, projection={"opted_out_at": 1, "withdrawn_at": 1})
         delivery = await store.deliveries.get(invitation_key(aid)) if assignment else None
-        queued = await store.mail_queue.get(invitation_key(aid)) if assignment and not delivery else None
         if entry.get("status") == "withdrawn" or (assignment and assignment.get("withdrawn_at")):
             mail = "withdrawn"
         elif assignment is None:
             mail = "not_issued"
         elif delivery:
-            mail = {"sent": "sent", "failed": "failed", "skipped": "skipped"}.get(delivery["state"], "pending")
+            mail = {"sent": "sent", "failed": "failed", "skipped": "skipped"}.get(
+                delivery["state"], "pending"
+            )
         else:
-            mail = "pending" if queued else "pending"
+            mail = "pending"
         rows.append(
             {
                 "assignment_id": aid,
@@ -114,8 +126,19 @@ def group_counts(view: Document, rows: list[Document]) -> list[Document]:
             "withdrawn": 0,
         }
     for row in rows:
-        c = counts.setdefault(row["group"], {"group": row["group"], "nominated": 0, "invited": 0, "pending": 0,
-                                             "failed": 0, "completed": 0, "opted_out": 0, "withdrawn": 0})
+        c = counts.setdefault(
+            row["group"],
+            {
+                "group": row["group"],
+                "nominated": 0,
+                "invited": 0,
+                "pending": 0,
+                "failed": 0,
+                "completed": 0,
+                "opted_out": 0,
+                "withdrawn": 0,
+            },
+        )
         if row["withdrawn"]:
             c["withdrawn"] += 1
             continue
@@ -169,7 +192,10 @@ def router(runtime: Runtime) -> APIRouter:
                 "round_id": round_id,
                 "status": view["status"],
                 "groups": [
-                    {k: c.get(k) for k in ("group", "label_nl", "label_en", "is_self", "nominated", "completed")}
+                    {
+                        k: c.get(k)
+                        for k in ("group", "label_nl", "label_en", "is_self", "nominated", "completed")
+                    }
                     for c in counts
                 ],
             }
@@ -184,8 +210,19 @@ def router(runtime: Runtime) -> APIRouter:
         if state:
             filter_["state"] = state
         found = await store.deliveries.find(filter_, sort=[("updated_at", -1)], limit=2000)
-        keys = ("id", "template", "assignment_id", "to", "state", "attempts", "last_error", "reason",
-                "sent_at", "unconfirmed", "smtp_reply")
+        keys = (
+            "id",
+            "template",
+            "assignment_id",
+            "to",
+            "state",
+            "attempts",
+            "last_error",
+            "reason",
+            "sent_at",
+            "unconfirmed",
+            "smtp_reply",
+        )
         return {"round_id": round_id, "deliveries": [{k: d.get(k) for k in keys} for d in found]}
 
     @api.post("/{round_id}/reminders", status_code=202)
@@ -201,7 +238,8 @@ def router(runtime: Runtime) -> APIRouter:
         if unknown:
             raise HTTPException(422, f"assignment_ids: onbekend in deze ronde: {sorted(unknown)[:5]}")
         chosen = [
-            r for r in rows
+            r
+            for r in rows
             if (body.group is None or r["group"] == body.group)
             and (not wanted or r["assignment_id"] in wanted)
             and not (r["completed"] or r["withdrawn"] or r["opted_out"] or r["invitation"] == "not_issued")
@@ -209,8 +247,13 @@ def router(runtime: Runtime) -> APIRouter:
         queued = await enqueue(
             store,
             [
-                assignment_mail(manual_key(r["assignment_id"], body.request_id), "reminder",
-                                r["assignment_id"], round_id, manual=True)
+                assignment_mail(
+                    manual_key(r["assignment_id"], body.request_id),
+                    "reminder",
+                    r["assignment_id"],
+                    round_id,
+                    manual=True,
+                )
                 for r in chosen
             ],
         )
@@ -225,8 +268,14 @@ def router(runtime: Runtime) -> APIRouter:
         if assignment is None or assignment["round_id"] != round_id:
             raise HTTPException(404, "uitnodiging niet gevonden / invitation not found")
         request_id = uuid.uuid4().hex
-        await enqueue(store, [assignment_mail(manual_key(assignment_id, request_id), "invitation",
-                                              assignment_id, round_id, manual=True)])
+        await enqueue(
+            store,
+            [
+                assignment_mail(
+                    manual_key(assignment_id, request_id), "invitation", assignment_id, round_id, manual=True
+                )
+            ],
+        )
         return {"assignment_id": assignment_id, "queued": 1}
 
     @api.put("/{round_id}/reminder-policy")
@@ -238,8 +287,11 @@ def router(runtime: Runtime) -> APIRouter:
         view = await round_view(store, round_id)
         assert view is not None
         policy = ReminderPolicy.from_doc(body.model_dump())
-        schedule = policy.due_times(view["opens_at"], view["closes_at"]) if view.get("opens_at") and view.get(
-            "closes_at") else []
+        schedule = (
+            policy.due_times(view["opens_at"], view["closes_at"])
+            if view.get("opens_at") and view.get("closes_at")
+            else []
+        )
         return {"round_id": round_id, "policy": body.model_dump(), "schedule": schedule}
 
     @api.get("/{round_id}/fatigue")
@@ -255,8 +307,15 @@ def router(runtime: Runtime) -> APIRouter:
         for aid, entry in entries.items():
             total = counts.get(entry.get("email", "").lower(), 0) + 1
             if total > limit:
-                flagged.append({"assignment_id": aid, "name": entry.get("name"), "email": entry.get("email"),
-                                "group": entry["group"], "open_requests": total})
+                flagged.append(
+                    {
+                        "assignment_id": aid,
+                        "name": entry.get("name"),
+                        "email": entry.get("email"),
+                        "group": entry["group"],
+                        "open_requests": total,
+                    }
+                )
         return {"round_id": round_id, "limit": limit, "flagged": flagged}
 
     _ = datetime, invitation_key

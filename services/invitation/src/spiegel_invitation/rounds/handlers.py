@@ -25,7 +25,9 @@ def _time(stamp: Any) -> datetime | None:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-async def issue_open_round(store: Store, tokens: LinkTokens, round_id: str, correlation_id: str | None) -> int:
+async def issue_open_round(
+    store: Store, tokens: LinkTokens, round_id: str, correlation_id: str | None
+) -> int:
     """Issue every active nomination and self-evaluation of an open round not issued yet."""
     issued = 0
     for _ in range(2):  # a nominee added while the round opened is caught by the second look
@@ -103,7 +105,9 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             return
         if current.get("closes_at") and current["closes_at"] >= closes_at:
             closes_at = current["closes_at"]
-        await store.rounds.apply_idempotent(extended.round_id, event.event_id, {"$set": {"closes_at": closes_at}})
+        await store.rounds.apply_idempotent(
+            extended.round_id, event.event_id, {"$set": {"closes_at": closes_at}}
+        )
         # Re-announce each link with its new expiry (consumers upsert by assignment id).
         view = await round_view(store, extended.round_id)
         if view is None:

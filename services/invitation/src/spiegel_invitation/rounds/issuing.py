@@ -49,7 +49,9 @@ def issued_event(store: Store, doc: Document, correlation_id: str | None) -> Out
     )
 
 
-def withdrawn_event(store: Store, assignment_id: str, round_id: str, correlation_id: str | None) -> OutgoingEvent:
+def withdrawn_event(
+    store: Store, assignment_id: str, round_id: str, correlation_id: str | None
+) -> OutgoingEvent:
     return new_event(
         events_pb2.AssignmentWithdrawn(assignment_id=assignment_id, round_id=round_id),
         tenant_id=store.tenant_id,

@@ -113,6 +113,4 @@ def periods_overlap(
     """Open-ended where a bound is unknown (a draft round without dates overlaps everything)."""
     if a_end is not None and b_start is not None and a_end < b_start:
         return False
-    if b_end is not None and a_start is not None and b_end < a_start:
-        return False
-    return True
+    return not (b_end is not None and a_start is not None and b_end < a_start)

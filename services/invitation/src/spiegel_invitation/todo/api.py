@@ -80,13 +80,13 @@ def router(runtime: Runtime) -> APIRouter:
 
     @api.get("/me/todo")
     async def my_todo(principal: SignedIn) -> Document:
-        """"Te doen": the own self-evaluation first, then every open request to evaluate others."""
+        """ "Te doen": the own self-evaluation first, then every open request to evaluate others."""
         todo, _, _ = await entries(principal)
         return {"items": todo}
 
     @api.get("/me/history")
     async def my_history(principal: SignedIn) -> Document:
-        """"Mijn rapportages en evaluaties": reports published for me, and past evaluations."""
+        """ "Mijn rapportages en evaluaties": reports published for me, and past evaluations."""
         _, past, published = await entries(principal)
         return {"reports": published, "evaluations": past}
 
