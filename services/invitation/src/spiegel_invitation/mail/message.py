@@ -2,8 +2,10 @@
 
 Anything a person typed (a name, a round title) reaches a header only through
 `header_text`, which turns every control or line-separator character into a
-space, and through `email.message.EmailMessage` with the SMTP policy, which
-encodes non-ASCII text (RFC 2047) and refuses CR/LF in a header value.
+space and breaks up RFC 2047 encoded words (the email package would decode
+"=?utf-8?q?=0D=0ABcc...?=" into a real line break: found by the tests), and
+through `email.message.EmailMessage` with the SMTP policy, which encodes
+non-ASCII text itself and refuses CR/LF in a header value.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ _SPACES = re.compile(r"\s+")
 
 def header_text(value: str, limit: int = 200) -> str:
     cleaned = _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()
+    # The email package decodes RFC 2047 encoded words ("=?utf-8?q?...=0D=0A...?=") in a
+    # value it is given and would then write their CR/LF raw: never let one through.
+    while "=?" in cleaned:
+        cleaned = cleaned.replace("=?", "= ?")
     return cleaned[:limit]
 
 
@@ -50,7 +56,6 @@ def build_message(
     message["Subject"] = header_text(mail.subject, 250)
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = message_id
-    message["Content-Language"] = language
     message["Auto-Submitted"] = "auto-generated"
     if unsubscribe_url:
         # RFC 8058 one-click: mail clients offer "unsubscribe" = opt out of reminders.
@@ -58,4 +63,6 @@ def build_message(
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(mail.text, charset="utf-8")
     message.add_alternative(mail.html, subtype="html", charset="utf-8")
+    # After the body: setting content clears every Content-* header.
+    message["Content-Language"] = language if language in ("nl", "en") else "nl"
     return message
