@@ -68,8 +68,12 @@ def test_header_text_keeps_one_line(hostile: str) -> None:
     assert "\r" not in cleaned and "\n" not in cleaned and "\x00" not in cleaned and "\u2028" not in cleaned
     mail = MailRenderer().render("invitation", "nl", {**CONTEXT, "subject_name": hostile})
     message = build_message(
-        mail_from="Spiegel <noreply@umc.example>", to_name=hostile, to_address="jan@umc.example",
-        mail=mail, message_id="<x@umc.example>", language="nl",
+        mail_from="Spiegel <noreply@umc.example>",
+        to_name=hostile,
+        to_address="jan@umc.example",
+        mail=mail,
+        message_id="<x@umc.example>",
+        language="nl",
     )
     parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
     assert parsed["X-Injected"] is None and parsed["Bcc"] is None
@@ -80,11 +84,14 @@ def test_reminder_schedule_at_most_three_seven_days_apart_none_in_the_last_day()
     opens = datetime(2026, 3, 2, 8, tzinfo=UTC)
     policy_ = ReminderPolicy()
     assert policy_.due_times(opens, datetime(2026, 4, 30, tzinfo=UTC)) == [
-        datetime(2026, 3, 9, 8, tzinfo=UTC), datetime(2026, 3, 16, 8, tzinfo=UTC),
+        datetime(2026, 3, 9, 8, tzinfo=UTC),
+        datetime(2026, 3, 16, 8, tzinfo=UTC),
         datetime(2026, 3, 23, 8, tzinfo=UTC),
     ]
     # Closing on 16 March 20:00: the reminder of 16 March 08:00 falls in the last day.
-    assert policy_.due_times(opens, datetime(2026, 3, 16, 20, tzinfo=UTC)) == [datetime(2026, 3, 9, 8, tzinfo=UTC)]
+    assert policy_.due_times(opens, datetime(2026, 3, 16, 20, tzinfo=UTC)) == [
+        datetime(2026, 3, 9, 8, tzinfo=UTC)
+    ]
     assert policy_.next_after(opens, datetime(2026, 4, 30, tzinfo=UTC), 3) is None
     assert ReminderPolicy(max_reminders=0).due_times(opens, datetime(2026, 4, 30, tzinfo=UTC)) == []
 
@@ -93,8 +100,12 @@ def test_encoded_words_cannot_smuggle_a_line_break() -> None:
     hostile = "=?utf-8?q?Evil=0D=0ABcc=3A_victim=40evil.example?="
     mail = MailRenderer().render("invitation", "nl", {**CONTEXT, "subject_name": hostile})
     message = build_message(
-        mail_from="Spiegel <noreply@umc.example>", to_name=hostile, to_address="jan@umc.example",
-        mail=mail, message_id="<x@umc.example>", language="nl",
+        mail_from="Spiegel <noreply@umc.example>",
+        to_name=hostile,
+        to_address="jan@umc.example",
+        mail=mail,
+        message_id="<x@umc.example>",
+        language="nl",
     )
     parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
     assert parsed["Bcc"] is None

@@ -73,19 +73,33 @@ async def world(stack, catcher, unique, tmp_path: Path) -> AsyncIterator[dict[st
         await client.close()
 
 
-async def issue_round(world: dict[str, Any], people: list[tuple[str, str]], title: str = "IFMS 2031",
-                      subject_name: str = "Dr. A. de Vries") -> list[str]:
+async def issue_round(
+    world: dict[str, Any],
+    people: list[tuple[str, str]],
+    title: str = "IFMS 2031",
+    subject_name: str = "Dr. A. de Vries",
+) -> list[str]:
     store: Store = world["store"]
     round_id = "r-" + str(abs(hash((title, subject_name))))[:8]
     await store.rounds.update(
         round_id,
-        {"$set": {"title": title, "subject_name": subject_name, "kind": "IFMS", "status": "open",
-                  "closes_at": datetime.now(UTC) + timedelta(days=14), "groups": []}},
+        {
+            "$set": {
+                "title": title,
+                "subject_name": subject_name,
+                "kind": "IFMS",
+                "status": "open",
+                "closes_at": datetime.now(UTC) + timedelta(days=14),
+                "groups": [],
+            }
+        },
         upsert=True,
     )
     view = {"id": round_id, "closes_at": datetime.now(UTC) + timedelta(days=14)}
-    entries = [{"id": f"{round_id}-a{i}", "group": "staff", "name": name, "email": email, "language": "nl"}
-               for i, (name, email) in enumerate(people)]
+    entries = [
+        {"id": f"{round_id}-a{i}", "group": "staff", "name": name, "email": email, "language": "nl"}
+        for i, (name, email) in enumerate(people)
+    ]
     tokens = LinkTokens(world["settings"].link_token_keys)
     await issue(store, tokens, view, entries)
     return [e["id"] for e in entries]
@@ -112,7 +126,7 @@ async def test_hostile_names_and_titles_add_no_header(world) -> None:  # type: i
     for message in messages:
         assert len(message.recipients) == 1 and message.recipients[0].startswith("person")
         parsed = message_from_bytes(message.data, policy=policy.default)
-        names = {k.lower() for k in parsed.keys()}
+        names = {k.lower() for k in parsed}
         assert names == EXPECTED_HEADERS, names - EXPECTED_HEADERS
         assert [a.addr_spec for a in parsed["To"].addresses] == message.recipients
         assert [a.addr_spec for a in parsed["From"].addresses] == ["noreply@umc.example"]
@@ -144,13 +158,18 @@ async def test_refused_addresses_are_recorded_and_temporary_failures_retried(wor
         assert busy["state"] == "sent" and busy["attempts"] == 2
     finally:
         await mailer.stop()
-    assert sorted(r for m in catcher.messages() for r in m.recipients) == ["busy@umc.example", "fine@umc.example"]
+    assert sorted(r for m in catcher.messages() for r in m.recipients) == [
+        "busy@umc.example",
+        "fine@umc.example",
+    ]
 
 
 async def test_an_aborted_transaction_delivers_nothing(catcher) -> None:  # type: ignore[no-untyped-def]
     connection = SmtpConnection(SmtpConfig("127.0.0.1", catcher.smtp_port))
     await connection.ensure()
-    await connection.stage("noreply@umc.example", "a@umc.example", b"Subject: one\r\n\r\nfirst\r\n.\r\nhidden\r\n")
+    await connection.stage(
+        "noreply@umc.example", "a@umc.example", b"Subject: one\r\n\r\nfirst\r\n.\r\nhidden\r\n"
+    )
     connection.abort()
     await connection.ensure()
     await connection.stage("noreply@umc.example", "b@umc.example", b"Subject: two\r\n\r\nsecond\r\n")

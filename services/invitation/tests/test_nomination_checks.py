@@ -68,9 +68,14 @@ def test_every_problem_kind_is_reported_by_row_and_column() -> None:
 
 
 def test_already_nominated_and_rater_fatigue() -> None:
-    context = ctx(existing={"p.pan@umc.example": ("staff", "P. Pan")}, open_requests={"q.quint@umc.example": 8})
+    context = ctx(
+        existing={"p.pan@umc.example": ("staff", "P. Pan")}, open_requests={"q.quint@umc.example": 8}
+    )
     results = validate_rows(
-        [RowIn(2, "staff", "P. Pan", "p.pan@umc.example"), RowIn(3, "staff", "Q. Quint", "q.quint@umc.example")],
+        [
+            RowIn(2, "staff", "P. Pan", "p.pan@umc.example"),
+            RowIn(3, "staff", "Q. Quint", "q.quint@umc.example"),
+        ],
         context,
     )
     assert kinds(results[0]) == {"already_nominated"}
@@ -98,7 +103,9 @@ def test_domain_suggestions() -> None:
 
 
 def test_capitals_are_offered_in_the_dutch_way() -> None:
-    assert is_all_lowercase("jan jansen") and not is_all_lowercase("Jan jansen") and not is_all_lowercase("123")
+    assert (
+        is_all_lowercase("jan jansen") and not is_all_lowercase("Jan jansen") and not is_all_lowercase("123")
+    )
     assert capitalised("jan van der berg") == "Jan van der Berg"
     assert capitalised("van der berg") == "Van der Berg"
     assert capitalised("anne-marie jansen-de vries") == "Anne-Marie Jansen-de Vries"

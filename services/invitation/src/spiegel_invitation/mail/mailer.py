@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.errors import MessageError
 from typing import Any
 
 import aiosmtplib
@@ -197,6 +199,8 @@ class Mailer:
     # -- one batch ---------------------------------------------------------------
     async def run_once(self) -> int:
         now = datetime.now(UTC)
+        clock = time.perf_counter()
+        timings: dict[str, float] = {}
         entries = (
             await self.db[MAIL_QUEUE]
             .find({"due": {"$lte": now}})
@@ -206,6 +210,7 @@ class Mailer:
         )
         if not entries:
             return 0
+        timings["scan"] = time.perf_counter() - clock
         by_tenant: dict[str, list[Document]] = {}
         for entry in entries:
             entry["id"] = entry["_id"].split(":", 1)[1]
@@ -230,6 +235,7 @@ class Mailer:
                 else:
                     await self._resolve(store, entry)
 
+        timings["claim"] = time.perf_counter() - clock - sum(timings.values())
         outcomes: list[Outcome] = []
         ready: asyncio.Queue[Job] = asyncio.Queue()
         cache = BatchCache()
@@ -251,15 +257,24 @@ class Mailer:
                 continue
             ready.put_nowait(job)
 
+        timings["prepare"] = time.perf_counter() - clock - sum(timings.values())
         if not ready.empty():
             results = await asyncio.gather(
                 *(self._sender(connection, ready) for connection in self.connections)
             )
             for sent in results:
                 outcomes += sent
+        timings["send"] = time.perf_counter() - clock - sum(timings.values())
         await self._record(outcomes)
         assert self.journal is not None
         self.journal.clear()
+        timings["record"] = time.perf_counter() - clock - sum(timings.values())
+        log.info(
+            "mail_batch",
+            entries=len(entries),
+            sent=sum(1 for o in outcomes if o.state == "sent"),
+            **{f"{k}_ms": round(v * 1000) for k, v in timings.items()},
+        )
         return len(entries)
 
     async def _sender(self, connection: SmtpConnection, ready: asyncio.Queue[Job]) -> list[Outcome]:
@@ -502,7 +517,7 @@ class Mailer:
                 unsubscribe_url=unsubscribe,
             )
             job.data = message.as_bytes()
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, MessageError) as error:
             raise Undeliverable(f"cannot build the message: {error}") from None
 
     async def _assignment_context(

@@ -10,17 +10,55 @@ non-ASCII text itself and refuses CR/LF in a header value.
 
 from __future__ import annotations
 
+import quopri
 import re
+import uuid
 from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
+from typing import Any
 
 from spiegel_invitation.mail.render import RenderedMail
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]+")
 _SPACES = re.compile(r"\s+")
+
+
+class _Registry(HeaderRegistry):
+    """The standard header registry, but each header class is built once (the standard
+    one builds a new class for every header it parses: a third of the cost of a mail)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        key = name.lower()
+        found = self._classes.get(key)
+        if found is None:
+            found = self._classes[key] = super().__getitem__(name)
+        return found
+
+
+# The SMTP flavour of the default policy (CRLF line ends), with the caching registry.
+POLICY = policy.SMTP.clone(header_factory=_Registry())
+
+
+@lru_cache(maxsize=64)
+def _constant(name: str, value: str) -> Any:
+    """A parsed header that never varies (From, Auto-Submitted, ...): parsed once, reused."""
+    return POLICY.header_factory(name, value)
+
+
+def _text_part(subtype: str, text: str) -> EmailMessage:
+    part = EmailMessage(policy=POLICY)
+    part["Content-Type"] = _constant("Content-Type", f'text/{subtype}; charset="utf-8"')
+    part["Content-Transfer-Encoding"] = _constant("Content-Transfer-Encoding", "quoted-printable")
+    part.set_payload(quopri.encodestring(text.encode("utf-8")).decode("ascii"))
+    return part
 
 
 def header_text(value: str, limit: int = 200) -> str:
@@ -47,22 +85,26 @@ def build_message(
     unsubscribe_url: str | None = None,
     now: datetime | None = None,
 ) -> EmailMessage:
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=POLICY)
     from_name, from_address = parseaddr(mail_from)
-    local, _, domain = to_address.partition("@")
-    flocal, _, fdomain = from_address.partition("@")
-    message["From"] = Address(display_name=header_text(from_name), username=flocal, domain=fdomain)
-    message["To"] = Address(display_name=header_text(to_name), username=local, domain=domain)
+    message["From"] = _constant(
+        "From", str(Address(display_name=header_text(from_name), addr_spec=from_address))
+    )
+    message["To"] = Address(display_name=header_text(to_name), addr_spec=to_address)
     message["Subject"] = header_text(mail.subject, 250)
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
+    message["Auto-Submitted"] = _constant("Auto-Submitted", "auto-generated")
     if unsubscribe_url:
         # RFC 8058 one-click: mail clients offer "unsubscribe" = opt out of reminders.
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(mail.text, charset="utf-8")
-    message.add_alternative(mail.html, subtype="html", charset="utf-8")
-    # After the body: setting content clears every Content-* header.
-    message["Content-Language"] = language if language in ("nl", "en") else "nl"
+        message["List-Unsubscribe-Post"] = _constant("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+    message["MIME-Version"] = _constant("MIME-Version", "1.0")
+    message["Content-Language"] = _constant(
+        "Content-Language", language if language in ("nl", "en") else "nl"
+    )
+    # Quoted-printable bodies contain no "==", so this random boundary cannot occur in them.
+    boundary = f"==spiegel-{uuid.uuid4().hex}=="
+    message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    message.set_payload([_text_part("plain", mail.text), _text_part("html", mail.html)])
     return message
