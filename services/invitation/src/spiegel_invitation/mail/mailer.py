@@ -239,24 +239,28 @@ class Mailer:
         outcomes: list[Outcome] = []
         ready: asyncio.Queue[Job] = asyncio.Queue()
         cache = BatchCache()
-        for job in jobs:
+        reads = asyncio.Semaphore(32)
+
+        async def prepare(job: Job) -> None:
             store = Store(self.db, job.tenant_id)
             try:
-                await self._prepare(store, job, cache)
+                async with reads:
+                    await self._prepare(store, job, cache)
             except Skip as reason:
                 await self._fate(store, job, "skipped")
                 outcomes.append(Outcome(job, "skipped", str(reason)))
-                continue
+                return
             except Undeliverable as reason:
                 await self._fate(store, job, "failed")
                 outcomes.append(Outcome(job, "failed", str(reason)))
-                continue
+                return
             except NotYet as reason:
                 await self._fate(store, job, "failed")
                 outcomes.append(Outcome(job, "retry", str(reason), retry_in=2.0))
-                continue
+                return
             ready.put_nowait(job)
 
+        await asyncio.gather(*(prepare(job) for job in jobs))
         timings["prepare"] = time.perf_counter() - clock - sum(timings.values())
         if not ready.empty():
             results = await asyncio.gather(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from spiegel_platform.service import Runtime
 
@@ -20,13 +21,12 @@ from spiegel_invitation.nominations.service import (
     counts_per_group,
     preview,
     save_nominations,
+    suggestions_of,
     withdraw,
 )
 from spiegel_invitation.nominations.validation import (
     ERROR,
-    Problem,
     RowIn,
-    RowResult,
     group_warnings,
     validate_rows,
 )
@@ -57,24 +57,15 @@ class ConfirmIn(BaseModel):
     apply_suggestions: list[Suggestion] = Field(default_factory=list)
 
 
-def _results_from(rows: list[dict[str, Any]]) -> list[RowIn]:
-    return [
-        RowIn(
-            row=r["row"],
-            group=r["group"],
-            name=r["name"],
-            email=r["email"],
-            language=r["language"],
-            round=r.get("round", ""),
-        )
-        for r in rows
-    ]
-
-
-def _stored_result(stored: dict[str, Any]) -> RowResult:
-    result = RowResult(**{k: stored[k] for k in ("row", "group", "name", "email", "language")})
-    result.problems = [Problem(**p) for p in stored["problems"]]
-    return result
+def jsonable(value: Any) -> Any:
+    """Dates to ISO text; the rest is JSON already (rows are plain dicts of text)."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -165,7 +156,7 @@ def router(runtime: Runtime) -> APIRouter:
         )
 
     @api.post("/imports", status_code=201)
-    async def upload(round_id: str, principal: Coordinator, file: UploadFile = File(...)) -> dict[str, Any]:  # noqa: B008
+    async def upload(round_id: str, principal: Coordinator, file: UploadFile = File(...)) -> JSONResponse:  # noqa: B008
         store = store_of(principal)
         view = await checked_view(store, principal, round_id)
         content = await file.read(MAX_UPLOAD + 1)
@@ -185,6 +176,7 @@ def router(runtime: Runtime) -> APIRouter:
         import_id = uuid.uuid4().hex
         body = preview(view, results)
         now = datetime.now(UTC)
+        # Stored compactly: the rows as read, which were clean, and the fixes offered.
         await store.imports.insert(
             {
                 "id": import_id,
@@ -193,18 +185,26 @@ def router(runtime: Runtime) -> APIRouter:
                 "created_by": principal.subject,
                 "created_at": now,
                 "expires_at": now + IMPORT_TTL,
-                "source_rows": [r.__dict__ for r in parsed.rows],
-                **body,
+                "source_rows": [[r.row, r.group, r.name, r.email, r.language, r.round] for r in parsed.rows],
+                "ok_rows": [r.row for r in results if r.status == "ok"],
+                "suggestions": suggestions_of(results),
+                "summary": body["summary"],
+                "group_warnings": body["group_warnings"],
             }
         )
-        return {"import_id": import_id, "round_id": round_id, "template_round_id": parsed.round_id, **body}
+        # A plain JSONResponse: FastAPI's encoder is slow on thousands of rows.
+        return JSONResponse(
+            status_code=201,
+            content=jsonable({"import_id": import_id, "round_id": round_id,
+                              "template_round_id": parsed.round_id, **body}),
+        )
 
     @api.get("/imports/{import_id}")
     async def get_import(round_id: str, import_id: str, principal: Coordinator) -> dict[str, Any]:
         doc = await store_of(principal).imports.get(import_id)
         if doc is None or doc["round_id"] != round_id:
             raise HTTPException(404, "import niet gevonden / import not found")
-        return {k: doc.get(k) for k in ("id", "round_id", "rows", "summary", "group_warnings", "confirmed")}
+        return {k: doc.get(k) for k in ("id", "round_id", "summary", "group_warnings", "confirmed")}
 
     @api.post("/imports/{import_id}/confirm")
     async def confirm(
@@ -219,8 +219,7 @@ def router(runtime: Runtime) -> APIRouter:
         if doc["expires_at"] < datetime.now(UTC):
             raise HTTPException(410, "deze import is verlopen; upload het bestand opnieuw / import expired")
         view = await checked_view(store, principal, round_id)
-        rows = _results_from(doc["source_rows"])
-        previous = [_stored_result(r) for r in doc["rows"]]
+        rows = [RowIn(*values) for values in doc["source_rows"]]
         # One confirmation per import, even when the button is pressed twice at once.
         if not await store.imports.insert_many([{"id": f"{import_id}:confirming", "at": datetime.now(UTC)}]):
             raise HTTPException(409, "deze import wordt al bevestigd / this import is being confirmed")
@@ -231,14 +230,11 @@ def router(runtime: Runtime) -> APIRouter:
             raise HTTPException(
                 422, f"include_rows/apply_suggestions: onbekende rijen {sorted(set(unknown))}"
             )
-        rows = apply_choices(rows, previous, [(s.row, s.column) for s in body.apply_suggestions])
+        rows = apply_choices(rows, doc["suggestions"], [(s.row, s.column) for s in body.apply_suggestions])
         # Check again against the round as it is now (others may have nominated meanwhile).
         cache = RoundCache(store)
         results = validate_rows(rows, await context_for(store, view, [r.email for r in rows], cache))
-        if body.include_rows is None:
-            chosen = {r.row for r in previous if r.status == "ok"}
-        else:
-            chosen = set(body.include_rows)
+        chosen = set(doc["ok_rows"]) if body.include_rows is None else set(body.include_rows)
         to_save = [r for r in results if r.row in chosen and r.status != ERROR]
         refused = [
             {"row": r.row, "problems": [p.__dict__ for p in r.problems]}

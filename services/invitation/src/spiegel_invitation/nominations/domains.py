@@ -97,6 +97,20 @@ def _limit(domain: str) -> int:
     return 1 if len(domain) <= 8 else 2
 
 
+class DomainAdvisor:
+    """Suggestions for one check of many rows: each distinct domain is looked at once."""
+
+    def __init__(self, known: Iterable[str] = ()) -> None:
+        self.known = tuple(sorted({d.lower() for d in known if d}))
+        self._seen: dict[str, str | None] = {}
+
+    def suggest(self, domain: str) -> str | None:
+        key = domain.strip().lower()
+        if key not in self._seen:
+            self._seen[key] = suggest_domain(key, self.known)
+        return self._seen[key]
+
+
 def suggest_domain(domain: str, known: Iterable[str] = ()) -> str | None:
     domain = domain.strip().lower()
     if not domain or "." not in domain:

@@ -57,9 +57,20 @@ async def open_requests(
     counts: dict[str, int] = {}
     start, end = period.get("opens_at"), period.get("closes_at")
 
+    wanted = sorted({normalise_email(e) for e in emails if e})
+    prefetched: dict[str, Document] | None = None
+    if len(wanted) > 100:
+        # One pass over the tenant's inboxes beats thousands of reads by id (FerretDB).
+        ids = [email_inbox_id(e) for e in wanted]
+        found = await store.inboxes.find({"id": {"$in": ids}}, projection={"items": 1, "id": 1})
+        prefetched = {doc["id"]: doc for doc in found}
+
     async def count(email: str) -> None:
-        async with semaphore:
-            inbox = await store.inboxes.get(email_inbox_id(email), projection={"items": 1})
+        if prefetched is not None:
+            inbox = prefetched.get(email_inbox_id(email))
+        else:
+            async with semaphore:
+                inbox = await store.inboxes.get(email_inbox_id(email), projection={"items": 1})
         total = 0
         for assignment_id, item in ((inbox or {}).get("items") or {}).items():
             if item.get("round_id") == exclude_round or item.get("role") == "self":
@@ -77,7 +88,7 @@ async def open_requests(
         if total:
             counts[email] = total
 
-    await asyncio.gather(*(count(e) for e in {normalise_email(e) for e in emails if e}))
+    await asyncio.gather(*(count(e) for e in wanted))
     return counts
 
 
@@ -115,19 +126,22 @@ async def context_for(store: Store, view: Document, emails: Sequence[str], cache
     )
 
 
+def suggestions_of(results: Sequence[RowResult]) -> list[list[Any]]:
+    return [[r.row, p.column, p.suggestion] for r in results for p in r.problems if p.suggestion]
+
+
 def apply_choices(
-    rows: Sequence[RowIn], results: Sequence[RowResult], suggestions: Sequence[tuple[int, str]]
+    rows: Sequence[RowIn], offered: Sequence[Sequence[Any]], chosen: Sequence[tuple[int, str]]
 ) -> list[RowIn]:
     """The rows with the suggestions the coordinator chose applied (and only those)."""
-    chosen = set(suggestions)
-    by_row = {r.row: r for r in results}
+    wanted = set(chosen)
+    fixes = {(row, column): value for row, column, value in offered if (row, column) in wanted}
     changed = []
     for row in rows:
-        result = by_row.get(row.row)
         values = RowIn(row.row, row.group, row.name, row.email, row.language, row.round)
-        for problem in result.problems if result else []:
-            if problem.suggestion and (row.row, problem.column) in chosen:
-                setattr(values, problem.column, problem.suggestion)
+        for (number, column), value in fixes.items():
+            if number == row.row:
+                setattr(values, column, value)
         changed.append(values)
     return changed
 

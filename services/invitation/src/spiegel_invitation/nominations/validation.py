@@ -14,7 +14,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from spiegel_invitation.nominations.domains import suggest_domain
+from spiegel_invitation.nominations.domains import DomainAdvisor
 from spiegel_invitation.nominations.names import capitalised, is_all_lowercase
 from spiegel_invitation.rounds.model import MIN_GROUP_SIZE, MIN_NOMINEES_ADVISED
 
@@ -110,6 +110,8 @@ def check_email(value: str) -> tuple[str | None, str | None]:
 
 def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
     results: list[RowResult] = []
+    by_row: dict[int, RowResult] = {}
+    domains = DomainAdvisor(ctx.known_domains)
     seen: dict[str, list[tuple[int, str]]] = {}  # email -> [(row, group)]
     group_labels = ", ".join(
         f"{g.get('label_nl') or g['code']} ({g['code']})" for g in ctx.groups if not g.get("is_self")
@@ -124,6 +126,7 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
             language=LANGUAGES.get(raw.language.strip().lower(), ctx.default_language),
         )
         results.append(result)
+        by_row[raw.row] = result
 
         if raw.round.strip() and raw.round.strip() not in (ctx.round_id, ctx.round_title):
             result.add(
@@ -195,7 +198,7 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                 result.email = normalised
                 email_key = normalise_email(normalised)
                 local, _, domain = normalised.rpartition("@")
-                fixed = suggest_domain(domain, ctx.known_domains)
+                fixed = domains.suggest(domain)
                 if fixed:
                     result.add(
                         "email",
@@ -246,7 +249,7 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                         "a person evaluates once per round. Choose one group.",
                     )
                     result.add("email", "duplicate_across_groups", ERROR, *message)
-                    first = next(r for r in results if r.row == other_row)
+                    first = by_row[other_row]
                     if not any(p.kind == "duplicate_across_groups" for p in first.problems):
                         first.add(
                             "email",

@@ -30,12 +30,15 @@ async def issue_open_round(
 ) -> int:
     """Issue every active nomination and self-evaluation of an open round not issued yet."""
     issued = 0
+    seen: set[str] = set()
     for _ in range(2):  # a nominee added while the round opened is caught by the second look
         view = await round_view(store, round_id)
         if view is None or view["status"] != "open":
             return issued
         entries = [{"id": aid, **e} for aid, e in active_entries(view).items()]
         entries += await self_entries(store, view)
+        entries = [e for e in entries if e["id"] not in seen]
+        seen |= {e["id"] for e in entries}
         issued += len(await issue(store, tokens, view, entries, correlation_id=correlation_id))
     return issued
 
