@@ -185,7 +185,11 @@ def router(runtime: Runtime) -> APIRouter:
                 "created_by": principal.subject,
                 "created_at": now,
                 "expires_at": now + IMPORT_TTL,
-                "source_rows": [[r.row, r.group, r.name, r.email, r.language, r.round] for r in parsed.rows],
+                # (FerretDB v1 stores no nested arrays: rows are small documents.)
+                "source_rows": [
+                    {"r": r.row, "g": r.group, "n": r.name, "e": r.email, "l": r.language, "o": r.round}
+                    for r in parsed.rows
+                ],
                 "ok_rows": [r.row for r in results if r.status == "ok"],
                 "suggestions": suggestions_of(results),
                 "summary": body["summary"],
@@ -195,8 +199,9 @@ def router(runtime: Runtime) -> APIRouter:
         # A plain JSONResponse: FastAPI's encoder is slow on thousands of rows.
         return JSONResponse(
             status_code=201,
-            content=jsonable({"import_id": import_id, "round_id": round_id,
-                              "template_round_id": parsed.round_id, **body}),
+            content=jsonable(
+                {"import_id": import_id, "round_id": round_id, "template_round_id": parsed.round_id, **body}
+            ),
         )
 
     @api.get("/imports/{import_id}")
@@ -219,7 +224,7 @@ def router(runtime: Runtime) -> APIRouter:
         if doc["expires_at"] < datetime.now(UTC):
             raise HTTPException(410, "deze import is verlopen; upload het bestand opnieuw / import expired")
         view = await checked_view(store, principal, round_id)
-        rows = [RowIn(*values) for values in doc["source_rows"]]
+        rows = [RowIn(v["r"], v["g"], v["n"], v["e"], v["l"], v["o"]) for v in doc["source_rows"]]
         # One confirmation per import, even when the button is pressed twice at once.
         if not await store.imports.insert_many([{"id": f"{import_id}:confirming", "at": datetime.now(UTC)}]):
             raise HTTPException(409, "deze import wordt al bevestigd / this import is being confirmed")

@@ -126,16 +126,21 @@ async def context_for(store: Store, view: Document, emails: Sequence[str], cache
     )
 
 
-def suggestions_of(results: Sequence[RowResult]) -> list[list[Any]]:
-    return [[r.row, p.column, p.suggestion] for r in results for p in r.problems if p.suggestion]
+def suggestions_of(results: Sequence[RowResult]) -> list[dict[str, Any]]:
+    return [
+        {"row": r.row, "column": p.column, "value": p.suggestion}
+        for r in results
+        for p in r.problems
+        if p.suggestion
+    ]
 
 
 def apply_choices(
-    rows: Sequence[RowIn], offered: Sequence[Sequence[Any]], chosen: Sequence[tuple[int, str]]
+    rows: Sequence[RowIn], offered: Sequence[dict[str, Any]], chosen: Sequence[tuple[int, str]]
 ) -> list[RowIn]:
     """The rows with the suggestions the coordinator chose applied (and only those)."""
     wanted = set(chosen)
-    fixes = {(row, column): value for row, column, value in offered if (row, column) in wanted}
+    fixes = {(o["row"], o["column"]): o["value"] for o in offered if (o["row"], o["column"]) in wanted}
     changed = []
     for row in rows:
         values = RowIn(row.row, row.group, row.name, row.email, row.language, row.round)
