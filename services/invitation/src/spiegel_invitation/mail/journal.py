@@ -4,14 +4,15 @@ The database records "about to commit" (a fate document) before the final
 line of a message is written, and the outcome after the server's reply. A
 kill -9 between the two leaves the database unsure whether the server got
 the message. The journal closes that gap: right after the final line is
-written to the socket (a synchronous syscall), one line is appended to this
-file (another syscall; the page cache survives the death of the process). A
-restarted sender on the same host reads the journals of its dead
-predecessors (a journal whose flock is free), so it knows exactly which
-committed mails reached the server; the uncertain window shrinks to the
+written to the socket (a synchronous syscall), one line is appended to a file
+(another syscall; the page cache survives the death of the process). A
+restarted sender on the same host reads the journals of its dead predecessors
+(an incarnation whose lock file is no longer locked), so it knows exactly
+which committed mails reached the server; the uncertain window shrinks to the
 instant between two adjacent syscalls.
 
-A journal is emptied after each batch, once every outcome is in the database.
+Each batch writes its own segment, removed once every outcome of the batch is
+in the database.
 """
 
 from __future__ import annotations
@@ -29,15 +30,10 @@ class Recovered:
     committed: dict[tuple[str, str, int], str] = field(default_factory=dict)
 
 
-class Journal:
-    def __init__(self, folder: str | Path, worker: str, incarnation: str) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.worker = _safe(worker)
-        self.incarnation = incarnation
-        self.path = self.folder / f"{self.worker}.{incarnation}.journal"
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+class Segment:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
     def dot_written(self, tenant: str, key: str, attempt: int) -> None:
         os.write(self._fd, f"dot\t{tenant}\t{key}\t{attempt}\n".encode())
@@ -46,44 +42,61 @@ class Journal:
         clean = " ".join(reply.split())[:200]
         os.write(self._fd, f"reply\t{tenant}\t{key}\t{attempt}\t{clean}\n".encode())
 
-    def clear(self) -> None:
-        os.ftruncate(self._fd, 0)
+    def remove(self) -> None:
+        os.close(self._fd)
+        self.path.unlink(missing_ok=True)
+
+
+class Journal:
+    def __init__(self, folder: str | Path, worker: str, incarnation: str) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.worker = _safe(worker)
+        self.incarnation = incarnation
+        self.lock_path = self.folder / f"{self.worker}.{incarnation}.lock"
+        self._lock = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while this process lives
+
+    def segment(self, number: int) -> Segment:
+        return Segment(self.folder / f"{self.worker}.{self.incarnation}.{number}.journal")
 
     def close(self) -> None:
-        try:
-            os.close(self._fd)
-        finally:
-            self.path.unlink(missing_ok=True)
+        os.close(self._lock)
+        self.lock_path.unlink(missing_ok=True)
 
     def recover_predecessors(self) -> Recovered:
-        """Read (and then remove) the journals of this worker's dead incarnations."""
+        """Read the journals of this worker's dead incarnations (their lock is free)."""
         found = Recovered()
-        for path in sorted(self.folder.glob(f"{self.worker}.*.journal")):
-            if path == self.path:
+        for lock in sorted(self.folder.glob(f"{self.worker}.*.lock")):
+            incarnation = lock.name.split(".")[-2]
+            if incarnation == self.incarnation:
                 continue
-            fd = os.open(path, os.O_RDWR)
+            fd = os.open(lock, os.O_RDWR)
             try:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    continue  # its process is alive
-                found.incarnations.add(path.name.split(".")[-2])
-                for line in path.read_text(errors="replace").splitlines():
-                    parts = line.split("\t")
-                    if len(parts) < 4 or not parts[3].isdigit():
-                        continue  # a torn last line
-                    ident = (parts[1], parts[2], int(parts[3]))
-                    if parts[0] == "dot":
-                        found.committed.setdefault(ident, "")
-                    elif parts[0] == "reply" and len(parts) >= 5:
-                        found.committed[ident] = parts[4]
+                    continue  # that process is alive
+                found.incarnations.add(incarnation)
+                for path in self.folder.glob(f"{self.worker}.{incarnation}.*.journal"):
+                    for line in path.read_text(errors="replace").splitlines():
+                        parts = line.split("\t")
+                        if len(parts) < 4 or not parts[3].isdigit():
+                            continue  # a torn last line
+                        ident = (parts[1], parts[2], int(parts[3]))
+                        if parts[0] == "dot":
+                            found.committed.setdefault(ident, "")
+                        elif parts[0] == "reply" and len(parts) >= 5:
+                            found.committed[ident] = parts[4]
             finally:
                 os.close(fd)
         return found
 
     def forget_predecessors(self, incarnations: set[str]) -> None:
         for incarnation in incarnations:
-            (self.folder / f"{self.worker}.{incarnation}.journal").unlink(missing_ok=True)
+            for path in self.folder.glob(f"{self.worker}.{incarnation}.*.journal"):
+                path.unlink(missing_ok=True)
+            (self.folder / f"{self.worker}.{incarnation}.lock").unlink(missing_ok=True)
 
 
 def _safe(name: str) -> str:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from spiegel_platform.logging import get_logger
 
-from spiegel_invitation.mail.journal import Journal, Recovered
+from spiegel_invitation.mail.journal import Journal, Recovered, Segment
 from spiegel_invitation.mail.message import build_message, envelope_address
 from spiegel_invitation.mail.queue import FINAL_STATES
 from spiegel_invitation.mail.render import MailRenderer, format_deadline
@@ -87,6 +88,17 @@ class Job:
 
 
 @dataclass
+class Batch:
+    number: int
+    entries: int
+    jobs: list[Job]  # ready to send
+    outcomes: list[Outcome]  # decided before sending (skipped, undeliverable, ...)
+    keys: set[tuple[str, str]]
+    timings: dict[str, float]
+    segment: Segment | None = None
+
+
+@dataclass
 class Outcome:
     job: Job
     state: str  # sent | failed | skipped | retry | fenced
@@ -98,13 +110,16 @@ class Outcome:
 
 @dataclass
 class BatchCache:
-    docs: dict[tuple[str, str, str], Document | None] = field(default_factory=dict)
+    """Documents read once per batch; concurrent readers of one document share the read."""
+
+    docs: dict[tuple[str, str, str], asyncio.Future[Document | None]] = field(default_factory=dict)
 
     async def get(self, store: Store, collection: str, local_id: str) -> Document | None:
         ident = (store.tenant_id, collection, local_id)
-        if ident not in self.docs:
-            self.docs[ident] = await getattr(store, collection).get(local_id)
-        return self.docs[ident]
+        future = self.docs.get(ident)
+        if future is None:
+            future = self.docs[ident] = asyncio.ensure_future(getattr(store, collection).get(local_id))
+        return await asyncio.shield(future)
 
 
 def message_id_for(tenant_id: str, key: str, mail_from: str) -> str:
@@ -142,6 +157,8 @@ class Mailer:
         self.journal_known: set[str] = set()  # dead incarnations whose journal was read
         self.connections: list[SmtpConnection] = []
         self.sent = 0
+        self._inflight: set[tuple[str, str]] = set()
+        self._numbers = itertools.count(1)
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -166,21 +183,39 @@ class Mailer:
             self.journal.close()
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Pipelined: the next batch is claimed and rendered while this one is sent, and a
+        batch's outcomes are recorded while the next one is sent."""
         await self._start_with_retry(stop)
+        recording: asyncio.Task[None] | None = None
+        following: asyncio.Task[Batch | None] | None = None
         backoff = 0.5
         try:
             while not stop.is_set():
                 try:
-                    handled = await self.run_once()
+                    batch = await (following or self._collect())
+                    following = None
                     backoff = 0.5
                 except PyMongoError as error:
+                    following = None
                     log.warning("mailer_database_unavailable", error=repr(error), retry_in=backoff)
                     await _sleep_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 10.0)
                     continue
-                if handled == 0:
+                if batch is None:
                     await _sleep_or_stop(stop, self.settings.mailer_poll_s)
+                    continue
+                following = asyncio.create_task(self._collect())
+                outcomes = await self._send_waves(batch)
+                if recording is not None:
+                    await recording
+                recording = asyncio.create_task(self._finish(batch, outcomes, stop))
         finally:
+            for task in (following, recording):
+                if task is not None:
+                    try:
+                        await task
+                    except Exception as error:  # the process is stopping; a crash is recovered anyway
+                        log.warning("mailer_stop_incomplete", error=repr(error))
             await self.stop()
 
     async def _start_with_retry(self, stop: asyncio.Event) -> None:
@@ -198,22 +233,52 @@ class Mailer:
 
     # -- one batch ---------------------------------------------------------------
     async def run_once(self) -> int:
+        """One batch from start to end (tests, tools): returns the number of queue entries seen."""
+        batch = await self._collect()
+        if batch is None:
+            return 0
+        await self._finish(batch, await self._send_waves(batch), asyncio.Event())
+        return batch.entries
+
+    async def _collect(self) -> Batch | None:
+        """Scan the queue, claim, and render: a batch ready to send."""
         now = datetime.now(UTC)
         clock = time.perf_counter()
         timings: dict[str, float] = {}
-        entries = (
+        found = (
             await self.db[MAIL_QUEUE]
             .find({"due": {"$lte": now}})
             .sort("due", 1)
-            .limit(self.settings.mailer_batch)
+            .limit(self.settings.mailer_batch + len(self._inflight))
             .to_list()
         )
+        entries = []
+        for entry in found:
+            entry["id"] = entry["_id"].split(":", 1)[1]
+            if (entry["tenant_id"], entry["id"]) not in self._inflight:
+                entries.append(entry)
+        entries = entries[: self.settings.mailer_batch]
         if not entries:
-            return 0
+            return None
+        keys = {(e["tenant_id"], e["id"]) for e in entries}
+        self._inflight |= keys
+        try:
+            return await self._claim_and_prepare(entries, keys, timings, clock, now)
+        except BaseException:
+            self._inflight -= keys
+            raise
+
+    async def _claim_and_prepare(
+        self,
+        entries: list[Document],
+        keys: set[tuple[str, str]],
+        timings: dict[str, float],
+        clock: float,
+        now: datetime,
+    ) -> Batch:
         timings["scan"] = time.perf_counter() - clock
         by_tenant: dict[str, list[Document]] = {}
         for entry in entries:
-            entry["id"] = entry["_id"].split(":", 1)[1]
             by_tenant.setdefault(entry["tenant_id"], []).append(entry)
 
         jobs: list[Job] = []
@@ -237,7 +302,7 @@ class Mailer:
 
         timings["claim"] = time.perf_counter() - clock - sum(timings.values())
         outcomes: list[Outcome] = []
-        ready: asyncio.Queue[Job] = asyncio.Queue()
+        ready: list[Job] = []
         cache = BatchCache()
         reads = asyncio.Semaphore(32)
 
@@ -258,44 +323,83 @@ class Mailer:
                 await self._fate(store, job, "failed")
                 outcomes.append(Outcome(job, "retry", str(reason), retry_in=2.0))
                 return
-            ready.put_nowait(job)
+            ready.append(job)
 
         await asyncio.gather(*(prepare(job) for job in jobs))
         timings["prepare"] = time.perf_counter() - clock - sum(timings.values())
-        if not ready.empty():
-            results = await asyncio.gather(
-                *(self._sender(connection, ready) for connection in self.connections)
-            )
-            for sent in results:
-                outcomes += sent
-        timings["send"] = time.perf_counter() - clock - sum(timings.values())
-        await self._record(outcomes)
         assert self.journal is not None
-        self.journal.clear()
-        timings["record"] = time.perf_counter() - clock - sum(timings.values())
+        number = next(self._numbers)
+        return Batch(
+            number=number,
+            entries=len(entries),
+            jobs=ready,
+            outcomes=outcomes,
+            keys=keys,
+            timings=timings,
+            segment=self.journal.segment(number),
+        )
+
+    async def _finish(self, batch: Batch, sent: list[Outcome], stop: asyncio.Event) -> None:
+        """Record every outcome (retrying through a database outage), then let the entries go."""
+        clock = time.perf_counter()
+        delay = 0.5
+        try:
+            while True:
+                try:
+                    await self._record(batch.outcomes + sent)
+                    break
+                except PyMongoError as error:
+                    # Never give up: an unrecorded commit of this process must not be guessed at.
+                    log.warning("mailer_record_retry", error=repr(error), retry_in=delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+            if batch.segment is not None:
+                batch.segment.remove()
+        finally:
+            self._inflight -= batch.keys
+        batch.timings["record"] = time.perf_counter() - clock
         log.info(
             "mail_batch",
-            entries=len(entries),
-            sent=sum(1 for o in outcomes if o.state == "sent"),
-            **{f"{k}_ms": round(v * 1000) for k, v in timings.items()},
+            entries=batch.entries,
+            sent=sum(1 for o in sent if o.state == "sent"),
+            **{f"{k}_ms": round(v * 1000) for k, v in batch.timings.items()},
         )
-        return len(entries)
 
-    async def _sender(self, connection: SmtpConnection, ready: asyncio.Queue[Job]) -> list[Outcome]:
-        done: list[Outcome] = []
-        while True:
-            try:
-                job = ready.get_nowait()
-            except asyncio.QueueEmpty:
-                return done
-            done.append(await self._send(connection, job))
+    async def _send_waves(self, batch: Batch) -> list[Outcome]:
+        """Send in waves, one mail per connection: stage all, record every "commit" in one
+        write, then write each final line (and its journal line), then await the replies."""
+        clock = time.perf_counter()
+        jobs = batch.jobs
+        segment = batch.segment
+        assert segment is not None
+        outcomes: list[Outcome] = []
+        width = len(self.connections)
+        for start in range(0, len(jobs), width):
+            wave = list(zip(self.connections, jobs[start : start + width], strict=False))
+            staged = await asyncio.gather(*(self._stage(connection, job) for connection, job in wave))
+            ready = []
+            for (connection, job), refused in zip(wave, staged, strict=True):
+                if refused is None:
+                    ready.append((connection, job))
+                else:
+                    outcomes.append(refused)
+            committed, fenced = await self._commit_fates(ready)
+            outcomes += fenced
+            for connection, job in committed:
+                connection.commit_write()
+                segment.dot_written(job.tenant_id, job.key, job.attempt)
+            outcomes += await asyncio.gather(
+                *(self._reply(connection, job, segment) for connection, job in committed)
+            )
+        batch.timings["send"] = time.perf_counter() - clock
+        return outcomes
 
-    async def _send(self, connection: SmtpConnection, job: Job) -> Outcome:
+    async def _stage(self, connection: SmtpConnection, job: Job) -> Outcome | None:
         store = Store(self.db, job.tenant_id)
-        assert self.journal is not None
         try:
             await connection.ensure()
             await connection.stage(self.envelope_from, job.to, job.data)
+            return None
         except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPSenderRefused) as error:
             await connection.reset()
             await self._fate(store, job, "failed")
@@ -305,23 +409,41 @@ class Mailer:
             connection.close()
             await self._fate(store, job, "failed")
             return Outcome(job, "retry", f"SMTP: {error!r}")
-        try:
-            await store.mail_attempts.insert(
+
+    async def _commit_fates(
+        self, ready: list[tuple[SmtpConnection, Job]]
+    ) -> tuple[list[tuple[SmtpConnection, Job]], list[Outcome]]:
+        committed: list[tuple[SmtpConnection, Job]] = []
+        refused: list[Outcome] = []
+        by_tenant: dict[str, list[tuple[SmtpConnection, Job]]] = {}
+        for item in ready:
+            by_tenant.setdefault(item[1].tenant_id, []).append(item)
+        for tenant_id, items in by_tenant.items():
+            fates = [
                 {"id": f"{job.key}#{job.attempt}!", "fate": "commit", "owner": self.incarnation, "at": _now()}
-            )
-        except DuplicateKeyError:
-            connection.abort()
-            return Outcome(job, "fenced", "another sender took this mail over")
-        except PyMongoError as error:
-            # Unknown whether the fate was written; the final "." was not: nothing was sent.
-            connection.abort()
-            return Outcome(job, "retry", f"database: {error!r}")
+                for _, job in items
+            ]
+            try:
+                won = set(await Store(self.db, tenant_id).mail_attempts.insert_many(fates))
+            except PyMongoError as error:
+                # Unknown which fates were written; no final "." was: nothing was sent.
+                for connection, job in items:
+                    connection.abort()
+                    refused.append(Outcome(job, "retry", f"database: {error!r}"))
+                continue
+            for (connection, job), fate in zip(items, fates, strict=True):
+                if fate["id"] in won:
+                    committed.append((connection, job))
+                else:
+                    connection.abort()
+                    refused.append(Outcome(job, "fenced", "another sender took this mail over"))
+        return committed, refused
+
+    async def _reply(self, connection: SmtpConnection, job: Job, segment: Segment) -> Outcome:
         try:
-            connection.commit_write()
-            self.journal.dot_written(job.tenant_id, job.key, job.attempt)
             response = await connection.commit_reply()
         except aiosmtplib.SMTPDataError as error:
-            self.journal.replied(job.tenant_id, job.key, job.attempt, f"{error.code} {error.message}")
+            segment.replied(job.tenant_id, job.key, job.attempt, f"{error.code} {error.message}")
             await connection.reset()
             if error.code >= 500:
                 return Outcome(job, "failed", f"{error.code} {error.message}")
@@ -331,7 +453,7 @@ class Mailer:
             connection.close()
             return Outcome(job, "sent", f"no reply after the message: {error!r}", unconfirmed=True)
         reply = f"{response.code} {response.message}"
-        self.journal.replied(job.tenant_id, job.key, job.attempt, reply)
+        segment.replied(job.tenant_id, job.key, job.attempt, reply)
         self.sent += 1
         return Outcome(job, "sent", reply=reply)
 
@@ -527,7 +649,11 @@ class Mailer:
     async def _assignment_context(
         self, store: Store, entry: Document, cache: BatchCache, base: str
     ) -> tuple[dict[str, Any], str, str, str, str | None]:
-        assignment = await cache.get(store, "assignments", entry["assignment_id"])
+        if entry.get("token_sealed"):
+            # An invitation queued by the issuer carries what it needs (withdrawing deletes it).
+            assignment: Document | None = {"id": entry["assignment_id"], **entry.get("assignment", {})}
+        else:
+            assignment = await cache.get(store, "assignments", entry["assignment_id"])
         if assignment is None:
             raise NotYet("the assignment is not issued yet")
         if assignment.get("withdrawn_at"):
@@ -556,7 +682,8 @@ class Mailer:
                 language = person.get("language") or language
         if not to:
             raise Undeliverable("geen e-mailadres bekend / no e-mail address known")
-        token = self.tokens.open(assignment["token_sealed"], assignment["token_hash"])
+        sealed = entry.get("token_sealed") or assignment["token_sealed"]
+        token = self.tokens.open(sealed, entry.get("token_hash") or assignment["token_hash"])
         closes_at = assignment.get("expires_at") or round_doc["closes_at"]
         if round_doc.get("closes_at") and round_doc["closes_at"] > closes_at:
             closes_at = round_doc["closes_at"]

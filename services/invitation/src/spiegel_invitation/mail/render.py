@@ -60,11 +60,13 @@ class MailRenderer:
             autoescape=False,  # noqa: S701 - plain-text part; the HTML environment escapes
             undefined=StrictUndefined,
             keep_trailing_newline=True,
+            auto_reload=False,
         )
         self._html = Environment(
             loader=PackageLoader("spiegel_invitation.mail", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined,
+            auto_reload=False,
         )
 
     def render(self, kind: str, lang: str, context: dict[str, Any]) -> RenderedMail:

@@ -113,17 +113,32 @@ async def issue(
         )
     events = [[issued_event(store, doc, correlation_id)] for doc in docs]
     inserted = set(await store.assignments.insert_many(docs, events))
-    hashes = {d["id"]: d["token_hash"] for d in docs if d["id"] in inserted}
+    issued = {d["id"]: d for d in docs if d["id"] in inserted}
     for doc in docs:
-        if doc["id"] not in hashes:
-            existing = await store.assignments.get(doc["id"], projection={"token_hash": 1})
+        if doc["id"] not in issued:  # issued before (a redelivery, or a concurrent issuer)
+            existing = await store.assignments.get(doc["id"])
             if existing:
-                hashes[doc["id"]] = existing["token_hash"]
+                issued[doc["id"]] = existing
+    hashes = {aid: d["token_hash"] for aid, d in issued.items()}
     await store.links.insert_many(
         [{"id": h, "assignment_id": aid, "round_id": view["id"]} for aid, h in hashes.items()]
     )
+    # The invitation carries what the mailer needs, so sending reads nothing per mail.
+    keep = ("round_id", "group", "is_self", "person_id", "email", "name", "language", "expires_at")
     await enqueue(
-        store, [assignment_mail(invitation_key(aid), "invitation", aid, view["id"]) for aid in hashes]
+        store,
+        [
+            assignment_mail(
+                invitation_key(aid),
+                "invitation",
+                aid,
+                view["id"],
+                token_sealed=doc["token_sealed"],
+                token_hash=doc["token_hash"],
+                assignment={k: doc.get(k) for k in keep},
+            )
+            for aid, doc in issued.items()
+        ],
     )
     selves = [e for e in entries if e.get("is_self") and e["id"] in hashes]
     if selves:
