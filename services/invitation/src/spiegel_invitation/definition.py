@@ -17,6 +17,7 @@ from spiegel_invitation.reminders import scheduler
 from spiegel_invitation.reports import handlers as report_handlers
 from spiegel_invitation.rounds import api as rounds_api
 from spiegel_invitation.rounds import handlers as round_handlers
+from spiegel_invitation.rounds import issuer
 from spiegel_invitation.settings import InvitationSettings
 from spiegel_invitation.storage import ASSIGNMENTS
 from spiegel_invitation.todo import api as todo_api
@@ -65,7 +66,7 @@ DEFINITION = ServiceDefinition(
         ),
     ],
     produces_topics=topics_of("spiegel.invitation.v1.AssignmentIssued"),
-    background=[run_mailer, scheduler.run],
+    background=[issuer.run, run_mailer, scheduler.run],
     openapi_tags=[
         {"name": "rounds", "description": "Round setup, progress, reminders, rater fatigue"},
         {"name": "nominations", "description": "Nominations, spreadsheet template and import"},

@@ -21,6 +21,7 @@ each document has one writer besides the relay, which only rewrites
 | mail_attempts | "<mail key>#<n>" and "...#<n>!" | the mailer: claims and fates, insert only |
 | deliveries | mail key | the mailer: what happened to each e-mail |
 | reminder_due | round id | rounds with reminders still to come (small) |
+| issue_queue | round id | opened rounds whose links are still to be issued (small) |
 | imports | import id | coordinator: spreadsheet previews |
 | reports | report id | ReportPublished |
 """
@@ -46,6 +47,7 @@ MAIL_QUEUE = "mail_queue"
 MAIL_ATTEMPTS = "mail_attempts"
 DELIVERIES = "deliveries"
 REMINDER_DUE = "reminder_due"
+ISSUE_QUEUE = "issue_queue"
 IMPORTS = "imports"
 REPORTS = "reports"
 
@@ -81,6 +83,7 @@ class Store:
     mail_attempts: TenantRepository
     deliveries: TenantRepository
     reminder_due: TenantRepository
+    issue_queue: TenantRepository
     imports: TenantRepository
     reports: TenantRepository
 

@@ -43,6 +43,13 @@ async def issue_open_round(
     return issued
 
 
+async def queue_round(store: Store, round_id: str, correlation_id: str | None) -> None:
+    """Hand an opened round to the issuer job (idempotent: one entry per round)."""
+    await store.issue_queue.insert_many(
+        [{"id": round_id, "at": datetime.now(UTC), "correlation_id": correlation_id or ""}]
+    )
+
+
 async def schedule_reminders(store: Store, round_id: str) -> None:
     """Keep the small index of rounds with a reminder still to come."""
     view = await round_view(store, round_id)
@@ -63,7 +70,6 @@ async def schedule_reminders(store: Store, round_id: str) -> None:
 
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
-    tokens = LinkTokens(runtime.settings.link_token_keys)  # type: ignore[attr-defined]
 
     def store_of(event: ReceivedEvent) -> Store:
         return Store(runtime.db, event.tenant_id)
@@ -96,8 +102,9 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         if current is None or current.get("status") != "closed":
             change["$set"]["status"] = "open"
         await store.rounds.apply_idempotent(opened.round_id, event.event_id, change)
-        await issue_open_round(store, tokens, opened.round_id, event.correlation_id)
-        await schedule_reminders(store, opened.round_id)
+        # Issued by the issuer job (many rounds side by side); queued in the same handler run,
+        # so a crash before this line redelivers the event and queues it then.
+        await queue_round(store, opened.round_id, event.correlation_id)
 
     async def round_extended(event: ReceivedEvent) -> None:
         extended: events_pb2.RoundExtended = event.payload
