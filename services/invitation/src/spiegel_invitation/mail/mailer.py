@@ -245,10 +245,11 @@ class Mailer:
         now = datetime.now(UTC)
         clock = time.perf_counter()
         timings: dict[str, float] = {}
+        # Natural (insertion) order, no sort: FerretDB then stops reading at the limit
+        # instead of decoding the whole queue; entries due later are passed over.
         found = (
             await self.db[MAIL_QUEUE]
             .find({"due": {"$lte": now}})
-            .sort("due", 1)
             .limit(self.settings.mailer_batch + len(self._inflight))
             .to_list()
         )
