@@ -1,4 +1,4 @@
-"""The dashboard ("te doen", "mijn rapportages en evaluaties"), report-ready mail, Groepsmonitor, gateway events."""
+"""The dashboard ("te doen", "mijn rapportages en evaluaties"), report mail, Groepsmonitor, gateway events."""
 
 from __future__ import annotations
 
@@ -24,55 +24,93 @@ async def test_dashboard_links_reports_and_group_monitor(invitation):  # type: i
     invitation.start()
     catcher = invitation.catcher
     # The gateway's events fill the directory and the tenant's slug.
-    await invitation.publish(gateway.TenantConfigured(tenant_id=invitation.tenant, slug="umcg", name="UMC Groningen",
-                                                      languages=["nl", "en"], revision=1))
+    await invitation.publish(
+        gateway.TenantConfigured(
+            tenant_id=invitation.tenant, slug="umcg", name="UMC Groningen", languages=["nl", "en"], revision=1
+        )
+    )
     for person_id, name, email, lang in [
         ("spec-1", "Dr. A. de Vries", "spec@umc.example", "nl"),
         ("p-n1", "Noor Nijland", "n1@umc.example", "en"),
         ("m1", "Dr. M. Eén", "m1@umc.example", "nl"),
         ("m2", "Dr. M. Twee", "m2@umc.example", "en"),
     ]:
-        await invitation.publish(gateway.PersonRegistered(person_id=person_id, display_name=name, email=email,
-                                                          roles=["specialist"], language=lang, active=True,
-                                                          revision=1))
+        await invitation.publish(
+            gateway.PersonRegistered(
+                person_id=person_id,
+                display_name=name,
+                email=email,
+                roles=["specialist"],
+                language=lang,
+                active=True,
+                revision=1,
+            )
+        )
 
     async def directory_ready() -> bool:
-        person, tenant = await invitation.doc("people", "m2"), await invitation.doc("tenants", invitation.tenant)
+        person, tenant = (
+            await invitation.doc("people", "m2"),
+            await invitation.doc("tenants", invitation.tenant),
+        )
         return bool(person and tenant and tenant.get("slug") == "umcg")
 
     await eventually(directory_ready, what="the gateway's events")
 
     async with invitation.client() as coordinator:
-        await coordinator.put("/rounds/r1", json={"title": "IFMS 2031", "subject_id": "spec-1",
-                                                  "subject_name": "Dr. A. de Vries"})
-        added = await coordinator.post("/rounds/r1/nominations", json={
-            "group": "colleagues", "name": "Noor Nijland", "email": "N1@umc.example", "language": "en"})
+        await coordinator.put(
+            "/rounds/r1",
+            json={"title": "IFMS 2031", "subject_id": "spec-1", "subject_name": "Dr. A. de Vries"},
+        )
+        added = await coordinator.post(
+            "/rounds/r1/nominations",
+            json={"group": "colleagues", "name": "Noor Nijland", "email": "N1@umc.example", "language": "en"},
+        )
         n1 = added.json()["assignment_id"]
-    await invitation.open_round("r1", subject_id="spec-1", subject_name="Dr. A. de Vries", title="IFMS 2031",
-                                closes_at=datetime.now(UTC) + timedelta(days=14))
+    await invitation.open_round(
+        "r1",
+        subject_id="spec-1",
+        subject_name="Dr. A. de Vries",
+        title="IFMS 2031",
+        closes_at=datetime.now(UTC) + timedelta(days=14),
+    )
     catcher.wait_for(2)
     tokens = {m.recipients[0]: link_token(m) for m in catcher.messages()}
-    assert all(f"http://127.0.0.1:8100/t/umcg/e/{t}" in m.details()["text"]
-               for m in catcher.messages() for t in [link_token(m)])
+    assert all(
+        f"http://127.0.0.1:8100/t/umcg/e/{t}" in m.details()["text"]
+        for m in catcher.messages()
+        for t in [link_token(m)]
+    )
 
     async with invitation.client(["specialist"], subject="spec-1") as specialist:
         todo = (await specialist.get("/me/todo")).json()["items"]
         assert [(i["kind"], i["round_title"], i["link_path"]) for i in todo] == [
-            ("self", "IFMS 2031", f"/e/{tokens['spec@umc.example']}")]
+            ("self", "IFMS 2031", f"/e/{tokens['spec@umc.example']}")
+        ]
     async with invitation.client(["specialist"], subject="p-n1", email="n1@umc.example") as nominee:
         todo = (await nominee.get("/me/todo")).json()["items"]
         assert [(i["kind"], i["subject_name"], i["link_path"]) for i in todo] == [
-            ("respondent", "Dr. A. de Vries", f"/e/{tokens['n1@umc.example']}")]
+            ("respondent", "Dr. A. de Vries", f"/e/{tokens['n1@umc.example']}")
+        ]
 
-    await invitation.publish(survey.AssignmentCompleted(assignment_id=n1, round_id="r1",
-                                                        respondent_group="colleagues"))
+    await invitation.publish(
+        survey.AssignmentCompleted(assignment_id=n1, round_id="r1", respondent_group="colleagues")
+    )
     published = Timestamp()
     published.FromDatetime(datetime.now(UTC).replace(tzinfo=None))
-    await invitation.publish(aggregation.ReportPublished(report_id="rep-1", round_id="r1", subject_id="spec-1",
-                                                         version=1, kind="IFMS", title="Rapportage IFMS 2031",
-                                                         published_at=published))
+    await invitation.publish(
+        aggregation.ReportPublished(
+            report_id="rep-1",
+            round_id="r1",
+            subject_id="spec-1",
+            version=1,
+            kind="IFMS",
+            title="Rapportage IFMS 2031",
+            published_at=published,
+        )
+    )
 
     async with invitation.client(["specialist"], subject="p-n1", email="n1@umc.example") as nominee:
+
         async def done() -> bool:
             return (await nominee.get("/me/todo")).json()["items"] == []
 
@@ -89,9 +127,15 @@ async def test_dashboard_links_reports_and_group_monitor(invitation):  # type: i
         assert [(r["report_id"], r["version"]) for r in reports] == [("rep-1", 1)]
 
     # A Groepsmonitor: every member gets the group's self-assessment, in their own language.
-    await invitation.open_round("gm", subject_id="group-cardio", subject_name="Vakgroep Cardiologie",
-                                title="Groepsmonitor 2031", kind=survey.ROUND_KIND_GROUP_MONITOR,
-                                members=["m1", "m2"], groups=GM_GROUPS)
+    await invitation.open_round(
+        "gm",
+        subject_id="group-cardio",
+        subject_name="Vakgroep Cardiologie",
+        title="Groepsmonitor 2031",
+        kind=survey.ROUND_KIND_GROUP_MONITOR,
+        members=["m1", "m2"],
+        groups=GM_GROUPS,
+    )
     messages = catcher.wait_for(5)
     by_member = {m.recipients[0]: m.details() for m in messages[3:]}
     assert by_member["m1@umc.example"]["subject"] == "Zelfbeeld van de groep: Groepsmonitor 2031"
@@ -100,15 +144,31 @@ async def test_dashboard_links_reports_and_group_monitor(invitation):  # type: i
     assert {p.respondent_group for _, p in events.values()} == {"members"}
     assert {p.language for _, p in events.values()} == {"nl", "en"}
 
-    await invitation.publish(aggregation.ReportPublished(report_id="rep-gm", round_id="gm", subject_id="group-cardio",
-                                                         member_ids=["m1", "m2"], version=1, kind="GROUP_MONITOR",
-                                                         title="Groepsmonitor 2031"))
+    await invitation.publish(
+        aggregation.ReportPublished(
+            report_id="rep-gm",
+            round_id="gm",
+            subject_id="group-cardio",
+            member_ids=["m1", "m2"],
+            version=1,
+            kind="GROUP_MONITOR",
+            title="Groepsmonitor 2031",
+        )
+    )
     reports = catcher.wait_for(7)[5:]
     assert sorted(m.recipients[0] for m in reports) == ["m1@umc.example", "m2@umc.example"]
     # A redelivered report event sends nothing new.
-    await invitation.publish(aggregation.ReportPublished(report_id="rep-gm", round_id="gm", subject_id="group-cardio",
-                                                         member_ids=["m1", "m2"], version=1, kind="GROUP_MONITOR",
-                                                         title="Groepsmonitor 2031"))
+    await invitation.publish(
+        aggregation.ReportPublished(
+            report_id="rep-gm",
+            round_id="gm",
+            subject_id="group-cardio",
+            member_ids=["m1", "m2"],
+            version=1,
+            kind="GROUP_MONITOR",
+            title="Groepsmonitor 2031",
+        )
+    )
 
     async def drained() -> bool:
         return await invitation.count("mail_queue") == 0 and await invitation.count("issue_queue") == 0

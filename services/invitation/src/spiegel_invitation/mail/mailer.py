@@ -210,13 +210,41 @@ class Mailer:
                     await recording
                 recording = asyncio.create_task(self._finish(batch, outcomes, stop))
         finally:
-            for task in (following, recording):
-                if task is not None:
-                    try:
-                        await task
-                    except Exception as error:  # the process is stopping; a crash is recovered anyway
-                        log.warning("mailer_stop_incomplete", error=repr(error))
+            try:
+                if recording is not None:
+                    await recording
+                if following is not None:
+                    # Collected but not sent: give its claims up, so a successor sends them at once.
+                    unsent = await following
+                    if unsent is not None:
+                        await self._release(unsent)
+            except Exception as error:  # stopping; whatever is left is recovered like a crash
+                log.warning("mailer_stop_incomplete", error=repr(error))
             await self.stop()
+
+    async def _release(self, batch: Batch) -> None:
+        by_tenant: dict[str, list[Job]] = {}
+        for job in batch.jobs:
+            by_tenant.setdefault(job.tenant_id, []).append(job)
+        for tenant_id, jobs in by_tenant.items():
+            await Store(self.db, tenant_id).mail_attempts.insert_many(
+                [
+                    {
+                        "id": f"{job.key}#{job.attempt}!",
+                        "fate": "abandoned",
+                        "owner": self.incarnation,
+                        "at": _now(),
+                    }
+                    for job in jobs
+                ]
+            )
+            await Store(self.db, tenant_id).mail_queue.update_many_by_id(
+                [(job.key, {"$set": {"attempt": job.attempt}}) for job in jobs]
+            )
+        await self._record(batch.outcomes)
+        if batch.segment is not None:
+            batch.segment.remove()
+        self._inflight -= batch.keys
 
     async def _start_with_retry(self, stop: asyncio.Event) -> None:
         delay = 0.5
