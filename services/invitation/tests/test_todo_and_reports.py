@@ -89,7 +89,7 @@ async def test_dashboard_links_reports_and_group_monitor(invitation):  # type: i
     async with invitation.client(["specialist"], subject="p-n1", email="n1@umc.example") as nominee:
         todo = (await nominee.get("/me/todo")).json()["items"]
         assert [(i["kind"], i["subject_name"], i["link_path"]) for i in todo] == [
-            ("respondent", "Dr. A. de Vries", f"/e/{tokens['n1@umc.example']}")
+            ("respondent", "Dr. A. de Vries", f"/e/{tokens['N1@umc.example']}")
         ]
 
     await invitation.publish(
