@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from invitation_support import Invitation
 from spiegel_dev.mailcatcher import MailCatcher
-
-from .support import Invitation
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from invitation_support import GROUPS, eventually, stamp
 from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_platform.events import new_event
-
-from .support import GROUPS, eventually, stamp
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from invitation_support import link_token
 from pymongo import AsyncMongoClient
 from spiegel_dev.mailcatcher import MailCatcher
 from spiegel_invitation.mail.mailer import Mailer
@@ -19,8 +20,6 @@ from spiegel_invitation.rounds.issuing import issue
 from spiegel_invitation.settings import InvitationSettings
 from spiegel_invitation.storage import Store
 from spiegel_platform.links import hash_link_token
-
-from .support import link_token
 
 pytestmark = pytest.mark.integration
 TENANT = "umc-test"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from invitation_support import eventually, issued_events, link_token, stamp
 from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_platform.links import hash_link_token
-
-from .support import eventually, issued_events, link_token, stamp
 
 pytestmark = pytest.mark.integration
 
