@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3.11
 export UV_LINK_MODE := copy
 
-.PHONY: help setup proto servers browser run test test-fast lint format bench helm-check clean
+.PHONY: help setup proto servers browser office run test test-fast lint format bench helm-check clean
 
 help:
 	@echo "make run         start Kafka, FerretDB, every service and demo data (Ctrl-C stops)"
@@ -57,6 +57,10 @@ proto: setup
 servers: setup
 	$(PY) -c "from spiegel_dev.servers import install_kafka, install_ferretdb; install_kafka(); install_ferretdb()"
 
+# LibreOffice Calc (Debian) for the spreadsheet round-trip tests; best effort (skipped without root).
+office:
+	@tools/office/install.sh
+
 run: servers
 	$(PY) -m spiegel_dev.run
 
@@ -65,7 +69,7 @@ lint: setup
 	$(PY) -m mypy libs/platform/src tools/devservers/src services/*/src
 	$(PY) -m spiegel_dev.proto check
 
-test: lint servers browser
+test: lint servers browser office
 	$(PY) -m pytest --durations=15
 
 test-fast: setup

@@ -44,7 +44,7 @@ class ProbeWorld:
         if len(pending) == 1:
             await repo.insert(*pending[0])
         else:
-            await repo.insert_many(pending)
+            await repo.insert_many([doc for doc, _ in pending], [events for _, events in pending])
 
     async def counts(self) -> dict[str, int]:
         repo = TenantRepository(self.db["counters"], TENANT)

@@ -100,3 +100,62 @@ def test_invalid_tenant_ids_are_refused(db):  # type: ignore[no-untyped-def]
     for bad in ("", "a:b"):
         with pytest.raises(TenantViolation):
             TenantRepository(db["things"], bad)
+
+
+async def test_insert_many_skips_existing_ids_and_stays_in_the_tenant(two_tenants):  # type: ignore[no-untyped-def]
+    a, b = two_tenants
+    docs = [{"id": f"n{i}", "n": i} for i in range(120)] + [{"id": "x1", "name": "overwrite?"}]
+    inserted = await a.insert_many(docs)
+    assert inserted == [f"n{i}" for i in range(120)]
+    assert (await a.get("x1"))["name"] == "A's secret"
+    assert await b.get("n5") is None
+    again = await a.insert_many([{"id": "n5"}, {"id": "fresh"}])
+    assert again == ["fresh"]
+    with pytest.raises(TenantViolation):
+        await a.insert_many([{"id": "y", "tenant_id": "hospital-b"}])
+
+
+async def test_update_many_by_id_touches_only_own_documents(two_tenants):  # type: ignore[no-untyped-def]
+    a, b = two_tenants
+    await a.update_many_by_id([("x1", {"$set": {"seen": True}}), ("x2", {"$set": {"seen": True}})])
+    assert (await a.get("x1"))["seen"] is True
+    assert "seen" not in (await b.get("x2"))
+    await a.update_many_by_id([(f"u{i}", {"$set": {"v": i}}) for i in range(110)], upsert=True)
+    assert (await a.get("u109"))["v"] == 109
+    assert (await a.get("u109"))["tenant_id"] == "hospital-a"
+    with pytest.raises(TenantViolation):
+        await a.update_many_by_id([("x1", {"$set": {"tenant_id": "hospital-b"}})])
+
+
+async def test_delete_many_by_id_deletes_only_own_documents(two_tenants):  # type: ignore[no-untyped-def]
+    a, b = two_tenants
+    await a.delete_many_by_id(["x1", "x2"])
+    assert await a.get("x1") is None
+    assert (await b.get("x1"))["name"] == "B's secret"
+    assert (await b.get("x2"))["name"] == "B only"
+
+
+async def test_insert_many_stores_each_documents_events_with_it(two_tenants):  # type: ignore[no-untyped-def]
+    from spiegel.platform.v1 import events_pb2
+    from spiegel_platform.events import new_event
+    from spiegel_platform.events.outbox import HINTS_COLLECTION
+
+    a, _ = two_tenants
+
+    def tick(n: int):  # type: ignore[no-untyped-def]
+        payload = events_pb2.ProbeTicked(counter_id="c", sequence=n)
+        return new_event(payload, tenant_id="hospital-a", producer="t")
+
+    inserted = await a.insert_many(
+        [{"id": "e1"}, {"id": "x1"}, {"id": "e2"}], events=[[tick(1)], [tick(2)], []]
+    )
+    assert inserted == ["e1", "e2"]
+    raw = a.collection
+    e1 = await raw.find_one({"_id": "hospital-a:e1"})
+    x1 = await raw.find_one({"_id": "hospital-a:x1"})
+    e2 = await raw.find_one({"_id": "hospital-a:e2"})
+    assert len(e1["_outbox"]) == 1
+    assert "_outbox" not in x1  # an existing document gets no events
+    assert "_outbox" not in e2
+    hints = await raw.database[HINTS_COLLECTION].find({"d": "hospital-a:e1"}).to_list()
+    assert len(hints) == 1

@@ -28,3 +28,15 @@ def dev_key() -> SigningKey:
 def dev_jwks_path() -> Path:
     dev_key()
     return cache_dir() / "dev-keys" / "jwks.json"
+
+
+def dev_link_token_key() -> str:
+    """A development Fernet key for the invitation service's sealed link tokens (kept in the cache)."""
+    from cryptography.fernet import Fernet
+
+    path = cache_dir() / "dev-keys" / "link-token.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -13,8 +13,10 @@ import sys
 import time
 from importlib.metadata import entry_points
 
-from spiegel_dev.keys import dev_jwks_path
+from spiegel_dev.keys import dev_jwks_path, dev_link_token_key
 from spiegel_dev.paths import cache_dir
+from spiegel_dev.processes import port_open, spawn, wait_for
+from spiegel_dev.processes import stop as stop_process
 from spiegel_dev.servers import start_stack
 from spiegel_dev.services import ServiceProcess, definitions, new_process, process_types, service_env
 
@@ -25,6 +27,37 @@ def main() -> int:
     logdir = workdir / "logs"
     print("starting local servers ...", flush=True)
     stack = start_stack(workdir, kafka_port=29092, controller_port=29093, mongo_port=27027)
+    smtp_port, mail_web_port = base + 90, base + 91
+    mailcatcher = spawn(
+        [
+            sys.executable,
+            "-m",
+            "spiegel_dev.mailcatcher",
+            "--smtp-port",
+            str(smtp_port),
+            "--http-port",
+            str(mail_web_port),
+        ],
+        log=logdir / "mailcatcher.log",
+    )
+    wait_for(
+        lambda: port_open(smtp_port) and port_open(mail_web_port),
+        timeout=30,
+        what="mail catcher",
+        process=mailcatcher,
+        log=logdir / "mailcatcher.log",
+    )
+    # Per-service settings for local development (the invitation service sends through the catcher).
+    service_extra = {
+        "invitation": {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "MAIL_FROM": "Spiegel <noreply@spiegel.localhost>",
+            "PUBLIC_BASE_URL_TEMPLATE": f"http://127.0.0.1:{base}/t/{{slug}}",
+            "LINK_TOKEN_KEYS": dev_link_token_key(),
+            "SCHEDULER_INTERVAL_S": "10",
+        }
+    }
     processes: list[ServiceProcess] = []
     stopping = False
 
@@ -43,7 +76,7 @@ def main() -> int:
                 kafka=stack.kafka_bootstrap,
                 mongodb=stack.mongodb_url,
                 jwks=str(dev_jwks_path()),
-                extra=env_extra,
+                extra={**env_extra, **service_extra.get(name, {})},
             )
             for kind in process_types(definition):
                 processes.append(new_process(name, kind, env, logdir, port=port).start(wait=False))
@@ -56,6 +89,7 @@ def main() -> int:
         print("\nSpiegel is running:\n")
         print(f"  Kafka      {stack.kafka_bootstrap}  ({'local' if stack.local else 'external'})")
         print(f"  MongoDB    {stack.mongodb_url}")
+        print(f"  Mail       http://127.0.0.1:{mail_web_port}/  (SMTP 127.0.0.1:{smtp_port})")
         for process in processes:
             print(f"  {process.service:<14}{process.process:<9}{process.url}   log: {process.log}")
         print("\nCtrl-C stops everything.\n", flush=True)
@@ -72,6 +106,7 @@ def main() -> int:
         print("stopping ...", flush=True)
         for process in reversed(processes):
             process.stop()
+        stop_process(mailcatcher)
         stack.stop()
         print("stopped.")
     return 0

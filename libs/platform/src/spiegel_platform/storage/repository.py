@@ -19,14 +19,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DeleteOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from spiegel_platform.events.envelope import OutgoingEvent
 from spiegel_platform.events.outbox import OUTBOX_FIELD, write_hints
 from spiegel_platform.logging import get_logger
+from spiegel_platform.storage.mongo import bulk_write_chunked
 
 Document = dict[str, Any]
 PROTECTED = ("_id", "id", "tenant_id", OUTBOX_FIELD)
@@ -171,33 +172,6 @@ class TenantRepository:
             await self._hint(stored["_id"], list(stored[OUTBOX_FIELD].values()))
         return stored
 
-    async def insert_many(self, docs: Sequence[tuple[Mapping[str, Any], Sequence[OutgoingEvent]]]) -> None:
-        """Insert many new documents, each with its own events (each document atomic)."""
-        stored_docs = []
-        for doc, events in docs:
-            local_id = doc.get("id")
-            if not isinstance(local_id, str):
-                raise ValueError("a new document needs a string `id`")
-            if "_id" in doc or OUTBOX_FIELD in doc or doc.get("tenant_id", self.tenant_id) != self.tenant_id:
-                raise TenantViolation("`_id`, `tenant_id` and the outbox are set by the repository")
-            self._check_events(events)
-            stored = {**doc, "_id": self.key(local_id), "tenant_id": self.tenant_id}
-            if events:
-                stored[OUTBOX_FIELD] = {e.event_id: e.to_outbox(_next_seq()) for e in events}
-            stored_docs.append(stored)
-        if not stored_docs:
-            return
-        await self.collection.insert_many(stored_docs, ordered=True)
-        with_events = [d for d in stored_docs if d.get(OUTBOX_FIELD)]
-        if with_events:
-            assert self.hints is not None
-            await write_hints(
-                self.hints,
-                self.collection.name,
-                [d["_id"] for d in with_events],
-                [list(d[OUTBOX_FIELD].values()) for d in with_events],
-            )
-
     async def update(
         self,
         local_id: str,
@@ -238,6 +212,78 @@ class TenantRepository:
         doc.pop(OUTBOX_FIELD, None)
         doc.pop("_applied", None)
         return self._own(doc)
+
+    async def insert_many(
+        self,
+        docs: Sequence[Mapping[str, Any]],
+        events: Sequence[Sequence[OutgoingEvent]] | None = None,
+    ) -> list[str]:
+        """Insert new documents, each atomically with its own events (`events[i]` for `docs[i]`).
+
+        Ids that exist already are skipped, and so are their events: a document
+        is inserted with its events or not at all. Returns the local ids actually
+        inserted. A unique insert is the one write that is atomic everywhere
+        (FerretDB included), so callers may use it as a claim.
+        """
+        if events is not None and len(events) != len(docs):
+            raise ValueError("events must have one entry per document")
+        stored = []
+        for index, doc in enumerate(docs):
+            local_id = doc.get("id")
+            if not isinstance(local_id, str):
+                raise ValueError("a new document needs a string `id`")
+            if "_id" in doc or OUTBOX_FIELD in doc:
+                raise TenantViolation("`_id` and the outbox are set by the repository")
+            if doc.get("tenant_id", self.tenant_id) != self.tenant_id:
+                raise TenantViolation("cannot insert a document of another tenant")
+            item = {**doc, "_id": self.key(local_id), "tenant_id": self.tenant_id}
+            if events is not None and events[index]:
+                self._check_events(events[index])
+                item[OUTBOX_FIELD] = {e.event_id: e.to_outbox(_next_seq()) for e in events[index]}
+            stored.append(item)
+        inserted: list[str] = []
+        hinted: list[Document] = []
+        for start in range(0, len(stored), 50):
+            chunk = stored[start : start + 50]
+            duplicates: set[int] = set()
+            try:
+                await self.collection.insert_many(chunk, ordered=False)
+            except BulkWriteError as error:
+                for problem in error.details.get("writeErrors", []):
+                    if problem.get("code") != 11000:
+                        raise
+                    duplicates.add(int(problem["index"]))
+            for i, item in enumerate(chunk):
+                if i not in duplicates:
+                    inserted.append(item["id"])
+                    if OUTBOX_FIELD in item:
+                        hinted.append(item)
+        if hinted:
+            assert self.hints is not None
+            await write_hints(
+                self.hints,
+                self.collection.name,
+                [d["_id"] for d in hinted],
+                [list(d[OUTBOX_FIELD].values()) for d in hinted],
+            )
+        return inserted
+
+    async def update_many_by_id(
+        self, changes: Sequence[tuple[str, Mapping[str, Any]]], *, upsert: bool = False
+    ) -> None:
+        """Apply one update per document id (no events), in chunks of at most 50 statements."""
+        operations = []
+        for local_id, update in changes:
+            self._check_update(update)
+            change = {op: dict(fields) for op, fields in update.items()}
+            if upsert:
+                change.setdefault("$setOnInsert", {}).update({"tenant_id": self.tenant_id, "id": local_id})
+            operations.append(UpdateOne({"_id": self.key(local_id)}, change, upsert=upsert))
+        await bulk_write_chunked(self.collection, operations)
+
+    async def delete_many_by_id(self, local_ids: Sequence[str]) -> None:
+        """Delete documents by id (documents without pending events), in chunks."""
+        await bulk_write_chunked(self.collection, [DeleteOne({"_id": self.key(i)}) for i in local_ids])
 
     async def _hint(self, doc_id: str, entries: list[Document]) -> None:
         assert self.hints is not None

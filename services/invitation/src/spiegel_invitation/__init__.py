@@ -1,0 +1,1 @@
+"""Spiegel's invitation service: who is asked, personal links, and every e-mail the platform sends."""

@@ -1,0 +1,76 @@
+"""The invitation service's wiring: what it stores, publishes, consumes, serves and runs in the background."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from spiegel_platform.events import Handler
+from spiegel_platform.events.contracts import topics_of
+from spiegel_platform.service import ConsumerSpec, Runtime, ServiceDefinition
+
+from spiegel_invitation.mail.mailer import Mailer
+from spiegel_invitation.nominations import api as nominations_api
+from spiegel_invitation.people import api as people_api
+from spiegel_invitation.people import directory
+from spiegel_invitation.reminders import scheduler
+from spiegel_invitation.reports import handlers as report_handlers
+from spiegel_invitation.rounds import api as rounds_api
+from spiegel_invitation.rounds import handlers as round_handlers
+from spiegel_invitation.rounds import issuer
+from spiegel_invitation.settings import InvitationSettings
+from spiegel_invitation.storage import ASSIGNMENTS
+from spiegel_invitation.todo import api as todo_api
+
+
+def _directory(runtime: Runtime) -> Mapping[str, Handler]:
+    return directory.handlers(runtime)
+
+
+async def run_mailer(runtime: Runtime, stop: asyncio.Event) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, InvitationSettings)
+    await Mailer(runtime.db, settings).run(stop)
+
+
+DEFINITION = ServiceDefinition(
+    name="invitation",
+    title="Spiegel invitation service",
+    description=(
+        "Who is asked: nominations and spreadsheet imports, personal links (announced without identity), "
+        "every e-mail the platform sends (invitations, reminders, report ready), progress and to-do lists."
+    ),
+    settings_class=InvitationSettings,
+    outbox_collections=[ASSIGNMENTS],
+    routers=lambda runtime: [
+        rounds_api.router(runtime),
+        nominations_api.router(runtime),
+        people_api.router(runtime),
+        todo_api.router(runtime),
+    ],
+    consumers=[
+        ConsumerSpec(
+            group_id="invitation.rounds",
+            handlers=round_handlers.handlers,
+            topics=topics_of("spiegel.survey.v1.RoundOpened", "spiegel.survey.v1.AssignmentCompleted"),
+        ),
+        ConsumerSpec(
+            group_id="invitation.reports",
+            handlers=report_handlers.handlers,
+            topics=topics_of("spiegel.aggregation.v1.ReportPublished"),
+        ),
+        ConsumerSpec(
+            group_id="invitation.directory",
+            handlers=_directory,
+            topics=topics_of("spiegel.gateway.v1.PersonRegistered", "spiegel.gateway.v1.TenantConfigured"),
+        ),
+    ],
+    produces_topics=topics_of("spiegel.invitation.v1.AssignmentIssued"),
+    background=[issuer.run, run_mailer, scheduler.run],
+    openapi_tags=[
+        {"name": "rounds", "description": "Round setup, progress, reminders, rater fatigue"},
+        {"name": "nominations", "description": "Nominations, spreadsheet template and import"},
+        {"name": "people", "description": "The directory of people; tenant settings"},
+        {"name": "to-do", "description": "A person's dashboard; the reminder opt-out link"},
+    ],
+)

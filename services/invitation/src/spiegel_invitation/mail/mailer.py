@@ -1,0 +1,759 @@
+"""The mailer: sends queued e-mails over SMTP, each at most once, nobody skipped.
+
+A background job of the consumer process (never inside an HTTP request).
+
+Every e-mail has a mail key (see `queue`). Sending attempt n of key K is a
+small state machine whose every step is a unique insert (the one write that
+is atomic on FerretDB v1 as on MongoDB) into `mail_attempts`:
+
+1. claim      insert `K#n` (owner: this process). Lost: someone else has it.
+2. stage      SMTP MAIL, RCPT, DATA and the message, but not the final ".".
+3. commit     insert the fate `K#n!` = "commit". Lost (someone declared this
+              attempt abandoned): drop the connection, the server discards the
+              unfinished message, nothing is sent.
+4. dot        write the final "." (the server accepts the mail when it reads
+              it), then append "dot" to the local journal (see `journal`).
+5. outcome    the server's reply -> `deliveries/K` (sent, failed, retrying),
+              then the queue entry goes.
+
+A failure before step 3 inserts the fate "failed" (retried later with
+exponential backoff, attempt n+1) or, for a refusal like 550, records a
+permanent failure (a bounce, shown to the coordinator).
+
+After a crash, an attempt without a fate was never committed: the server
+cannot have the message, so it is declared "abandoned" (by insert; a live but
+slow owner then loses step 3) and sent again. An attempt with fate "commit"
+but no outcome is decided by the dead process's journal: "dot" written ->
+sent; no "dot" -> the server never read the final line -> sent again. Only
+without the journal (the sender died on another host) is it ambiguous; then it
+is sent again with the same Message-ID (at most one duplicate, from a process
+that died in the instant between the fate insert and the outcome; logged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.errors import MessageError
+from typing import Any
+
+import aiosmtplib
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+from spiegel_platform.logging import get_logger
+
+from spiegel_invitation.mail.journal import Journal, Recovered, Segment
+from spiegel_invitation.mail.message import build_message, envelope_address
+from spiegel_invitation.mail.queue import FINAL_STATES
+from spiegel_invitation.mail.render import MailRenderer, format_deadline
+from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
+from spiegel_invitation.mail.tokens import LinkTokens, base_url, optout_path, questionnaire_path
+from spiegel_invitation.settings import InvitationSettings
+from spiegel_invitation.storage import MAIL_QUEUE, Store
+
+log = get_logger(__name__)
+Document = dict[str, Any]
+
+
+class Skip(Exception):
+    """This mail must not be sent (withdrawn, completed, opted out, round closed)."""
+
+
+class Undeliverable(Exception):
+    """This mail cannot be sent (no address): a permanent failure shown to the coordinator."""
+
+
+class NotYet(Exception):
+    """What the mail needs is not written yet (a concurrent issuing step): try again soon."""
+
+
+@dataclass
+class Job:
+    tenant_id: str
+    entry: Document
+    attempt: int
+    to: str = ""
+    to_name: str = ""
+    data: bytes = b""
+    message_id: str = ""
+
+    @property
+    def key(self) -> str:
+        return str(self.entry["id"])
+
+
+@dataclass
+class Batch:
+    number: int
+    entries: int
+    jobs: list[Job]  # ready to send
+    outcomes: list[Outcome]  # decided before sending (skipped, undeliverable, ...)
+    keys: set[tuple[str, str]]
+    timings: dict[str, float]
+    segment: Segment | None = None
+
+
+@dataclass
+class Outcome:
+    job: Job
+    state: str  # sent | failed | skipped | retry | fenced
+    detail: str = ""
+    reply: str = ""
+    unconfirmed: bool = False
+    retry_in: float | None = None
+
+
+@dataclass
+class BatchCache:
+    """Documents read once per batch; concurrent readers of one document share the read."""
+
+    docs: dict[tuple[str, str, str], asyncio.Future[Document | None]] = field(default_factory=dict)
+
+    async def get(self, store: Store, collection: str, local_id: str) -> Document | None:
+        ident = (store.tenant_id, collection, local_id)
+        future = self.docs.get(ident)
+        if future is None:
+            future = self.docs[ident] = asyncio.ensure_future(getattr(store, collection).get(local_id))
+        return await asyncio.shield(future)
+
+
+def message_id_for(tenant_id: str, key: str, mail_from: str) -> str:
+    digest = hashlib.sha256(f"{tenant_id}\x00{key}".encode()).hexdigest()[:32]
+    domain = envelope_address(mail_from).partition("@")[2] or "spiegel.invalid"
+    return f"<{digest}@{domain}>"
+
+
+class Mailer:
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        settings: InvitationSettings,
+        *,
+        renderer: MailRenderer | None = None,
+        tokens: LinkTokens | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.renderer = renderer or MailRenderer()
+        self.tokens = tokens or LinkTokens(settings.link_token_keys)
+        self.worker = settings.mailer_worker_id
+        self.incarnation = uuid.uuid4().hex[:16]
+        self.smtp = SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout_s,
+        )
+        self.envelope_from = envelope_address(settings.mail_from)
+        self.journal: Journal | None = None
+        self.dead: set[str] = set()
+        self.journal_known: set[str] = set()  # dead incarnations whose journal was read
+        self.connections: list[SmtpConnection] = []
+        self.sent = 0
+        self._inflight: set[tuple[str, str]] = set()
+        self._numbers = itertools.count(1)
+
+    # -- lifecycle -------------------------------------------------------------
+    async def start(self) -> None:
+        self.journal = Journal(self.settings.mailer_journal_dir, self.worker, self.incarnation)
+        recovered = self.journal.recover_predecessors()
+        self.dead |= recovered.incarnations
+        self.journal_known |= recovered.incarnations
+        await self._apply_recovered(recovered)
+        self.journal.forget_predecessors(recovered.incarnations)
+        self.connections = [SmtpConnection(self.smtp) for _ in range(self.settings.smtp_connections)]
+        log.info(
+            "mailer_started",
+            worker=self.worker,
+            incarnation=self.incarnation,
+            recovered=len(recovered.committed),
+        )
+
+    async def stop(self) -> None:
+        for connection in self.connections:
+            await connection.quit()
+        if self.journal is not None:
+            self.journal.close()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Pipelined: the next batch is claimed and rendered while this one is sent, and a
+        batch's outcomes are recorded while the next one is sent."""
+        await self._start_with_retry(stop)
+        recording: asyncio.Task[None] | None = None
+        following: asyncio.Task[Batch | None] | None = None
+        backoff = 0.5
+        try:
+            while not stop.is_set():
+                try:
+                    batch = await (following or self._collect())
+                    following = None
+                    backoff = 0.5
+                except PyMongoError as error:
+                    following = None
+                    log.warning("mailer_database_unavailable", error=repr(error), retry_in=backoff)
+                    await _sleep_or_stop(stop, backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                if batch is None:
+                    await _sleep_or_stop(stop, self.settings.mailer_poll_s)
+                    continue
+                following = asyncio.create_task(self._collect())
+                outcomes = await self._send_waves(batch)
+                if recording is not None:
+                    await recording
+                recording = asyncio.create_task(self._finish(batch, outcomes, stop))
+        finally:
+            try:
+                if recording is not None:
+                    await recording
+                if following is not None:
+                    # Collected but not sent: give its claims up, so a successor sends them at once.
+                    unsent = await following
+                    if unsent is not None:
+                        await self._release(unsent)
+            except Exception as error:  # stopping; whatever is left is recovered like a crash
+                log.warning("mailer_stop_incomplete", error=repr(error))
+            await self.stop()
+
+    async def _release(self, batch: Batch) -> None:
+        by_tenant: dict[str, list[Job]] = {}
+        for job in batch.jobs:
+            by_tenant.setdefault(job.tenant_id, []).append(job)
+        for tenant_id, jobs in by_tenant.items():
+            await Store(self.db, tenant_id).mail_attempts.insert_many(
+                [
+                    {
+                        "id": f"{job.key}#{job.attempt}!",
+                        "fate": "abandoned",
+                        "owner": self.incarnation,
+                        "at": _now(),
+                    }
+                    for job in jobs
+                ]
+            )
+            await Store(self.db, tenant_id).mail_queue.update_many_by_id(
+                [(job.key, {"$set": {"attempt": job.attempt}}) for job in jobs]
+            )
+        await self._record(batch.outcomes)
+        if batch.segment is not None:
+            batch.segment.remove()
+        self._inflight -= batch.keys
+
+    async def _start_with_retry(self, stop: asyncio.Event) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.start()
+                return
+            except PyMongoError as error:
+                if stop.is_set():
+                    raise
+                log.warning("mailer_start_retry", error=repr(error))
+                await _sleep_or_stop(stop, delay)
+                delay = min(delay * 2, 10.0)
+
+    # -- one batch ---------------------------------------------------------------
+    async def run_once(self) -> int:
+        """One batch from start to end (tests, tools): returns the number of queue entries seen."""
+        batch = await self._collect()
+        if batch is None:
+            return 0
+        await self._finish(batch, await self._send_waves(batch), asyncio.Event())
+        return batch.entries
+
+    async def _collect(self) -> Batch | None:
+        """Scan the queue, claim, and render: a batch ready to send."""
+        now = datetime.now(UTC)
+        clock = time.perf_counter()
+        timings: dict[str, float] = {}
+        # Natural (insertion) order, no sort: FerretDB then stops reading at the limit
+        # instead of decoding the whole queue; entries due later are passed over.
+        found = (
+            await self.db[MAIL_QUEUE]
+            .find({"due": {"$lte": now}})
+            .limit(self.settings.mailer_batch + len(self._inflight))
+            .to_list()
+        )
+        entries = []
+        for entry in found:
+            entry["id"] = entry["_id"].split(":", 1)[1]
+            if (entry["tenant_id"], entry["id"]) not in self._inflight:
+                entries.append(entry)
+        entries = entries[: self.settings.mailer_batch]
+        if not entries:
+            return None
+        keys = {(e["tenant_id"], e["id"]) for e in entries}
+        self._inflight |= keys
+        try:
+            return await self._claim_and_prepare(entries, keys, timings, clock, now)
+        except BaseException:
+            self._inflight -= keys
+            raise
+
+    async def _claim_and_prepare(
+        self,
+        entries: list[Document],
+        keys: set[tuple[str, str]],
+        timings: dict[str, float],
+        clock: float,
+        now: datetime,
+    ) -> Batch:
+        timings["scan"] = time.perf_counter() - clock
+        by_tenant: dict[str, list[Document]] = {}
+        for entry in entries:
+            by_tenant.setdefault(entry["tenant_id"], []).append(entry)
+
+        jobs: list[Job] = []
+        for tenant_id, items in by_tenant.items():
+            store = Store(self.db, tenant_id)
+            claims = [
+                {
+                    "id": f"{e['id']}#{int(e.get('attempt', 0)) + 1}",
+                    "owner": self.incarnation,
+                    "worker": self.worker,
+                    "at": now,
+                }
+                for e in items
+            ]
+            won = set(await store.mail_attempts.insert_many(claims))
+            for entry, claim in zip(items, claims, strict=True):
+                if claim["id"] in won:
+                    jobs.append(Job(tenant_id, entry, int(entry.get("attempt", 0)) + 1))
+                else:
+                    await self._resolve(store, entry)
+
+        timings["claim"] = time.perf_counter() - clock - sum(timings.values())
+        outcomes: list[Outcome] = []
+        ready: list[Job] = []
+        cache = BatchCache()
+        reads = asyncio.Semaphore(32)
+
+        async def prepare(job: Job) -> None:
+            store = Store(self.db, job.tenant_id)
+            try:
+                async with reads:
+                    await self._prepare(store, job, cache)
+            except Skip as reason:
+                await self._fate(store, job, "skipped")
+                outcomes.append(Outcome(job, "skipped", str(reason)))
+                return
+            except Undeliverable as reason:
+                await self._fate(store, job, "failed")
+                outcomes.append(Outcome(job, "failed", str(reason)))
+                return
+            except NotYet as reason:
+                await self._fate(store, job, "failed")
+                outcomes.append(Outcome(job, "retry", str(reason), retry_in=2.0))
+                return
+            ready.append(job)
+
+        await asyncio.gather(*(prepare(job) for job in jobs))
+        timings["prepare"] = time.perf_counter() - clock - sum(timings.values())
+        assert self.journal is not None
+        number = next(self._numbers)
+        return Batch(
+            number=number,
+            entries=len(entries),
+            jobs=ready,
+            outcomes=outcomes,
+            keys=keys,
+            timings=timings,
+            segment=self.journal.segment(number),
+        )
+
+    async def _finish(self, batch: Batch, sent: list[Outcome], stop: asyncio.Event) -> None:
+        """Record every outcome (retrying through a database outage), then let the entries go."""
+        clock = time.perf_counter()
+        delay = 0.5
+        try:
+            while True:
+                try:
+                    await self._record(batch.outcomes + sent)
+                    break
+                except PyMongoError as error:
+                    # Never give up: an unrecorded commit of this process must not be guessed at.
+                    log.warning("mailer_record_retry", error=repr(error), retry_in=delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+            if batch.segment is not None:
+                batch.segment.remove()
+        finally:
+            self._inflight -= batch.keys
+        batch.timings["record"] = time.perf_counter() - clock
+        log.info(
+            "mail_batch",
+            entries=batch.entries,
+            sent=sum(1 for o in sent if o.state == "sent"),
+            **{f"{k}_ms": round(v * 1000) for k, v in batch.timings.items()},
+        )
+
+    async def _send_waves(self, batch: Batch) -> list[Outcome]:
+        """Send in waves, one mail per connection: stage all, record every "commit" in one
+        write, then write each final line (and its journal line), then await the replies."""
+        clock = time.perf_counter()
+        jobs = batch.jobs
+        segment = batch.segment
+        assert segment is not None
+        outcomes: list[Outcome] = []
+        width = len(self.connections)
+        for start in range(0, len(jobs), width):
+            wave = list(zip(self.connections, jobs[start : start + width], strict=False))
+            staged = await asyncio.gather(*(self._stage(connection, job) for connection, job in wave))
+            ready = []
+            for (connection, job), refused in zip(wave, staged, strict=True):
+                if refused is None:
+                    ready.append((connection, job))
+                else:
+                    outcomes.append(refused)
+            committed, fenced = await self._commit_fates(ready)
+            outcomes += fenced
+            for connection, job in committed:
+                connection.commit_write()
+                segment.dot_written(job.tenant_id, job.key, job.attempt)
+            outcomes += await asyncio.gather(
+                *(self._reply(connection, job, segment) for connection, job in committed)
+            )
+        batch.timings["send"] = time.perf_counter() - clock
+        return outcomes
+
+    async def _stage(self, connection: SmtpConnection, job: Job) -> Outcome | None:
+        store = Store(self.db, job.tenant_id)
+        try:
+            await connection.ensure()
+            await connection.stage(self.envelope_from, job.to, job.data)
+            return None
+        except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPSenderRefused) as error:
+            await connection.reset()
+            await self._fate(store, job, "failed")
+            permanent = error.code >= 500
+            return Outcome(job, "failed" if permanent else "retry", f"{error.code} {error.message}")
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            connection.close()
+            await self._fate(store, job, "failed")
+            return Outcome(job, "retry", f"SMTP: {error!r}")
+
+    async def _commit_fates(
+        self, ready: list[tuple[SmtpConnection, Job]]
+    ) -> tuple[list[tuple[SmtpConnection, Job]], list[Outcome]]:
+        committed: list[tuple[SmtpConnection, Job]] = []
+        refused: list[Outcome] = []
+        by_tenant: dict[str, list[tuple[SmtpConnection, Job]]] = {}
+        for item in ready:
+            by_tenant.setdefault(item[1].tenant_id, []).append(item)
+        for tenant_id, items in by_tenant.items():
+            fates = [
+                {"id": f"{job.key}#{job.attempt}!", "fate": "commit", "owner": self.incarnation, "at": _now()}
+                for _, job in items
+            ]
+            try:
+                won = set(await Store(self.db, tenant_id).mail_attempts.insert_many(fates))
+            except PyMongoError as error:
+                # Unknown which fates were written; no final "." was: nothing was sent.
+                for connection, job in items:
+                    connection.abort()
+                    refused.append(Outcome(job, "retry", f"database: {error!r}"))
+                continue
+            for (connection, job), fate in zip(items, fates, strict=True):
+                if fate["id"] in won:
+                    committed.append((connection, job))
+                else:
+                    connection.abort()
+                    refused.append(Outcome(job, "fenced", "another sender took this mail over"))
+        return committed, refused
+
+    async def _reply(self, connection: SmtpConnection, job: Job, segment: Segment) -> Outcome:
+        try:
+            response = await connection.commit_reply()
+        except aiosmtplib.SMTPDataError as error:
+            segment.replied(job.tenant_id, job.key, job.attempt, f"{error.code} {error.message}")
+            await connection.reset()
+            if error.code >= 500:
+                return Outcome(job, "failed", f"{error.code} {error.message}")
+            return Outcome(job, "retry", f"{error.code} {error.message}")
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            # The final line left; the reply did not come. Counted as sent, flagged.
+            connection.close()
+            return Outcome(job, "sent", f"no reply after the message: {error!r}", unconfirmed=True)
+        reply = f"{response.code} {response.message}"
+        segment.replied(job.tenant_id, job.key, job.attempt, reply)
+        self.sent += 1
+        return Outcome(job, "sent", reply=reply)
+
+    async def _fate(self, store: Store, job: Job, fate: str) -> None:
+        try:
+            await store.mail_attempts.insert(
+                {"id": f"{job.key}#{job.attempt}!", "fate": fate, "owner": self.incarnation, "at": _now()}
+            )
+        except DuplicateKeyError:
+            pass
+
+    # -- outcomes ------------------------------------------------------------------
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        now = _now()
+        by_tenant: dict[str, list[Outcome]] = {}
+        for outcome in outcomes:
+            by_tenant.setdefault(outcome.job.tenant_id, []).append(outcome)
+        for tenant_id, items in by_tenant.items():
+            store = Store(self.db, tenant_id)
+            deliveries: list[tuple[str, dict[str, Any]]] = []
+            queue_updates: list[tuple[str, dict[str, Any]]] = []
+            finished: list[str] = []
+            for outcome in items:
+                job, entry = outcome.job, outcome.job.entry
+                if outcome.state == "fenced":
+                    continue
+                state = outcome.state
+                if (
+                    state == "retry"
+                    and outcome.retry_in is None
+                    and job.attempt >= self.settings.mailer_max_attempts
+                ):
+                    state = "failed"
+                record: dict[str, Any] = {
+                    "state": "retrying" if state == "retry" else state,
+                    "template": entry.get("template"),
+                    "assignment_id": entry.get("assignment_id"),
+                    "round_id": entry.get("round_id"),
+                    "person_id": entry.get("person_id"),
+                    "report_id": entry.get("report_id"),
+                    "attempts": job.attempt,
+                    "updated_at": now,
+                }
+                if job.to:
+                    record["to"] = job.to
+                if job.message_id:
+                    record["message_id"] = job.message_id
+                if outcome.detail:
+                    record["last_error" if state != "skipped" else "reason"] = outcome.detail
+                if state == "sent":
+                    record["sent_at"] = now
+                    record["smtp_reply"] = outcome.reply
+                    record["unconfirmed"] = outcome.unconfirmed
+                deliveries.append((job.key, {"$set": record}))
+                if state == "retry":
+                    delay = outcome.retry_in or self.settings.mailer_retry_base_s * 2 ** (job.attempt - 1)
+                    due = now + timedelta(seconds=min(delay, 86400.0))
+                    queue_updates.append((job.key, {"$set": {"attempt": job.attempt, "due": due}}))
+                else:
+                    finished.append(job.key)
+            await store.deliveries.update_many_by_id(deliveries, upsert=True)
+            if queue_updates:
+                await store.mail_queue.update_many_by_id(queue_updates)
+            if finished:
+                await store.mail_queue.delete_many_by_id(finished)
+            for outcome in items:
+                if outcome.state in ("failed", "retry"):
+                    log.warning(
+                        "mail_not_sent",
+                        tenant_id=tenant_id,
+                        key=outcome.job.key,
+                        attempt=outcome.job.attempt,
+                        state=outcome.state,
+                        detail=outcome.detail,
+                    )
+
+    # -- after a crash -------------------------------------------------------------
+    async def _apply_recovered(self, recovered: Recovered) -> None:
+        """Mails whose final line a dead predecessor wrote: record them, never resend."""
+        now = _now()
+        for (tenant_id, key, attempt), reply in recovered.committed.items():
+            store = Store(self.db, tenant_id)
+            delivery = await store.deliveries.get(key)
+            if delivery and delivery.get("state") in FINAL_STATES and delivery.get("attempts", 0) >= attempt:
+                await store.mail_queue.delete_many_by_id([key])
+                continue
+            code = reply.split(" ", 1)[0]
+            if code.startswith("4"):
+                await store.deliveries.update(
+                    key,
+                    {"$set": {"state": "retrying", "attempts": attempt, "last_error": reply}},
+                    upsert=True,
+                )
+                await store.mail_queue.update(key, {"$set": {"attempt": attempt, "due": now}})
+                continue
+            state = "failed" if code.startswith("5") else "sent"
+            change: dict[str, Any] = {"state": state, "attempts": attempt, "updated_at": now}
+            if state == "sent":
+                change |= {"sent_at": now, "smtp_reply": reply, "unconfirmed": not reply}
+            else:
+                change["last_error"] = reply
+            await store.deliveries.update(key, {"$set": change}, upsert=True)
+            await store.mail_queue.delete_many_by_id([key])
+            log.info("mail_recovered_after_crash", tenant_id=tenant_id, key=key, attempt=attempt, state=state)
+
+    async def _resolve(self, store: Store, entry: Document) -> None:
+        """The claim for this entry's next attempt exists already: find out why, act once."""
+        key = entry["id"]
+        first = int(entry.get("attempt", 0)) + 1
+        delivery = await store.deliveries.get(key)
+        if delivery and delivery.get("state") in FINAL_STATES and int(delivery.get("attempts", 0)) >= first:
+            await store.mail_queue.delete_many_by_id([key])
+            return
+        last = first
+        while await store.mail_attempts.get(f"{key}#{last + 1}") is not None:
+            last += 1
+        claim = await store.mail_attempts.get(f"{key}#{last}") or {}
+        fate = await store.mail_attempts.get(f"{key}#{last}!")
+        owner = claim.get("owner", "")
+        age = (_now() - claim["at"]).total_seconds() if "at" in claim else float("inf")
+        stale = owner in self.dead or age > self.settings.mailer_lease_s
+        if fate is None:
+            if owner == self.incarnation or not stale:
+                await self._postpone(store, key, 5.0)
+                return
+            try:
+                await store.mail_attempts.insert(
+                    {"id": f"{key}#{last}!", "fate": "abandoned", "owner": self.incarnation, "at": _now()}
+                )
+                log.info("mail_attempt_abandoned", key=key, attempt=last, owner=owner)
+                await store.mail_queue.update(key, {"$set": {"attempt": last, "due": _now()}})
+                return
+            except DuplicateKeyError:
+                fate = await store.mail_attempts.get(f"{key}#{last}!")
+        if fate is None:
+            return
+        if delivery and int(delivery.get("attempts", 0)) >= last:
+            if delivery.get("state") in FINAL_STATES:
+                await store.mail_queue.delete_many_by_id([key])
+            else:
+                await store.mail_queue.update(key, {"$set": {"attempt": last}})
+            return
+        if fate.get("fate") == "commit":
+            if not stale:
+                await self._postpone(store, key, 5.0)
+                return
+            if owner not in self.journal_known:
+                log.warning("mail_resent_after_uncertain_commit", key=key, attempt=last, owner=owner)
+        await store.mail_queue.update(key, {"$set": {"attempt": last, "due": _now()}})
+
+    async def _postpone(self, store: Store, key: str, seconds: float) -> None:
+        await store.mail_queue.update(key, {"$set": {"due": _now() + timedelta(seconds=seconds)}})
+
+    # -- what to send -----------------------------------------------------------------
+    async def _prepare(self, store: Store, job: Job, cache: BatchCache) -> None:
+        entry = job.entry
+        tenant = await cache.get(store, "tenants", job.tenant_id) or {}
+        slug = tenant.get("slug") or job.tenant_id
+        tenant_name = tenant.get("name") or job.tenant_id
+        base = base_url(self.settings.public_base_url_template, slug)
+        template = entry.get("template", "")
+        unsubscribe = None
+        if template in ("invitation", "reminder"):
+            context, language, to, to_name, unsubscribe = await self._assignment_context(
+                store, entry, cache, base
+            )
+            kind = "self_invitation" if template == "invitation" and context["is_self"] else template
+            if context["is_self"]:
+                unsubscribe = None
+        elif template == "report_ready":
+            context, language, to, to_name = await self._report_context(store, entry, cache, base)
+            kind = template
+        else:
+            raise Undeliverable(f"unknown mail template {template!r}")
+        context |= {"tenant_name": tenant_name, "recipient_name": to_name}
+        rendered = self.renderer.render(kind, language, context)
+        job.to, job.to_name = to, to_name
+        job.message_id = message_id_for(job.tenant_id, job.key, self.settings.mail_from)
+        try:
+            message = build_message(
+                mail_from=self.settings.mail_from,
+                to_name=to_name,
+                to_address=to,
+                mail=rendered,
+                message_id=job.message_id,
+                language=language,
+                unsubscribe_url=unsubscribe,
+            )
+            job.data = message.as_bytes()
+        except (ValueError, TypeError, MessageError) as error:
+            raise Undeliverable(f"cannot build the message: {error}") from None
+
+    async def _assignment_context(
+        self, store: Store, entry: Document, cache: BatchCache, base: str
+    ) -> tuple[dict[str, Any], str, str, str, str | None]:
+        if entry.get("token_sealed"):
+            # An invitation queued by the issuer carries what it needs (withdrawing deletes it).
+            assignment: Document | None = {"id": entry["assignment_id"], **entry.get("assignment", {})}
+        else:
+            assignment = await cache.get(store, "assignments", entry["assignment_id"])
+        if assignment is None:
+            raise NotYet("the assignment is not issued yet")
+        if assignment.get("withdrawn_at"):
+            raise Skip("withdrawn")
+        round_doc = await cache.get(store, "rounds", assignment["round_id"])
+        if round_doc is None:
+            raise NotYet("the round is not known yet")
+        if round_doc.get("status") == "closed":
+            raise Skip("the round is closed")
+        if entry.get("template") == "reminder":
+            progress = await cache.get(store, "progress", assignment["round_id"]) or {}
+            if assignment["id"] in (progress.get("completed") or {}):
+                raise Skip("completed")
+            if assignment.get("opted_out_at") and not assignment.get("is_self"):
+                raise Skip("opted out of reminders")
+        to, to_name, language = (
+            assignment.get("email", ""),
+            assignment.get("name", ""),
+            assignment.get("language", "nl"),
+        )
+        if assignment.get("person_id"):
+            person = await cache.get(store, "people", assignment["person_id"])
+            if person:
+                to = person.get("email") or to
+                to_name = person.get("display_name") or to_name
+                language = person.get("language") or language
+        if not to:
+            raise Undeliverable("geen e-mailadres bekend / no e-mail address known")
+        sealed = entry.get("token_sealed") or assignment["token_sealed"]
+        token = self.tokens.open(sealed, entry.get("token_hash") or assignment["token_hash"])
+        closes_at = assignment.get("expires_at") or round_doc["closes_at"]
+        if round_doc.get("closes_at") and round_doc["closes_at"] > closes_at:
+            closes_at = round_doc["closes_at"]
+        context = {
+            "round_title": round_doc.get("title", ""),
+            "subject_name": round_doc.get("subject_name", ""),
+            "is_group_monitor": round_doc.get("kind") == "GROUP_MONITOR",
+            "is_self": bool(assignment.get("is_self")),
+            "min_group_size": max(4, int(round_doc.get("min_group_size") or 4)),
+            "deadline": format_deadline(closes_at, language),
+            "link": base + questionnaire_path(token),
+            "optout_link": base + optout_path(token),
+            "reminder_number": entry.get("number", 0),
+        }
+        return context, language, to, to_name, base + optout_path(token)
+
+    async def _report_context(
+        self, store: Store, entry: Document, cache: BatchCache, base: str
+    ) -> tuple[dict[str, Any], str, str, str]:
+        report = await cache.get(store, "reports", entry["report_id"])
+        person = await cache.get(store, "people", entry["person_id"])
+        if report is None:
+            raise NotYet("the report is not recorded yet")
+        if not person or not person.get("email"):
+            raise Undeliverable("geen e-mailadres bekend / no e-mail address known")
+        language = person.get("language") or "nl"
+        context = {
+            "report_title": report.get("title") or report.get("round_title") or "",
+            "version": int(entry.get("version") or report.get("version") or 1),
+            "reason": report.get("reason", ""),
+            "dashboard_link": base + "/",
+        }
+        return context, language, person["email"], person.get("display_name", "")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

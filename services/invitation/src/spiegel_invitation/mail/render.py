@@ -1,0 +1,80 @@
+"""E-mail texts from Jinja2 templates, Dutch and English, HTML and plain text.
+
+A kind of mail is a pair of templates per language in `templates/`:
+`<kind>.<lang>.txt` (which also sets `subject`) and `<kind>.<lang>.html`
+(extending `layout.html`). Adding a kind (a discussion invitation, an
+action-plan follow-up) is adding its templates and calling `render`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+LANGUAGES = ("nl", "en")
+
+_DAYS = {
+    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+_MONTHS = {
+    "nl": [
+        "januari", "februari", "maart", "april", "mei", "juni",
+        "juli", "augustus", "september", "oktober", "november", "december",
+    ],
+    "en": [
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ],
+}  # fmt: skip
+
+
+def format_deadline(moment: datetime, lang: str) -> str:
+    """The closing time as people in the Netherlands read it (Europe/Amsterdam)."""
+    local = moment.astimezone(AMSTERDAM)
+    lang = lang if lang in LANGUAGES else "nl"
+    day = _DAYS[lang][local.weekday()]
+    month = _MONTHS[lang][local.month - 1]
+    clock = local.strftime("%H:%M")
+    if lang == "nl":
+        return f"{day} {local.day} {month} {local.year} om {clock} uur"
+    return f"{day} {local.day} {month} {local.year} at {clock} (Amsterdam time)"
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+class MailRenderer:
+    def __init__(self) -> None:
+        self._text = Environment(
+            loader=PackageLoader("spiegel_invitation.mail", "templates"),
+            autoescape=False,  # noqa: S701 - plain-text part; the HTML environment escapes
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self._html = Environment(
+            loader=PackageLoader("spiegel_invitation.mail", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            auto_reload=False,
+        )
+
+    def render(self, kind: str, lang: str, context: dict[str, Any]) -> RenderedMail:
+        lang = lang if lang in LANGUAGES else "nl"
+        values = {**context, "lang": lang}
+        text_module = self._text.get_template(f"{kind}.{lang}.txt").make_module(values)
+        subject = str(getattr(text_module, "subject", "")).strip()
+        if not subject:
+            raise ValueError(f"template {kind}.{lang}.txt sets no subject")
+        html = self._html.get_template(f"{kind}.{lang}.html").render(values)
+        return RenderedMail(subject=subject, text=str(text_module).strip() + "\n", html=html)

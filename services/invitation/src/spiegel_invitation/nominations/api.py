@@ -1,0 +1,271 @@
+"""Nominations over HTTP: list, add, withdraw, the spreadsheet template, the two-step import."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from spiegel_platform.service import Runtime
+
+from spiegel_invitation.access import Coordinator, Staff, require_round_access
+from spiegel_invitation.mail.tokens import LinkTokens
+from spiegel_invitation.nominations import spreadsheet
+from spiegel_invitation.nominations.service import (
+    RoundCache,
+    apply_choices,
+    context_for,
+    counts_per_group,
+    preview,
+    save_nominations,
+    suggestions_of,
+    withdraw,
+)
+from spiegel_invitation.nominations.validation import (
+    ERROR,
+    RowIn,
+    group_warnings,
+    validate_rows,
+)
+from spiegel_invitation.rounds.views import active_entries, round_view
+from spiegel_invitation.storage import Store
+
+MAX_UPLOAD = 10 * 1024 * 1024
+IMPORT_TTL = timedelta(days=2)
+
+
+class NomineeIn(BaseModel):
+    group: str = Field(..., min_length=1, max_length=100)
+    name: str = Field(..., max_length=200)
+    email: str = Field(..., max_length=320)
+    language: str = Field("", max_length=20)
+    accept_warnings: bool = Field(False, description="save despite warnings (suggestions are not applied)")
+
+
+class Suggestion(BaseModel):
+    row: int = Field(..., ge=1)
+    column: str = Field(..., pattern=r"^(name|email|group|language)$")
+
+
+class ConfirmIn(BaseModel):
+    include_rows: list[int] | None = Field(
+        None, description="rows to save (errors never are); default: every row without any problem"
+    )
+    apply_suggestions: list[Suggestion] = Field(default_factory=list)
+
+
+def jsonable(value: Any) -> Any:
+    """Dates to ISO text; the rest is JSON already (rows are plain dicts of text)."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def router(runtime: Runtime) -> APIRouter:
+    api = APIRouter(prefix="/rounds/{round_id}", tags=["nominations"])
+    tokens = LinkTokens(runtime.settings.link_token_keys)  # type: ignore[attr-defined]
+
+    def store_of(principal: Any) -> Store:
+        return Store(runtime.db, principal.tenant_id)
+
+    async def checked_view(store: Store, principal: Any, round_id: str) -> dict[str, Any]:
+        view = require_round_access(principal, await round_view(store, round_id), round_id)
+        if view["status"] == "closed":
+            raise HTTPException(409, "de ronde is gesloten / the round is closed")
+        return view
+
+    @api.get("/nominations")
+    async def list_nominations(round_id: str, principal: Staff) -> dict[str, Any]:
+        store = store_of(principal)
+        view = require_round_access(principal, await round_view(store, round_id), round_id)
+        entries = [
+            {"assignment_id": aid, **{k: e.get(k) for k in ("group", "name", "email", "language", "status")}}
+            for aid, e in view["entries"].items()
+        ]
+        return {
+            "round_id": round_id,
+            "nominations": entries,
+            "group_warnings": group_warnings(counts_per_group(view), view["groups"]),
+        }
+
+    @api.post("/nominations", status_code=201)
+    async def add_nomination(
+        round_id: str, body: NomineeIn, principal: Staff, request: Request
+    ) -> dict[str, Any]:
+        store = store_of(principal)
+        view = await checked_view(store, principal, round_id)
+        row = RowIn(row=1, group=body.group, name=body.name, email=body.email, language=body.language)
+        cache = RoundCache(store)
+        results = validate_rows([row], await context_for(store, view, [body.email], cache))
+        result = results[0]
+        if result.status == ERROR or (result.problems and not body.accept_warnings):
+            raise HTTPException(
+                422,
+                {
+                    "message": "; ".join(p.message for p in result.problems),
+                    "problems": [p.__dict__ for p in result.problems],
+                },
+            )
+        saved = await save_nominations(
+            store,
+            tokens,
+            round_id,
+            results,
+            actor=principal.subject,
+            source="manual",
+            correlation_id=request.state.correlation_id,
+        )
+        view = await round_view(store, round_id) or view
+        return {
+            "assignment_id": saved[0]["id"],
+            "warnings": [p.__dict__ for p in result.problems],
+            "group_warnings": group_warnings(counts_per_group(view), view["groups"]),
+        }
+
+    @api.delete("/nominations/{assignment_id}")
+    async def withdraw_nomination(
+        round_id: str, assignment_id: str, principal: Staff, request: Request
+    ) -> dict[str, Any]:
+        store = store_of(principal)
+        await checked_view(store, principal, round_id)
+        outcome = await withdraw(store, round_id, assignment_id, correlation_id=request.state.correlation_id)
+        if outcome == "unknown":
+            raise HTTPException(404, f"nominatie {assignment_id} niet gevonden / nomination not found")
+        if outcome == "completed":
+            raise HTTPException(
+                409, "deze evaluatie is al ingevuld en kan niet worden ingetrokken / already completed"
+            )
+        return {"assignment_id": assignment_id, "status": outcome}
+
+    @api.get("/nominations/template.xlsx")
+    async def download_template(round_id: str, principal: Staff) -> Response:
+        store = store_of(principal)
+        view = require_round_access(principal, await round_view(store, round_id), round_id)
+        content = spreadsheet.template(view)
+        return Response(
+            content,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="nominaties-{round_id}.xlsx"'},
+        )
+
+    @api.post("/imports", status_code=201)
+    async def upload(round_id: str, principal: Coordinator, file: UploadFile = File(...)) -> JSONResponse:  # noqa: B008
+        store = store_of(principal)
+        view = await checked_view(store, principal, round_id)
+        content = await file.read(MAX_UPLOAD + 1)
+        if len(content) > MAX_UPLOAD:
+            raise HTTPException(413, "bestand te groot (max 10 MB) / file too large")
+        try:
+            parsed = spreadsheet.parse(file.filename or "", content)
+        except spreadsheet.SpreadsheetError as error:
+            raise HTTPException(422, {"message": f"file: {error}", "field": "file"}) from None
+        if parsed.round_id and parsed.round_id != round_id:
+            # A template made for another round: every row belongs elsewhere.
+            for row in parsed.rows:
+                row.round = row.round or parsed.round_id
+        cache = RoundCache(store)
+        ctx = await context_for(store, view, [r.email for r in parsed.rows], cache)
+        results = validate_rows(parsed.rows, ctx)
+        import_id = uuid.uuid4().hex
+        body = preview(view, results)
+        now = datetime.now(UTC)
+        # Stored compactly: the rows as read, which were clean, and the fixes offered.
+        await store.imports.insert(
+            {
+                "id": import_id,
+                "round_id": round_id,
+                "filename": file.filename,
+                "created_by": principal.subject,
+                "created_at": now,
+                "expires_at": now + IMPORT_TTL,
+                # (FerretDB v1 stores no nested arrays: rows are small documents.)
+                "source_rows": [
+                    {"r": r.row, "g": r.group, "n": r.name, "e": r.email, "l": r.language, "o": r.round}
+                    for r in parsed.rows
+                ],
+                "ok_rows": [r.row for r in results if r.status == "ok"],
+                "suggestions": suggestions_of(results),
+                "summary": body["summary"],
+                "group_warnings": body["group_warnings"],
+            }
+        )
+        # A plain JSONResponse: FastAPI's encoder is slow on thousands of rows.
+        return JSONResponse(
+            status_code=201,
+            content=jsonable(
+                {"import_id": import_id, "round_id": round_id, "template_round_id": parsed.round_id, **body}
+            ),
+        )
+
+    @api.get("/imports/{import_id}")
+    async def get_import(round_id: str, import_id: str, principal: Coordinator) -> dict[str, Any]:
+        doc = await store_of(principal).imports.get(import_id)
+        if doc is None or doc["round_id"] != round_id:
+            raise HTTPException(404, "import niet gevonden / import not found")
+        return {k: doc.get(k) for k in ("id", "round_id", "summary", "group_warnings", "confirmed")}
+
+    @api.post("/imports/{import_id}/confirm")
+    async def confirm(
+        round_id: str, import_id: str, body: ConfirmIn, principal: Coordinator, request: Request
+    ) -> dict[str, Any]:
+        store = store_of(principal)
+        doc = await store.imports.get(import_id)
+        if doc is None or doc["round_id"] != round_id:
+            raise HTTPException(404, "import niet gevonden / import not found")
+        if doc.get("confirmed"):
+            return dict(doc["confirmed"])  # a repeated confirm saves nothing twice
+        if doc["expires_at"] < datetime.now(UTC):
+            raise HTTPException(410, "deze import is verlopen; upload het bestand opnieuw / import expired")
+        view = await checked_view(store, principal, round_id)
+        rows = [RowIn(v["r"], v["g"], v["n"], v["e"], v["l"], v["o"]) for v in doc["source_rows"]]
+        # One confirmation per import, even when the button is pressed twice at once.
+        if not await store.imports.insert_many([{"id": f"{import_id}:confirming", "at": datetime.now(UTC)}]):
+            raise HTTPException(409, "deze import wordt al bevestigd / this import is being confirmed")
+        known_rows = {r.row for r in rows}
+        unknown = [s.row for s in body.apply_suggestions if s.row not in known_rows]
+        unknown += [r for r in body.include_rows or [] if r not in known_rows]
+        if unknown:
+            raise HTTPException(
+                422, f"include_rows/apply_suggestions: onbekende rijen {sorted(set(unknown))}"
+            )
+        rows = apply_choices(rows, doc["suggestions"], [(s.row, s.column) for s in body.apply_suggestions])
+        # Check again against the round as it is now (others may have nominated meanwhile).
+        cache = RoundCache(store)
+        results = validate_rows(rows, await context_for(store, view, [r.email for r in rows], cache))
+        chosen = set(doc["ok_rows"]) if body.include_rows is None else set(body.include_rows)
+        to_save = [r for r in results if r.row in chosen and r.status != ERROR]
+        refused = [
+            {"row": r.row, "problems": [p.__dict__ for p in r.problems]}
+            for r in results
+            if r.row in chosen and r.status == ERROR
+        ]
+        saved = await save_nominations(
+            store,
+            tokens,
+            round_id,
+            to_save,
+            actor=principal.subject,
+            source=f"import:{import_id}",
+            correlation_id=request.state.correlation_id,
+        )
+        view = await round_view(store, round_id) or view
+        outcome = {
+            "import_id": import_id,
+            "saved": len(saved),
+            "saved_rows": [r.row for r in to_save],
+            "refused": refused,
+            "not_chosen": sorted(known_rows - chosen),
+            "nominations": len(active_entries(view)),
+            "group_warnings": group_warnings(counts_per_group(view), view["groups"]),
+        }
+        await store.imports.update(import_id, {"$set": {"confirmed": outcome}})
+        return outcome
+
+    return api

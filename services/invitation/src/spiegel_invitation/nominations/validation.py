@@ -1,0 +1,306 @@
+"""Checking nominations row by row, before anything is saved. Pure: no I/O.
+
+Every problem names its row and column, says what is wrong in Dutch (and
+English), and where a fix is likely offers it as a suggestion; nothing is
+changed unless the coordinator asks for that suggestion. Errors keep a row
+out; warnings let the coordinator decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from spiegel_invitation.nominations.domains import DomainAdvisor
+from spiegel_invitation.nominations.names import capitalised, is_all_lowercase
+from spiegel_invitation.rounds.model import MIN_GROUP_SIZE, MIN_NOMINEES_ADVISED
+
+ERROR = "error"
+WARNING = "warning"
+LANGUAGES = {"nl": "nl", "en": "en", "nederlands": "nl", "dutch": "nl", "engels": "en", "english": "en"}
+
+
+@dataclass
+class Problem:
+    column: str
+    kind: str
+    severity: str
+    message: str
+    message_en: str
+    suggestion: str | None = None
+
+
+@dataclass
+class RowIn:
+    row: int
+    group: str = ""
+    name: str = ""
+    email: str = ""
+    language: str = ""
+    round: str = ""
+
+
+@dataclass
+class RowResult:
+    row: int
+    group: str  # the group's code when recognised, else what was typed
+    name: str
+    email: str
+    language: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if any(p.severity == ERROR for p in self.problems):
+            return ERROR
+        return WARNING if self.problems else "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status}
+
+    def add(
+        self, column: str, kind: str, severity: str, nl: str, en: str, suggestion: str | None = None
+    ) -> None:
+        self.problems.append(Problem(column, kind, severity, nl, en, suggestion))
+
+
+@dataclass
+class Context:
+    round_id: str
+    round_title: str
+    groups: Sequence[dict[str, Any]]  # every group of the round (the self group is refused)
+    subject_emails: set[str] = field(default_factory=set)
+    subject_names: set[str] = field(default_factory=set)
+    existing: dict[str, tuple[str, str]] = field(default_factory=dict)  # email -> (group, name)
+    known_domains: Iterable[str] = ()
+    default_language: str = "nl"
+    open_requests: dict[str, int] = field(default_factory=dict)  # email -> open requests elsewhere
+    fatigue_limit: int = 8
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def _name_key(value: str) -> str:
+    return " ".join(value.lower().replace(".", " ").split())
+
+
+def resolve_group(value: str, groups: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    wanted = value.strip().lower()
+    for group in groups:
+        names = {str(group.get("code", "")).lower(), str(group.get("label_nl", "")).lower()}
+        names.add(str(group.get("label_en", "")).lower())
+        if wanted and wanted in names:
+            return group
+    return None
+
+
+def check_email(value: str) -> tuple[str | None, str | None]:
+    """(normalised address, None) or (None, reason). Syntax only: no DNS lookups."""
+    try:
+        valid = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        return None, str(error)
+    return valid.normalized, None
+
+
+def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
+    results: list[RowResult] = []
+    by_row: dict[int, RowResult] = {}
+    domains = DomainAdvisor(ctx.known_domains)
+    seen: dict[str, list[tuple[int, str]]] = {}  # email -> [(row, group)]
+    group_labels = ", ".join(
+        f"{g.get('label_nl') or g['code']} ({g['code']})" for g in ctx.groups if not g.get("is_self")
+    )
+    for raw in rows:
+        group = resolve_group(raw.group, ctx.groups) if raw.group.strip() else None
+        result = RowResult(
+            row=raw.row,
+            group=str(group["code"]) if group else raw.group.strip(),
+            name=" ".join(raw.name.split()),
+            email=raw.email.strip(),
+            language=LANGUAGES.get(raw.language.strip().lower(), ctx.default_language),
+        )
+        results.append(result)
+        by_row[raw.row] = result
+
+        if raw.round.strip() and raw.round.strip() not in (ctx.round_id, ctx.round_title):
+            result.add(
+                "round",
+                "wrong_round",
+                ERROR,
+                f"Deze rij hoort bij ronde '{raw.round.strip()}', niet bij deze ronde ('{ctx.round_title}').",
+                f"This row belongs to round '{raw.round.strip()}', not to this round ('{ctx.round_title}').",
+            )
+        if not raw.group.strip():
+            result.add(
+                "group", "missing_group", ERROR, "Respondentgroep ontbreekt.", "Respondent group is missing."
+            )
+        elif group is None:
+            result.add(
+                "group",
+                "unknown_group",
+                ERROR,
+                f"Onbekende respondentgroep '{raw.group.strip()}'; kies uit: {group_labels}.",
+                f"Unknown respondent group '{raw.group.strip()}'; choose from: {group_labels}.",
+            )
+        elif group.get("is_self"):
+            result.add(
+                "group",
+                "unknown_group",
+                ERROR,
+                "Deze groep is voor de zelfevaluatie; daarin nomineert u niemand.",
+                "This group is for the self-evaluation; nobody is nominated into it.",
+            )
+        if raw.language.strip() and raw.language.strip().lower() not in LANGUAGES:
+            result.add(
+                "language",
+                "unknown_language",
+                WARNING,
+                f"Onbekende taal '{raw.language.strip()}'; "
+                f"'{ctx.default_language}' wordt gebruikt (nl of en).",
+                f"Unknown language '{raw.language.strip()}'; '{ctx.default_language}' is used (nl or en).",
+            )
+
+        if not result.name:
+            result.add("name", "missing_name", ERROR, "Naam ontbreekt.", "Name is missing.")
+        elif is_all_lowercase(result.name):
+            proposal = capitalised(result.name)
+            result.add(
+                "name",
+                "lowercase_name",
+                WARNING,
+                f"Naam staat helemaal in kleine letters; voorstel: '{proposal}' (alleen als u dat kiest).",
+                f"Name is all lower case; proposal: '{proposal}' (only if you choose it).",
+                proposal,
+            )
+
+        email_key = ""
+        if not result.email:
+            result.add(
+                "email", "missing_email", ERROR, "E-mailadres ontbreekt.", "E-mail address is missing."
+            )
+        else:
+            normalised, reason = check_email(result.email)
+            if normalised is None:
+                result.add(
+                    "email",
+                    "invalid_email",
+                    ERROR,
+                    f"Ongeldig e-mailadres '{result.email}': {reason}",
+                    f"Invalid e-mail address '{result.email}': {reason}",
+                )
+            else:
+                result.email = normalised
+                email_key = normalise_email(normalised)
+                local, _, domain = normalised.rpartition("@")
+                fixed = domains.suggest(domain)
+                if fixed:
+                    result.add(
+                        "email",
+                        "domain_typo",
+                        WARNING,
+                        f"Mogelijk een typefout in '{domain}': bedoelt u '{local}@{fixed}'?",
+                        f"Possibly a typing error in '{domain}': did you mean '{local}@{fixed}'?",
+                        f"{local}@{fixed}",
+                    )
+
+        if (email_key and email_key in ctx.subject_emails) or (
+            result.name and _name_key(result.name) in ctx.subject_names
+        ):
+            result.add(
+                "email" if email_key in ctx.subject_emails else "name",
+                "self_nomination",
+                ERROR,
+                "Dit is de geëvalueerde specialist zelf; die vult de zelfevaluatie in.",
+                "This is the evaluated specialist; they fill in the self-evaluation instead.",
+            )
+        if email_key:
+            if email_key in ctx.existing:
+                other_group, _ = ctx.existing[email_key]
+                result.add(
+                    "email",
+                    "already_nominated",
+                    ERROR,
+                    f"{result.email} is al genomineerd in deze ronde (groep {other_group}).",
+                    f"{result.email} is already nominated in this round (group {other_group}).",
+                )
+            earlier = seen.setdefault(email_key, [])
+            for other_row, other_group in earlier:
+                if other_group == result.group:
+                    result.add(
+                        "email",
+                        "duplicate_in_group",
+                        ERROR,
+                        f"Dubbel: {result.email} staat al in rij {other_row} van dezelfde groep.",
+                        f"Duplicate: {result.email} is already in row {other_row} of the same group.",
+                    )
+                    break
+            else:
+                for other_row, other_group in earlier:
+                    message = (
+                        f"Dubbel: {result.email} staat ook in groep {other_group} (rij {other_row}); "
+                        "iemand evalueert één keer per ronde. Kies één groep.",
+                        f"Duplicate: {result.email} is also in group {other_group} (row {other_row}); "
+                        "a person evaluates once per round. Choose one group.",
+                    )
+                    result.add("email", "duplicate_across_groups", ERROR, *message)
+                    first = by_row[other_row]
+                    if not any(p.kind == "duplicate_across_groups" for p in first.problems):
+                        first.add(
+                            "email",
+                            "duplicate_across_groups",
+                            ERROR,
+                            f"Dubbel: {result.email} staat ook in groep {result.group} (rij {result.row}); "
+                            "iemand evalueert één keer per ronde. Kies één groep.",
+                            f"Duplicate: {result.email} is also in group {result.group} (row {result.row}); "
+                            "a person evaluates once per round. Choose one group.",
+                        )
+                    break
+            earlier.append((result.row, result.group))
+            open_requests = ctx.open_requests.get(email_key, 0) + 1
+            if open_requests > ctx.fatigue_limit:
+                result.add(
+                    "email",
+                    "rater_fatigue",
+                    WARNING,
+                    f"{result.email} heeft met dit verzoek {open_requests} openstaande evaluatieverzoeken in "
+                    f"deze periode (grens {ctx.fatigue_limit}); overweeg iemand anders.",
+                    f"{result.email} has {open_requests} open evaluation requests in this period with this "
+                    f"one (limit {ctx.fatigue_limit}); consider someone else.",
+                )
+    return results
+
+
+def group_warnings(
+    counts: dict[str, int], groups: Sequence[dict[str, Any]], advised: int = MIN_NOMINEES_ADVISED
+) -> list[dict[str, Any]]:
+    """Groups with fewer than 6 nominees: fewer than 4 completions keep a group out of the report."""
+    warnings = []
+    for group in groups:
+        if group.get("is_self"):
+            continue
+        count = counts.get(str(group["code"]), 0)
+        if count < advised:
+            label = group.get("label_nl") or group["code"]
+            warnings.append(
+                {
+                    "group": group["code"],
+                    "nominees": count,
+                    "message": (
+                        f"Groep '{label}' heeft {count} genomineerden; nomineer er minstens {advised}. "
+                        f"Een groep met minder dan {MIN_GROUP_SIZE} ingevulde evaluaties komt niet in de "
+                        "rapportage (te weinig voor een betrouwbaar en anoniem resultaat)."
+                    ),
+                    "message_en": (
+                        f"Group '{group.get('label_en') or group['code']}' has {count} nominees; nominate at "
+                        f"least {advised}. A group with fewer than {MIN_GROUP_SIZE} completed evaluations "
+                        "does not appear in the report (too few for a reliable and anonymous result)."
+                    ),
+                }
+            )
+    return warnings

@@ -1,0 +1,77 @@
+"""The directory and the tenant's settings over HTTP (coordinators)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field, field_validator
+from spiegel_platform.service import Runtime
+
+from spiegel_invitation.access import Coordinator
+from spiegel_invitation.nominations.validation import check_email
+from spiegel_invitation.people.directory import save_person
+from spiegel_invitation.rounds.api import PolicyIn
+from spiegel_invitation.storage import Store
+
+
+class PersonIn(BaseModel):
+    display_name: str = Field(..., min_length=1, max_length=200)
+    email: str = Field(..., max_length=320)
+    roles: list[str] = Field(default_factory=list, max_length=10)
+    language: str = Field("nl", pattern=r"^(nl|en)$")
+    revision: int = Field(0, ge=0)
+
+    @field_validator("email")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        normalised, reason = check_email(value)
+        if normalised is None:
+            raise ValueError(f"invalid e-mail address: {reason}")
+        return normalised
+
+
+class SettingsIn(BaseModel):
+    reminders: PolicyIn | None = None
+    fatigue_limit: int | None = Field(None, ge=1, le=100)
+    slug: str | None = Field(None, pattern=r"^[a-z0-9-]{1,63}$", description="until the gateway announces it")
+    name: str | None = Field(None, min_length=1, max_length=200)
+
+
+def router(runtime: Runtime) -> APIRouter:
+    api = APIRouter(tags=["people"])
+
+    @api.put("/people/{person_id}")
+    async def put_person(person_id: str, body: PersonIn, principal: Coordinator) -> dict[str, Any]:
+        store = Store(runtime.db, principal.tenant_id)
+        applied = await save_person(store, person_id, {**body.model_dump(), "source": "coordinator"})
+        if not applied:
+            raise HTTPException(409, "er is een nieuwere versie van deze persoon / a newer revision exists")
+        return {"person_id": person_id, **body.model_dump()}
+
+    @api.get("/people/{person_id}")
+    async def get_person(person_id: str, principal: Coordinator) -> dict[str, Any]:
+        person = await Store(runtime.db, principal.tenant_id).people.get(person_id)
+        if person is None:
+            raise HTTPException(404, "persoon niet gevonden / person not found")
+        return {k: person.get(k) for k in ("id", "display_name", "email", "roles", "language", "revision")}
+
+    @api.get("/settings")
+    async def get_settings(principal: Coordinator) -> dict[str, Any]:
+        tenant = await Store(runtime.db, principal.tenant_id).tenants.get(principal.tenant_id) or {}
+        return {
+            "slug": tenant.get("slug") or principal.tenant_id,
+            "name": tenant.get("name") or principal.tenant_id,
+            "reminders": tenant.get("reminders") or PolicyIn().model_dump(),
+            "fatigue_limit": tenant.get("fatigue_limit") or 8,
+        }
+
+    @api.put("/settings")
+    async def put_settings(body: SettingsIn, principal: Coordinator) -> dict[str, Any]:
+        store = Store(runtime.db, principal.tenant_id)
+        change = {k: v for k, v in body.model_dump(exclude_none=True).items()}
+        if change:
+            await store.tenants.update(principal.tenant_id, {"$set": change}, upsert=True)
+        return await get_settings(principal)
+
+    return api

@@ -1,0 +1,69 @@
+"""The reminder scheduler: a background job of the consumer process.
+
+Cheap on FerretDB: each tick reads the small `reminder_due` collection (one
+tiny document per open round with a reminder still to come), and for a due
+round reads its documents by id. Reminder n of an assignment has its own mail
+key, so a tick repeated after a crash queues nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.errors import PyMongoError
+from spiegel_platform.logging import get_logger
+from spiegel_platform.service import Runtime
+
+from spiegel_invitation.mail.queue import assignment_mail, enqueue, reminder_key
+from spiegel_invitation.rounds.handlers import schedule_reminders
+from spiegel_invitation.rounds.issuing import self_entries
+from spiegel_invitation.rounds.views import active_entries, round_view
+from spiegel_invitation.storage import REMINDER_DUE, Store
+
+log = get_logger(__name__)
+
+
+async def fire(store: Store, due: dict[str, Any]) -> int:
+    round_id = due["id"]
+    number = int(due["next_number"])
+    view = await round_view(store, round_id)
+    if view is None or view["status"] != "open":
+        await store.reminder_due.delete(round_id)
+        return 0
+    completed = (await store.progress.get(round_id) or {}).get("completed") or {}
+    ids = list(active_entries(view)) + [e["id"] for e in await self_entries(store, view)]
+    mails = [
+        assignment_mail(reminder_key(aid, number), "reminder", aid, round_id, number=number)
+        for aid in ids
+        if aid not in completed
+    ]
+    queued = await enqueue(store, mails)
+    await store.reminder_due.update(round_id, {"$set": {"done": number}})
+    await schedule_reminders(store, round_id)
+    log.info("reminders_queued", round_id=round_id, number=number, queued=len(queued))
+    return len(queued)
+
+
+async def tick(runtime: Runtime) -> int:
+    now = datetime.now(UTC)
+    due = await runtime.db[REMINDER_DUE].find({"next_at": {"$lte": now}}).to_list()
+    total = 0
+    for doc in due:
+        doc["id"] = doc["_id"].split(":", 1)[1]
+        total += await fire(Store(runtime.db, doc["tenant_id"]), doc)
+    return total
+
+
+async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+    interval = runtime.settings.scheduler_interval_s  # type: ignore[attr-defined]
+    while not stop.is_set():
+        try:
+            await tick(runtime)
+        except PyMongoError as error:
+            log.warning("reminder_tick_failed", error=repr(error))
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass

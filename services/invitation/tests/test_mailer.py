@@ -1,0 +1,202 @@
+"""The mailer against a real SMTP server and the real database, in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from invitation_support import link_token
+from pymongo import AsyncMongoClient
+from spiegel_dev.mailcatcher import MailCatcher
+from spiegel_invitation.mail.mailer import Mailer
+from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
+from spiegel_invitation.mail.tokens import LinkTokens
+from spiegel_invitation.rounds.issuing import issue
+from spiegel_invitation.settings import InvitationSettings
+from spiegel_invitation.storage import Store
+from spiegel_platform.links import hash_link_token
+
+pytestmark = pytest.mark.integration
+TENANT = "umc-test"
+
+HOSTILE = [
+    "Evil\r\nBcc: victim@evil.example",
+    "Evil\nX-Injected: yes",
+    "Evil\rX-Injected: yes",
+    "Evil\r\n\r\n<html>injected body",
+    "Evil\u2028X-Injected: yes",
+    "Evil\x85X-Injected: yes",
+    "Evil\x00X-Injected: yes",
+    "Evil\tX-Injected:\x0byes\x0c",
+    '"Other" <other@evil.example>, Evil',
+    "Evil <attacker@evil.example>",
+    "=?utf-8?q?Evil=0D=0ABcc=3A_victim=40evil.example?=",
+    "Subject: spoofed\r\nFrom: ceo@umc.example",
+    "Evil: " + "x" * 1500 + "\r\nX-Injected: yes",
+]
+EXPECTED_HEADERS = {
+    "from", "to", "subject", "date", "message-id", "content-language", "auto-submitted",
+    "list-unsubscribe", "list-unsubscribe-post", "mime-version", "content-type",
+}  # fmt: skip
+
+
+@pytest.fixture
+async def world(stack, catcher, unique, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    settings = InvitationSettings(
+        mongodb_url=stack.mongodb_url,
+        mongodb_database=f"mailer_{unique}",
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        service_token_jwks='{"keys": []}',
+        spiegel_env="test",
+        smtp_host="127.0.0.1",
+        smtp_port=catcher.smtp_port,
+        smtp_connections=3,
+        mail_from="Spiegel UMC <noreply@umc.example>",
+        public_base_url_template="http://127.0.0.1:8100/t/{slug}",
+        link_token_keys=Fernet.generate_key().decode(),
+        mailer_journal_dir=str(tmp_path / "journal"),
+        mailer_retry_base_s=0.01,
+        mailer_max_attempts=3,
+    )
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_url, tz_aware=True)
+    db = client[settings.mongodb_database]
+    try:
+        yield {"settings": settings, "db": db, "store": Store(db, TENANT), "catcher": catcher}
+    finally:
+        await client.drop_database(db.name)
+        await client.close()
+
+
+async def issue_round(
+    world: dict[str, Any],
+    people: list[tuple[str, str]],
+    title: str = "IFMS 2031",
+    subject_name: str = "Dr. A. de Vries",
+) -> list[str]:
+    store: Store = world["store"]
+    round_id = "r-" + str(abs(hash((title, subject_name))))[:8]
+    await store.rounds.update(
+        round_id,
+        {
+            "$set": {
+                "title": title,
+                "subject_name": subject_name,
+                "kind": "IFMS",
+                "status": "open",
+                "closes_at": datetime.now(UTC) + timedelta(days=14),
+                "groups": [],
+            }
+        },
+        upsert=True,
+    )
+    view = {"id": round_id, "closes_at": datetime.now(UTC) + timedelta(days=14)}
+    entries = [
+        {"id": f"{round_id}-a{i}", "group": "staff", "name": name, "email": email, "language": "nl"}
+        for i, (name, email) in enumerate(people)
+    ]
+    tokens = LinkTokens(world["settings"].link_token_keys)
+    await issue(store, tokens, view, entries)
+    return [e["id"] for e in entries]
+
+
+async def drain(mailer: Mailer, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        if not await mailer.run_once():
+            return
+
+
+async def test_hostile_names_and_titles_add_no_header(world) -> None:  # type: ignore[no-untyped-def]
+    people = [(payload, f"person{i}@umc.example") for i, payload in enumerate(HOSTILE)]
+    await issue_round(world, people, title="IFMS\r\nBcc: victim@evil.example", subject_name=HOSTILE[0])
+    mailer = Mailer(world["db"], world["settings"])
+    await mailer.start()
+    try:
+        await drain(mailer)
+    finally:
+        await mailer.stop()
+    catcher: MailCatcher = world["catcher"]
+    messages = catcher.wait_for(len(HOSTILE))
+    assert len(messages) == len(HOSTILE) >= 10
+    for message in messages:
+        assert len(message.recipients) == 1 and message.recipients[0].startswith("person")
+        parsed = message_from_bytes(message.data, policy=policy.default)
+        names = {k.lower() for k in parsed}
+        assert names == EXPECTED_HEADERS, names - EXPECTED_HEADERS
+        assert [a.addr_spec for a in parsed["To"].addresses] == message.recipients
+        assert [a.addr_spec for a in parsed["From"].addresses] == ["noreply@umc.example"]
+        assert "\n" not in str(parsed["Subject"]) and "victim" not in message.recipients[0]
+        body = parsed.get_body(preferencelist=("plain",))
+        assert body is not None and "Beste" in body.get_content()
+
+
+async def test_refused_addresses_are_recorded_and_temporary_failures_retried(world) -> None:  # type: ignore[no-untyped-def]
+    catcher: MailCatcher = world["catcher"]
+    catcher.store.refuse["gone@umc.example"] = "550 5.1.1 mailbox unavailable"
+    catcher.store.refuse["busy@umc.example"] = "451 4.3.0 try again later"
+    ids = await issue_round(
+        world, [("Gone", "gone@umc.example"), ("Busy", "busy@umc.example"), ("Fine", "fine@umc.example")]
+    )
+    mailer = Mailer(world["db"], world["settings"])
+    await mailer.start()
+    try:
+        await mailer.run_once()
+        store: Store = world["store"]
+        gone = await store.deliveries.get(f"{ids[0]}:invitation")
+        busy = await store.deliveries.get(f"{ids[1]}:invitation")
+        assert gone["state"] == "failed" and gone["last_error"].startswith("550")
+        assert busy["state"] == "retrying" and busy["last_error"].startswith("451")
+        del catcher.store.refuse["busy@umc.example"]
+        await store.mail_queue.update(f"{ids[1]}:invitation", {"$set": {"due": datetime.now(UTC)}})
+        await drain(mailer)
+        busy = await store.deliveries.get(f"{ids[1]}:invitation")
+        assert busy["state"] == "sent" and busy["attempts"] == 2
+    finally:
+        await mailer.stop()
+    assert sorted(r for m in catcher.messages() for r in m.recipients) == [
+        "busy@umc.example",
+        "fine@umc.example",
+    ]
+
+
+async def test_an_aborted_transaction_delivers_nothing(catcher) -> None:  # type: ignore[no-untyped-def]
+    connection = SmtpConnection(SmtpConfig("127.0.0.1", catcher.smtp_port))
+    await connection.ensure()
+    await connection.stage(
+        "noreply@umc.example", "a@umc.example", b"Subject: one\r\n\r\nfirst\r\n.\r\nhidden\r\n"
+    )
+    connection.abort()
+    await connection.ensure()
+    await connection.stage("noreply@umc.example", "b@umc.example", b"Subject: two\r\n\r\nsecond\r\n")
+    connection.commit_write()
+    reply = await connection.commit_reply()
+    await connection.quit()
+    assert reply.code == 250
+    messages = catcher.wait_for(1)
+    assert [m.recipients for m in messages] == [["b@umc.example"]]
+
+
+async def test_a_redelivered_mail_is_not_sent_again(world) -> None:  # type: ignore[no-untyped-def]
+    ids = await issue_round(world, [("Once", "once@umc.example")])
+    mailer = Mailer(world["db"], world["settings"])
+    await mailer.start()
+    try:
+        await drain(mailer)
+        # The same request again (a redelivered event): queued again, never sent again.
+        from spiegel_invitation.mail.queue import assignment_mail, enqueue, invitation_key
+
+        store: Store = world["store"]
+        assert await enqueue(store, [assignment_mail(invitation_key(ids[0]), "invitation", ids[0], "x")])
+        await drain(mailer)
+        assert await store.mail_queue.get(invitation_key(ids[0])) is None
+    finally:
+        await mailer.stop()
+    messages = world["catcher"].messages()
+    assert len(messages) == 1
+    token = link_token(messages[0])
+    assignment = await world["store"].assignments.get(ids[0])
+    assert assignment["token_hash"] == hash_link_token(token)

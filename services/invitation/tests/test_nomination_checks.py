@@ -1,0 +1,112 @@
+"""The row-by-row checks of nominations (pure)."""
+
+from __future__ import annotations
+
+from spiegel_invitation.nominations.domains import suggest_domain
+from spiegel_invitation.nominations.names import capitalised, is_all_lowercase
+from spiegel_invitation.nominations.validation import Context, RowIn, group_warnings, validate_rows
+from spiegel_invitation.rounds.model import DEFAULT_IFMS_GROUPS
+
+GROUPS = [g.model_dump() for g in DEFAULT_IFMS_GROUPS]
+
+
+def ctx(**extra) -> Context:  # type: ignore[no-untyped-def]
+    values = {
+        "round_id": "r1",
+        "round_title": "IFMS 2026",
+        "groups": GROUPS,
+        "subject_emails": {"a.devries@umc.example"},
+        "subject_names": {"a de vries"},
+        "known_domains": ["umc.example"],
+    }
+    values.update(extra)
+    return Context(**values)
+
+
+def kinds(result) -> set[str]:  # type: ignore[no-untyped-def]
+    return {p.kind for p in result.problems}
+
+
+def test_every_problem_kind_is_reported_by_row_and_column() -> None:
+    rows = [
+        RowIn(2, "Collega medisch specialisten", "Dr. B. Bakker", "b.bakker@umc.example", "nl"),
+        RowIn(3, "colleagues", "C. Claes", "c.claes@@umc.example"),
+        RowIn(4, "staff", "D. Dekker", "d.dekker@gmial.com"),
+        RowIn(5, "colleagues", "Dr. B. Bakker", "B.Bakker@umc.example"),
+        RowIn(6, "staff", "", "e.eerens@umc.example"),
+        RowIn(7, "staff", "jan van der berg", "j.vdberg@umc.example"),
+        RowIn(8, "colleagues", "Dr. A. de Vries", "a.devries@umc.example"),
+        RowIn(9, "Chirurgen", "F. Fransen", "f.fransen@umc.example"),
+        RowIn(10, "staff", "G. Gerrits", "g.gerrits@umc.example", round="IFMS 2025"),
+        RowIn(11, "flex", "H. Hendriks", "h.hendriks@umcg.nll"),
+        RowIn(12, "flex", "K. Kok", "d.dekker@gmial.com"),
+        RowIn(13, "", "L. Lam", ""),
+        RowIn(14, "self", "M. Mol", "m.mol@umc.example", "fr"),
+    ]
+    results = {r.row: r for r in validate_rows(rows, ctx())}
+    assert results[2].status == "ok" and results[2].group == "colleagues"
+    assert kinds(results[3]) == {"invalid_email"}
+    typo = results[4].problems[0]
+    assert (typo.kind, typo.column, typo.suggestion) == ("domain_typo", "email", "d.dekker@gmail.com")
+    assert results[4].email == "d.dekker@gmial.com"  # never changed unasked
+    assert kinds(results[5]) == {"duplicate_in_group"} and "rij 2" in results[5].problems[0].message
+    assert kinds(results[6]) == {"missing_name"}
+    lower = results[7].problems[0]
+    assert (lower.kind, lower.severity, lower.suggestion) == ("lowercase_name", "warning", "Jan van der Berg")
+    assert results[7].name == "jan van der berg"
+    assert "self_nomination" in kinds(results[8])
+    assert kinds(results[9]) == {"unknown_group"} and "Medewerkers (staff)" in results[9].problems[0].message
+    assert kinds(results[10]) == {"wrong_round"}
+    assert results[11].problems[0].suggestion == "h.hendriks@umcg.nl"
+    assert "duplicate_across_groups" in kinds(results[12])
+    assert "duplicate_across_groups" in kinds(results[4])  # both rows, the coordinator picks one
+    assert {"missing_group", "missing_email"} <= kinds(results[13])
+    assert {"unknown_group", "unknown_language"} <= kinds(results[14])
+    for result in results.values():
+        for problem in result.problems:
+            assert problem.message and problem.message_en and problem.column
+
+
+def test_already_nominated_and_rater_fatigue() -> None:
+    context = ctx(
+        existing={"p.pan@umc.example": ("staff", "P. Pan")}, open_requests={"q.quint@umc.example": 8}
+    )
+    results = validate_rows(
+        [
+            RowIn(2, "staff", "P. Pan", "p.pan@umc.example"),
+            RowIn(3, "staff", "Q. Quint", "q.quint@umc.example"),
+        ],
+        context,
+    )
+    assert kinds(results[0]) == {"already_nominated"}
+    fatigue = results[1].problems[0]
+    assert fatigue.kind == "rater_fatigue" and fatigue.severity == "warning" and "9" in fatigue.message
+
+
+def test_groups_below_six_nominees_are_warned_with_the_reason() -> None:
+    warnings = group_warnings({"colleagues": 6, "staff": 3}, GROUPS)
+    assert [w["group"] for w in warnings] == ["staff", "flex"]
+    assert "minder dan 4 ingevulde evaluaties" in warnings[0]["message"]
+    assert "fewer than 4 completed" in warnings[0]["message_en"]
+
+
+def test_domain_suggestions() -> None:
+    assert suggest_domain("gmial.com") == "gmail.com"
+    assert suggest_domain("hotmial.com") == "hotmail.com"
+    assert suggest_domain("umcg.nll") == "umcg.nl"
+    assert suggest_domain("gmail.com") is None
+    assert suggest_domain("ziekenhuis-zeeland.nl") is None
+    assert suggest_domain("rijnstatee.nl") == "rijnstate.nl"
+    assert suggest_domain("zkh-noord.nl", ["zkh-noord.nl"]) is None
+    assert suggest_domain("zkh-nord.nl", ["zkh-noord.nl"]) == "zkh-noord.nl"
+    assert suggest_domain("example.con") == "example.com"
+
+
+def test_capitals_are_offered_in_the_dutch_way() -> None:
+    assert (
+        is_all_lowercase("jan jansen") and not is_all_lowercase("Jan jansen") and not is_all_lowercase("123")
+    )
+    assert capitalised("jan van der berg") == "Jan van der Berg"
+    assert capitalised("van der berg") == "Van der Berg"
+    assert capitalised("anne-marie jansen-de vries") == "Anne-Marie Jansen-de Vries"
+    assert capitalised("dr. o'brien") == "Dr. O'Brien"
