@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from spiegel_platform.logging import configure_logging
 from spiegel_platform.runner import serve_api
 from spiegel_platform.service import Runtime
@@ -125,6 +125,7 @@ async def _run(args: argparse.Namespace, settings: GatewaySettings) -> dict[str,
             check_password(password)
         tenant_id = args.tenant if args.command == "person" else PLATFORM
         roles = args.roles.split(",") if args.command == "person" else ["operator"]
+        TypeAdapter(EmailStr).validate_python(args.email)
         if args.command == "person":
             PersonIn(display_name=args.name, email=args.email, roles=roles, language=args.language)
             if await gateway.tenants.get(tenant_id) is None:

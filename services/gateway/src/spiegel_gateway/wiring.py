@@ -20,8 +20,8 @@ from spiegel_gateway.sealed import Sealer, master_secret
 from spiegel_gateway.service_tokens import ServiceTokens, load_signing_key, parse_previous_keys
 from spiegel_gateway.sessions.store import SessionStore
 from spiegel_gateway.settings import GatewaySettings
-from spiegel_gateway.signin.one_time import OneTimeTokens
 from spiegel_gateway.signin.oidc import OidcClient
+from spiegel_gateway.signin.one_time import OneTimeTokens
 from spiegel_gateway.tenants.store import TenantStore
 
 

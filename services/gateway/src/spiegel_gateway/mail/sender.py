@@ -14,7 +14,6 @@ from typing import Any
 
 import aiosmtplib
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
 from spiegel_platform.logging import get_logger
 
 from spiegel_gateway.settings import GatewaySettings
