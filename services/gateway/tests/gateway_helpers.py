@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import subprocess
 import sys
@@ -119,6 +120,9 @@ def start_deployment(
         "GATEWAY_DOMAIN": "spiegel.test",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "SESSION_SECRET": "test-only-session-secret-" + uuid.uuid4().hex,
+        # Tests speak for many clients through one loopback address: X-Forwarded-For (a header
+        # only; no traffic goes to those addresses) gives each test its own client address.
+        "TRUSTED_PROXIES": "127.0.0.1",
         **gateway_env,
     }
     from spiegel_dev.services import new_process
@@ -136,10 +140,16 @@ def start_deployment(
 
 
 # -- a small browser: session cookie and CSRF token, by path prefix or host -----------------
+def random_ip() -> str:
+    """A client address from the documentation ranges (RFC 5737), used only as a header value."""
+    return f"198.51.{random.randint(0, 255)}.{random.randint(1, 254)}"
+
+
 class Browser:
     def __init__(self, base_url: str, *, slug: str | None = None, host: str | None = None, ip: str | None = None):
         self.prefix = f"/t/{slug}" if slug and not host else ""
-        headers = {"host": host} if host else {}
+        self.ip = ip or random_ip()
+        headers = {"x-forwarded-for": self.ip, **({"host": host} if host else {})}
         self.client = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30)
         self.cookie: str | None = None
         self.csrf: str | None = None

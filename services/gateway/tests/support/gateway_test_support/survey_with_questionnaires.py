@@ -12,8 +12,8 @@ import sys
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException
-from spiegel_platform.auth.dependencies import require_roles
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
+from spiegel_platform.auth.dependencies import current_principal, require_roles
 from spiegel_platform.auth.service_tokens import Principal
 from spiegel_platform.links import hash_link_token
 from spiegel_platform.service import Runtime, main
@@ -21,6 +21,7 @@ from spiegel_platform.storage.repository import TenantRepository
 from spiegel_survey.definition import DEFINITION as SURVEY
 
 Respondent = Annotated[Principal, Depends(require_roles("respondent"))]
+Anyone = Annotated[Principal, Depends(current_principal)]
 Coordinator = Annotated[Principal, Depends(require_roles("coordinator", "tenant_admin"))]
 
 
@@ -74,8 +75,26 @@ def questionnaires(runtime: Runtime) -> APIRouter:
     return api
 
 
+def echo() -> APIRouter:
+    api = APIRouter()
+
+    @api.api_route("/test-echo", methods=["GET", "POST"])
+    async def echo_request(request: Request, principal: Anyone) -> dict[str, Any]:
+        """What reached the service: headers and the verified principal (tests of the gateway)."""
+        return {
+            "headers": dict(request.headers),
+            "subject": principal.subject,
+            "tenant_id": principal.tenant_id,
+            "roles": sorted(principal.roles),
+            "claims": {k: principal.claims.get(k) for k in ("email", "name", "lang", "aud", "iss")},
+            "body_bytes": len(await request.body()),
+        }
+
+    return api
+
+
 def routers(runtime: Runtime) -> list[APIRouter]:
-    existing = list(SURVEY.routers(runtime))
+    existing = [*SURVEY.routers(runtime), echo()]
     paths = {getattr(route, "path", "") for router in existing for route in router.routes}
     if any(path.startswith("/questionnaires") for path in paths):
         return existing
