@@ -237,3 +237,66 @@ async def async_wait_until(check: Any, timeout: float = 15, what: str = "conditi
             return value
         await asyncio.sleep(0.05)
     raise AssertionError(f"{what} not met within {timeout}s")
+
+
+# -- a real OpenID provider (the certified oidc-provider package on the machine's Node.js) ---------
+OIDC_TOOL = Path(__file__).resolve().parents[3] / "tools" / "oidc-provider"
+
+
+def install_oidc_provider() -> Path:
+    """`npm ci` into tools/oidc-provider/node_modules (git-ignored) when the lock file changed."""
+    installed = OIDC_TOOL / "node_modules" / ".package-lock.json"
+    lock = OIDC_TOOL / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=OIDC_TOOL, check=True, capture_output=True, timeout=300,
+        )
+    return OIDC_TOOL
+
+
+@dataclass
+class OidcProvider:
+    issuer: str
+    client_id: str
+    client_secret: str
+    process: subprocess.Popen[bytes]
+
+
+def start_oidc_provider(log: Path, clients: list[dict[str, Any]], accounts: dict[str, Any]) -> OidcProvider:
+    from spiegel_dev.processes import spawn, wait_for
+
+    tool = install_oidc_provider()
+    port = free_port()
+    env = {
+        "PATH": __import__("os").environ["PATH"],
+        "PORT": str(port),
+        "CLIENTS": json.dumps(clients),
+        "ACCOUNTS": json.dumps(accounts),
+    }
+    process = spawn(["node", "provider.mjs"], log=log, env=env, cwd=tool)
+    issuer = f"http://127.0.0.1:{port}"
+    wait_for(
+        lambda: httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=1).status_code == 200,
+        timeout=30, what="oidc-provider", process=process, log=log,
+    )
+    return OidcProvider(issuer, clients[0]["client_id"], clients[0]["client_secret"], process)
+
+
+async def sign_in_at_provider(authorization_url: str, account: str) -> str:
+    """A person at the provider's own sign-in form; returns the redirect back to the gateway."""
+    async with httpx.AsyncClient(timeout=30) as provider:
+        response = await provider.get(authorization_url)
+        for _ in range(10):
+            if response.status_code in (302, 303):
+                location = str(response.headers["location"])
+                if not location.startswith(("http://127.0.0.1", "/")) or "/auth/oidc/callback" in location:
+                    return location
+                response = await provider.get(httpx.URL(str(response.url)).join(location))
+                continue
+            form = re.search(r'<form[^>]*action="([^"]+)"', response.text)
+            assert form, response.text[:500]
+            action = httpx.URL(str(response.url)).join(form.group(1).replace("&amp;", "&"))
+            prompt = "login" if 'name="login"' in response.text else "consent"
+            response = await provider.post(action, data={"prompt": prompt, "login": account, "password": "x"})
+        raise AssertionError("the provider never sent the browser back")
