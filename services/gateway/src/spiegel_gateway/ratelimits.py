@@ -106,5 +106,11 @@ class RateLimiter:
         now = self.clock()
         self._window(policy, key, now).current += 1
 
+    def refund(self, policy: Policy, key: str) -> None:
+        """Take back one counted attempt (it turned out not to count, e.g. a link that opened)."""
+        window = self._windows.get((policy.name, key))
+        if window is not None and window.current > 0:
+            window.current -= 1
+
     def reset(self, policy: Policy, key: str) -> None:
         self._windows.pop((policy.name, key), None)

@@ -67,22 +67,26 @@ def _reply(upstream: httpx.Response) -> Response:
 
 
 def throttle_link(request: Request, token: str) -> str:
-    """Rate limits of link requests; the token's hash when it may be tried."""
+    """Rate limits of link requests; the token's hash when it may be tried.
+
+    Every attempt counts as a failure up front and is refunded once the link
+    turns out to open something: concurrent guesses cannot slip past the limit
+    while the survey service is still answering the first ones.
+    """
     gateway = gateway_of(request)
     limiter, policies, ip = gateway.limiter, gateway.policies, client_ip(request)
-    limiter.check(policies.link_failures_ip, ip)
+    limiter.hit(policies.link_failures_ip, ip)
     limiter.hit(policies.link_ip, ip)
     if not looks_like_link_token(token):
-        limiter.count(policies.link_failures_ip, ip)
         raise HTTPException(404, "this link is not valid; check that you copied all of it")
     link_hash = hash_link_token(token)
     limiter.hit(policies.link_token, link_hash)
     return link_hash
 
 
-def link_failed(request: Request) -> None:
+def link_worked(request: Request) -> None:
     gateway = gateway_of(request)
-    gateway.limiter.count(gateway.policies.link_failures_ip, client_ip(request))
+    gateway.limiter.refund(gateway.policies.link_failures_ip, client_ip(request))
 
 
 async def _respondent(request: Request, tenant: Tenant) -> Session:
@@ -112,9 +116,9 @@ def router() -> APIRouter:
             correlation_id=correlation_of(request),
             headers={"accept": "application/json", "accept-language": language},
         )
+        if upstream.status_code != 404:
+            link_worked(request)  # a known link (open, used or closed) is no guess
         if upstream.status_code != 200:
-            if upstream.status_code == 404:
-                link_failed(request)
             return _reply(upstream)
         cookie, session = await gateway.sessions.open_respondent(
             tenant.tenant_id,
@@ -184,8 +188,8 @@ def router() -> APIRouter:
             content=body or None,
             headers=request.headers,
         )
-        if upstream.status_code == 404:
-            link_failed(request)
+        if upstream.status_code != 404:
+            link_worked(request)
         return _reply(upstream)
 
     return api
