@@ -44,7 +44,10 @@ def gateway_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[SigningKey, P
 
 @pytest.fixture(scope="session")
 def deployment(
-    stack: Any, gateway_key: tuple[SigningKey, Path], smtp: tuple[Inbox, int], tmp_path_factory: pytest.TempPathFactory
+    stack: Any,
+    gateway_key: tuple[SigningKey, Path],
+    smtp: tuple[Inbox, int],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Deployment]:
     key, key_file = gateway_key
     processes = Processes(stack, json.dumps({"keys": [key.public_jwk()]}), tmp_path_factory.mktemp("logs"))

@@ -1,6 +1,5 @@
 """Helpers of the gateway's tests: a real SMTP inbox, a deployment of real processes, a small browser."""
 
-
 from __future__ import annotations
 
 import asyncio
@@ -59,11 +58,7 @@ class Inbox:
         return match.group(1)
 
 
-
-
-
 # -- the gateway's signing key, and a deployment -----------------------------------------
-
 
 
 @dataclass
@@ -75,10 +70,19 @@ class Deployment:
     key: SigningKey
     processes: Processes
     env: dict[str, str] = field(default_factory=dict)
+    _db: Any = None
 
     @property
     def url(self) -> str:
         return self.gateway.url
+
+    def db(self) -> Any:
+        """The gateway's database (tests read it, and make people in it with the gateway's store)."""
+        if self._db is None:
+            from pymongo import AsyncMongoClient
+
+            self._db = AsyncMongoClient(self.env["MONGODB_URL"], tz_aware=True)[self.env["MONGODB_DATABASE"]]
+        return self._db
 
     def issuer(self) -> ServiceTokenIssuer:
         return ServiceTokenIssuer(self.key)
@@ -95,58 +99,74 @@ class Deployment:
         )
 
 
+def start_gateway(
+    processes: Processes,
+    key_file: Path,
+    smtp_port: int,
+    prefix: str,
+    service_urls: dict[str, str],
+    **extra: str,
+) -> ServiceProcess:
+    from spiegel_dev.services import new_process
+
+    port = free_port()
+    env = {
+        "SERVICE_TOKEN_SIGNING_KEY_FILE": str(key_file),
+        **service_urls,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_TLS": "none",
+        "MAIL_FROM": "Spiegel <no-reply@spiegel-test.nl>",
+        "GATEWAY_DOMAIN": "spiegel.test",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SESSION_SECRET": "test-only-session-secret-" + prefix + "-0123456789abcdef",
+        # Tests speak for many clients through one loopback address: X-Forwarded-For (a header
+        # only; no traffic goes to those addresses) gives each test its own client address.
+        "TRUSTED_PROXIES": "127.0.0.1",
+        **extra,
+    }
+    gateway = new_process(
+        "gateway", "api", processes.env("gateway", prefix, **env), processes.logdir, port=port
+    )
+    processes.started.append(gateway)
+    return gateway.start()
+
+
 def start_deployment(
     processes: Processes, key: SigningKey, key_file: Path, smtp_port: int, prefix: str, **gateway_env: str
 ) -> Deployment:
     jwks = json.dumps({"keys": [key.public_jwk()]})
     support = {"PYTHONPATH": str(SUPPORT)}
     survey = processes.start(
-        "survey", "api", prefix, module="gateway_test_support.survey_with_questionnaires",
-        SERVICE_TOKEN_JWKS=jwks, **support,
+        "survey",
+        "api",
+        prefix,
+        module="gateway_test_support.survey_with_questionnaires",
+        SERVICE_TOKEN_JWKS=jwks,
+        **support,
     )
     aggregation = processes.start(
-        "aggregation", "api", prefix, module="gateway_test_support.aggregation_with_reports",
-        SERVICE_TOKEN_JWKS=jwks, **support,
+        "aggregation",
+        "api",
+        prefix,
+        module="gateway_test_support.aggregation_with_reports",
+        SERVICE_TOKEN_JWKS=jwks,
+        **support,
     )
-    port = free_port()
-    env = {
-        "SERVICE_TOKEN_SIGNING_KEY_FILE": str(key_file),
-        "SURVEY_URL": survey.url,
-        "AGGREGATION_URL": aggregation.url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp_port),
-        "SMTP_TLS": "none",
-        "MAIL_FROM": "Spiegel <no-reply@spiegel.test>",
-        "GATEWAY_DOMAIN": "spiegel.test",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "SESSION_SECRET": "test-only-session-secret-" + uuid.uuid4().hex,
-        # Tests speak for many clients through one loopback address: X-Forwarded-For (a header
-        # only; no traffic goes to those addresses) gives each test its own client address.
-        "TRUSTED_PROXIES": "127.0.0.1",
-        **gateway_env,
-    }
-    from spiegel_dev.services import new_process
-
-    gateway = new_process("gateway", "api", processes.env("gateway", prefix, **env), processes.logdir, port=port)
-    processes.started.append(gateway)
-    gateway.start()
-    return Deployment(gateway, survey, aggregation, prefix, key, processes, env=gateway.env | {"HTTP_PORT": "0"})
+    urls = {"SURVEY_URL": survey.url, "AGGREGATION_URL": aggregation.url}
+    gateway = start_gateway(processes, key_file, smtp_port, prefix, urls, **gateway_env)
+    return Deployment(gateway, survey, aggregation, prefix, key, processes, env=dict(gateway.env))
 
 
-
-
-
-
-
-
-# -- a small browser: session cookie and CSRF token, by path prefix or host -----------------
 def random_ip() -> str:
     """A client address from the documentation ranges (RFC 5737), used only as a header value."""
     return f"198.51.{random.randint(0, 255)}.{random.randint(1, 254)}"
 
 
 class Browser:
-    def __init__(self, base_url: str, *, slug: str | None = None, host: str | None = None, ip: str | None = None):
+    def __init__(
+        self, base_url: str, *, slug: str | None = None, host: str | None = None, ip: str | None = None
+    ):
         self.prefix = f"/t/{slug}" if slug and not host else ""
         self.ip = ip or random_ip()
         headers = {"x-forwarded-for": self.ip, **({"host": host} if host else {})}
@@ -167,7 +187,7 @@ class Browser:
         cookie = response.cookies.get("spiegel_session")
         if cookie is not None:
             self.cookie = cookie or None
-        elif "spiegel_session=\"\"" in response.headers.get("set-cookie", "") or (
+        elif 'spiegel_session=""' in response.headers.get("set-cookie", "") or (
             "spiegel_session=;" in response.headers.get("set-cookie", "")
         ):
             self.cookie = None
@@ -191,11 +211,19 @@ class Browser:
         await self.client.aclose()
 
 
+_operators: dict[str, str] = {}
+
+
 def operator_login(deployment: Deployment) -> tuple[str, str]:
-    email = f"operator-{uuid.uuid4().hex[:6]}@spiegel-test.nl"
-    result = deployment.cli("operator", "create", "--email", email, "--name", "Op", "--password-stdin", stdin=PASSWORD)
-    assert result.returncode == 0, result.stderr
-    return email, PASSWORD
+    """An operator account, made once per deployment with the command (`operator create`)."""
+    if deployment.prefix not in _operators:
+        email = f"operator-{uuid.uuid4().hex[:6]}@spiegel-test.nl"
+        result = deployment.cli(
+            "operator", "create", "--email", email, "--name", "Op", "--password-stdin", stdin=PASSWORD
+        )
+        assert result.returncode == 0, result.stderr
+        _operators[deployment.prefix] = email
+    return _operators[deployment.prefix], PASSWORD
 
 
 async def create_tenant(deployment: Deployment, slug: str, **extra: Any) -> dict[str, Any]:
@@ -203,20 +231,33 @@ async def create_tenant(deployment: Deployment, slug: str, **extra: Any) -> dict
     operator = Browser(deployment.url)
     try:
         assert (await operator.login(email, password)).status_code == 200
-        created = await operator.post("/operator/tenants", json={"slug": slug, "name": f"Ziekenhuis {slug}", **extra})
+        created = await operator.post(
+            "/operator/tenants", json={"slug": slug, "name": f"Ziekenhuis {slug}", **extra}
+        )
         assert created.status_code == 201, created.text
         return dict(created.json())
     finally:
         await operator.aclose()
 
 
-def add_person(deployment: Deployment, tenant_id: str, email: str, roles: str, name: str = "Test Persoon") -> str:
-    result = deployment.cli(
-        "person", "create", "--tenant", tenant_id, "--email", email, "--name", name, "--roles", roles,
-        "--password-stdin", stdin=PASSWORD,
+async def add_person(
+    deployment: Deployment, tenant_id: str, email: str, roles: str, name: str = "Test Persoon"
+) -> str:
+    """A verified person with PASSWORD, written with the gateway's own store (the command is slower
+    to start; it is tested on its own)."""
+    from spiegel_gateway.people.store import PeopleStore
+    from spiegel_gateway.signin.passwords import hash_password_async
+
+    person = await PeopleStore(deployment.db()).create(
+        tenant_id,
+        display_name=name,
+        email=email,
+        roles=roles.split(","),
+        language="nl",
+        password_hash=await hash_password_async(PASSWORD),
+        email_verified=True,
     )
-    assert result.returncode == 0, result.stderr
-    return str(json.loads(result.stdout)["person_id"])
+    return person.person_id
 
 
 def wait_until(check: Any, timeout: float = 15, what: str = "condition") -> Any:
@@ -250,7 +291,10 @@ def install_oidc_provider() -> Path:
     if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=OIDC_TOOL, check=True, capture_output=True, timeout=300,
+            cwd=OIDC_TOOL,
+            check=True,
+            capture_output=True,
+            timeout=300,
         )
     return OIDC_TOOL
 
@@ -278,7 +322,10 @@ def start_oidc_provider(log: Path, clients: list[dict[str, Any]], accounts: dict
     issuer = f"http://127.0.0.1:{port}"
     wait_for(
         lambda: httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=1).status_code == 200,
-        timeout=30, what="oidc-provider", process=process, log=log,
+        timeout=30,
+        what="oidc-provider",
+        process=process,
+        log=log,
     )
     return OidcProvider(issuer, clients[0]["client_id"], clients[0]["client_secret"], process)
 

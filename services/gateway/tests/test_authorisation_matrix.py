@@ -24,11 +24,10 @@ import httpx
 import pytest
 from gateway_helpers import PASSWORD, Browser
 from pymongo import AsyncMongoClient
-from spiegel_platform.links import hash_link_token, new_link_token
-
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.signin.passwords import hash_password
 from spiegel_gateway.tenants.model import PLATFORM
+from spiegel_platform.links import hash_link_token, new_link_token
 
 pytestmark = pytest.mark.integration
 
@@ -56,31 +55,54 @@ class Route:
 
 
 def _round_body() -> dict[str, Any]:
-    return {"title": "Matrix", "subject_id": "s", "subject_name": "Dr. S",
-            "closes_at": (datetime.now(UTC) + timedelta(days=9)).isoformat()}
+    return {
+        "title": "Matrix",
+        "subject_id": "s",
+        "subject_name": "Dr. S",
+        "closes_at": (datetime.now(UTC) + timedelta(days=9)).isoformat(),
+    }
 
 
 ROUTES = (
     # survey service (its own role and tenant checks behind the gateway)
     Route("GET", "/api/survey/rounds/{object}", ("tenant_admin", "coordinator"), kind="round"),
-    Route("POST", "/api/survey/rounds/{object}/close", ("tenant_admin", "coordinator"), kind="round", ok=(200, 409)),
+    Route(
+        "POST",
+        "/api/survey/rounds/{object}/close",
+        ("tenant_admin", "coordinator"),
+        kind="round",
+        ok=(200, 409),
+    ),
     Route("POST", "/api/survey/rounds", ("tenant_admin", "coordinator"), ok=(201,), body=_round_body()),
     Route("GET", "/api/survey/test-echo", STAFF),
     # aggregation service: a specialist reads only their own report
-    Route("GET", "/api/aggregation/reports/{object}", ("tenant_admin", "coordinator", "specialist"), kind="report",
-          reach=lambda role: ("own",) if role == "specialist" else ("own", "colleague")),
+    Route(
+        "GET",
+        "/api/aggregation/reports/{object}",
+        ("tenant_admin", "coordinator", "specialist"),
+        kind="report",
+        reach=lambda role: ("own",) if role == "specialist" else ("own", "colleague"),
+    ),
     # the gateway's own routes
     Route("GET", "/people/{object}", ("tenant_admin", "coordinator"), kind="person"),
     Route("GET", "/people", ("tenant_admin", "coordinator")),
-    Route("PATCH", "/people/{object}", ("tenant_admin", "coordinator"), kind="person", body={"language": "nl"}),
+    Route(
+        "PATCH", "/people/{object}", ("tenant_admin", "coordinator"), kind="person", body={"language": "nl"}
+    ),
     Route("GET", "/tenant", STAFF),
     Route("PATCH", "/tenant", ("tenant_admin",), body={"min_group_size": 5}),
     Route("GET", "/audit", ("tenant_admin",)),
     Route("GET", "/auth/api-tokens", (*STAFF, "operator")),
     Route("GET", "/respondent/questionnaire", ("respondent",)),
     Route("GET", "/operator/tenants", ("operator",), host="platform"),
-    Route("POST", "/operator/tenants", ("operator",), host="platform", ok=(201,),
-          body=lambda: {"slug": f"m-{uuid.uuid4().hex[:8]}", "name": "Matrix"}),  # type: ignore[arg-type]
+    Route(
+        "POST",
+        "/operator/tenants",
+        ("operator",),
+        host="platform",
+        ok=(201,),
+        body=lambda: {"slug": f"m-{uuid.uuid4().hex[:8]}", "name": "Matrix"},
+    ),  # type: ignore[arg-type]
 )
 
 
@@ -97,8 +119,13 @@ class Hospital:
 async def _person(db: Any, tenant_id: str, role: str, name: str) -> tuple[str, str]:
     email = f"{role}-{uuid.uuid4().hex[:6]}@matrix-test.nl"
     person = await PeopleStore(db).create(
-        tenant_id, display_name=name, email=email, roles=[role], language="nl",
-        password_hash=hash_password(PASSWORD), email_verified=True,
+        tenant_id,
+        display_name=name,
+        email=email,
+        roles=[role],
+        language="nl",
+        password_hash=hash_password(PASSWORD),
+        email_verified=True,
     )
     return person.person_id, email
 
@@ -118,23 +145,33 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
     issuer = deployment.issuer()
 
     def bearer(audience: str) -> dict[str, str]:
-        token = issuer.issue(audience=audience, subject="setup", tenant_id=hospital.tenant_id, roles=["coordinator"])
+        token = issuer.issue(
+            audience=audience, subject="setup", tenant_id=hospital.tenant_id, roles=["coordinator"]
+        )
         return {"authorization": f"Bearer {token}"}
 
     async with httpx.AsyncClient() as client:
         for which in ("own", "colleague"):
             marker = f"SECRET-{label}-round-{which}-{uuid.uuid4().hex[:6]}"
-            made = await client.post(f"{deployment.survey.url}/rounds", headers=bearer("survey"),
-                                     json={**_round_body(), "title": marker})
+            made = await client.post(
+                f"{deployment.survey.url}/rounds",
+                headers=bearer("survey"),
+                json={**_round_body(), "title": marker},
+            )
             round_id = made.json()["id"]
-            assert (await client.post(f"{deployment.survey.url}/rounds/{round_id}/open", headers=bearer("survey"))).status_code == 200
+            assert (
+                await client.post(f"{deployment.survey.url}/rounds/{round_id}/open", headers=bearer("survey"))
+            ).status_code == 200
             hospital.objects[("round", which)] = round_id
             hospital.markers[("round", which)] = marker
             report_id = f"rep-{uuid.uuid4().hex[:8]}"
             subject = hospital.people["specialist"] if which == "own" else colleague_id
             marker = f"SECRET-{label}-report-{which}-{uuid.uuid4().hex[:6]}"
-            made = await client.post(f"{deployment.aggregation.url}/test-reports", headers=bearer("aggregation"),
-                                     json={"id": report_id, "subject_id": subject, "text": marker})
+            made = await client.post(
+                f"{deployment.aggregation.url}/test-reports",
+                headers=bearer("aggregation"),
+                json={"id": report_id, "subject_id": subject, "text": marker},
+            )
             assert made.status_code == 201
             hospital.objects[("report", which)] = report_id
             hospital.markers[("report", which)] = marker
@@ -144,8 +181,11 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         hospital.markers[("person", "colleague")] = f"SECRET-{label}-colleague"
         # A respondent with an open link session.
         token = new_link_token()
-        made = await client.post(f"{deployment.survey.url}/test-assignments", headers=bearer("survey"),
-                                 json={"token_hash": hash_link_token(token), "title": f"SECRET-{label}-questionnaire"})
+        made = await client.post(
+            f"{deployment.survey.url}/test-assignments",
+            headers=bearer("survey"),
+            json={"token_hash": hash_link_token(token), "title": f"SECRET-{label}-questionnaire"},
+        )
         assert made.status_code == 201
     respondent = Browser(deployment.url, slug=slug)
     assert (await respondent.get(f"/e/{token}")).status_code == 200
@@ -187,8 +227,15 @@ async def world(deployment, stack):  # type: ignore[no-untyped-def]
     db = client[f"{deployment.prefix}_gateway"]
     operator = Browser(deployment.url)
     email = f"op-{uuid.uuid4().hex[:6]}@matrix-test.nl"
-    await PeopleStore(db).create(PLATFORM, display_name="SECRET-operator", email=email, roles=["operator"],
-                                 language="nl", password_hash=hash_password(PASSWORD), email_verified=True)
+    await PeopleStore(db).create(
+        PLATFORM,
+        display_name="SECRET-operator",
+        email=email,
+        roles=["operator"],
+        language="nl",
+        password_hash=hash_password(PASSWORD),
+        email_verified=True,
+    )
     assert (await operator.login(email)).status_code == 200
     a = await _hospital(deployment, db, operator, "A")
     b = await _hospital(deployment, db, operator, "B")
@@ -208,7 +255,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
     for route in ROUTES:
         for principal in PRINCIPALS:
             for side in ("own", "other"):
-                for obj in (OBJECTS if route.kind else ("-",)):
+                for obj in OBJECTS if route.kind else ("-",):
                     browser = world["operator"] if principal == "operator" else a.sessions[principal]
                     # Which host: the principal's home (A, or the platform), or the other hospital (B).
                     host_hospital = b if side == "other" else (None if principal == "operator" else a)
@@ -239,14 +286,20 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                     if route.kind and admitted:
                         allowed_markers.add(target_marker)
                         if target_marker not in response.text:
-                            mismatches.append(f"{route.name} {principal} {side} {obj}: admitted without the object")
+                            mismatches.append(
+                                f"{route.name} {principal} {side} {obj}: admitted without the object"
+                            )
                     if route.path in ("/people", "/audit") and admitted:
                         allowed_markers = {m for m in a.markers.values()} | {f"SECRET-A-{r}" for r in STAFF}
                     leaked = {m for m in all_markers if m in response.text} - allowed_markers
                     if route.path == "/people" and admitted:
                         leaked = {m for m in leaked if "-B-" in m}
-                    if leaked or (admitted and 200 <= response.status_code < 300 and response.status_code not in want):
-                        leaks.append(f"{route.name} {principal} {side} {obj}: {response.status_code} {sorted(leaked)}")
+                    if leaked or (
+                        admitted and 200 <= response.status_code < 300 and response.status_code not in want
+                    ):
+                        leaks.append(
+                            f"{route.name} {principal} {side} {obj}: {response.status_code} {sorted(leaked)}"
+                        )
                     if response.status_code not in want:
                         mismatches.append(
                             f"{route.name} {principal} {side} {obj}: {response.status_code} (want {want}) "

@@ -9,7 +9,6 @@ import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
-
 from spiegel_gateway.signin.oidc import OidcClient, OidcError
 
 ISSUER = "https://idp.umc.example"
@@ -18,10 +17,15 @@ ISSUER = "https://idp.umc.example"
 def _provider(keys: KeySet) -> httpx.AsyncClient:
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/.well-known/openid-configuration":
-            return httpx.Response(200, json={
-                "issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/auth",
-                "token_endpoint": f"{ISSUER}/token", "jwks_uri": f"{ISSUER}/jwks",
-            })
+            return httpx.Response(
+                200,
+                json={
+                    "issuer": ISSUER,
+                    "authorization_endpoint": f"{ISSUER}/auth",
+                    "token_endpoint": f"{ISSUER}/token",
+                    "jwks_uri": f"{ISSUER}/jwks",
+                },
+            )
         if request.url.path == "/jwks":
             return httpx.Response(200, json=keys.as_dict(private=False))
         return httpx.Response(404)
@@ -31,7 +35,15 @@ def _provider(keys: KeySet) -> httpx.AsyncClient:
 
 def _token(key: ECKey, **overrides: Any) -> str:
     now = int(time.time())
-    claims = {"iss": ISSUER, "sub": "u1", "aud": "spiegel", "exp": now + 300, "iat": now, "nonce": "n-1", **overrides}
+    claims = {
+        "iss": ISSUER,
+        "sub": "u1",
+        "aud": "spiegel",
+        "exp": now + 300,
+        "iat": now,
+        "nonce": "n-1",
+        **overrides,
+    }
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key)
 
@@ -80,7 +92,8 @@ async def test_unsigned_tokens_are_refused(key: ECKey) -> None:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
     now = int(time.time())
-    unsigned = f"{part({'alg': 'none'})}.{part({'iss': ISSUER, 'sub': 'u1', 'aud': 'spiegel', 'exp': now + 60, 'iat': now, 'nonce': 'n-1'})}."
+    claims = {"iss": ISSUER, "sub": "u1", "aud": "spiegel", "exp": now + 60, "iat": now, "nonce": "n-1"}
+    unsigned = f"{part({'alg': 'none'})}.{part(claims)}."
     client = OidcClient(db=None, http=_provider(KeySet([key])))  # type: ignore[arg-type]
     with pytest.raises(OidcError):
         await client.verify_id_token(ISSUER, "spiegel", unsigned, nonce="n-1")

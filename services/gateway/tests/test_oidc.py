@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -20,7 +19,9 @@ async def oidc_hospital(deployment, tmp_path_factory):  # type: ignore[no-untype
     redirect = f"{deployment.url}/t/{slug}/auth/oidc/callback"
     provider = start_oidc_provider(
         tmp_path_factory.mktemp("oidc") / "provider.log",
-        clients=[{"client_id": f"spiegel-{slug}", "client_secret": uuid.uuid4().hex, "redirect_uris": [redirect]}],
+        clients=[
+            {"client_id": f"spiegel-{slug}", "client_secret": uuid.uuid4().hex, "redirect_uris": [redirect]}
+        ],
         accounts={
             "anna": {"email": f"anna@{slug}.nl", "email_verified": True, "name": "Dr. Anna"},
             "bob": {"email": f"bob@{slug}.nl", "email_verified": False, "name": "Bob"},
@@ -40,8 +41,8 @@ async def oidc_hospital(deployment, tmp_path_factory):  # type: ignore[no-untype
         )
         assert tenant["identity_provider"]["client_secret_set"] is True
         assert "client_secret" not in tenant["identity_provider"]
-        add_person(deployment, tenant["tenant_id"], f"anna@{slug}.nl", "specialist", name="Dr. Anna")
-        add_person(deployment, tenant["tenant_id"], f"bob@{slug}.nl", "specialist", name="Bob")
+        await add_person(deployment, tenant["tenant_id"], f"anna@{slug}.nl", "specialist", name="Dr. Anna")
+        await add_person(deployment, tenant["tenant_id"], f"bob@{slug}.nl", "specialist", name="Bob")
         yield {"slug": slug, "tenant": tenant, "provider": provider}
     finally:
         stop(provider.process)
@@ -55,7 +56,9 @@ async def _start(browser: httpx.AsyncClient, slug: str, next_path: str = "/start
 
 async def test_sign_in_with_the_hospitals_identity_provider(deployment, oidc_hospital):  # type: ignore[no-untyped-def]
     slug = oidc_hospital["slug"]
-    async with httpx.AsyncClient(base_url=deployment.url, headers={"x-forwarded-for": "198.51.100.70"}) as browser:
+    async with httpx.AsyncClient(
+        base_url=deployment.url, headers={"x-forwarded-for": "198.51.100.70"}
+    ) as browser:
         authorize, binding = await _start(browser, slug)
         query = parse_qs(urlsplit(authorize).query)
         assert authorize.startswith(oidc_hospital["provider"].issuer)
@@ -63,7 +66,9 @@ async def test_sign_in_with_the_hospitals_identity_provider(deployment, oidc_hos
         assert query["state"][0] and query["nonce"][0] and "code_verifier" not in query
         back = await sign_in_at_provider(authorize, "anna")
         callback = urlsplit(back)
-        done = await browser.get(f"{callback.path}?{callback.query}", headers={"cookie": f"spiegel_oidc={binding}"})
+        done = await browser.get(
+            f"{callback.path}?{callback.query}", headers={"cookie": f"spiegel_oidc={binding}"}
+        )
         assert done.status_code == 303, done.text
         assert done.headers["location"] == f"/t/{slug}/start"
         session = done.cookies["spiegel_session"]
@@ -71,17 +76,23 @@ async def test_sign_in_with_the_hospitals_identity_provider(deployment, oidc_hos
         assert me.status_code == 200
         assert me.json()["email"] == f"anna@{slug}.nl" and me.json()["roles"] == ["specialist"]
         # The same callback again (a replayed code and state) is refused.
-        replay = await browser.get(f"{callback.path}?{callback.query}", headers={"cookie": f"spiegel_oidc={binding}"})
+        replay = await browser.get(
+            f"{callback.path}?{callback.query}", headers={"cookie": f"spiegel_oidc={binding}"}
+        )
         assert replay.status_code == 400 and "already used" in replay.json()["message"]
 
 
 async def test_callback_in_another_browser_or_with_a_forged_state_is_refused(deployment, oidc_hospital):  # type: ignore[no-untyped-def]
     slug = oidc_hospital["slug"]
-    async with httpx.AsyncClient(base_url=deployment.url, headers={"x-forwarded-for": "198.51.100.71"}) as browser:
+    async with httpx.AsyncClient(
+        base_url=deployment.url, headers={"x-forwarded-for": "198.51.100.71"}
+    ) as browser:
         authorize, _binding = await _start(browser, slug)
         back = urlsplit(await sign_in_at_provider(authorize, "anna"))
         # The victim's browser never started this sign-in (login CSRF): no binding cookie.
-        other = await browser.get(f"{back.path}?{back.query}", headers={"cookie": "spiegel_oidc=someone-else"})
+        other = await browser.get(
+            f"{back.path}?{back.query}", headers={"cookie": "spiegel_oidc=someone-else"}
+        )
         assert other.status_code == 403 and "another browser" in other.text
         assert "spiegel_session" not in other.cookies
         forged = await browser.get(f"{back.path}?code=abc&state=forged-state")
@@ -96,7 +107,9 @@ async def test_callback_in_another_browser_or_with_a_forged_state_is_refused(dep
 )
 async def test_only_people_the_hospital_knows_get_in(deployment, oidc_hospital, account, why):  # type: ignore[no-untyped-def]
     slug = oidc_hospital["slug"]
-    async with httpx.AsyncClient(base_url=deployment.url, headers={"x-forwarded-for": "198.51.100.72"}) as browser:
+    async with httpx.AsyncClient(
+        base_url=deployment.url, headers={"x-forwarded-for": "198.51.100.72"}
+    ) as browser:
         authorize, binding = await _start(browser, slug)
         back = urlsplit(await sign_in_at_provider(authorize, account))
         done = await browser.get(f"{back.path}?{back.query}", headers={"cookie": f"spiegel_oidc={binding}"})
@@ -112,5 +125,3 @@ async def test_hospital_without_identity_provider_has_no_oidc(deployment):  # ty
         assert (await browser.get("/auth/oidc/login")).status_code == 404
     finally:
         await browser.aclose()
-
-

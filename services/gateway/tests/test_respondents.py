@@ -24,10 +24,13 @@ async def hospital(deployment):  # type: ignore[no-untyped-def]
 async def _assignment(deployment, tenant_id: str) -> str:  # type: ignore[no-untyped-def]
     """An assignment in the survey service (as the invitation service's event would create it)."""
     token = new_link_token()
-    bearer = deployment.issuer().issue(audience="survey", subject="c1", tenant_id=tenant_id, roles=["coordinator"])
+    bearer = deployment.issuer().issue(
+        audience="survey", subject="c1", tenant_id=tenant_id, roles=["coordinator"]
+    )
     async with httpx.AsyncClient(base_url=deployment.survey.url) as survey:
         created = await survey.post(
-            "/test-assignments", json={"token_hash": hash_link_token(token), "title": "IFMS Dr. A"},
+            "/test-assignments",
+            json={"token_hash": hash_link_token(token), "title": "IFMS Dr. A"},
             headers={"authorization": f"Bearer {bearer}"},
         )
         assert created.status_code == 201, created.text
@@ -35,7 +38,9 @@ async def _assignment(deployment, tenant_id: str) -> str:  # type: ignore[no-unt
 
 
 async def _close(deployment, tenant_id: str, token: str) -> None:  # type: ignore[no-untyped-def]
-    bearer = deployment.issuer().issue(audience="survey", subject="c1", tenant_id=tenant_id, roles=["coordinator"])
+    bearer = deployment.issuer().issue(
+        audience="survey", subject="c1", tenant_id=tenant_id, roles=["coordinator"]
+    )
     async with httpx.AsyncClient(base_url=deployment.survey.url) as survey:
         closed = await survey.post(
             f"/test-assignments/{hash_link_token(token)}/close", headers={"authorization": f"Bearer {bearer}"}
@@ -111,7 +116,9 @@ async def test_guessing_link_tokens_is_throttled(deployment, hospital):  # type:
     ip = "203.0.113.77"
     real = await _assignment(deployment, hospital["tenant_id"])
     limits = httpx.Limits(max_connections=20)
-    async with httpx.AsyncClient(base_url=deployment.url, headers={"x-forwarded-for": ip}, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=deployment.url, headers={"x-forwarded-for": ip}, limits=limits
+    ) as client:
         statuses: list[int] = []
 
         async def guess(n: int) -> None:

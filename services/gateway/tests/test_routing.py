@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 import pytest
-from gateway_helpers import Browser, add_person, create_tenant, start_deployment
+from gateway_helpers import Browser, add_person, create_tenant, start_gateway
 from spiegel_dev.processes import free_port
 from spiegel_dev.pytest_plugin import Processes
 
@@ -19,7 +19,7 @@ async def signed_in(deployment):  # type: ignore[no-untyped-def]
     slug = f"route-{uuid.uuid4().hex[:6]}"
     tenant = await create_tenant(deployment, slug)
     email = f"coord-{uuid.uuid4().hex[:6]}@umc-test.nl"
-    add_person(deployment, tenant["tenant_id"], email, "coordinator", name="Dr. C. Oördinator")
+    await add_person(deployment, tenant["tenant_id"], email, "coordinator", name="Dr. C. Oördinator")
     browser = Browser(deployment.url, slug=slug)
     assert (await browser.login(email)).status_code == 200
     yield browser, tenant, email
@@ -45,11 +45,23 @@ async def test_service_sees_only_the_gateways_token_never_the_browsers_credentia
     seen = sent.json()
     assert seen["tenant_id"] == tenant["tenant_id"] and seen["roles"] == ["coordinator"]
     assert seen["claims"] == {
-        "email": email, "name": "Dr. C. Oördinator", "lang": "nl", "aud": "survey", "iss": "spiegel-gateway",
+        "email": email,
+        "name": "Dr. C. Oördinator",
+        "lang": "nl",
+        "aud": "survey",
+        "iss": "spiegel-gateway",
     }
     headers = seen["headers"]
-    for never in ("cookie", "x-tenant", "x-user", "x-tenant-id", "x-roles", "x-forwarded-user", "x-csrf-token",
-                  "x-forwarded-for"):
+    for never in (
+        "cookie",
+        "x-tenant",
+        "x-user",
+        "x-tenant-id",
+        "x-roles",
+        "x-forwarded-user",
+        "x-csrf-token",
+        "x-forwarded-for",
+    ):
         assert never not in headers, f"{never} reached the service"
     assert headers["authorization"].startswith("Bearer ey")  # the gateway's service token
     assert headers["x-correlation-id"] == "trace-me-123"
@@ -64,23 +76,33 @@ async def test_a_correlation_id_is_created_when_absent(signed_in):  # type: igno
     assert len(created) >= 16 and seen.json()["headers"]["x-correlation-id"] == created
 
 
-async def test_unknown_or_undeployed_or_down_services_answer_clearly(deployment, signed_in, stack, gateway_key, smtp, tmp_path):  # type: ignore[no-untyped-def]
-    browser, tenant, _ = signed_in
+async def test_unknown_or_undeployed_or_down_services_answer_clearly(
+    deployment, signed_in, stack, gateway_key, smtp, tmp_path
+):  # type: ignore[no-untyped-def]
+    browser, _, _ = signed_in
     unknown = await browser.get("/api/payroll/x")
     assert unknown.status_code == 404 and "no service" in unknown.json()["message"]
     undeployed = await browser.get("/api/accreditation/sessions")
     assert undeployed.status_code == 503
     assert undeployed.json()["message"] == "the accreditation service is not deployed here; try again later"
     # A second gateway whose survey URL points at a closed port: the service is down.
-    key, key_file = gateway_key
+    _, key_file = gateway_key
     processes = Processes(stack, "{}", tmp_path / "logs")
     try:
-        down = start_deployment(
-            processes, key, key_file, smtp[1], deployment.prefix, SURVEY_URL=f"http://127.0.0.1:{free_port()}",
+        down = start_gateway(
+            processes,
+            key_file,
+            smtp[1],
+            deployment.prefix,
+            {"SURVEY_URL": f"http://127.0.0.1:{free_port()}"},
+            SESSION_SECRET=deployment.env["SESSION_SECRET"],
             UPSTREAM_CONNECT_TIMEOUT_S="1",
         )
         other = Browser(down.url, slug=browser.prefix.removeprefix("/t/"))
-        other.cookie, other.csrf = browser.cookie, browser.csrf  # the same database: the session is valid there
+        other.cookie, other.csrf = (
+            browser.cookie,
+            browser.csrf,
+        )  # the same database: the session is valid there
         answer = await other.get("/api/survey/test-echo")
         assert answer.status_code == 503
         assert answer.json()["message"] == "the survey service is not reachable; try again later"
@@ -91,8 +113,11 @@ async def test_unknown_or_undeployed_or_down_services_answer_clearly(deployment,
 
 async def test_request_size_is_limited(signed_in):  # type: ignore[no-untyped-def]
     browser, _, _ = signed_in
-    big = await browser.post("/api/survey/test-echo", content=b"x" * (1_048_576 + 1),
-                             headers={"content-type": "application/octet-stream"})
+    big = await browser.post(
+        "/api/survey/test-echo",
+        content=b"x" * (1_048_576 + 1),
+        headers={"content-type": "application/octet-stream"},
+    )
     assert big.status_code == 413
     assert "too large" in big.json()["message"]
 
@@ -100,11 +125,13 @@ async def test_request_size_is_limited(signed_in):  # type: ignore[no-untyped-de
         for _ in range(40):
             yield b"y" * 65_536
 
-    streamed = await browser.post("/api/survey/test-echo", content=chunks(),
-                                  headers={"content-type": "application/octet-stream"})
+    streamed = await browser.post(
+        "/api/survey/test-echo", content=chunks(), headers={"content-type": "application/octet-stream"}
+    )
     assert streamed.status_code == 413
-    fine = await browser.post("/api/survey/test-echo", content=b"z" * 10_000,
-                              headers={"content-type": "application/octet-stream"})
+    fine = await browser.post(
+        "/api/survey/test-echo", content=b"z" * 10_000, headers={"content-type": "application/octet-stream"}
+    )
     assert fine.status_code == 200 and fine.json()["body_bytes"] == 10_000
 
 
@@ -125,11 +152,15 @@ async def test_cookies_are_secure_and_host_prefixed_behind_tls(deployment):  # t
     slug = f"tls-{uuid.uuid4().hex[:6]}"
     tenant = await create_tenant(deployment, slug)
     email = f"tls-{uuid.uuid4().hex[:6]}@umc-test.nl"
-    add_person(deployment, tenant["tenant_id"], email, "specialist")
+    await add_person(deployment, tenant["tenant_id"], email, "specialist")
     browser = Browser(deployment.url, host=f"{slug}.spiegel.test")
     try:
-        login = await browser.request("POST", "/auth/login", json={"email": email, "password": "correct horse battery staple"},
-                                      headers={"x-forwarded-proto": "https"})
+        login = await browser.request(
+            "POST",
+            "/auth/login",
+            json={"email": email, "password": "correct horse battery staple"},
+            headers={"x-forwarded-proto": "https"},
+        )
         cookie = login.headers["set-cookie"]
         assert cookie.startswith("__Host-spiegel_session=") and "Secure" in cookie and "Path=/;" in cookie
     finally:
@@ -154,8 +185,18 @@ async def test_openapi_document_and_jwks(deployment):  # type: ignore[no-untyped
         jwks = (await client.get("/.well-known/jwks.json")).json()
         docs = await client.get("/docs")
     paths = document["paths"]
-    for path in ("/auth/login", "/auth/session", "/auth/oidc/login", "/auth/password-reset", "/people",
-                 "/operator/tenants", "/e/{token}", "/respondent/submit", "/api/{service}/{path}", "/audit"):
+    for path in (
+        "/auth/login",
+        "/auth/session",
+        "/auth/oidc/login",
+        "/auth/password-reset",
+        "/people",
+        "/operator/tenants",
+        "/e/{token}",
+        "/respondent/submit",
+        "/api/{service}/{path}",
+        "/audit",
+    ):
         assert path in paths, path
     assert docs.status_code == 404  # Swagger UI would need inline script and a CDN
     assert [k["kid"] for k in jwks["keys"]] == [deployment.key.kid]
@@ -166,7 +207,7 @@ async def test_host_names_select_the_hospital(deployment):  # type: ignore[no-un
     slug = f"host-{uuid.uuid4().hex[:6]}"
     tenant = await create_tenant(deployment, slug)
     email = f"host-{uuid.uuid4().hex[:6]}@umc-test.nl"
-    add_person(deployment, tenant["tenant_id"], email, "coordinator")
+    await add_person(deployment, tenant["tenant_id"], email, "coordinator")
     by_host = Browser(deployment.url, host=f"{slug}.spiegel.test")
     unknown = Browser(deployment.url, host="no-such-hospital.spiegel.test")
     try:

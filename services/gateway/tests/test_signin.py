@@ -18,7 +18,7 @@ async def hospital(deployment):  # type: ignore[no-untyped-def]
     slug = f"signin-{uuid.uuid4().hex[:6]}"
     tenant = await create_tenant(deployment, slug)
     admin = f"admin-{uuid.uuid4().hex[:6]}@umc-test.nl"
-    add_person(deployment, tenant["tenant_id"], admin, "tenant_admin")
+    await add_person(deployment, tenant["tenant_id"], admin, "tenant_admin")
     return {"slug": slug, "tenant_id": tenant["tenant_id"], "admin": admin}
 
 
@@ -29,7 +29,8 @@ async def test_new_person_verifies_e_mail_and_chooses_a_password(deployment, hos
     try:
         assert (await admin.login(hospital["admin"])).status_code == 200
         created = await admin.post(
-            "/people", json={"display_name": "Dr. Nieuw", "email": email, "roles": ["specialist"], "language": "nl"}
+            "/people",
+            json={"display_name": "Dr. Nieuw", "email": email, "roles": ["specialist"], "language": "nl"},
         )
         assert created.status_code == 201, created.text
         mail = inbox.wait_for(email, "Bevestig")
@@ -41,10 +42,14 @@ async def test_new_person_verifies_e_mail_and_chooses_a_password(deployment, hos
         assert (await newcomer.login(email)).status_code == 401
         weak = await newcomer.post("/auth/email-verification", json={"token": token, "password": "short"})
         assert weak.status_code == 422 and "password" in weak.text
-        verified = await newcomer.post("/auth/email-verification", json={"token": token, "password": NEW_PASSWORD})
+        verified = await newcomer.post(
+            "/auth/email-verification", json={"token": token, "password": NEW_PASSWORD}
+        )
         assert verified.status_code == 200, verified.text
         assert verified.json()["email_verified"] is True
-        again = await newcomer.post("/auth/email-verification", json={"token": token, "password": NEW_PASSWORD})
+        again = await newcomer.post(
+            "/auth/email-verification", json={"token": token, "password": NEW_PASSWORD}
+        )
         assert again.status_code == 400, "a verification token works once"
         assert (await newcomer.login(email, NEW_PASSWORD)).status_code == 200
         me = await newcomer.get("/auth/session")
@@ -56,7 +61,7 @@ async def test_new_person_verifies_e_mail_and_chooses_a_password(deployment, hos
 
 async def test_password_reset_by_e_mail_ends_old_sessions(deployment, hospital, inbox):  # type: ignore[no-untyped-def]
     email = f"reset-{uuid.uuid4().hex[:6]}@umc-test.nl"
-    add_person(deployment, hospital["tenant_id"], email, "coordinator")
+    await add_person(deployment, hospital["tenant_id"], email, "coordinator")
     laptop = Browser(deployment.url, slug=hospital["slug"])
     stranger = Browser(deployment.url, slug=hospital["slug"])
     try:
@@ -68,9 +73,13 @@ async def test_password_reset_by_e_mail_ends_old_sessions(deployment, hospital, 
         mail = inbox.wait_for(email, "wachtwoord")
         assert "/account/nieuw-wachtwoord?token=" in inbox.text(mail)
         token = inbox.token_in(mail)
-        done = await stranger.post("/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD})
+        done = await stranger.post(
+            "/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD}
+        )
         assert done.status_code == 200, done.text
-        reuse = await stranger.post("/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD})
+        reuse = await stranger.post(
+            "/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD}
+        )
         assert reuse.status_code == 400, "a reset token works once"
         assert (await laptop.get("/auth/session")).status_code == 401, "the reset ended the old session"
         assert (await laptop.login(email, PASSWORD)).status_code == 401
@@ -82,8 +91,11 @@ async def test_password_reset_by_e_mail_ends_old_sessions(deployment, hospital, 
 
 async def test_cookie_sessions_need_csrf_and_logout_everywhere_revokes_all(deployment, hospital):  # type: ignore[no-untyped-def]
     email = f"coord-{uuid.uuid4().hex[:6]}@umc-test.nl"
-    add_person(deployment, hospital["tenant_id"], email, "coordinator")
-    phone, laptop = Browser(deployment.url, slug=hospital["slug"]), Browser(deployment.url, slug=hospital["slug"])
+    await add_person(deployment, hospital["tenant_id"], email, "coordinator")
+    phone, laptop = (
+        Browser(deployment.url, slug=hospital["slug"]),
+        Browser(deployment.url, slug=hospital["slug"]),
+    )
     try:
         login = await phone.login(email)
         assert login.status_code == 200
@@ -93,9 +105,13 @@ async def test_cookie_sessions_need_csrf_and_logout_everywhere_revokes_all(deplo
         echo = {"json": {"x": 1}}
         no_csrf = await phone.request("POST", "/api/survey/test-echo", csrf=False, **echo)
         assert no_csrf.status_code == 403 and "CSRF" in no_csrf.text
-        wrong = await phone.request("POST", "/api/survey/test-echo", csrf=False, headers={"x-csrf-token": "x"}, **echo)
+        wrong = await phone.request(
+            "POST", "/api/survey/test-echo", csrf=False, headers={"x-csrf-token": "x"}, **echo
+        )
         assert wrong.status_code == 403
-        foreign = await phone.request("POST", "/api/survey/test-echo", headers={"origin": "https://evil.example"}, **echo)
+        foreign = await phone.request(
+            "POST", "/api/survey/test-echo", headers={"origin": "https://evil.example"}, **echo
+        )
         assert foreign.status_code == 403 and "Origin" in foreign.text
         assert (await phone.post("/api/survey/test-echo", **echo)).status_code == 200
         # Logging out everywhere (from the phone) ends the laptop's session too.
@@ -109,8 +125,11 @@ async def test_cookie_sessions_need_csrf_and_logout_everywhere_revokes_all(deplo
 
 async def test_api_tokens_for_api_clients(deployment, hospital):  # type: ignore[no-untyped-def]
     email = f"api-{uuid.uuid4().hex[:6]}@umc-test.nl"
-    add_person(deployment, hospital["tenant_id"], email, "coordinator")
-    browser, client = Browser(deployment.url, slug=hospital["slug"]), Browser(deployment.url, slug=hospital["slug"])
+    await add_person(deployment, hospital["tenant_id"], email, "coordinator")
+    browser, client = (
+        Browser(deployment.url, slug=hospital["slug"]),
+        Browser(deployment.url, slug=hospital["slug"]),
+    )
     try:
         await browser.login(email)
         created = await browser.post("/auth/api-tokens", json={"name": "export script", "days": 30})
@@ -136,7 +155,7 @@ async def test_api_tokens_for_api_clients(deployment, hospital):  # type: ignore
 
 async def test_sign_in_is_rate_limited_per_ip_and_per_account(deployment, hospital):  # type: ignore[no-untyped-def]
     email = f"victim-{uuid.uuid4().hex[:6]}@umc-test.nl"
-    add_person(deployment, hospital["tenant_id"], email, "specialist")
+    await add_person(deployment, hospital["tenant_id"], email, "specialist")
     attacker = Browser(deployment.url, slug=hospital["slug"])
     try:
         statuses = [(await attacker.login(email, f"guess-{i}")).status_code for i in range(12)]

@@ -1,4 +1,4 @@
-"""A first walk through the real gateway: operator creates a hospital, a coordinator signs in and calls survey."""
+"""A first walk through the gateway: an operator creates a hospital, a coordinator calls survey."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ async def test_coordinator_creates_a_round_through_the_gateway(deployment):  # t
     tenant = await create_tenant(deployment, slug)
     assert tenant["min_group_size"] == 4
     email = f"coord-{uuid.uuid4().hex[:6]}@zh-test.nl"
-    add_person(deployment, tenant["tenant_id"], email, "coordinator")
+    await add_person(deployment, tenant["tenant_id"], email, "coordinator")
     browser = Browser(deployment.url, slug=slug)
     try:
         login = await browser.login(email)

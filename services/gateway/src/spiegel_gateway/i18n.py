@@ -32,7 +32,7 @@ def _accepted(header: str) -> list[str]:
 def choose_language(request: Request, tenant: Tenant, caller: Session | None = None) -> str:
     offered = tenant.languages or ("nl",)
     for explicit in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
-        if explicit in offered:
+        if explicit is not None and explicit in offered:
             return explicit
     if caller is not None and caller.language in offered:
         return caller.language

@@ -12,7 +12,7 @@ from spiegel_gateway.settings import GatewaySettings
 from spiegel_gateway.tenants.store import Tenant
 
 VERIFY_EMAIL_PAGE = "/account/verifieren"
-RESET_PASSWORD_PAGE = "/account/nieuw-wachtwoord"
+RESET_PASSWORD_PAGE = "/account/nieuw-wachtwoord"  # noqa: S105 - a page path
 
 
 def tenant_base_url(settings: GatewaySettings, tenant: Tenant) -> str:

@@ -70,7 +70,9 @@ def parse_previous_keys(text: str) -> list[dict[str, Any]]:
         if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or "d" in jwk:
             raise ValueError("previous keys must be public EC JWKs (no private part)")
         public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
-        result.append({**public, "kid": jwk.get("kid") or jwk_thumbprint(public), "alg": "ES256", "use": "sig"})
+        result.append(
+            {**public, "kid": jwk.get("kid") or jwk_thumbprint(public), "alg": "ES256", "use": "sig"}
+        )
     return result
 
 

@@ -23,7 +23,7 @@ SERVICES = {
 class GatewaySettings(ServiceSettings):
     mongodb_database: str = Field("spiegel_gateway", pattern=r"^[A-Za-z0-9_]{1,60}$")
     # The gateway signs service tokens; it verifies none, so it needs no JWKS.
-    service_token_jwks: str = '{"keys": []}'
+    service_token_jwks: str = '{"keys": []}'  # noqa: S105 - no keys, not a secret
 
     # -- service tokens ----------------------------------------------------
     service_token_signing_key_file: str | None = Field(
@@ -86,9 +86,7 @@ class GatewaySettings(ServiceSettings):
         10, ge=1, description="sign-in attempts per account per 15 minutes"
     )
     rate_limit_reset_per_ip: int = Field(10, ge=1, description="password reset requests per IP per hour")
-    rate_limit_link_per_ip: int = Field(
-        60, ge=1, description="invitation-link requests per IP per minute"
-    )
+    rate_limit_link_per_ip: int = Field(60, ge=1, description="invitation-link requests per IP per minute")
     rate_limit_link_failures_per_ip: int = Field(
         20, ge=1, description="unknown invitation links per IP per hour"
     )

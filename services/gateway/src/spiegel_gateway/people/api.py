@@ -74,7 +74,9 @@ def router() -> APIRouter:
             )
 
     @api.get("", response_model=list[PersonOut])
-    async def list_people(request: Request, tenant: CurrentTenant, caller: Session = Managers) -> list[PersonOut]:
+    async def list_people(
+        request: Request, tenant: CurrentTenant, caller: Session = Managers
+    ) -> list[PersonOut]:
         """The hospital's people (tenant admins and coordinators)."""
         return [p.out() for p in await gateway_of(request).people.all(tenant.tenant_id)]
 
@@ -123,7 +125,9 @@ def router() -> APIRouter:
         except PersonConflict as error:
             raise HTTPException(409, str(error)) from None
         if body.roles is not None or body.active is False:
-            for credential in await gateway.sessions.close_all_of(tenant.tenant_id, person_id, api_tokens=True):
+            for credential in await gateway.sessions.close_all_of(
+                tenant.tenant_id, person_id, api_tokens=True
+            ):
                 gateway.tokens.forget(credential)
         await gateway.audit.record(
             tenant_id=tenant.tenant_id,
@@ -140,7 +144,11 @@ def router() -> APIRouter:
 
     @api.post("/{person_id}/verification-mail", status_code=202)
     async def resend_verification(
-        person_id: str, request: Request, tenant: CurrentTenant, tasks: BackgroundTasks, caller: Session = Managers
+        person_id: str,
+        request: Request,
+        tenant: CurrentTenant,
+        tasks: BackgroundTasks,
+        caller: Session = Managers,
     ) -> dict[str, str]:
         person = await gateway_of(request).people.get(tenant.tenant_id, person_id)
         if person is None:

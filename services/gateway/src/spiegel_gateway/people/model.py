@@ -60,7 +60,9 @@ def may_grant(granter_roles: frozenset[str] | set[str], wanted: list[str]) -> bo
 class PersonIn(BaseModel):
     display_name: str = Field(..., min_length=1, max_length=200)
     email: EmailStr
-    roles: list[Literal["tenant_admin", "coordinator", "specialist", "facilitator"]] = Field(..., min_length=1)
+    roles: list[Literal["tenant_admin", "coordinator", "specialist", "facilitator"]] = Field(
+        ..., min_length=1
+    )
     language: Literal["nl", "en"] = "nl"
     password: str | None = Field(
         None, description="optional; otherwise the person sets one through the verification e-mail"

@@ -34,7 +34,9 @@ FORWARDED_RESPONSE_HEADERS = (
 
 class ServiceUnavailable(HTTPException):
     def __init__(self, service: str, why: str) -> None:
-        super().__init__(503, {"message": f"the {service} service {why}; try again later", "service": service})
+        super().__init__(
+            503, {"message": f"the {service} service {why}; try again later", "service": service}
+        )
 
 
 class ServiceClient:

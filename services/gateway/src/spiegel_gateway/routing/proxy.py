@@ -54,13 +54,21 @@ def router() -> APIRouter:
             raise HTTPException(401, "sign in first")
         if tenant.is_platform or roles.OPERATOR in caller.roles:
             raise await refuse(
-                request, tenant.tenant_id, 403, "operators reach no hospital data",
-                actor=caller.subject, roles=caller.roles,
+                request,
+                tenant.tenant_id,
+                403,
+                "operators reach no hospital data",
+                actor=caller.subject,
+                roles=caller.roles,
             )
         if caller.kind == "respondent":
             raise await refuse(
-                request, tenant.tenant_id, 403, "an invitation link opens only its questionnaire",
-                actor=caller.subject, roles=caller.roles,
+                request,
+                tenant.tenant_id,
+                403,
+                "an invitation link opens only its questionnaire",
+                actor=caller.subject,
+                roles=caller.roles,
             )
         check_csrf(request, caller)
         gateway = gateway_of(request)

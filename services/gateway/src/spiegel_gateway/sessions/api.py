@@ -84,7 +84,9 @@ def router() -> APIRouter:
         )
 
     @api.post("/logout", status_code=204)
-    async def logout(request: Request, response: Response, caller: OptionalCaller, tenant: CurrentTenant) -> None:
+    async def logout(
+        request: Request, response: Response, caller: OptionalCaller, tenant: CurrentTenant
+    ) -> None:
         """End this session (a respondent's too)."""
         gateway = gateway_of(request)
         if caller is not None and caller.kind != "api_token":
@@ -130,8 +132,12 @@ def router() -> APIRouter:
         if person is None or not person.active:
             raise HTTPException(403, "this account is switched off")
         days = min(body.days, gateway.settings.api_token_max_days)
-        token, doc = await gateway.sessions.create_api_token(person, name=body.name, lifetime=timedelta(days=days))
-        return ApiTokenCreated(token=token, token_id=doc["token_id"], name=doc["name"], expires_at=doc["expires_at"])
+        token, doc = await gateway.sessions.create_api_token(
+            person, name=body.name, lifetime=timedelta(days=days)
+        )
+        return ApiTokenCreated(
+            token=token, token_id=doc["token_id"], name=doc["name"], expires_at=doc["expires_at"]
+        )
 
     @api.get("/api-tokens", response_model=list[ApiTokenOut])
     async def list_api_tokens(request: Request, caller: SignedIn, tenant: CurrentTenant) -> list[ApiTokenOut]:
@@ -139,8 +145,12 @@ def router() -> APIRouter:
         return [ApiTokenOut(**{k: d[k] for k in ApiTokenOut.model_fields}) for d in docs]
 
     @api.delete("/api-tokens/{token_id}", status_code=204)
-    async def revoke_api_token(token_id: str, request: Request, caller: SignedIn, tenant: CurrentTenant) -> None:
-        if not await gateway_of(request).sessions.revoke_api_token(tenant.tenant_id, caller.subject, token_id):
+    async def revoke_api_token(
+        token_id: str, request: Request, caller: SignedIn, tenant: CurrentTenant
+    ) -> None:
+        if not await gateway_of(request).sessions.revoke_api_token(
+            tenant.tenant_id, caller.subject, token_id
+        ):
             raise HTTPException(404, f"API token {token_id} not found")
 
     @api.put("/language", status_code=204)

@@ -69,7 +69,11 @@ def set_session_cookie(response: Response, request: Request, value: str, expires
 
 def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(
-        cookie_name(request), path=cookie_path(request), secure=_secure(request), httponly=True, samesite="lax"
+        cookie_name(request),
+        path=cookie_path(request),
+        secure=_secure(request),
+        httponly=True,
+        samesite="lax",
     )
 
 
@@ -109,7 +113,9 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token.startswith(API_TOKEN_PREFIX):
-            raise HTTPException(401, "unsupported Authorization header: use a Spiegel API token (Bearer spg_...)")
+            raise HTTPException(
+                401, "unsupported Authorization header: use a Spiegel API token (Bearer spg_...)"
+            )
         owner = credential_tenant(token)
         if owner is not None and owner != tenant.tenant_id:
             raise await refuse(request, tenant.tenant_id, 403, "this API token belongs to another hospital")
@@ -154,8 +160,12 @@ async def signed_in(request: Request, tenant: CurrentTenant) -> Session:
         raise HTTPException(401, "sign in first")
     if caller.kind == "respondent":
         raise await refuse(
-            request, tenant.tenant_id, 403, "an invitation link opens only its questionnaire",
-            actor=caller.subject, roles=caller.roles,
+            request,
+            tenant.tenant_id,
+            403,
+            "an invitation link opens only its questionnaire",
+            actor=caller.subject,
+            roles=caller.roles,
         )
     check_csrf(request, caller)
     return caller

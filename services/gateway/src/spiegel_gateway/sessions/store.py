@@ -26,7 +26,7 @@ from spiegel_platform.storage.repository import TenantRepository
 
 from spiegel_gateway.people.store import Person
 
-API_TOKEN_PREFIX = "spg_"
+API_TOKEN_PREFIX = "spg_"  # noqa: S105 - a prefix, not a secret
 
 
 def credential_hash(value: str) -> str:
@@ -173,7 +173,9 @@ class SessionStore:
         await self._sessions(session.tenant_id).update(session.id, {"$set": {"language": language}})
 
     # -- personal API tokens ----------------------------------------------------
-    async def create_api_token(self, person: Person, *, name: str, lifetime: timedelta) -> tuple[str, dict[str, Any]]:
+    async def create_api_token(
+        self, person: Person, *, name: str, lifetime: timedelta
+    ) -> tuple[str, dict[str, Any]]:
         token = _new_credential(person.tenant_id, API_TOKEN_PREFIX)
         doc = {
             "id": credential_hash(token),

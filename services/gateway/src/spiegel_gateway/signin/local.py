@@ -122,13 +122,13 @@ def router() -> APIRouter:
     api = APIRouter(prefix="/auth", tags=["sign-in"])
 
     @api.post("/login", response_model=SessionOut)
-    async def login(
-        body: LoginIn, request: Request, response: Response, tenant: CurrentTenant
-    ) -> SessionOut:
+    async def login(body: LoginIn, request: Request, response: Response, tenant: CurrentTenant) -> SessionOut:
         """Sign in with e-mail address and password; sets the session cookie."""
         person = await password_sign_in(request, tenant, body.email, body.password)
         gateway = gateway_of(request)
-        cookie, session = await gateway.sessions.open(person, lifetime=gateway.session_lifetime, method="password")
+        cookie, session = await gateway.sessions.open(
+            person, lifetime=gateway.session_lifetime, method="password"
+        )
         set_session_cookie(response, request, cookie, session.expires_at)
         return SessionOut(person=person.out(), csrf_token=session.csrf, expires_at=session.expires_at)
 
@@ -175,7 +175,9 @@ def router() -> APIRouter:
         if person is None:
             raise HTTPException(400, "this link is unknown, used or expired; ask for a new one")
         await gateway.people.set_password(person, await hash_password_async(body.password), verified=True)
-        for revoked in await gateway.sessions.close_all_of(tenant.tenant_id, person.person_id, api_tokens=False):
+        for revoked in await gateway.sessions.close_all_of(
+            tenant.tenant_id, person.person_id, api_tokens=False
+        ):
             gateway.tokens.forget(revoked)
         updated = await gateway.people.get(tenant.tenant_id, person.person_id)
         return updated.out()  # type: ignore[union-attr]

@@ -184,7 +184,9 @@ class OidcClient:
         claims = await self.verify_id_token(issuer, idp["client_id"], id_token, nonce=flow["nonce"])
         return claims, str(flow["next"])
 
-    async def verify_id_token(self, issuer: str, client_id: str, id_token: str, *, nonce: str) -> dict[str, Any]:
+    async def verify_id_token(
+        self, issuer: str, client_id: str, id_token: str, *, nonce: str
+    ) -> dict[str, Any]:
         try:
             try:
                 token = jwt.decode(id_token, await self._keyset(issuer), algorithms=list(ALLOWED_ALGORITHMS))

@@ -93,7 +93,9 @@ def router() -> APIRouter:
             raise HTTPException(403, "this account is switched off; ask your coordinator")
         if not person.email_verified:
             await people.mark_verified(person)  # the hospital's provider vouches for the address
-        cookie, session = await gateway.sessions.open(person, lifetime=gateway.session_lifetime, method="oidc")
+        cookie, session = await gateway.sessions.open(
+            person, lifetime=gateway.session_lifetime, method="oidc"
+        )
         prefix = getattr(request.state, "tenant_prefix", "")
         response = RedirectResponse(prefix + next_path, status_code=303)
         set_session_cookie(response, request, cookie, session.expires_at)

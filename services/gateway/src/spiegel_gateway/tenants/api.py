@@ -40,7 +40,9 @@ def _platform_only(tenant: Tenant) -> None:
         raise HTTPException(404, "the operator API is served on the platform's own host")
 
 
-async def _audit(request: Request, caller: Session, tenant_id: str, action: str, target: str, outcome: int) -> None:
+async def _audit(
+    request: Request, caller: Session, tenant_id: str, action: str, target: str, outcome: int
+) -> None:
     await gateway_of(request).audit.record(
         tenant_id=tenant_id,
         action=action,
@@ -79,7 +81,9 @@ def operator_router() -> APIRouter:
         return created.out()
 
     @api.get("/tenants", response_model=list[TenantOut])
-    async def list_tenants(request: Request, tenant: CurrentTenant, caller: Session = Operator) -> list[TenantOut]:
+    async def list_tenants(
+        request: Request, tenant: CurrentTenant, caller: Session = Operator
+    ) -> list[TenantOut]:
         _platform_only(tenant)
         return [t.out() for t in await gateway_of(request).tenants.all()]
 
@@ -97,7 +101,9 @@ def operator_router() -> APIRouter:
         _platform_only(tenant)
         await _tenant_or_404(request, tenant_id)
         try:
-            changed = await gateway_of(request).tenants.update(tenant_id, body, correlation_id=correlation_of(request))
+            changed = await gateway_of(request).tenants.update(
+                tenant_id, body, correlation_id=correlation_of(request)
+            )
         except TenantConflict as error:
             raise HTTPException(409, str(error)) from None
         except ValueError as error:
@@ -120,7 +126,14 @@ def operator_router() -> APIRouter:
         person = await register_person(
             request, target, body, actor=f"operator:{caller.subject}", actor_roles=caller.roles, tasks=tasks
         )
-        await _audit(request, caller, PLATFORM, "operator.person_created", f"{tenant_id} person {person.person_id}", 201)
+        await _audit(
+            request,
+            caller,
+            PLATFORM,
+            "operator.person_created",
+            f"{tenant_id} person {person.person_id}",
+            201,
+        )
         return person.out()
 
     @api.get("/audit", response_model=list[AuditEntry])

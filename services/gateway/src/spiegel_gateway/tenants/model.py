@@ -67,7 +67,7 @@ class TenantSettingsIn(BaseModel):
     """What may change after creation."""
 
     name: str = Field(..., min_length=1, max_length=200)
-    languages: list[Language] = Field(default_factory=lambda: ["nl", "en"], min_length=1)
+    languages: list[Language] = Field(default_factory=lambda: list[Language](["nl", "en"]), min_length=1)
     time_zone: str = "Europe/Amsterdam"
     min_group_size: int = Field(
         MIN_GROUP_SIZE,

@@ -166,7 +166,9 @@ class TenantStore:
         self._by_slug.pop(spec.slug, None)
         return _tenant(doc)
 
-    async def update(self, tenant_id: str, patch: TenantPatch, *, correlation_id: str | None = None) -> Tenant:
+    async def update(
+        self, tenant_id: str, patch: TenantPatch, *, correlation_id: str | None = None
+    ) -> Tenant:
         current = await self.get(tenant_id)
         if current is None:
             raise LookupError(f"tenant {tenant_id} not found")

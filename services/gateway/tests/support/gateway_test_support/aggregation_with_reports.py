@@ -30,7 +30,9 @@ def reports(runtime: Runtime) -> APIRouter:
 
     @api.post("/test-reports", status_code=201)
     async def create(principal: Coordinator, body: Annotated[dict[str, Any], Body()]) -> dict[str, str]:
-        await repo(principal).insert({"id": body["id"], "subject_id": body["subject_id"], "text": body["text"]})
+        await repo(principal).insert(
+            {"id": body["id"], "subject_id": body["subject_id"], "text": body["text"]}
+        )
         return {"id": body["id"]}
 
     @api.get("/reports/{report_id}")

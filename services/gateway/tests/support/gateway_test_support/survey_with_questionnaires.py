@@ -60,7 +60,9 @@ def questionnaires(runtime: Runtime) -> APIRouter:
         return {"title": doc["title"], "language": principal.claims.get("lang"), "draft": doc["draft"]}
 
     @api.put("/questionnaires/{token}/draft")
-    async def draft(token: str, principal: Respondent, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    async def draft(
+        token: str, principal: Respondent, body: Annotated[dict[str, Any], Body()]
+    ) -> dict[str, Any]:
         doc = await assignment(token, principal)
         await repo(principal).update(doc["id"], {"$set": {"draft": body}})
         return {"saved": True}
@@ -68,7 +70,12 @@ def questionnaires(runtime: Runtime) -> APIRouter:
     @api.post("/questionnaires/{token}/submit")
     async def submit(token: str, principal: Respondent) -> dict[str, str]:
         doc = await assignment(token, principal)
-        if await repo(principal).update(doc["id"], {"$set": {"status": "submitted"}}, expect={"status": "open"}) is None:
+        if (
+            await repo(principal).update(
+                doc["id"], {"$set": {"status": "submitted"}}, expect={"status": "open"}
+            )
+            is None
+        ):
             raise HTTPException(410, "already submitted")
         return {"status": "submitted"}
 
