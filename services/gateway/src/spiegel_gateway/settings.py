@@ -63,6 +63,9 @@ class GatewaySettings(ServiceSettings):
         None, description="Secure cookies; default: on in production, off in development and test"
     )
     session_lifetime_h: float = Field(12.0, gt=0, le=24 * 30)
+    session_cache_seconds: float = Field(
+        2.0, ge=0, le=60, description="how long a replica trusts a session it read (revocation elsewhere)"
+    )
     respondent_session_lifetime_h: float = Field(8.0, gt=0, le=24 * 7)
     api_token_max_days: int = Field(365, ge=1, le=3650)
     trusted_proxies: str = Field(

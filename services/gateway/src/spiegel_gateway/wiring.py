@@ -48,7 +48,7 @@ class Gateway:
         self.sealer = Sealer(master_secret(settings))
         self.tenants = TenantStore(db, self.sealer)
         self.people = PeopleStore(db)
-        self.sessions = SessionStore(db)
+        self.sessions = SessionStore(db, cache_seconds=settings.session_cache_seconds)
         self.one_time = OneTimeTokens(db)
         self.audit = AuditLog(db)
         self.limiter = RateLimiter()

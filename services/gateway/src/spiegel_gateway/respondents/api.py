@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, HTTPException, Request, Response
 from spiegel_platform.links import hash_link_token, looks_like_link_token
 
 from spiegel_gateway.i18n import choose_language
-from spiegel_gateway.routing.client import FORWARDED_RESPONSE_HEADERS
+from spiegel_gateway.routing.client import Upstream
 from spiegel_gateway.sessions.auth import (
     check_csrf,
     clear_session_cookie,
@@ -61,9 +60,10 @@ def _link_caller(tenant: Tenant, link_hash: str, language: str) -> Session:
     )
 
 
-def _reply(upstream: httpx.Response) -> Response:
-    headers = {k: v for k, v in upstream.headers.items() if k.lower() in FORWARDED_RESPONSE_HEADERS}
-    return Response(content=upstream.content, status_code=upstream.status_code, headers=headers)
+def _reply(upstream: Upstream) -> Response:
+    return Response(
+        content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
+    )
 
 
 def throttle_link(request: Request, token: str) -> str:

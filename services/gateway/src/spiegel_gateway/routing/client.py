@@ -3,15 +3,22 @@
 Nothing of the browser's request is passed on but an allow-list of content
 headers: never its Authorization, cookies, or any X-Tenant / X-User style
 header. The service learns who is calling only from the token the gateway signs.
+
+aiohttp's pooled client: keep-alive connections per service, connect and total
+timeouts; a refused or timed-out connection is a clear 503 naming the service.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-import httpx
+import aiohttp
 from fastapi import HTTPException
+from multidict import CIMultiDictProxy
+from yarl import URL
 
 from spiegel_gateway.service_tokens import ServiceTokens
 from spiegel_gateway.sessions.store import Session
@@ -19,6 +26,7 @@ from spiegel_gateway.settings import SERVICES, GatewaySettings
 
 # Request headers passed on to a service (lower case); everything else is dropped.
 FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-match", "if-none-match")
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
 # Response headers passed back to the browser.
 FORWARDED_RESPONSE_HEADERS = (
     "content-type",
@@ -39,22 +47,50 @@ class ServiceUnavailable(HTTPException):
         )
 
 
+@dataclass(frozen=True)
+class Upstream:
+    """A service's answer, read whole."""
+
+    status_code: int
+    headers: CIMultiDictProxy[str]
+    content: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def forwarded_headers(self) -> dict[str, str]:
+        return {k: v for k, v in self.headers.items() if k.lower() in FORWARDED_RESPONSE_HEADERS}
+
+
 class ServiceClient:
     def __init__(self, settings: GatewaySettings, tokens: ServiceTokens) -> None:
         self.settings = settings
         self.tokens = tokens
-        self.http = httpx.AsyncClient(
-            timeout=httpx.Timeout(
-                settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s, pool=5.0
-            ),
-            limits=httpx.Limits(
-                max_connections=settings.upstream_max_connections,
-                max_keepalive_connections=settings.upstream_max_connections,
-                keepalive_expiry=30,
-            ),
-            follow_redirects=False,
-            trust_env=False,
-        )
+        self._http: aiohttp.ClientSession | None = None
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running event loop.
+        if self._http is None:
+            settings = self.settings
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=settings.upstream_max_connections, keepalive_timeout=30, ttl_dns_cache=60
+                ),
+                timeout=aiohttp.ClientTimeout(
+                    total=settings.upstream_timeout_s, sock_connect=settings.upstream_connect_timeout_s
+                ),
+                auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),  # a service's Set-Cookie never sticks
+                trust_env=False,
+                skip_auto_headers=("User-Agent",),
+            )
+        return self._http
 
     @staticmethod
     def known(service: str) -> bool:
@@ -81,23 +117,34 @@ class ServiceClient:
         content: bytes | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
-        query: str | bytes = b"",
-    ) -> httpx.Response:
+        query: str = "",
+    ) -> Upstream:
         base = self.settings.service_url(service)
         if base is None:
             raise ServiceUnavailable(service, "is not deployed here")
         sent = {k: v for k, v in (headers or {}).items() if k.lower() in FORWARDED_REQUEST_HEADERS}
         sent["authorization"] = f"Bearer {self.token_for(caller, service)}"
         sent["x-correlation-id"] = correlation_id
-        url = httpx.URL(base + "/" + path.lstrip("/"))
-        if query:
-            url = url.copy_with(query=query if isinstance(query, bytes) else query.encode())
+        segments = path.strip("/").split("/")
+        if any(segment in (".", "..") for segment in segments):
+            raise HTTPException(404, "no such path")
+        url = base + "/" + quote("/".join(segments), safe=PATH_SAFE) + (f"?{query}" if query else "")
         try:
-            return await self.http.request(method, url, content=content, json=json, headers=sent)
-        except httpx.TimeoutException:
+            async with self.http.request(
+                method,
+                URL(url, encoded=True),
+                data=content,
+                json=json,
+                headers=sent,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                return Upstream(response.status, response.headers, body)
+        except TimeoutError:
             raise ServiceUnavailable(service, "did not answer in time") from None
-        except httpx.TransportError:
+        except aiohttp.ClientError:
             raise ServiceUnavailable(service, "is not reachable") from None
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.close()

@@ -14,7 +14,6 @@ from spiegel_platform.auth import roles
 from spiegel_platform.logging import get_logger
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED
-from spiegel_gateway.routing.client import FORWARDED_RESPONSE_HEADERS
 from spiegel_gateway.routing.policy import audited_read
 from spiegel_gateway.sessions.auth import (
     check_csrf,
@@ -101,7 +100,8 @@ def router() -> APIRouter:
                 ip=client_ip(request),
                 correlation_id=correlation_of(request),
             )
-        headers = {k: v for k, v in upstream.headers.items() if k.lower() in FORWARDED_RESPONSE_HEADERS}
-        return Response(content=upstream.content, status_code=upstream.status_code, headers=headers)
+        return Response(
+            content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
+        )
 
     return api

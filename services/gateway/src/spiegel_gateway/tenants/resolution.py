@@ -73,7 +73,9 @@ class TenantRoutingMiddleware:
         state["tenant_prefix"] = resolved.prefix
         state["tenant_invalid"] = resolved.invalid
         if resolved.prefix:
-            scope = {**scope, "path": resolved.path, "raw_path": resolved.path.encode()}
+            # In place, so the outer middleware sees the matched route (metrics by route template).
+            scope["path"] = resolved.path
+            scope["raw_path"] = resolved.path.encode()
         await self.app(scope, receive, send)
 
 
