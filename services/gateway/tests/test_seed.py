@@ -30,6 +30,7 @@ async def test_seed_makes_a_demo_hospital_whose_people_can_sign_in(deployment): 
             "spiegel_env": "production",
             "service_token_signing_key_file": "/nonexistent",
             "smtp_host": "smtp",
+            "gateway_domain": "spiegel.example",
             "session_secret": "s3" * 20,
         }
     )

@@ -313,6 +313,10 @@ def test_production_refuses_placeholder_secrets_and_missing_keys():
     with pytest.raises(ValidationError, match="SIGNING_KEY_FILE"):
         GatewaySettings(**base, session_secret="x" * 40)
     ok = GatewaySettings(
-        **base, session_secret="k3" * 20, service_token_signing_key_file="/k.pem", smtp_host="smtp"
+        **base,
+        session_secret="k3" * 20,
+        service_token_signing_key_file="/k.pem",
+        smtp_host="smtp",
+        gateway_domain="spiegel.example",
     )
     assert ok.cookies_secure

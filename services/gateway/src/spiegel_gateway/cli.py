@@ -6,6 +6,7 @@
     python -m spiegel_gateway tenant list
     python -m spiegel_gateway person create --tenant umc-noord --email ... --name ... --roles tenant_admin
     python -m spiegel_gateway operator create --email ... --name ...
+    python -m spiegel_gateway jwks signing-key.pem [old-key.pem ...]   # the services' JWKS
 
 Commands read the same settings as the processes (MONGODB_URL, ...). A person
 created here gets no e-mail: without --password-stdin they set a password via
@@ -145,10 +146,30 @@ async def _run(args: argparse.Namespace, settings: GatewaySettings) -> dict[str,
         await runtime.close()
 
 
+def _jwks(paths: Sequence[str]) -> int:
+    """The public JWKS (kid = RFC 7638 thumbprint) of signing keys: what services verify with."""
+    from pathlib import Path
+
+    from spiegel_gateway.service_tokens import key_from_pem
+
+    if not paths:
+        print("usage: python -m spiegel_gateway jwks KEY.pem [KEY.pem ...]", file=sys.stderr)
+        return 2
+    try:
+        keys = [key_from_pem(Path(p).read_bytes()).public_jwk() for p in paths]
+    except (OSError, ValueError) as error:
+        print(f"{PROGRAM}: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps({"keys": keys}))
+    return 0
+
+
 def main(argv: Sequence[str]) -> int:
     args_list = list(argv) or ["api"]
     if args_list[0] == "api":
         return _serve()
+    if args_list[0] == "jwks":
+        return _jwks(args_list[1:])
     if args_list[0] in ("relay", "consumer"):
         return platform_main(DEFINITION, args_list)
     args = _parser().parse_args(args_list)

@@ -113,6 +113,8 @@ class GatewaySettings(ServiceSettings):
                 raise ValueError("SERVICE_TOKEN_SIGNING_KEY_FILE is required in production")
             if not self.smtp_host:
                 raise ValueError("SMTP_HOST is required in production (verification and reset e-mails)")
+            if self.gateway_domain == "localhost":
+                raise ValueError("GATEWAY_DOMAIN is required in production (hospitals are <slug>.<domain>)")
         elif self.session_secret is not None and len(self.session_secret) < 32:
             raise ValueError("SESSION_SECRET must be at least 32 characters")
         return self
