@@ -29,6 +29,8 @@ STATIC_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 ]
+# Served to the cluster (scrapers, probes), not to the internet behind the ingress.
+INTERNAL_PATHS = frozenset({"/metrics"})
 # Headers of responses from services that the gateway sets itself.
 _OWN = {name for name, _ in STATIC_HEADERS} | {b"strict-transport-security"}
 
@@ -59,6 +61,10 @@ class SecurityMiddleware:
                 message["headers"] = kept + STATIC_HEADERS + extra
             await send(message)
 
+        if scope["path"] in INTERNAL_PATHS and "x-forwarded-for" in headers:
+            # Prometheus scrapes the pod directly; through the ingress these are nobody's business.
+            await _not_found(send_with_headers)
+            return
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             await _too_large(send_with_headers, self.max_body)
@@ -78,6 +84,18 @@ class SecurityMiddleware:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
             await _too_large(send_with_headers, self.max_body)
+
+
+async def _not_found(send: Send) -> None:
+    body = b'{"message":"not found"}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyTooLarge(HTTPException):
