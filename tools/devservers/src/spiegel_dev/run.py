@@ -1,8 +1,9 @@
 """`make run`: local servers, every service's processes, demo data; Ctrl-C stops all.
 
-Ports: Kafka 29092 (controller 29093), FerretDB 27027, services from 8100 up;
-override with SPIEGEL_PORT_BASE. With KAFKA_BOOTSTRAP_SERVERS / MONGODB_URL set,
-those servers are used and nothing local is started for them.
+Ports: Kafka 29092 (controller 29093), FerretDB 27027, the gateway 8100 (the
+address to open), the other services from 8101 up; override with SPIEGEL_PORT_BASE.
+With KAFKA_BOOTSTRAP_SERVERS / MONGODB_URL set, those servers are used and
+nothing local is started for them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import time
 from importlib.metadata import entry_points
 
+from spiegel_dev.gateway_env import gateway_env
 from spiegel_dev.keys import dev_jwks_path, dev_link_token_key
 from spiegel_dev.paths import cache_dir
 from spiegel_dev.processes import port_open, spawn, wait_for
@@ -56,7 +58,14 @@ def main() -> int:
             "PUBLIC_BASE_URL_TEMPLATE": f"http://127.0.0.1:{base}/t/{{slug}}",
             "LINK_TOKEN_KEYS": dev_link_token_key(),
             "SCHEDULER_INTERVAL_S": "10",
-        }
+        },
+        # The gateway's own mail (e-mail verification, password reset) goes to the catcher too.
+        "gateway": {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "SMTP_TLS": "none",
+            "MAIL_FROM": "Spiegel <noreply@spiegel.localhost>",
+        },
     }
     processes: list[ServiceProcess] = []
     stopping = False
@@ -68,19 +77,26 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        port = base
+        port = base + 1  # the gateway's api gets `base` itself
         env_extra = {"LOG_FORMAT": "console"}
-        for name, definition in definitions().items():
+        # The gateway last: it is given the others' addresses.
+        for name, definition in sorted(definitions().items(), key=lambda item: item[0] == "gateway"):
             env = service_env(
                 service=name,
                 kafka=stack.kafka_bootstrap,
                 mongodb=stack.mongodb_url,
                 jwks=str(dev_jwks_path()),
-                extra={**env_extra, **service_extra.get(name, {})},
+                extra={
+                    **env_extra,
+                    **service_extra.get(name, {}),
+                    **(gateway_env(processes, base) if name == "gateway" else {}),
+                },
             )
             for kind in process_types(definition):
-                processes.append(new_process(name, kind, env, logdir, port=port).start(wait=False))
-                port += 1
+                at = base if (name, kind) == ("gateway", "api") else port
+                processes.append(new_process(name, kind, env, logdir, port=at).start(wait=False))
+                if at == port:
+                    port += 1
         for process in processes:
             process.wait_ready(timeout=90)
         for seed in entry_points(group="spiegel.seeds"):
@@ -92,6 +108,8 @@ def main() -> int:
         print(f"  Mail       http://127.0.0.1:{mail_web_port}/  (SMTP 127.0.0.1:{smtp_port})")
         for process in processes:
             print(f"  {process.service:<14}{process.process:<9}{process.url}   log: {process.log}")
+        if any(p.service == "gateway" for p in processes):
+            print(f"\n  Open http://127.0.0.1:{base}/t/demo/  (the gateway; the demo hospital)")
         print("\nCtrl-C stops everything.\n", flush=True)
         while not stopping:
             for process in processes:

@@ -1,0 +1,159 @@
+"""A hospital's people: registered by its tenant admins and coordinators (never by signing in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
+from spiegel_platform.auth import roles
+
+from spiegel_gateway.audit.log import PERSON_CHANGED, PERSON_CREATED
+from spiegel_gateway.people.model import PersonIn, PersonOut, PersonPatch, may_grant
+from spiegel_gateway.people.store import Person, PersonConflict
+from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of, refuse, require_roles
+from spiegel_gateway.sessions.store import Session
+from spiegel_gateway.signin.local import send_verification
+from spiegel_gateway.signin.passwords import hash_password_async
+from spiegel_gateway.tenants.resolution import CurrentTenant
+from spiegel_gateway.tenants.store import Tenant
+
+Managers = require_roles(roles.TENANT_ADMIN, roles.COORDINATOR)
+
+
+async def register_person(
+    request: Request,
+    tenant: Tenant,
+    body: PersonIn,
+    *,
+    actor: str,
+    actor_roles: tuple[str, ...] | list[str],
+    tasks: BackgroundTasks,
+) -> Person:
+    """Create a person and send the verification e-mail (shared by the operator API)."""
+    gateway = gateway_of(request)
+    password_hash = await hash_password_async(body.password) if body.password else None
+    try:
+        person = await gateway.people.create(
+            tenant.tenant_id,
+            display_name=body.display_name,
+            email=str(body.email),
+            roles=list(body.roles),
+            language=body.language,
+            password_hash=password_hash,
+            correlation_id=correlation_of(request),
+        )
+    except PersonConflict as error:
+        raise HTTPException(409, str(error)) from None
+    await gateway.audit.record(
+        tenant_id=tenant.tenant_id,
+        action=PERSON_CREATED,
+        actor=actor,
+        roles=actor_roles,
+        target=f"person {person.person_id}",
+        outcome=201,
+        ip=client_ip(request),
+        correlation_id=correlation_of(request),
+        detail={"roles": list(person.roles)},
+    )
+    tasks.add_task(send_verification, request, tenant, person)
+    return person
+
+
+def router() -> APIRouter:
+    api = APIRouter(prefix="/people", tags=["people"])
+
+    async def _check_grant(request: Request, tenant: Tenant, caller: Session, wanted: list[str]) -> None:
+        if not may_grant(set(caller.roles), wanted):
+            raise await refuse(
+                request,
+                tenant.tenant_id,
+                403,
+                f"you may not give the roles {', '.join(sorted(wanted))}",
+                actor=caller.subject,
+                roles=caller.roles,
+            )
+
+    @api.get("", response_model=list[PersonOut])
+    async def list_people(
+        request: Request, tenant: CurrentTenant, caller: Session = Managers
+    ) -> list[PersonOut]:
+        """The hospital's people (tenant admins and coordinators)."""
+        return [p.out() for p in await gateway_of(request).people.all(tenant.tenant_id)]
+
+    @api.post("", status_code=201, response_model=PersonOut)
+    async def create_person(
+        body: PersonIn,
+        request: Request,
+        tenant: CurrentTenant,
+        tasks: BackgroundTasks,
+        caller: Session = Managers,
+    ) -> PersonOut:
+        """Register a person; they get an e-mail to confirm their address and choose a password."""
+        await _check_grant(request, tenant, caller, list(body.roles))
+        person = await register_person(
+            request, tenant, body, actor=caller.subject, actor_roles=caller.roles, tasks=tasks
+        )
+        return person.out()
+
+    @api.get("/{person_id}", response_model=PersonOut)
+    async def get_person(
+        person_id: str, request: Request, tenant: CurrentTenant, caller: Session = Managers
+    ) -> PersonOut:
+        person = await gateway_of(request).people.get(tenant.tenant_id, person_id)
+        if person is None:
+            raise HTTPException(404, f"person {person_id} not found")
+        return person.out()
+
+    @api.patch("/{person_id}", response_model=PersonOut)
+    async def change_person(
+        person_id: str, body: PersonPatch, request: Request, tenant: CurrentTenant, caller: Session = Managers
+    ) -> PersonOut:
+        """Change name, language, roles or switch an account off; role changes end the person's sessions."""
+        gateway = gateway_of(request)
+        person = await gateway.people.get(tenant.tenant_id, person_id)
+        if person is None:
+            raise HTTPException(404, f"person {person_id} not found")
+        # Changing someone's roles or switching them off needs the right to grant all their roles.
+        touched = list(set(person.roles) | set(body.roles or []))
+        if body.roles is not None or body.active is not None:
+            await _check_grant(request, tenant, caller, touched)
+        change: dict[str, Any] = body.model_dump(exclude_none=True)
+        if not change:
+            return person.out()
+        try:
+            updated = await gateway.people.change(person, change, correlation_id=correlation_of(request))
+        except PersonConflict as error:
+            raise HTTPException(409, str(error)) from None
+        if body.roles is not None or body.active is False:
+            for credential in await gateway.sessions.close_all_of(
+                tenant.tenant_id, person_id, api_tokens=True
+            ):
+                gateway.tokens.forget(credential)
+        await gateway.audit.record(
+            tenant_id=tenant.tenant_id,
+            action=PERSON_CHANGED,
+            actor=caller.subject,
+            roles=caller.roles,
+            target=f"person {person_id}",
+            outcome=200,
+            ip=client_ip(request),
+            correlation_id=correlation_of(request),
+            detail={k: v for k, v in change.items() if k in ("roles", "active")} or None,
+        )
+        return updated.out()
+
+    @api.post("/{person_id}/verification-mail", status_code=202)
+    async def resend_verification(
+        person_id: str,
+        request: Request,
+        tenant: CurrentTenant,
+        tasks: BackgroundTasks,
+        caller: Session = Managers,
+    ) -> dict[str, str]:
+        person = await gateway_of(request).people.get(tenant.tenant_id, person_id)
+        if person is None:
+            raise HTTPException(404, f"person {person_id} not found")
+        tasks.add_task(send_verification, request, tenant, person)
+        return {"message": "the e-mail is on its way"}
+
+    return api

@@ -1,0 +1,97 @@
+"""People and the roles they may hold. Pure: no I/O.
+
+Decisions:
+- Operators exist only in the platform scope (the bare domain). They manage
+  hospitals (the operator API) and never receive tenant data: the gateway sends
+  no service token for an operator. To help a hospital an operator creates an
+  account in it (an explicit, audited act), and uses that account on the
+  hospital's own host.
+- A facilitator who works for several hospitals has one person record per
+  hospital (same e-mail address, separate sessions per host). Hospitals stay
+  isolated in storage and each may use its own identity provider.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, EmailStr, Field, field_validator
+from spiegel_platform.auth import roles
+
+TENANT_ROLES = (roles.TENANT_ADMIN, roles.COORDINATOR, roles.SPECIALIST, roles.FACILITATOR)
+PLATFORM_ROLES = (roles.OPERATOR,)
+# Who may hand out which role (inside one hospital).
+GRANTABLE_BY = {
+    roles.TENANT_ADMIN: set(TENANT_ROLES),
+    roles.COORDINATOR: {roles.SPECIALIST, roles.FACILITATOR},
+}
+MIN_PASSWORD_LENGTH = 12
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 256:
+        raise ValueError("at most 256 characters")
+    if password.strip() == "" or len(set(password)) < 4:
+        raise ValueError("too simple")
+    return password
+
+
+def check_display_name(value: str | None) -> str | None:
+    if value is None:
+        return value
+    if any(c in value for c in "\r\n\t<>"):
+        raise ValueError("no line breaks, tabs or angle brackets")
+    return value.strip()
+
+
+def may_grant(granter_roles: frozenset[str] | set[str], wanted: list[str]) -> bool:
+    allowed: set[str] = set()
+    for role in granter_roles:
+        allowed |= GRANTABLE_BY.get(role, set())
+    return set(wanted) <= allowed
+
+
+class PersonIn(BaseModel):
+    display_name: str = Field(..., min_length=1, max_length=200)
+    email: EmailStr
+    roles: list[Literal["tenant_admin", "coordinator", "specialist", "facilitator"]] = Field(
+        ..., min_length=1
+    )
+    language: Literal["nl", "en"] = "nl"
+    password: str | None = Field(
+        None, description="optional; otherwise the person sets one through the verification e-mail"
+    )
+
+    _name = field_validator("display_name")(classmethod(lambda cls, v: check_display_name(v)))
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        return value if value is None else check_password(value)
+
+
+class PersonPatch(BaseModel):
+    display_name: str | None = Field(None, min_length=1, max_length=200)
+    roles: list[Literal["tenant_admin", "coordinator", "specialist", "facilitator"]] | None = Field(
+        None, min_length=1
+    )
+    language: Literal["nl", "en"] | None = None
+    active: bool | None = None
+
+    _name = field_validator("display_name")(classmethod(lambda cls, v: check_display_name(v)))
+
+
+class PersonOut(BaseModel):
+    person_id: str
+    display_name: str
+    email: str
+    roles: list[str]
+    language: str
+    active: bool
+    email_verified: bool

@@ -1,0 +1,1 @@
+"""Respondents: the personal link from the invitation e-mail, a session for that one questionnaire."""

@@ -1,0 +1,195 @@
+"""The respondent's link: `GET /e/{token}` opens a session limited to that one assignment.
+
+The link token is the credential (192 random bits; services know only its
+hash). The gateway asks the survey service whether the link opens a
+questionnaire (GET /questionnaires/{token}, as the respondent `link:<hash>`);
+only then does it open a session: a cookie bound to the token's hash, with the
+token itself sealed in the session so the browser's later calls carry no
+token in their URLs (no history, no Referer). The session ends when the
+questionnaire is submitted, or when the survey service answers that the link
+no longer opens anything (404/410: withdrawn, used, or the round closed), or
+after RESPONDENT_SESSION_LIFETIME_H.
+
+Guessing is throttled: per IP (all link requests, and far more strictly the
+links that open nothing) and per token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from spiegel_platform.links import hash_link_token, looks_like_link_token
+
+from spiegel_gateway.i18n import choose_language
+from spiegel_gateway.routing.client import Upstream
+from spiegel_gateway.sessions.auth import (
+    check_csrf,
+    clear_session_cookie,
+    client_ip,
+    correlation_of,
+    gateway_of,
+    optional_caller,
+    set_session_cookie,
+)
+from spiegel_gateway.sessions.store import Session
+from spiegel_gateway.tenants.resolution import CurrentTenant, current_tenant
+from spiegel_gateway.tenants.store import Tenant
+
+SURVEY = "survey"
+INVITATION = "invitation"
+GONE = (404, 410)
+
+
+def _link_caller(tenant: Tenant, link_hash: str, language: str) -> Session:
+    """The principal of a link before its session exists (not stored)."""
+    from datetime import UTC, datetime
+
+    return Session(
+        id=f"link:{link_hash}",
+        tenant_id=tenant.tenant_id,
+        kind="respondent",
+        subject=f"link:{link_hash}",
+        roles=("respondent",),
+        email="",
+        name="",
+        language=language,
+        csrf="",
+        expires_at=datetime.now(UTC),
+        link_hash=link_hash,
+    )
+
+
+def _reply(upstream: Upstream) -> Response:
+    return Response(
+        content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
+    )
+
+
+def throttle_link(request: Request, token: str) -> str:
+    """Rate limits of link requests; the token's hash when it may be tried.
+
+    Every attempt counts as a failure up front and is refunded once the link
+    turns out to open something: concurrent guesses cannot slip past the limit
+    while the survey service is still answering the first ones.
+    """
+    gateway = gateway_of(request)
+    limiter, policies, ip = gateway.limiter, gateway.policies, client_ip(request)
+    limiter.hit(policies.link_failures_ip, ip)
+    limiter.hit(policies.link_ip, ip)
+    if not looks_like_link_token(token):
+        raise HTTPException(404, "this link is not valid; check that you copied all of it")
+    link_hash = hash_link_token(token)
+    limiter.hit(policies.link_token, link_hash)
+    return link_hash
+
+
+def link_worked(request: Request) -> None:
+    gateway = gateway_of(request)
+    gateway.limiter.refund(gateway.policies.link_failures_ip, client_ip(request))
+
+
+async def _respondent(request: Request, tenant: Tenant) -> Session:
+    caller = await optional_caller(request, tenant)
+    if caller is None or caller.kind != "respondent" or not caller.link_token_sealed:
+        raise HTTPException(401, "open the personal link from your invitation e-mail")
+    check_csrf(request, caller)
+    return caller
+
+
+def router() -> APIRouter:
+    api = APIRouter(tags=["respondents"])
+
+    @api.get("/e/{token}")
+    async def open_link(token: str, request: Request, response: Response, tenant: CurrentTenant) -> Any:
+        """Open the questionnaire of a personal link; sets a session cookie for it alone."""
+        gateway = gateway_of(request)
+        if tenant.is_platform:
+            raise HTTPException(404, "this link is not valid here")
+        link_hash = throttle_link(request, token)
+        language = choose_language(request, tenant)
+        upstream = await gateway.services.call(
+            SURVEY,
+            "GET",
+            f"/questionnaires/{token}",
+            caller=_link_caller(tenant, link_hash, language),
+            correlation_id=correlation_of(request),
+            headers={"accept": "application/json", "accept-language": language},
+        )
+        if upstream.status_code != 404:
+            link_worked(request)  # a known link (open, used or closed) is no guess
+        if upstream.status_code != 200:
+            return _reply(upstream)
+        cookie, session = await gateway.sessions.open_respondent(
+            tenant.tenant_id,
+            link_hash=link_hash,
+            link_token_sealed=gateway.sealer.seal(token),
+            language=language,
+            lifetime=gateway.respondent_lifetime,
+        )
+        reply = _reply(upstream)
+        set_session_cookie(reply, request, cookie, session.expires_at)
+        reply.headers["x-csrf-token"] = session.csrf
+        reply.headers["cache-control"] = "no-store"
+        return reply
+
+    async def _call(request: Request, method: str, suffix: str, *, end_on_success: bool = False) -> Response:
+        tenant = await current_tenant(request)
+        caller = await _respondent(request, tenant)
+        gateway = gateway_of(request)
+        token = gateway.sealer.open(caller.link_token_sealed)
+        body = await request.body()
+        upstream = await gateway.services.call(
+            SURVEY,
+            method,
+            f"/questionnaires/{token}{suffix}",
+            caller=caller,
+            correlation_id=correlation_of(request),
+            content=body or None,
+            headers=request.headers,
+        )
+        reply = _reply(upstream)
+        if upstream.status_code in GONE or (end_on_success and upstream.is_success):
+            await gateway.sessions.close(tenant.tenant_id, caller.id)
+            gateway.tokens.forget(caller.id)
+            clear_session_cookie(reply, request)
+        reply.headers["cache-control"] = "no-store"
+        return reply
+
+    @api.get("/respondent/questionnaire")
+    async def questionnaire(request: Request) -> Response:
+        """The questionnaire of this link session (survey: GET /questionnaires/{token})."""
+        return await _call(request, "GET", "")
+
+    @api.put("/respondent/draft")
+    async def save_draft(request: Request) -> Response:
+        """Autosave (survey: PUT /questionnaires/{token}/draft). Needs X-CSRF-Token."""
+        return await _call(request, "PUT", "/draft")
+
+    @api.post("/respondent/submit")
+    async def submit(request: Request) -> Response:
+        """Submit (survey: POST /questionnaires/{token}/submit); ends the link session. Needs X-CSRF-Token."""
+        return await _call(request, "POST", "/submit", end_on_success=True)
+
+    @api.api_route("/e/{token}/afmelden", methods=["GET", "POST"])
+    async def opt_out(token: str, request: Request, tenant: CurrentTenant) -> Response:
+        """Opt out of reminders for this round (the invitation service, same path)."""
+        gateway = gateway_of(request)
+        if tenant.is_platform:
+            raise HTTPException(404, "this link is not valid here")
+        link_hash = throttle_link(request, token)
+        body = await request.body()
+        upstream = await gateway.services.call(
+            INVITATION,
+            request.method,
+            f"/e/{token}/afmelden",
+            caller=_link_caller(tenant, link_hash, choose_language(request, tenant)),
+            correlation_id=correlation_of(request),
+            content=body or None,
+            headers=request.headers,
+        )
+        if upstream.status_code != 404:
+            link_worked(request)
+        return _reply(upstream)
+
+    return api

@@ -1,0 +1,1 @@
+"""Calls to the domain services: the pooled client, service tokens per call, /api/<service>/... routing."""

@@ -1,0 +1,150 @@
+"""The one HTTP client to the domain services: pooled, with timeouts, a service token per call.
+
+Nothing of the browser's request is passed on but an allow-list of content
+headers: never its Authorization, cookies, or any X-Tenant / X-User style
+header. The service learns who is calling only from the token the gateway signs.
+
+aiohttp's pooled client: keep-alive connections per service, connect and total
+timeouts; a refused or timed-out connection is a clear 503 naming the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from fastapi import HTTPException
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from spiegel_gateway.service_tokens import ServiceTokens
+from spiegel_gateway.sessions.store import Session
+from spiegel_gateway.settings import SERVICES, GatewaySettings
+
+# Request headers passed on to a service (lower case); everything else is dropped.
+FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-match", "if-none-match")
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# Response headers passed back to the browser.
+FORWARDED_RESPONSE_HEADERS = (
+    "content-type",
+    "content-disposition",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "location",
+    "retry-after",
+    "content-language",
+)
+
+
+class ServiceUnavailable(HTTPException):
+    def __init__(self, service: str, why: str) -> None:
+        super().__init__(
+            503, {"message": f"the {service} service {why}; try again later", "service": service}
+        )
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A service's answer, read whole."""
+
+    status_code: int
+    headers: CIMultiDictProxy[str]
+    content: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def forwarded_headers(self) -> dict[str, str]:
+        return {k: v for k, v in self.headers.items() if k.lower() in FORWARDED_RESPONSE_HEADERS}
+
+
+class ServiceClient:
+    def __init__(self, settings: GatewaySettings, tokens: ServiceTokens) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self._http: aiohttp.ClientSession | None = None
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running event loop.
+        if self._http is None:
+            settings = self.settings
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=settings.upstream_max_connections, keepalive_timeout=30, ttl_dns_cache=60
+                ),
+                timeout=aiohttp.ClientTimeout(
+                    total=settings.upstream_timeout_s, sock_connect=settings.upstream_connect_timeout_s
+                ),
+                auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),  # a service's Set-Cookie never sticks
+                trust_env=False,
+                skip_auto_headers=("User-Agent",),
+            )
+        return self._http
+
+    @staticmethod
+    def known(service: str) -> bool:
+        return service in SERVICES
+
+    def token_for(self, caller: Session, service: str) -> str:
+        return self.tokens.issue(
+            cache_key=caller.id,
+            audience=service,
+            subject=caller.subject,
+            tenant_id=caller.tenant_id,
+            roles=list(caller.roles),
+            extra={"email": caller.email, "name": caller.name, "lang": caller.language},
+        )
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        caller: Session,
+        correlation_id: str,
+        content: bytes | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        query: str = "",
+    ) -> Upstream:
+        base = self.settings.service_url(service)
+        if base is None:
+            raise ServiceUnavailable(service, "is not deployed here")
+        sent = {k: v for k, v in (headers or {}).items() if k.lower() in FORWARDED_REQUEST_HEADERS}
+        sent["authorization"] = f"Bearer {self.token_for(caller, service)}"
+        sent["x-correlation-id"] = correlation_id
+        segments = path.strip("/").split("/")
+        if any(segment in (".", "..") for segment in segments):
+            raise HTTPException(404, "no such path")
+        url = base + "/" + quote("/".join(segments), safe=PATH_SAFE) + (f"?{query}" if query else "")
+        try:
+            async with self.http.request(
+                method,
+                URL(url, encoded=True),
+                data=content,
+                json=json,
+                headers=sent,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                return Upstream(response.status, response.headers, body)
+        except TimeoutError:
+            raise ServiceUnavailable(service, "did not answer in time") from None
+        except aiohttp.ClientError:
+            raise ServiceUnavailable(service, "is not reachable") from None
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.close()

@@ -1,0 +1,107 @@
+"""/api/<service>/<path>: the browser's and API clients' calls to the domain services.
+
+Per call: the tenant from the host, the caller from the cookie or bearer token
+(never passed on), CSRF for cookie-authenticated changes, then the service gets
+the same method, path, query and body with a fresh service token. Operators (the
+platform) and respondent links never reach /api. Reads of reports and POPs are
+audited, and so are refusals by the service (401/403).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from spiegel_platform.auth import roles
+from spiegel_platform.logging import get_logger
+
+from spiegel_gateway.audit.log import AUTHORISATION_FAILED
+from spiegel_gateway.routing.policy import audited_read
+from spiegel_gateway.sessions.auth import (
+    check_csrf,
+    client_ip,
+    correlation_of,
+    gateway_of,
+    optional_caller,
+    refuse,
+)
+from spiegel_gateway.settings import SERVICES
+from spiegel_gateway.tenants.resolution import current_tenant
+
+log = get_logger(__name__)
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def router() -> APIRouter:
+    api = APIRouter(tags=["services"])
+
+    @api.api_route(
+        "/api/{service}/{path:path}",
+        methods=METHODS,
+        summary="Call a domain service",
+        description=(
+            "Forwards the call to the service (`survey`, `invitation`, `aggregation`, `accreditation`, "
+            "`action-plan`) with a service token naming the caller; see each service's OpenAPI document "
+            "for its paths. Authenticate with the session cookie (plus X-CSRF-Token for changes) or "
+            "`Authorization: Bearer spg_...`. 503 when the service is down or not deployed."
+        ),
+    )
+    async def forward(service: str, path: str, request: Request) -> Response:
+        if service not in SERVICES:
+            raise HTTPException(404, f"no service {service!r}; services: {', '.join(SERVICES)}")
+        tenant = await current_tenant(request)
+        caller = await optional_caller(request, tenant)
+        if caller is None:
+            raise HTTPException(401, "sign in first")
+        if tenant.is_platform or roles.OPERATOR in caller.roles:
+            raise await refuse(
+                request,
+                tenant.tenant_id,
+                403,
+                "operators reach no hospital data",
+                actor=caller.subject,
+                roles=caller.roles,
+            )
+        if caller.kind == "respondent":
+            raise await refuse(
+                request,
+                tenant.tenant_id,
+                403,
+                "an invitation link opens only its questionnaire",
+                actor=caller.subject,
+                roles=caller.roles,
+            )
+        check_csrf(request, caller)
+        gateway = gateway_of(request)
+        body = await request.body()
+        upstream = await gateway.services.call(
+            service,
+            request.method,
+            path,
+            caller=caller,
+            correlation_id=correlation_of(request),
+            content=body or None,
+            headers=request.headers,
+            query=request.url.query,
+        )
+        if upstream.status_code == 401:
+            # The service refused the gateway's own token: a key or clock problem, not the caller's.
+            log.error("service_refused_gateway_token", service=service, body=upstream.text[:300])
+            raise HTTPException(502, f"the {service} service did not accept the gateway's credentials")
+        action = audited_read(service, request.method, path)
+        if upstream.status_code == 403:
+            action = AUTHORISATION_FAILED
+        if action is not None:
+            await gateway.audit.record(
+                tenant_id=tenant.tenant_id,
+                action=action,
+                actor=caller.subject,
+                roles=caller.roles,
+                target=f"{request.method} /api/{service}/{path}",
+                outcome=upstream.status_code,
+                ip=client_ip(request),
+                correlation_id=correlation_of(request),
+            )
+        return Response(
+            content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
+        )
+
+    return api

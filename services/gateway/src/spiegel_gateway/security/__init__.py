@@ -1,0 +1,1 @@
+"""Security of the door itself: headers, trusted proxies, request size limits, CORS."""

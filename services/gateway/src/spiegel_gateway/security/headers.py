@@ -1,0 +1,117 @@
+"""Security headers on every response, the client's address, and the request size limit.
+
+Pure ASGI (cheap on the proxy path). The CSP allows no inline script and no
+framing; pages added later that need a script use files under 'self' (or a
+per-response nonce). HSTS is sent only when the request arrived over TLS
+(directly, or per X-Forwarded-Proto from a trusted proxy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from spiegel_gateway.security.proxies import Network, client_of
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+HSTS = "max-age=63072000; includeSubDomains"
+STATIC_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+]
+# Served to the cluster (scrapers, probes), not to the internet behind the ingress.
+INTERNAL_PATHS = frozenset({"/metrics"})
+# Headers of responses from services that the gateway sets itself.
+_OWN = {name for name, _ in STATIC_HEADERS} | {b"strict-transport-security"}
+
+
+class SecurityMiddleware:
+    """Client address and scheme (trusted proxies), body size limit, security headers."""
+
+    def __init__(self, app: ASGIApp, *, trusted: Sequence[Network], max_body: int) -> None:
+        self.app = app
+        self.trusted = list(trusted)
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        peer = (scope.get("client") or ("", 0))[0]
+        client, scheme = client_of(peer, headers, scope.get("scheme", "http"), self.trusted)
+        state = scope.setdefault("state", {})
+        state["client_ip"] = client
+        state["secure"] = scheme == "https"
+        extra = [(b"strict-transport-security", HSTS.encode())] if scheme == "https" else []
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OWN]
+                message["headers"] = kept + STATIC_HEADERS + extra
+            await send(message)
+
+        if scope["path"] in INTERNAL_PATHS and "x-forwarded-for" in headers:
+            # Prometheus scrapes the pod directly; through the ingress these are nobody's business.
+            await _not_found(send_with_headers)
+            return
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _too_large(send_with_headers, self.max_body)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge(self.max_body)
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except BodyTooLarge:
+            await _too_large(send_with_headers, self.max_body)
+
+
+async def _not_found(send: Send) -> None:
+    body = b'{"message":"not found"}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while the body streams in (no or a false Content-Length)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body too large (at most {limit} bytes)")
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = b'{"message":"request body too large (at most %d bytes)"}' % limit
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,1 @@
+"""Who is calling: browser sessions (cookies), API tokens (bearer), respondent link sessions, CSRF."""

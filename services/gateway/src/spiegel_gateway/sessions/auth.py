@@ -1,0 +1,191 @@
+"""Who is calling: the dependencies every route (and later every page) uses.
+
+- A browser: the session cookie (HttpOnly, SameSite=Lax, Secure behind TLS;
+  `__Host-` prefixed when Secure on a tenant host; path /t/<slug>/ locally).
+- An API client: `Authorization: Bearer spg_<tenant>.<secret>` (a personal API token).
+- A respondent: the link session cookie (same cookie, kind "respondent").
+
+A credential issued in another hospital is refused with 403 and audited. A
+state change authenticated by a cookie needs the session's CSRF token in the
+X-CSRF-Token header (pages: the `csrf_token` form field), and a foreign Origin
+is refused; bearer-token calls need neither (no ambient authority).
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, HTTPException, Request, Response
+
+from spiegel_gateway.audit.log import AUTHORISATION_FAILED
+from spiegel_gateway.sessions.store import API_TOKEN_PREFIX, Session, credential_tenant
+from spiegel_gateway.tenants.resolution import CurrentTenant
+from spiegel_gateway.tenants.store import Tenant
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+
+
+def gateway_of(request: Request) -> Any:
+    return request.app.state.gateway
+
+
+def client_ip(request: Request) -> str:
+    return str(getattr(request.state, "client_ip", "") or (request.client.host if request.client else ""))
+
+
+def correlation_of(request: Request) -> str:
+    return str(getattr(request.state, "correlation_id", ""))
+
+
+# -- cookies ----------------------------------------------------------------------
+def _secure(request: Request) -> bool:
+    return bool(gateway_of(request).settings.cookies_secure or getattr(request.state, "secure", False))
+
+
+def cookie_name(request: Request) -> str:
+    prefix = getattr(request.state, "tenant_prefix", "")
+    return "__Host-spiegel_session" if _secure(request) and not prefix else "spiegel_session"
+
+
+def cookie_path(request: Request) -> str:
+    return (getattr(request.state, "tenant_prefix", "") or "") + "/"
+
+
+def set_session_cookie(response: Response, request: Request, value: str, expires_at: datetime) -> None:
+    response.set_cookie(
+        cookie_name(request),
+        value,
+        max_age=max(0, int((expires_at - datetime.now(UTC)).total_seconds())),
+        path=cookie_path(request),
+        secure=_secure(request),
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        cookie_name(request),
+        path=cookie_path(request),
+        secure=_secure(request),
+        httponly=True,
+        samesite="lax",
+    )
+
+
+# -- authentication -------------------------------------------------------------------
+async def refuse(
+    request: Request,
+    tenant_id: str,
+    status: int,
+    message: str,
+    *,
+    actor: str | None = None,
+    roles: tuple[str, ...] | list[str] = (),
+) -> HTTPException:
+    """An authorisation failure: audit log + structured log, then the error to raise."""
+    await gateway_of(request).audit.record(
+        tenant_id=tenant_id,
+        action=AUTHORISATION_FAILED,
+        actor=actor,
+        roles=roles,
+        target=f"{request.method} {request.url.path}",
+        outcome=status,
+        ip=client_ip(request),
+        correlation_id=correlation_of(request),
+        detail={"reason": message},
+    )
+    return HTTPException(status, message)
+
+
+async def authenticate(request: Request, tenant: Tenant) -> Session | None:
+    cached = getattr(request.state, "caller", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    gateway = gateway_of(request)
+    caller: Session | None = None
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token.startswith(API_TOKEN_PREFIX):
+            raise HTTPException(
+                401, "unsupported Authorization header: use a Spiegel API token (Bearer spg_...)"
+            )
+        owner = credential_tenant(token)
+        if owner is not None and owner != tenant.tenant_id:
+            raise await refuse(request, tenant.tenant_id, 403, "this API token belongs to another hospital")
+        caller = await gateway.sessions.by_api_token(tenant.tenant_id, token)
+        if caller is None:
+            raise HTTPException(401, "invalid or expired API token")
+        request.state.via = "bearer"
+    else:
+        cookie = request.cookies.get(cookie_name(request)) or request.cookies.get("spiegel_session")
+        if cookie:
+            owner = credential_tenant(cookie)
+            if owner is not None and owner != tenant.tenant_id:
+                raise await refuse(request, tenant.tenant_id, 403, "this session belongs to another hospital")
+            caller = await gateway.sessions.by_cookie(tenant.tenant_id, cookie)
+            request.state.via = "cookie"
+    request.state.caller = caller
+    return caller
+
+
+def check_csrf(request: Request, caller: Session, form_token: str | None = None) -> None:
+    """Refuse a cookie-authenticated state change without the session's CSRF token."""
+    if request.method in SAFE_METHODS or getattr(request.state, "via", "") != "cookie":
+        return
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        host = request.headers.get("host", "")
+        if urlsplit(origin).netloc.lower() != host.lower():
+            raise HTTPException(403, "cross-site request refused (Origin)")
+    given = request.headers.get(CSRF_HEADER) or form_token or ""
+    if not caller.csrf or not hmac.compare_digest(given.encode(), caller.csrf.encode()):
+        raise HTTPException(403, "missing or wrong CSRF token (X-CSRF-Token)")
+
+
+async def optional_caller(request: Request, tenant: CurrentTenant) -> Session | None:
+    return await authenticate(request, tenant)
+
+
+async def signed_in(request: Request, tenant: CurrentTenant) -> Session:
+    """A signed-in person (not a respondent link); state changes checked for CSRF."""
+    caller = await authenticate(request, tenant)
+    if caller is None:
+        raise HTTPException(401, "sign in first")
+    if caller.kind == "respondent":
+        raise await refuse(
+            request,
+            tenant.tenant_id,
+            403,
+            "an invitation link opens only its questionnaire",
+            actor=caller.subject,
+            roles=caller.roles,
+        )
+    check_csrf(request, caller)
+    return caller
+
+
+OptionalCaller = Annotated[Session | None, Depends(optional_caller)]
+SignedIn = Annotated[Session, Depends(signed_in)]
+
+
+def require_roles(*roles: str) -> Any:
+    async def dependency(request: Request, caller: SignedIn, tenant: CurrentTenant) -> Session:
+        if not set(caller.roles) & set(roles):
+            raise await refuse(
+                request,
+                tenant.tenant_id,
+                403,
+                f"needs one of the roles: {', '.join(roles)}",
+                actor=caller.subject,
+                roles=caller.roles,
+            )
+        return caller
+
+    return Depends(dependency)

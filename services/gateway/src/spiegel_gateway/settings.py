@@ -1,0 +1,133 @@
+"""The gateway's settings (environment variables)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from spiegel_platform.service import ServiceSettings
+
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "development", "example", "placeholder")
+
+# The domain services behind the gateway, by their name in /api/<service>/ (= the
+# audience of their service tokens) and the setting holding their base URL.
+SERVICES = {
+    "survey": "survey_url",
+    "invitation": "invitation_url",
+    "aggregation": "aggregation_url",
+    "accreditation": "accreditation_url",
+    "action-plan": "action_plan_url",
+}
+
+
+class GatewaySettings(ServiceSettings):
+    mongodb_database: str = Field("spiegel_gateway", pattern=r"^[A-Za-z0-9_]{1,60}$")
+    # The gateway signs service tokens; it verifies none, so it needs no JWKS.
+    service_token_jwks: str = '{"keys": []}'  # noqa: S105 - no keys, not a secret
+
+    # -- service tokens ----------------------------------------------------
+    service_token_signing_key_file: str | None = Field(
+        None, description="PEM of the ES256 (P-256) private key; its kid is the RFC 7638 thumbprint"
+    )
+    service_token_previous_keys: str = Field(
+        "",
+        description="public JWKs (a JSON list or a JWKS) still published during a key rotation",
+    )
+    service_token_lifetime_s: int = Field(60, ge=10, le=600)
+
+    # -- the services behind the gateway (unset: not deployed -> 503) --------
+    survey_url: str | None = None
+    invitation_url: str | None = None
+    aggregation_url: str | None = None
+    accreditation_url: str | None = None
+    action_plan_url: str | None = None
+    upstream_connect_timeout_s: float = Field(2.0, gt=0, le=60)
+    upstream_timeout_s: float = Field(30.0, gt=0, le=300)
+    upstream_max_connections: int = Field(200, ge=1, le=10000)
+
+    # -- tenants and public addresses ----------------------------------------
+    gateway_domain: str = Field(
+        "localhost", description="tenants are served at <slug>.<domain>; the bare domain is the platform"
+    )
+    public_scheme: Literal["https", "http"] = "https"
+    public_base_url: str | None = Field(
+        None,
+        description="local development: links in e-mails use <public_base_url>/t/<slug>/... instead of hosts",
+    )
+
+    # -- sessions, cookies, secrets -----------------------------------------
+    session_secret: str | None = Field(
+        None, description="at least 32 characters; encrypts stored client secrets and signs flow cookies"
+    )
+    session_cookie_secure: bool | None = Field(
+        None, description="Secure cookies; default: on in production, off in development and test"
+    )
+    session_lifetime_h: float = Field(12.0, gt=0, le=24 * 30)
+    session_cache_seconds: float = Field(
+        2.0, ge=0, le=60, description="how long a replica trusts a session it read (revocation elsewhere)"
+    )
+    respondent_session_lifetime_h: float = Field(8.0, gt=0, le=24 * 7)
+    api_token_max_days: int = Field(365, ge=1, le=3650)
+    trusted_proxies: str = Field(
+        "", description="comma-separated addresses or networks whose X-Forwarded-For/-Proto are believed"
+    )
+    cors_allowed_origins: str = Field("", description="comma-separated origins; empty: CORS closed")
+    max_request_bytes: int = Field(1_048_576, ge=1024, le=100 * 1_048_576)
+
+    # -- mail ---------------------------------------------------------------
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_s: float = Field(10.0, gt=0, le=120)
+    mail_from: str = "Spiegel <no-reply@spiegel.localhost>"
+
+    # -- rate limits (per gateway replica) -----------------------------------
+    rate_limit_signin_per_ip: int = Field(20, ge=1, description="sign-in attempts per IP per 5 minutes")
+    rate_limit_signin_per_account: int = Field(
+        10, ge=1, description="sign-in attempts per account per 15 minutes"
+    )
+    rate_limit_reset_per_ip: int = Field(10, ge=1, description="password reset requests per IP per hour")
+    rate_limit_link_per_ip: int = Field(60, ge=1, description="invitation-link requests per IP per minute")
+    rate_limit_link_failures_per_ip: int = Field(
+        20, ge=1, description="unknown invitation links per IP per hour"
+    )
+    rate_limit_link_per_token: int = Field(30, ge=1, description="requests per invitation link per minute")
+
+    @field_validator("gateway_domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        value = value.strip().lower().rstrip(".")
+        if not value or "/" in value or ":" in value:
+            raise ValueError("a host name without scheme or port, e.g. spiegel.example")
+        return value
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> GatewaySettings:
+        if self.is_production:
+            secret = self.session_secret or ""
+            if len(secret) < 32 or any(m in secret.lower() for m in PLACEHOLDER_MARKERS):
+                raise ValueError("SESSION_SECRET must be a random secret of at least 32 characters")
+            if not self.service_token_signing_key_file:
+                raise ValueError("SERVICE_TOKEN_SIGNING_KEY_FILE is required in production")
+            if not self.smtp_host:
+                raise ValueError("SMTP_HOST is required in production (verification and reset e-mails)")
+            if self.gateway_domain == "localhost":
+                raise ValueError("GATEWAY_DOMAIN is required in production (hospitals are <slug>.<domain>)")
+        elif self.session_secret is not None and len(self.session_secret) < 32:
+            raise ValueError("SESSION_SECRET must be at least 32 characters")
+        return self
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.is_production if self.session_cookie_secure is None else self.session_cookie_secure
+
+    def service_url(self, service: str) -> str | None:
+        field = SERVICES.get(service)
+        value = getattr(self, field) if field else None
+        return value.rstrip("/") if value else None
+
+    @staticmethod
+    def split(value: str) -> list[str]:
+        return [part.strip() for part in value.split(",") if part.strip()]

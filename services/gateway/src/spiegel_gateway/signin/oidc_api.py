@@ -1,0 +1,105 @@
+"""The OpenID Connect routes: /auth/oidc/login starts, /auth/oidc/callback finishes.
+
+A person signs in with the hospital's identity provider only if the hospital
+already knows them: by an earlier link of (issuer, subject), or on the first
+sign-in by the e-mail address in the ID token when the provider marks it
+verified (the hospital's own provider is trusted for its own addresses). No
+account is created by signing in: coordinators register people.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse
+
+from spiegel_gateway.links import tenant_base_url
+from spiegel_gateway.sessions.auth import client_ip, cookie_path, gateway_of, set_session_cookie
+from spiegel_gateway.signin.oidc import OidcError
+from spiegel_gateway.tenants.resolution import CurrentTenant
+
+FLOW_COOKIE = "spiegel_oidc"
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site (no //host, no scheme): no open redirect."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def router() -> APIRouter:
+    api = APIRouter(prefix="/auth/oidc", tags=["sign-in"])
+
+    def redirect_uri(request: Request, tenant: object) -> str:
+        return f"{tenant_base_url(gateway_of(request).settings, tenant)}/auth/oidc/callback"  # type: ignore[arg-type]
+
+    @api.get("/login", response_class=RedirectResponse, status_code=302)
+    async def oidc_login(
+        request: Request, tenant: CurrentTenant, next: str | None = Query(None, max_length=500)
+    ) -> RedirectResponse:
+        """Start signing in with the hospital's identity provider (302 to the provider)."""
+        gateway = gateway_of(request)
+        if tenant.is_platform or not tenant.identity_provider:
+            raise HTTPException(404, "this hospital signs in with e-mail address and password")
+        gateway.limiter.hit(gateway.policies.signin_ip, client_ip(request))
+        try:
+            started = await gateway.oidc.start(
+                tenant.tenant_id,
+                tenant.identity_provider,
+                redirect_uri=redirect_uri(request, tenant),
+                next_path=safe_next(next),
+            )
+        except OidcError as error:
+            raise HTTPException(error.status, str(error)) from None
+        response = RedirectResponse(started.authorization_url, status_code=302)
+        response.set_cookie(
+            FLOW_COOKIE,
+            started.browser_binding,
+            max_age=600,
+            path=cookie_path(request) + "auth/oidc",
+            secure=bool(gateway.settings.cookies_secure or getattr(request.state, "secure", False)),
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    @api.get("/callback", response_class=RedirectResponse, status_code=303)
+    async def oidc_callback(request: Request, tenant: CurrentTenant) -> RedirectResponse:
+        """The provider sends the browser back here with a code; on success: the session cookie."""
+        gateway = gateway_of(request)
+        if tenant.is_platform or not tenant.identity_provider:
+            raise HTTPException(404, "this hospital signs in with e-mail address and password")
+        gateway.limiter.hit(gateway.policies.signin_ip, client_ip(request))
+        idp = tenant.identity_provider
+        try:
+            claims, next_path = await gateway.oidc.finish(
+                tenant.tenant_id,
+                idp,
+                gateway.tenants.client_secret(tenant),
+                params=dict(request.query_params),
+                binding=request.cookies.get(FLOW_COOKIE),
+            )
+        except OidcError as error:
+            raise HTTPException(error.status, str(error)) from None
+        people = gateway.people
+        person = await people.by_identity(tenant.tenant_id, idp["issuer"], claims["sub"])
+        if person is None and claims.get("email") and claims.get("email_verified") is True:
+            person = await people.by_email(tenant.tenant_id, str(claims["email"]))
+            if person is not None:
+                await people.link_identity(person, idp["issuer"], str(claims["sub"]))
+        if person is None:
+            raise HTTPException(403, "you have no account in this hospital's Spiegel; ask your coordinator")
+        if not person.active:
+            raise HTTPException(403, "this account is switched off; ask your coordinator")
+        if not person.email_verified:
+            await people.mark_verified(person)  # the hospital's provider vouches for the address
+        cookie, session = await gateway.sessions.open(
+            person, lifetime=gateway.session_lifetime, method="oidc"
+        )
+        prefix = getattr(request.state, "tenant_prefix", "")
+        response = RedirectResponse(prefix + next_path, status_code=303)
+        set_session_cookie(response, request, cookie, session.expires_at)
+        response.delete_cookie(FLOW_COOKIE, path=cookie_path(request) + "auth/oidc")
+        return response
+
+    return api

@@ -1,0 +1,1 @@
+"""Hospitals as tenants: their settings, resolution of a request to its tenant, the operator API."""

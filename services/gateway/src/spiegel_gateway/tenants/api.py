@@ -1,0 +1,192 @@
+"""The operator API (hospitals) on the platform host, and a hospital's own settings on its host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request
+from pydantic import BaseModel
+from spiegel_platform.auth import roles
+
+from spiegel_gateway.audit.log import TENANT_CHANGED, TENANT_CREATED
+from spiegel_gateway.people.api import register_person
+from spiegel_gateway.people.model import PersonIn, PersonOut
+from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of, require_roles
+from spiegel_gateway.sessions.store import Session
+from spiegel_gateway.tenants.model import PLATFORM, TenantIn, TenantOut, TenantPatch
+from spiegel_gateway.tenants.resolution import CurrentTenant
+from spiegel_gateway.tenants.store import Tenant, TenantConflict
+
+Operator = require_roles(roles.OPERATOR)
+Staff = require_roles(roles.TENANT_ADMIN, roles.COORDINATOR, roles.SPECIALIST, roles.FACILITATOR)
+TenantAdmin = require_roles(roles.TENANT_ADMIN)
+
+
+class AuditEntry(BaseModel):
+    id: str
+    at: Any
+    action: str
+    actor: str | None
+    roles: list[str]
+    target: str
+    outcome: Any
+    ip: str
+    correlation_id: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+def _platform_only(tenant: Tenant) -> None:
+    if not tenant.is_platform:
+        raise HTTPException(404, "the operator API is served on the platform's own host")
+
+
+async def _audit(
+    request: Request, caller: Session, tenant_id: str, action: str, target: str, outcome: int
+) -> None:
+    await gateway_of(request).audit.record(
+        tenant_id=tenant_id,
+        action=action,
+        actor=caller.subject,
+        roles=caller.roles,
+        target=target,
+        outcome=outcome,
+        ip=client_ip(request),
+        correlation_id=correlation_of(request),
+    )
+
+
+async def _tenant_or_404(request: Request, tenant_id: str) -> Tenant:
+    found: Tenant | None = await gateway_of(request).tenants.get(tenant_id)
+    if found is None:
+        raise HTTPException(404, f"hospital {tenant_id} not found")
+    return found
+
+
+def operator_router() -> APIRouter:
+    api = APIRouter(prefix="/operator", tags=["operator"])
+
+    @api.post("/tenants", status_code=201, response_model=TenantOut)
+    async def create_tenant(
+        body: TenantIn, request: Request, tenant: CurrentTenant, caller: Session = Operator
+    ) -> TenantOut:
+        """Create a hospital. The anonymity threshold (`min_group_size`) is never below 4."""
+        _platform_only(tenant)
+        try:
+            created = await gateway_of(request).tenants.create(body, correlation_id=correlation_of(request))
+        except TenantConflict as error:
+            raise HTTPException(409, str(error)) from None
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        await _audit(request, caller, PLATFORM, TENANT_CREATED, f"tenant {created.tenant_id}", 201)
+        return created.out()
+
+    @api.get("/tenants", response_model=list[TenantOut])
+    async def list_tenants(
+        request: Request, tenant: CurrentTenant, caller: Session = Operator
+    ) -> list[TenantOut]:
+        _platform_only(tenant)
+        return [t.out() for t in await gateway_of(request).tenants.all()]
+
+    @api.get("/tenants/{tenant_id}", response_model=TenantOut)
+    async def get_tenant(
+        tenant_id: str, request: Request, tenant: CurrentTenant, caller: Session = Operator
+    ) -> TenantOut:
+        _platform_only(tenant)
+        return (await _tenant_or_404(request, tenant_id)).out()
+
+    @api.patch("/tenants/{tenant_id}", response_model=TenantOut)
+    async def change_tenant(
+        tenant_id: str, body: TenantPatch, request: Request, tenant: CurrentTenant, caller: Session = Operator
+    ) -> TenantOut:
+        _platform_only(tenant)
+        await _tenant_or_404(request, tenant_id)
+        try:
+            changed = await gateway_of(request).tenants.update(
+                tenant_id, body, correlation_id=correlation_of(request)
+            )
+        except TenantConflict as error:
+            raise HTTPException(409, str(error)) from None
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        await _audit(request, caller, PLATFORM, TENANT_CHANGED, f"tenant {tenant_id}", 200)
+        return changed.out()
+
+    @api.post("/tenants/{tenant_id}/people", status_code=201, response_model=PersonOut)
+    async def create_first_admin(
+        tenant_id: str,
+        body: PersonIn,
+        request: Request,
+        tenant: CurrentTenant,
+        tasks: BackgroundTasks,
+        caller: Session = Operator,
+    ) -> PersonOut:
+        """Register a person in a hospital (typically its first tenant admin): an explicit, audited act."""
+        _platform_only(tenant)
+        target = await _tenant_or_404(request, tenant_id)
+        person = await register_person(
+            request, target, body, actor=f"operator:{caller.subject}", actor_roles=caller.roles, tasks=tasks
+        )
+        await _audit(
+            request,
+            caller,
+            PLATFORM,
+            "operator.person_created",
+            f"{tenant_id} person {person.person_id}",
+            201,
+        )
+        return person.out()
+
+    @api.get("/audit", response_model=list[AuditEntry])
+    async def platform_audit(
+        request: Request,
+        tenant: CurrentTenant,
+        caller: Session = Operator,
+        limit: int = Query(100, ge=1, le=1000),
+        before: str | None = Query(None, max_length=40),
+        action: str | None = Query(None, max_length=60),
+    ) -> list[dict[str, Any]]:
+        _platform_only(tenant)
+        return await gateway_of(request).audit.entries(PLATFORM, limit=limit, before=before, action=action)  # type: ignore[no-any-return]
+
+    return api
+
+
+def tenant_router() -> APIRouter:
+    api = APIRouter(tags=["hospital"])
+
+    @api.get("/tenant", response_model=TenantOut)
+    async def own_tenant(tenant: CurrentTenant, caller: Session = Staff) -> TenantOut:
+        """This hospital's settings."""
+        return tenant.out()
+
+    @api.patch("/tenant", response_model=TenantOut)
+    async def change_own_tenant(
+        body: TenantPatch, request: Request, tenant: CurrentTenant, caller: Session = TenantAdmin
+    ) -> TenantOut:
+        """Change this hospital's settings (tenant admins); the threshold is never below 4."""
+        try:
+            changed = await gateway_of(request).tenants.update(
+                tenant.tenant_id, body, correlation_id=correlation_of(request)
+            )
+        except TenantConflict as error:
+            raise HTTPException(409, str(error)) from None
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        await _audit(request, caller, tenant.tenant_id, TENANT_CHANGED, f"tenant {tenant.tenant_id}", 200)
+        return changed.out()
+
+    @api.get("/audit", response_model=list[AuditEntry])
+    async def tenant_audit(
+        request: Request,
+        tenant: CurrentTenant,
+        caller: Session = TenantAdmin,
+        limit: int = Query(100, ge=1, le=1000),
+        before: str | None = Query(None, max_length=40),
+        action: str | None = Query(None, max_length=60),
+    ) -> list[dict[str, Any]]:
+        """This hospital's audit log, newest first (tenant admins)."""
+        return await gateway_of(request).audit.entries(  # type: ignore[no-any-return]
+            tenant.tenant_id, limit=limit, before=before, action=action
+        )
+
+    return api

@@ -1,0 +1,96 @@
+"""Which hospital a request is for: by host name `<slug>.<domain>`, or `/t/<slug>/...` locally.
+
+The bare domain (or any other host) is the platform itself, where operators
+sign in. The path prefix is for local development (no wildcard DNS needed) and
+is refused in production. The middleware only parses (no I/O); the
+`current_tenant` dependency loads the tenant (cached per process).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from spiegel_gateway.tenants.model import SLUG_PATTERN
+from spiegel_gateway.tenants.store import PLATFORM_TENANT, Tenant
+
+_PREFIX = re.compile(r"^/t/([^/]+)(/.*)?$")
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    slug: str | None  # None: the platform
+    path: str  # the path with any /t/<slug> prefix removed
+    prefix: str  # "/t/<slug>" or ""
+    invalid: bool = False
+
+
+def resolve(host: str, path: str, *, domain: str, allow_prefix: bool) -> Resolved:
+    """Pure: host header and path -> tenant slug and the path to route."""
+    name = host.strip().lower()
+    if name.startswith("["):  # an IPv6 literal
+        name = name.split("]", 1)[0] + "]"
+    else:
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    name = name.rstrip(".")
+    host_slug: str | None = None
+    if name.endswith("." + domain):
+        label = name[: -len(domain) - 1]
+        if not _SLUG.match(label):
+            return Resolved(None, path, "", invalid=True)
+        host_slug = label
+    match = _PREFIX.match(path)
+    if match and allow_prefix:
+        if host_slug is not None or not _SLUG.match(match.group(1)):
+            return Resolved(None, path, "", invalid=True)
+        return Resolved(match.group(1), match.group(2) or "/", f"/t/{match.group(1)}")
+    return Resolved(host_slug, path, "")
+
+
+class TenantRoutingMiddleware:
+    def __init__(self, app: ASGIApp, *, domain: str, allow_prefix: bool) -> None:
+        self.app = app
+        self.domain = domain
+        self.allow_prefix = allow_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = ""
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                host = value.decode("latin-1")
+                break
+        resolved = resolve(host, scope["path"], domain=self.domain, allow_prefix=self.allow_prefix)
+        state = scope.setdefault("state", {})
+        state["tenant_slug"] = resolved.slug
+        state["tenant_prefix"] = resolved.prefix
+        state["tenant_invalid"] = resolved.invalid
+        if resolved.prefix:
+            # In place, so the outer middleware sees the matched route (metrics by route template).
+            scope["path"] = resolved.path
+            scope["raw_path"] = resolved.path.encode()
+        await self.app(scope, receive, send)
+
+
+async def current_tenant(request: Request) -> Tenant:
+    state = request.state
+    if getattr(state, "tenant_invalid", False):
+        raise HTTPException(404, "unknown hospital")
+    slug = getattr(state, "tenant_slug", None)
+    if slug is None:
+        return PLATFORM_TENANT
+    tenant: Tenant | None = await request.app.state.gateway.tenants.by_slug(slug)
+    if tenant is None:
+        raise HTTPException(404, "unknown hospital")
+    request.state.tenant = tenant
+    return tenant
+
+
+CurrentTenant = Annotated[Tenant, Depends(current_tenant)]

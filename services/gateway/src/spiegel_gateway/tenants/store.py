@@ -1,0 +1,243 @@
+"""Tenants in the gateway's database, with the TenantConfigured event in the same write.
+
+Layout (every read on the request path is a get by id):
+- `tenants`: one document per hospital, id "settings" in the hospital's scope;
+  its outbox carries TenantConfigured.
+- `tenant_slugs`: the slug index in the platform scope, id = slug. Inserting it
+  first claims the slug (the unique _id makes two hospitals with one slug impossible).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+from spiegel.gateway.v1 import events_pb2
+from spiegel_platform.events import new_event
+from spiegel_platform.storage.repository import TenantRepository
+
+from spiegel_gateway.sealed import Sealer
+from spiegel_gateway.tenants.model import (
+    PLATFORM,
+    IdentityProviderIn,
+    IdentityProviderOut,
+    TenantIn,
+    TenantOut,
+    TenantPatch,
+)
+
+SETTINGS_ID = "settings"
+CACHE_SECONDS = 5.0
+
+
+class TenantConflict(Exception):
+    """The slug or tenant id is taken, or the tenant changed meanwhile."""
+
+
+@dataclass(frozen=True)
+class Tenant:
+    tenant_id: str
+    slug: str
+    name: str
+    languages: tuple[str, ...]
+    time_zone: str
+    min_group_size: int
+    identity_provider: dict[str, Any] | None
+    revision: int
+
+    @property
+    def is_platform(self) -> bool:
+        return self.tenant_id == PLATFORM
+
+    @property
+    def default_language(self) -> str:
+        return "nl" if "nl" in self.languages else self.languages[0]
+
+    def out(self) -> TenantOut:
+        idp = self.identity_provider
+        return TenantOut(
+            tenant_id=self.tenant_id,
+            slug=self.slug,
+            name=self.name,
+            languages=list(self.languages),
+            time_zone=self.time_zone,
+            min_group_size=self.min_group_size,
+            identity_provider=IdentityProviderOut(
+                issuer=idp["issuer"],
+                client_id=idp["client_id"],
+                scopes=list(idp["scopes"]),
+                client_secret_set=bool(idp.get("client_secret_sealed") or idp.get("client_secret_ref")),
+            )
+            if idp
+            else None,
+            revision=self.revision,
+        )
+
+
+# The platform itself, as a pseudo-tenant: operators sign in here (the bare domain).
+PLATFORM_TENANT = Tenant(PLATFORM, PLATFORM, "Spiegel", ("nl", "en"), "Europe/Amsterdam", 4, None, 0)
+
+
+def _tenant(doc: dict[str, Any]) -> Tenant:
+    return Tenant(
+        tenant_id=doc["tenant_id"],
+        slug=doc["slug"],
+        name=doc["name"],
+        languages=tuple(doc["languages"]),
+        time_zone=doc["time_zone"],
+        min_group_size=int(doc["min_group_size"]),
+        identity_provider=doc.get("identity_provider"),
+        revision=int(doc["revision"]),
+    )
+
+
+class TenantStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], sealer: Sealer) -> None:
+        self.db = db
+        self.sealer = sealer
+        self._by_slug: dict[str, tuple[Tenant | None, float]] = {}
+
+    def _tenants(self, tenant_id: str) -> TenantRepository:
+        return TenantRepository(self.db["tenants"], tenant_id)
+
+    def _slugs(self) -> TenantRepository:
+        return TenantRepository(self.db["tenant_slugs"], PLATFORM)
+
+    def _idp(self, spec: IdentityProviderIn | None) -> dict[str, Any] | None:
+        if spec is None:
+            return None
+        if spec.client_secret and spec.client_secret_ref:
+            raise ValueError("identity_provider: give client_secret or client_secret_ref, not both")
+        return {
+            "issuer": str(spec.issuer).rstrip("/"),
+            "client_id": spec.client_id,
+            "client_secret_sealed": self.sealer.seal(spec.client_secret) if spec.client_secret else None,
+            "client_secret_ref": spec.client_secret_ref,
+            "scopes": spec.scopes,
+        }
+
+    def _event(self, doc: dict[str, Any], correlation_id: str | None) -> Any:
+        return new_event(
+            events_pb2.TenantConfigured(
+                tenant_id=doc["tenant_id"],
+                slug=doc["slug"],
+                name=doc["name"],
+                languages=doc["languages"],
+                time_zone=doc["time_zone"],
+                min_group_size=doc["min_group_size"],
+                revision=doc["revision"],
+            ),
+            tenant_id=doc["tenant_id"],
+            producer="gateway",
+            correlation_id=correlation_id,
+        )
+
+    async def create(self, spec: TenantIn, *, correlation_id: str | None = None) -> Tenant:
+        tenant_id = spec.tenant_id or spec.slug
+        slugs = self._slugs()
+        try:
+            await slugs.insert({"id": spec.slug, "target": tenant_id, "at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            claimed = await slugs.get(spec.slug)
+            # A crash between claiming the slug and writing the tenant leaves a claim
+            # without a tenant: the same create may finish it.
+            if claimed is None or claimed["target"] != tenant_id or await self.get(tenant_id) is not None:
+                raise TenantConflict(f"slug {spec.slug!r} is taken") from None
+        doc: dict[str, Any] = {
+            "id": SETTINGS_ID,
+            "tenant_id": tenant_id,
+            "slug": spec.slug,
+            "name": spec.name,
+            "languages": list(spec.languages),
+            "time_zone": spec.time_zone,
+            "min_group_size": spec.min_group_size,
+            "identity_provider": self._idp(spec.identity_provider),
+            "revision": 1,
+            "created_at": datetime.now(UTC),
+        }
+        try:
+            await self._tenants(tenant_id).insert(doc, events=[self._event(doc, correlation_id)])
+        except DuplicateKeyError:
+            raise TenantConflict(f"tenant {tenant_id!r} exists") from None
+        self._by_slug.pop(spec.slug, None)
+        return _tenant(doc)
+
+    async def update(
+        self, tenant_id: str, patch: TenantPatch, *, correlation_id: str | None = None
+    ) -> Tenant:
+        current = await self.get(tenant_id)
+        if current is None:
+            raise LookupError(f"tenant {tenant_id} not found")
+        change: dict[str, Any] = {}
+        for name in ("name", "languages", "time_zone", "min_group_size"):
+            value = getattr(patch, name)
+            if value is not None:
+                change[name] = list(value) if name == "languages" else value
+        if patch.remove_identity_provider:
+            change["identity_provider"] = None
+        elif patch.identity_provider is not None:
+            idp = self._idp(patch.identity_provider)
+            old = current.identity_provider or {}
+            if idp and not idp["client_secret_sealed"] and not idp["client_secret_ref"]:
+                # Changing other IdP settings keeps the stored secret.
+                idp["client_secret_sealed"] = old.get("client_secret_sealed")
+                idp["client_secret_ref"] = old.get("client_secret_ref")
+            change["identity_provider"] = idp
+        merged = {
+            "tenant_id": tenant_id,
+            "slug": current.slug,
+            "name": current.name,
+            "languages": list(current.languages),
+            "time_zone": current.time_zone,
+            "min_group_size": current.min_group_size,
+            **change,
+            "revision": current.revision + 1,
+        }
+        updated = await self._tenants(tenant_id).update(
+            SETTINGS_ID,
+            {"$set": {**change, "revision": current.revision + 1}},
+            events=[self._event(merged, correlation_id)],
+            expect={"revision": current.revision},
+        )
+        if updated is None:
+            raise TenantConflict("the tenant changed meanwhile; reload and try again")
+        self._by_slug.pop(current.slug, None)
+        return _tenant(updated)
+
+    async def get(self, tenant_id: str) -> Tenant | None:
+        doc = await self._tenants(tenant_id).get(SETTINGS_ID)
+        return _tenant(doc) if doc else None
+
+    async def by_slug(self, slug: str) -> Tenant | None:
+        """The request path: cached for a few seconds per process."""
+        now = time.monotonic()
+        hit = self._by_slug.get(slug)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        claimed = await self._slugs().get(slug)
+        tenant = await self.get(claimed["target"]) if claimed else None
+        if tenant is not None and tenant.slug != slug:
+            tenant = None
+        if len(self._by_slug) > 10_000:
+            self._by_slug.clear()  # unknown slugs must not grow the cache without bound
+        self._by_slug[slug] = (tenant, now + CACHE_SECONDS)
+        return tenant
+
+    async def all(self) -> list[Tenant]:
+        claims = await self._slugs().find({}, sort=[("id", 1)], limit=10_000)
+        found = [await self.get(c["target"]) for c in claims]
+        return [t for t in found if t is not None]
+
+    def client_secret(self, tenant: Tenant) -> str | None:
+        from spiegel_gateway.sealed import resolve_secret_ref
+
+        idp = tenant.identity_provider or {}
+        if idp.get("client_secret_ref"):
+            return resolve_secret_ref(idp["client_secret_ref"])
+        if idp.get("client_secret_sealed"):
+            return self.sealer.open(idp["client_secret_sealed"])
+        return None

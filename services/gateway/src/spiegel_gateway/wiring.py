@@ -1,0 +1,76 @@
+"""Builds everything one gateway process needs, in one place; nothing connects at import.
+
+Tests use the same wiring (a real process); the parts are plain attributes,
+so a page handler (`web`) reaches them as `request.app.state.gateway.<part>`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from spiegel_platform.service import Runtime
+
+from spiegel_gateway.audit.log import AuditLog
+from spiegel_gateway.mail.sender import Mailer
+from spiegel_gateway.people.store import PeopleStore
+from spiegel_gateway.ratelimits import Policy, RateLimiter
+from spiegel_gateway.routing.client import ServiceClient
+from spiegel_gateway.sealed import Sealer, master_secret
+from spiegel_gateway.service_tokens import ServiceTokens, load_signing_key, parse_previous_keys
+from spiegel_gateway.sessions.store import SessionStore
+from spiegel_gateway.settings import GatewaySettings
+from spiegel_gateway.signin.oidc import OidcClient
+from spiegel_gateway.signin.one_time import OneTimeTokens
+from spiegel_gateway.tenants.store import TenantStore
+
+
+class Policies:
+    """The rate-limit policies, from the settings."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.signin_ip = Policy("signin_ip", settings.rate_limit_signin_per_ip, 300)
+        self.signin_account = Policy("signin_account", settings.rate_limit_signin_per_account, 900)
+        self.reset_ip = Policy("reset_ip", settings.rate_limit_reset_per_ip, 3600)
+        self.reset_account = Policy("reset_account", 3, 3600)
+        self.link_ip = Policy("link_ip", settings.rate_limit_link_per_ip, 60)
+        self.link_failures_ip = Policy("link_failures_ip", settings.rate_limit_link_failures_per_ip, 3600)
+        self.link_token = Policy("link_token", settings.rate_limit_link_per_token, 60)
+
+
+class Gateway:
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        assert isinstance(settings, GatewaySettings)
+        self.runtime = runtime
+        self.settings = settings
+        db = runtime.db
+        self.sealer = Sealer(master_secret(settings))
+        self.tenants = TenantStore(db, self.sealer)
+        self.people = PeopleStore(db)
+        self.sessions = SessionStore(db, cache_seconds=settings.session_cache_seconds)
+        self.one_time = OneTimeTokens(db)
+        self.audit = AuditLog(db)
+        self.limiter = RateLimiter()
+        self.policies = Policies(settings)
+        self.tokens = ServiceTokens(
+            load_signing_key(settings),
+            previous=parse_previous_keys(settings.service_token_previous_keys),
+            lifetime_s=settings.service_token_lifetime_s,
+        )
+        self.services = ServiceClient(settings, self.tokens)
+        self.outbound = httpx.AsyncClient(timeout=10.0, follow_redirects=False, trust_env=False)
+        self.oidc = OidcClient(db, self.outbound)
+        self.mailer = Mailer(settings)
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.settings.session_lifetime_h)
+
+    @property
+    def respondent_lifetime(self) -> timedelta:
+        return timedelta(hours=self.settings.respondent_session_lifetime_h)
+
+    async def aclose(self) -> None:
+        await self.services.aclose()
+        await self.outbound.aclose()

@@ -1,0 +1,57 @@
+"""Fixtures: a real deployment (gateway + survey + aggregation processes), a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gateway_helpers import Deployment, Inbox, Processes, start_deployment
+from spiegel_dev.processes import free_port
+from spiegel_gateway.service_tokens import key_from_pem
+from spiegel_platform.auth.service_tokens import SigningKey
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def inbox(smtp: tuple[Inbox, int]) -> Inbox:
+    return smtp[0]
+
+
+@pytest.fixture(scope="session")
+def gateway_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[SigningKey, Path]:
+    key = key_from_pem(SigningKey.generate().private_pem)
+    path = tmp_path_factory.mktemp("keys") / "signing-key.pem"
+    path.write_bytes(key.private_pem)
+    return key, path
+
+
+@pytest.fixture(scope="session")
+def deployment(
+    stack: Any,
+    gateway_key: tuple[SigningKey, Path],
+    smtp: tuple[Inbox, int],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Deployment]:
+    key, key_file = gateway_key
+    processes = Processes(stack, json.dumps({"keys": [key.public_jwk()]}), tmp_path_factory.mktemp("logs"))
+    try:
+        yield start_deployment(processes, key, key_file, smtp[1], f"gw_{uuid.uuid4().hex[:8]}")
+    finally:
+        processes.stop_all()

@@ -1,0 +1,326 @@
+"""The authorisation matrix: every route x every role x own and other hospital x own and other object,
+against the real gateway with real service processes behind it. 0 leaks.
+
+Table-driven: a route is one `Route(...)` line saying which roles it admits and how it treats
+objects; when a service lands, add its routes here. Each case sends one request and checks:
+- the status is one the table allows for that cell;
+- a refused request carries none of the secret markers of any object it must not see;
+- an admitted read of an object returns that object (the test would notice a route that
+  "passes" by returning nothing);
+- every refusal by the gateway or a service (403) is in the hospital's audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gateway_helpers import PASSWORD, Browser
+from pymongo import AsyncMongoClient
+from spiegel_gateway.people.store import PeopleStore
+from spiegel_gateway.signin.passwords import hash_password
+from spiegel_gateway.tenants.model import PLATFORM
+from spiegel_platform.links import hash_link_token, new_link_token
+
+pytestmark = pytest.mark.integration
+
+STAFF = ("tenant_admin", "coordinator", "specialist", "facilitator")
+PRINCIPALS = ("anonymous", "operator", *STAFF, "respondent")
+OBJECTS = ("own", "colleague", "foreign")  # mine / someone else's in my hospital / another hospital's
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # {object} is replaced by the object's id
+    roles: tuple[str, ...]  # who is admitted at all (in their own hospital)
+    kind: str = ""  # the kind of object in {object}: round, report, person; "" for none
+    # For an admitted role: which objects it may reach ("own", "colleague").
+    reach: Callable[[str], tuple[str, ...]] = lambda role: ("own", "colleague")
+    ok: tuple[int, ...] = (200,)
+    body: Any = None
+    host: str = "tenant"  # "platform": served on the platform's host only
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _round_body() -> dict[str, Any]:
+    return {
+        "title": "Matrix",
+        "subject_id": "s",
+        "subject_name": "Dr. S",
+        "closes_at": (datetime.now(UTC) + timedelta(days=9)).isoformat(),
+    }
+
+
+ROUTES = (
+    # survey service (its own role and tenant checks behind the gateway)
+    Route("GET", "/api/survey/rounds/{object}", ("tenant_admin", "coordinator"), kind="round"),
+    Route(
+        "POST",
+        "/api/survey/rounds/{object}/close",
+        ("tenant_admin", "coordinator"),
+        kind="round",
+        ok=(200, 409),
+    ),
+    Route("POST", "/api/survey/rounds", ("tenant_admin", "coordinator"), ok=(201,), body=_round_body()),
+    Route("GET", "/api/survey/test-echo", STAFF),
+    # aggregation service: a specialist reads only their own report
+    Route(
+        "GET",
+        "/api/aggregation/reports/{object}",
+        ("tenant_admin", "coordinator", "specialist"),
+        kind="report",
+        reach=lambda role: ("own",) if role == "specialist" else ("own", "colleague"),
+    ),
+    # the gateway's own routes
+    Route("GET", "/people/{object}", ("tenant_admin", "coordinator"), kind="person"),
+    Route("GET", "/people", ("tenant_admin", "coordinator")),
+    Route(
+        "PATCH", "/people/{object}", ("tenant_admin", "coordinator"), kind="person", body={"language": "nl"}
+    ),
+    Route("GET", "/tenant", STAFF),
+    Route("PATCH", "/tenant", ("tenant_admin",), body={"min_group_size": 5}),
+    Route("GET", "/audit", ("tenant_admin",)),
+    Route("GET", "/auth/api-tokens", (*STAFF, "operator")),
+    Route("GET", "/respondent/questionnaire", ("respondent",)),
+    Route("GET", "/operator/tenants", ("operator",), host="platform"),
+    Route(
+        "POST",
+        "/operator/tenants",
+        ("operator",),
+        host="platform",
+        ok=(201,),
+        body=lambda: {"slug": f"m-{uuid.uuid4().hex[:8]}", "name": "Matrix"},
+    ),  # type: ignore[arg-type]
+)
+
+
+@dataclass
+class Hospital:
+    slug: str
+    tenant_id: str
+    sessions: dict[str, Browser] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)  # role -> person id
+    objects: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, own|colleague) -> id
+    markers: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, own|colleague) -> secret text
+
+
+async def _person(db: Any, tenant_id: str, role: str, name: str) -> tuple[str, str]:
+    email = f"{role}-{uuid.uuid4().hex[:6]}@matrix-test.nl"
+    person = await PeopleStore(db).create(
+        tenant_id,
+        display_name=name,
+        email=email,
+        roles=[role],
+        language="nl",
+        password_hash=hash_password(PASSWORD),
+        email_verified=True,
+    )
+    return person.person_id, email
+
+
+async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital:  # type: ignore[no-untyped-def]
+    slug = f"mx-{label.lower()}-{uuid.uuid4().hex[:5]}"
+    created = await operator.post("/operator/tenants", json={"slug": slug, "name": f"Ziekenhuis {label}"})
+    assert created.status_code == 201, created.text
+    hospital = Hospital(slug, created.json()["tenant_id"])
+    for role in STAFF:
+        person_id, email = await _person(db, hospital.tenant_id, role, f"SECRET-{label}-{role}")
+        hospital.people[role] = person_id
+        browser = Browser(deployment.url, slug=slug)
+        assert (await browser.login(email)).status_code == 200
+        hospital.sessions[role] = browser
+    colleague_id, _ = await _person(db, hospital.tenant_id, "specialist", f"SECRET-{label}-colleague")
+    issuer = deployment.issuer()
+
+    def bearer(audience: str) -> dict[str, str]:
+        token = issuer.issue(
+            audience=audience, subject="setup", tenant_id=hospital.tenant_id, roles=["coordinator"]
+        )
+        return {"authorization": f"Bearer {token}"}
+
+    async with httpx.AsyncClient() as client:
+        for which in ("own", "colleague"):
+            marker = f"SECRET-{label}-round-{which}-{uuid.uuid4().hex[:6]}"
+            made = await client.post(
+                f"{deployment.survey.url}/rounds",
+                headers=bearer("survey"),
+                json={**_round_body(), "title": marker},
+            )
+            round_id = made.json()["id"]
+            assert (
+                await client.post(f"{deployment.survey.url}/rounds/{round_id}/open", headers=bearer("survey"))
+            ).status_code == 200
+            hospital.objects[("round", which)] = round_id
+            hospital.markers[("round", which)] = marker
+            report_id = f"rep-{uuid.uuid4().hex[:8]}"
+            subject = hospital.people["specialist"] if which == "own" else colleague_id
+            marker = f"SECRET-{label}-report-{which}-{uuid.uuid4().hex[:6]}"
+            made = await client.post(
+                f"{deployment.aggregation.url}/test-reports",
+                headers=bearer("aggregation"),
+                json={"id": report_id, "subject_id": subject, "text": marker},
+            )
+            assert made.status_code == 201
+            hospital.objects[("report", which)] = report_id
+            hospital.markers[("report", which)] = marker
+        hospital.objects[("person", "own")] = hospital.people["specialist"]
+        hospital.markers[("person", "own")] = f"SECRET-{label}-specialist"
+        hospital.objects[("person", "colleague")] = colleague_id
+        hospital.markers[("person", "colleague")] = f"SECRET-{label}-colleague"
+        # A respondent with an open link session.
+        token = new_link_token()
+        made = await client.post(
+            f"{deployment.survey.url}/test-assignments",
+            headers=bearer("survey"),
+            json={"token_hash": hash_link_token(token), "title": f"SECRET-{label}-questionnaire"},
+        )
+        assert made.status_code == 201
+    respondent = Browser(deployment.url, slug=slug)
+    assert (await respondent.get(f"/e/{token}")).status_code == 200
+    hospital.sessions["respondent"] = respondent
+    hospital.sessions["anonymous"] = Browser(deployment.url, slug=slug)
+    return hospital
+
+
+def expected(route: Route, principal: str, side: str, obj: str) -> tuple[int, ...]:
+    """The statuses this cell may answer with. side: "own" (the principal's home host) or "other"."""
+    if principal == "anonymous":
+        return (401,)
+    home_is_platform = principal == "operator"
+    if side == "other":
+        return (403,)  # a credential of another hospital (or of the platform) is refused, and audited
+    # The principal's own host: a hospital's, or the platform's for the operator.
+    if route.host == "platform" and not home_is_platform:
+        return (403,)  # a hospital's credential on the platform's host is a foreign one
+    if home_is_platform and route.host != "platform":
+        if route.path.startswith("/api/"):
+            return (403,)
+        if route.path == "/respondent/questionnaire":
+            return (401,)
+        if route.path == "/auth/api-tokens":
+            return route.ok
+        return (403,)
+    if principal not in route.roles:
+        return (401,) if route.path.startswith("/respondent") else (403,)
+    if not route.kind:
+        return route.ok
+    if obj == "foreign":
+        return (404,)
+    return route.ok if obj in route.reach(principal) else (403,)
+
+
+@pytest.fixture(scope="module")
+async def world(deployment, stack):  # type: ignore[no-untyped-def]
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_url)
+    db = client[f"{deployment.prefix}_gateway"]
+    operator = Browser(deployment.url)
+    email = f"op-{uuid.uuid4().hex[:6]}@matrix-test.nl"
+    await PeopleStore(db).create(
+        PLATFORM,
+        display_name="SECRET-operator",
+        email=email,
+        roles=["operator"],
+        language="nl",
+        password_hash=hash_password(PASSWORD),
+        email_verified=True,
+    )
+    assert (await operator.login(email)).status_code == 200
+    a = await _hospital(deployment, db, operator, "A")
+    b = await _hospital(deployment, db, operator, "B")
+    yield {"A": a, "B": b, "operator": operator, "db": db}
+    for hospital in (a, b):
+        for browser in hospital.sessions.values():
+            await browser.aclose()
+    await operator.aclose()
+    await client.close()
+
+
+async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyped-def]
+    a, b, db = world["A"], world["B"], world["db"]
+    rows, mismatches, leaks = [], [], []
+    refused_ids: dict[str, list[str]] = {a.tenant_id: [], b.tenant_id: []}
+    all_markers = {m for h in (a, b) for m in h.markers.values()}
+    for route in ROUTES:
+        for principal in PRINCIPALS:
+            for side in ("own", "other"):
+                for obj in OBJECTS if route.kind else ("-",):
+                    browser = world["operator"] if principal == "operator" else a.sessions[principal]
+                    # Which host: the principal's home (A, or the platform), or the other hospital (B).
+                    host_hospital = b if side == "other" else (None if principal == "operator" else a)
+                    if route.host == "platform" and side == "own" and principal != "operator":
+                        host_hospital = None  # staff trying the operator API on the platform host
+                    if principal == "operator" and side == "other":
+                        host_hospital = a
+                    prefix = f"/t/{host_hospital.slug}" if host_hospital else ""
+                    path = route.path
+                    if route.kind:
+                        source = b if obj == "foreign" else a
+                        key = (route.kind, "colleague" if obj == "colleague" else "own")
+                        path = path.replace("{object}", source.objects[key])
+                        target_marker = source.markers[key]
+                    correlation = f"mx-{uuid.uuid4().hex}"
+                    headers = {"x-correlation-id": correlation}
+                    if browser.cookie:
+                        headers["cookie"] = f"spiegel_session={browser.cookie}"
+                    if browser.csrf:
+                        headers["x-csrf-token"] = browser.csrf
+                    body = route.body() if callable(route.body) else route.body
+                    response = await browser.client.request(
+                        route.method, prefix + path, headers=headers, json=body
+                    )
+                    want = expected(route, principal, side, obj)
+                    admitted = response.status_code < 400
+                    allowed_markers = {f"SECRET-A-{principal}"}  # one's own name (e.g. in the token's claims)
+                    if route.kind and admitted:
+                        allowed_markers.add(target_marker)
+                        if target_marker not in response.text:
+                            mismatches.append(
+                                f"{route.name} {principal} {side} {obj}: admitted without the object"
+                            )
+                    if route.path in ("/people", "/audit") and admitted:
+                        allowed_markers = {m for m in a.markers.values()} | {f"SECRET-A-{r}" for r in STAFF}
+                    leaked = {m for m in all_markers if m in response.text} - allowed_markers
+                    if route.path == "/people" and admitted:
+                        leaked = {m for m in leaked if "-B-" in m}
+                    if leaked or (
+                        admitted and 200 <= response.status_code < 300 and response.status_code not in want
+                    ):
+                        leaks.append(
+                            f"{route.name} {principal} {side} {obj}: {response.status_code} {sorted(leaked)}"
+                        )
+                    if response.status_code not in want:
+                        mismatches.append(
+                            f"{route.name} {principal} {side} {obj}: {response.status_code} (want {want}) "
+                            f"{response.text[:120]}"
+                        )
+                    if response.status_code == 403 and host_hospital is not None:
+                        refused_ids[host_hospital.tenant_id].append(correlation)
+                    rows.append((route.name, principal, side, obj, response.status_code, want))
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "authorisation-matrix.txt").write_text(
+        "\n".join(f"{r[0]:<45} {r[1]:<13} {r[2]:<6} {r[3]:<10} {r[4]}  want {r[5]}" for r in rows) + "\n"
+    )
+    assert len(rows) >= 200, len(rows)
+    assert not leaks, "LEAKS:\n" + "\n".join(leaks)
+    assert not mismatches, f"{len(mismatches)} of {len(rows)} cells differ:\n" + "\n".join(mismatches)
+    # Every refusal is in the audit log of the hospital whose host was called.
+    for tenant_id, correlations in refused_ids.items():
+        logged = {
+            doc["correlation_id"]
+            async for doc in db["audit_log"].find({"tenant_id": tenant_id, "action": "authorisation.failed"})
+        }
+        missing = [c for c in correlations if c not in logged]
+        assert not missing, f"{len(missing)} of {len(correlations)} refusals in {tenant_id} are not audited"
+    print(json.dumps({"cases": len(rows), "refusals_audited": sum(len(c) for c in refused_ids.values())}))

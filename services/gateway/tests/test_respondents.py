@@ -1,0 +1,150 @@
+"""The respondent's personal link through the real gateway and survey service: a session for one
+questionnaire that ends on submit or when the round closes; guessing links is throttled."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+from gateway_helpers import Browser, create_tenant
+from spiegel_platform.links import hash_link_token, new_link_token
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def hospital(deployment):  # type: ignore[no-untyped-def]
+    slug = f"resp-{uuid.uuid4().hex[:6]}"
+    tenant = await create_tenant(deployment, slug)
+    return {"slug": slug, "tenant_id": tenant["tenant_id"]}
+
+
+async def _assignment(deployment, tenant_id: str) -> str:  # type: ignore[no-untyped-def]
+    """An assignment in the survey service (as the invitation service's event would create it)."""
+    token = new_link_token()
+    bearer = deployment.issuer().issue(
+        audience="survey", subject="c1", tenant_id=tenant_id, roles=["coordinator"]
+    )
+    async with httpx.AsyncClient(base_url=deployment.survey.url) as survey:
+        created = await survey.post(
+            "/test-assignments",
+            json={"token_hash": hash_link_token(token), "title": "IFMS Dr. A"},
+            headers={"authorization": f"Bearer {bearer}"},
+        )
+        assert created.status_code == 201, created.text
+    return token
+
+
+async def _close(deployment, tenant_id: str, token: str) -> None:  # type: ignore[no-untyped-def]
+    bearer = deployment.issuer().issue(
+        audience="survey", subject="c1", tenant_id=tenant_id, roles=["coordinator"]
+    )
+    async with httpx.AsyncClient(base_url=deployment.survey.url) as survey:
+        closed = await survey.post(
+            f"/test-assignments/{hash_link_token(token)}/close", headers={"authorization": f"Bearer {bearer}"}
+        )
+        assert closed.status_code == 200
+
+
+async def test_link_opens_a_session_for_that_questionnaire_only(deployment, hospital):  # type: ignore[no-untyped-def]
+    token = await _assignment(deployment, hospital["tenant_id"])
+    respondent = Browser(deployment.url, slug=hospital["slug"])
+    try:
+        opened = await respondent.get(f"/e/{token}", headers={"accept-language": "en-GB,en;q=0.9"})
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["title"] == "IFMS Dr. A" and opened.json()["language"] == "en"
+        assert respondent.cookie and opened.headers["cache-control"] == "no-store"
+        me = (await respondent.get("/auth/session")).json()
+        assert me["kind"] == "respondent" and me["roles"] == ["respondent"]
+        assert me["subject"] == f"link:{hash_link_token(token)}"
+        # Later calls carry no token in the URL.
+        assert (await respondent.get("/respondent/questionnaire")).status_code == 200
+        no_csrf = await respondent.request("PUT", "/respondent/draft", json={"q1": 3}, csrf=False)
+        assert no_csrf.status_code == 403
+        saved = await respondent.request("PUT", "/respondent/draft", json={"q1": 3})
+        assert saved.status_code == 200, saved.text
+        assert (await respondent.get("/respondent/questionnaire")).json()["draft"] == {"q1": 3}
+        # The link session reaches nothing else: no /api, no people, no other link's questionnaire.
+        assert (await respondent.get("/api/survey/test-echo")).status_code == 403
+        assert (await respondent.get("/people")).status_code == 403
+        other = await _assignment(deployment, hospital["tenant_id"])
+        assert (await respondent.get(f"/api/survey/questionnaires/{other}")).status_code == 403
+        # Submitting ends the session.
+        submitted = await respondent.post("/respondent/submit", json={})
+        assert submitted.status_code == 200, submitted.text
+        assert respondent.cookie is None
+        assert (await respondent.get("/respondent/questionnaire")).status_code == 401
+        used = await respondent.get(f"/e/{token}")
+        assert used.status_code == 410
+    finally:
+        await respondent.aclose()
+
+
+async def test_session_ends_when_the_round_closes(deployment, hospital):  # type: ignore[no-untyped-def]
+    token = await _assignment(deployment, hospital["tenant_id"])
+    respondent = Browser(deployment.url, slug=hospital["slug"])
+    try:
+        assert (await respondent.get(f"/e/{token}")).status_code == 200
+        session_cookie = respondent.cookie
+        await _close(deployment, hospital["tenant_id"], token)
+        assert (await respondent.get("/respondent/questionnaire")).status_code == 410
+        respondent.cookie = session_cookie  # even a kept cookie is dead now
+        assert (await respondent.get("/respondent/questionnaire")).status_code == 401
+    finally:
+        await respondent.aclose()
+
+
+async def test_a_link_of_one_hospital_opens_nothing_at_another(deployment, hospital):  # type: ignore[no-untyped-def]
+    token = await _assignment(deployment, hospital["tenant_id"])
+    other_slug = f"resp-other-{uuid.uuid4().hex[:4]}"
+    await create_tenant(deployment, other_slug)
+    elsewhere = Browser(deployment.url, slug=other_slug)
+    try:
+        assert (await elsewhere.get(f"/e/{token}")).status_code == 404
+        assert elsewhere.cookie is None
+    finally:
+        await elsewhere.aclose()
+
+
+async def test_guessing_link_tokens_is_throttled(deployment, hospital):  # type: ignore[no-untyped-def]
+    """2,000 concurrent guesses from one address: at most RATE_LIMIT_LINK_FAILURES_PER_IP (20) are answered.
+
+    (The limiter itself is shown with 10,000 guesses in test_units; `make bench` runs 10,000
+    through the real gateway: this machine's two shared cores make that too slow for a test.)"""
+    ip = "203.0.113.77"
+    real = await _assignment(deployment, hospital["tenant_id"])
+    limits = httpx.Limits(max_connections=20)
+    async with httpx.AsyncClient(
+        base_url=deployment.url, headers={"x-forwarded-for": ip}, limits=limits
+    ) as client:
+        statuses: list[int] = []
+
+        async def guess(n: int) -> None:
+            for _ in range(n):
+                response = await client.get(f"/t/{hospital['slug']}/e/{new_link_token()}")
+                statuses.append(response.status_code)
+
+        await asyncio.gather(*(guess(100) for _ in range(20)))
+        assert len(statuses) == 2_000
+        assert statuses.count(404) <= 20, f"{statuses.count(404)} guesses were answered"
+        assert statuses.count(429) >= 1_980
+        assert set(statuses) <= {404, 429}
+        # The throttled address cannot open even a real link now; another address can.
+        assert (await client.get(f"/t/{hospital['slug']}/e/{real}")).status_code == 429
+    other = Browser(deployment.url, slug=hospital["slug"])
+    try:
+        assert (await other.get(f"/e/{real}")).status_code == 200
+    finally:
+        await other.aclose()
+
+
+async def test_one_link_is_limited_per_minute(deployment, hospital):  # type: ignore[no-untyped-def]
+    token = await _assignment(deployment, hospital["tenant_id"])
+    codes = []
+    for i in range(32):
+        browser = Browser(deployment.url, slug=hospital["slug"], ip=f"198.18.0.{i + 1}")
+        codes.append((await browser.get(f"/e/{token}")).status_code)
+        await browser.aclose()
+    assert codes[:30] == [200] * 30 and codes[30:] == [429, 429]

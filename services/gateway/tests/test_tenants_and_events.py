@@ -1,0 +1,215 @@
+"""Hospitals and people: the command and operator API refuse a threshold below 4, the relay
+publishes TenantConfigured and PersonRegistered to Kafka, role changes end sessions, and reads
+of reports are audited."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from gateway_helpers import PASSWORD, Browser, add_person, async_wait_until, create_tenant, operator_login
+from spiegel_platform.events.envelope import decode
+
+pytestmark = pytest.mark.integration
+
+
+async def test_the_command_creates_a_hospital_and_refuses_a_threshold_below_four(deployment):  # type: ignore[no-untyped-def]
+    slug = f"cli-{uuid.uuid4().hex[:6]}"
+    low = deployment.cli("tenant", "create", "--slug", slug, "--name", "UMC", "--min-group-size", "3")
+    assert low.returncode == 2 and "min_group_size" in low.stderr and "below 4" in low.stderr
+    made = deployment.cli(
+        "tenant",
+        "create",
+        "--slug",
+        slug,
+        "--name",
+        "UMC Noord",
+        "--languages",
+        "nl",
+        "--oidc-issuer",
+        "https://idp.umc-noord.nl",
+        "--oidc-client-id",
+        "spiegel",
+        "--oidc-client-secret-ref",
+        "env:UMC_NOORD_OIDC_SECRET",
+    )
+    assert made.returncode == 0, made.stderr
+    tenant = json.loads(made.stdout)
+    assert tenant["tenant_id"] == slug and tenant["languages"] == ["nl"]
+    assert tenant["identity_provider"]["client_secret_set"] is True
+    again = deployment.cli("tenant", "create", "--slug", slug, "--name", "Again")
+    assert again.returncode == 1 and "taken" in again.stderr
+    listed = deployment.cli("tenant", "list")
+    assert slug in {t["slug"] for t in json.loads(listed.stdout)}
+    email = f"cli-{uuid.uuid4().hex[:6]}@umc-noord.nl"
+    person = deployment.cli(
+        "person",
+        "create",
+        "--tenant",
+        slug,
+        "--email",
+        email,
+        "--name",
+        "Dr. Cli",
+        "--roles",
+        "tenant_admin",
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    assert person.returncode == 0, person.stderr
+    browser = Browser(deployment.url, slug=slug)
+    try:
+        assert (await browser.login(email)).status_code == 200
+    finally:
+        await browser.aclose()
+
+
+async def test_operator_api_names_the_field_it_refuses(deployment):  # type: ignore[no-untyped-def]
+    email, password = operator_login(deployment)
+    operator = Browser(deployment.url)
+    try:
+        await operator.login(email, password)
+        low = await operator.post(
+            "/operator/tenants",
+            json={"slug": f"low-{uuid.uuid4().hex[:6]}", "name": "x", "min_group_size": 3},
+        )
+        assert low.status_code == 422
+        assert low.json()["errors"][0]["field"] == "body.min_group_size"
+        assert "never be below 4" in low.json()["message"]
+        zone = await operator.post(
+            "/operator/tenants", json={"slug": "zone-x", "name": "x", "time_zone": "Mars/Base"}
+        )
+        assert zone.status_code == 422 and zone.json()["errors"][0]["field"] == "body.time_zone"
+        slug = f"dup-{uuid.uuid4().hex[:6]}"
+        assert (await operator.post("/operator/tenants", json={"slug": slug, "name": "x"})).status_code == 201
+        assert (await operator.post("/operator/tenants", json={"slug": slug, "name": "y"})).status_code == 409
+        changed = await operator.request("PATCH", f"/operator/tenants/{slug}", json={"min_group_size": 2})
+        assert changed.status_code == 422
+    finally:
+        await operator.aclose()
+
+
+async def test_relay_publishes_tenant_and_person_events(deployment, stack):  # type: ignore[no-untyped-def]
+    relay = deployment.processes.start("gateway", "relay", deployment.prefix, **deployment.env)
+    slug = f"evt-{uuid.uuid4().hex[:6]}"
+    tenant = await create_tenant(deployment, slug, min_group_size=6, languages=["nl"])
+    email = f"evt-{uuid.uuid4().hex[:6]}@umc-test.nl"
+    person_id = await add_person(
+        deployment, tenant["tenant_id"], email, "specialist,facilitator", name="Dr. Event"
+    )
+    consumer = AIOKafkaConsumer(
+        "spiegel.gateway.tenants.v1",
+        "spiegel.gateway.people.v1",
+        bootstrap_servers=stack.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"test-{uuid.uuid4().hex}",
+    )
+    await consumer.start()
+    seen: dict[str, Any] = {}
+    try:
+
+        async def both() -> bool:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    event = decode(record.value)
+                    if event.tenant_id == tenant["tenant_id"]:
+                        seen[event.event_type] = (event, record.key)
+            return len(seen) == 2
+
+        await async_wait_until(both, timeout=60, what="both events on Kafka")
+    finally:
+        await consumer.stop()
+        relay.stop()
+    configured, key = seen["spiegel.gateway.v1.TenantConfigured"]
+    assert key == tenant["tenant_id"].encode()
+    assert (
+        configured.payload.slug,
+        configured.payload.min_group_size,
+        list(configured.payload.languages),
+    ) == (slug, 6, ["nl"])
+    assert configured.producer == "gateway"
+    registered, key = seen["spiegel.gateway.v1.PersonRegistered"]
+    assert key == person_id.encode()
+    payload = registered.payload
+    assert (payload.email, payload.display_name, list(payload.roles), payload.active) == (
+        email,
+        "Dr. Event",
+        ["specialist", "facilitator"],
+        True,
+    )
+
+
+async def test_role_changes_end_the_persons_sessions(deployment):  # type: ignore[no-untyped-def]
+    slug = f"roles-{uuid.uuid4().hex[:6]}"
+    tenant = await create_tenant(deployment, slug)
+    admin_email = f"adm-{uuid.uuid4().hex[:6]}@umc-test.nl"
+    await add_person(deployment, tenant["tenant_id"], admin_email, "tenant_admin")
+    email = f"sp-{uuid.uuid4().hex[:6]}@umc-test.nl"
+    person_id = await add_person(deployment, tenant["tenant_id"], email, "coordinator")
+    admin, person = Browser(deployment.url, slug=slug), Browser(deployment.url, slug=slug)
+    try:
+        await admin.login(admin_email)
+        await person.login(email)
+        assert (await person.get("/people")).status_code == 200
+        changed = await admin.request("PATCH", f"/people/{person_id}", json={"roles": ["specialist"]})
+        assert changed.status_code == 200 and changed.json()["roles"] == ["specialist"]
+        assert (await person.get("/people")).status_code == 401, (
+            "the old session (with its old roles) is gone"
+        )
+        await person.login(email)
+        assert (await person.get("/people")).status_code == 403
+        off = await admin.request("PATCH", f"/people/{person_id}", json={"active": False})
+        assert off.status_code == 200
+        assert (await person.login(email)).status_code == 403
+    finally:
+        await admin.aclose()
+        await person.aclose()
+
+
+async def test_reads_of_reports_are_audited_with_who_what_when_where(deployment, stack):  # type: ignore[no-untyped-def]
+    slug = f"aud-{uuid.uuid4().hex[:6]}"
+    tenant = await create_tenant(deployment, slug)
+    admin_email = f"adm-{uuid.uuid4().hex[:6]}@umc-test.nl"
+    await add_person(deployment, tenant["tenant_id"], admin_email, "tenant_admin")
+    specialist_email = f"sp-{uuid.uuid4().hex[:6]}@umc-test.nl"
+    specialist_id = await add_person(deployment, tenant["tenant_id"], specialist_email, "specialist")
+    token = deployment.issuer().issue(
+        audience="aggregation", subject="x", tenant_id=tenant["tenant_id"], roles=["coordinator"]
+    )
+    async with httpx.AsyncClient(base_url=deployment.aggregation.url) as aggregation:
+        for report, subject in (("r-own", specialist_id), ("r-other", "someone-else")):
+            await aggregation.post(
+                "/test-reports",
+                headers={"authorization": f"Bearer {token}"},
+                json={"id": report, "subject_id": subject, "text": "rapport"},
+            )
+    specialist = Browser(deployment.url, slug=slug, ip="198.51.100.200")
+    admin = Browser(deployment.url, slug=slug)
+    try:
+        await specialist.login(specialist_email)
+        assert (await specialist.get("/api/aggregation/reports/r-own")).status_code == 200
+        assert (await specialist.get("/api/aggregation/reports/r-other")).status_code == 403
+        await admin.login(admin_email)
+        entries = (await admin.get("/audit")).json()
+        read = next(e for e in entries if e["action"] == "report.read" and e["target"].endswith("r-own"))
+        assert (read["actor"], read["ip"], read["outcome"], read["roles"]) == (
+            specialist_id,
+            "198.51.100.200",
+            200,
+            ["specialist"],
+        )
+        assert read["at"] and read["correlation_id"]
+        refused = next(
+            e for e in entries if e["action"] == "authorisation.failed" and e["target"].endswith("r-other")
+        )
+        assert refused["outcome"] == 403 and refused["actor"] == specialist_id
+        # Only tenant admins read the log.
+        assert (await specialist.get("/audit")).status_code == 403
+    finally:
+        await specialist.aclose()
+        await admin.aclose()

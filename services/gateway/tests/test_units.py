@@ -1,0 +1,322 @@
+"""Unit tests of the gateway's pure parts (no servers)."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import spiegel_gateway
+from pydantic import ValidationError
+from spiegel_gateway.mail.sender import Mailer, render
+from spiegel_gateway.people.model import PersonIn, may_grant
+from spiegel_gateway.ratelimits import Policy, RateLimited, RateLimiter
+from spiegel_gateway.routing.policy import audited_read
+from spiegel_gateway.security.proxies import client_of, parse_networks
+from spiegel_gateway.service_tokens import ServiceTokens, jwk_thumbprint, key_from_pem, parse_previous_keys
+from spiegel_gateway.settings import GatewaySettings
+from spiegel_gateway.signin.oidc_api import safe_next
+from spiegel_gateway.tenants.model import TenantIn, TenantPatch
+from spiegel_gateway.tenants.resolution import resolve
+from spiegel_platform.auth.service_tokens import ServiceTokenVerifier, SigningKey
+
+
+# -- tenant resolution ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("host", "path", "slug", "rest", "invalid"),
+    [
+        ("umc-noord.spiegel.example", "/api/survey/rounds", "umc-noord", "/api/survey/rounds", False),
+        ("UMC-Noord.Spiegel.Example:443", "/", "umc-noord", "/", False),
+        ("spiegel.example", "/operator/tenants", None, "/operator/tenants", False),
+        ("127.0.0.1:8100", "/t/demo/auth/login", "demo", "/auth/login", False),
+        ("127.0.0.1:8100", "/t/demo", "demo", "/", False),
+        ("[::1]:8100", "/t/demo/e/abc", "demo", "/e/abc", False),
+        ("a.b.spiegel.example", "/", None, "/", True),  # nested labels are no tenant
+        ("demo.spiegel.example", "/t/other/api/x", None, "/t/other/api/x", True),  # host and prefix at once
+        ("127.0.0.1", "/t/Bad_Slug/x", None, "/t/Bad_Slug/x", True),
+        ("evil.example", "/api/survey/x", None, "/api/survey/x", False),  # another host: the platform
+    ],
+)
+def test_resolution_by_host_and_path(host, path, slug, rest, invalid):  # type: ignore[no-untyped-def]
+    resolved = resolve(host, path, domain="spiegel.example", allow_prefix=True)
+    assert (resolved.slug, resolved.path, resolved.invalid) == (slug, rest, invalid)
+
+
+def test_path_prefix_is_refused_in_production():
+    resolved = resolve("spiegel.example", "/t/demo/api/x", domain="spiegel.example", allow_prefix=False)
+    assert resolved.slug is None and resolved.path == "/t/demo/api/x"
+
+
+# -- tenants and people ------------------------------------------------------------------------
+def test_anonymity_threshold_below_four_is_refused_naming_the_field():
+    for bad in (3, 0, -1):
+        with pytest.raises(ValidationError) as error:
+            TenantIn(slug="umc", name="UMC", min_group_size=bad)
+        assert error.value.errors()[0]["loc"] == ("min_group_size",)
+        assert "never be below 4" in str(error.value)
+    with pytest.raises(ValidationError):
+        TenantPatch(min_group_size=3)
+    assert TenantIn(slug="umc", name="UMC", min_group_size=4).min_group_size == 4
+
+
+@pytest.mark.parametrize("slug", ["platform", "www", "-x", "x-", "Upper", "a" * 64, "a_b", ""])
+def test_bad_or_reserved_slugs(slug):  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError):
+        TenantIn(slug=slug, name="x")
+
+
+def test_tenant_settings_are_checked():
+    with pytest.raises(ValidationError, match="IANA"):
+        TenantIn(slug="umc", name="x", time_zone="Mars/Olympus")
+    with pytest.raises(ValidationError, match="each language once"):
+        TenantIn(slug="umc", name="x", languages=["nl", "nl"])
+    with pytest.raises(ValidationError, match="openid"):
+        TenantIn(
+            slug="umc",
+            name="x",
+            identity_provider={"issuer": "https://idp", "client_id": "c", "scopes": ["email"]},
+        )
+
+
+def test_who_may_grant_which_roles():
+    assert may_grant({"tenant_admin"}, ["tenant_admin", "coordinator"])
+    assert may_grant({"coordinator"}, ["specialist", "facilitator"])
+    assert not may_grant({"coordinator"}, ["tenant_admin"])
+    assert not may_grant({"specialist"}, ["specialist"])
+    with pytest.raises(ValidationError):
+        PersonIn(display_name="x", email="a@b.nl", roles=["operator"])  # type: ignore[list-item]
+
+
+# -- service tokens -----------------------------------------------------------------------------
+def test_thumbprint_matches_rfc_7638_and_is_the_kid():
+    # RFC 7638 section 3.1 is an RSA example; for EC the members are crv, kty, x, y in that order.
+    jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+    }
+    canonical = (
+        '{"crv":"P-256","kty":"EC","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",'
+        '"y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}'
+    )
+    import base64
+    import hashlib
+
+    expected = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+    assert jwk_thumbprint({**jwk, "kid": "ignored", "use": "sig"}) == expected
+    key = key_from_pem(SigningKey.generate().private_pem)
+    assert key.kid == jwk_thumbprint(key.public_jwk())
+
+
+def test_tokens_verify_across_a_rotation_and_are_cached_per_caller():
+    old, new = (
+        key_from_pem(SigningKey.generate().private_pem),
+        key_from_pem(SigningKey.generate().private_pem),
+    )
+    previous = parse_previous_keys(json.dumps([{k: v for k, v in old.public_jwk().items() if k != "kid"}]))
+    assert previous[0]["kid"] == old.kid
+    tokens = ServiceTokens(new, previous=previous, lifetime_s=60)
+    assert [k["kid"] for k in tokens.jwks()["keys"]] == [new.kid, old.kid]
+    verifier = ServiceTokenVerifier(json.dumps(tokens.jwks()), audience="survey")
+    old_token = ServiceTokens(old, previous=[], lifetime_s=60).issue(
+        cache_key=None, audience="survey", subject="p1", tenant_id="t", roles=["coordinator"], extra={}
+    )
+    args = {
+        "audience": "survey",
+        "subject": "p1",
+        "tenant_id": "t",
+        "roles": ["coordinator"],
+        "extra": {"lang": "nl"},
+    }
+    first = tokens.issue(cache_key="session-1", **args)
+    assert tokens.issue(cache_key="session-1", **args) == first
+    assert tokens.issue(cache_key="session-2", **args) != first
+    tokens.forget("session-1")
+    assert tokens.issue(cache_key="session-1", **args) != first
+    assert verifier.verify(old_token).subject == "p1"  # in flight during the rotation
+    principal = verifier.verify(first)
+    assert (principal.tenant_id, principal.claims["lang"]) == ("t", "nl")
+
+
+def test_previous_keys_must_be_public():
+    private = SigningKey.generate()
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(private.private_pem, password=None)
+    private_jwk = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(key))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="public"):
+        parse_previous_keys(json.dumps({"keys": [private_jwk]}))
+
+
+# -- rate limits ----------------------------------------------------------------------------------
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_080_000.0  # a whole number of hours: windows start here
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_guessing_ten_thousand_link_tokens_is_throttled():
+    """Failures per IP: 20 an hour. 10,000 guesses from one address take 500 hours, not seconds."""
+    clock = Clock()
+    limiter = RateLimiter(clock=clock)
+    failures = Policy("link_failures_ip", 20, 3600)
+    tried = 0
+    while tried < 10_000:
+        wait = limiter.retry_after(failures, "203.0.113.9")
+        if wait is not None:
+            clock.now += wait  # the patient attacker waits as long as told
+            continue
+        tried += 1
+        limiter.count(failures, "203.0.113.9")
+        clock.now += 0.001
+    hours = (clock.now - 1_080_000.0) / 3600
+    assert hours > 400, f"10,000 guesses took only {hours:.1f} hours"
+
+
+def test_limits_are_per_key_and_slide():
+    clock = Clock()
+    limiter = RateLimiter(clock=clock)
+    policy = Policy("signin_ip", 3, 60)
+    for _ in range(3):
+        limiter.hit(policy, "a")
+    with pytest.raises(RateLimited) as refused:
+        limiter.hit(policy, "a")
+    assert 0 < int(refused.value.headers["Retry-After"]) <= 60
+    limiter.hit(policy, "b")  # another address is not affected
+    clock.now += 61
+    with pytest.raises(RateLimited):  # the previous window still weighs in just after it
+        limiter.hit(policy, "a")
+    clock.now += 60
+    limiter.hit(policy, "a")
+
+
+def test_limiter_memory_is_bounded():
+    limiter = RateLimiter(max_keys=100)
+    policy = Policy("x", 1, 60)
+    for i in range(1000):
+        limiter.hit(policy, f"ip-{i}")
+    assert len(limiter._windows) == 100
+
+
+# -- proxies, redirects, audit table ------------------------------------------------------------
+def test_forwarded_headers_only_from_trusted_proxies():
+    trusted = parse_networks(["10.0.0.0/8"])
+    headers = {"x-forwarded-for": "203.0.113.7, 10.1.2.3", "x-forwarded-proto": "https"}
+    assert client_of("10.9.9.9", headers, "http", trusted) == ("203.0.113.7", "https")
+    assert client_of("198.51.100.1", headers, "http", trusted) == ("198.51.100.1", "http")
+    assert client_of("10.9.9.9", headers, "http", []) == ("10.9.9.9", "http")
+    spoofed = {"x-forwarded-for": "1.1.1.1, 203.0.113.7"}
+    assert client_of("10.9.9.9", spoofed, "http", trusted)[0] == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/api/x", "/api/x"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+        ("/\\evil", "/"),
+        (None, "/"),
+    ],
+)
+def test_no_open_redirect_after_sign_in(value, expected):  # type: ignore[no-untyped-def]
+    assert safe_next(value) == expected
+
+
+def test_reads_of_reports_and_pops_are_audited():
+    assert audited_read("aggregation", "GET", "reports/r1") == "report.read"
+    assert audited_read("aggregation", "GET", "reports/r1/pdf") == "report.read"
+    assert audited_read("action-plan", "GET", "pops/p1") == "pop.read"
+    assert audited_read("aggregation", "POST", "reports/r1") is None
+    assert audited_read("survey", "GET", "rounds/r1") is None
+
+
+# -- e-mail -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_mail_in_both_languages_with_escaped_names(language):  # type: ignore[no-untyped-def]
+    mail = render(
+        "reset_password",
+        language,
+        to_address="a@b.nl",
+        to_name="<script>x</script>",
+        hospital="UMC",
+        link="https://umc.spiegel.example/x?token=abc",
+        valid_minutes=60,
+    )
+    assert ("wachtwoord" if language == "nl" else "password") in mail.text
+    assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
+    assert "token=abc" in mail.text
+
+
+def test_a_name_with_line_breaks_adds_no_header():
+    settings = GatewaySettings(mongodb_url="mongodb://x", kafka_bootstrap_servers="x:1", spiegel_env="test")
+    mail = render(
+        "verify_email",
+        "nl",
+        to_address="a@b.nl",
+        to_name="Eve\r\nBcc: all@evil.example",
+        hospital="UMC",
+        link="https://x",
+        valid_days=3,
+    )
+    with pytest.raises(ValueError):
+        Mailer(settings).message(mail).as_bytes()
+
+
+# -- the audit log is append-only ------------------------------------------------------------------
+def test_no_code_path_updates_or_deletes_the_audit_log():
+    package = Path(spiegel_gateway.__file__).parent
+    mutating = {
+        "update",
+        "update_one",
+        "update_many",
+        "delete",
+        "delete_one",
+        "delete_many",
+        "replace_one",
+        "find_one_and_update",
+        "find_one_and_delete",
+        "find_one_and_replace",
+        "bulk_write",
+        "drop",
+        "apply_once",
+        "apply_idempotent",
+    }
+    audit_module = package / "audit" / "log.py"
+    tree = ast.parse(audit_module.read_text())
+    calls = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+    assert not calls & mutating, f"the audit log module calls {calls & mutating}"
+    assert {"insert", "find"} <= calls
+    for source in package.rglob("*.py"):
+        if source != audit_module:
+            text = source.read_text()
+            assert "audit_log" not in text, f"{source} names the audit collection: only audit/log.py may"
+    from spiegel_gateway.audit.log import AuditLog
+
+    public = {name for name in vars(AuditLog) if not name.startswith("_")}
+    assert public == {"record", "entries"}
+
+
+def test_production_refuses_placeholder_secrets_and_missing_keys():
+    base = {"mongodb_url": "mongodb://x", "kafka_bootstrap_servers": "x:1", "spiegel_env": "production"}
+    with pytest.raises(ValidationError, match="SESSION_SECRET"):
+        GatewaySettings(**base, session_secret="development-only-session-secret-change-me")
+    with pytest.raises(ValidationError, match="SIGNING_KEY_FILE"):
+        GatewaySettings(**base, session_secret="x" * 40)
+    ok = GatewaySettings(
+        **base,
+        session_secret="k3" * 20,
+        service_token_signing_key_file="/k.pem",
+        smtp_host="smtp",
+        gateway_domain="spiegel.example",
+    )
+    assert ok.cookies_secure
