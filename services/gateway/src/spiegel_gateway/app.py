@@ -80,6 +80,7 @@ def build_app(runtime: Runtime) -> FastAPI:
     app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") not in DOC_PAGES]
     app.state.gateway = gateway
     app.state.runtime = runtime
+    web.install_error_pages(app)
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks() -> JSONResponse:

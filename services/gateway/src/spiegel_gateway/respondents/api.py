@@ -60,6 +60,10 @@ def _link_caller(tenant: Tenant, link_hash: str, language: str) -> Session:
     )
 
 
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
 def _reply(upstream: Upstream) -> Response:
     return Response(
         content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
@@ -102,8 +106,15 @@ def router() -> APIRouter:
 
     @api.get("/e/{token}")
     async def open_link(token: str, request: Request, response: Response, tenant: CurrentTenant) -> Any:
-        """Open the questionnaire of a personal link; sets a session cookie for it alone."""
+        """Open the questionnaire of a personal link; sets a session cookie for it alone.
+
+        A browser asking for HTML gets the questionnaire page instead (spiegel_gateway.web).
+        """
         gateway = gateway_of(request)
+        if not tenant.is_platform and _wants_html(request):
+            from spiegel_gateway.web.respondent import open_link_page  # noqa: PLC0415 - web imports this module
+
+            return await open_link_page(token, request)
         if tenant.is_platform:
             raise HTTPException(404, "this link is not valid here")
         link_hash = throttle_link(request, token)
@@ -173,16 +184,20 @@ def router() -> APIRouter:
 
     @api.api_route("/e/{token}/afmelden", methods=["GET", "POST"])
     async def opt_out(token: str, request: Request, tenant: CurrentTenant) -> Response:
-        """Opt out of reminders for this round (the invitation service, same path)."""
+        """Opt out of reminders for this round (the invitation service's `/optout`); HTML for browsers."""
         gateway = gateway_of(request)
         if tenant.is_platform:
             raise HTTPException(404, "this link is not valid here")
+        if _wants_html(request):
+            from spiegel_gateway.web.respondent import optout_page  # noqa: PLC0415 - web imports this module
+
+            return await optout_page(token, request)
         link_hash = throttle_link(request, token)
         body = await request.body()
         upstream = await gateway.services.call(
             INVITATION,
             request.method,
-            f"/e/{token}/afmelden",
+            "/optout",
             caller=_link_caller(tenant, link_hash, choose_language(request, tenant)),
             correlation_id=correlation_of(request),
             content=body or None,

@@ -1,0 +1,82 @@
+"""A report in the page (the aggregation service's HTML with its charts) and its PDF.
+
+The aggregation service renders the report (autoescaped; comments are text);
+its page carries its own stylesheet inline, which the CSP here forbids, so the
+body is taken out and shown inside this site's layout with the same styles
+from static/spiegel.css. The aggregation service decides who may read what
+(subject, members, coordinators, facilitator of the discussion group); every
+read is audited like an /api read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request, Response
+from markupsafe import Markup
+
+from spiegel_gateway.web.core import Page, PageError, page_of, problem_text, quoted
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
+_LANG_NAV = re.compile(r'<nav class="lang">.*?</nav>', re.S)
+_STYLE = re.compile(r"<style[^>]*>.*?</style>|<script[^>]*>.*?</script>", re.S | re.I)
+_REPORT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+
+
+def report_body(html: str) -> Markup:
+    """The body of the aggregation service's page, without its language links, styles or scripts."""
+    match = _BODY.search(html)
+    inner = match.group(1) if match else html
+    inner = _STYLE.sub("", _LANG_NAV.sub("", inner))
+    return Markup(inner)  # noqa: S704 - the aggregation service's autoescaped page
+
+
+def check_id(report_id: str) -> None:
+    if not _REPORT_ID.match(report_id):
+        raise PageError(404, key="no_report")
+
+
+def router() -> APIRouter:
+    api = APIRouter(include_in_schema=False)
+
+    async def fetch(page: Page, report_id: str, kind: str) -> Response | bytes:
+        upstream = await page.call(
+            "aggregation", "GET", f"/reports/{quoted(report_id)}/{kind}", query={"lang": page.lang}
+        )
+        if upstream.status_code == 404:
+            raise PageError(404, key="no_report")
+        if not upstream.is_success:
+            raise PageError(upstream.status_code, problem_text(upstream, page.lang))
+        return upstream.content
+
+    @api.get("/rapportages/{report_id}")
+    async def report(report_id: str, request: Request) -> Response:
+        page = await page_of(request)
+        page.require()
+        check_id(report_id)
+        content = await fetch(page, report_id, "html")
+        assert isinstance(content, bytes)
+        return page.render(
+            "report.html",
+            report_id=report_id,
+            body=report_body(content.decode("utf-8", errors="replace")),
+        )
+
+    @api.get("/rapportages/{report_id}/pdf")
+    async def report_pdf(report_id: str, request: Request) -> Response:
+        page = await page_of(request)
+        page.require()
+        check_id(report_id)
+        content = await fetch(page, report_id, "pdf")
+        assert isinstance(content, bytes)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "-", report_id)
+        return Response(
+            content,
+            media_type="application/pdf",
+            headers={
+                "content-disposition": f'attachment; filename="spiegel-{name}-{page.lang}.pdf"',
+                "cache-control": "no-store",
+            },
+        )
+
+    return api
