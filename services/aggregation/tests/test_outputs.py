@@ -92,3 +92,11 @@ def test_a_pdf_takes_well_under_the_target() -> None:
     started = time.perf_counter()
     render_pdf(body, "nl")
     assert time.perf_counter() - started < 3.0  # target 1.5 s median on the benchmark machine
+
+
+def test_every_distribution_chart_has_an_accessible_name() -> None:
+    """role="img" needs a name (WCAG 1.1.1; axe-core svg-img-alt): the counts per score."""
+    from spiegel_aggregation.reports import charts
+
+    svg = charts.to_svg(charts.distribution_chart([0, 1, 2, 5, 3]))
+    assert 'aria-label="1: 0 · 2: 1 · 3: 2 · 4: 5 · 5: 3"' in svg

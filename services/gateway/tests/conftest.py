@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from gateway_helpers import Deployment, Inbox, Processes, start_deployment
+from web_helpers import WebDeployment, start_web_deployment
 from spiegel_dev.processes import free_port
 from spiegel_gateway.service_tokens import key_from_pem
 from spiegel_platform.auth.service_tokens import SigningKey
@@ -55,3 +56,21 @@ def deployment(
         yield start_deployment(processes, key, key_file, smtp[1], f"gw_{uuid.uuid4().hex[:8]}")
     finally:
         processes.stop_all()
+
+
+@pytest.fixture(scope="session")
+def web(
+    stack: Any, gateway_key: tuple[SigningKey, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebDeployment]:
+    """Every service's processes behind the gateway, and a real SMTP server: for the browser tests."""
+    from spiegel_dev.mailcatcher import MailCatcher
+
+    key, key_file = gateway_key
+    jwks = json.dumps({"keys": [key.public_jwk()]})
+    processes = Processes(stack, jwks, tmp_path_factory.mktemp("web-logs"))
+    catcher = MailCatcher().start()
+    try:
+        yield start_web_deployment(processes, key_file, jwks, f"web_{uuid.uuid4().hex[:8]}", catcher)
+    finally:
+        processes.stop_all()
+        catcher.stop()

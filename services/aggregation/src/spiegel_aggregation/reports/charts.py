@@ -177,6 +177,8 @@ def distribution_chart(distribution: Sequence[int] | None, width: float = 110.0)
     total = sum(distribution or ())
     if not total:
         return chart
+    # The accessible name of the chart (screen readers; axe-core's svg-img-alt): score: count.
+    chart.title = " · ".join(f"{score}: {count}" for score, count in enumerate(distribution or (), start=1))
     colours = scale_colours(len(distribution or ()))
     x = 0.0
     for count, colour in zip(distribution or (), colours, strict=True):

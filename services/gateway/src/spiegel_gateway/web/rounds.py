@@ -95,7 +95,7 @@ def router() -> APIRouter:
             "rounds/list.html",
             rounds=found.get("items", []),
             total=found.get("total", 0),
-            status=status,
+            filter_status=status,
             created=request.query_params.get("aangemaakt"),
         )
 
