@@ -100,3 +100,10 @@ def test_every_distribution_chart_has_an_accessible_name() -> None:
 
     svg = charts.to_svg(charts.distribution_chart([0, 1, 2, 5, 3]))
     assert 'aria-label="1: 0 · 2: 1 · 3: 2 · 4: 5 · 5: 3"' in svg
+
+
+def test_a_chart_without_a_name_is_hidden_from_assistive_technology() -> None:
+    from spiegel_aggregation.reports import charts
+
+    svg = charts.to_svg(charts.Chart(230.0, 26.0))
+    assert 'aria-hidden="true"' in svg and 'role="img"' not in svg

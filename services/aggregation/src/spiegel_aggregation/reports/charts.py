@@ -238,10 +238,13 @@ def _svg_marker(s: Shape) -> str:
 
 
 def to_svg(chart: Chart, label: str = "") -> str:
+    name = label or chart.title
+    # A chart without a name repeats numbers printed beside it: hidden from assistive technology
+    # rather than an image without a name (WCAG 1.1.1).
+    access = f'role="img" aria-label="{escape(name)}"' if name else 'aria-hidden="true" focusable="false"'
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width:.0f} {chart.height:.0f}" '
-        f'width="{chart.width:.0f}" height="{chart.height:.0f}" role="img" '
-        f'aria-label="{escape(label or chart.title)}">'
+        f'width="{chart.width:.0f}" height="{chart.height:.0f}" {access}>'
     ]
     for s in chart.shapes:
         if s.kind == "rect":

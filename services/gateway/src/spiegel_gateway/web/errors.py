@@ -29,8 +29,8 @@ def is_page(request: Request) -> bool:
     if getattr(request.state, "web_page", False):
         return True
     endpoint = request.scope.get("endpoint")
-    if endpoint is not None:
-        return str(getattr(endpoint, "__module__", "")).startswith("spiegel_gateway.web")
+    if endpoint is not None and str(getattr(endpoint, "__module__", "")).startswith("spiegel_gateway.web"):
+        return True
     path = request.url.path
     return (
         request.method == "GET"
