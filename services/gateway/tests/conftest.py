@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from gateway_helpers import Deployment, Inbox, Processes, start_deployment
-from web_helpers import WebDeployment, start_web_deployment
 from spiegel_dev.processes import free_port
 from spiegel_gateway.service_tokens import key_from_pem
 from spiegel_platform.auth.service_tokens import SigningKey
+from web_helpers import WebDeployment, start_web_deployment
 
 
 @pytest.fixture(scope="session")

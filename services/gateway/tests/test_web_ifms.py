@@ -125,7 +125,9 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     filled = io.BytesIO()
     book.save(filled)
     page.get_by_label("Ingevuld sjabloon").set_input_files(
-        files=[{"name": "nominaties.xlsx", "mimeType": "application/octet-stream", "buffer": filled.getvalue()}]
+        files=[
+            {"name": "nominaties.xlsx", "mimeType": "application/octet-stream", "buffer": filled.getvalue()}
+        ]
     )
     page.get_by_role("button", name="Bestand controleren").click()
     assert "Controle van het bestand" in page.locator("h1").inner_text()
@@ -157,7 +159,11 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     respondent.close()
 
     phone_context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2, locale="nl-NL"
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        locale="nl-NL",
     )
     phone = phone_context.new_page()
     phone.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -191,7 +197,9 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     phone_context.close()
 
     # -- the others through the respondent endpoints (links from the mails) --------------------
-    for email in [f"collega{i}@{slug}.nl" for i in (3, 4, 5)] + [f"medewerker{i}@{slug}.nl" for i in range(1, 5)]:
+    for email in [f"collega{i}@{slug}.nl" for i in (3, 4, 5)] + [
+        f"medewerker{i}@{slug}.nl" for i in range(1, 5)
+    ]:
         answer_by_http(web, slug, links[email], rng)
     answer_by_http(web, slug, links[f"assistent1@{slug}.nl"], rng, comment=HIDDEN_COMMENT)
     answer_by_http(web, slug, self_link, rng)

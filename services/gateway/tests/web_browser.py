@@ -24,7 +24,12 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
              values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in result["violations"]
         if v["impact"] in impacts
     ]
@@ -74,7 +79,9 @@ def answer_by_http(
         assert opened.status_code == 200, opened.text
         questionnaire = opened.json()["questionnaire"]
         ratings: dict[str, Any] = {
-            s["id"]: rng.choice([3, 4, 4, 5]) for theme in questionnaire["themes"] for s in theme["statements"]
+            s["id"]: rng.choice([3, 4, 4, 5])
+            for theme in questionnaire["themes"]
+            for s in theme["statements"]
         }
         for item in questionnaire["global_items"]:
             ratings[item["id"]] = item["max"] - 1

@@ -103,12 +103,16 @@ def start_web_deployment(
     )
     started = []
     for kind in ("api", "relay"):
-        process = new_process("gateway", kind, env, processes.logdir, port=gateway_port if kind == "api" else None)
+        process = new_process(
+            "gateway", kind, env, processes.logdir, port=gateway_port if kind == "api" else None
+        )
         processes.started.append(process)
         started.append(process.start(wait=False))
     for process in started:
         process.wait_ready(timeout=120)
-    return WebDeployment(gateway_url, prefix, dict(env), catcher, processes, survey + invitation + aggregation + started)
+    return WebDeployment(
+        gateway_url, prefix, dict(env), catcher, processes, survey + invitation + aggregation + started
+    )
 
 
 def operator_session(deployment: WebDeployment, email: str, password: str) -> httpx.Client:
@@ -132,13 +136,12 @@ async def make_hospital(env: dict[str, str], slug: str, people: list[tuple[str, 
 
     people: (e-mail, name, comma-separated roles); returns e-mail -> person id.
     """
-    from spiegel_platform.service import Runtime
-
     from spiegel_gateway.definition import DEFINITION
     from spiegel_gateway.settings import GatewaySettings
     from spiegel_gateway.signin.passwords import hash_password_async
     from spiegel_gateway.tenants.model import TenantIn
     from spiegel_gateway.wiring import Gateway
+    from spiegel_platform.service import Runtime
 
     settings = GatewaySettings(**{k.lower(): v for k, v in env.items() if k.isupper() and k != "PATH"})
     runtime = Runtime(DEFINITION, settings)

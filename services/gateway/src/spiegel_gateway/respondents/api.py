@@ -112,7 +112,7 @@ def router() -> APIRouter:
         """
         gateway = gateway_of(request)
         if not tenant.is_platform and _wants_html(request):
-            from spiegel_gateway.web.respondent import open_link_page  # noqa: PLC0415 - web imports this module
+            from spiegel_gateway.web.respondent import open_link_page
 
             return await open_link_page(token, request)
         if tenant.is_platform:
@@ -189,7 +189,7 @@ def router() -> APIRouter:
         if tenant.is_platform:
             raise HTTPException(404, "this link is not valid here")
         if _wants_html(request):
-            from spiegel_gateway.web.respondent import optout_page  # noqa: PLC0415 - web imports this module
+            from spiegel_gateway.web.respondent import optout_page
 
             return await optout_page(token, request)
         link_hash = throttle_link(request, token)

@@ -74,7 +74,7 @@ def router() -> APIRouter:
         page = await page_of(request)
         try:
             form = await request.form()
-        except Exception:  # noqa: BLE001
+        except Exception:
             raise PageError(400, key="bad_form") from None
         check_form_token(request, form.get("csrf_token"))
         email = str(form.get("email") or "").strip()[:320]
@@ -92,7 +92,9 @@ def router() -> APIRouter:
                 message = page.t("signin_switched_off")
             return render_signin(page, status=error.status_code, error=message, email=email)
         gateway = gateway_of(request)
-        cookie, session = await gateway.sessions.open(person, lifetime=gateway.session_lifetime, method="password")
+        cookie, session = await gateway.sessions.open(
+            person, lifetime=gateway.session_lifetime, method="password"
+        )
         reply = page.redirect(local_path(str(form.get("next") or ""), "/start"))
         set_session_cookie(reply, request, cookie, session.expires_at)
         reply.delete_cookie(FORM_COOKIE, path=cookie_path(request))

@@ -118,7 +118,7 @@ class Page:
         response = HTMLResponse(html, status_code=status)
         response.headers["cache-control"] = "no-store"
         explicit = self.request.query_params.get("lang")
-        if explicit in self.tenant.languages:
+        if explicit is not None and explicit in self.tenant.languages:
             remember_language(response, explicit)
         return response
 
@@ -138,7 +138,7 @@ class Page:
         """The posted form, after the CSRF check (every form carries `csrf_token`)."""
         try:
             form = await self.request.form()
-        except Exception:  # noqa: BLE001 - a broken body is the sender's problem
+        except Exception:
             raise PageError(400, key="bad_form") from None
         caller = self.caller
         if caller is None:

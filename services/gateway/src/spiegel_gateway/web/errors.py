@@ -8,6 +8,7 @@ the sign-in form.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,7 +22,16 @@ from spiegel_gateway.web.core import Page, PageError, Redirect, env, local_path
 from spiegel_gateway.web.texts import text
 
 log = get_logger(__name__)
-API_PREFIXES = ("/api/", "/auth/", "/operator/", "/people", "/tenant", "/audit", "/respondent/", "/.well-known/")
+API_PREFIXES = (
+    "/api/",
+    "/auth/",
+    "/operator/",
+    "/people",
+    "/tenant",
+    "/audit",
+    "/respondent/",
+    "/.well-known/",
+)
 SHOWN = {400, 401, 403, 404, 405, 409, 410, 413, 422, 429, 500, 502, 503}
 
 
@@ -77,6 +87,15 @@ def error_page(request: Request, status: int, message: str = "", key: str = "", 
     return response
 
 
+async def _json(handler: Any, request: Request, error: Exception) -> Response:
+    """The platform's own (JSON) handler, for everything that is not a page."""
+    answer = handler(request, error)
+    if inspect.isawaitable(answer):
+        answer = await answer
+    assert isinstance(answer, Response)
+    return answer
+
+
 def install(app: FastAPI) -> None:
     """Page-aware handlers in front of the platform's JSON ones."""
     json_http = app.exception_handlers[StarletteHTTPException]
@@ -86,7 +105,7 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
         if not is_page(request):
-            return await json_http(request, error)  # type: ignore[no-any-return]
+            return await _json(json_http, request, error)
         if error.status_code == 401:
             prefix = str(getattr(request.state, "tenant_prefix", "") or "")
             return RedirectResponse(f"{prefix}/inloggen?next={local_path(request.url.path)}", status_code=303)
@@ -96,7 +115,7 @@ def install(app: FastAPI) -> None:
 
     async def on_invalid(request: Request, error: Exception) -> Response:
         if not is_page(request):
-            return await json_invalid(request, error)  # type: ignore[no-any-return]
+            return await _json(json_invalid, request, error)
         return error_page(request, 400, key="bad_request")
 
     async def on_page_error(request: Request, error: Exception) -> Response:
@@ -112,7 +131,7 @@ def install(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, error: Exception) -> Response:
         if not is_page(request):
-            return await json_unexpected(request, error)  # type: ignore[no-any-return]
+            return await _json(json_unexpected, request, error)
         log.exception("page_error", path=request.url.path)
         return error_page(request, 500)
 

@@ -64,7 +64,9 @@ def router() -> APIRouter:
         content = await file.read(MAX_UPLOAD + 1)
         if len(content) > MAX_UPLOAD:
             raise PageError(413, page.t("error_file_size"))
-        body, content_type = multipart(file.filename, content, file.content_type or "application/octet-stream")
+        body, content_type = multipart(
+            file.filename, content, file.content_type or "application/octet-stream"
+        )
         upstream = await page.call(
             "invitation",
             "POST",
@@ -73,7 +75,9 @@ def router() -> APIRouter:
             headers={"content-type": content_type},
         )
         if not upstream.is_success:
-            raise PageError(upstream.status_code, problem_text(upstream, page.lang) or page.t("error_file_read"))
+            raise PageError(
+                upstream.status_code, problem_text(upstream, page.lang) or page.t("error_file_read")
+            )
         result = json.loads(upstream.content)
         rows = [{**row, "shown_problems": problems_of(page, row)} for row in result.get("rows", [])]
         return page.render(
@@ -103,15 +107,16 @@ def router() -> APIRouter:
         if extra_rows or suggestions:
             body["include_rows"] = sorted(set(ok_rows + extra_rows + [s["row"] for s in suggestions]))
         outcome = await page.data(
-            "invitation", "POST", f"/rounds/{quoted(round_id)}/imports/{quoted(import_id)}/confirm", json_body=body
+            "invitation",
+            "POST",
+            f"/rounds/{quoted(round_id)}/imports/{quoted(import_id)}/confirm",
+            json_body=body,
         )
         return page.render(
             "rounds/import_done.html",
             round_id=round_id,
             outcome=outcome,
-            refused=[
-                {"row": r["row"], "problems": problems_of(page, r)} for r in outcome.get("refused", [])
-            ],
+            refused=[{"row": r["row"], "problems": problems_of(page, r)} for r in outcome.get("refused", [])],
             warnings=[
                 (w.get("message_en") if page.lang == "en" else w.get("message")) or ""
                 for w in outcome.get("group_warnings", [])

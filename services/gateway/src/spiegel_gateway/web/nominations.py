@@ -75,7 +75,9 @@ def router() -> APIRouter:
     async def nominations(round_id: str, request: Request) -> Response:
         page = await page_of(request)
         page.require("specialist", *COORDINATING)
-        return render(page, round_id, await load(page, round_id), added=request.query_params.get("toegevoegd"))
+        return render(
+            page, round_id, await load(page, round_id), added=request.query_params.get("toegevoegd")
+        )
 
     @api.post("/rondes/{round_id}/nominaties")
     async def nominate(round_id: str, request: Request) -> Response:
@@ -119,7 +121,9 @@ def router() -> APIRouter:
         page = await page_of(request)
         page.require("specialist", *COORDINATING)
         await page.form()
-        await page.data("invitation", "DELETE", f"/rounds/{quoted(round_id)}/nominations/{quoted(assignment_id)}")
+        await page.data(
+            "invitation", "DELETE", f"/rounds/{quoted(round_id)}/nominations/{quoted(assignment_id)}"
+        )
         return page.redirect(f"/rondes/{quoted(round_id)}/nominaties")
 
     return api

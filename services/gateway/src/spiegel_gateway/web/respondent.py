@@ -50,7 +50,7 @@ def link_problem(page: Page, status: int, content: bytes) -> Response:
     code = _code(content) or LINK_PROBLEMS.get(status, "link_unknown")
     if status >= 500:
         raise PageError(503, key="service_down")
-    from spiegel_gateway.routing.client import Upstream  # noqa: PLC0415 - only for the message
+    from spiegel_gateway.routing.client import Upstream
 
     message = problem_text(Upstream(status, None, content), page.lang) if content else ""  # type: ignore[arg-type]
     return page.render("respondent/link_problem.html", status=status, code=code, message=message)

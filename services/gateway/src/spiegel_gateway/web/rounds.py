@@ -241,7 +241,10 @@ def router() -> APIRouter:
         if closes is None:
             raise PageError(422, page.t("error_closes"))
         await page.data(
-            "survey", "POST", f"/rounds/{quoted(round_id)}/extend", json_body={"closes_at": closes.isoformat()}
+            "survey",
+            "POST",
+            f"/rounds/{quoted(round_id)}/extend",
+            json_body={"closes_at": closes.isoformat()},
         )
         return page.redirect(f"/rondes/{quoted(round_id)}", bericht="extended")
 
@@ -256,14 +259,19 @@ def router() -> APIRouter:
             f"/rounds/{quoted(round_id)}/reminders",
             json_body={"group": group, "request_id": uuid.uuid4().hex},
         )
-        return page.redirect(f"/rondes/{quoted(round_id)}", bericht="reminded", aantal=answer.get("queued", 0))
+        return page.redirect(
+            f"/rondes/{quoted(round_id)}", bericht="reminded", aantal=answer.get("queued", 0)
+        )
 
     @api.get("/rondes/{round_id}/sjabloon.xlsx")
     async def template(round_id: str, request: Request) -> Response:
         page = await page_of(request)
         page.require("specialist", *COORDINATING)
         upstream = await page.call(
-            "invitation", "GET", f"/rounds/{quoted(round_id)}/nominations/template.xlsx", headers={"accept": "*/*"}
+            "invitation",
+            "GET",
+            f"/rounds/{quoted(round_id)}/nominations/template.xlsx",
+            headers={"accept": "*/*"},
         )
         if not upstream.is_success:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))

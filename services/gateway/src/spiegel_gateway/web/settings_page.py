@@ -28,7 +28,7 @@ def router() -> APIRouter:
     async def show(page: Page, status: int = 200, **extra: Any) -> Response:
         try:
             reminders = await page.data("invitation", "GET", "/settings")
-        except Exception:  # noqa: BLE001 - the rest of the page still works
+        except Exception:
             reminders = None
         return page.render(
             "settings.html", status=status, reminders=reminders, min_size=MIN_GROUP_SIZE, **extra

@@ -167,7 +167,10 @@ T: dict[str, tuple[str, str]] = {
     ),
     "error_reference": ("Kenmerk:", "Reference:"),
     "bad_form": ("Het formulier kon niet worden gelezen.", "The form could not be read."),
-    "bad_request": ("Het adres of formulier bevat een ongeldige waarde.", "The address or form has an invalid value."),
+    "bad_request": (
+        "Het adres of formulier bevat een ongeldige waarde.",
+        "The address or form has an invalid value.",
+    ),
     "csrf": (
         "Het formulier is verlopen of niet van deze site. Laad de pagina opnieuw en probeer het nog eens.",
         "The form has expired or did not come from this site. Reload the page and try again.",
@@ -275,7 +278,10 @@ T: dict[str, tuple[str, str]] = {
         "Your answers are saved as you go; you can continue later with the same link.",
     ),
     "q_closes": ("Invullen kan tot {date}.", "You can answer until {date}."),
-    "q_missing_title": ("Nog niet alles is beantwoord ({count})", "Not everything has been answered ({count})"),
+    "q_missing_title": (
+        "Nog niet alles is beantwoord ({count})",
+        "Not everything has been answered ({count})",
+    ),
     "q_missing_text": (
         "Kies bij elke vraag een score, of 'n.v.t.' als je het niet kunt beoordelen. Je antwoorden tot nu "
         "toe zijn bewaard.",
@@ -418,7 +424,10 @@ T: dict[str, tuple[str, str]] = {
     "round_people": ("Per persoon ({count})", "Per person ({count})"),
     "round_nominations": ("Respondenten", "Respondents"),
     "round_nominate_by_hand": ("Respondenten één voor één nomineren", "Nominate respondents one by one"),
-    "round_template": ("Download het spreadsheet-sjabloon (xlsx)", "Download the spreadsheet template (xlsx)"),
+    "round_template": (
+        "Download het spreadsheet-sjabloon (xlsx)",
+        "Download the spreadsheet template (xlsx)",
+    ),
     "round_upload": ("Ingevuld sjabloon (xlsx of csv)", "Filled-in template (xlsx or csv)"),
     "round_upload_help": (
         "U ziet eerst per rij wat er niet klopt; er wordt pas iets opgeslagen als u bevestigt.",
@@ -445,7 +454,10 @@ T: dict[str, tuple[str, str]] = {
         "De rapportage wordt gemaakt; kijk over een minuut opnieuw.",
         "The report is being made; look again in a minute.",
     ),
-    "round_msg_opened": ("De ronde is geopend; de uitnodigingen gaan uit.", "The round is open; invitations are being sent."),
+    "round_msg_opened": (
+        "De ronde is geopend; de uitnodigingen gaan uit.",
+        "The round is open; invitations are being sent.",
+    ),
     "round_msg_closed": ("De ronde is gesloten.", "The round has been closed."),
     "round_msg_extended": ("De ronde is verlengd.", "The round has been extended."),
     "round_msg_reminded": ("{count} herinnering(en) klaargezet.", "{count} reminder(s) queued."),
@@ -490,7 +502,10 @@ T: dict[str, tuple[str, str]] = {
     "settings_hospital": ("Ziekenhuis", "Hospital"),
     "settings_name": ("Naam van het ziekenhuis", "Name of the hospital"),
     "settings_languages": ("Talen", "Languages"),
-    "settings_threshold": ("Anonimiteitsdrempel (minimale groepsgrootte)", "Anonymity threshold (minimum group size)"),
+    "settings_threshold": (
+        "Anonimiteitsdrempel (minimale groepsgrootte)",
+        "Anonymity threshold (minimum group size)",
+    ),
     "settings_threshold_help": (
         "Een groep met minder ingevulde evaluaties wordt nooit getoond. Nooit lager dan {min}.",
         "A group with fewer completed evaluations is never shown. Never below {min}.",
@@ -507,7 +522,10 @@ T: dict[str, tuple[str, str]] = {
         "Waarschuw bij meer open verzoeken per persoon dan",
         "Warn at more open requests per person than",
     ),
-    "error_threshold": ("De drempel moet tussen {min} en 50 liggen.", "The threshold must be between {min} and 50."),
+    "error_threshold": (
+        "De drempel moet tussen {min} en 50 liggen.",
+        "The threshold must be between {min} and 50.",
+    ),
     "error_languages": ("Kies minstens één taal.", "Choose at least one language."),
     "error_name": ("Vul de naam in.", "Enter the name."),
     "error_reminder_numbers": (
