@@ -12,7 +12,7 @@ T: dict[str, tuple[str, str]] = {
     # -- layout -------------------------------------------------------------------------
     "skip": ("Naar de inhoud", "Skip to content"),
     "nav_main": ("Hoofdmenu", "Main menu"),
-    "nav_language": ("Taal", "Language"),
+    "nav_language": ("Taalkeuze", "Language choice"),
     "nav_start": ("Start", "Home"),
     "nav_rounds": ("Rondes", "Rounds"),
     "nav_settings": ("Instellingen", "Settings"),
@@ -31,7 +31,7 @@ T: dict[str, tuple[str, str]] = {
     "name": ("Naam", "Name"),
     "group": ("Respondentgroep", "Respondent group"),
     "group_name": ("Naam van de groep (vakgroep)", "Name of the group (department)"),
-    "language": ("Taal", "Language"),
+    "language": ("Taal van de uitnodiging", "Language of the invitation"),
     "nominated": ("Genomineerd", "Nominated"),
     "invited": ("Uitgenodigd", "Invited"),
     "completed": ("Ingevuld", "Completed"),
