@@ -48,6 +48,7 @@ class Route:
     ok: tuple[int, ...] = (200,)
     body: Any = None
     host: str = "tenant"  # "platform": served on the platform's host only
+    refused: tuple[int, ...] = (403,)  # an admitted role, an object out of its reach
 
     @property
     def name(self) -> str:
@@ -56,16 +57,25 @@ class Route:
 
 def _round_body() -> dict[str, Any]:
     return {
+        "kind": "IFMS",
         "title": "Matrix",
-        "subject_id": "s",
-        "subject_name": "Dr. S",
+        "subject": {"subject_id": "s", "display_name": "Dr. S"},
         "closes_at": (datetime.now(UTC) + timedelta(days=9)).isoformat(),
     }
 
 
 ROUTES = (
     # survey service (its own role and tenant checks behind the gateway)
-    Route("GET", "/api/survey/rounds/{object}", ("tenant_admin", "coordinator"), kind="round"),
+    # A specialist reads only rounds about themselves (the matrix's rounds are about someone else):
+    # the survey service answers 404, no probing.
+    Route(
+        "GET",
+        "/api/survey/rounds/{object}",
+        ("tenant_admin", "coordinator", "specialist"),
+        kind="round",
+        reach=lambda role: () if role == "specialist" else ("own", "colleague"),
+        refused=(404,),
+    ),
     Route(
         "POST",
         "/api/survey/rounds/{object}/close",
@@ -218,7 +228,7 @@ def expected(route: Route, principal: str, side: str, obj: str) -> tuple[int, ..
         return route.ok
     if obj == "foreign":
         return (404,)
-    return route.ok if obj in route.reach(principal) else (403,)
+    return route.ok if obj in route.reach(principal) else route.refused
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,8 @@ async def test_coordinator_creates_a_round_through_the_gateway(deployment):  # t
             "/api/survey/rounds",
             json={
                 "title": "IFMS",
-                "subject_id": "s1",
-                "subject_name": "Dr. A",
+                "kind": "IFMS",
+                "subject": {"subject_id": "s1", "display_name": "Dr. A"},
                 "closes_at": (datetime.now(UTC) + timedelta(days=5)).isoformat(),
             },
         )

@@ -23,7 +23,9 @@ def test_group_monitor_round_in_the_browser(web: WebDeployment, browser: Any) ->
     run_async(make_hospital(web.env, slug, [(coordinator, "Coen Coördinator", "coordinator"), *members]))
     checked = Checked()
     rng = random.Random(11)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL", accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="nl-NL", accept_downloads=True
+    )
     page = context.new_page()
 
     sign_in(page, web, slug, coordinator)

@@ -202,11 +202,24 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     ]:
         answer_by_http(web, slug, links[email], rng)
     answer_by_http(web, slug, links[f"assistent1@{slug}.nl"], rng, comment=HIDDEN_COMMENT)
-    answer_by_http(web, slug, self_link, rng)
 
     # -- the specialist: dashboard counts while open, nominating with live warnings -------------
     sign_out(page)
     sign_in(page, web, slug, specialist)
+    # "Te doen": the self-evaluation opens from the dashboard (the same link as in the mail) ...
+    assert (
+        page.get_by_role("link", name=re.compile("Zelfevaluatie invullen"))
+        .get_attribute("href")
+        .endswith(self_link)
+    )
+    page.get_by_role("link", name=re.compile("Zelfevaluatie invullen")).click()
+    assert "zelfevaluatie" in page.locator(".lead").inner_text()
+    fill_all_by_clicking(page)
+    page.get_by_role("button", name="Versturen").click()
+    page.wait_for_url(re.compile(r"/bedankt"))
+    # ... and the specialist is still signed in afterwards.
+    page.goto(web.tenant_url(slug, "/start"))
+    assert "Welkom" in page.locator("h1").inner_text()
     mine = page.locator("article.round", has_text="Dr. Sanne Specialist")
     mine.wait_for()
     assert "Collega-specialisten" in mine.inner_text()

@@ -74,7 +74,30 @@ def seed(stack: Any, processes: Any) -> None:
     )
     accounts = asyncio.run(seed_demo(settings))
     base = gateway.url
+    rounds = _demo_rounds(base, accounts)
     print(f"\n  Demo hospital: {base}/t/{DEMO}/  (development credentials, new each run)")
     for roles, email, password, tenant_id in accounts:
         where = f"{base}/t/{DEMO}/" if tenant_id == DEMO else f"{base}/"
         print(f"    {roles:<28} {email:<32} {password}   at {where}")
+    for line in rounds:
+        print(line)
+
+
+def _demo_rounds(base: str, accounts: list[tuple[str, str, str, str]]) -> list[str]:
+    """Rounds, respondents' mails and a report (demo.py); a failure is told, not fatal for `make run`."""
+    from urllib.parse import urlsplit
+
+    from spiegel_gateway.demo import seed_rounds
+
+    port = urlsplit(base).port or 8100
+    mail_url = f"http://127.0.0.1:{port + 91}"  # the mail catcher of `make run` (spiegel_dev.run)
+    by_role = {roles: (email, password) for roles, email, password, _ in accounts}
+    try:
+        return seed_rounds(
+            base,
+            mail_url,
+            by_role["tenant_admin, coordinator"],
+            {"specialist": by_role["specialist"][0], "facilitator": by_role["facilitator"][0]},
+        )
+    except Exception as error:
+        return [f"  demo rounds not made: {error}"]

@@ -57,8 +57,10 @@ def describe(violations: list[dict[str, Any]]) -> str:
     return json.dumps(violations, indent=1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module: sync Playwright keeps its event loop installed while it runs, which would break
+    every asyncio test collected after it in the same session."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -26,6 +26,10 @@ from spiegel_gateway.tenants.resolution import CurrentTenant
 from spiegel_gateway.tenants.store import Tenant
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A respondent link opened from a page gets a cookie of its own, read only on the questionnaire's
+# paths: a signed-in person who opens their self-evaluation stays signed in.
+LINK_COOKIE = "spiegel_link"
+LINK_PATHS = ("/vragenlijst", "/respondent/")
 CSRF_HEADER = "x-csrf-token"
 
 
@@ -55,9 +59,11 @@ def cookie_path(request: Request) -> str:
     return (getattr(request.state, "tenant_prefix", "") or "") + "/"
 
 
-def set_session_cookie(response: Response, request: Request, value: str, expires_at: datetime) -> None:
+def set_session_cookie(
+    response: Response, request: Request, value: str, expires_at: datetime, *, name: str | None = None
+) -> None:
     response.set_cookie(
-        cookie_name(request),
+        name or cookie_name(request),
         value,
         max_age=max(0, int((expires_at - datetime.now(UTC)).total_seconds())),
         path=cookie_path(request),
@@ -67,9 +73,10 @@ def set_session_cookie(response: Response, request: Request, value: str, expires
     )
 
 
-def clear_session_cookie(response: Response, request: Request) -> None:
+def clear_session_cookie(response: Response, request: Request, *, name: str | None = None) -> None:
+    """Clear the cookie this request was authenticated by (or the one named)."""
     response.delete_cookie(
-        cookie_name(request),
+        name or getattr(request.state, "cookie_used", None) or cookie_name(request),
         path=cookie_path(request),
         secure=_secure(request),
         httponly=True,
@@ -124,7 +131,13 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
             raise HTTPException(401, "invalid or expired API token")
         request.state.via = "bearer"
     else:
-        cookie = request.cookies.get(cookie_name(request)) or request.cookies.get("spiegel_session")
+        used = cookie_name(request)
+        cookie = None
+        if request.url.path.startswith(LINK_PATHS) and request.cookies.get(LINK_COOKIE):
+            used = LINK_COOKIE
+            cookie = request.cookies.get(LINK_COOKIE)
+        cookie = cookie or request.cookies.get(used) or request.cookies.get("spiegel_session")
+        request.state.cookie_used = used
         if cookie:
             owner = credential_tenant(cookie)
             if owner is not None and owner != tenant.tenant_id:

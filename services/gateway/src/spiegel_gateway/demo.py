@@ -1,0 +1,226 @@
+"""Demo rounds for `make run`, made through the gateway's own doors as the demo coordinator.
+
+After the demo people exist (seed.py), the demo hospital gets:
+
+1. a finished IFMS round about the demo specialist: nominees invited by mail (the
+   mail catcher), their answers sent through the respondent endpoints with the
+   links from those mails, closed, the report published; a discussion group
+   with the demo facilitator holds it (so the facilitator reads it too);
+2. an open IFMS round about the same specialist: nominations per group (one
+   group deliberately small), opened, invitations in the mail catcher: a
+   newcomer opens a respondent link from the catcher's web page.
+
+Everything goes through the gateway (sign-in, /api/<service>/..., /e/<token>),
+so the demo is made exactly as a person would make it. Idempotent enough for a
+restart: when the specialist already has an open round, nothing is added.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+DEMO = "demo"
+LINK = re.compile(r"/e/([A-Za-z0-9_\-]{20,})")
+COMMENTS = [
+    "Neemt altijd de tijd voor overleg, ook als het druk is.",
+    "Heldere afspraken en goed bereikbaar.",
+    "Terugkoppeling na overleg mag sneller.",
+    "Prettige samenwerking op de afdeling.",
+]
+
+
+class Demo:
+    def __init__(self, gateway_url: str, mail_url: str, coordinator: tuple[str, str]) -> None:
+        self.base = f"{gateway_url.rstrip('/')}/t/{DEMO}"
+        self.mail_url = mail_url.rstrip("/")
+        self.client = httpx.Client(timeout=30)
+        signed_in = self.client.post(
+            f"{self.base}/auth/login", json={"email": coordinator[0], "password": coordinator[1]}
+        )
+        signed_in.raise_for_status()
+        self.client.headers["x-csrf-token"] = signed_in.json()["csrf_token"]
+
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.client.request(method, f"{self.base}/api/{path.lstrip('/')}", **kwargs)
+        if not response.is_success:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+        return response.json() if response.content else None
+
+    def wait(self, what: str, check: Any, timeout: float = 60) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                found = check()
+            except RuntimeError:
+                found = None
+            if found:
+                return found
+            time.sleep(0.5)
+        raise RuntimeError(f"demo: {what} did not happen within {timeout:.0f}s")
+
+    # -- rounds --------------------------------------------------------------------------
+    def create_round(self, specialist: dict[str, Any], title: str, days: int) -> str:
+        closes = (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
+        created = self.api(
+            "POST",
+            "survey/rounds",
+            json={
+                "kind": "IFMS",
+                "title": title,
+                "subject": {"subject_id": specialist["id"], "display_name": specialist["name"]},
+                "closes_at": closes.isoformat(),
+                "flex_label_nl": "Arts-assistenten",
+                "flex_label_en": "Residents",
+            },
+        )
+        self.api(
+            "PUT",
+            f"invitation/rounds/{created['id']}",
+            json={
+                "title": created["title"],
+                "kind": "IFMS",
+                "subject_id": specialist["id"],
+                "subject_name": specialist["name"],
+                "groups": [
+                    {k: g[k] for k in ("code", "label_nl", "label_en", "is_self")}
+                    for g in created["respondent_groups"]
+                ],
+                "closes_at": created["closes_at"],
+            },
+        )
+        return str(created["id"])
+
+    def nominate(self, round_id: str, plan: dict[str, int], tag: str) -> list[str]:
+        addresses = []
+        names = {"colleagues": "Collega", "staff": "Medewerker", "flex": "Arts-assistent"}
+        for group, count in plan.items():
+            for i in range(1, count + 1):
+                email = f"{group}{i}.{tag}@demo-respondent.nl"
+                self.api(
+                    "POST",
+                    f"invitation/rounds/{round_id}/nominations",
+                    json={
+                        "group": group,
+                        "name": f"{names[group]} {i} ({tag})",
+                        "email": email,
+                        "accept_warnings": True,
+                    },
+                )
+                addresses.append(email)
+        return addresses
+
+    def links(self, addresses: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for summary in httpx.get(f"{self.mail_url}/api/messages", timeout=10).json()["messages"]:
+            recipients = [r.lower() for r in summary.get("recipients", [])]
+            wanted = [a for a in addresses if a in recipients and a not in found]
+            if not wanted:
+                continue
+            text = httpx.get(f"{self.mail_url}/api/messages/{summary['id']}", timeout=10).json()["text"]
+            match = LINK.search(text)
+            if match:
+                found[wanted[0]] = match.group(1)
+        return found
+
+    def answer(self, token: str, rng: random.Random) -> None:
+        with httpx.Client(timeout=30) as respondent:
+            opened = respondent.get(f"{self.base}/e/{token}", headers={"accept": "application/json"})
+            opened.raise_for_status()
+            questionnaire = opened.json()["questionnaire"]
+            ratings: dict[str, Any] = {}
+            for theme in questionnaire["themes"]:
+                for statement in theme["statements"]:
+                    ratings[statement["id"]] = "nvt" if rng.random() < 0.05 else rng.choice([3, 4, 4, 5, 5])
+            for item in questionnaire["global_items"]:
+                ratings[item["id"]] = rng.choice([item["max"] - 2, item["max"] - 1])
+            comments = {}
+            if questionnaire["open_questions"] and rng.random() < 0.7:
+                comments[questionnaire["open_questions"][0]["id"]] = rng.choice(COMMENTS)
+            respondent.post(
+                f"{self.base}/respondent/submit",
+                json={"ratings": ratings, "comments": comments},
+                headers={"x-csrf-token": opened.headers["x-csrf-token"]},
+            ).raise_for_status()
+
+
+def seed_rounds(
+    gateway_url: str, mail_url: str, coordinator: tuple[str, str], emails: dict[str, str]
+) -> list[str]:
+    """The demo rounds (see the module's docstring); lines to print. emails: role -> e-mail address."""
+    demo = Demo(gateway_url, mail_url, coordinator)
+    listed = demo.client.get(f"{demo.base}/people")
+    listed.raise_for_status()
+    by_email = {p["email"]: {"id": p["person_id"], "name": p["display_name"]} for p in listed.json()}
+    specialist, facilitator = by_email[emails["specialist"]], by_email[emails["facilitator"]]
+    year = datetime.now(UTC).year
+    titles = {
+        r["title"]: r
+        for r in demo.api("GET", "survey/rounds", params={"subject_id": specialist["id"], "limit": 100})[
+            "items"
+        ]
+    }
+    earlier_title = f"IFMS {year - 1} – {specialist['name']}"
+    current_title = f"IFMS {year} – {specialist['name']}"
+    if current_title in titles:
+        return ["  demo rounds exist already"]
+    # The directory of the invitation service must know the specialist (the self-evaluation mail).
+    demo.wait(
+        "the specialist in the invitation directory",
+        lambda: demo.api("GET", f"invitation/people/{specialist['id']}"),
+    )
+    rng = random.Random(2026)  # noqa: S311 - demo answers
+
+    if earlier_title in titles:
+        earlier = titles[earlier_title]["id"]
+    else:
+        earlier = made_earlier_round(demo, specialist, facilitator, earlier_title, rng)
+    current = demo.create_round(specialist, current_title, days=21)
+    addresses = demo.nominate(current, {"colleagues": 6, "staff": 6, "flex": 3}, "nu")
+    httpx.delete(f"{mail_url.rstrip('/')}/api/messages", timeout=10)  # only the open round's mail stays
+    demo.api("POST", f"survey/rounds/{current}/open")
+    demo.wait("the invitations of the open round", lambda: len(demo.links(addresses)) == len(addresses))
+    return [
+        f"  demo: a finished IFMS round with its report ({earlier}), and an open one ({current}) whose",
+        f"  {len(addresses)} invitations are in the mail catcher: {mail_url}",
+    ]
+
+
+def made_earlier_round(
+    demo: Demo, specialist: dict[str, Any], facilitator: dict[str, Any], title: str, rng: random.Random
+) -> str:
+    """A round answered by most of its respondents, closed, reported, held by a discussion group."""
+    year = datetime.now(UTC).year
+    earlier = demo.create_round(specialist, title, days=10)
+    addresses = demo.nominate(earlier, {"colleagues": 6, "staff": 5, "flex": 2}, "eerder")
+    demo.api("POST", f"survey/rounds/{earlier}/open")
+    links = demo.wait(
+        "the invitations of the earlier round",
+        lambda: found if len(found := demo.links(addresses)) == len(addresses) else None,
+    )
+    for address in addresses[:5] + addresses[6:10] + addresses[11:12]:
+        demo.answer(links[address], rng)
+    time.sleep(2)  # the survey's consumer counts the completions before the round closes
+    demo.api("POST", f"survey/rounds/{earlier}/close")
+    demo.api(
+        "POST",
+        "aggregation/discussion-groups",
+        json={
+            "title": f"Intervisie {year - 1}",
+            "kind": "IFMS",
+            "round_ids": [earlier],
+            "facilitator_id": facilitator["id"],
+        },
+    )
+    demo.wait(
+        "the report of the earlier round",
+        lambda: demo.api("GET", f"aggregation/rounds/{earlier}/reports"),
+        120,
+    )
+
+    return earlier
