@@ -194,6 +194,11 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     unknown = phone.goto(web.tenant_url(slug, "/e/" + "x" * 32))
     assert unknown is not None and unknown.status == 404
     assert "werkt niet" in phone.locator("h1").inner_text()
+    # The opt-out link of the invitation mail: one button, no sign-in.
+    phone.goto(web.tenant_url(slug, f"/e/{links[f'assistent2@{slug}.nl']}/afmelden"))
+    checked.page(phone, "optout")
+    phone.get_by_role("button", name="Geen herinneringen meer sturen").tap()
+    assert "geen herinneringen meer" in phone.locator("[role=status]").inner_text()
     phone_context.close()
 
     # -- the others through the respondent endpoints (links from the mails) --------------------

@@ -25,6 +25,8 @@ DYNAMIC = {
     "column_": ["name", "email", "group", "language", "round"],
     "import_": ["ok", "warning", "error"],
     "round_msg_": ["opened", "closed", "extended", "reminded"],
+    "password_title_": ["verify_email", "reset_password"],
+    "password_intro_": ["verify_email", "reset_password"],
 }
 
 QUESTIONNAIRE = {

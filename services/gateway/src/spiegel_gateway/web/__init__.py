@@ -46,6 +46,7 @@ def router() -> APIRouter:
         dashboard,
         imports,
         nominations,
+        passwords,
         reports,
         respondent,
         rounds,
@@ -53,7 +54,18 @@ def router() -> APIRouter:
     )
 
     api = APIRouter(include_in_schema=False)
-    for module in (account, respondent, dashboard, nominations, reports, rounds, imports, settings_page):
+    modules = (
+        account,
+        passwords,
+        respondent,
+        dashboard,
+        nominations,
+        reports,
+        rounds,
+        imports,
+        settings_page,
+    )
+    for module in modules:
         api.include_router(module.router())
 
     files = {p.name: p for p in STATIC.iterdir() if p.suffix in STATIC_TYPES}

@@ -103,6 +103,48 @@ T: dict[str, tuple[str, str]] = {
         "This account is switched off. Please contact your coordinator.",
     ),
     "signin_refused": ("Inloggen lukt niet: {reason}", "Signing in failed: {reason}"),
+    "forgotten_link": ("Wachtwoord vergeten?", "Forgot your password?"),
+    "forgotten_title": ("Wachtwoord vergeten", "Forgotten password"),
+    "forgotten_intro": (
+        "Vul uw e-mailadres in. Als er een account bij hoort, sturen wij u een link om een nieuw "
+        "wachtwoord te kiezen.",
+        "Enter your e-mail address. If it has an account, we send you a link to choose a new password.",
+    ),
+    "forgotten_send": ("Link sturen", "Send link"),
+    "forgotten_sent": (
+        "Als dit adres een account heeft, is er een e-mail onderweg. De link is een uur geldig.",
+        "If this address has an account, an e-mail is on its way. The link is valid for one hour.",
+    ),
+    "password_title_verify_email": ("Welkom bij Spiegel", "Welcome to Spiegel"),
+    "password_title_reset_password": ("Nieuw wachtwoord kiezen", "Choose a new password"),
+    "password_intro_verify_email": (
+        "Uw e-mailadres is bijna bevestigd. Kies een wachtwoord om uw account te activeren.",
+        "Your e-mail address is almost confirmed. Choose a password to activate your account.",
+    ),
+    "password_intro_reset_password": (
+        "Kies een nieuw wachtwoord. U wordt daarna overal uitgelogd.",
+        "Choose a new password. You will then be signed out everywhere.",
+    ),
+    "password_new": ("Nieuw wachtwoord", "New password"),
+    "password_again": ("Herhaal het wachtwoord", "Repeat the password"),
+    "password_rules": (
+        "Minstens {min} tekens, niet te eenvoudig (bijvoorbeeld een zin van vier woorden).",
+        "At least {min} characters, not too simple (for example a sentence of four words).",
+    ),
+    "password_mismatch": ("De twee wachtwoorden zijn niet gelijk.", "The two passwords are not the same."),
+    "password_save": ("Wachtwoord opslaan", "Save password"),
+    "password_saved": (
+        "Uw wachtwoord is opgeslagen. Log in met uw nieuwe wachtwoord.",
+        "Your password has been saved. Sign in with your new password.",
+    ),
+    "link_incomplete": (
+        "De link is onvolledig. Gebruik de volledige link uit de e-mail.",
+        "The link is incomplete. Use the complete link from the e-mail.",
+    ),
+    "link_used_or_expired": (
+        "Deze link is al gebruikt of verlopen. Vraag via 'Wachtwoord vergeten?' een nieuwe aan.",
+        "This link has been used or has expired. Ask for a new one via 'Forgot your password?'.",
+    ),
     # -- errors ---------------------------------------------------------------------------
     "error_title_400": ("Dit verzoek klopt niet", "This request is not right"),
     "error_title_401": ("Log eerst in", "Please sign in first"),
