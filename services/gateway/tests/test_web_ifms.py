@@ -79,6 +79,7 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
                 (coordinator, "Carla Coördinator", "tenant_admin,coordinator"),
                 (specialist, "Dr. Sanne Specialist", "specialist"),
                 (f"tweede@{slug}.nl", "Dr. Tim Tweede", "specialist"),
+                (f"facilitator@{slug}.nl", "Fenna Facilitator", "facilitator"),
             ],
         )
     )
@@ -256,6 +257,19 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     assert "gesloten" in page.locator("h1").inner_text()
     page.goto(web.tenant_url(slug, "/instellingen"))
     checked.page(page, "settings")
+    # A discussion group for the facilitator (no page for this yet: the API, as the coordinator).
+    csrf = page.request.get(web.tenant_url(slug, "/auth/session")).json()["csrf_token"]
+    made = page.request.post(
+        web.tenant_url(slug, "/api/aggregation/discussion-groups"),
+        data={
+            "title": "Intervisiegroep Interne",
+            "kind": "IFMS",
+            "round_ids": [round_id],
+            "facilitator_id": ids[f"facilitator@{slug}.nl"],
+        },
+        headers={"x-csrf-token": csrf},
+    )
+    assert made.status == 201, made.text()
     sign_out(page)
 
     # -- the specialist reads the report and downloads the PDF ----------------------------------
@@ -283,6 +297,15 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("link", name="Download as PDF").count() == 1
+    page.get_by_role("link", name="Nederlands").click()
+    sign_out(page)
+
+    # -- the facilitator prepares the discussion ----------------------------------------------
+    sign_in(page, web, slug, f"facilitator@{slug}.nl")
+    page.get_by_role("link", name="Intervisiegroep Interne").click()
+    assert "Dr. Sanne Specialist" in page.locator(".report").inner_text()
+    assert XSS not in page.content()  # (never as markup; the preparation may leave comments out)
+    checked.page(page, "facilitator-preparation")
     desk.close()
 
     assert not dialogs, dialogs  # no script ever ran

@@ -49,12 +49,16 @@ def router() -> APIRouter:
         history = await optional(page, "invitation", "/me/history")
         reports = await optional(page, "aggregation", "/reports/mine")
         rounds = await own_rounds(page) if page.is_specialist else []
+        groups = None
+        if "facilitator" in page.roles:
+            groups = await optional(page, "aggregation", "/discussion-groups")
         return page.render(
             "dashboard.html",
             todo=None if todo is None else todo.get("items", []),
             evaluations=None if history is None else history.get("evaluations", []),
             reports=reports,
             rounds=rounds,
+            discussion_groups=groups,
         )
 
     return api

@@ -79,4 +79,24 @@ def router() -> APIRouter:
             },
         )
 
+    @api.get("/gespreksgroepen/{group_id}")
+    async def preparation(group_id: str, request: Request) -> Response:
+        """The facilitator's preparation of a discussion group (aggregation; own groups, coordinators)."""
+        page = await page_of(request)
+        page.require("facilitator", "coordinator", "tenant_admin")
+        check_id(group_id)
+        upstream = await page.call(
+            "aggregation",
+            "GET",
+            f"/discussion-groups/{quoted(group_id)}/preparation/html",
+            query={"lang": page.lang},
+        )
+        if upstream.status_code == 404:
+            raise PageError(404, key="no_report")
+        if not upstream.is_success:
+            raise PageError(upstream.status_code, problem_text(upstream, page.lang))
+        return page.render(
+            "preparation.html", body=report_body(upstream.content.decode("utf-8", errors="replace"))
+        )
+
     return api

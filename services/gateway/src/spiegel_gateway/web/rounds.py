@@ -66,6 +66,14 @@ async def tell_invitation(page: Page, created: dict[str, Any]) -> None:
     )
 
 
+def _week_after(closes_at: str) -> str:
+    """The extension the form offers: a week after the current closing date."""
+    try:
+        return (date.fromisoformat(closes_at[:10]) + timedelta(days=7)).isoformat()
+    except ValueError:
+        return (date.today() + timedelta(days=7)).isoformat()
+
+
 def chosen(form: dict[str, Any], name: str) -> list[str]:
     value = form.get(name)
     if value is None:
@@ -214,7 +222,7 @@ def router() -> APIRouter:
             versions=versions,
             message=message,
             groups=[g for g in found["respondent_groups"]],
-            next_week=(date.today() + timedelta(days=7)).isoformat(),
+            next_week=_week_after(found["closes_at"]),
         )
 
     @api.post("/rondes/{round_id}/openen")

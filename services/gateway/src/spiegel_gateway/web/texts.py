@@ -396,6 +396,9 @@ T: dict[str, tuple[str, str]] = {
     "dash_reports_empty": ("Nog geen rapportages.", "No reports yet."),
     "dash_evaluations": ("Eerdere evaluaties", "Earlier evaluations"),
     "dash_evaluations_empty": ("Nog geen eerdere evaluaties.", "No earlier evaluations yet."),
+    "dash_discussion_groups": ("Mijn gespreksgroepen", "My discussion groups"),
+    "dash_preparation": ("voorbereiding", "preparation"),
+    "preparation_title": ("Voorbereiding gesprek", "Preparing the discussion"),
     # -- nominations ----------------------------------------------------------------------
     "nom_title": ("Respondenten nomineren", "Nominate respondents"),
     "nom_intro": (
