@@ -80,6 +80,10 @@ def test_group_monitor_round_in_the_browser(web: WebDeployment, browser: Any) ->
     respondent.close()
 
     page.goto(round_url)
+    before = page.locator("dl.facts dd").nth(1).inner_text()
+    page.get_by_role("button", name="Verlengen").click()  # a week after the closing date, by default
+    assert "verlengd" in page.locator("[role=status]").inner_text()
+    assert page.locator("dl.facts dd").nth(1).inner_text() > before
     page.get_by_label(re.compile("Ik wil deze ronde nu sluiten")).check()
     page.get_by_role("button", name="Ronde sluiten").click()
     deadline = time.monotonic() + 90
@@ -98,4 +102,11 @@ def test_group_monitor_round_in_the_browser(web: WebDeployment, browser: Any) ->
     assert page.get_by_role("link", name=re.compile("Groepsmonitor")).count() >= 1
     checked.page(page, "gm-member-start")
     context.close()
+    # The same on a phone: nothing wider than the screen.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="nl-NL")
+    small = phone.new_page()
+    sign_in(small, web, slug, members[0][0])
+    assert small.evaluate("document.scrollingElement.scrollWidth") <= 390
+    checked.page(small, "gm-member-start-phone")
+    phone.close()
     assert not checked.violations, checked.violations
