@@ -109,6 +109,7 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     page.get_by_role("link", name="Nieuwe ronde").click()
     checked.page(page, "round-new")
     ifms = page.locator("form", has=page.get_by_role("button", name="IFMS-rondes aanmaken"))
+    ifms.get_by_label("Naam van de vrije respondentgroep").fill("Arts-assistenten")
     ifms.get_by_label("Dr. Sanne Specialist").check()
     ifms.get_by_label("Dr. Tim Tweede").check()
     ifms.get_by_role("button", name="IFMS-rondes aanmaken").click()
@@ -240,7 +241,7 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
         page.get_by_label(re.compile("Toch toevoegen")).check()
         page.get_by_role("button", name="Toevoegen").click()
     assert "Assistent Drie is toegevoegd" in page.locator("[role=status]").inner_text()
-    assert "Overige samenwerkingspartners" in page.locator(".warnings").inner_text()  # still fewer than 6
+    assert "Arts-assistenten" in page.locator(".warnings").inner_text()  # still fewer than 6
     checked.page(page, "nominations")
     sign_out(page)
 
@@ -249,6 +250,10 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     page.goto(web.tenant_url(slug, f"/rondes/{round_id}"))
     page.get_by_role("button", name="Herinnering sturen").click()
     assert "herinnering(en) klaargezet" in page.locator("[role=status]").inner_text()
+    page.get_by_text(re.compile(r"Per persoon \(\d+\)")).click()
+    assert "Arts-assistenten" in page.locator("details").inner_text()
+    page.get_by_role("button", name=re.compile("Opnieuw versturen Assistent 2")).click()
+    assert "opnieuw verstuurd" in page.locator("[role=status]").inner_text()
     page.get_by_label(re.compile("Ik wil deze ronde nu sluiten")).check()
     page.get_by_role("button", name="Ronde sluiten").click()
     assert "gesloten" in page.locator("[role=status]").inner_text()

@@ -24,7 +24,7 @@ DYNAMIC = {
     "mail_": ["sent", "pending", "not_issued", "failed", "withdrawn"],
     "column_": ["name", "email", "group", "language", "round"],
     "import_": ["ok", "warning", "error"],
-    "round_msg_": ["opened", "closed", "extended", "reminded"],
+    "round_msg_": ["opened", "closed", "extended", "reminded", "resent"],
     "password_title_": ["verify_email", "reset_password"],
     "password_intro_": ["verify_email", "reset_password"],
 }

@@ -79,6 +79,11 @@ def router() -> APIRouter:
                 upstream.status_code, problem_text(upstream, page.lang) or page.t("error_file_read")
             )
         result = json.loads(upstream.content)
+        try:
+            view = await page.data("invitation", "GET", f"/rounds/{quoted(round_id)}")
+            groups = {g["code"]: page.label(g) for g in view.get("groups") or []}
+        except PageError:
+            groups = {}
         rows = [{**row, "shown_problems": problems_of(page, row)} for row in result.get("rows", [])]
         return page.render(
             "rounds/import_preview.html",
@@ -90,6 +95,7 @@ def router() -> APIRouter:
                 for w in result.get("group_warnings", [])
             ],
             filename=file.filename,
+            groups=groups,
         )
 
     @api.post("/rondes/{round_id}/import/{import_id}/bevestigen")

@@ -136,6 +136,8 @@ def router() -> APIRouter:
             errors.append(page.t("error_closes"))
         if not picked:
             errors.append(page.t("error_pick_specialists"))
+        flex_nl = str(form.get("flex_label") or "").strip()[:80]
+        flex = {"flex_label_nl": flex_nl} if flex_nl else {}
         if errors:
             return await new_form(page, 422, ifms_errors=errors, form=form)
         assert closes is not None
@@ -146,7 +148,9 @@ def router() -> APIRouter:
             json_body={
                 "title": title,
                 "closes_at": closes.isoformat(),
-                "specialists": [{"subject_id": p.person_id, "display_name": p.display_name} for p in picked],
+                "specialists": [
+                    {"subject_id": p.person_id, "display_name": p.display_name, **flex} for p in picked
+                ],
             },
         )
         if not upstream.is_success:
@@ -270,6 +274,15 @@ def router() -> APIRouter:
         return page.redirect(
             f"/rondes/{quoted(round_id)}", bericht="reminded", aantal=answer.get("queued", 0)
         )
+
+    @api.post("/rondes/{round_id}/uitnodigingen/{assignment_id}/opnieuw")
+    async def resend(round_id: str, assignment_id: str, request: Request) -> Response:
+        page = await coordinator(request)
+        await page.form()
+        await page.data(
+            "invitation", "POST", f"/rounds/{quoted(round_id)}/invitations/{quoted(assignment_id)}/resend"
+        )
+        return page.redirect(f"/rondes/{quoted(round_id)}", bericht="resent")
 
     @api.get("/rondes/{round_id}/sjabloon.xlsx")
     async def template(round_id: str, request: Request) -> Response:

@@ -442,6 +442,16 @@ T: dict[str, tuple[str, str]] = {
         "Eén ronde per gekozen specialist, allemaal tegelijk.",
         "One round per chosen specialist, all at once.",
     ),
+    "new_flex_label": (
+        "Naam van de vrije respondentgroep (niet verplicht)",
+        "Name of the flexible respondent group (optional)",
+    ),
+    "new_flex_help": (
+        "Bijvoorbeeld 'Arts-assistenten' of 'OK-team'. Leeg: 'Overige samenwerkingspartners'.",
+        "For example 'Residents' or 'OR team'. Empty: 'Other partners'.",
+    ),
+    "resend": ("Opnieuw versturen", "Send again"),
+    "round_msg_resent": ("De uitnodiging wordt opnieuw verstuurd.", "The invitation is being sent again."),
     "new_pick_specialists": ("Specialisten", "Specialists"),
     "new_no_specialists": (
         "Er zijn nog geen specialisten geregistreerd.",
