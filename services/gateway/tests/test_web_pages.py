@@ -156,3 +156,18 @@ def test_a_forgotten_password_is_replaced_through_the_pages(
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
     signed = client.post("/inloggen", data={"csrf_token": token, "email": email, "password": new})
     assert signed.status_code == 303 and signed.headers["location"].endswith("/start")
+
+
+def test_a_hospital_with_an_identity_provider_offers_its_button(web: WebDeployment) -> None:
+    slug = f"idp-{uuid.uuid4().hex[:6]}"
+    run_async(
+        make_hospital(
+            web.env,
+            slug,
+            [],
+            identity_provider={"issuer": "https://idp.example", "client_id": "spiegel", "client_secret": "s"},
+        )
+    )
+    form = httpx.get(f"{web.url}/t/{slug}/inloggen", headers=HTML)
+    is_page(form, 200, f"Inloggen via Ziekenhuis {slug}")
+    assert f'href="/t/{slug}/auth/oidc/login?next=%2Fstart"' in form.text

@@ -125,3 +125,23 @@ def test_group_counts_and_the_upload_body() -> None:
     boundary = content_type.split("boundary=")[1]
     assert body.startswith(f"--{boundary}\r\n".encode()) and body.endswith(f"--{boundary}--\r\n".encode())
     assert b'filename="lijstX.xlsx"' in body  # no quote or line break from the browser's file name
+
+
+def test_error_pages_say_what_to_do_in_both_languages() -> None:
+    from spiegel_gateway.web.errors import error_page
+    from starlette.requests import Request
+
+    def request(query: bytes = b"") -> Request:
+        return Request(
+            {"type": "http", "method": "GET", "path": "/x", "headers": [], "query_string": query, "state": {}}
+        )
+
+    unavailable = error_page(request(), 503)
+    assert unavailable.status_code == 503
+    assert (
+        "Tijdelijk niet beschikbaar" in unavailable.body.decode()
+        and "over een paar minuten" in unavailable.body.decode()
+    )
+    broken = error_page(request(b"lang=en"), 500)
+    assert broken.status_code == 500 and "Something went wrong" in broken.body.decode()
+    assert error_page(request(), 418).status_code == 400  # an unusual status becomes a plain 400 page

@@ -131,7 +131,9 @@ def json_of(response: httpx.Response) -> Any:
 PASSWORD = "correct horse battery staple"
 
 
-async def make_hospital(env: dict[str, str], slug: str, people: list[tuple[str, str, str]]) -> dict[str, str]:
+async def make_hospital(
+    env: dict[str, str], slug: str, people: list[tuple[str, str, str]], **tenant: Any
+) -> dict[str, str]:
     """A hospital and its people, written with the gateway's own stores (events through its outbox).
 
     people: (e-mail, name, comma-separated roles); returns e-mail -> person id.
@@ -149,7 +151,9 @@ async def make_hospital(env: dict[str, str], slug: str, people: list[tuple[str, 
     ids = {}
     try:
         await runtime.prepare_storage()
-        await gateway.tenants.create(TenantIn(slug=slug, name=f"Ziekenhuis {slug}", languages=["nl", "en"]))
+        await gateway.tenants.create(
+            TenantIn(slug=slug, name=f"Ziekenhuis {slug}", languages=["nl", "en"], **tenant)
+        )
         password_hash = await hash_password_async(PASSWORD)
         for email, name, roles in people:
             person = await gateway.people.create(
