@@ -55,6 +55,12 @@ def cookie_name(request: Request) -> str:
     return "__Host-spiegel_session" if _secure(request) and not prefix else "spiegel_session"
 
 
+def link_cookie_name(request: Request) -> str:
+    """The cookie of a respondent link opened from a page (see LINK_COOKIE)."""
+    prefix = getattr(request.state, "tenant_prefix", "")
+    return f"__Host-{LINK_COOKIE}" if _secure(request) and not prefix else LINK_COOKIE
+
+
 def cookie_path(request: Request) -> str:
     return (getattr(request.state, "tenant_prefix", "") or "") + "/"
 
@@ -133,9 +139,10 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
     else:
         used = cookie_name(request)
         cookie = None
-        if request.url.path.startswith(LINK_PATHS) and request.cookies.get(LINK_COOKIE):
-            used = LINK_COOKIE
-            cookie = request.cookies.get(LINK_COOKIE)
+        link_cookie = link_cookie_name(request)
+        if request.url.path.startswith(LINK_PATHS) and request.cookies.get(link_cookie):
+            used = link_cookie
+            cookie = request.cookies.get(link_cookie)
         cookie = cookie or request.cookies.get(used) or request.cookies.get("spiegel_session")
         request.state.cookie_used = used
         if cookie:

@@ -21,10 +21,10 @@ from spiegel_platform.links import hash_link_token
 
 from spiegel_gateway.respondents.api import GONE, SURVEY, _link_caller, link_worked, throttle_link
 from spiegel_gateway.sessions.auth import (
-    LINK_COOKIE,
     clear_session_cookie,
     correlation_of,
     gateway_of,
+    link_cookie_name,
     set_session_cookie,
 )
 from spiegel_gateway.web.core import Page, PageError, page_of, problem_text
@@ -94,7 +94,7 @@ async def open_link_page(token: str, request: Request) -> Response:
         lifetime=gateway.respondent_lifetime,
     )
     reply = page.redirect("/vragenlijst")
-    set_session_cookie(reply, request, cookie, session.expires_at, name=LINK_COOKIE)
+    set_session_cookie(reply, request, cookie, session.expires_at, name=link_cookie_name(request))
     return reply
 
 
@@ -184,7 +184,7 @@ def router() -> APIRouter:
         if upstream.status_code in GONE or upstream.status_code in (403, 409):
             await gateway.sessions.close(page.tenant.tenant_id, caller.id)
             gateway.tokens.forget(caller.id)
-            clear_session_cookie(reply, page.request, name=LINK_COOKIE)
+            clear_session_cookie(reply, page.request, name=link_cookie_name(page.request))
         return None, reply
 
     def show(page: Page, body: dict[str, Any], answers: dict[str, Any], **extra: Any) -> Response:
@@ -261,7 +261,7 @@ def router() -> APIRouter:
             await gateway.sessions.close(page.tenant.tenant_id, caller.id)
             gateway.tokens.forget(caller.id)
             reply = page.redirect("/bedankt", lang=page.lang)
-            clear_session_cookie(reply, request, name=LINK_COOKIE)
+            clear_session_cookie(reply, request, name=link_cookie_name(request))
             return reply
         if submitted.status_code == 422:
             return show(page, body, answers, problem=problem_text(submitted, page.lang))
