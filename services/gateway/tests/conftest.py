@@ -15,6 +15,25 @@ from spiegel_gateway.service_tokens import key_from_pem
 from spiegel_platform.auth.service_tokens import SigningKey
 from web_helpers import WebDeployment, start_web_deployment
 
+# The deployments are shared by every test that needs one (session scope), but stopped right after
+# the last of those tests: the rest of a `make test` run (other services' suites on the same two
+# cores) should not share the machine with a dozen idle service processes.
+_LAST_USER: dict[str, str] = {}
+_STOPS: dict[str, Any] = {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in ("deployment", "web"):
+            if name in getattr(item, "fixturenames", ()):
+                _LAST_USER[name] = item.nodeid
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    for name, last in _LAST_USER.items():
+        if item.nodeid == last and name in _STOPS:
+            _STOPS.pop(name)()
+
 
 @pytest.fixture(scope="session")
 def smtp() -> Iterator[tuple[Inbox, int]]:
@@ -52,10 +71,11 @@ def deployment(
 ) -> Iterator[Deployment]:
     key, key_file = gateway_key
     processes = Processes(stack, json.dumps({"keys": [key.public_jwk()]}), tmp_path_factory.mktemp("logs"))
+    _STOPS["deployment"] = processes.stop_all
     try:
         yield start_deployment(processes, key, key_file, smtp[1], f"gw_{uuid.uuid4().hex[:8]}")
     finally:
-        processes.stop_all()
+        _STOPS.pop("deployment", lambda: None)()
 
 
 @pytest.fixture(scope="session")
@@ -69,8 +89,13 @@ def web(
     jwks = json.dumps({"keys": [key.public_jwk()]})
     processes = Processes(stack, jwks, tmp_path_factory.mktemp("web-logs"))
     catcher = MailCatcher().start()
+
+    def stop() -> None:
+        processes.stop_all()
+        catcher.stop()
+
+    _STOPS["web"] = stop
     try:
         yield start_web_deployment(processes, key_file, jwks, f"web_{uuid.uuid4().hex[:8]}", catcher)
     finally:
-        processes.stop_all()
-        catcher.stop()
+        _STOPS.pop("web", lambda: None)()
