@@ -24,9 +24,9 @@ async def test_coordinator_creates_a_round_through_the_gateway(deployment):  # t
         created = await browser.post(
             "/api/survey/rounds",
             json={
+                "kind": "IFMS",
                 "title": "IFMS",
-                "subject_id": "s1",
-                "subject_name": "Dr. A",
+                "subject": {"subject_id": "s1", "display_name": "Dr. A"},
                 "closes_at": (datetime.now(UTC) + timedelta(days=5)).isoformat(),
             },
         )
