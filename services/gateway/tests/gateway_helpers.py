@@ -141,6 +141,9 @@ def start_deployment(
     from cryptography.fernet import Fernet
 
     jwks = json.dumps({"keys": [key.public_jwk()]})
+    # Its own topics on the shared broker: this deployment lives through the whole test session and
+    # must neither take events from other tests' consumers nor feed them its own.
+    namespace = {"KAFKA_TOPIC_PREFIX": f"{prefix}."}
     survey = processes.start(
         "survey",
         "api",
@@ -148,10 +151,11 @@ def start_deployment(
         module="gateway_test_support.survey_with_echo",  # the real survey plus /test-echo
         SERVICE_TOKEN_JWKS=jwks,
         PYTHONPATH=str(SUPPORT),
+        **namespace,
     )
-    processes.start("survey", "relay", prefix, SERVICE_TOKEN_JWKS=jwks)
-    processes.start("aggregation", "consumer", prefix, SERVICE_TOKEN_JWKS=jwks)
-    aggregation = processes.start("aggregation", "api", prefix, SERVICE_TOKEN_JWKS=jwks)
+    processes.start("survey", "relay", prefix, SERVICE_TOKEN_JWKS=jwks, **namespace)
+    processes.start("aggregation", "consumer", prefix, SERVICE_TOKEN_JWKS=jwks, **namespace)
+    aggregation = processes.start("aggregation", "api", prefix, SERVICE_TOKEN_JWKS=jwks, **namespace)
     invitation = processes.start(
         "invitation",
         "api",
@@ -160,9 +164,10 @@ def start_deployment(
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(smtp_port),
         LINK_TOKEN_KEYS=Fernet.generate_key().decode(),
+        **namespace,
     )
     urls = {"SURVEY_URL": survey.url, "AGGREGATION_URL": aggregation.url, "INVITATION_URL": invitation.url}
-    gateway = start_gateway(processes, key_file, smtp_port, prefix, urls, **gateway_env)
+    gateway = start_gateway(processes, key_file, smtp_port, prefix, urls, **namespace, **gateway_env)
     return Deployment(
         gateway, survey, aggregation, prefix, key, processes, env=dict(gateway.env), invitation=invitation
     )

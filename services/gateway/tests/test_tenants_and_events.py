@@ -101,9 +101,10 @@ async def test_relay_publishes_tenant_and_person_events(deployment, stack):  # t
     person_id = await add_person(
         deployment, tenant["tenant_id"], email, "specialist,facilitator", name="Dr. Event"
     )
+    namespace = deployment.env["KAFKA_TOPIC_PREFIX"]
     consumer = AIOKafkaConsumer(
-        "spiegel.gateway.tenants.v1",
-        "spiegel.gateway.people.v1",
+        f"{namespace}spiegel.gateway.tenants.v1",
+        f"{namespace}spiegel.gateway.people.v1",
         bootstrap_servers=stack.kafka_bootstrap,
         auto_offset_reset="earliest",
         group_id=f"test-{uuid.uuid4().hex}",
