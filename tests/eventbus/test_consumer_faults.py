@@ -24,7 +24,7 @@ async def world(stack, unique):  # type: ignore[no-untyped-def]
 
 async def test_consumer_killed_repeatedly_applies_every_event_once(processes, world, unique):  # type: ignore[no-untyped-def]
     prefix = f"probe_{unique}"
-    env = {"MONGODB_DATABASE": prefix}
+    env = {"MONGODB_DATABASE": prefix, "KAFKA_TOPIC_PREFIX": f"{prefix}."}  # this test's own topics
     total = 10_000
     await world.write_ticks(total, counters=40, batch=50)
     processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **env)
@@ -55,7 +55,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_rest_flows(
     stack, processes, world, unique
 ):  # type: ignore[no-untyped-def]
     prefix = f"probe_{unique}"
-    env = {"MONGODB_DATABASE": prefix}
+    env = {"MONGODB_DATABASE": prefix, "KAFKA_TOPIC_PREFIX": f"{prefix}."}  # this test's own topics
     good, poison = 1980, 20
     consumer = processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **env)
     processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **env)
@@ -63,7 +63,8 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_rest_flows(
     # Watch the dead-letter topic from its current end.
     dlq = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
     await dlq.start()
-    partition = TopicPartition(TOPIC + ".dlq", 0)
+    topic = f"{prefix}.{TOPIC}"
+    partition = TopicPartition(topic + ".dlq", 0)
     dlq.assign([partition])
     await dlq.seek_to_end(partition)
     start_offset = await dlq.position(partition)
@@ -77,7 +78,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_rest_flows(
             await world.write_ticks(per_batch, counters=9, batch=50)
             value = poison_values[index % len(poison_values)] + str(index).encode()
             await raw.send_and_wait(
-                TOPIC, value=value, key=b"c1", headers=[("origin", f"poison-{index}".encode())]
+                topic, value=value, key=b"c1", headers=[("origin", f"poison-{index}".encode())]
             )
     finally:
         await raw.stop()
@@ -99,14 +100,19 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_rest_flows(
         assert headers["dlq.reason"] == b"undecodable"
         assert headers["dlq.consumer"] == b"probe.counters"
         assert headers["origin"].startswith(b"poison-")  # original headers kept
-        assert headers["dlq.source"].startswith(TOPIC.encode())
+        assert headers["dlq.source"].startswith(topic.encode())
     assert start_offset + poison == (await _end(stack, partition))
     assert consumer.running
 
 
 async def test_handler_failing_after_retries_is_dead_lettered(stack, processes, world, unique):  # type: ignore[no-untyped-def]
     prefix = f"probe_{unique}"
-    env = {"MONGODB_DATABASE": prefix, "PROBE_FAIL_COUNTER": "c0", "KAFKA_CONSUMER_MAX_RETRIES": "2"}
+    env = {
+        "MONGODB_DATABASE": prefix,
+        "KAFKA_TOPIC_PREFIX": f"{prefix}.",
+        "PROBE_FAIL_COUNTER": "c0",
+        "KAFKA_CONSUMER_MAX_RETRIES": "2",
+    }
     consumer = processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **env)
     processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **env)
     await world.write_ticks(30, counters=3)

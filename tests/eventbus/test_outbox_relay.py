@@ -18,11 +18,11 @@ async def world(stack, unique):  # type: ignore[no-untyped-def]
     await probe.close()
 
 
-async def _published(stack) -> int:  # type: ignore[no-untyped-def]
-    consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=stack.kafka_bootstrap)
+async def _published(stack, topic: str) -> int:  # type: ignore[no-untyped-def]
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap)
     await consumer.start()
     try:
-        partitions = [TopicPartition(TOPIC, p) for p in (consumer.partitions_for_topic(TOPIC) or [])]
+        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or [])]
         return sum((await consumer.end_offsets(partitions)).values()) if partitions else 0
     finally:
         await consumer.stop()
@@ -30,8 +30,9 @@ async def _published(stack) -> int:  # type: ignore[no-untyped-def]
 
 async def test_relay_killed_between_publish_and_mark_sent(stack, processes, world, unique):  # type: ignore[no-untyped-def]
     prefix = f"probe_{unique}"
-    database = {"MONGODB_DATABASE": prefix}
-    before = await _published(stack)
+    database = {"MONGODB_DATABASE": prefix, "KAFKA_TOPIC_PREFIX": f"{prefix}."}  # this test's own topics
+    topic = f"{prefix}.{TOPIC}"
+    before = 0  # the topic is this test's own, new
     await world.write_ticks(300, counters=7)
     assert await world.pending_events() == 300
 
@@ -49,7 +50,7 @@ async def test_relay_killed_between_publish_and_mark_sent(stack, processes, worl
     assert await world.pending_events() == 0
     # The first relay's publications reached the broker too: every event was
     # delivered twice, and applied once.
-    assert await _published(stack) - before >= 600
+    assert await _published(stack, topic) - before >= 600
     assert consumer.running
 
 
@@ -58,6 +59,7 @@ async def test_events_written_without_a_hint_are_found_by_the_sweep(processes, w
     await world.write_ticks(20, counters=2)
     # A crash between the document write and its hint: drop the hints.
     await world.db["outbox_hints"].delete_many({})
-    processes.start("probe", "relay", prefix, module="spiegel_dev.probe", MONGODB_DATABASE=prefix)
-    processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", MONGODB_DATABASE=prefix)
+    database = {"MONGODB_DATABASE": prefix, "KAFKA_TOPIC_PREFIX": f"{prefix}."}
+    processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **database)
+    processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **database)
     assert await world.wait_for_counts(timeout=60) == dict(world.expected)

@@ -94,3 +94,18 @@ def test_unknown_process_type_is_refused():  # type: ignore[no-untyped-def]
     )
     assert result.returncode == 2
     assert "usage" in result.stderr
+
+
+def test_a_topic_namespace_applies_to_every_topic_of_a_deployment() -> None:
+    from spiegel_platform.events.consumer import EventConsumer
+    from spiegel_platform.kafka import topic_name
+    from spiegel_platform.settings import KafkaSettings
+
+    plain = KafkaSettings(kafka_bootstrap_servers="127.0.0.1:9092")
+    spaced = KafkaSettings(kafka_bootstrap_servers="127.0.0.1:9092", kafka_topic_prefix="test-1.")
+    assert topic_name(plain, "spiegel.survey.rounds.v1") == "spiegel.survey.rounds.v1"
+    assert topic_name(spaced, "spiegel.survey.rounds.v1") == "test-1.spiegel.survey.rounds.v1"
+    consumer = EventConsumer(spaced, group_id="g", handlers={}, topics=["spiegel.survey.rounds.v1"])
+    assert consumer.topics == ["test-1.spiegel.survey.rounds.v1"]
+    with pytest.raises(ValueError):
+        KafkaSettings(kafka_bootstrap_servers="127.0.0.1:9092", kafka_topic_prefix="a b")

@@ -70,6 +70,7 @@ class Deployment:
     key: SigningKey
     processes: Processes
     env: dict[str, str] = field(default_factory=dict)
+    invitation: ServiceProcess | None = None
     _db: Any = None
 
     @property
@@ -135,27 +136,41 @@ def start_gateway(
 def start_deployment(
     processes: Processes, key: SigningKey, key_file: Path, smtp_port: int, prefix: str, **gateway_env: str
 ) -> Deployment:
+    """The real services behind a real gateway: survey (api, relay), aggregation (consumer, api),
+    invitation (api, sending to the test's SMTP server)."""
+    from cryptography.fernet import Fernet
+
     jwks = json.dumps({"keys": [key.public_jwk()]})
-    support = {"PYTHONPATH": str(SUPPORT)}
+    # Its own topics on the shared broker: this deployment lives through the whole test session and
+    # must neither take events from other tests' consumers nor feed them its own.
+    namespace = {"KAFKA_TOPIC_PREFIX": f"{prefix}."}
     survey = processes.start(
         "survey",
         "api",
         prefix,
-        module="gateway_test_support.survey_with_questionnaires",
+        module="gateway_test_support.survey_with_echo",  # the real survey plus /test-echo
         SERVICE_TOKEN_JWKS=jwks,
-        **support,
+        PYTHONPATH=str(SUPPORT),
+        **namespace,
     )
-    aggregation = processes.start(
-        "aggregation",
+    processes.start("survey", "relay", prefix, SERVICE_TOKEN_JWKS=jwks, **namespace)
+    processes.start("aggregation", "consumer", prefix, SERVICE_TOKEN_JWKS=jwks, **namespace)
+    aggregation = processes.start("aggregation", "api", prefix, SERVICE_TOKEN_JWKS=jwks, **namespace)
+    invitation = processes.start(
+        "invitation",
         "api",
         prefix,
-        module="gateway_test_support.aggregation_with_reports",
         SERVICE_TOKEN_JWKS=jwks,
-        **support,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_port),
+        LINK_TOKEN_KEYS=Fernet.generate_key().decode(),
+        **namespace,
     )
-    urls = {"SURVEY_URL": survey.url, "AGGREGATION_URL": aggregation.url}
-    gateway = start_gateway(processes, key_file, smtp_port, prefix, urls, **gateway_env)
-    return Deployment(gateway, survey, aggregation, prefix, key, processes, env=dict(gateway.env))
+    urls = {"SURVEY_URL": survey.url, "AGGREGATION_URL": aggregation.url, "INVITATION_URL": invitation.url}
+    gateway = start_gateway(processes, key_file, smtp_port, prefix, urls, **namespace, **gateway_env)
+    return Deployment(
+        gateway, survey, aggregation, prefix, key, processes, env=dict(gateway.env), invitation=invitation
+    )
 
 
 def random_ip() -> str:

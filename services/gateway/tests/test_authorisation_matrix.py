@@ -20,14 +20,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from gateway_helpers import PASSWORD, Browser
+from gateway_world import open_round, publish_report, respondent_link
 from pymongo import AsyncMongoClient
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.signin.passwords import hash_password
 from spiegel_gateway.tenants.model import PLATFORM
-from spiegel_platform.links import hash_link_token, new_link_token
 
 pytestmark = pytest.mark.integration
 
@@ -46,9 +45,11 @@ class Route:
     # For an admitted role: which objects it may reach ("own", "colleague").
     reach: Callable[[str], tuple[str, ...]] = lambda role: ("own", "colleague")
     ok: tuple[int, ...] = (200,)
+    hidden: int = 403  # the answer for an object of one's own hospital that one may not reach
+    # A listing: which of the own hospital's objects a role may see in it ("all": everything).
+    sees: Callable[[str], tuple[tuple[str, str], ...] | str] = lambda role: ()
     body: Any = None
     host: str = "tenant"  # "platform": served on the platform's host only
-    refused: tuple[int, ...] = (403,)  # an admitted role, an object out of its reach
 
     @property
     def name(self) -> str:
@@ -66,15 +67,14 @@ def _round_body() -> dict[str, Any]:
 
 ROUTES = (
     # survey service (its own role and tenant checks behind the gateway)
-    # A specialist reads only rounds about themselves (the matrix's rounds are about someone else):
-    # the survey service answers 404, no probing.
+    # a specialist reads their own rounds; another's is answered as unknown
     Route(
         "GET",
         "/api/survey/rounds/{object}",
         ("tenant_admin", "coordinator", "specialist"),
         kind="round",
-        reach=lambda role: () if role == "specialist" else ("own", "colleague"),
-        refused=(404,),
+        reach=lambda role: ("own",) if role == "specialist" else ("own", "colleague"),
+        hidden=404,
     ),
     Route(
         "POST",
@@ -84,15 +84,40 @@ ROUTES = (
         ok=(200, 409),
     ),
     Route("POST", "/api/survey/rounds", ("tenant_admin", "coordinator"), ok=(201,), body=_round_body()),
-    Route("GET", "/api/survey/test-echo", STAFF),
-    # aggregation service: a specialist reads only their own report
+    Route(
+        "GET",
+        "/api/survey/rounds",
+        ("tenant_admin", "coordinator", "specialist"),
+        sees=lambda role: (("report", "own"), ("round", "own")) if role == "specialist" else "all",
+    ),
+    # aggregation service: a specialist reads only their own report, a facilitator only those of the
+    # groups they lead (none here); a report one may not read is answered as unknown (no probing)
     Route(
         "GET",
         "/api/aggregation/reports/{object}",
-        ("tenant_admin", "coordinator", "specialist"),
+        ("tenant_admin", "coordinator", "specialist", "facilitator"),
         kind="report",
-        reach=lambda role: ("own",) if role == "specialist" else ("own", "colleague"),
+        reach=lambda role: {"specialist": ("own",), "facilitator": ()}.get(role, ("own", "colleague")),
+        hidden=404,
     ),
+    Route(
+        "GET",
+        "/api/aggregation/reports/{object}/pdf",
+        ("tenant_admin", "coordinator", "specialist", "facilitator"),
+        kind="report",
+        reach=lambda role: {"specialist": ("own",), "facilitator": ()}.get(role, ("own", "colleague")),
+        hidden=404,
+    ),
+    Route("GET", "/api/aggregation/reports", ("tenant_admin", "coordinator"), sees=lambda role: "all"),
+    Route(
+        "GET",
+        "/api/aggregation/reports/mine",
+        STAFF,
+        sees=lambda role: (("report", "own"),) if role == "specialist" else (),
+    ),
+    # invitation service
+    Route("GET", "/api/invitation/me/todo", STAFF),
+    Route("GET", "/api/invitation/settings", ("tenant_admin", "coordinator")),
     # the gateway's own routes
     Route("GET", "/people/{object}", ("tenant_admin", "coordinator"), kind="person"),
     Route("GET", "/people", ("tenant_admin", "coordinator")),
@@ -160,43 +185,24 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         )
         return {"authorization": f"Bearer {token}"}
 
-    async with httpx.AsyncClient() as client:
-        for which in ("own", "colleague"):
-            marker = f"SECRET-{label}-round-{which}-{uuid.uuid4().hex[:6]}"
-            made = await client.post(
-                f"{deployment.survey.url}/rounds",
-                headers=bearer("survey"),
-                json={**_round_body(), "title": marker},
-            )
-            round_id = made.json()["id"]
-            assert (
-                await client.post(f"{deployment.survey.url}/rounds/{round_id}/open", headers=bearer("survey"))
-            ).status_code == 200
-            hospital.objects[("round", which)] = round_id
-            hospital.markers[("round", which)] = marker
-            report_id = f"rep-{uuid.uuid4().hex[:8]}"
-            subject = hospital.people["specialist"] if which == "own" else colleague_id
-            marker = f"SECRET-{label}-report-{which}-{uuid.uuid4().hex[:6]}"
-            made = await client.post(
-                f"{deployment.aggregation.url}/test-reports",
-                headers=bearer("aggregation"),
-                json={"id": report_id, "subject_id": subject, "text": marker},
-            )
-            assert made.status_code == 201
-            hospital.objects[("report", which)] = report_id
-            hospital.markers[("report", which)] = marker
-        hospital.objects[("person", "own")] = hospital.people["specialist"]
-        hospital.markers[("person", "own")] = f"SECRET-{label}-specialist"
-        hospital.objects[("person", "colleague")] = colleague_id
-        hospital.markers[("person", "colleague")] = f"SECRET-{label}-colleague"
-        # A respondent with an open link session.
-        token = new_link_token()
-        made = await client.post(
-            f"{deployment.survey.url}/test-assignments",
-            headers=bearer("survey"),
-            json={"token_hash": hash_link_token(token), "title": f"SECRET-{label}-questionnaire"},
+    for which in ("own", "colleague"):
+        marker = f"SECRET-{label}-round-{which}-{uuid.uuid4().hex[:6]}"
+        subject = hospital.people["specialist"] if which == "own" else colleague_id
+        hospital.objects[("round", which)] = await open_round(
+            deployment, hospital.tenant_id, title=marker, subject_id=subject
         )
-        assert made.status_code == 201
+        hospital.markers[("round", which)] = marker
+        marker = f"SECRET-{label}-report-{which}-{uuid.uuid4().hex[:6]}"
+        hospital.objects[("report", which)] = await publish_report(
+            deployment, hospital.tenant_id, subject_id=subject, marker=marker
+        )
+        hospital.markers[("report", which)] = marker
+    hospital.objects[("person", "own")] = hospital.people["specialist"]
+    hospital.markers[("person", "own")] = f"SECRET-{label}-specialist"
+    hospital.objects[("person", "colleague")] = colleague_id
+    hospital.markers[("person", "colleague")] = f"SECRET-{label}-colleague"
+    # A respondent with an open link session.
+    token, _ = await respondent_link(deployment, hospital.tenant_id, title=f"SECRET-{label}-questionnaire")
     respondent = Browser(deployment.url, slug=slug)
     assert (await respondent.get(f"/e/{token}")).status_code == 200
     hospital.sessions["respondent"] = respondent
@@ -228,7 +234,7 @@ def expected(route: Route, principal: str, side: str, obj: str) -> tuple[int, ..
         return route.ok
     if obj == "foreign":
         return (404,)
-    return route.ok if obj in route.reach(principal) else route.refused
+    return route.ok if obj in route.reach(principal) else (route.hidden,)
 
 
 @pytest.fixture(scope="module")
@@ -299,6 +305,12 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                             mismatches.append(
                                 f"{route.name} {principal} {side} {obj}: admitted without the object"
                             )
+                    if admitted and not route.kind:
+                        visible = route.sees(principal)
+                        if visible == "all":
+                            allowed_markers |= set(a.markers.values())
+                        else:
+                            allowed_markers |= {a.markers[key] for key in visible}
                     if route.path in ("/people", "/audit") and admitted:
                         allowed_markers = {m for m in a.markers.values()} | {f"SECRET-A-{r}" for r in STAFF}
                     leaked = {m for m in all_markers if m in response.text} - allowed_markers

@@ -9,6 +9,7 @@ import uuid
 import httpx
 import pytest
 from gateway_helpers import Browser, create_tenant
+from gateway_world import answers, close_round, respondent_link
 from spiegel_platform.links import hash_link_token, new_link_token
 
 pytestmark = pytest.mark.integration
@@ -22,62 +23,57 @@ async def hospital(deployment):  # type: ignore[no-untyped-def]
 
 
 async def _assignment(deployment, tenant_id: str) -> str:  # type: ignore[no-untyped-def]
-    """An assignment in the survey service (as the invitation service's event would create it)."""
-    token = new_link_token()
-    bearer = deployment.issuer().issue(
-        audience="survey", subject="c1", tenant_id=tenant_id, roles=["coordinator"]
-    )
-    async with httpx.AsyncClient(base_url=deployment.survey.url) as survey:
-        created = await survey.post(
-            "/test-assignments",
-            json={"token_hash": hash_link_token(token), "title": "IFMS Dr. A"},
-            headers={"authorization": f"Bearer {bearer}"},
-        )
-        assert created.status_code == 201, created.text
+    """A colleague's link in an open round of the real survey service."""
+    token, round_id = await respondent_link(deployment, tenant_id, title="IFMS Dr. A")
+    _rounds[token] = round_id
     return token
 
 
+_rounds: dict[str, str] = {}
+
+
 async def _close(deployment, tenant_id: str, token: str) -> None:  # type: ignore[no-untyped-def]
-    bearer = deployment.issuer().issue(
-        audience="survey", subject="c1", tenant_id=tenant_id, roles=["coordinator"]
-    )
-    async with httpx.AsyncClient(base_url=deployment.survey.url) as survey:
-        closed = await survey.post(
-            f"/test-assignments/{hash_link_token(token)}/close", headers={"authorization": f"Bearer {bearer}"}
-        )
-        assert closed.status_code == 200
+    await close_round(deployment, tenant_id, _rounds[token])
 
 
 async def test_link_opens_a_session_for_that_questionnaire_only(deployment, hospital):  # type: ignore[no-untyped-def]
     token = await _assignment(deployment, hospital["tenant_id"])
     respondent = Browser(deployment.url, slug=hospital["slug"])
     try:
+        # The invitation's language (Dutch here) unless the respondent chooses another.
         opened = await respondent.get(f"/e/{token}", headers={"accept-language": "en-GB,en;q=0.9"})
         assert opened.status_code == 200, opened.text
-        assert opened.json()["title"] == "IFMS Dr. A" and opened.json()["language"] == "en"
+        assert opened.json()["round"]["title"] == "IFMS Dr. A" and opened.json()["language"] == "nl"
+        opened = await respondent.get(f"/e/{token}?lang=en")
+        assert opened.status_code == 200 and opened.json()["language"] == "en"
+        assert (await respondent.get("/respondent/questionnaire")).json()["language"] == "en"
         assert respondent.cookie and opened.headers["cache-control"] == "no-store"
         me = (await respondent.get("/auth/session")).json()
         assert me["kind"] == "respondent" and me["roles"] == ["respondent"]
         assert me["subject"] == f"link:{hash_link_token(token)}"
         # Later calls carry no token in the URL.
-        assert (await respondent.get("/respondent/questionnaire")).status_code == 200
-        no_csrf = await respondent.request("PUT", "/respondent/draft", json={"q1": 3}, csrf=False)
+        questionnaire = (await respondent.get("/respondent/questionnaire")).json()["questionnaire"]
+        body = answers(questionnaire, 4, "prima samenwerking")
+        first = next(iter(body["ratings"]))
+        draft = {"ratings": {first: 3}, "comments": {}}
+        no_csrf = await respondent.request("PUT", "/respondent/draft", json=draft, csrf=False)
         assert no_csrf.status_code == 403
-        saved = await respondent.request("PUT", "/respondent/draft", json={"q1": 3})
+        saved = await respondent.request("PUT", "/respondent/draft", json=draft)
         assert saved.status_code == 200, saved.text
-        assert (await respondent.get("/respondent/questionnaire")).json()["draft"] == {"q1": 3}
+        assert (await respondent.get("/respondent/questionnaire")).json()["draft"]["ratings"] == {first: 3}
         # The link session reaches nothing else: no /api, no people, no other link's questionnaire.
-        assert (await respondent.get("/api/survey/test-echo")).status_code == 403
+        assert (await respondent.get("/api/survey/rounds")).status_code == 403
         assert (await respondent.get("/people")).status_code == 403
         other = await _assignment(deployment, hospital["tenant_id"])
         assert (await respondent.get(f"/api/survey/questionnaires/{other}")).status_code == 403
         # Submitting ends the session.
-        submitted = await respondent.post("/respondent/submit", json={})
+        submitted = await respondent.post("/respondent/submit", json=body)
         assert submitted.status_code == 200, submitted.text
         assert respondent.cookie is None
         assert (await respondent.get("/respondent/questionnaire")).status_code == 401
         used = await respondent.get(f"/e/{token}")
-        assert used.status_code == 410
+        assert used.status_code == 409 and "al ingevuld" in used.json()["message_nl"]
+        assert respondent.cookie is None  # a used link opens no session
     finally:
         await respondent.aclose()
 

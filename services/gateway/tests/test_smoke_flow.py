@@ -24,8 +24,8 @@ async def test_coordinator_creates_a_round_through_the_gateway(deployment):  # t
         created = await browser.post(
             "/api/survey/rounds",
             json={
-                "title": "IFMS",
                 "kind": "IFMS",
+                "title": "IFMS",
                 "subject": {"subject_id": "s1", "display_name": "Dr. A"},
                 "closes_at": (datetime.now(UTC) + timedelta(days=5)).isoformat(),
             },

@@ -56,7 +56,9 @@ def start_web_deployment(
 ) -> WebDeployment:
     gateway_port = free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
-    common = {"SERVICE_TOKEN_JWKS": jwks}
+    # Its own topics on the shared broker (the consumer group ids are the services' own): it neither
+    # takes events from other tests' consumers nor feeds them its own.
+    common = {"SERVICE_TOKEN_JWKS": jwks, "KAFKA_TOPIC_PREFIX": f"{prefix}."}
     survey = [
         processes.start("survey", kind, prefix, wait=False, ROUND_CLOSE_INTERVAL_S="1", **common)
         for kind in ("api", "relay", "consumer")
@@ -100,6 +102,7 @@ def start_web_deployment(
         RATE_LIMIT_LINK_PER_IP="1000",
         RATE_LIMIT_SIGNIN_PER_IP="1000",
         PYTHONPATH=str(SUPPORT),
+        KAFKA_TOPIC_PREFIX=f"{prefix}.",
     )
     started = []
     for kind in ("api", "relay"):

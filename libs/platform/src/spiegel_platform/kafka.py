@@ -29,6 +29,11 @@ def producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
     )
 
 
+def topic_name(settings: KafkaSettings, topic: str) -> str:
+    """The topic on the broker: the contract's name in this deployment's namespace."""
+    return settings.kafka_topic_prefix + topic
+
+
 def dead_letter_topic(topic: str) -> str:
     return topic + DEAD_LETTER_SUFFIX
 
@@ -36,10 +41,10 @@ def dead_letter_topic(topic: str) -> str:
 async def ensure_topics(
     settings: KafkaSettings, topics: Iterable[str], *, with_dead_letter: bool = True
 ) -> None:
-    """Create the topics (and their dead-letter topics) with the configured partitions."""
-    wanted = set(topics)
+    """Create the topics (contract names; and their dead-letter topics) with the configured partitions."""
+    wanted = {topic_name(settings, t) for t in topics}
     if with_dead_letter:
-        wanted |= {dead_letter_topic(t) for t in topics if not t.endswith(DEAD_LETTER_SUFFIX)}
+        wanted |= {dead_letter_topic(t) for t in set(wanted) if not t.endswith(DEAD_LETTER_SUFFIX)}
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         request_timeout_ms=settings.kafka_request_timeout_ms,

@@ -34,6 +34,9 @@ def _exit_now() -> None:
     os._exit(1)
 
 
+KEEP_ALIVE_S = 75
+
+
 def _config(app: FastAPI, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -43,6 +46,9 @@ def _config(app: FastAPI, host: str, port: int, **kwargs: Any) -> uvicorn.Config
         access_log=False,
         server_header=False,
         lifespan="on",
+        # Idle keep-alive connections stay open longer than the gateway's pool keeps them
+        # (30 s): otherwise the gateway may reuse a connection the service is just closing.
+        timeout_keep_alive=KEEP_ALIVE_S,
         **kwargs,
     )
 

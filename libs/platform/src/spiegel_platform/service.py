@@ -145,7 +145,11 @@ async def run_relay(runtime: Runtime, stop: asyncio.Event) -> None:
     producer = kafka.producer(runtime.settings, client_id=f"{definition.name}-relay")
     await _start_with_retry(producer.start, "kafka producer", stop)
     relay = OutboxRelay(
-        runtime.db, producer, service=definition.name, collections=definition.outbox_collections
+        runtime.db,
+        producer,
+        service=definition.name,
+        collections=definition.outbox_collections,
+        topic_prefix=runtime.settings.kafka_topic_prefix,
     )
     try:
         await relay.run(stop)

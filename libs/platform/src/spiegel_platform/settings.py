@@ -56,6 +56,11 @@ class KafkaSettings(BaseSettings):
 
     kafka_bootstrap_servers: str = Field(..., description="host:port[,host:port...]")
     kafka_topic_partitions: int = Field(6, ge=1, le=1000)
+    kafka_topic_prefix: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9._-]{0,100}$",
+        description="a namespace put before every topic name (several deployments on one cluster, tests)",
+    )
     kafka_replication_factor: int = Field(1, ge=1, le=10)
     kafka_consumer_max_retries: int = Field(5, ge=0, le=100)
     kafka_request_timeout_ms: int = Field(30000, ge=1000)

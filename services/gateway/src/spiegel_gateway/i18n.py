@@ -29,11 +29,20 @@ def _accepted(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(ranked) if tag]
 
 
-def choose_language(request: Request, tenant: Tenant, caller: Session | None = None) -> str:
+def explicit_language(request: Request, tenant: Tenant) -> str | None:
+    """The language the person chose here (`?lang=` or the cookie), if any."""
     offered = tenant.languages or ("nl",)
     for explicit in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
         if explicit is not None and explicit in offered:
             return explicit
+    return None
+
+
+def choose_language(request: Request, tenant: Tenant, caller: Session | None = None) -> str:
+    offered = tenant.languages or ("nl",)
+    explicit = explicit_language(request, tenant)
+    if explicit is not None:
+        return explicit
     if caller is not None and caller.language in offered:
         return caller.language
     for tag in _accepted(request.headers.get("accept-language", "")):

@@ -72,7 +72,7 @@ class EventConsumer:
         for event_type, batch in self.batch_handlers.items():
             # Without a handler of its own, an event is a batch of one.
             self.handlers.setdefault(event_type, _one_at_a_time(batch))
-        self.topics = list(topics)
+        self.topics = [settings.kafka_topic_prefix + t for t in topics]  # in this deployment's namespace
         self.max_retries = settings.kafka_consumer_max_retries if max_retries is None else max_retries
         self.retry_backoff = retry_backoff
         self.max_records = max_records

@@ -94,8 +94,10 @@ class OutboxRelay:
         max_backoff: float = 5.0,
         send_timeout: float = 30.0,
         read_concurrency: int = 8,
+        topic_prefix: str = "",
     ) -> None:
         self.db = db
+        self.topic_prefix = topic_prefix
         self.producer = producer
         self.service = service
         self.batch_size = batch_size
@@ -186,7 +188,7 @@ class OutboxRelay:
             for event in events:
                 futures.append(
                     await self.producer.send(
-                        event.topic,
+                        self.topic_prefix + event.topic,
                         value=event.envelope,
                         key=event.key.encode(),
                         headers=event.headers(),

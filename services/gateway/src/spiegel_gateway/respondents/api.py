@@ -16,12 +16,13 @@ links that open nothing) and per token.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from spiegel_platform.links import hash_link_token, looks_like_link_token
 
-from spiegel_gateway.i18n import choose_language
+from spiegel_gateway.i18n import choose_language, explicit_language
 from spiegel_gateway.routing.client import Upstream
 from spiegel_gateway.sessions.auth import (
     check_csrf,
@@ -38,7 +39,7 @@ from spiegel_gateway.tenants.store import Tenant
 
 SURVEY = "survey"
 INVITATION = "invitation"
-GONE = (404, 410)
+GONE = (404, 409, 410)  # unknown or withdrawn; already submitted; expired or closed
 
 
 def _link_caller(tenant: Tenant, link_hash: str, language: str) -> Session:
@@ -62,6 +63,15 @@ def _link_caller(tenant: Tenant, link_hash: str, language: str) -> Session:
 
 def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
+
+
+def _language_of(upstream: Upstream, default: str) -> str:
+    """The language the survey service chose for the questionnaire (the invitation's, or the chosen)."""
+    try:
+        language = json.loads(upstream.content).get("language")
+    except (ValueError, AttributeError):
+        return default
+    return language if language in ("nl", "en") else default
 
 
 def _reply(upstream: Upstream) -> Response:
@@ -118,7 +128,10 @@ def router() -> APIRouter:
         if tenant.is_platform:
             raise HTTPException(404, "this link is not valid here")
         link_hash = throttle_link(request, token)
-        language = choose_language(request, tenant)
+        # The questionnaire comes in the language of the invitation unless the respondent chose
+        # another here (?lang= or the language switch's cookie).
+        chosen = explicit_language(request, tenant)
+        language = chosen or choose_language(request, tenant)
         upstream = await gateway.services.call(
             SURVEY,
             "GET",
@@ -126,11 +139,13 @@ def router() -> APIRouter:
             caller=_link_caller(tenant, link_hash, language),
             correlation_id=correlation_of(request),
             headers={"accept": "application/json", "accept-language": language},
+            query=f"lang={chosen}" if chosen else "",
         )
         if upstream.status_code != 404:
             link_worked(request)  # a known link (open, used or closed) is no guess
         if upstream.status_code != 200:
             return _reply(upstream)
+        language = _language_of(upstream, language)
         cookie, session = await gateway.sessions.open_respondent(
             tenant.tenant_id,
             link_hash=link_hash,
@@ -158,6 +173,7 @@ def router() -> APIRouter:
             correlation_id=correlation_of(request),
             content=body or None,
             headers=request.headers,
+            query=f"lang={explicit_language(request, tenant) or caller.language}",
         )
         reply = _reply(upstream)
         if upstream.status_code in GONE or (end_on_success and upstream.is_success):
@@ -184,7 +200,7 @@ def router() -> APIRouter:
 
     @api.api_route("/e/{token}/afmelden", methods=["GET", "POST"])
     async def opt_out(token: str, request: Request, tenant: CurrentTenant) -> Response:
-        """Opt out of reminders for this round (the invitation service's `/optout`); HTML for browsers."""
+        """Opt out of reminders (the invitation service's `/optout`, as this link); HTML for browsers."""
         gateway = gateway_of(request)
         if tenant.is_platform:
             raise HTTPException(404, "this link is not valid here")
@@ -197,7 +213,7 @@ def router() -> APIRouter:
         upstream = await gateway.services.call(
             INVITATION,
             request.method,
-            "/optout",
+            "/optout",  # the invitation service knows the link by the caller's `link:<hash>`
             caller=_link_caller(tenant, link_hash, choose_language(request, tenant)),
             correlation_id=correlation_of(request),
             content=body or None,

@@ -40,6 +40,9 @@ FORWARDED_RESPONSE_HEADERS = (
 )
 
 
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
 class ServiceUnavailable(HTTPException):
     def __init__(self, service: str, why: str) -> None:
         super().__init__(
@@ -129,21 +132,30 @@ class ServiceClient:
         if any(segment in (".", "..") for segment in segments):
             raise HTTPException(404, "no such path")
         url = base + "/" + quote("/".join(segments), safe=PATH_SAFE) + (f"?{query}" if query else "")
-        try:
-            async with self.http.request(
-                method,
-                URL(url, encoded=True),
-                data=content,
-                json=json,
-                headers=sent,
-                allow_redirects=False,
-            ) as response:
-                body = await response.read()
-                return Upstream(response.status, response.headers, body)
-        except TimeoutError:
-            raise ServiceUnavailable(service, "did not answer in time") from None
-        except aiohttp.ClientError:
-            raise ServiceUnavailable(service, "is not reachable") from None
+        # A pooled connection the service closed while idle fails at once, before the request was
+        # read: safe to send again on a fresh connection, for methods that may be repeated anyway.
+        attempts = 2 if method in IDEMPOTENT else 1
+        for attempt in range(attempts):
+            try:
+                async with self.http.request(
+                    method,
+                    URL(url, encoded=True),
+                    data=content,
+                    json=json,
+                    headers=sent,
+                    allow_redirects=False,
+                ) as response:
+                    body = await response.read()
+                    return Upstream(response.status, response.headers, body)
+            except TimeoutError:
+                raise ServiceUnavailable(service, "did not answer in time") from None
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+                if attempt + 1 < attempts:
+                    continue
+                raise ServiceUnavailable(service, "is not reachable") from None
+            except aiohttp.ClientError:
+                raise ServiceUnavailable(service, "is not reachable") from None
+        raise ServiceUnavailable(service, "is not reachable")
 
     async def aclose(self) -> None:
         if self._http is not None:

@@ -1,7 +1,1 @@
-"""Stand-ins, run as real service processes, for service routes that do not exist yet.
-
-The survey service's respondent endpoints and the aggregation service's report
-reads are being built in parallel; until they land, these modules run the real
-service (its real wiring, token verification and storage) with the missing
-routes added. Once the real routes exist, the stand-in adds nothing.
-"""
+"""Test-only service modules for the gateway's tests: the real services, plus probe routes."""
