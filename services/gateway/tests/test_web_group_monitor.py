@@ -97,6 +97,8 @@ def test_group_monitor_round_in_the_browser(web: WebDeployment, browser: Any) ->
     checked.page(page, "gm-report")
     sign_out(page)
 
+    page.get_by_role("link", name="Wachtwoord vergeten?").click()
+    checked.page(page, "password-forgotten")
     # A member finds the report under "mijn rapportages".
     sign_in(page, web, slug, members[0][0])
     assert page.get_by_role("link", name=re.compile("Groepsmonitor")).count() >= 1

@@ -138,6 +138,7 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     checked.page(page, "import-preview")
     page.get_by_role("button", name="Bevestigen en opslaan").click()
     assert "11 respondent(en) opgeslagen" in page.locator("[role=status]").inner_text()
+    checked.page(page, "import-done")
     page.get_by_role("link", name="Terug naar de ronde").click()
     page.get_by_role("button", name="Ronde openen").click()
     assert "geopend" in page.locator("[role=status]").inner_text()
