@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +99,10 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
         created = await http.post(
             "/t/bench/api/survey/rounds",
             json={
+                "kind": "IFMS",
                 "title": "Bench",
-                "subject_id": "s",
-                "subject_name": "Dr. S",
-                "closes_at": "2099-01-01T00:00:00Z",
+                "subject": {"subject_id": "s", "display_name": "Dr. S"},
+                "closes_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
             },
             headers={"cookie": f"spiegel_session={cookie}", "x-csrf-token": csrf},
         )
