@@ -57,6 +57,8 @@ class Reports:
     def __init__(self, db: AsyncDatabase[Document], settings: AggregationSettings) -> None:
         self.db = db
         self.settings = settings
+        # Instrument versions never change once published: kept per (tenant, id, version).
+        self._instruments: dict[tuple[str, str, int], InstrumentModel] = {}
 
     @classmethod
     def of(cls, runtime: Runtime) -> Reports:
@@ -89,9 +91,12 @@ class Reports:
         return found
 
     # -- building -----------------------------------------------------------------------
-    async def candidate(self, tenant_id: str, round_doc: Document, reason: str = "") -> Candidate:
+    async def candidate(
+        self, tenant_id: str, round_doc: Document, reason: str = "", responses: list[Response] | None = None
+    ) -> Candidate:
         round_id = round_doc["id"]
-        responses = responses_of(await repo(self.db, RESPONSES, tenant_id).get(round_id))
+        if responses is None:
+            responses = responses_of(await repo(self.db, RESPONSES, tenant_id).get(round_id))
         instrument = await self._instrument(tenant_id, round_doc, responses)
         latest = await self.latest_version(tenant_id, round_doc)
         previous = await self.previous_versions(tenant_id, round_id, latest)
@@ -117,12 +122,14 @@ class Reports:
     async def _instrument(
         self, tenant_id: str, round_doc: Document, responses: list[Response]
     ) -> InstrumentModel:
-        found = await load_instrument(
-            self.db,
-            tenant_id,
-            round_doc.get("instrument_id", ""),
-            int(round_doc.get("instrument_version", 0)),
-        )
+        key = (tenant_id, round_doc.get("instrument_id", ""), int(round_doc.get("instrument_version", 0)))
+        found = self._instruments.get(key)
+        if found is None:
+            found = await load_instrument(self.db, *key)
+            if found is not None and found.known:
+                if len(self._instruments) > 1000:
+                    self._instruments.clear()
+                self._instruments[key] = found
         if found is not None:
             return found
         log.warning("instrument_unknown", round_id=round_doc["id"], instrument=round_doc.get("instrument_id"))
@@ -193,11 +200,11 @@ class Reports:
         if int(round_doc.get("latest_version", 0)) >= 1:
             await self._done_waiting(tenant_id, round_id)
             return False
+        responses: list[Response] | None = None
         if not waited:
             expected = expected_per_group(round_doc)
-            received = completed_per_group(
-                responses_of(await repo(self.db, RESPONSES, tenant_id).get(round_id))
-            )
+            responses = responses_of(await repo(self.db, RESPONSES, tenant_id).get(round_id))
+            received = completed_per_group(responses)
             missing = {g: n - received.get(g, 0) for g, n in expected.items() if received.get(g, 0) < n}
             if missing:
                 due = round_doc.get("close_seen_at") or datetime.now(UTC)
@@ -210,7 +217,7 @@ class Reports:
                 )
                 log.info("report_waits_for_responses", round_id=round_id, missing=missing)
                 return False
-        candidate = await self.candidate(tenant_id, round_doc)
+        candidate = await self.candidate(tenant_id, round_doc, responses=responses)
         if candidate.version != 1:
             await self._done_waiting(tenant_id, round_id)
             return False
