@@ -35,14 +35,16 @@ def invitation_env(catcher: MailCatcher, journal: Path, **extra: str) -> dict[st
 
 @pytest.fixture
 async def invitation(processes, stack, token_issuer, unique, catcher, tmp_path) -> AsyncIterator[Invitation]:  # type: ignore[no-untyped-def]
+    prefix = f"inv_{unique}"
     service = Invitation(
         processes,
         stack,
         token_issuer,
-        prefix=f"inv_{unique}",
+        prefix=prefix,
         tenant="umc-test",
         catcher=catcher,
-        env=invitation_env(catcher, tmp_path / "journal"),
+        # Each test on its own topics: events of one test never reach another's services.
+        env=invitation_env(catcher, tmp_path / "journal", KAFKA_TOPIC_PREFIX=f"{prefix}."),
     )
     try:
         yield service

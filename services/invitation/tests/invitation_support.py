@@ -88,12 +88,16 @@ class Invitation:
         )
 
     # -- events in ---------------------------------------------------------------
+    def topic(self, name: str) -> str:
+        """A contract's topic in this test's namespace."""
+        return self.env.get("KAFKA_TOPIC_PREFIX", "") + name
+
     async def publish(self, payload: Any) -> None:
         if self._producer is None:
             self._producer = AIOKafkaProducer(bootstrap_servers=self.stack.kafka_bootstrap, acks="all")
             await self._producer.start()
         event = new_event(payload, tenant_id=self.tenant, producer="survey")
-        await self._producer.send_and_wait(event.topic, event.envelope, key=event.key.encode())
+        await self._producer.send_and_wait(self.topic(event.topic), event.envelope, key=event.key.encode())
 
     async def open_round(
         self,
@@ -148,10 +152,12 @@ class Invitation:
             await client.close()
 
 
-async def issued_events(stack: Any, round_id: str, expected: int, timeout: float = 60.0) -> dict[str, Any]:
+async def issued_events(
+    stack: Any, round_id: str, expected: int, timeout: float = 60.0, namespace: str = ""
+) -> dict[str, Any]:
     """AssignmentIssued/Withdrawn of one round from the real topic: assignment id -> latest payload."""
     consumer = AIOKafkaConsumer(
-        "spiegel.invitation.assignments.v1",
+        namespace + "spiegel.invitation.assignments.v1",
         bootstrap_servers=stack.kafka_bootstrap,
         group_id=f"test-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",

@@ -80,7 +80,9 @@ async def test_kill_minus_nine_mid_batch_sends_every_invitation_and_reminder_exa
     await producer.start()
     try:
         for event in opened:
-            await producer.send_and_wait(event.topic, event.envelope, key=event.key.encode())
+            await producer.send_and_wait(
+                invitation.topic(event.topic), event.envelope, key=event.key.encode()
+            )
 
         recipients = ROUNDS * (PER_ROUND + 1)
         expected = 2 * recipients  # an invitation and the first reminder each
@@ -93,7 +95,9 @@ async def test_kill_minus_nine_mid_batch_sends_every_invitation_and_reminder_exa
 
         # Redelivery: the very same events again (same ids), and an "opened" once more with a new id.
         for event in opened[:2]:
-            await producer.send_and_wait(event.topic, event.envelope, key=event.key.encode())
+            await producer.send_and_wait(
+                invitation.topic(event.topic), event.envelope, key=event.key.encode()
+            )
         await invitation.open_round(
             "k0",
             subject_id="spec-0",

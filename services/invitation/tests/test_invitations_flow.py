@@ -48,7 +48,7 @@ async def test_opening_a_round_mails_every_nominee_and_the_subject_a_working_lin
 
     await invitation.open_round("r1", title="IFMS 2031", closes_at=closes_at)
     messages = invitation.catcher.wait_for(4, timeout=60)
-    events = await issued_events(invitation.stack, "r1", expected=4)
+    events = await issued_events(invitation.stack, "r1", expected=4, namespace=invitation.topic(""))
     assert len(messages) == 4 and len(events) == 4
 
     by_recipient = {m.recipients[0]: m for m in messages}

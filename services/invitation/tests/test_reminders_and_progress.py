@@ -135,7 +135,7 @@ async def test_reminders_reach_only_who_has_not_completed_nor_opted_out(invitati
         )
 
     await eventually(reannounced, what="the new expiry")
-    events = await issued_events(invitation.stack, "r1", expected=6)
+    events = await issued_events(invitation.stack, "r1", expected=6, namespace=invitation.topic(""))
     assert events[ids["d@umc.example"]][0] == "spiegel.invitation.v1.AssignmentWithdrawn"
     c_type, c_event = events[ids["c@umc.example"]]
     assert c_type == "spiegel.invitation.v1.AssignmentIssued"

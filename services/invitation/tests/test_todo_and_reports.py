@@ -139,7 +139,7 @@ async def test_dashboard_links_reports_and_group_monitor(invitation):  # type: i
     by_member = {m.recipients[0]: m.details() for m in messages[3:]}
     assert by_member["m1@umc.example"]["subject"] == "Zelfbeeld van de groep: Groepsmonitor 2031"
     assert by_member["m2@umc.example"]["subject"] == "The group's self-assessment: Groepsmonitor 2031"
-    events = await issued_events(invitation.stack, "gm", expected=2)
+    events = await issued_events(invitation.stack, "gm", expected=2, namespace=invitation.topic(""))
     assert {p.respondent_group for _, p in events.values()} == {"members"}
     assert {p.language for _, p in events.values()} == {"nl", "en"}
 
