@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from web_browser import Checked, answer_by_http, fill_all_by_clicking, run_async, sign_in, sign_out
 from web_helpers import WebDeployment, make_hospital
 
@@ -71,8 +72,10 @@ def test_group_monitor_round_in_the_browser(web: WebDeployment, browser: Any) ->
     assert english.locator("html").get_attribute("lang") == "en"
     assert "10 to 15 minutes" in english.content()
     english.get_by_role("link", name="Nederlands").click()
+    expect(english.locator("html")).to_have_attribute("lang", "nl")  # waits for the new page
     assert "10 tot 15 minuten" in english.content()
     english.get_by_role("link", name="English").click()
+    expect(english.locator("html")).to_have_attribute("lang", "en")
     fill_all_by_clicking(english)
     english.get_by_role("button", name="Submit").click()
     english.wait_for_url(re.compile(r"/bedankt"))

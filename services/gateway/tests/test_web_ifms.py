@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from web_browser import XSS, Checked, answer_by_http, fill_all_by_clicking, run_async, sign_in, sign_out
 from web_helpers import WebDeployment, make_hospital
@@ -115,7 +116,8 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     ifms.get_by_role("button", name="IFMS-rondes aanmaken").click()
     assert "2 ronde(s) aangemaakt" in page.locator("[role=status]").inner_text()
     checked.page(page, "rounds")
-    page.get_by_role("link", name=re.compile("Dr. Sanne Specialist")).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("Dr. Sanne Specialist")).click()
     round_id = page.url.rstrip("/").rsplit("/", 1)[1]
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("sjabloon")).click()
@@ -237,7 +239,8 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     assert "2 genomineerden" in page.locator("#group-live").inner_text()
     page.get_by_label("Naam").fill("Assistent Drie")
     page.get_by_label("E-mailadres").fill(f"assistent3@{slug}.nl")
-    page.get_by_role("button", name="Toevoegen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Toevoegen").click()
     if page.get_by_label(re.compile("Toch toevoegen")).count():
         page.get_by_label(re.compile("Toch toevoegen")).check()
         page.get_by_role("button", name="Toevoegen").click()
@@ -301,9 +304,10 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     assert HIDDEN_COMMENT not in flat
     # English on request.
     page.get_by_role("link", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # waits for the new page
     assert page.get_by_role("link", name="Download as PDF").count() == 1
     page.get_by_role("link", name="Nederlands").click()
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
     sign_out(page)
 
     # -- the facilitator prepares the discussion ----------------------------------------------
