@@ -34,7 +34,8 @@ def test_group_monitor_round_in_the_browser(web: WebDeployment, browser: Any) ->
     form = page.locator("form", has=page.get_by_role("button", name="Groepsmonitor aanmaken"))
     form.get_by_label("Naam van de groep").fill("Vakgroep Longziekten")
     # A problem is explained on the page (no members chosen), nothing is created.
-    form.get_by_role("button", name="Groepsmonitor aanmaken").click()
+    with page.expect_navigation():
+        form.get_by_role("button", name="Groepsmonitor aanmaken").click()
     assert "Kies minstens twee leden" in page.locator(".error-summary").inner_text()
     form = page.locator("form", has=page.get_by_role("button", name="Groepsmonitor aanmaken"))
     form.get_by_label("Naam van de groep").fill("Vakgroep Longziekten")
@@ -50,13 +51,15 @@ def test_group_monitor_round_in_the_browser(web: WebDeployment, browser: Any) ->
         page.get_by_label("E-mailadres").fill(f"collega{i}@{slug}.nl")
         if i == 4:
             page.get_by_label("Taal van de uitnodiging").select_option("en")
-        page.get_by_role("button", name="Toevoegen").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Toevoegen").click()
         assert f"Collega {i} is toegevoegd" in page.locator("[role=status]").inner_text()
     # Fewer than 6: the warning stays, on the page and while choosing the group.
     assert "Collega-specialisten" in page.locator(".warnings").inner_text()
     assert "4 genomineerden" in page.locator("#group-live").inner_text()
     page.goto(round_url)
-    page.get_by_role("button", name="Ronde openen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ronde openen").click()
     assert "geopend" in page.locator("[role=status]").inner_text()
 
     links = {f"collega{i}@{slug}.nl": web.wait_for_link(f"collega{i}@{slug}.nl") for i in range(1, 5)}
@@ -84,7 +87,8 @@ def test_group_monitor_round_in_the_browser(web: WebDeployment, browser: Any) ->
 
     page.goto(round_url)
     before = page.locator("dl.facts dd").nth(1).inner_text()
-    page.get_by_role("button", name="Verlengen").click()  # a week after the closing date, by default
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verlengen").click()  # a week after the closing date, by default
     assert "verlengd" in page.locator("[role=status]").inner_text()
     assert page.locator("dl.facts dd").nth(1).inner_text() > before
     page.get_by_label(re.compile("Ik wil deze ronde nu sluiten")).check()

@@ -96,7 +96,8 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     checked.page(page, "signin")
     page.get_by_label("E-mailadres").fill(coordinator)
     page.get_by_label("Wachtwoord").fill("fout wachtwoord")
-    page.get_by_role("button", name="Inloggen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen").click()
     assert "klopt niet" in page.locator(".error-summary").inner_text()
     response = page.goto(web.tenant_url(slug, "/bestaat-niet"))
     assert response is not None and response.status == 404
@@ -113,7 +114,8 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     ifms.get_by_label("Naam van de vrije respondentgroep").fill("Arts-assistenten")
     ifms.get_by_label("Dr. Sanne Specialist").check()
     ifms.get_by_label("Dr. Tim Tweede").check()
-    ifms.get_by_role("button", name="IFMS-rondes aanmaken").click()
+    with page.expect_navigation():
+        ifms.get_by_role("button", name="IFMS-rondes aanmaken").click()
     assert "2 ronde(s) aangemaakt" in page.locator("[role=status]").inner_text()
     checked.page(page, "rounds")
     with page.expect_navigation():
@@ -138,11 +140,13 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     bad_row = page.locator("tr", has_text="fout@gmial.com")
     assert "gmail.com" in bad_row.inner_text()  # the row's problem and the fix offered, before saving
     checked.page(page, "import-preview")
-    page.get_by_role("button", name="Bevestigen en opslaan").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Bevestigen en opslaan").click()
     assert "11 respondent(en) opgeslagen" in page.locator("[role=status]").inner_text()
     checked.page(page, "import-done")
     page.get_by_role("link", name="Terug naar de ronde").click()
-    page.get_by_role("button", name="Ronde openen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ronde openen").click()
     assert "geopend" in page.locator("[role=status]").inner_text()
     checked.page(page, "round-detail")
 
@@ -252,14 +256,17 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     # -- the coordinator reminds, then closes the round ------------------------------------------
     sign_in(page, web, slug, coordinator)
     page.goto(web.tenant_url(slug, f"/rondes/{round_id}"))
-    page.get_by_role("button", name="Herinnering sturen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Herinnering sturen").click()
     assert "herinnering(en) klaargezet" in page.locator("[role=status]").inner_text()
     page.get_by_text(re.compile(r"Per persoon \(\d+\)")).click()
     assert "Arts-assistenten" in page.locator("details").inner_text()
-    page.get_by_role("button", name=re.compile("Opnieuw versturen Assistent 2")).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Opnieuw versturen Assistent 2")).click()
     assert "opnieuw verstuurd" in page.locator("[role=status]").inner_text()
     page.get_by_label(re.compile("Ik wil deze ronde nu sluiten")).check()
-    page.get_by_role("button", name="Ronde sluiten").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ronde sluiten").click()
     assert "gesloten" in page.locator("[role=status]").inner_text()
     closed = page.goto(web.tenant_url(slug, f"/e/{links[f'assistent2@{slug}.nl']}"))
     assert closed is not None and closed.status == 410
