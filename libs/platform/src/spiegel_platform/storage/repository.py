@@ -154,8 +154,8 @@ class TenantRepository:
         return await self.collection.count_documents(self.scoped(filter))
 
     # -- writes ------------------------------------------------------------
-    async def insert(self, doc: Mapping[str, Any], events: Sequence[OutgoingEvent] = ()) -> Document:
-        """Insert a new document (its `id` given) with the events it causes, atomically."""
+    def _new(self, doc: Mapping[str, Any], events: Sequence[OutgoingEvent]) -> Document:
+        """A new document as stored: its key, its tenant, its pending events (the outbox)."""
         local_id = doc.get("id")
         if not isinstance(local_id, str):
             raise ValueError("a new document needs a string `id`")
@@ -167,6 +167,11 @@ class TenantRepository:
         if events:
             self._check_events(events)
             stored[OUTBOX_FIELD] = {e.event_id: e.to_outbox(_next_seq()) for e in events}
+        return stored
+
+    async def insert(self, doc: Mapping[str, Any], events: Sequence[OutgoingEvent] = ()) -> Document:
+        """Insert a new document (its `id` given) with the events it causes, atomically."""
+        stored = self._new(doc, events)
         await self.collection.insert_one(stored)
         if events:
             await self._hint(stored["_id"], list(stored[OUTBOX_FIELD].values()))
@@ -227,20 +232,7 @@ class TenantRepository:
         """
         if events is not None and len(events) != len(docs):
             raise ValueError("events must have one entry per document")
-        stored = []
-        for index, doc in enumerate(docs):
-            local_id = doc.get("id")
-            if not isinstance(local_id, str):
-                raise ValueError("a new document needs a string `id`")
-            if "_id" in doc or OUTBOX_FIELD in doc:
-                raise TenantViolation("`_id` and the outbox are set by the repository")
-            if doc.get("tenant_id", self.tenant_id) != self.tenant_id:
-                raise TenantViolation("cannot insert a document of another tenant")
-            item = {**doc, "_id": self.key(local_id), "tenant_id": self.tenant_id}
-            if events is not None and events[index]:
-                self._check_events(events[index])
-                item[OUTBOX_FIELD] = {e.event_id: e.to_outbox(_next_seq()) for e in events[index]}
-            stored.append(item)
+        stored = [self._new(doc, events[i] if events is not None else ()) for i, doc in enumerate(docs)]
         inserted: list[str] = []
         hinted: list[Document] = []
         for start in range(0, len(stored), 50):
