@@ -13,8 +13,6 @@ and the subject sees counts only.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +20,9 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from spiegel_dev.mailcatcher import CaughtMessage, MailCatcher
+from spiegel_dev.waiting import eventually
 from spiegel_platform.links import hash_link_token
+from spiegel_survey.responses.examples import complete_answers
 
 pytestmark = pytest.mark.integration
 
@@ -32,17 +32,6 @@ NOMINEES = [  # group, name, e-mail, language
     ("staff", "Fatima el Amrani", "f.elamrani@umc-flow.example", "nl"),
 ]
 SUBJECT = ("spec-flow", "Dr. A. de Vries", "a.devries@umc-flow.example")
-
-
-async def _eventually(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"{what}: not within {timeout} s (last: {last!r})")
 
 
 def _token(message: CaughtMessage) -> str:
@@ -139,7 +128,9 @@ async def test_the_link_in_the_real_email_opens_the_right_questionnaire(processe
             for address, (group, language) in expected.items():
                 token = _token(by_address[address])
                 tokens[address] = token
-                shown = await _eventually(lambda t=token: questionnaire(t), f"the questionnaire of {address}")
+                shown = await eventually(
+                    lambda t=token: questionnaire(t), what=f"the questionnaire of {address}"
+                )
                 assert shown["respondent_group"]["code"] == group, address
                 assert shown["language"] == language, address
                 statement = shown["questionnaire"]["themes"][0]["statements"][0]["text"]
@@ -154,16 +145,10 @@ async def test_the_link_in_the_real_email_opens_the_right_questionnaire(processe
             token = tokens[NOMINEES[0][2]]
             shown = await questionnaire(token)
             assert shown is not None
-            ratings: dict[str, Any] = {}
-            for theme in shown["questionnaire"]["themes"]:
-                for item in theme["statements"]:
-                    ratings[item["id"]] = 4
-            for item in shown["questionnaire"]["global_items"]:
-                ratings[item["id"]] = min(item["max"], 8)
             submitted = await to_survey.post(
                 f"/questionnaires/{token}/submit",
                 headers=bearer("survey", ["respondent"], subject=f"link:{hash_link_token(token)}"),
-                json={"ratings": ratings, "comments": {}},
+                json=complete_answers(shown["questionnaire"], score=4),
             )
             assert submitted.status_code == 200, submitted.text
 
@@ -175,7 +160,8 @@ async def test_the_link_in_the_real_email_opens_the_right_questionnaire(processe
                 return int(group["completed"])
 
             assert (
-                await _eventually(colleagues_completed, "the completion in the coordinator's progress") == 1
+                await eventually(colleagues_completed, what="the completion in the coordinator's progress")
+                == 1
             )
             as_subject = await to_invitation.get(
                 f"/rounds/{round_id}/progress",

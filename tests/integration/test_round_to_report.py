@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from spiegel_platform.links import hash_link_token
+from spiegel_survey.responses.examples import complete_answers
 
 pytestmark = pytest.mark.integration
 TENANT = "hospital-flow"
@@ -68,7 +69,7 @@ async def test_closed_round_becomes_a_report_that_hides_the_small_group(processe
                     "questionnaire"
                 ]
                 score = 5 if group == "self" else 3 + index % 2
-                body = _answers(questionnaire, score, f"{group}-comment-{index}")
+                body = complete_answers(questionnaire, score=score, comment=f"{group}-comment-{index}")
                 submitted = await client.post(f"/questionnaires/{link}/submit", headers=respondent, json=body)
                 assert submitted.status_code == 200, submitted.text
 
@@ -92,17 +93,6 @@ async def test_closed_round_becomes_a_report_that_hides_the_small_group(processe
         assert other.status_code in (403, 404)  # a colleague never reads it
         pdf = await client.get(f"/reports/{report['report_id']}/pdf", headers=subject)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-
-
-def _answers(questionnaire: dict[str, Any], score: int, comment: str) -> dict[str, Any]:
-    ratings: dict[str, Any] = {}
-    for theme in questionnaire["themes"]:
-        for statement in theme["statements"]:
-            ratings[statement["id"]] = score
-    for item in questionnaire["global_items"]:
-        ratings[item["id"]] = min(item["max"], score + 4) if item["max"] > 5 else score
-    comments = {q["id"]: f"{comment} {q['id']}" for q in questionnaire["open_questions"]}
-    return {"ratings": ratings, "comments": comments}
 
 
 async def _wait_for_report(

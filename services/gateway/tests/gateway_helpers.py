@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
@@ -20,6 +19,7 @@ import httpx
 from spiegel_dev.processes import free_port
 from spiegel_dev.pytest_plugin import Processes
 from spiegel_dev.services import ServiceProcess
+from spiegel_dev.waiting import eventually
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
 
 SUPPORT = Path(__file__).parent / "support"
@@ -286,13 +286,7 @@ def wait_until(check: Any, timeout: float = 15, what: str = "condition") -> Any:
 
 
 async def async_wait_until(check: Any, timeout: float = 15, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout}s")
+    return await eventually(check, timeout, what, interval=0.05)
 
 
 # -- a real OpenID provider (the certified oidc-provider package on the machine's Node.js) ---------

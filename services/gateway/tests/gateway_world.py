@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from spiegel_platform.links import hash_link_token
+from spiegel_survey.responses.examples import complete_answers
 
 
 def _bearer(deployment: Any, tenant_id: str, audience: str, roles: list[str], subject: str = "setup") -> dict:  # type: ignore[type-arg]
@@ -70,17 +71,6 @@ async def close_round(deployment: Any, tenant_id: str, round_id: str) -> None:
         assert closed.status_code == 200, closed.text
 
 
-def answers(questionnaire: dict[str, Any], score: int, comment: str) -> dict[str, Any]:
-    """A complete, valid set of answers to a questionnaire as the survey service shows it."""
-    ratings: dict[str, Any] = {}
-    for theme in questionnaire["themes"]:
-        for statement in theme["statements"]:
-            ratings[statement["id"]] = score
-    for item in questionnaire["global_items"]:
-        ratings[item["id"]] = min(item["max"], score + 4) if item["max"] > 5 else score
-    return {"ratings": ratings, "comments": {q["id"]: comment for q in questionnaire["open_questions"]}}
-
-
 async def answer(deployment: Any, tenant_id: str, token: str, score: int, comment: str) -> None:
     """Fill in and submit a questionnaire through its link (the survey service directly)."""
     respondent = _bearer(
@@ -89,7 +79,7 @@ async def answer(deployment: Any, tenant_id: str, token: str, score: int, commen
     async with httpx.AsyncClient(base_url=deployment.survey.url, timeout=30) as survey:
         opened = await survey.get(f"/questionnaires/{token}", headers=respondent)
         assert opened.status_code == 200, opened.text
-        body = answers(opened.json()["questionnaire"], score, comment)
+        body = complete_answers(opened.json()["questionnaire"], score=score, comment=comment)
         submitted = await survey.post(f"/questionnaires/{token}/submit", headers=respondent, json=body)
         assert submitted.status_code == 200, submitted.text
 

@@ -9,8 +9,9 @@ import uuid
 import httpx
 import pytest
 from gateway_helpers import Browser, create_tenant
-from gateway_world import answers, close_round, respondent_link
+from gateway_world import close_round, respondent_link
 from spiegel_platform.links import hash_link_token, new_link_token
+from spiegel_survey.responses.examples import complete_answers
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +54,7 @@ async def test_link_opens_a_session_for_that_questionnaire_only(deployment, hosp
         assert me["subject"] == f"link:{hash_link_token(token)}"
         # Later calls carry no token in the URL.
         questionnaire = (await respondent.get("/respondent/questionnaire")).json()["questionnaire"]
-        body = answers(questionnaire, 4, "prima samenwerking")
+        body = complete_answers(questionnaire, score=4, comment="prima samenwerking")
         first = next(iter(body["ratings"]))
         draft = {"ratings": {first: 3}, "comments": {}}
         no_csrf = await respondent.request("PUT", "/respondent/draft", json=draft, csrf=False)

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from invitation_support import GROUPS, eventually, stamp
+from invitation_support import GROUPS, stamp
 from spiegel.survey.v1 import events_pb2 as survey
+from spiegel_dev.waiting import eventually
 from spiegel_platform.events import new_event
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from invitation_support import eventually, issued_events, link_token
+from invitation_support import issued_events, link_token
+from spiegel_dev.waiting import eventually
 from spiegel_platform.links import hash_link_token
 
 pytestmark = pytest.mark.integration

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-from invitation_support import eventually, issued_events, link_token
+from invitation_support import issued_events, link_token
 from spiegel.aggregation.v1 import events_pb2 as aggregation
 from spiegel.gateway.v1 import events_pb2 as gateway
 from spiegel.survey.v1 import events_pb2 as survey
+from spiegel_dev.waiting import eventually
 
 pytestmark = pytest.mark.integration
 

@@ -91,17 +91,6 @@ class SurveyClient:
         )
 
 
-def full_answers(questionnaire: dict[str, Any], *, score: int = 4, comment: str = "") -> dict[str, Any]:
-    ratings: dict[str, Any] = {}
-    for theme in questionnaire["themes"]:
-        for statement in theme["statements"]:
-            ratings[statement["id"]] = score
-    for item in questionnaire["global_items"]:
-        ratings[item["id"]] = min(item["max"], score + 3) if item["max"] > 5 else score
-    comments = {q["id"]: f"{comment} {q['id']}" for q in questionnaire["open_questions"]} if comment else {}
-    return {"ratings": ratings, "comments": comments}
-
-
 async def read_events(
     kafka: str,
     topics: list[str],

@@ -14,7 +14,8 @@ from google.protobuf.json_format import MessageToDict
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events.contracts import all_contracts
 from spiegel_platform.links import hash_link_token
-from survey_testkit import full_answers, read_events
+from spiegel_survey.responses.examples import complete_answers
+from survey_testkit import read_events
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +77,7 @@ async def test_identity_and_answers_never_together(client, survey, db) -> None: 
         view = (await client.questionnaire(token)).json()["questionnaire"]
         marker = f"ANSWER-{uuid.uuid4().hex}"
         markers.add(marker)
-        answers = full_answers(view, score=1 + index, comment=marker)
+        answers = complete_answers(view, score=1 + index, comment=marker)
         draft = {"ratings": dict(list(answers["ratings"].items())[:3]), "comments": {"goes_well": marker}}
         assert (await client.draft(token, draft)).status_code == 200
         assert (await client.questionnaire(token)).status_code == 200  # the draft comes back

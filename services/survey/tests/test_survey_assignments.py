@@ -10,7 +10,8 @@ from spiegel.invitation.v1 import events_pb2 as invitation_pb2
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.links import hash_link_token, new_link_token
-from survey_testkit import full_answers, publish, read_events, wait_for
+from spiegel_survey.responses.examples import complete_answers
+from survey_testkit import publish, read_events, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,7 @@ async def test_links_from_invitation_events(client, survey) -> None:  # type: ig
         return bool(response.status_code == 410 and response.json()["code"] == "link_withdrawn")
 
     assert await wait_for(withdrawn_known, timeout=20)
-    assert (await client.submit(tokens[1], full_answers(english["questionnaire"]))).status_code == 200
+    assert (await client.submit(tokens[1], complete_answers(english["questionnaire"]))).status_code == 200
 
     def done(found: list) -> bool:  # type: ignore[type-arg]
         return any(e.event_type.endswith("AssignmentCompleted") for e in found)

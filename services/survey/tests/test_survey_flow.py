@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from survey_testkit import full_answers, wait_for
+from spiegel_survey.responses.examples import complete_answers
+from survey_testkit import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +34,7 @@ async def test_ifms_questionnaire_draft_submit_once(client) -> None:  # type: ig
     assert dutch["questionnaire"]["themes"][0]["statements"][0]["text"].startswith("De specialist")
     assert body["progress"] == {"answered": 0, "required": 36}
 
-    answers = full_answers(body["questionnaire"], comment="Prima")
+    answers = complete_answers(body["questionnaire"], comment="Prima")
     partial = {
         "ratings": dict(list(answers["ratings"].items())[:5]),
         "comments": {"goes_well": "Luistert goed"},
@@ -65,7 +66,7 @@ async def test_refusals_name_what_is_wrong(client) -> None:  # type: ignore[no-u
     round_ = await client.create_round("IFMS")
     token = (await client.links(round_["id"], "colleagues"))[0]
     questionnaire = (await client.questionnaire(token)).json()["questionnaire"]
-    answers = full_answers(questionnaire)
+    answers = complete_answers(questionnaire)
 
     unknown = await client.questionnaire("x" * 32)
     assert unknown.status_code == 404 and unknown.json()["code"] == "link_unknown"
@@ -96,7 +97,7 @@ async def test_refusals_name_what_is_wrong(client) -> None:  # type: ignore[no-u
 async def test_two_simultaneous_submits_store_one_response(client, db) -> None:  # type: ignore[no-untyped-def]
     round_ = await client.create_round("IFMS")
     token = (await client.links(round_["id"], "staff"))[0]
-    answers = full_answers((await client.questionnaire(token)).json()["questionnaire"])
+    answers = complete_answers((await client.questionnaire(token)).json()["questionnaire"])
     headers = client.respondent(token)
     gate = asyncio.Event()
 

@@ -8,7 +8,8 @@ import pytest
 from spiegel.gateway.v1 import events_pb2 as gateway_pb2
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import new_event
-from survey_testkit import full_answers, publish, read_events, wait_for
+from spiegel_survey.responses.examples import complete_answers
+from survey_testkit import publish, read_events, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +44,7 @@ async def test_lifecycle_events_and_closing_on_time(client, survey) -> None:  # 
     view = (await client.questionnaire(token)).json()
     assert view["perspective"] == "self" and view["respondent_group"]["is_self"]
     assert view["questionnaire"]["themes"][0]["statements"][0]["text"].startswith("Wij ")
-    assert (await client.submit(token, full_answers(view["questionnaire"]))).status_code == 200
+    assert (await client.submit(token, complete_answers(view["questionnaire"]))).status_code == 200
     again = await client.http.post(f"/rounds/{draft['id']}/open", headers=client.coordinator)
     assert again.status_code == 409
 
@@ -67,7 +68,7 @@ async def test_lifecycle_events_and_closing_on_time(client, survey) -> None:  # 
     unused = (await client.links(draft["id"], "staff"))[0]
     closed = await client.http.post(f"/rounds/{draft['id']}/close", headers=client.coordinator)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
-    refused = await client.submit(unused, full_answers(view["questionnaire"]))
+    refused = await client.submit(unused, complete_answers(view["questionnaire"]))
     assert refused.status_code == 410 and refused.json()["code"] == "round_closed"
     assert (
         await client.http.post(
@@ -81,7 +82,7 @@ async def test_lifecycle_events_and_closing_on_time(client, survey) -> None:  # 
     soon = await client.create_round("IFMS", closes_at=(datetime.now(UTC) + timedelta(seconds=4)).isoformat())
     link = (await client.links(soon["id"], "colleagues"))[0]
     view = (await client.questionnaire(link)).json()
-    assert (await client.submit(link, full_answers(view["questionnaire"]))).status_code == 200
+    assert (await client.submit(link, complete_answers(view["questionnaire"]))).status_code == 200
     waiting = (await client.links(soon["id"], "staff"))[0]
 
     async def closed_by_itself() -> bool:
