@@ -71,14 +71,20 @@ async def raw_kafka(bootstrap: str, n: int, size: int) -> dict[str, Any]:
     return {"events": n, "produce_per_s": round(n / produced), "end_to_end_per_s": round(n / total)}
 
 
-async def bus_throughput(ctx: BenchContext, n: int) -> dict[str, Any]:
+async def _running_probe(ctx: BenchContext) -> ProbeWorld:
+    """The probe's relay and consumer on a fresh database, warm (topics made, group joined)."""
     prefix = f"bench_{uuid.uuid4().hex[:6]}"
     world = ProbeWorld(ctx.stack.mongodb_url, prefix)
     env = {"MONGODB_DATABASE": prefix}
     ctx.processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **env)
     ctx.processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **env)
     await world.write_ticks(1, counters=1)
-    await world.wait_for_counts(timeout=60)  # warm: topics, group joined
+    await world.wait_for_counts(timeout=60)
+    return world
+
+
+async def bus_throughput(ctx: BenchContext, n: int) -> dict[str, Any]:
+    world = await _running_probe(ctx)
     start = time.perf_counter()
     await world.write_ticks(n, counters=50, batch=100)
     written = time.perf_counter() - start
@@ -95,13 +101,7 @@ async def bus_throughput(ctx: BenchContext, n: int) -> dict[str, Any]:
 
 
 async def bus_latency(ctx: BenchContext, rate: int, seconds: int) -> dict[str, Any]:
-    prefix = f"bench_{uuid.uuid4().hex[:6]}"
-    world = ProbeWorld(ctx.stack.mongodb_url, prefix)
-    env = {"MONGODB_DATABASE": prefix}
-    ctx.processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **env)
-    ctx.processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **env)
-    await world.write_ticks(1, counters=1)
-    await world.wait_for_counts(timeout=60)
+    world = await _running_probe(ctx)
     written_ns: dict[int, int] = {}
     tick_every = 0.01  # write rate/100 events every 10 ms
     per_tick = max(1, rate // 100)

@@ -22,6 +22,7 @@ from spiegel_gateway.sessions.auth import (
     gateway_of,
     optional_caller,
     refuse,
+    refuse_link_session,
 )
 from spiegel_gateway.settings import SERVICES
 from spiegel_gateway.tenants.resolution import current_tenant
@@ -60,15 +61,7 @@ def router() -> APIRouter:
                 actor=caller.subject,
                 roles=caller.roles,
             )
-        if caller.kind == "respondent":
-            raise await refuse(
-                request,
-                tenant.tenant_id,
-                403,
-                "an invitation link opens only its questionnaire",
-                actor=caller.subject,
-                roles=caller.roles,
-            )
+        await refuse_link_session(request, tenant, caller)
         check_csrf(request, caller)
         gateway = gateway_of(request)
         body = await request.body()

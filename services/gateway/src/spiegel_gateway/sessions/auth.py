@@ -173,11 +173,8 @@ async def optional_caller(request: Request, tenant: CurrentTenant) -> Session | 
     return await authenticate(request, tenant)
 
 
-async def signed_in(request: Request, tenant: CurrentTenant) -> Session:
-    """A signed-in person (not a respondent link); state changes checked for CSRF."""
-    caller = await authenticate(request, tenant)
-    if caller is None:
-        raise HTTPException(401, "sign in first")
+async def refuse_link_session(request: Request, tenant: Tenant, caller: Session) -> None:
+    """A respondent's link session reaches its questionnaire and nothing else (refused, audited)."""
     if caller.kind == "respondent":
         raise await refuse(
             request,
@@ -187,6 +184,14 @@ async def signed_in(request: Request, tenant: CurrentTenant) -> Session:
             actor=caller.subject,
             roles=caller.roles,
         )
+
+
+async def signed_in(request: Request, tenant: CurrentTenant) -> Session:
+    """A signed-in person (not a respondent link); state changes checked for CSRF."""
+    caller = await authenticate(request, tenant)
+    if caller is None:
+        raise HTTPException(401, "sign in first")
+    await refuse_link_session(request, tenant, caller)
     check_csrf(request, caller)
     return caller
 

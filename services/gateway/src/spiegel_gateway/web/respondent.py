@@ -62,15 +62,22 @@ def link_problem(page: Page, status: int, content: bytes) -> Response:
     return page.render("respondent/link_problem.html", status=status, code=code, message=message)
 
 
-async def open_link_page(token: str, request: Request) -> Response:
-    page = await page_of(request)
-    gateway = gateway_of(request)
+def _throttled(request: Request, page: Page, token: str) -> str | Response:
+    """The link's hash when it may be tried (rate limits), or the page for a link that cannot be one."""
     try:
-        link_hash = throttle_link(request, token)
+        return throttle_link(request, token)
     except HTTPException as error:
         if error.status_code == 404:
             return page.render("respondent/link_problem.html", status=404, code="link_unknown", message="")
         raise
+
+
+async def open_link_page(token: str, request: Request) -> Response:
+    page = await page_of(request)
+    gateway = gateway_of(request)
+    link_hash = _throttled(request, page, token)
+    if isinstance(link_hash, Response):
+        return link_hash
     explicit = _explicit_language(request, page)
     upstream = await gateway.services.call(
         SURVEY,
@@ -279,12 +286,9 @@ async def optout_page(token: str, request: Request) -> Response:
     """GET: what the opt-out means, with one button; POST: no more reminders for this round."""
     page = await page_of(request)
     gateway = gateway_of(request)
-    try:
-        link_hash = throttle_link(request, token)
-    except HTTPException as error:
-        if error.status_code == 404:
-            return page.render("respondent/link_problem.html", status=404, code="link_unknown", message="")
-        raise
+    link_hash = _throttled(request, page, token)
+    if isinstance(link_hash, Response):
+        return link_hash
     method = request.method
     if method == "POST":
         form = await request.form()
