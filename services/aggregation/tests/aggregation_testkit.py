@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from spiegel_aggregation.storage import unpack_json
 from spiegel_platform.events import OutgoingEvent
 
 T = TypeVar("T")
@@ -61,5 +61,5 @@ async def lag(bootstrap: str, group: str, topics: Sequence[str]) -> int:
 
 
 def report_body(doc: dict[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(doc["body"])
+    body: dict[str, Any] = unpack_json(doc["body"])
     return body

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -18,7 +17,7 @@ from spiegel_platform.service import Runtime
 from spiegel_aggregation.discussions.model import DiscussionError, check_composition, preparation
 from spiegel_aggregation.discussions.page import render_preparation
 from spiegel_aggregation.reports.publishing import Reports
-from spiegel_aggregation.storage import DISCUSSIONS, ROUNDS, Document, repo
+from spiegel_aggregation.storage import DISCUSSIONS, ROUNDS, Document, repo, unpack_json
 
 Coordinator = Annotated[Principal, Depends(require_roles(*COORDINATING))]
 Viewer = Annotated[Principal, Depends(require_roles(FACILITATOR, *COORDINATING))]
@@ -105,7 +104,7 @@ def router(runtime: Runtime) -> APIRouter:
             if doc is None:
                 missing.append(round_id)
             else:
-                bodies.append(json.loads(doc["body"]))
+                bodies.append(unpack_json(doc["body"]))
         return preparation(group, bodies, missing)
 
     @api.get("/{group_id}/preparation", summary="Voorbereiding voor de gespreksleider (JSON)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -21,7 +20,7 @@ from spiegel_aggregation.reports.publishing import ReportConflict, Reports
 from spiegel_aggregation.responses.model import completed_per_group, responses_of, unescape_key
 from spiegel_aggregation.rounds.model import CLOSED, invited_per_group
 from spiegel_aggregation.settings import AggregationSettings
-from spiegel_aggregation.storage import READERS, REPORTS, RESPONSES, ROUNDS, Document, repo
+from spiegel_aggregation.storage import READERS, REPORTS, RESPONSES, ROUNDS, Document, repo, unpack_json
 from spiegel_aggregation.tenants.store import tenant_threshold
 
 Reader = Annotated[Principal, Depends(require_roles(SPECIALIST, FACILITATOR, COORDINATOR, TENANT_ADMIN))]
@@ -214,24 +213,24 @@ def router(runtime: Runtime) -> APIRouter:
     @api.get("/reports/{report_id}", summary="Rapportage (JSON)")
     async def report_json(report_id: str, principal: Reader) -> dict[str, Any]:
         doc = await readable_report(principal, report_id)
-        body: dict[str, Any] = json.loads(doc["body"])
+        body: dict[str, Any] = unpack_json(doc["body"])
         return body
 
     @api.get("/reports/{report_id}/norms", summary="Vergelijking met collega's (normen)")
     async def report_norms(report_id: str, principal: Reader) -> dict[str, Any] | None:
         doc = await readable_report(principal, report_id)
-        return await norms_of(principal, doc, json.loads(doc["body"]))
+        return await norms_of(principal, doc, unpack_json(doc["body"]))
 
     @api.get("/reports/{report_id}/html", response_class=HTMLResponse, summary="Rapportage (pagina)")
     async def report_page(report_id: str, principal: Reader, lang: Language = "nl") -> HTMLResponse:
         doc = await readable_report(principal, report_id)
-        body = json.loads(doc["body"])
+        body = unpack_json(doc["body"])
         return HTMLResponse(render_page(body, lang, await norms_of(principal, doc, body)))
 
     @api.get("/reports/{report_id}/pdf", summary="Rapportage (PDF, A4)")
     async def report_pdf(report_id: str, principal: Reader, lang: Language = "nl") -> Response:
         doc = await readable_report(principal, report_id)
-        body = json.loads(doc["body"])
+        body = unpack_json(doc["body"])
         pdf = render_pdf(body, lang, await norms_of(principal, doc, body))
         name = f"rapportage-{report_id}-{lang}.pdf".replace("/", "-")
         return Response(

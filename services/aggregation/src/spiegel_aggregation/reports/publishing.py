@@ -15,10 +15,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from pymongo.asynchronous.database import AsyncDatabase
@@ -35,7 +33,17 @@ from spiegel_aggregation.reports.builder import BuiltReport, PreviousVersion, bu
 from spiegel_aggregation.responses.model import Response, completed_per_group, iter_scored, responses_of
 from spiegel_aggregation.rounds.model import CLOSED, expected_per_group, facts_of, invited_per_group
 from spiegel_aggregation.settings import AggregationSettings
-from spiegel_aggregation.storage import PENDING, REPORTS, RESPONSES, ROUNDS, Document, repo, report_id
+from spiegel_aggregation.storage import (
+    PENDING,
+    REPORTS,
+    RESPONSES,
+    ROUNDS,
+    Document,
+    pack_json,
+    repo,
+    report_id,
+    unpack_json,
+)
 from spiegel_aggregation.tenants.store import tenant_threshold
 
 log = get_logger(__name__)
@@ -87,7 +95,7 @@ class Reports:
         for version in range(1, latest + 1):
             doc = await self.load(tenant_id, round_id, version)
             if doc is not None:
-                found.append(PreviousVersion.from_documents(version, json.loads(doc["cells"])))
+                found.append(PreviousVersion.from_documents(version, unpack_json(doc["cells"])))
         return found
 
     # -- building -----------------------------------------------------------------------
@@ -175,10 +183,8 @@ class Reports:
             "reason": body["reason"],
             "instrument": candidate.instrument.key,
             "instrument_known": candidate.instrument.known,
-            # Stored as JSON text: ids of groups and items never become field names, and the
-            # document decodes in one piece.
-            "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-            "cells": json.dumps([c.to_document() for c in candidate.built.cells], separators=(",", ":")),
+            "body": pack_json(body),
+            "cells": pack_json([c.to_document() for c in candidate.built.cells]),
             "diagnostics": candidate.built.diagnostics,
         }
         try:
@@ -282,7 +288,3 @@ async def overdue_loop(runtime: Runtime, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=1.0)
         except TimeoutError:
             pass
-
-
-def loads(text: str) -> Any:
-    return json.loads(text)

@@ -7,7 +7,6 @@ delivered again).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from spiegel.aggregation.v1 import events_pb2
@@ -19,7 +18,7 @@ from spiegel_aggregation.norms.store import Norms
 from spiegel_aggregation.reports.publishing import Reports
 from spiegel_aggregation.responses.model import escape_key
 from spiegel_aggregation.settings import AggregationSettings
-from spiegel_aggregation.storage import READERS, repo
+from spiegel_aggregation.storage import READERS, repo, unpack_json
 
 EVENT_TYPE = "spiegel.aggregation.v1.ReportPublished"
 
@@ -56,7 +55,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             )
         doc = await reports.load(event.tenant_id, published.round_id, int(published.version))
         if doc is not None:
-            means = contribution_of(json.loads(doc["body"]))
+            means = contribution_of(unpack_json(doc["body"]))
             if means and doc.get("instrument_known", True):
                 await norms.contribute(
                     event.tenant_id,

@@ -1,7 +1,10 @@
 """Responses as the aggregation service keeps them: per round, keyed by response id. Pure.
 
 One document per round (`responses/<round id>`). Each response is one entry
-under its (random) response id, written with `$set`: a redelivered event writes
+under its (random) response id, written with `$set`, its group, scores and
+n.v.t. items packed in one compact JSON string (`{"g":…,"s":{…},"x":[…]}`): one
+field per response instead of one per answer, which is what FerretDB spends its
+time on when it reads or rewrites the document. A redelivered event writes
 the same entry again, so a response counts once whatever the redelivery,
 restart or rebalance (idempotent by construction, no `$inc`). Comments sit per
 respondent group and question (`c.<group>.<question>.<response id>`): no time,
@@ -15,6 +18,7 @@ that could be counted twice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,13 +67,8 @@ def set_fields(response_id: str, group: str, answers: Any) -> dict[str, Any]:
     """The `$set` fields that record one response in its round's document."""
     scores, not_applicable, texts = entry_of(answers)
     rid = escape_key(response_id)
-    fields: dict[str, Any] = {
-        f"r.{rid}": {
-            "g": group,
-            "s": {escape_key(k): v for k, v in scores.items()},
-            "x": not_applicable,
-        }
-    }
+    entry = {"g": group, "s": scores, "x": not_applicable}
+    fields: dict[str, Any] = {f"r.{rid}": json.dumps(entry, ensure_ascii=False, separators=(",", ":"))}
     for item_id, text in texts.items():
         fields[f"c.{escape_key(group)}.{escape_key(item_id)}.{rid}"] = text
     return fields
@@ -85,12 +84,18 @@ def responses_of(doc: Mapping[str, Any] | None) -> list[Response]:
             for rid_key, text in by_response.items():
                 texts.setdefault(rid_key, {})[unescape_key(question_key)] = text
     found = []
-    for rid_key, entry in sorted((doc.get("r") or {}).items()):
+    for rid_key, stored in sorted((doc.get("r") or {}).items()):
+        if isinstance(stored, str):
+            entry = json.loads(stored)
+            scores = {str(k): int(v) for k, v in (entry.get("s") or {}).items()}
+        else:  # written before entries were packed: a sub-document with escaped item ids
+            entry = stored
+            scores = {unescape_key(k): int(v) for k, v in (entry.get("s") or {}).items()}
         found.append(
             Response(
                 id=unescape_key(rid_key),
                 group=entry["g"],
-                scores={unescape_key(k): int(v) for k, v in (entry.get("s") or {}).items()},
+                scores=scores,
                 not_applicable=frozenset(entry.get("x") or ()),
                 texts=texts.get(rid_key, {}),
             )
