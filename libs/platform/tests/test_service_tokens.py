@@ -91,3 +91,21 @@ def test_rotation_without_downtime(tmp_path, key):  # type: ignore[no-untyped-de
         verifier.verify(
             ServiceTokenIssuer(key).issue(audience="survey", subject="u", tenant_id="h", roles=[])
         )
+
+
+def test_a_remembered_token_still_expires_and_a_changed_one_is_checked_again(key):  # type: ignore[no-untyped-def]
+    verifier = ServiceTokenVerifier(json.dumps(jwks_of(key)), audience="survey", leeway_s=0)
+    token = ServiceTokenIssuer(key, lifetime_s=1).issue(
+        audience="survey", subject="u1", tenant_id="h1", roles=["coordinator"]
+    )
+    first = verifier.verify(token)
+    assert verifier.verify(token) is first  # remembered: not decoded again
+    header, _payload, signature = token.split(".")
+    forged_payload = jwt.utils.base64url_encode(json.dumps({**first.claims, "tid": "h2"}).encode()).decode()
+    with pytest.raises(TokenError):
+        verifier.verify(f"{header}.{forged_payload}.{signature}")
+    time.sleep(1.1)
+    with pytest.raises(TokenError, match="expired"):
+        verifier.verify(token)
+    with pytest.raises(TokenError, match="expired"):
+        verifier.verify(token)  # forgotten, and decoded again: still expired

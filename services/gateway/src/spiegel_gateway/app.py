@@ -62,6 +62,7 @@ def build_app(runtime: Runtime) -> FastAPI:
         title="Spiegel gateway",
         description=DESCRIPTION,
         routers=[
+            proxy.router(),  # first: the busiest route, matched before the others are tried
             local.router(),
             oidc_api.router(),
             session_api.router(),
@@ -69,7 +70,6 @@ def build_app(runtime: Runtime) -> FastAPI:
             tenants_api.tenant_router(),
             tenants_api.operator_router(),
             respondents_api.router(),
-            proxy.router(),
             web.router(),
         ],
         readiness_checks=[mongo_check(runtime.db), kafka_check(settings)],

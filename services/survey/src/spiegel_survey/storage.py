@@ -16,7 +16,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import ClassVar
 
 from pymongo.asynchronous.database import AsyncDatabase
 from spiegel_platform.storage.repository import TenantRepository
@@ -37,12 +38,24 @@ class Store:
     schedule: TenantRepository
     tenants: TenantRepository
 
+    # One Store per database and tenant, made once: every request needs one, and making a
+    # collection object costs more than the read it is for. (A Store holds no state of its own.)
+    _made: ClassVar[dict[tuple[int, str], tuple[AsyncDatabase, Store]]] = {}  # type: ignore[type-arg]
+
     @classmethod
     def of(cls, db: AsyncDatabase, tenant_id: str) -> Store:  # type: ignore[type-arg]
+        made = cls._made.get((id(db), tenant_id))
+        if made is not None and made[0] is db:
+            return made[1]
+
         def repo(name: str) -> TenantRepository:
             return TenantRepository(db[name], tenant_id)
 
-        return cls(**{name: repo(name) for name in cls.__dataclass_fields__})
+        store = cls(**{f.name: repo(f.name) for f in fields(cls)})
+        if len(cls._made) >= 10_000:
+            cls._made.clear()
+        cls._made[(id(db), tenant_id)] = (db, store)
+        return store
 
     @property
     def tenant_id(self) -> str:

@@ -94,7 +94,15 @@ class ServiceTokenIssuer:
 
 
 class ServiceTokenVerifier:
-    """Verifies signature, issuer, audience and expiry against a JWKS."""
+    """Verifies signature, issuer, audience and expiry against a JWKS.
+
+    A token that verified is remembered until it expires (the gateway reuses a
+    caller's token for half its minute, so most calls carry a token seen
+    before): the same bytes give the same answer, so only the expiry is checked
+    again. Bounded; a refused token is never remembered.
+    """
+
+    MAX_REMEMBERED = 10_000
 
     def __init__(
         self,
@@ -112,6 +120,7 @@ class ServiceTokenVerifier:
         self.refresh_interval_s = refresh_interval_s
         self._keys: dict[str, PyJWK] = {}
         self._loaded_at = 0.0
+        self._verified: dict[str, tuple[Principal, float]] = {}
         self._load()
 
     def _read_source(self) -> dict[str, Any]:
@@ -152,6 +161,23 @@ class ServiceTokenVerifier:
     def verify(self, token: str) -> Principal:
         if not token:
             raise TokenError("no service token")
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, expires = remembered
+            if time.time() <= expires + self.leeway_s:
+                return principal
+            del self._verified[token]
+            raise TokenError("service token expired")
+        principal = self._verify(token)
+        if len(self._verified) >= self.MAX_REMEMBERED:
+            now = time.time()
+            self._verified = {t: v for t, v in self._verified.items() if now <= v[1] + self.leeway_s}
+            if len(self._verified) >= self.MAX_REMEMBERED:
+                self._verified.clear()
+        self._verified[token] = (principal, float(principal.claims["exp"]))
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
