@@ -31,7 +31,7 @@ ROUNDS, RESPONSES, ITEMS = 500, 50, 40
 TENANT = "bench-ziekenhuis"
 
 
-async def _send(bootstrap: str, events: list[Any]) -> None:
+async def _send(bootstrap: str, events: list[Any], prefix: str) -> None:
     from aiokafka import AIOKafkaProducer
 
     producer = AIOKafkaProducer(
@@ -45,7 +45,9 @@ async def _send(bootstrap: str, events: list[Any]) -> None:
     try:
         for start in range(0, len(events), 2000):
             futures = [
-                await producer.send(e.topic, value=e.envelope, key=e.key.encode(), headers=e.headers())
+                await producer.send(
+                    prefix + e.topic, value=e.envelope, key=e.key.encode(), headers=e.headers()
+                )
                 for e in events[start : start + 2000]
             ]
             await asyncio.gather(*futures)
@@ -97,22 +99,29 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     answers = sum(len(x.scores) + len(x.not_applicable) for r in rounds for x in r.responses)
 
     processes = ctx.processes
-    processes.start("aggregation", "consumer", prefix, REPORT_WAIT_SECONDS="60")
-    api = processes.start("aggregation", "api", prefix)
+    # Topics of its own: no event of another benchmark on the same broker reaches this consumer.
+    topic_prefix = f"{prefix}_{uuid.uuid4().hex[:6]}."
+    processes.start(
+        "aggregation", "consumer", prefix, REPORT_WAIT_SECONDS="60", KAFKA_TOPIC_PREFIX=topic_prefix
+    )
+    api = processes.start("aggregation", "api", prefix, KAFKA_TOPIC_PREFIX=topic_prefix)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(ctx.stack.mongodb_url, tz_aware=True)
     db = client[f"{prefix}_aggregation"]
     bootstrap = ctx.stack.kafka_bootstrap
     group = "aggregation.projections"
-    topics = topics_of("spiegel.survey.v1.ResponseRecorded", "spiegel.survey.v1.RoundOpened")
+    topics = [
+        topic_prefix + t
+        for t in topics_of("spiegel.survey.v1.ResponseRecorded", "spiegel.survey.v1.RoundOpened")
+    ]
     try:
         await save_instrument(db, TENANT, instrument, "bench")
-        await _send(bootstrap, opened)
+        await _send(bootstrap, opened, topic_prefix)
         while await _lag(bootstrap, group, topics):  # noqa: ASYNC110 - polling the broker
             await asyncio.sleep(0.5)
 
         # -- 25,000 response events into projections ----------------------------------------
         started = time.monotonic()
-        sender = asyncio.create_task(_send(bootstrap, responses))
+        sender = asyncio.create_task(_send(bootstrap, responses, topic_prefix))
         while True:
             await asyncio.sleep(0.5)
             if sender.done() and await _lag(bootstrap, group, topics) == 0:
@@ -123,7 +132,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
 
         # -- close all 500: every first version (JSON) ------------------------------------------
         started = time.monotonic()
-        await _send(bootstrap, closes)
+        await _send(bootstrap, closes, topic_prefix)
         reports = 0
         while reports < ROUNDS and time.monotonic() - started < 300:
             await asyncio.sleep(0.5)

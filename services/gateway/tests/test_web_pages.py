@@ -85,6 +85,13 @@ def test_bad_input_gets_a_page_that_says_what_is_wrong(web: WebDeployment, hospi
         files={"file": ("lijst.pdf", b"%PDF-1.4", "application/pdf")},
     )
     is_page(upload, 422, "Kies een .xlsx- of .csv-bestand")
+    too_big = client.post(
+        "/rondes/bestaat-niet/import",
+        data={"csrf_token": csrf},
+        files={"file": ("lijst.xlsx", b"x" * (1_048_576 + 1), "application/octet-stream")},
+    )
+    is_page(too_big, 413, "Bestand te groot")
+    assert "hoogstens 1 MB" in too_big.text and "request body" not in too_big.text
     is_page(client.post("/instellingen/herinneringen", data={"csrf_token": csrf, "max_reminders": "-1"}), 422)
     is_page(client.get("/taal?lang=fr"), 404)
     is_page(httpx.get(f"{web.url}/t/bestaat-niet/start", headers=HTML), 404, "Pagina niet gevonden")

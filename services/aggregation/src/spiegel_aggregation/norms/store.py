@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +18,16 @@ from spiegel_aggregation.storage import NORM_SHARING, NORMS, PLATFORM_SCOPE, TEN
 
 REGISTRY = "registry"
 SHARING = "norm_sharing"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One report version's statement means, from its ReportPublished event."""
+
+    round_id: str
+    version: int
+    means: dict[str, float]
+    event_id: str
 
 
 def _latest_contributions(doc: Document | None) -> list[dict[str, float]]:
@@ -40,17 +52,34 @@ class Norms:
         means: dict[str, float],
         event_id: str,
     ) -> None:
+        await self.contribute_many(tenant_id, instrument, [Contribution(round_id, version, means, event_id)])
+
+    async def contribute_many(
+        self, tenant_id: str, instrument: str, contributions: Sequence[Contribution]
+    ) -> None:
+        """Several reports' contributions to one instrument's norms: one write and one read.
+
+        The norm document holds every contribution, so it is written once per batch of
+        published reports, not once per report (which rewrote a growing document each time).
+        """
+        if not contributions:
+            return
         norms = repo(self.db, NORMS, tenant_id)
         await norms.apply_idempotent(
             instrument,
-            event_id,
-            {"$set": {f"c.{escape_key(round_id)}.v{version}": json.dumps(means, separators=(",", ":"))}},
+            [c.event_id for c in contributions],
+            {
+                "$set": {
+                    f"c.{escape_key(c.round_id)}.v{c.version}": json.dumps(c.means, separators=(",", ":"))
+                    for c in contributions
+                }
+            },
         )
         doc = await norms.get(instrument)
-        contributions = _latest_contributions(doc)
+        everyone = _latest_contributions(doc)
         snapshot = (doc or {}).get("snapshot") or {}
-        if due(len(contributions), int(snapshot.get("count", 0)), self.settings.norm_min_reports):
-            taken = snapshot_of(contributions)
+        if due(len(everyone), int(snapshot.get("count", 0)), self.settings.norm_min_reports):
+            taken = snapshot_of(everyone)
             await norms.update(
                 instrument,
                 {

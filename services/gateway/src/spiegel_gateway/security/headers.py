@@ -66,13 +66,18 @@ class SecurityMiddleware:
             await _not_found(send_with_headers)
             return
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+        if length is not None and not length.isdigit():
             await _too_large(send_with_headers, self.max_body)
             return
+        # A declared length over the limit: nothing is read, and the first read raises, inside
+        # the app, so a form gets the 413 page in the person's language and an API client JSON.
+        declared_too_large = length is not None and int(length) > self.max_body
         received = 0
 
         async def limited_receive() -> Message:
             nonlocal received
+            if declared_too_large:
+                raise BodyTooLarge(self.max_body)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))

@@ -17,6 +17,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from spiegel_platform.auth import roles as role_names
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED
 from spiegel_gateway.i18n import LANG_COOKIE, choose_language
@@ -138,6 +139,8 @@ class Page:
         """The posted form, after the CSRF check (every form carries `csrf_token`)."""
         try:
             form = await self.request.form()
+        except StarletteHTTPException:
+            raise  # e.g. 413 from the size limit: its own page
         except Exception:
             raise PageError(400, key="bad_form") from None
         caller = self.caller

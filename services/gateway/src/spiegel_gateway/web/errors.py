@@ -61,6 +61,16 @@ def _language(request: Request) -> str:
     return "nl"
 
 
+def _size_limit(request: Request, lang: str) -> str:
+    """The request size limit, as a person reads it ("1 MB")."""
+    app = request.scope.get("app")
+    gateway = getattr(getattr(app, "state", None), "gateway", None)
+    limit = int(getattr(getattr(gateway, "settings", None), "max_request_bytes", 1_048_576))
+    megabytes = limit / 1_048_576
+    number = f"{megabytes:.0f}" if megabytes >= 1 else f"{megabytes:.1f}"
+    return f"{number.replace('.', ',') if lang == 'nl' else number} MB"
+
+
 def error_page(request: Request, status: int, message: str = "", key: str = "", **extra: Any) -> Response:
     lang = _language(request)
     status = status if status in SHOWN else (500 if status >= 500 else 400)
@@ -78,6 +88,7 @@ def error_page(request: Request, status: int, message: str = "", key: str = "", 
         prefix=prefix,
         correlation_id=str(getattr(request.state, "correlation_id", "")),
         signin=prefix + "/inloggen?next=" + local_path(request.url.path),
+        limit=_size_limit(request, lang),
         **extra,
     )
     response = HTMLResponse(html, status_code=status)
@@ -111,7 +122,9 @@ def install(app: FastAPI) -> None:
             return RedirectResponse(f"{prefix}/inloggen?next={local_path(request.url.path)}", status_code=303)
         detail = error.detail
         message = detail.get("message", "") if isinstance(detail, dict) else str(detail or "")
-        return error_page(request, error.status_code, message if error.status_code != 404 else "")
+        # 404 says nothing of what was looked for; 413 says it in the page's own words.
+        shown = message if error.status_code not in (404, 413) else ""
+        return error_page(request, error.status_code, shown)
 
     async def on_invalid(request: Request, error: Exception) -> Response:
         if not is_page(request):

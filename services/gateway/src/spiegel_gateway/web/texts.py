@@ -182,8 +182,9 @@ T: dict[str, tuple[str, str]] = {
         "Please contact the coordinator if you think this is not right.",
     ),
     "error_advice_413": (
-        "Kies een kleiner bestand (hoogstens 10 MB).",
-        "Choose a smaller file (at most 10 MB).",
+        "Kies een kleiner bestand (hoogstens {limit}). "
+        "Een lijst van duizenden respondenten past daar ruim in.",
+        "Choose a smaller file (at most {limit}). A list of thousands of respondents fits in easily.",
     ),
     "error_advice_422": (
         "Ga terug, pas het aan en probeer het opnieuw.",
