@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 from spiegel.platform.v1 import events_pb2
-from spiegel_platform.events import EventConsumer, ReceivedEvent, new_event
+from spiegel_platform.events import EventConsumer, ReceivedEvent, new_event, settle
 from spiegel_platform.settings import KafkaSettings
 
 PROBE = "spiegel.platform.v1.ProbeTicked"
@@ -95,3 +97,22 @@ async def test_a_failing_batch_is_retried_one_by_one_and_only_the_bad_event_is_d
     assert await consumer.poll_once() == 3
     assert applied == [0, 2]
     assert len(fake.dead) == 1 and fake.dead[0][0] == "spiegel.platform.probe.v1.dlq"
+
+
+async def test_settle_waits_for_every_write_before_the_failure_reaches_the_retry() -> None:
+
+    finished: list[str] = []
+
+    async def fails() -> None:
+        raise RuntimeError("database away")
+
+    async def slow_write() -> str:
+        await asyncio.sleep(0.2)
+        finished.append("write")
+        return "write"
+
+    with pytest.raises(RuntimeError, match="database away"):
+        await settle(fails(), slow_write())
+    # The write of the failed attempt is over before anyone could retry.
+    assert finished == ["write"]
+    assert await settle(slow_write(), slow_write()) == ["write", "write"]

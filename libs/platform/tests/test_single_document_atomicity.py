@@ -38,10 +38,12 @@ async def test_a_condition_decides_exactly_one_of_many_concurrent_writers(stack,
     try:
         collections = [c[f"atomic_{unique}"]["docs"] for c in clients]
         await collections[0].insert_one({"_id": "r", "status": "open"})
-        results = await asyncio.gather(*(
-            col.update_one({"_id": "r", "status": "open"}, {"$set": {"status": "closed", "by": i}})
-            for i, col in enumerate(collections)
-        ))
+        results = await asyncio.gather(
+            *(
+                col.update_one({"_id": "r", "status": "open"}, {"$set": {"status": "closed", "by": i}})
+                for i, col in enumerate(collections)
+            )
+        )
         assert sum(r.modified_count for r in results) == 1
     finally:
         await clients[0].drop_database(f"atomic_{unique}")

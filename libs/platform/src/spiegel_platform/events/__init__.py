@@ -1,6 +1,6 @@
 """The event bus: envelopes, the transactional outbox and its relay, idempotent consumers."""
 
-from spiegel_platform.events.consumer import BatchHandler, EventConsumer, Handler, PermanentError
+from spiegel_platform.events.consumer import BatchHandler, EventConsumer, Handler, PermanentError, settle
 from spiegel_platform.events.envelope import OutgoingEvent, ReceivedEvent, new_event
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "PermanentError",
     "ReceivedEvent",
     "new_event",
+    "settle",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
@@ -31,6 +31,7 @@ from spiegel_platform.metrics import CONSUMER_LAG, EVENTS_PROCESSED
 from spiegel_platform.settings import KafkaSettings
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 Handler = Callable[[ReceivedEvent], Awaitable[None]]
 # Optional: applies a run of consecutive events of one type (same partition, in
@@ -39,6 +40,21 @@ Handler = Callable[[ReceivedEvent], Awaitable[None]]
 # event cannot block the rest.
 BatchHandler = Callable[[list[ReceivedEvent]], Awaitable[None]]
 TRANSIENT = (AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError)
+
+
+async def settle(*work: Awaitable[T]) -> list[T]:
+    """Run concurrently and wait for every one to finish, then raise the first failure.
+
+    For handlers that write concurrently: a failed run is retried (or replayed event by
+    event) at once, and that retry must never overlap a write still in flight from the
+    failed attempt (two updates of one document are not atomic on every server).
+    `asyncio.gather` alone returns at the first failure and leaves the rest running.
+    """
+    results = await asyncio.gather(*work, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results  # type: ignore[return-value]
 
 
 def _one_at_a_time(batch: BatchHandler) -> Handler:

@@ -67,8 +67,12 @@ async def write_hints(
         if entries is not None:
             item["e"] = list(entries[index])
         items.append(item)
-    hint = {"_id": f"{collection}|{uuid.uuid4().hex}", "c": collection, "at": datetime.now(UTC),
-            "items": items}
+    hint = {
+        "_id": f"{collection}|{uuid.uuid4().hex}",
+        "c": collection,
+        "at": datetime.now(UTC),
+        "items": items,
+    }
     await hints.insert_one(hint)
 
 

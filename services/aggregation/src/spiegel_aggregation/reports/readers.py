@@ -20,7 +20,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 
 from spiegel.aggregation.v1 import events_pb2
-from spiegel_platform.events import BatchHandler, ReceivedEvent
+from spiegel_platform.events import BatchHandler, ReceivedEvent, settle
 from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.norms.model import contribution_of
@@ -89,9 +89,9 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
             published: events_pb2.ReportPublished = event.payload
             for person in sorted({published.subject_id, *published.member_ids} - {""}):
                 per_reader.setdefault((event.tenant_id, person), []).append(event)
-        await asyncio.gather(*(limited(add_to_reader(t, p, evs)) for (t, p), evs in per_reader.items()))
+        await settle(*(limited(add_to_reader(t, p, evs)) for (t, p), evs in per_reader.items()))
 
-        found = await asyncio.gather(*(limited(contribution(e)) for e in events))
+        found = await settle(*(limited(contribution(e)) for e in events))
         per_instrument: dict[tuple[str, str], list[Contribution]] = {}
         for event, item in zip(events, found, strict=True):
             if item is not None:

@@ -8,12 +8,11 @@ that has closed and waits for these responses gets its first version right after
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from spiegel.survey.v1 import events_pb2
-from spiegel_platform.events import BatchHandler, PermanentError, ReceivedEvent
+from spiegel_platform.events import BatchHandler, PermanentError, ReceivedEvent, settle
 from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.reports.publishing import Reports
@@ -53,6 +52,6 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
             if not recorded.response_id or not recorded.round_id or not recorded.respondent_group:
                 raise PermanentError("ResponseRecorded needs response_id, round_id and respondent_group")
             by_round.setdefault((event.tenant_id, recorded.round_id), []).append(event)
-        await asyncio.gather(*(record(t, r, evs) for (t, r), evs in by_round.items()))
+        await settle(*(record(t, r, evs) for (t, r), evs in by_round.items()))
 
     return {EVENT_TYPE: responses_recorded}

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pymongo.asynchronous.database import AsyncDatabase
 from spiegel.invitation.v1 import events_pb2 as invitation
 from spiegel.survey.v1 import events_pb2 as survey
-from spiegel_platform.events import BatchHandler, Handler, PermanentError, ReceivedEvent
+from spiegel_platform.events import BatchHandler, Handler, PermanentError, ReceivedEvent, settle
 from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.reports.publishing import Reports
@@ -138,6 +138,6 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
             async with limit:
                 await reports.first_version_if_ready(event.tenant_id, event.payload.round_id)
 
-        await asyncio.gather(*(first(e) for e in events))
+        await settle(*(first(e) for e in events))
 
     return {"spiegel.survey.v1.RoundClosed": closed}

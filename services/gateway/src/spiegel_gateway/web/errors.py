@@ -67,7 +67,7 @@ def _size_limit(request: Request, lang: str) -> str:
     gateway = getattr(getattr(app, "state", None), "gateway", None)
     limit = int(getattr(getattr(gateway, "settings", None), "max_request_bytes", 1_048_576))
     megabytes = limit / 1_048_576
-    number = f"{megabytes:.0f}" if megabytes >= 1 else f"{megabytes:.1f}"
+    number = f"{megabytes:.0f}" if megabytes == round(megabytes) else f"{megabytes:.1f}"
     return f"{number.replace('.', ',') if lang == 'nl' else number} MB"
 
 
