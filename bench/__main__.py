@@ -24,12 +24,17 @@ import bench
 from bench.context import BenchContext
 
 
-def main(argv: list[str]) -> int:
-    names = argv or sorted(
+def benchmark_names() -> list[str]:
+    """Every benchmark module: bench/<name>.py; helpers are `_`-prefixed (or the context)."""
+    return sorted(
         m.name
         for m in pkgutil.iter_modules(bench.__path__)
         if not m.name.startswith("_") and m.name not in ("context",)
     )
+
+
+def main(argv: list[str]) -> int:
+    names = argv or benchmark_names()
     workdir = new_instance_dir("bench")
     stack = start_stack(workdir, kafka_port=free_port(), controller_port=free_port(), mongo_port=free_port())
     out = repo_root() / "bench-results"

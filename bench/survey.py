@@ -1,10 +1,10 @@
 """Survey: response submission throughput and latency, against the running service.
 
 The survey API and its outbox relay run as their own processes on the bench stack (FerretDB and
-Kafka); the load comes from a second process (bench/survey_load.py) submitting 40-item responses
+Kafka); the load comes from a second process (bench/_survey_load.py) submitting 40-item responses
 (the IFMS instrument: 36 ratings, 4 comments), each over its own link, with N connections in
 parallel. In the same run the same load hits a bare FastAPI endpoint doing the same token check and
-validation without storage (bench/survey_baseline.py), and the storage steps of one submission are
+validation without storage (bench/_survey_baseline.py), and the storage steps of one submission are
 timed alone, in-process, to show where the time goes.
 
 Target on a 2-core machine: >= 500 submissions/s sustained with p99 < 100 ms.
@@ -40,7 +40,7 @@ def _load(plan: dict[str, Any], workdir: Any) -> dict[str, Any]:
     path = workdir / f"plan-{uuid.uuid4().hex[:6]}.json"
     path.write_text(json.dumps(plan))
     done = subprocess.run(
-        [sys.executable, "-m", "bench.survey_load", str(path)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "bench._survey_load", str(path)], capture_output=True, text=True, check=True
     )
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -213,7 +213,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     # Baseline: the same requests against the bare endpoint (no storage), same generator.
     baseline_port = free_port()
     baseline_process = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
-        [sys.executable, "-m", "bench.survey_baseline", str(baseline_port)],
+        [sys.executable, "-m", "bench._survey_baseline", str(baseline_port)],
         env={**os.environ, "SERVICE_TOKEN_JWKS": ctx.jwks, "LOG_FORMAT": "json"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

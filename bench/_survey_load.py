@@ -1,4 +1,4 @@
-"""Load generator for bench/survey.py, run as its own process: `python -m bench.survey_load <plan.json>`.
+"""Load generator for bench/survey.py, run as its own process: `python -m bench._survey_load <plan.json>`.
 
 A plan: {"host", "port", "requests": [[path, bearer], ...], "body": <json>, "concurrency": N}.
 Each request is sent once over keep-alive HTTP/1.1 connections (a minimal client on asyncio

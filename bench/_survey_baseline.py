@@ -1,6 +1,6 @@
 """The baseline of bench/survey.py: a bare FastAPI endpoint doing the same work as the survey
 service's submit route (service token check, link check, answer validation against the IFMS
-instrument) without any storage. Run as `python -m bench.survey_baseline <port>` with
+instrument) without any storage. Run as `python -m bench._survey_baseline <port>` with
 SERVICE_TOKEN_JWKS set."""
 
 from __future__ import annotations
