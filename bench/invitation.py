@@ -6,7 +6,9 @@ spreadsheet imported (parsed and checked row by row, preview stored) in under
 (the ceiling of any sender in Python on this machine), and openpyxl only
 reading the same spreadsheet (the floor of any import).
 
-    .venv/bin/python -m bench invitation      (BENCH_INVITATION_ROUNDS=100 for a smaller run)
+    .venv/bin/python -m bench invitation      (BENCH_INVITATION_ROUNDS=100 for a smaller run;
+                                               BENCH_SMTP_CONNECTIONS, default 16, for both
+                                               the service and the baseline)
 """
 
 from __future__ import annotations
@@ -142,10 +144,11 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     per_round = 20
     pool = max(per_round, rounds * per_round // 4)  # each respondent is asked by ~4 specialists
     catcher = MailCatcher(max_messages=2000).start()
+    connections = int(os.environ.get("BENCH_SMTP_CONNECTIONS", "16"))
     env = {
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(catcher.smtp_port),
-        "SMTP_CONNECTIONS": "16",
+        "SMTP_CONNECTIONS": str(connections),
         "MAILER_BATCH": "500",
         "MAILER_POLL_S": "0.2",
         "MAIL_FROM": "Spiegel <noreply@bench.example>",
@@ -263,7 +266,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
             lines = consumer.log.read_text().splitlines()
             figures["mail_batches"] = [line for line in lines if "mail_batch" in line][-8:]
         # -- the SMTP baseline, same server, same number of connections ----------------------
-        baseline = await _baseline_smtp(catcher.smtp_port, 3000, 16)
+        baseline = await _baseline_smtp(catcher.smtp_port, 3000, connections)
         figures["emails"]["baseline_bare_aiosmtplib_per_second"] = round(baseline, 1)
         figures["emails"]["ratio_to_baseline"] = round(
             figures["emails"]["per_second_from_first_mail"] / baseline, 2
