@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -98,6 +99,19 @@ async def test_reminders_reach_only_who_has_not_completed_nor_opted_out(invitati
         )
         assert again.json()["queued"] == 0  # the same request twice sends once
     catcher.wait_for(9)
+    chased = f"{ids['c@umc.example']}:manual:chase1"
+
+    async def recorded_and_dequeued() -> bool:
+        delivery = await invitation.doc("deliveries", chased)
+        sent = bool(delivery and delivery["state"] == "sent")
+        return sent and not await invitation.doc("mail_queue", chased)
+
+    await eventually(recorded_and_dequeued, what="the chase recorded as sent and out of the queue")
+    async with invitation.client() as coordinator:
+        # ... also when it comes back after the mail was sent and left the queue.
+        late = await coordinator.post("/rounds/r1/reminders", json={"group": "staff", "request_id": "chase1"})
+        assert late.json()["queued"] == 0
+    await asyncio.sleep(1)  # a second mail would arrive now
     assert sorted(r for m in catcher.messages() for r in m.recipients).count("c@umc.example") == 3
 
     async with invitation.client() as coordinator:

@@ -46,3 +46,22 @@ async def enqueue(store: Store, mails: Sequence[dict[str, Any]], *, due: datetim
     now = datetime.now(UTC)
     docs = [{"due": due or now, "attempt": 0, "queued_at": now, **mail} for mail in mails]
     return await store.mail_queue.insert_many(docs)
+
+
+async def enqueue_request(store: Store, mails: Sequence[dict[str, Any]]) -> list[str]:
+    """Queue mails a person asked for (a chase); returns the keys that will really be sent.
+
+    A repeated request (same request id) may come after its mails were sent and left
+    the queue: the unique insert then succeeds again. The mailer would not send them a
+    second time, but the coordinator must not be told they were queued: keys that
+    already have a final delivery are taken out again and not counted.
+    """
+    queued = await enqueue(store, mails)
+    done = []
+    for key in queued:
+        delivery = await store.deliveries.get(key, projection={"state": 1})
+        if delivery is not None and delivery.get("state") in FINAL_STATES:
+            done.append(key)
+    if done:
+        await store.mail_queue.delete_many_by_id(done)
+    return [key for key in queued if key not in set(done)]

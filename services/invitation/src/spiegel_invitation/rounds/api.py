@@ -11,7 +11,13 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from spiegel_platform.service import Runtime
 
 from spiegel_invitation.access import Coordinator, Staff, is_coordinator, require_round_access
-from spiegel_invitation.mail.queue import assignment_mail, enqueue, invitation_key, manual_key
+from spiegel_invitation.mail.queue import (
+    assignment_mail,
+    enqueue,
+    enqueue_request,
+    invitation_key,
+    manual_key,
+)
 from spiegel_invitation.nominations.service import RoundCache, fatigue_limit, open_requests
 from spiegel_invitation.rounds.handlers import schedule_reminders
 from spiegel_invitation.rounds.model import GROUP_MONITOR, IFMS, Group, ReminderPolicy, default_groups
@@ -244,7 +250,7 @@ def router(runtime: Runtime) -> APIRouter:
             and (not wanted or r["assignment_id"] in wanted)
             and not (r["completed"] or r["withdrawn"] or r["opted_out"] or r["invitation"] == "not_issued")
         ]
-        queued = await enqueue(
+        queued = await enqueue_request(
             store,
             [
                 assignment_mail(
