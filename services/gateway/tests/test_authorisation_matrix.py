@@ -65,6 +65,11 @@ def _round_body() -> dict[str, Any]:
     }
 
 
+def report_reach(role: str) -> tuple[str, ...]:
+    """A specialist reads only their own report; a facilitator none here (they lead no group)."""
+    return {"specialist": ("own",), "facilitator": ()}.get(role, ("own", "colleague"))
+
+
 ROUTES = (
     # survey service (its own role and tenant checks behind the gateway)
     # a specialist reads their own rounds; another's is answered as unknown
@@ -97,7 +102,7 @@ ROUTES = (
         "/api/aggregation/reports/{object}",
         ("tenant_admin", "coordinator", "specialist", "facilitator"),
         kind="report",
-        reach=lambda role: {"specialist": ("own",), "facilitator": ()}.get(role, ("own", "colleague")),
+        reach=report_reach,
         hidden=404,
     ),
     Route(
@@ -105,7 +110,7 @@ ROUTES = (
         "/api/aggregation/reports/{object}/pdf",
         ("tenant_admin", "coordinator", "specialist", "facilitator"),
         kind="report",
-        reach=lambda role: {"specialist": ("own",), "facilitator": ()}.get(role, ("own", "colleague")),
+        reach=report_reach,
         hidden=404,
     ),
     Route("GET", "/api/aggregation/reports", ("tenant_admin", "coordinator"), sees=lambda role: "all"),

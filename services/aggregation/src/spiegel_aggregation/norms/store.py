@@ -43,17 +43,6 @@ class Norms:
         self.db = db
         self.settings = settings
 
-    async def contribute(
-        self,
-        tenant_id: str,
-        instrument: str,
-        round_id: str,
-        version: int,
-        means: dict[str, float],
-        event_id: str,
-    ) -> None:
-        await self.contribute_many(tenant_id, instrument, [Contribution(round_id, version, means, event_id)])
-
     async def contribute_many(
         self, tenant_id: str, instrument: str, contributions: Sequence[Contribution]
     ) -> None:
