@@ -28,11 +28,13 @@ from aiokafka import AIOKafkaProducer
 from cryptography.fernet import Fernet
 from google.protobuf.timestamp_pb2 import Timestamp
 from openpyxl import load_workbook
+from pymongo import AsyncMongoClient
 from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_dev.mailcatcher import MailCatcher
 from spiegel_platform.events import new_event
 
 from bench.context import BenchContext
+from bench.gateway import cpu_seconds
 
 TENANT = "bench-umc"
 GROUPS = [
@@ -95,6 +97,16 @@ async def _baseline_smtp(port: int, count: int, connections: int) -> float:
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(connections)))
     return count / (time.perf_counter() - started)
+
+
+async def _commands(url: str) -> dict[str, int]:
+    """The database server's command counters (serverStatus metrics; FerretDB and MongoDB)."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url)
+    try:
+        status = await client.admin.command("serverStatus")
+    finally:
+        await client.close()
+    return {k: int(v.get("total", 0)) for k, v in status.get("metrics", {}).get("commands", {}).items()}
 
 
 async def _set_up_rounds(client: httpx.AsyncClient, rounds: int, per_round: int, pool: int) -> None:
@@ -160,7 +172,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     figures: dict[str, Any] = {"rounds": rounds, "nominees": rounds * per_round, "distinct_respondents": pool}
     try:
         api = ctx.processes.start("invitation", "api", "bench", **env)
-        ctx.processes.start("invitation", "relay", "bench", **env)
+        relay = ctx.processes.start("invitation", "relay", "bench", **env)
         consumer = ctx.processes.start("invitation", "consumer", "bench", **env)
         assert consumer.handle is not None
         token = ctx.issuer.issue(
@@ -180,6 +192,13 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
             samples: list[tuple[float, int, float]] = []
             stop = asyncio.Event()
             sampler = asyncio.create_task(_sample_rss(consumer.handle.pid, catcher, samples, stop))
+            assert relay.handle is not None
+            watch = {"consumer": consumer.handle.pid, "relay": relay.handle.pid, "bench+smtp": os.getpid()}
+            for server in ctx.stack.servers:
+                if server.name == "ferretdb" and server.process:
+                    watch["ferretdb"] = server.process.pid
+            cpu_before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+            commands_before = await _commands(ctx.stack.mongodb_url)
             now = datetime.now(UTC)
             started = time.perf_counter()
             for r in range(rounds):
@@ -207,6 +226,9 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
                     first_mail = time.perf_counter()
                 await asyncio.sleep(0.1)
             elapsed = time.perf_counter() - started
+            cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in watch.items()}
+            commands = await _commands(ctx.stack.mongodb_url)
+            commands = {k: n - commands_before.get(k, 0) for k, n in commands.items()}
             stop.set()
             await sampler
             if catcher.store.total < expected:
@@ -222,6 +244,12 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
                 "per_second_from_first_mail": round(catcher.store.total / sending, 1),
                 "target_per_second": 200,
                 "respondents_with_more_mails_than_requests": duplicates,
+                # Where the two cores went while the mails were issued and sent.
+                "cpu_ms_per_mail": {k: round(v * 1000 / catcher.store.total, 2) for k, v in cpu.items()},
+                "cpu_share_of_two_cores": round(sum(cpu.values()) / (2 * elapsed), 2),
+                "database_commands_per_mail": {
+                    k: round(n / catcher.store.total, 2) for k, n in sorted(commands.items()) if n
+                },
             }
             figures["consumer_rss_mb"] = {
                 "min": min(rss),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -13,7 +14,7 @@ from cryptography.fernet import Fernet
 from invitation_support import link_token
 from pymongo import AsyncMongoClient
 from spiegel_dev.mailcatcher import MailCatcher
-from spiegel_invitation.mail.mailer import Mailer
+from spiegel_invitation.mail.mailer import FateWriter, Job, Mailer
 from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
 from spiegel_invitation.mail.tokens import LinkTokens
 from spiegel_invitation.rounds.issuing import issue
@@ -200,3 +201,23 @@ async def test_a_redelivered_mail_is_not_sent_again(world) -> None:  # type: ign
     token = link_token(messages[0])
     assignment = await world["store"].assignments.get(ids[0])
     assert assignment["token_hash"] == hash_link_token(token)
+
+
+async def test_commits_of_waiting_connections_share_one_write_and_a_taken_attempt_is_fenced(world) -> None:  # type: ignore[no-untyped-def]
+    store: Store = world["store"]
+    # Another sender declared attempt 1 of k3 abandoned before this one could commit it.
+    await store.mail_attempts.insert({"id": "k3#1!", "fate": "abandoned", "owner": "other"})
+    writer = FateWriter(world["db"], "this-sender")
+    jobs = [Job(TENANT, {"id": f"k{i}"}, 1) for i in range(10)]
+
+    won = await asyncio.gather(*(writer.commit(job) for job in jobs))
+
+    assert won == [i != 3 for i in range(10)]
+    # The first asker writes alone; the nine who asked meanwhile go in the next write together.
+    assert writer.writes == 2
+    fates = {d["id"]: d for d in await store.mail_attempts.find({})}
+    assert fates["k3#1!"]["owner"] == "other"
+    assert {k for k, d in fates.items() if d.get("owner") == "this-sender"} == {
+        f"k{i}#1!" for i in range(10) if i != 3
+    }
+    assert all(d["fate"] == "commit" for k, d in fates.items() if k != "k3#1!")

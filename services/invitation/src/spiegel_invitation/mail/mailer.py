@@ -96,6 +96,7 @@ class Batch:
     keys: set[tuple[str, str]]
     timings: dict[str, float]
     segment: Segment | None = None
+    fate_writes: int = 0
 
 
 @dataclass
@@ -120,6 +121,54 @@ class BatchCache:
         if future is None:
             future = self.docs[ident] = asyncio.ensure_future(getattr(store, collection).get(local_id))
         return await asyncio.shield(future)
+
+
+class FateWriter:
+    """Group commit of the "commit" fates: whoever asks while no write is under way starts
+    one with everything asked so far; who asks during a write goes into the next one."""
+
+    def __init__(self, db: AsyncDatabase[Document], incarnation: str) -> None:
+        self.db = db
+        self.incarnation = incarnation
+        self.waiting: list[tuple[Job, asyncio.Future[bool]]] = []
+        self.lock = asyncio.Lock()
+        self.writes = 0
+
+    async def commit(self, job: Job) -> bool:
+        """True when this process's fate "commit" for the attempt was inserted (it may send)."""
+        decided: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.waiting.append((job, decided))
+        async with self.lock:
+            if not decided.done():
+                group, self.waiting = self.waiting, []
+                await self._write(group)
+        return await decided
+
+    async def _write(self, group: list[tuple[Job, asyncio.Future[bool]]]) -> None:
+        self.writes += 1
+        by_tenant: dict[str, list[tuple[Job, asyncio.Future[bool]]]] = {}
+        for item in group:
+            by_tenant.setdefault(item[0].tenant_id, []).append(item)
+        try:
+            for tenant_id, items in by_tenant.items():
+                now, owner = _now(), self.incarnation
+                fates = [
+                    {"id": f"{job.key}#{job.attempt}!", "fate": "commit", "owner": owner, "at": now}
+                    for job, _ in items
+                ]
+                try:
+                    won = set(await Store(self.db, tenant_id).mail_attempts.insert_many(fates))
+                except PyMongoError as error:
+                    for _, decided in items:
+                        decided.set_exception(error)
+                    continue
+                for (_, decided), fate in zip(items, fates, strict=True):
+                    decided.set_result(fate["id"] in won)
+        finally:
+            # Cancelled mid-write: nobody of this group may send (none was told it may).
+            for _, decided in group:
+                if not decided.done():
+                    decided.set_exception(asyncio.CancelledError())
 
 
 def message_id_for(tenant_id: str, key: str, mail_from: str) -> str:
@@ -158,6 +207,10 @@ class Mailer:
         self.connections: list[SmtpConnection] = []
         self.sent = 0
         self._inflight: set[tuple[str, str]] = set()
+        # Keys let go (recorded, entry deleted or rescheduled), with the number of the
+        # letting go: a scan that began before it may still have read the old entry.
+        self._let_go: dict[tuple[str, str], int] = {}
+        self._releases = 0
         self._numbers = itertools.count(1)
 
     # -- lifecycle -------------------------------------------------------------
@@ -205,7 +258,7 @@ class Mailer:
                     await _sleep_or_stop(stop, self.settings.mailer_poll_s)
                     continue
                 following = asyncio.create_task(self._collect())
-                outcomes = await self._send_waves(batch)
+                outcomes = await self._send(batch)
                 if recording is not None:
                     await recording
                 recording = asyncio.create_task(self._finish(batch, outcomes, stop))
@@ -244,7 +297,15 @@ class Mailer:
         await self._record(batch.outcomes)
         if batch.segment is not None:
             batch.segment.remove()
-        self._inflight -= batch.keys
+        self._release_keys(batch.keys)
+
+    def _release_keys(self, keys: set[tuple[str, str]]) -> None:
+        """These entries are done with (deleted or rescheduled). A scan already under way
+        may have read them as they were: it passes them over (see `_collect`)."""
+        self._releases += 1
+        for key in keys:
+            self._let_go[key] = self._releases
+        self._inflight -= keys
 
     async def _start_with_retry(self, stop: asyncio.Event) -> None:
         delay = 0.5
@@ -265,7 +326,7 @@ class Mailer:
         batch = await self._collect()
         if batch is None:
             return 0
-        await self._finish(batch, await self._send_waves(batch), asyncio.Event())
+        await self._finish(batch, await self._send(batch), asyncio.Event())
         return batch.entries
 
     async def _collect(self) -> Batch | None:
@@ -275,16 +336,19 @@ class Mailer:
         timings: dict[str, float] = {}
         # Natural (insertion) order, no sort: FerretDB then stops reading at the limit
         # instead of decoding the whole queue; entries due later are passed over.
+        seen_after = self._releases
+        self._let_go = {key: n for key, n in self._let_go.items() if n > seen_after}
         found = (
             await self.db[MAIL_QUEUE]
             .find({"due": {"$lte": now}})
-            .limit(self.settings.mailer_batch + len(self._inflight))
+            .limit(self.settings.mailer_batch + len(self._inflight) + len(self._let_go))
             .to_list()
         )
         entries = []
         for entry in found:
             entry["id"] = entry["_id"].split(":", 1)[1]
-            if (entry["tenant_id"], entry["id"]) not in self._inflight:
+            key = (entry["tenant_id"], entry["id"])
+            if key not in self._inflight and self._let_go.get(key, 0) <= seen_after:
                 entries.append(entry)
         entries = entries[: self.settings.mailer_batch]
         if not entries:
@@ -385,42 +449,53 @@ class Mailer:
             if batch.segment is not None:
                 batch.segment.remove()
         finally:
-            self._inflight -= batch.keys
+            self._release_keys(batch.keys)
         batch.timings["record"] = time.perf_counter() - clock
         log.info(
             "mail_batch",
             entries=batch.entries,
             sent=sum(1 for o in sent if o.state == "sent"),
+            fate_writes=batch.fate_writes,
             **{f"{k}_ms": round(v * 1000) for k, v in batch.timings.items()},
         )
 
-    async def _send_waves(self, batch: Batch) -> list[Outcome]:
-        """Send in waves, one mail per connection: stage all, record every "commit" in one
-        write, then write each final line (and its journal line), then await the replies."""
+    async def _send(self, batch: Batch) -> list[Outcome]:
+        """One worker per SMTP connection: stage a mail, have its "commit" recorded, write
+        the final line (and its journal line), await the reply, take the next mail.
+
+        The commits of all workers are written together (`FateWriter`, a group commit), so
+        a connection waits for one database write per mail at most, never for the others."""
         clock = time.perf_counter()
-        jobs = batch.jobs
         segment = batch.segment
         assert segment is not None
+        pending = iter(batch.jobs)
         outcomes: list[Outcome] = []
-        width = len(self.connections)
-        for start in range(0, len(jobs), width):
-            wave = list(zip(self.connections, jobs[start : start + width], strict=False))
-            staged = await asyncio.gather(*(self._stage(connection, job) for connection, job in wave))
-            ready = []
-            for (connection, job), refused in zip(wave, staged, strict=True):
-                if refused is None:
-                    ready.append((connection, job))
-                else:
+        fates = FateWriter(self.db, self.incarnation)
+
+        async def worker(connection: SmtpConnection) -> None:
+            for job in pending:
+                refused = await self._stage(connection, job)
+                if refused is not None:
                     outcomes.append(refused)
-            committed, fenced = await self._commit_fates(ready)
-            outcomes += fenced
-            for connection, job in committed:
+                    continue
+                try:
+                    won = await fates.commit(job)
+                except PyMongoError as error:
+                    # Unknown whether the fate was written; no final "." was: nothing was sent.
+                    connection.abort()
+                    outcomes.append(Outcome(job, "retry", f"database: {error!r}"))
+                    continue
+                if not won:
+                    connection.abort()
+                    outcomes.append(Outcome(job, "fenced", "another sender took this mail over"))
+                    continue
                 connection.commit_write()
                 segment.dot_written(job.tenant_id, job.key, job.attempt)
-            outcomes += await asyncio.gather(
-                *(self._reply(connection, job, segment) for connection, job in committed)
-            )
+                outcomes.append(await self._reply(connection, job, segment))
+
+        await asyncio.gather(*(worker(connection) for connection in self.connections))
         batch.timings["send"] = time.perf_counter() - clock
+        batch.fate_writes = fates.writes
         return outcomes
 
     async def _stage(self, connection: SmtpConnection, job: Job) -> Outcome | None:
@@ -438,35 +513,6 @@ class Mailer:
             connection.close()
             await self._fate(store, job, "failed")
             return Outcome(job, "retry", f"SMTP: {error!r}")
-
-    async def _commit_fates(
-        self, ready: list[tuple[SmtpConnection, Job]]
-    ) -> tuple[list[tuple[SmtpConnection, Job]], list[Outcome]]:
-        committed: list[tuple[SmtpConnection, Job]] = []
-        refused: list[Outcome] = []
-        by_tenant: dict[str, list[tuple[SmtpConnection, Job]]] = {}
-        for item in ready:
-            by_tenant.setdefault(item[1].tenant_id, []).append(item)
-        for tenant_id, items in by_tenant.items():
-            fates = [
-                {"id": f"{job.key}#{job.attempt}!", "fate": "commit", "owner": self.incarnation, "at": _now()}
-                for _, job in items
-            ]
-            try:
-                won = set(await Store(self.db, tenant_id).mail_attempts.insert_many(fates))
-            except PyMongoError as error:
-                # Unknown which fates were written; no final "." was: nothing was sent.
-                for connection, job in items:
-                    connection.abort()
-                    refused.append(Outcome(job, "retry", f"database: {error!r}"))
-                continue
-            for (connection, job), fate in zip(items, fates, strict=True):
-                if fate["id"] in won:
-                    committed.append((connection, job))
-                else:
-                    connection.abort()
-                    refused.append(Outcome(job, "fenced", "another sender took this mail over"))
-        return committed, refused
 
     async def _reply(self, connection: SmtpConnection, job: Job, segment: Segment) -> Outcome:
         try:
@@ -543,7 +589,7 @@ class Mailer:
                     queue_updates.append((job.key, {"$set": {"attempt": job.attempt, "due": due}}))
                 else:
                     finished.append(job.key)
-            await store.deliveries.update_many_by_id(deliveries, upsert=True)
+            await self._write_deliveries(store, deliveries)
             if queue_updates:
                 await store.mail_queue.update_many_by_id(queue_updates)
             if finished:
@@ -558,6 +604,16 @@ class Mailer:
                         state=outcome.state,
                         detail=outcome.detail,
                     )
+
+    @staticmethod
+    async def _write_deliveries(store: Store, deliveries: list[tuple[str, dict[str, Any]]]) -> None:
+        """Most outcomes are a mail's first: insert those records (one cheap statement each),
+        and update only the keys that have a record already (a retry, a recovered crash)."""
+        fresh = [{"id": key, **change["$set"]} for key, change in deliveries]
+        inserted = set(await store.deliveries.insert_many(fresh))
+        existing = [(key, change) for key, change in deliveries if key not in inserted]
+        if existing:
+            await store.deliveries.update_many_by_id(existing, upsert=True)
 
     # -- after a crash -------------------------------------------------------------
     async def _apply_recovered(self, recovered: Recovered) -> None:
