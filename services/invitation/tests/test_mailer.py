@@ -15,11 +15,12 @@ from invitation_support import link_token
 from pymongo import AsyncMongoClient
 from spiegel_dev.mailcatcher import MailCatcher
 from spiegel_invitation.mail.mailer import FateWriter, Job, Mailer
+from spiegel_invitation.mail.queue import assignment_mail, enqueue
 from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
 from spiegel_invitation.mail.tokens import LinkTokens
 from spiegel_invitation.rounds.issuing import issue
 from spiegel_invitation.settings import InvitationSettings
-from spiegel_invitation.storage import Store
+from spiegel_invitation.storage import MAIL_QUEUE, Store
 from spiegel_platform.links import hash_link_token
 
 pytestmark = pytest.mark.integration
@@ -221,3 +222,67 @@ async def test_commits_of_waiting_connections_share_one_write_and_a_taken_attemp
         f"k{i}#1!" for i in range(10) if i != 3
     }
     assert all(d["fate"] == "commit" for k, d in fates.items() if k != "k3#1!")
+
+
+class _ScanHook:
+    """The database, with a step run while the mailer's queue scan is under way."""
+
+    def __init__(self, db: Any, during_scan: Any) -> None:
+        self.db, self.during_scan = db, during_scan
+
+    def __getitem__(self, name: str) -> Any:
+        collection = self.db[name]
+        return _QueueDuringScan(collection, self.during_scan) if name == MAIL_QUEUE else collection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+class _QueueDuringScan:
+    def __init__(self, collection: Any, during_scan: Any) -> None:
+        self.collection, self.during_scan = collection, during_scan
+
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        cursor = self.collection.find(*args, **kwargs)
+        hook = self.during_scan
+
+        class Cursor:
+            def limit(self, n: int) -> Any:
+                cursor.limit(n)
+                return self
+
+            async def to_list(self) -> list[Any]:
+                found = await cursor.to_list()
+                hook()
+                return found
+
+        return Cursor()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.collection, name)
+
+
+async def test_a_scan_begun_before_a_batch_was_let_go_passes_its_entries_over(world) -> None:  # type: ignore[no-untyped-def]
+    store: Store = world["store"]
+    await enqueue(store, [assignment_mail(f"a{i}:invitation", "invitation", f"a{i}", "r") for i in (1, 2)])
+    released: list[bool] = []
+    mailer: Mailer
+
+    def let_go_a1_once() -> None:
+        # The batch holding a1 is recorded and let go while this scan reads the queue,
+        # as when the previous batch finishes: the scan may hold a1 as it was before.
+        if not released:
+            released.append(True)
+            mailer._release_keys({(TENANT, "a1:invitation")})
+
+    mailer = Mailer(_ScanHook(world["db"], let_go_a1_once), world["settings"])  # type: ignore[arg-type]
+    await mailer.start()
+    try:
+        first = await mailer._collect()
+        assert first is not None and first.keys == {(TENANT, "a2:invitation")}
+        await mailer._finish(first, await mailer._send(first), asyncio.Event())
+        # A scan begun after the letting go sees the queue as it is: a1 is still queued here.
+        second = await mailer._collect()
+        assert second is not None and (TENANT, "a1:invitation") in second.keys
+    finally:
+        await mailer.stop()
