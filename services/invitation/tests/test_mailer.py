@@ -286,3 +286,40 @@ async def test_a_scan_begun_before_a_batch_was_let_go_passes_its_entries_over(wo
         assert second is not None and (TENANT, "a1:invitation") in second.keys
     finally:
         await mailer.stop()
+
+
+async def test_a_lost_connection_at_the_commit_sends_nothing_and_retries(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ids = await issue_round(world, [("Lost", "lost@umc.example"), ("Other", "other@umc.example")])
+    lost_key = f"{ids[0]}:invitation"
+    staging_for: dict[int, str] = {}
+    dropped: list[str] = []
+    stage, commit_write = SmtpConnection.stage, SmtpConnection.commit_write
+
+    async def remember(connection: SmtpConnection, sender: str, recipient: str, data: bytes) -> None:
+        staging_for[id(connection)] = recipient
+        await stage(connection, sender, recipient, data)
+
+    def hang_up_once(connection: SmtpConnection) -> None:
+        # The server hangs up while this sender waits for its "commit" to be written.
+        if not dropped and staging_for.get(id(connection)) == "lost@umc.example":
+            dropped.append("lost")
+            connection.close()
+        commit_write(connection)
+
+    monkeypatch.setattr(SmtpConnection, "stage", remember)
+    monkeypatch.setattr(SmtpConnection, "commit_write", hang_up_once)
+    mailer = Mailer(world["db"], world["settings"])
+    await mailer.start()
+    try:
+        await mailer.run_once()  # the other connections go on; this mail is only postponed
+        store: Store = world["store"]
+        first = await store.deliveries.get(lost_key)
+        assert dropped and first["state"] == "retrying" and "SMTP" in first["last_error"]
+        await store.mail_queue.update(lost_key, {"$set": {"due": datetime.now(UTC)}})
+        await drain(mailer)
+        again = await store.deliveries.get(lost_key)
+        assert again["state"] == "sent" and again["attempts"] == 2
+    finally:
+        await mailer.stop()
+    recipients = sorted(r for m in world["catcher"].messages() for r in m.recipients)
+    assert recipients == ["lost@umc.example", "other@umc.example"]

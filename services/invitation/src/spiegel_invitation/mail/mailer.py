@@ -341,7 +341,7 @@ class Mailer:
         found = (
             await self.db[MAIL_QUEUE]
             .find({"due": {"$lte": now}})
-            .limit(self.settings.mailer_batch + len(self._inflight) + len(self._let_go))
+            .limit(self.settings.mailer_batch + len(self._inflight))
             .to_list()
         )
         entries = []
@@ -463,8 +463,9 @@ class Mailer:
         """One worker per SMTP connection: stage a mail, have its "commit" recorded, write
         the final line (and its journal line), await the reply, take the next mail.
 
-        The commits of all workers are written together (`FateWriter`, a group commit), so
-        a connection waits for one database write per mail at most, never for the others."""
+        The commits of all workers are written together (`FateWriter`, a group commit): a
+        connection waits at most for the write under way and the one with its own fate,
+        never for the other connections' SMTP exchanges."""
         clock = time.perf_counter()
         segment = batch.segment
         assert segment is not None
@@ -474,29 +475,43 @@ class Mailer:
 
         async def worker(connection: SmtpConnection) -> None:
             for job in pending:
-                refused = await self._stage(connection, job)
-                if refused is not None:
-                    outcomes.append(refused)
-                    continue
-                try:
-                    won = await fates.commit(job)
-                except PyMongoError as error:
-                    # Unknown whether the fate was written; no final "." was: nothing was sent.
-                    connection.abort()
-                    outcomes.append(Outcome(job, "retry", f"database: {error!r}"))
-                    continue
-                if not won:
-                    connection.abort()
-                    outcomes.append(Outcome(job, "fenced", "another sender took this mail over"))
-                    continue
-                connection.commit_write()
-                segment.dot_written(job.tenant_id, job.key, job.attempt)
-                outcomes.append(await self._reply(connection, job, segment))
+                outcomes.append(await self._send_one(connection, job, fates, segment))
 
         await asyncio.gather(*(worker(connection) for connection in self.connections))
         batch.timings["send"] = time.perf_counter() - clock
         batch.fate_writes = fates.writes
         return outcomes
+
+    async def _send_one(
+        self, connection: SmtpConnection, job: Job, fates: FateWriter, segment: Segment
+    ) -> Outcome:
+        """One mail on one connection. Every failure before the final "." becomes an outcome
+        (nothing was sent), so one mail's trouble never stops the other connections."""
+        try:
+            refused = await self._stage(connection, job)
+        except PyMongoError as error:  # recording a failed staging failed: still nothing sent
+            connection.close()
+            return Outcome(job, "retry", f"database: {error!r}")
+        if refused is not None:
+            return refused
+        try:
+            won = await fates.commit(job)
+        except PyMongoError as error:
+            # Unknown whether the fate was written; no final "." was: nothing was sent.
+            connection.abort()
+            return Outcome(job, "retry", f"database: {error!r}")
+        if not won:
+            connection.abort()
+            return Outcome(job, "fenced", "another sender took this mail over")
+        try:
+            connection.commit_write()
+        except (aiosmtplib.SMTPException, OSError) as error:
+            # The server dropped the connection while the commit was written: the final
+            # line never left, so the server discarded the message. Sent again later.
+            connection.close()
+            return Outcome(job, "retry", f"SMTP: {error!r}")
+        segment.dot_written(job.tenant_id, job.key, job.attempt)
+        return await self._reply(connection, job, segment)
 
     async def _stage(self, connection: SmtpConnection, job: Job) -> Outcome | None:
         store = Store(self.db, job.tenant_id)
