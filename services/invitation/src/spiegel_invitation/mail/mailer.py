@@ -477,7 +477,11 @@ class Mailer:
             for job in pending:
                 outcomes.append(await self._send_one(connection, job, fates, segment))
 
-        await asyncio.gather(*(worker(connection) for connection in self.connections))
+        # A task group: should a worker fail after all (say, the journal's disk), the others
+        # stop at once instead of sending on with nobody left to record their outcomes.
+        async with asyncio.TaskGroup() as group:
+            for connection in self.connections:
+                group.create_task(worker(connection))
         batch.timings["send"] = time.perf_counter() - clock
         batch.fate_writes = fates.writes
         return outcomes
