@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +33,23 @@ class BenchContext:
             self._processes = Processes(self.stack, self.jwks, self.workdir / "logs")
         return self._processes
 
+    @property
+    def ferretdb_pid(self) -> int | None:
+        """The local FerretDB's process (None when an external database is used)."""
+        for server in self.stack.servers:
+            if server.name == "ferretdb" and server.process:
+                return server.process.pid
+        return None
+
     def close(self) -> None:
         if self._processes is not None:
             self._processes.stop_all()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (from /proc): robust to a shared, noisy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,16 +27,10 @@ from spiegel_gateway.tenants.model import TenantIn
 from spiegel_gateway.tenants.store import TenantStore
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
 
-from bench.context import BenchContext
+from bench.context import BenchContext, cpu_seconds
 
 PASSWORD = "bench password 2026"
 SECONDS = 8.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (from /proc): robust to a shared, noisy machine."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def loadgen(*args: str, watch: dict[str, int] | None = None) -> dict[str, Any]:
@@ -120,10 +112,9 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     ]
 
     assert survey.handle is not None and gateway.handle is not None
-    ferretdb = next((s.process.pid for s in ctx.stack.servers if s.name == "ferretdb" and s.process), None)
     watch = {"survey": survey.handle.pid, "gateway": gateway.handle.pid}
-    if ferretdb is not None:
-        watch["ferretdb"] = ferretdb
+    if ctx.ferretdb_pid is not None:
+        watch["ferretdb"] = ctx.ferretdb_pid
     figures: dict[str, Any] = {}
     for target in (direct, via):
         await loadgen(*target, "--mode", "closed", "--concurrency", "16", "--seconds", "3")  # warm-up

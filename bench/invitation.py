@@ -33,8 +33,7 @@ from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_dev.mailcatcher import MailCatcher
 from spiegel_platform.events import new_event
 
-from bench.context import BenchContext
-from bench.gateway import cpu_seconds
+from bench.context import BenchContext, cpu_seconds
 
 TENANT = "bench-umc"
 GROUPS = [
@@ -194,9 +193,8 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
             sampler = asyncio.create_task(_sample_rss(consumer.handle.pid, catcher, samples, stop))
             assert relay.handle is not None
             watch = {"consumer": consumer.handle.pid, "relay": relay.handle.pid, "bench+smtp": os.getpid()}
-            for server in ctx.stack.servers:
-                if server.name == "ferretdb" and server.process:
-                    watch["ferretdb"] = server.process.pid
+            if ctx.ferretdb_pid is not None:
+                watch["ferretdb"] = ctx.ferretdb_pid
             cpu_before = {name: cpu_seconds(pid) for name, pid in watch.items()}
             commands_before = await _commands(ctx.stack.mongodb_url)
             now = datetime.now(UTC)

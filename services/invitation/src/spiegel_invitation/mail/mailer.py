@@ -151,11 +151,7 @@ class FateWriter:
             by_tenant.setdefault(item[0].tenant_id, []).append(item)
         try:
             for tenant_id, items in by_tenant.items():
-                now, owner = _now(), self.incarnation
-                fates = [
-                    {"id": f"{job.key}#{job.attempt}!", "fate": "commit", "owner": owner, "at": now}
-                    for job, _ in items
-                ]
+                fates = [fate_record(job.key, job.attempt, "commit", self.incarnation) for job, _ in items]
                 try:
                     won = set(await Store(self.db, tenant_id).mail_attempts.insert_many(fates))
                 except PyMongoError as error:
@@ -169,6 +165,11 @@ class FateWriter:
             for _, decided in group:
                 if not decided.done():
                     decided.set_exception(asyncio.CancelledError())
+
+
+def fate_record(key: str, attempt: int, fate: str, owner: str) -> Document:
+    """The fate of attempt `attempt` of mail `key` (insert only: the first fate wins)."""
+    return {"id": f"{key}#{attempt}!", "fate": fate, "owner": owner, "at": _now()}
 
 
 def message_id_for(tenant_id: str, key: str, mail_from: str) -> str:
@@ -207,10 +208,9 @@ class Mailer:
         self.connections: list[SmtpConnection] = []
         self.sent = 0
         self._inflight: set[tuple[str, str]] = set()
-        # Keys let go (recorded, entry deleted or rescheduled), with the number of the
-        # letting go: a scan that began before it may still have read the old entry.
-        self._let_go: dict[tuple[str, str], int] = {}
-        self._releases = 0
+        # Keys let go (recorded: entry deleted or rescheduled) since the running scan began:
+        # that scan may still have read their old entries (one scan runs at a time).
+        self._let_go: set[tuple[str, str]] = set()
         self._numbers = itertools.count(1)
 
     # -- lifecycle -------------------------------------------------------------
@@ -281,15 +281,7 @@ class Mailer:
             by_tenant.setdefault(job.tenant_id, []).append(job)
         for tenant_id, jobs in by_tenant.items():
             await Store(self.db, tenant_id).mail_attempts.insert_many(
-                [
-                    {
-                        "id": f"{job.key}#{job.attempt}!",
-                        "fate": "abandoned",
-                        "owner": self.incarnation,
-                        "at": _now(),
-                    }
-                    for job in jobs
-                ]
+                [fate_record(job.key, job.attempt, "abandoned", self.incarnation) for job in jobs]
             )
             await Store(self.db, tenant_id).mail_queue.update_many_by_id(
                 [(job.key, {"$set": {"attempt": job.attempt}}) for job in jobs]
@@ -302,9 +294,7 @@ class Mailer:
     def _release_keys(self, keys: set[tuple[str, str]]) -> None:
         """These entries are done with (deleted or rescheduled). A scan already under way
         may have read them as they were: it passes them over (see `_collect`)."""
-        self._releases += 1
-        for key in keys:
-            self._let_go[key] = self._releases
+        self._let_go |= keys
         self._inflight -= keys
 
     async def _start_with_retry(self, stop: asyncio.Event) -> None:
@@ -336,8 +326,7 @@ class Mailer:
         timings: dict[str, float] = {}
         # Natural (insertion) order, no sort: FerretDB then stops reading at the limit
         # instead of decoding the whole queue; entries due later are passed over.
-        seen_after = self._releases
-        self._let_go = {key: n for key, n in self._let_go.items() if n > seen_after}
+        self._let_go = set()
         found = (
             await self.db[MAIL_QUEUE]
             .find({"due": {"$lte": now}})
@@ -348,7 +337,7 @@ class Mailer:
         for entry in found:
             entry["id"] = entry["_id"].split(":", 1)[1]
             key = (entry["tenant_id"], entry["id"])
-            if key not in self._inflight and self._let_go.get(key, 0) <= seen_after:
+            if key not in self._inflight and key not in self._let_go:
                 entries.append(entry)
         entries = entries[: self.settings.mailer_batch]
         if not entries:
@@ -553,9 +542,7 @@ class Mailer:
 
     async def _fate(self, store: Store, job: Job, fate: str) -> None:
         try:
-            await store.mail_attempts.insert(
-                {"id": f"{job.key}#{job.attempt}!", "fate": fate, "owner": self.incarnation, "at": _now()}
-            )
+            await store.mail_attempts.insert(fate_record(job.key, job.attempt, fate, self.incarnation))
         except DuplicateKeyError:
             pass
 
@@ -684,9 +671,7 @@ class Mailer:
                 await self._postpone(store, key, 5.0)
                 return
             try:
-                await store.mail_attempts.insert(
-                    {"id": f"{key}#{last}!", "fate": "abandoned", "owner": self.incarnation, "at": _now()}
-                )
+                await store.mail_attempts.insert(fate_record(key, last, "abandoned", self.incarnation))
                 log.info("mail_attempt_abandoned", key=key, attempt=last, owner=owner)
                 await store.mail_queue.update(key, {"$set": {"attempt": last, "due": _now()}})
                 return

@@ -57,11 +57,11 @@ async def enqueue_request(store: Store, mails: Sequence[dict[str, Any]]) -> list
     already have a final delivery are taken out again and not counted.
     """
     queued = await enqueue(store, mails)
-    done = []
+    done = set()
     for key in queued:
         delivery = await store.deliveries.get(key, projection={"state": 1})
         if delivery is not None and delivery.get("state") in FINAL_STATES:
-            done.append(key)
+            done.add(key)
     if done:
-        await store.mail_queue.delete_many_by_id(done)
-    return [key for key in queued if key not in set(done)]
+        await store.mail_queue.delete_many_by_id(sorted(done))
+    return [key for key in queued if key not in done]
