@@ -5,8 +5,9 @@ beside raw aiokafka produce/consume on the same broker in the same run.
   consumer group reads them; throughput = N / (first send .. last receive).
 - bus: the application writes N state changes, each with its event, through the
   repository (one atomic write each); the probe relay process publishes them and the
-  probe consumer process applies them idempotently in its own database;
-  throughput = N / (first write .. last applied).
+  probe consumer process applies them idempotently in its own database (an insert
+  keyed by the event id); throughput = N / (first write .. last applied), the last
+  applied time as the consumer recorded it.
 - latency: writes paced at a fixed rate; per event, applied time - write time.
 """
 
@@ -15,13 +16,15 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from spiegel_dev.probe import TOPIC
 
 from bench.context import BenchContext, percentile
-from tests.eventbus.probe_support import TENANT, ProbeWorld
+from tests.eventbus.probe_support import ProbeWorld, committed_events
 
 N_THROUGHPUT = 10_000
 LATENCY_RATE = 1_000  # events per second
@@ -71,37 +74,59 @@ async def raw_kafka(bootstrap: str, n: int, size: int) -> dict[str, Any]:
     return {"events": n, "produce_per_s": round(n / produced), "end_to_end_per_s": round(n / total)}
 
 
-async def _running_probe(ctx: BenchContext) -> ProbeWorld:
-    """The probe's relay and consumer on a fresh database, warm (topics made, group joined)."""
+@dataclass
+class RunningProbe:
+    world: ProbeWorld
+    bootstrap: str
+    topic: str  # this run's own topic
+
+    # Progress comes from the consumer's committed offsets in Kafka, never from counting
+    # the applied documents while the flow runs (see committed_events).
+
+    async def wait_applied(self, total: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while await committed_events(self.bootstrap, self.topic) < total:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the probe consumer did not apply {total} events in {timeout} s")
+            await asyncio.sleep(0.2)
+
+
+async def _running_probe(ctx: BenchContext) -> RunningProbe:
+    """The probe's relay and consumer on a fresh database and topic, warm (topic made, group joined)."""
     prefix = f"bench_{uuid.uuid4().hex[:6]}"
     world = ProbeWorld(ctx.stack.mongodb_url, prefix)
-    env = {"MONGODB_DATABASE": prefix}
+    env = {"MONGODB_DATABASE": prefix, "KAFKA_TOPIC_PREFIX": f"{prefix}."}
     ctx.processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **env)
     ctx.processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **env)
+    probe = RunningProbe(world, ctx.stack.kafka_bootstrap, f"{prefix}.{TOPIC}")
     await world.write_ticks(1, counters=1)
-    await world.wait_for_counts(timeout=60)
-    return world
+    await probe.wait_applied(1, timeout=60)
+    return probe
 
 
 async def bus_throughput(ctx: BenchContext, n: int) -> dict[str, Any]:
-    world = await _running_probe(ctx)
-    start = time.perf_counter()
+    probe = await _running_probe(ctx)
+    world = probe.world
+    start_ns = time.time_ns()
     await world.write_ticks(n, counters=50, batch=100)
-    written = time.perf_counter() - start
-    counts = await world.wait_for_counts(timeout=600)
-    total = time.perf_counter() - start
+    written_s = (time.time_ns() - start_ns) / 1e9
+    await probe.wait_applied(n + 1, timeout=600)
+    counts = await world.counts()
+    last_applied_ns = max((await world.applied_at()).values())
+    total_s = (last_applied_ns - start_ns) / 1e9
     ok = counts == dict(world.expected)
     await world.close()
     return {
         "events": n,
-        "writes_per_s": round(n / written),
-        "end_to_end_per_s": round(n / total),
+        "writes_per_s": round(n / written_s),
+        "end_to_end_per_s": round(n / total_s),
         "all_applied_once": ok,
     }
 
 
 async def bus_latency(ctx: BenchContext, rate: int, seconds: int) -> dict[str, Any]:
-    world = await _running_probe(ctx)
+    probe = await _running_probe(ctx)
+    world = probe.world
     written_ns: dict[int, int] = {}
     tick_every = 0.01  # write rate/100 events every 10 ms
     per_tick = max(1, rate // 100)
@@ -116,17 +141,16 @@ async def bus_latency(ctx: BenchContext, rate: int, seconds: int) -> dict[str, A
         next_at += tick_every
         await asyncio.sleep(max(0, next_at - time.perf_counter()))
     achieved = len(written_ns) / (time.perf_counter() - start)
-    await world.wait_for_counts(timeout=300)
-    latencies = []
-    async for doc in world.db["counters"].find({"tenant_id": TENANT}, {"applied_ns": 1}):
-        for seq, applied in doc.get("applied_ns", {}).items():
-            if int(seq) in written_ns:
-                latencies.append((applied - written_ns[int(seq)]) / 1e6)
+    await probe.wait_applied(len(written_ns) + 1, timeout=300)
+    applied_at = await world.applied_at()
+    latencies = [(applied_at[seq] - written) / 1e6 for seq, written in written_ns.items()]
+    ok = await world.counts() == dict(world.expected)
     await world.close()
     return {
         "target_rate": rate,
         "achieved_write_rate": round(achieved),
         "events": len(latencies),
+        "all_applied_once": ok,
         "p50_ms": round(percentile(latencies, 50), 1),
         "p95_ms": round(percentile(latencies, 95), 1),
         "p99_ms": round(percentile(latencies, 99), 1),

@@ -7,11 +7,31 @@ import time
 from collections import Counter
 from typing import Any
 
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
 from pymongo import AsyncMongoClient
-from spiegel_dev.probe import tick
+from spiegel_dev.probe import APPLIED, tick
 from spiegel_platform.storage.repository import TenantRepository
 
 TENANT = "probe-hospital"
+GROUP = "probe.counters"  # the probe consumer's group
+
+
+async def committed_events(bootstrap: str, topic: str, group: str = GROUP) -> int:
+    """How many events of `topic` the probe consumer has applied and committed, read from Kafka.
+
+    Cheap to poll often: counting the applied documents instead would cost FerretDB a
+    scan of every one of them each time, competing with the flow being watched.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    except (GroupCoordinatorNotAvailableError, CoordinatorLoadInProgressError):
+        return 0  # the group has no coordinator yet: nothing committed
+    finally:
+        await admin.close()
+    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
 
 
 class ProbeWorld:
@@ -47,10 +67,18 @@ class ProbeWorld:
             await repo.insert_many([doc for doc, _ in pending], [events for _, events in pending])
 
     async def counts(self) -> dict[str, int]:
-        repo = TenantRepository(self.db["counters"], TENANT)
+        """Ticks applied per counter (one document per applied event)."""
+        cursor = await self.db[APPLIED].aggregate(
+            [{"$match": {"tenant_id": TENANT}}, {"$group": {"_id": "$counter", "n": {"$sum": 1}}}]
+        )
+        return {doc["_id"]: doc["n"] async for doc in cursor}
+
+    async def applied_at(self) -> dict[int, int]:
+        """When each tick was applied (time.time_ns of the consumer), by its sequence number."""
+        repo = TenantRepository(self.db[APPLIED], TENANT)
         return {
-            doc["id"]: len(doc.get("ticks", {}))
-            for doc in await repo.find({}, projection={"ticks": 1, "id": 1})
+            doc["sequence"]: doc["applied_ns"]
+            for doc in await repo.find({}, projection={"sequence": 1, "applied_ns": 1})
         }
 
     async def pending_events(self) -> int:

@@ -138,7 +138,7 @@ async def test_delete_many_by_id_deletes_only_own_documents(two_tenants):  # typ
 async def test_insert_many_stores_each_documents_events_with_it(two_tenants):  # type: ignore[no-untyped-def]
     from spiegel.platform.v1 import events_pb2
     from spiegel_platform.events import new_event
-    from spiegel_platform.events.outbox import HINTS_COLLECTION
+    from spiegel_platform.events.outbox import HINTS_COLLECTION, hint_items
 
     a, _ = two_tenants
 
@@ -160,7 +160,7 @@ async def test_insert_many_stores_each_documents_events_with_it(two_tenants):  #
     hinted = [
         item
         async for hint in raw.database[HINTS_COLLECTION].find({"c": raw.name})
-        for item in hint["items"]
+        for item in hint_items(hint)
         if item["d"] == "hospital-a:e1"
     ]
     assert len(hinted) == 1 and len(hinted[0]["e"]) == 1  # the hint carries a copy of its event

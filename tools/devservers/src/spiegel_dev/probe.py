@@ -1,8 +1,9 @@
 """A probe service for the event-bus tests and benchmarks.
 
 It uses the platform exactly as a real service does (ServiceDefinition, outbox,
-relay, consumer), with a trivial domain: counters that ProbeTicked events
-increment, each event exactly once in effect. Not registered as a service, so
+relay, consumer), with a trivial domain: ticks written with their ProbeTicked
+events, and counters that the events increment, each exactly once in effect (a
+counter is the number of applied-tick documents naming it). Not registered as a service, so
 `make run` does not start it.
 
     python -m spiegel_dev.probe relay|consumer|api
@@ -46,59 +47,63 @@ def tick(tenant_id: str, counter_id: str, sequence: int, padding: bytes = b"") -
     )
 
 
+APPLIED = "applied"  # one document per applied tick, its id the event's id
+
+
+def _applied(event: ReceivedEvent, applied_ns: int) -> dict[str, object]:
+    payload: events_pb2.ProbeTicked = event.payload
+    return {
+        "id": event.event_id,
+        "counter": payload.counter_id,
+        "sequence": payload.sequence,
+        "applied_ns": applied_ns,  # when it was applied, for the latency benchmark
+    }
+
+
+async def _apply(runtime: Runtime, events: list[ReceivedEvent]) -> None:
+    """Record each tick as a document whose id is its event id, in one insert per tenant.
+
+    The insert is the state change and records the event id in the same write: a
+    redelivered event is a duplicate key, skipped, so a counter (the number of its
+    tick documents) cannot grow twice. An insert costs FerretDB a fraction of an
+    update, and its cost does not grow with the number of ticks applied before.
+    """
+    now = time.time_ns()
+    by_tenant: dict[str, list[ReceivedEvent]] = {}
+    for event in events:
+        by_tenant.setdefault(event.tenant_id, []).append(event)
+    for tenant_id, group in by_tenant.items():
+        applied = TenantRepository(runtime.db[APPLIED], tenant_id)
+        inserted = await applied.insert_many([_applied(e, now) for e in group])
+        if len(inserted) < len(group):
+            log.info("event_duplicate_skipped", events=len(group) - len(inserted))
+
+
+def _check_failure(settings: ProbeSettings, events: list[ReceivedEvent]) -> None:
+    failing = settings.probe_fail_counter
+    if failing and any(e.payload.counter_id == failing for e in events):
+        raise RuntimeError(f"probe failure for counter {failing}")
+
+
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     settings = runtime.settings
     assert isinstance(settings, ProbeSettings)
 
     async def ticked(event: ReceivedEvent) -> None:
-        payload: events_pb2.ProbeTicked = event.payload
-        if settings.probe_fail_counter and payload.counter_id == settings.probe_fail_counter:
-            raise RuntimeError(f"probe failure for counter {payload.counter_id}")
-        counters = TenantRepository(runtime.db["counters"], event.tenant_id)
-        # The tick is recorded under its event id (with when it was applied, for the
-        # latency benchmark): a redelivery sets the same key again and changes
-        # nothing, so the count (the number of ticks) cannot grow twice.
-        changed = await counters.apply_idempotent(
-            payload.counter_id,
-            event.event_id,
-            {
-                "$set": {f"ticks.{event.event_id}": payload.sequence},
-                "$min": {f"applied_ns.{payload.sequence}": time.time_ns()},
-            },
-        )
-        if not changed:
-            log.info("event_duplicate_skipped", event_id=event.event_id)
+        _check_failure(settings, [event])
+        await _apply(runtime, [event])
 
     return {"spiegel.platform.v1.ProbeTicked": ticked}
 
 
 def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
-    """The same change for many events: one write per counter instead of one per event."""
-
+    """A run of ticks in one insert; a failing one makes the consumer go one by one."""
     settings = runtime.settings
     assert isinstance(settings, ProbeSettings)
 
     async def ticked(events: list[ReceivedEvent]) -> None:
-        if settings.probe_fail_counter and any(
-            e.payload.counter_id == settings.probe_fail_counter for e in events
-        ):
-            raise RuntimeError("probe failure in a batch")  # the consumer falls back to one by one
-        by_counter: dict[tuple[str, str], list[ReceivedEvent]] = {}
-        for event in events:
-            by_counter.setdefault((event.tenant_id, event.payload.counter_id), []).append(event)
-        now = time.time_ns()
-        for (tenant_id, counter_id), group in by_counter.items():
-            counters = TenantRepository(runtime.db["counters"], tenant_id)
-            changed = await counters.apply_idempotent(
-                counter_id,
-                [e.event_id for e in group],
-                {
-                    "$set": {f"ticks.{e.event_id}": e.payload.sequence for e in group},
-                    "$min": {f"applied_ns.{e.payload.sequence}": now for e in group},
-                },
-            )
-            if not changed:
-                log.info("event_duplicate_skipped", events=len(group))
+        _check_failure(settings, events)
+        await _apply(runtime, events)
 
     return {"spiegel.platform.v1.ProbeTicked": ticked}
 

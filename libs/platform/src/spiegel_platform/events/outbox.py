@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import bson
 from aiokafka import AIOKafkaProducer
+from bson import Binary
 from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -43,6 +45,8 @@ from spiegel_platform.storage.mongo import bulk_write_chunked
 
 OUTBOX_FIELD = "_outbox"
 HINTS_COLLECTION = "outbox_hints"
+PACKED_ITEMS = "p"
+MAX_HINTS_PER_PASS = 500
 
 log = get_logger(__name__)
 
@@ -60,6 +64,8 @@ async def write_hints(
     The hint names the documents and carries a copy of their new events, so the
     relay can publish without reading them (the documents stay the source of
     truth: a hint without events, from the sweep, makes the relay read them).
+    The items are packed into one BSON binary: FerretDB then stores, reads and
+    deletes a hint as one value instead of decoding every field of every event.
     """
     items: list[Document] = []
     for index, doc_id in enumerate(doc_ids):
@@ -67,13 +73,21 @@ async def write_hints(
         if entries is not None:
             item["e"] = list(entries[index])
         items.append(item)
-    hint = {
+    hint: Document = {
         "_id": f"{collection}|{uuid.uuid4().hex}",
         "c": collection,
         "at": datetime.now(UTC),
-        "items": items,
+        "n": len(items),
+        PACKED_ITEMS: Binary(bson.encode({"items": items})),
     }
     await hints.insert_one(hint)
+
+
+def hint_items(hint: Document) -> list[Document]:
+    """The documents (and copies of their events) a hint names, packed or, as written before, plain."""
+    if PACKED_ITEMS in hint:
+        return list(bson.decode(bytes(hint[PACKED_ITEMS]))["items"])
+    return list(hint.get("items", ()))
 
 
 @dataclass
@@ -114,6 +128,7 @@ class OutboxRelay:
         self.hints = db[HINTS_COLLECTION]
         self.stats = RelayStats()
         self._wake = asyncio.Event()
+        self._hint_limit = 1  # then adapted after each pass to the size of the hints
 
     def wake(self) -> None:
         self._wake.set()
@@ -150,27 +165,31 @@ class OutboxRelay:
     async def run_once(self) -> int:
         """One pass: publish what the hints point at. Returns the number of events sent."""
         self.stats.passes += 1
-        # Natural order is insertion order: oldest hints first. (A sort would make
-        # FerretDB read and decode every hint; without one it stops at the limit.)
-        hints: list[Document] = []
-        items = 0
-        cursor = self.hints.find({}, batch_size=50)
-        try:
-            async for hint in cursor:
-                hints.append(hint)
-                items += len(hint.get("items", ()))
-                if items >= self.batch_size:
-                    break
-        finally:
-            await cursor.close()
-        if not hints:
+        # Natural order is insertion order: oldest hints first. A limit, never a cursor left
+        # half read: FerretDB reads and decodes every document a query without a limit
+        # matches (a backlog of large hints made each pass cost the whole backlog), and a
+        # sort would do the same. The limit follows the hints' size: about `batch_size`
+        # events' worth (a first pass reads one hint to learn it).
+        read = [hint async for hint in self.hints.find({}, limit=self._hint_limit)]
+        if not read:
             OUTBOX_BACKLOG.labels(self.service).set(0)
             return 0
-        OUTBOX_BACKLOG.labels(self.service).set(len(hints))
+        # Whole hints, oldest first, up to `batch_size` events (at least one hint); the
+        # rest of what was read stays for the next pass.
+        hints: list[Document] = []
         docs: dict[tuple[str, str], list[Document]] = {}
-        for hint in hints:
-            for item in hint.get("items", ()):
+        items = 0
+        for hint in read:
+            found = hint_items(hint)
+            if hints and items + len(found) > self.batch_size:
+                break
+            hints.append(hint)
+            for item in found:
                 docs.setdefault((hint["c"], item["d"]), []).append(item)
+            items += len(found)
+        OUTBOX_BACKLOG.labels(self.service).set(len(read))
+        per_hint = max(1.0, items / len(hints))
+        self._hint_limit = max(1, min(MAX_HINTS_PER_PASS, round(self.batch_size / per_hint)))
         # Hints carry their events; only hints without (from the sweep) need the
         # document, read by id (the fast path), several at a time.
         gate = asyncio.Semaphore(self.read_concurrency)

@@ -1,0 +1,80 @@
+"""How the relay reads its hints: a backlog is taken about `batch_size` events at a time, in order.
+
+The database is the real FerretDB; the producer is a small fake that acknowledges at
+once (these tests are about which hints a pass reads, not about Kafka, which the
+event-bus tests in tests/eventbus cover with the real broker).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from spiegel.platform.v1 import events_pb2
+from spiegel_platform.events import new_event
+from spiegel_platform.events.outbox import HINTS_COLLECTION, OutboxRelay, hint_items
+from spiegel_platform.storage.repository import TenantRepository
+
+pytestmark = pytest.mark.integration
+
+
+class AckingProducer:
+    """Records what is sent and acknowledges it at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    async def send(self, topic: str, *, value: bytes, **kwargs: Any) -> asyncio.Future[None]:
+        self.sent.append(value)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+def tick(n: int):  # type: ignore[no-untyped-def]
+    return new_event(events_pb2.ProbeTicked(counter_id="c", sequence=n), tenant_id="hospital-a", producer="t")
+
+
+async def test_a_backlog_is_published_a_batch_at_a_time_oldest_first(db):  # type: ignore[no-untyped-def]
+    repo = TenantRepository(db["ticks"], "hospital-a")
+    for start in range(0, 2000, 50):  # 40 hints of 50 events each
+        await repo.insert_many(
+            [{"id": f"t{n}"} for n in range(start, start + 50)], [[tick(n)] for n in range(start, start + 50)]
+        )
+    producer = AckingProducer()
+    relay = OutboxRelay(db, producer, service="test", batch_size=500)  # type: ignore[arg-type]
+
+    passes = []
+    while sent := await relay.run_once():
+        passes.append(sent)
+    # The first pass takes one hint to learn their size, then 500 events each.
+    assert sum(passes) == 2000
+    assert passes[0] == 50
+    assert all(sent <= 500 for sent in passes)
+    assert passes[1:-1] and all(sent == 500 for sent in passes[1:-1])
+    sequences = [events_pb2.ProbeTicked.FromString(_payload(v)).sequence for v in producer.sent]
+    assert sequences == sorted(sequences)  # oldest hints first
+    assert await db[HINTS_COLLECTION].count_documents({}) == 0
+    assert await db["ticks"].count_documents({"_outbox": {"$exists": True, "$ne": {}}}) == 0
+
+
+async def test_hints_written_before_packing_still_publish(db):  # type: ignore[no-untyped-def]
+    repo = TenantRepository(db["ticks"], "hospital-a")
+    await repo.insert({"id": "t1"}, [tick(1)])
+    packed = await db[HINTS_COLLECTION].find_one({})
+    items = hint_items(packed)
+    assert [item["d"] for item in items] == ["hospital-a:t1"]
+    # The same hint as an earlier version wrote it: plain items, no packed copy.
+    await db[HINTS_COLLECTION].delete_many({})
+    await db[HINTS_COLLECTION].insert_one({"_id": "ticks|old", "c": "ticks", "items": items})
+
+    producer = AckingProducer()
+    assert await OutboxRelay(db, producer, service="test").run_once() == 1  # type: ignore[arg-type]
+    assert await db[HINTS_COLLECTION].count_documents({}) == 0
+
+
+def _payload(envelope: bytes) -> bytes:
+    from spiegel_platform.events.envelope import decode
+
+    return decode(envelope, topic="t", partition=0, offset=0, headers=()).payload.SerializeToString()  # type: ignore[no-any-return]
