@@ -170,8 +170,8 @@ class OutboxRelay:
         # matches (a backlog of large hints made each pass cost the whole backlog), and a
         # sort would do the same. The limit follows the hints' size: about `batch_size`
         # events' worth (a first pass reads one hint to learn it).
-        read = [hint async for hint in self.hints.find({}, limit=self._hint_limit)]
-        if not read:
+        oldest = [hint async for hint in self.hints.find({}, limit=self._hint_limit)]
+        if not oldest:
             OUTBOX_BACKLOG.labels(self.service).set(0)
             return 0
         # Whole hints, oldest first, up to `batch_size` events (at least one hint); the
@@ -179,7 +179,7 @@ class OutboxRelay:
         hints: list[Document] = []
         docs: dict[tuple[str, str], list[Document]] = {}
         items = 0
-        for hint in read:
+        for hint in oldest:
             found = hint_items(hint)
             if hints and items + len(found) > self.batch_size:
                 break
@@ -187,7 +187,7 @@ class OutboxRelay:
             for item in found:
                 docs.setdefault((hint["c"], item["d"]), []).append(item)
             items += len(found)
-        OUTBOX_BACKLOG.labels(self.service).set(len(read))
+        OUTBOX_BACKLOG.labels(self.service).set(len(oldest))
         per_hint = max(1.0, items / len(hints))
         self._hint_limit = max(1, min(MAX_HINTS_PER_PASS, round(self.batch_size / per_hint)))
         # Hints carry their events; only hints without (from the sweep) need the
