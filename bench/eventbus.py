@@ -76,12 +76,12 @@ async def raw_kafka(bootstrap: str, n: int, size: int) -> dict[str, Any]:
 
 @dataclass
 class RunningProbe:
+    """The probe at work on its own topic. Progress comes from the consumer's committed
+    offsets in Kafka, never from counting the applied documents while the flow runs."""
+
     world: ProbeWorld
     bootstrap: str
-    topic: str  # this run's own topic
-
-    # Progress comes from the consumer's committed offsets in Kafka, never from counting
-    # the applied documents while the flow runs (see committed_events).
+    topic: str
 
     async def wait_applied(self, total: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -10,11 +10,10 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
 from pymongo import AsyncMongoClient
-from spiegel_dev.probe import APPLIED, tick
+from spiegel_dev.probe import APPLIED, GROUP, tick
 from spiegel_platform.storage.repository import TenantRepository
 
 TENANT = "probe-hospital"
-GROUP = "probe.counters"  # the probe consumer's group
 
 
 async def committed_events(bootstrap: str, topic: str, group: str = GROUP) -> int:

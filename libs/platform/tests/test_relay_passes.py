@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from spiegel.platform.v1 import events_pb2
 from spiegel_platform.events import new_event
+from spiegel_platform.events.envelope import decode
 from spiegel_platform.events.outbox import HINTS_COLLECTION, OutboxRelay, hint_items
 from spiegel_platform.storage.repository import TenantRepository
 
@@ -53,7 +54,8 @@ async def test_a_backlog_is_published_a_batch_at_a_time_oldest_first(db):  # typ
     assert passes[0] == 50
     assert all(sent <= 500 for sent in passes)
     assert passes[1:-1] and all(sent == 500 for sent in passes[1:-1])
-    sequences = [events_pb2.ProbeTicked.FromString(_payload(v)).sequence for v in producer.sent]
+    received = [decode(v, topic="t", partition=0, offset=0, headers=()) for v in producer.sent]
+    sequences = [event.payload.sequence for event in received]
     assert sequences == sorted(sequences)  # oldest hints first
     assert await db[HINTS_COLLECTION].count_documents({}) == 0
     assert await db["ticks"].count_documents({"_outbox": {"$exists": True, "$ne": {}}}) == 0
@@ -72,9 +74,3 @@ async def test_hints_written_before_packing_still_publish(db):  # type: ignore[n
     producer = AckingProducer()
     assert await OutboxRelay(db, producer, service="test").run_once() == 1  # type: ignore[arg-type]
     assert await db[HINTS_COLLECTION].count_documents({}) == 0
-
-
-def _payload(envelope: bytes) -> bytes:
-    from spiegel_platform.events.envelope import decode
-
-    return decode(envelope, topic="t", partition=0, offset=0, headers=()).payload.SerializeToString()  # type: ignore[no-any-return]

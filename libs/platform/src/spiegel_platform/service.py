@@ -53,9 +53,13 @@ class ServiceSettings(CommonSettings, MongoSettings, KafkaSettings, ServiceToken
 
 @dataclass
 class ConsumerSpec:
+    """A consumer group. An event type with only a batch handler is handled one event at a
+    time by that same handler when a run fails (see EventConsumer), so a consumer of batches
+    alone needs no `handlers`."""
+
     group_id: str
-    handlers: Callable[[Runtime], Mapping[str, Handler]]
     topics: Sequence[str]
+    handlers: Callable[[Runtime], Mapping[str, Handler]] = lambda runtime: {}
     batch_handlers: Callable[[Runtime], Mapping[str, BatchHandler]] | None = None
 
 

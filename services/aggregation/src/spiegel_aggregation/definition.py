@@ -75,7 +75,6 @@ DEFINITION = ServiceDefinition(
         # Our own ReportPublished: "mijn rapportages" and norm contributions.
         ConsumerSpec(
             group_id="aggregation.readers",
-            handlers=lambda runtime: {},
             batch_handlers=readers.batch_handlers,
             topics=topics_of(readers.EVENT_TYPE),
         ),

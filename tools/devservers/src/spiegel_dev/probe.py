@@ -3,8 +3,8 @@
 It uses the platform exactly as a real service does (ServiceDefinition, outbox,
 relay, consumer), with a trivial domain: ticks written with their ProbeTicked
 events, and counters that the events increment, each exactly once in effect (a
-counter is the number of applied-tick documents naming it). Not registered as a service, so
-`make run` does not start it.
+counter is the number of applied-tick documents naming it). Not registered as a
+service, so `make run` does not start it.
 
     python -m spiegel_dev.probe relay|consumer|api
     python -m spiegel_dev.probe relay-kill-after-publish   # kill -9 itself between
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from pydantic import Field
 from spiegel.platform.v1 import events_pb2
-from spiegel_platform.events import Handler, ReceivedEvent, new_event
+from spiegel_platform.events import ReceivedEvent, new_event
 from spiegel_platform.events.consumer import BatchHandler
 from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.events.envelope import OutgoingEvent
@@ -32,6 +32,7 @@ from spiegel_platform.storage.repository import TenantRepository
 
 log = get_logger(__name__)
 TOPIC = topics_of("spiegel.platform.v1.ProbeTicked")[0]
+GROUP = "probe.counters"  # the consumer group of the counters
 
 
 class ProbeSettings(ServiceSettings):
@@ -85,19 +86,9 @@ def _check_failure(settings: ProbeSettings, events: list[ReceivedEvent]) -> None
         raise RuntimeError(f"probe failure for counter {failing}")
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
-    settings = runtime.settings
-    assert isinstance(settings, ProbeSettings)
-
-    async def ticked(event: ReceivedEvent) -> None:
-        _check_failure(settings, [event])
-        await _apply(runtime, [event])
-
-    return {"spiegel.platform.v1.ProbeTicked": ticked}
-
-
 def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
-    """A run of ticks in one insert; a failing one makes the consumer go one by one."""
+    """A run of ticks in one insert. Should it fail, the consumer hands the same function
+    one event at a time, so a failing tick is retried and dead-lettered on its own."""
     settings = runtime.settings
     assert isinstance(settings, ProbeSettings)
 
@@ -113,11 +104,7 @@ DEFINITION = ServiceDefinition(
     title="Spiegel event-bus probe",
     settings_class=ProbeSettings,
     outbox_collections=["ticks"],
-    consumers=[
-        ConsumerSpec(
-            group_id="probe.counters", handlers=handlers, topics=[TOPIC], batch_handlers=batch_handlers
-        )
-    ],
+    consumers=[ConsumerSpec(group_id=GROUP, topics=[TOPIC], batch_handlers=batch_handlers)],
     produces_topics=[TOPIC],
 )
 

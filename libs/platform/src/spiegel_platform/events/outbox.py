@@ -77,7 +77,6 @@ async def write_hints(
         "_id": f"{collection}|{uuid.uuid4().hex}",
         "c": collection,
         "at": datetime.now(UTC),
-        "n": len(items),
         PACKED_ITEMS: Binary(bson.encode({"items": items})),
     }
     await hints.insert_one(hint)
