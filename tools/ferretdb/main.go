@@ -8,6 +8,8 @@ import (
 	"flag"
 	"log"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only when SPIEGEL_FERRETDB_PPROF names an address
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,6 +21,11 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite URI (a directory, ending in /)")
 	flag.Parse()
+
+	// Go's profiler for the database process, on request (e.g. 127.0.0.1:6060): no address, no listener.
+	if addr := os.Getenv("SPIEGEL_FERRETDB_PPROF"); addr != "" {
+		go func() { log.Println(http.ListenAndServe(addr, nil)) }()
+	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	f, err := ferretdb.New(&ferretdb.Config{

@@ -82,6 +82,12 @@ def install_kafka() -> Path:
 #    single-document update is atomic). A process-wide lock around those
 #    read-modify-write steps makes them atomic again; SQLite serialises writes
 #    anyway, and reads are not affected.
+# 3. It looks a document up by its `_id` only when `_id` is the filter's one key:
+#    `{_id: k, status: "draft"}` (a conditional update, an idempotent apply) read
+#    and decoded every document of the collection. The handler checks every
+#    document it gets against the whole filter anyway, so `_id` equality is now
+#    used to narrow the rows read whatever other keys the filter has (top-level
+#    keys are a conjunction: a match must have that `_id`).
 _RMW_LOCK = """
 \treadModifyWrite.Lock()
 \tdefer readModifyWrite.Unlock()
@@ -95,7 +101,7 @@ FERRETDB_PATCHES: list[tuple[str, str | None, str]] = [
     (
         "internal/handler/spiegel_read_modify_write.go",
         None,
-        "package handler\n\nimport \"sync\"\n\n"
+        'package handler\n\nimport "sync"\n\n'
         "// readModifyWrite makes each update, findAndModify and delete atomic (Spiegel's patch).\n"
         "var readModifyWrite sync.Mutex\n",
     ),
@@ -119,6 +125,20 @@ FERRETDB_PATCHES: list[tuple[str, str | None, str]] = [
         "(int32, error) {\n",
         "func (h *Handler) execDelete(ctx context.Context, c backends.Collection, p *common.Delete) "
         "(int32, error) {" + _RMW_LOCK,
+    ),
+    (
+        "internal/backends/sqlite/collection.go",
+        'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n'
+        "\t\tcase string, types.ObjectID:\n\t\t\twhereClause",
+        'if params.Filter.Len() > 0 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n'
+        "\t\tcase string, types.ObjectID:\n\t\t\twhereClause",
+    ),
+    (  # the same in explain, so it reports what a query does
+        "internal/backends/sqlite/collection.go",
+        'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n'
+        "\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown",
+        'if params.Filter.Len() > 0 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n'
+        "\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown",
     ),
 ]
 
@@ -301,7 +321,13 @@ def start_ferretdb(workdir: Path, port: int) -> Server:
     # synchronous(NORMAL) in WAL mode: a killed process loses no committed write;
     # only a power cut of the development machine could. Production uses MongoDB.
     sqlite_url = f"file:{data}/?_pragma=synchronous(NORMAL)"
-    process = spawn([str(binary), f"--listen-addr=127.0.0.1:{port}", f"--sqlite-url={sqlite_url}"], log=log)
+    # FerretDB allocates a great deal per command while its live heap stays small (tens of MB):
+    # collecting at 5x the live heap instead of 2x costs it 15-25 % less CPU (measured per find,
+    # update and insert), for some tens of MB more memory. SPIEGEL_FERRETDB_GOGC sets another value.
+    env = {**os.environ, "GOGC": os.environ.get("SPIEGEL_FERRETDB_GOGC", "400")}
+    process = spawn(
+        [str(binary), f"--listen-addr=127.0.0.1:{port}", f"--sqlite-url={sqlite_url}"], log=log, env=env
+    )
     url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
     wait_for(lambda: mongo_ready(url), timeout=30, what="FerretDB", process=process, log=log)
     pid_file = workdir / "ferretdb.pid"
