@@ -56,6 +56,35 @@ async def test_relay_killed_between_publish_and_mark_sent(stack, processes, worl
     assert consumer.running
 
 
+async def test_relay_killed_after_deleting_its_hints_before_removing_the_events(  # type: ignore[no-untyped-def]
+    stack, processes, world, unique
+):
+    prefix = f"probe_{unique}"
+    database = {"MONGODB_DATABASE": prefix, "KAFKA_TOPIC_PREFIX": f"{prefix}."}
+    topic = f"{prefix}.{TOPIC}"
+    await world.write_ticks(300, counters=7)
+    hints_before = {h["_id"] async for h in world.db["outbox_hints"].find({}, {"_id": 1})}
+
+    crashing = processes.start(
+        "probe", "relay-kill-before-removal", prefix, wait=False, module="spiegel_dev.probe", **database
+    )
+    assert crashing.handle is not None
+    assert crashing.handle.wait(timeout=60) == -9
+    first_pass = await _published(stack, topic)
+    assert first_pass >= 1
+    # Its pass was published and its hints deleted, but its events are still in their
+    # documents, now without a hint: only the sweep of the next relay can find them.
+    hints_after = {h["_id"] async for h in world.db["outbox_hints"].find({}, {"_id": 1})}
+    assert hints_before - hints_after  # (the relay's start-up sweep also hinted them anew)
+    assert await world.pending_events() == 300
+
+    processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **database)
+    processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **database)
+    assert await world.wait_for_counts(timeout=120) == dict(world.expected)
+    assert await world.pending_events() == 0
+    assert await _published(stack, topic) >= 300 + first_pass  # the first pass's events twice
+
+
 async def test_events_written_without_a_hint_are_found_by_the_sweep(processes, world, unique):  # type: ignore[no-untyped-def]
     prefix = f"probe_{unique}"
     await world.write_ticks(20, counters=2)

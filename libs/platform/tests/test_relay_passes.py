@@ -74,3 +74,71 @@ async def test_hints_written_before_packing_still_publish(db):  # type: ignore[n
     producer = AckingProducer()
     assert await OutboxRelay(db, producer, service="test").run_once() == 1  # type: ignore[arg-type]
     assert await db[HINTS_COLLECTION].count_documents({}) == 0
+
+
+class HeldRemovals(OutboxRelay):
+    """A relay whose removals of published events wait until the test lets them go."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.let_go = asyncio.Event()
+
+    async def remove_published(self) -> None:
+        await self.let_go.wait()
+        await super().remove_published()
+
+
+async def _until(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_pass_publishes_while_the_last_ones_events_are_still_being_removed(db):  # type: ignore[no-untyped-def]
+    repo = TenantRepository(db["ticks"], "hospital-a")
+    for start in range(0, 1000, 50):
+        await repo.insert_many(
+            [{"id": f"t{n}"} for n in range(start, start + 50)], [[tick(n)] for n in range(start, start + 50)]
+        )
+    producer = AckingProducer()
+    relay = HeldRemovals(db, producer, service="test", batch_size=100, max_pending_removals=300)  # type: ignore[arg-type]
+    relay.let_go.set()  # the start-up sweep first drains what is queued (nothing yet)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+
+        async def sent_some() -> bool:
+            return len(producer.sent) > 0
+
+        await _until(sent_some)
+        relay.let_go.clear()
+
+        async def stalled() -> bool:
+            before = len(producer.sent)
+            await asyncio.sleep(0.3)
+            return len(producer.sent) == before
+
+        await _until(stalled)
+        # Passes went on without their removals, until the removals fell too far behind.
+        pending = await db["ticks"].count_documents({"_outbox": {"$exists": True, "$ne": {}}})
+        published_but_pending = len(producer.sent) - (1000 - pending)
+        assert published_but_pending > 100  # more than one pass of 100 published ahead of its removal
+        assert published_but_pending <= 300 + 100  # the bound, plus the pass that reached it
+        assert len(producer.sent) < 1000
+
+        relay.let_go.set()
+
+        async def all_removed() -> bool:
+            return await db["ticks"].count_documents({"_outbox": {"$exists": True, "$ne": {}}}) == 0
+
+        await _until(all_removed)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 20)
+    assert len(producer.sent) == 1000  # each event once: a queued removal is never published again
+    sequences = sorted(
+        decode(v, topic="t", partition=0, offset=0, headers=()).payload.sequence for v in producer.sent
+    )
+    assert sequences == list(range(1000))
+    assert await db[HINTS_COLLECTION].count_documents({}) == 0

@@ -9,6 +9,9 @@ service, so `make run` does not start it.
     python -m spiegel_dev.probe relay|consumer|api
     python -m spiegel_dev.probe relay-kill-after-publish   # kill -9 itself between
                                                            # publish and mark-sent
+    python -m spiegel_dev.probe relay-kill-before-removal  # kill -9 itself after a pass
+                                                           # deleted its hints, before its
+                                                           # events left their documents
 """
 
 from __future__ import annotations
@@ -116,11 +119,25 @@ class _KillAfterPublish(OutboxRelay):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+class _KillBeforeRemoval(OutboxRelay):
+    async def remove_published(self) -> None:
+        if self._removals:
+            # Published and acknowledged, hints deleted; die before the events leave their documents.
+            log.warning("probe_killing_relay_before_removal")
+            os.kill(os.getpid(), signal.SIGKILL)
+        await super().remove_published()
+
+
+CRASHING_RELAYS: dict[str, type[OutboxRelay]] = {
+    "relay-kill-after-publish": _KillAfterPublish,
+    "relay-kill-before-removal": _KillBeforeRemoval,
+}
+
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if args[:1] == ["relay-kill-after-publish"]:
+    if args[:1] and args[0] in CRASHING_RELAYS:
         import spiegel_platform.service as service_module
 
-        service_module.OutboxRelay = _KillAfterPublish  # type: ignore[misc]
+        service_module.OutboxRelay = CRASHING_RELAYS[args[0]]  # type: ignore[misc]
         args = ["relay"]
     sys.exit(main(DEFINITION, args))

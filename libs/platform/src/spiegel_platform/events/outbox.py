@@ -6,8 +6,10 @@ storage.repository). Before that write, a *hint* (a tiny document naming the
 collection and document id, with a unique id of its own) is inserted into
 `outbox_hints`. The relay reads hints, publishes the pending events of each
 hinted document with an idempotent producer (acks=all, awaiting the broker's
-acknowledgement), removes exactly those events from the document, and then
-deletes exactly the hints it read.
+acknowledgement), deletes exactly the hints it read, and removes exactly those
+events from their documents. The removal (one update per document, the
+costliest step on FerretDB) overlaps the next pass: a pass does not wait for
+the previous pass's removals, up to `max_pending_removals` events.
 
 Why hints: on FerretDB's SQLite backend only a filter by `_id` alone uses the
 primary key; any other query scans the collection. With hints the relay never
@@ -17,8 +19,10 @@ the events a hint points at; a hint written while the relay worked has an id the
 relay did not read and survives. A crash between the document write and its
 hint leaves events without a hint: the relay's sweep (at start and every
 `sweep_interval` seconds) scans the service's outbox collections once and hints
-them. A crash at any point therefore loses nothing and at worst publishes an
-event twice (consumers are idempotent).
+them. A crash after a pass deleted its hints but before its events were removed
+from their documents leaves the same: published events without a hint, found by
+the sweep and published again. A crash at any point therefore loses nothing and
+at worst publishes an event twice (consumers are idempotent).
 """
 
 from __future__ import annotations
@@ -112,6 +116,7 @@ class OutboxRelay:
         send_timeout: float = 30.0,
         read_concurrency: int = 8,
         topic_prefix: str = "",
+        max_pending_removals: int | None = None,
     ) -> None:
         self.db = db
         self.topic_prefix = topic_prefix
@@ -128,6 +133,13 @@ class OutboxRelay:
         self.stats = RelayStats()
         self._wake = asyncio.Event()
         self._hint_limit = 1  # then adapted after each pass to the size of the hints
+        # Published events whose hints are deleted, still to be removed from their documents:
+        # (collection, document id, event ids). Their ids, so no pass publishes them again.
+        self.max_pending_removals = max_pending_removals or 4 * batch_size
+        self._removals: list[tuple[str, str, list[str]]] = []
+        self._removing: set[str] = set()
+        self._removal_lock = asyncio.Lock()
+        self._removals_queued = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
@@ -137,32 +149,55 @@ class OutboxRelay:
         log.info("relay_started", service=self.service)
         next_sweep = 0.0
         loop = asyncio.get_running_loop()
-        while not stop.is_set():
+        remover = asyncio.create_task(self._remove_continuously())
+        try:
+            while not stop.is_set():
+                try:
+                    if loop.time() >= next_sweep:
+                        await self.remove_published()  # the sweep must not find them
+                        await self.sweep()
+                        next_sweep = loop.time() + self.sweep_interval
+                    published = await self.publish_pass()
+                    if len(self._removing) > self.max_pending_removals:
+                        await self.remove_published()  # the removals fell behind: wait for them
+                    backoff = 0.1
+                except Exception as error:  # broker or database away: keep everything, retry
+                    OUTBOX_FAILURES.labels(self.service).inc()
+                    log.warning("relay_pass_failed", error=repr(error), retry_in=backoff)
+                    await _sleep_or_stop(stop, backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    continue
+                if published == 0:
+                    self._wake.clear()
+                    waiter = asyncio.create_task(self._wake.wait())
+                    stopper = asyncio.create_task(stop.wait())
+                    await asyncio.wait(
+                        {waiter, stopper}, timeout=self.idle_interval, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    waiter.cancel()
+                    stopper.cancel()
+        finally:
+            remover.cancel()
             try:
-                if loop.time() >= next_sweep:
-                    await self.sweep()
-                    next_sweep = loop.time() + self.sweep_interval
-                published = await self.run_once()
-                backoff = 0.1
-            except Exception as error:  # broker or database away: keep everything, retry
-                OUTBOX_FAILURES.labels(self.service).inc()
-                log.warning("relay_pass_failed", error=repr(error), retry_in=backoff)
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, self.max_backoff)
-                continue
-            if published == 0:
-                self._wake.clear()
-                waiter = asyncio.create_task(self._wake.wait())
-                stopper = asyncio.create_task(stop.wait())
-                await asyncio.wait(
-                    {waiter, stopper}, timeout=self.idle_interval, return_when=asyncio.FIRST_COMPLETED
-                )
-                waiter.cancel()
-                stopper.cancel()
+                await remover
+            except asyncio.CancelledError:
+                pass
+            try:
+                await self.remove_published()  # a clean stop leaves no published event behind
+            except Exception as error:  # the sweep of the next start publishes them again
+                log.warning("relay_removals_left", error=repr(error), events=len(self._removing))
         log.info("relay_stopped", service=self.service, published=self.stats.published)
 
     async def run_once(self) -> int:
-        """One pass: publish what the hints point at. Returns the number of events sent."""
+        """One whole pass: publish, delete the hints, remove the events from their documents.
+        Returns the number of events sent."""
+        sent = await self.publish_pass()
+        await self.remove_published()
+        return sent
+
+    async def publish_pass(self) -> int:
+        """Publish what the hints point at and delete the hints; the events' removal from
+        their documents is queued (`remove_published`). Returns the number of events sent."""
         self.stats.passes += 1
         # Natural order is insertion order: oldest hints first. A limit, never a cursor left
         # half read: FerretDB reads and decodes every document a query without a limit
@@ -201,7 +236,11 @@ class OutboxRelay:
                 async with gate:
                     doc = await self.db[collection].find_one({"_id": doc_id}, projection={OUTBOX_FIELD: 1})
                 entries.update((doc or {}).get(OUTBOX_FIELD, {}))
-            ordered = sorted(entries.values(), key=lambda e: e["seq"])
+            # Published already, only not yet removed from the document: not again.
+            ordered = sorted(
+                (e for event_id, e in entries.items() if event_id not in self._removing),
+                key=lambda e: e["seq"],
+            )
             return collection, doc_id, [OutgoingEvent.from_outbox(e) for e in ordered]
 
         pending = list(await asyncio.gather(*(read(c, d, found) for (c, d), found in docs.items())))
@@ -229,17 +268,49 @@ class OutboxRelay:
     async def mark_sent(
         self, pending: list[tuple[str, str, list[OutgoingEvent]]], hints: list[Document]
     ) -> None:
-        """Remove exactly the published events from their documents, then the hints read."""
-        by_collection: dict[str, list[UpdateOne]] = {}
+        """The events are on the broker: queue their removal from their documents, then
+        delete the hints read (a crash in between leaves them to the sweep)."""
         for collection, doc_id, events in pending:
             if events:
-                unset = {f"{OUTBOX_FIELD}.{e.event_id}": "" for e in events}
-                by_collection.setdefault(collection, []).append(UpdateOne({"_id": doc_id}, {"$unset": unset}))
+                self._removals.append((collection, doc_id, [e.event_id for e in events]))
+                self._removing.update(e.event_id for e in events)
                 for event in events:
                     OUTBOX_PUBLISHED.labels(self.service, event.topic).inc()
-        for collection, updates in by_collection.items():
-            await bulk_write_chunked(self.db[collection], updates)
         await bulk_write_chunked(self.hints, [DeleteOne({"_id": h["_id"]}) for h in hints])
+        self._removals_queued.set()
+
+    async def remove_published(self) -> None:
+        """Remove exactly the published events queued so far from their documents."""
+        async with self._removal_lock:
+            taken, self._removals = self._removals, []
+            if not taken:
+                return
+            by_collection: dict[str, list[UpdateOne]] = {}
+            for collection, doc_id, event_ids in taken:
+                unset = {f"{OUTBOX_FIELD}.{event_id}": "" for event_id in event_ids}
+                by_collection.setdefault(collection, []).append(UpdateOne({"_id": doc_id}, {"$unset": unset}))
+            try:
+                for collection, updates in by_collection.items():
+                    await bulk_write_chunked(self.db[collection], updates)
+            except BaseException:
+                self._removals[:0] = taken  # tried again (an $unset repeated changes nothing)
+                raise
+            self._removing.difference_update(e for _, _, event_ids in taken for e in event_ids)
+
+    async def _remove_continuously(self) -> None:
+        """The removals of one pass while the next pass publishes."""
+        backoff = 0.1
+        while True:
+            await self._removals_queued.wait()
+            self._removals_queued.clear()
+            try:
+                await self.remove_published()
+                backoff = 0.1
+            except Exception as error:  # the database away: the events stay queued
+                log.warning("relay_removal_failed", error=repr(error), retry_in=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                self._removals_queued.set()
 
     async def sweep(self) -> int:
         """Hint every document with pending events (after a crash between write and hint)."""
