@@ -167,11 +167,15 @@ async def test_cookies_are_secure_and_host_prefixed_behind_tls(deployment):  # t
         await browser.aclose()
 
 
-async def test_metrics_are_not_served_through_the_ingress(deployment):  # type: ignore[no-untyped-def]
+async def test_metrics_are_not_served_through_the_ingress(deployment, signed_in):  # type: ignore[no-untyped-def]
+    browser, _, _ = signed_in
+    assert (await browser.get("/api/survey/test-echo")).status_code == 200
     async with httpx.AsyncClient(base_url=deployment.url) as client:
         scraped = await client.get("/metrics")  # Prometheus, straight at the pod
         public = await client.get("/metrics", headers={"x-forwarded-for": "203.0.113.5"})
     assert scraped.status_code == 200 and "spiegel_http_request_duration_seconds" in scraped.text
+    # Calls to the services are measured under their route template, like every other route.
+    assert 'route="/api/{service}/{path:path}",service="gateway",status="200"' in scraped.text
     assert public.status_code == 404
 
 

@@ -7,6 +7,7 @@ error responses that say what is wrong and where, never a bare 500 for bad input
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 import uuid
@@ -78,6 +79,15 @@ class ObservabilityMiddleware:
             unbind_context("correlation_id", "tenant_id")
 
 
+def _freeze_startup_objects() -> None:
+    """Keep what start-up built (modules, the app, its routes and models) out of later
+    garbage collections: a full collection walked all of it, a stall of 40-60 ms in the
+    middle of serving (measured in the gateway under load); frozen, it walks only what
+    requests left behind."""
+    gc.collect()
+    gc.freeze()
+
+
 def _field_path(loc: Sequence[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -98,9 +108,11 @@ def create_app(
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if lifespan is None:
+            _freeze_startup_objects()
             yield
             return
         async with lifespan(app):
+            _freeze_startup_objects()
             yield
 
     app = FastAPI(

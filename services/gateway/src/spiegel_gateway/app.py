@@ -62,7 +62,7 @@ def build_app(runtime: Runtime) -> FastAPI:
         title="Spiegel gateway",
         description=DESCRIPTION,
         routers=[
-            proxy.router(),  # first: the busiest route, matched before the others are tried
+            proxy.router(),  # its documentation; `proxy.lean_route()` serves it
             local.router(),
             oidc_api.router(),
             session_api.router(),
@@ -78,6 +78,7 @@ def build_app(runtime: Runtime) -> FastAPI:
     # Swagger UI and ReDoc need inline script and a CDN, which the CSP forbids: the
     # OpenAPI document itself is at /openapi.json.
     app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") not in DOC_PAGES]
+    app.router.routes.insert(0, proxy.lean_route())  # /api/... before every router (see its docstring)
     app.state.gateway = gateway
     app.state.runtime = runtime
     web.install_error_pages(app)

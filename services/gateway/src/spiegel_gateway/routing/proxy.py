@@ -12,6 +12,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response
 from spiegel_platform.auth import roles
 from spiegel_platform.logging import get_logger
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED
 from spiegel_gateway.routing.policy import audited_read
@@ -31,11 +33,90 @@ log = get_logger(__name__)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
+PATH = "/api/{service}/{path:path}"
+
+
+async def forward(request: Request) -> Response:
+    """Call the service the path names for the caller, with a service token; the answer as it came."""
+    service, path = request.path_params["service"], request.path_params["path"]
+    if service not in SERVICES:
+        raise HTTPException(404, f"no service {service!r}; services: {', '.join(SERVICES)}")
+    tenant = await current_tenant(request)
+    caller = await optional_caller(request, tenant)
+    if caller is None:
+        raise HTTPException(401, "sign in first")
+    if tenant.is_platform or roles.OPERATOR in caller.roles:
+        raise await refuse(
+            request,
+            tenant.tenant_id,
+            403,
+            "operators reach no hospital data",
+            actor=caller.subject,
+            roles=caller.roles,
+        )
+    await refuse_link_session(request, tenant, caller)
+    check_csrf(request, caller)
+    gateway = gateway_of(request)
+    body = await request.body()
+    upstream = await gateway.services.call(
+        service,
+        request.method,
+        path,
+        caller=caller,
+        correlation_id=correlation_of(request),
+        content=body or None,
+        headers=request.headers,
+        query=request.url.query,
+    )
+    if upstream.status_code == 401:
+        # The service refused the gateway's own token: a key or clock problem, not the caller's.
+        log.error("service_refused_gateway_token", service=service, body=upstream.text[:300])
+        raise HTTPException(502, f"the {service} service did not accept the gateway's credentials")
+    action = audited_read(service, request.method, path)
+    if upstream.status_code == 403:
+        action = AUTHORISATION_FAILED
+    if action is not None:
+        await gateway.audit.record(
+            tenant_id=tenant.tenant_id,
+            action=action,
+            actor=caller.subject,
+            roles=caller.roles,
+            target=f"{request.method} /api/{service}/{path}",
+            outcome=upstream.status_code,
+            ip=client_ip(request),
+            correlation_id=correlation_of(request),
+        )
+    return Response(
+        content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
+    )
+
+
+def lean_route() -> Route:
+    """The busiest route, served by Starlette itself, ahead of FastAPI's routers.
+
+    It has nothing for FastAPI to validate (two path segments, a body passed on as
+    bytes), and FastAPI's routing and request layers cost about as much CPU per call
+    as the forwarding itself. `router()` documents the same route in the OpenAPI document.
+    """
+    return _NamedRoute(PATH, forward, methods=METHODS)
+
+
+class _NamedRoute(Route):
+    """A Starlette route that names itself in the scope, as FastAPI's do (the latency metric's label)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match != Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
+
+
 def router() -> APIRouter:
+    """The route in the OpenAPI document (served by `lean_route`, which is matched first)."""
     api = APIRouter(tags=["services"])
 
     @api.api_route(
-        "/api/{service}/{path:path}",
+        PATH,
         methods=METHODS,
         summary="Call a domain service",
         description=(
@@ -45,56 +126,7 @@ def router() -> APIRouter:
             "`Authorization: Bearer spg_...`. 503 when the service is down or not deployed."
         ),
     )
-    async def forward(service: str, path: str, request: Request) -> Response:
-        if service not in SERVICES:
-            raise HTTPException(404, f"no service {service!r}; services: {', '.join(SERVICES)}")
-        tenant = await current_tenant(request)
-        caller = await optional_caller(request, tenant)
-        if caller is None:
-            raise HTTPException(401, "sign in first")
-        if tenant.is_platform or roles.OPERATOR in caller.roles:
-            raise await refuse(
-                request,
-                tenant.tenant_id,
-                403,
-                "operators reach no hospital data",
-                actor=caller.subject,
-                roles=caller.roles,
-            )
-        await refuse_link_session(request, tenant, caller)
-        check_csrf(request, caller)
-        gateway = gateway_of(request)
-        body = await request.body()
-        upstream = await gateway.services.call(
-            service,
-            request.method,
-            path,
-            caller=caller,
-            correlation_id=correlation_of(request),
-            content=body or None,
-            headers=request.headers,
-            query=request.url.query,
-        )
-        if upstream.status_code == 401:
-            # The service refused the gateway's own token: a key or clock problem, not the caller's.
-            log.error("service_refused_gateway_token", service=service, body=upstream.text[:300])
-            raise HTTPException(502, f"the {service} service did not accept the gateway's credentials")
-        action = audited_read(service, request.method, path)
-        if upstream.status_code == 403:
-            action = AUTHORISATION_FAILED
-        if action is not None:
-            await gateway.audit.record(
-                tenant_id=tenant.tenant_id,
-                action=action,
-                actor=caller.subject,
-                roles=caller.roles,
-                target=f"{request.method} /api/{service}/{path}",
-                outcome=upstream.status_code,
-                ip=client_ip(request),
-                correlation_id=correlation_of(request),
-            )
-        return Response(
-            content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
-        )
+    async def call_service(service: str, path: str, request: Request) -> Response:
+        return await forward(request)
 
     return api
