@@ -148,6 +148,33 @@ async def test_security_headers_and_hsts_only_behind_tls(deployment):  # type: i
     assert tls.headers["strict-transport-security"].startswith("max-age=")
 
 
+async def test_without_trusted_proxies_no_forwarded_header_is_believed(  # type: ignore[no-untyped-def]
+    deployment, stack, gateway_key, smtp, tmp_path
+):
+    """Not even from the loopback address: the web server's own proxy-header handling is off,
+    TRUSTED_PROXIES alone decides."""
+    _, key_file = gateway_key
+    processes = Processes(stack, "{}", tmp_path / "logs")
+    try:
+        untrusting = start_gateway(
+            processes,
+            key_file,
+            smtp[1],
+            deployment.prefix,
+            {"SURVEY_URL": deployment.survey.url},
+            SESSION_SECRET=deployment.env["SESSION_SECRET"],
+            TRUSTED_PROXIES="",
+        )
+        async with httpx.AsyncClient(base_url=untrusting.url) as client:
+            forged = await client.get(
+                "/healthz", headers={"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.77"}
+            )
+    finally:
+        processes.stop_all()
+    assert forged.status_code == 200
+    assert "strict-transport-security" not in forged.headers  # it came over plain HTTP
+
+
 async def test_cookies_are_secure_and_host_prefixed_behind_tls(deployment):  # type: ignore[no-untyped-def]
     slug = f"tls-{uuid.uuid4().hex[:6]}"
     tenant = await create_tenant(deployment, slug)

@@ -46,6 +46,9 @@ def _config(app: FastAPI, host: str, port: int, **kwargs: Any) -> uvicorn.Config
         access_log=False,
         server_header=False,
         lifespan="on",
+        # uvicorn would believe X-Forwarded-For/-Proto from 127.0.0.1 before the app saw the
+        # request; the gateway decides that itself, from TRUSTED_PROXIES only.
+        proxy_headers=False,
         # Idle keep-alive connections stay open longer than the gateway's pool keeps them
         # (30 s): otherwise the gateway may reuse a connection the service is just closing.
         timeout_keep_alive=KEEP_ALIVE_S,
