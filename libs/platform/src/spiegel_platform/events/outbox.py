@@ -40,7 +40,6 @@ from bson import Binary
 from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
 
 from spiegel_platform.events.envelope import OutgoingEvent
 from spiegel_platform.logging import get_logger
@@ -326,13 +325,6 @@ class OutboxRelay:
         if found:
             log.info("relay_sweep_hinted", documents=found)
         return found
-
-
-async def backlog(db: AsyncDatabase[Document]) -> int:
-    try:
-        return await db[HINTS_COLLECTION].estimated_document_count()
-    except PyMongoError:
-        return -1
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
