@@ -14,7 +14,7 @@ import pytest
 from spiegel.platform.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.events.envelope import decode
-from spiegel_platform.events.outbox import HINTS_COLLECTION, OutboxRelay, hint_items
+from spiegel_platform.events.outbox import HINTS_COLLECTION, OutboxRelay, hint_items, write_hints
 from spiegel_platform.storage.repository import TenantRepository
 
 pytestmark = pytest.mark.integration
@@ -142,3 +142,25 @@ async def test_a_pass_publishes_while_the_last_ones_events_are_still_being_remov
     )
     assert sequences == list(range(1000))
     assert await db[HINTS_COLLECTION].count_documents({}) == 0
+
+
+class RemovalDuringRead(OutboxRelay):
+    """A document read that began before its events' removal and ends after it."""
+
+    async def read_outbox(self, collection: str, doc_id: str) -> dict[str, Any]:
+        stale = await super().read_outbox(collection, doc_id)
+        await self.remove_published()
+        return stale
+
+
+async def test_an_event_removed_while_its_document_was_read_is_not_published_again(db):  # type: ignore[no-untyped-def]
+    repo = TenantRepository(db["ticks"], "hospital-a")
+    await repo.insert({"id": "t1"}, [tick(1)])
+    producer = AckingProducer()
+    relay = RemovalDuringRead(db, producer, service="test")  # type: ignore[arg-type]
+    assert await relay.publish_pass() == 1  # published, hint deleted, removal queued
+    await write_hints(db[HINTS_COLLECTION], "ticks", ["hospital-a:t1"])  # as the sweep would
+    assert await relay.publish_pass() == 0  # its read saw the event; the removal ran meanwhile
+    assert await db["ticks"].count_documents({"_outbox": {"$exists": True, "$ne": {}}}) == 0
+    assert await relay.publish_pass() == 0
+    assert len(producer.sent) == 1

@@ -111,6 +111,15 @@ async def test_unknown_or_undeployed_or_down_services_answer_clearly(
         processes.stop_all()
 
 
+async def test_only_the_documented_methods_reach_a_service(signed_in):  # type: ignore[no-untyped-def]
+    browser, _, _ = signed_in
+    assert (await browser.request("GET", "/api/survey/test-echo")).status_code == 200
+    for method in ("HEAD", "OPTIONS", "TRACE"):  # refused by the gateway itself, never forwarded
+        refused = await browser.request(method, "/api/survey/test-echo")
+        assert refused.status_code == 405, method
+        assert set(refused.headers["allow"].split(", ")) == {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
 async def test_request_size_is_limited(signed_in):  # type: ignore[no-untyped-def]
     browser, _, _ = signed_in
     big = await browser.post(

@@ -11,7 +11,7 @@ events from their documents. The removal (one update per document, the
 costliest step on FerretDB) overlaps the next pass: a pass does not wait for
 the previous pass's removals, up to `max_pending_removals` events.
 
-Why hints: on FerretDB's SQLite backend only a filter by `_id` alone uses the
+Why hints: on FerretDB's SQLite backend only a filter naming `_id` uses the
 primary key; any other query scans the collection. With hints the relay never
 scans a large collection on its hot path: every step is a read or write by
 `_id`. A hint is written right *after* its document, so the relay always finds
@@ -133,10 +133,13 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._hint_limit = 1  # then adapted after each pass to the size of the hints
         # Published events whose hints are deleted, still to be removed from their documents:
-        # (collection, document id, event ids). Their ids, so no pass publishes them again.
+        # (collection, document id, event ids). Their ids, so no pass publishes them again;
+        # an id leaves that set only when a pass begins after its removal (`_removed`), so a
+        # read of its document that began before the removal cannot bring it back.
         self.max_pending_removals = max_pending_removals or 4 * batch_size
         self._removals: list[tuple[str, str, list[str]]] = []
         self._removing: set[str] = set()
+        self._removed: set[str] = set()
         self._removal_lock = asyncio.Lock()
         self._removals_queued = asyncio.Event()
 
@@ -156,9 +159,9 @@ class OutboxRelay:
                         await self.remove_published()  # the sweep must not find them
                         await self.sweep()
                         next_sweep = loop.time() + self.sweep_interval
-                    published = await self.publish_pass()
-                    if len(self._removing) > self.max_pending_removals:
+                    if self.pending_removals() > self.max_pending_removals:
                         await self.remove_published()  # the removals fell behind: wait for them
+                    published = await self.publish_pass()
                     backoff = 0.1
                 except Exception as error:  # broker or database away: keep everything, retry
                     OUTBOX_FAILURES.labels(self.service).inc()
@@ -184,7 +187,7 @@ class OutboxRelay:
             try:
                 await self.remove_published()  # a clean stop leaves no published event behind
             except Exception as error:  # the sweep of the next start publishes them again
-                log.warning("relay_removals_left", error=repr(error), events=len(self._removing))
+                log.warning("relay_removals_left", error=repr(error), events=self.pending_removals())
         log.info("relay_stopped", service=self.service, published=self.stats.published)
 
     async def run_once(self) -> int:
@@ -198,6 +201,8 @@ class OutboxRelay:
         """Publish what the hints point at and delete the hints; the events' removal from
         their documents is queued (`remove_published`). Returns the number of events sent."""
         self.stats.passes += 1
+        self._removing -= self._removed  # removed before this pass began: no read of it is older
+        self._removed.clear()
         # Natural order is insertion order: oldest hints first. A limit, never a cursor left
         # half read: FerretDB reads and decodes every document a query without a limit
         # matches (a backlog of large hints made each pass cost the whole backlog), and a
@@ -233,8 +238,7 @@ class OutboxRelay:
             entries = {e["event_id"]: e for item in found for e in item.get("e", ())}
             if any("e" not in item for item in found):
                 async with gate:
-                    doc = await self.db[collection].find_one({"_id": doc_id}, projection={OUTBOX_FIELD: 1})
-                entries.update((doc or {}).get(OUTBOX_FIELD, {}))
+                    entries.update(await self.read_outbox(collection, doc_id))
             # Published already, only not yet removed from the document: not again.
             ordered = sorted(
                 (e for event_id, e in entries.items() if event_id not in self._removing),
@@ -263,6 +267,11 @@ class OutboxRelay:
         sent = sum(len(events) for _, _, events in pending)
         self.stats.published += sent
         return sent
+
+    async def read_outbox(self, collection: str, doc_id: str) -> dict[str, Document]:
+        """The pending events of one document, read by id (the fast path)."""
+        doc = await self.db[collection].find_one({"_id": doc_id}, projection={OUTBOX_FIELD: 1})
+        return dict((doc or {}).get(OUTBOX_FIELD, {}))
 
     async def mark_sent(
         self, pending: list[tuple[str, str, list[OutgoingEvent]]], hints: list[Document]
@@ -294,7 +303,11 @@ class OutboxRelay:
             except BaseException:
                 self._removals[:0] = taken  # tried again (an $unset repeated changes nothing)
                 raise
-            self._removing.difference_update(e for _, _, event_ids in taken for e in event_ids)
+            self._removed.update(e for _, _, event_ids in taken for e in event_ids)
+
+    def pending_removals(self) -> int:
+        """Published events still in their documents (queued or being removed)."""
+        return len(self._removing) - len(self._removed)
 
     async def _remove_continuously(self) -> None:
         """The removals of one pass while the next pass publishes."""

@@ -9,6 +9,8 @@ audited, and so are refusals by the service (401/403).
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request, Response
 from spiegel_platform.auth import roles
 from spiegel_platform.logging import get_logger
@@ -102,7 +104,14 @@ def lean_route() -> Route:
 
 
 class _NamedRoute(Route):
-    """A Starlette route that names itself in the scope, as FastAPI's do (the latency metric's label)."""
+    """A Starlette route like FastAPI's: it names itself in the scope (the latency metric's
+    label), and it takes exactly the methods listed (Starlette adds HEAD to GET: a HEAD would
+    be forwarded, and audited as a read)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.methods is not None:
+            self.methods.discard("HEAD")
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child_scope = super().matches(scope)
