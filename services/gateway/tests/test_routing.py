@@ -3,6 +3,7 @@ correlation ids, size limits, security headers, CORS, OpenAPI and the JWKS."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 import httpx
@@ -12,6 +13,25 @@ from spiegel_dev.processes import free_port
 from spiegel_dev.pytest_plugin import Processes
 
 pytestmark = pytest.mark.integration
+
+
+@contextlib.contextmanager
+def another_gateway(deployment, stack, gateway_key, smtp, tmp_path, survey_url: str, **env: str):  # type: ignore[no-untyped-def]
+    """A second gateway on the deployment's database (its sessions are valid there), stopped after."""
+    _, key_file = gateway_key
+    processes = Processes(stack, "{}", tmp_path / "logs")
+    try:
+        yield start_gateway(
+            processes,
+            key_file,
+            smtp[1],
+            deployment.prefix,
+            {"SURVEY_URL": survey_url},
+            SESSION_SECRET=deployment.env["SESSION_SECRET"],
+            **env,
+        )
+    finally:
+        processes.stop_all()
 
 
 @pytest.fixture(scope="module")
@@ -86,18 +106,10 @@ async def test_unknown_or_undeployed_or_down_services_answer_clearly(
     assert undeployed.status_code == 503
     assert undeployed.json()["message"] == "the accreditation service is not deployed here; try again later"
     # A second gateway whose survey URL points at a closed port: the service is down.
-    _, key_file = gateway_key
-    processes = Processes(stack, "{}", tmp_path / "logs")
-    try:
-        down = start_gateway(
-            processes,
-            key_file,
-            smtp[1],
-            deployment.prefix,
-            {"SURVEY_URL": f"http://127.0.0.1:{free_port()}"},
-            SESSION_SECRET=deployment.env["SESSION_SECRET"],
-            UPSTREAM_CONNECT_TIMEOUT_S="1",
-        )
+    closed_port = f"http://127.0.0.1:{free_port()}"
+    with another_gateway(
+        deployment, stack, gateway_key, smtp, tmp_path, closed_port, UPSTREAM_CONNECT_TIMEOUT_S="1"
+    ) as down:
         other = Browser(down.url, slug=browser.prefix.removeprefix("/t/"))
         other.cookie, other.csrf = (
             browser.cookie,
@@ -107,8 +119,6 @@ async def test_unknown_or_undeployed_or_down_services_answer_clearly(
         assert answer.status_code == 503
         assert answer.json()["message"] == "the survey service is not reachable; try again later"
         await other.aclose()
-    finally:
-        processes.stop_all()
 
 
 async def test_only_the_documented_methods_reach_a_service(signed_in):  # type: ignore[no-untyped-def]
@@ -162,24 +172,13 @@ async def test_without_trusted_proxies_no_forwarded_header_is_believed(  # type:
 ):
     """Not even from the loopback address: the web server's own proxy-header handling is off,
     TRUSTED_PROXIES alone decides."""
-    _, key_file = gateway_key
-    processes = Processes(stack, "{}", tmp_path / "logs")
-    try:
-        untrusting = start_gateway(
-            processes,
-            key_file,
-            smtp[1],
-            deployment.prefix,
-            {"SURVEY_URL": deployment.survey.url},
-            SESSION_SECRET=deployment.env["SESSION_SECRET"],
-            TRUSTED_PROXIES="",
-        )
+    with another_gateway(
+        deployment, stack, gateway_key, smtp, tmp_path, deployment.survey.url, TRUSTED_PROXIES=""
+    ) as untrusting:
         async with httpx.AsyncClient(base_url=untrusting.url) as client:
             forged = await client.get(
                 "/healthz", headers={"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.77"}
             )
-    finally:
-        processes.stop_all()
     assert forged.status_code == 200
     assert "strict-transport-security" not in forged.headers  # it came over plain HTTP
 

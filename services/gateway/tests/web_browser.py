@@ -9,30 +9,10 @@ import re
 from typing import Any
 
 import httpx
-from spiegel_dev.browser import artifacts_dir, axe_source
+from spiegel_dev.browser import artifacts_dir, axe_violations
 from web_helpers import PASSWORD, WebDeployment
 
 XSS = "<script>alert(1)</script><b>x</b>"
-
-
-def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
-    """axe-core (WCAG 2.1 A/AA) on the page. Evaluated through the DevTools protocol, which the pages'
-    CSP (no inline script) does not stop, unlike spiegel_dev.browser's script tag."""
-    page.evaluate(axe_source() + "\n;0")
-    result = page.evaluate(
-        """async () => await axe.run(document, {runOnly: {type: 'tag',
-             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-    )
-    return [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "help": v["help"],
-            "nodes": [n["target"] for n in v["nodes"]][:5],
-        }
-        for v in result["violations"]
-        if v["impact"] in impacts
-    ]
 
 
 def run_async(coroutine: Any) -> Any:

@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spiegel_gateway.audit.log import POP_READ, REPORT_READ
+from fastapi import Request
+
+from spiegel_gateway.audit.log import AUTHORISATION_FAILED, POP_READ, REPORT_READ
+from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of
+from spiegel_gateway.sessions.store import Session
 
 
 @dataclass(frozen=True)
@@ -35,3 +39,31 @@ def audited_read(service: str, method: str, path: str) -> str | None:
         if rule.service == service and rule.pattern.match(path.strip("/")):
             return rule.action
     return None
+
+
+async def audit_service_answer(
+    request: Request,
+    *,
+    tenant_id: str,
+    caller: Session,
+    service: str,
+    method: str,
+    path: str,
+    status: int,
+    via: str = "",
+) -> None:
+    """Audit a service's answer to a call made for the caller (through /api or a page): a read
+    of a report or POP, and every refusal (403) by the service."""
+    action = AUTHORISATION_FAILED if status == 403 else audited_read(service, method, path)
+    if action is None:
+        return
+    await gateway_of(request).audit.record(
+        tenant_id=tenant_id,
+        action=action,
+        actor=caller.subject,
+        roles=caller.roles,
+        target=f"{method} /api/{service}/{path.lstrip('/')}{via}",
+        outcome=status,
+        ip=client_ip(request),
+        correlation_id=correlation_of(request),
+    )

@@ -17,11 +17,9 @@ from spiegel_platform.logging import get_logger
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from spiegel_gateway.audit.log import AUTHORISATION_FAILED
-from spiegel_gateway.routing.policy import audited_read
+from spiegel_gateway.routing.policy import audit_service_answer
 from spiegel_gateway.sessions.auth import (
     check_csrf,
-    client_ip,
     correlation_of,
     gateway_of,
     optional_caller,
@@ -74,20 +72,15 @@ async def forward(request: Request) -> Response:
         # The service refused the gateway's own token: a key or clock problem, not the caller's.
         log.error("service_refused_gateway_token", service=service, body=upstream.text[:300])
         raise HTTPException(502, f"the {service} service did not accept the gateway's credentials")
-    action = audited_read(service, request.method, path)
-    if upstream.status_code == 403:
-        action = AUTHORISATION_FAILED
-    if action is not None:
-        await gateway.audit.record(
-            tenant_id=tenant.tenant_id,
-            action=action,
-            actor=caller.subject,
-            roles=caller.roles,
-            target=f"{request.method} /api/{service}/{path}",
-            outcome=upstream.status_code,
-            ip=client_ip(request),
-            correlation_id=correlation_of(request),
-        )
+    await audit_service_answer(
+        request,
+        tenant_id=tenant.tenant_id,
+        caller=caller,
+        service=service,
+        method=request.method,
+        path=path,
+        status=upstream.status_code,
+    )
     return Response(
         content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
     )

@@ -19,11 +19,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from spiegel_platform.auth import roles as role_names
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spiegel_gateway.audit.log import AUTHORISATION_FAILED
 from spiegel_gateway.i18n import LANG_COOKIE, choose_language
 from spiegel_gateway.routing.client import Upstream
-from spiegel_gateway.routing.policy import audited_read
-from spiegel_gateway.sessions.auth import authenticate, check_csrf, client_ip, correlation_of, gateway_of
+from spiegel_gateway.routing.policy import audit_service_answer
+from spiegel_gateway.sessions.auth import authenticate, check_csrf, correlation_of, gateway_of
 from spiegel_gateway.sessions.store import Session
 from spiegel_gateway.tenants.resolution import current_tenant
 from spiegel_gateway.tenants.store import Tenant
@@ -184,20 +183,16 @@ class Page:
         )
         if upstream.status_code == 401:
             raise PageError(502, key="service_credentials")
-        action = audited_read(service, method, path)
-        if upstream.status_code == 403:
-            action = AUTHORISATION_FAILED
-        if action is not None:
-            await gateway.audit.record(
-                tenant_id=self.tenant.tenant_id,
-                action=action,
-                actor=caller.subject,
-                roles=caller.roles,
-                target=f"{method} /api/{service}/{path.lstrip('/')} (page)",
-                outcome=upstream.status_code,
-                ip=client_ip(self.request),
-                correlation_id=correlation_of(self.request),
-            )
+        await audit_service_answer(
+            self.request,
+            tenant_id=self.tenant.tenant_id,
+            caller=caller,
+            service=service,
+            method=method,
+            path=path,
+            status=upstream.status_code,
+            via=" (page)",
+        )
         return upstream
 
     async def data(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
