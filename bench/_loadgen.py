@@ -21,6 +21,8 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
+import uvloop
+
 
 class Connection:
     def __init__(self, host: str, port: int, request: bytes) -> None:
@@ -169,10 +171,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--requests", type=int, default=0, help="closed mode: stop after this many")
     args = parser.parse_args()
+    # uvloop (installed with uvicorn[standard], and what the services run on): the generator
+    # takes less of the machine's CPU from the servers it measures.
     if args.mode == "closed":
-        result = asyncio.run(closed(args.url, args.header, args.concurrency, args.seconds, args.requests))
+        result = uvloop.run(closed(args.url, args.header, args.concurrency, args.seconds, args.requests))
     else:
-        result = asyncio.run(open_loop(args.url, args.header, args.rate, args.seconds, args.concurrency))
+        result = uvloop.run(open_loop(args.url, args.header, args.rate, args.seconds, args.concurrency))
     print(json.dumps(result), flush=True)
 
 

@@ -52,6 +52,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters (/proc/stat, first line): pass two to `busy_percent`."""
+    return [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+
+
+def busy_percent(before: list[int], after: list[int]) -> float:
+    """How busy the whole machine was between two `cpu_times()` (all cores, not idle or I/O wait)."""
+    delta = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(delta) or 1
+    return round(100 * (total - delta[3] - delta[4]) / total, 1)
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")

@@ -27,20 +27,23 @@ from spiegel_gateway.tenants.model import TenantIn
 from spiegel_gateway.tenants.store import TenantStore
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
 
-from bench.context import BenchContext, cpu_seconds
+from bench.context import BenchContext, busy_percent, cpu_seconds, cpu_times
 
 PASSWORD = "bench password 2026"
 SECONDS = 8.0
 
 
 async def loadgen(*args: str, watch: dict[str, int] | None = None) -> dict[str, Any]:
-    """Run the load generator as its own process; with `watch`, CPU ms per request of those processes."""
+    """Run the load generator as its own process: its figures, how busy the machine was, and
+    with `watch`, the CPU ms per request of those processes."""
     before = {name: cpu_seconds(pid) for name, pid in (watch or {}).items()}
+    machine = cpu_times()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench._loadgen", *args, stdout=asyncio.subprocess.PIPE
     )
     out, _ = await process.communicate()
     result = dict(json.loads(out.decode().strip().splitlines()[-1]))
+    result["machine_busy_pct"] = busy_percent(machine, cpu_times())
     if watch and result["count"]:
         result["cpu_ms_per_request"] = {
             name: round((cpu_seconds(pid) - before[name]) * 1000 / result["count"], 3)
@@ -50,6 +53,13 @@ async def loadgen(*args: str, watch: dict[str, int] | None = None) -> dict[str, 
 
 
 async def run(ctx: BenchContext) -> dict[str, Any]:
+    direct, via, watch, gateway_url = await setup(ctx)
+    return await measure(direct, via, watch, gateway_url)
+
+
+async def setup(ctx: BenchContext) -> tuple[list[str], list[str], dict[str, int], str]:
+    """A survey service and a gateway in front of it, a signed-in coordinator and a round:
+    the load generator's arguments for the direct and the gateway path, and the pids to watch."""
     key = key_from_pem(SigningKey.generate().private_pem)
     ctx.workdir.mkdir(parents=True, exist_ok=True)
     (ctx.workdir / "signing-key.pem").write_bytes(key.private_pem)
@@ -115,6 +125,12 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     watch = {"survey": survey.handle.pid, "gateway": gateway.handle.pid}
     if ctx.ferretdb_pid is not None:
         watch["ferretdb"] = ctx.ferretdb_pid
+    return direct, via, watch, gateway.url
+
+
+async def measure(
+    direct: list[str], via: list[str], watch: dict[str, int], gateway_url: str
+) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for target in (direct, via):
         await loadgen(*target, "--mode", "closed", "--concurrency", "16", "--seconds", "3")  # warm-up
@@ -127,7 +143,16 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     for round_no in (1, 2):
         for name, target in (("direct", direct), ("gateway", via)):
             figures[f"at_500rps_{name}_{round_no}"] = await loadgen(
-                *target, "--mode", "open", "--rate", "500", "--concurrency", "64", "--seconds", str(SECONDS)
+                *target,
+                "--mode",
+                "open",
+                "--rate",
+                "500",
+                "--concurrency",
+                "64",
+                "--seconds",
+                str(SECONDS),
+                watch=watch,
             )
 
     def best(prefix_: str, field: str, pick: Any) -> float:
@@ -139,7 +164,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     gateway_p99 = best("at_500rps_gateway", "p99_ms", min)
     guesses = await loadgen(
         "--url",
-        f"{gateway.url}/t/bench/e/{{random}}",
+        f"{gateway_url}/t/bench/e/{{random}}",
         "--header",
         "X-Forwarded-For: 203.0.113.50",
         "--mode",
@@ -161,6 +186,11 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
         "p99_gateway_at_500rps_ms": gateway_p99,
         "p99_added_ms": round(gateway_p99 - direct_p99, 2),
         "p99_added_target": "< 10 ms",
+        # The tail follows how busy the two cores are (the gateway path adds a process per call).
+        "machine_busy_pct_at_500rps": {
+            name: [figures[f"at_500rps_{name}_{n}"]["machine_busy_pct"] for n in (1, 2)]
+            for name in ("direct", "gateway")
+        },
         "errors": sum(
             int(v.get("errors", 0)) for k, v in figures.items() if k.startswith(("throughput", "at_500"))
         ),
