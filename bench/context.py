@@ -41,6 +41,10 @@ class BenchContext:
                 return server.process.pid
         return None
 
+    def server_pids(self) -> dict[str, int]:
+        """The local servers' processes by name (ferretdb, kafka; none when external ones are used)."""
+        return {s.name: s.process.pid for s in self.stack.servers if s.process}
+
     def close(self) -> None:
         if self._processes is not None:
             self._processes.stop_all()

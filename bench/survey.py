@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -29,7 +30,7 @@ from spiegel_platform.links import hash_link_token
 from spiegel_survey.responses import submission
 from spiegel_survey.storage import Store
 
-from bench.context import BenchContext, percentile
+from bench.context import BenchContext, busy_percent, cpu_seconds, cpu_times, percentile
 
 TENANT = "bench-hospital"
 TARGET_PER_SECOND = 500
@@ -158,7 +159,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     ctx.workdir.mkdir(parents=True, exist_ok=True)
     prefix = f"bench{uuid.uuid4().hex[:6]}"
     api = ctx.processes.start("survey", "api", prefix)
-    ctx.processes.start("survey", "relay", prefix)
+    relay = ctx.processes.start("survey", "relay", prefix)
     issuer = ctx.issuer
     coordinator = {
         "Authorization": "Bearer "
@@ -229,7 +230,16 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
 
     plan = {"host": "127.0.0.1", "port": port, "body": body, "concurrency": concurrency}
     warm = _load({**plan, "requests": requests[:warmup]}, ctx.workdir)
+    assert api.handle is not None and relay.handle is not None
+    watch = {"survey_api": api.handle.pid, "survey_relay": relay.handle.pid, **ctx.server_pids()}
+    cpu_before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine_before = cpu_times()
     service = _load({**plan, "requests": requests[warmup:]}, ctx.workdir)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_generator_cpu_s = (children.ru_utime + children.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
 
     # Every accepted submission is stored once and its events leave through the relay.
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(ctx.stack.mongodb_url, tz_aware=True)
@@ -239,6 +249,13 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     while await db["outbox_hints"].estimated_document_count() and time.perf_counter() - drained_at < 300:  # noqa: ASYNC110
         await asyncio.sleep(0.5)
     relay_drain_s = round(time.perf_counter() - drained_at, 1)
+    # CPU per submission of each process, from the load's start until the relay had published it all.
+    count = max(1, service["count"])
+    cpu_ms = {
+        name: round((cpu_seconds(pid) - cpu_before[name]) * 1000 / count, 2) for name, pid in watch.items()
+    }
+    cpu_ms["load_generator"] = round(load_generator_cpu_s * 1000 / count, 2)
+    machine_busy = busy_percent(machine_before, cpu_times())
     round_doc = await db["rounds"].find_one({"_id": f"{TENANT}:{round_id}"})
     await mongo.close()
     assert round_doc is not None
@@ -256,6 +273,9 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
         "baseline_bare_fastapi": baseline,
         "ratio_service_to_baseline": round(service["per_second"] / baseline["per_second"], 3),
         "storage_steps_alone": storage,
+        # At 500/s the machine has 4 ms of CPU per submission (2 cores) for all of these together.
+        "cpu_ms_per_submission": {**cpu_ms, "total": round(sum(cpu_ms.values()), 2)},
+        "machine_busy_pct_during_load_and_drain": machine_busy,
         "accepted_total": accepted,
         "responses_stored": stored,
         "relay_drain_after_load_s": relay_drain_s,
