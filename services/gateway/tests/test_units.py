@@ -10,7 +10,7 @@ import pytest
 import spiegel_gateway
 from pydantic import ValidationError
 from spiegel_gateway.mail.sender import Mailer, render
-from spiegel_gateway.people.model import PersonIn, may_grant
+from spiegel_gateway.people.model import PersonIn, may_grant, normalise_email
 from spiegel_gateway.ratelimits import Policy, RateLimited, RateLimiter
 from spiegel_gateway.routing.policy import audited_read
 from spiegel_gateway.security.proxies import client_of, parse_networks
@@ -86,6 +86,20 @@ def test_who_may_grant_which_roles():
     assert not may_grant({"specialist"}, ["specialist"])
     with pytest.raises(ValidationError):
         PersonIn(display_name="x", email="a@b.nl", roles=["operator"])  # type: ignore[list-item]
+
+
+def test_addresses_are_kept_in_the_form_the_mail_relay_takes():
+    # An internationalised domain in its ASCII form, at input and at look-up alike; a non-ASCII
+    # local part needs SMTPUTF8, which the relay does not speak: refused, saying why.
+    person = PersonIn(display_name="x", email="Idn@Exämple.org", roles=["coordinator"])
+    assert person.email == "Idn@xn--exmple-cua.org"
+    assert (
+        normalise_email(" Idn@Exämple.org ")
+        == normalise_email("idn@XN--EXMPLE-CUA.ORG")
+        == ("idn@xn--exmple-cua.org")
+    )
+    with pytest.raises(ValidationError, match="before the @-sign"):
+        PersonIn(display_name="x", email="jörg@example.org", roles=["coordinator"])
 
 
 # -- service tokens -----------------------------------------------------------------------------

@@ -165,6 +165,25 @@ async def test_refused_addresses_are_recorded_and_temporary_failures_retried(wor
     ]
 
 
+async def test_an_address_the_server_cannot_take_fails_alone_and_the_mailer_goes_on(world) -> None:  # type: ignore[no-untyped-def]
+    # Stored before nominations kept addresses in plain ASCII: writing it to the server fails in
+    # the SMTP client itself (no SMTPUTF8). That ended the consumer, again after every restart.
+    ids = await issue_round(world, [("Idn", "idn@exämple.org"), ("Fine", "fine@umc.example")])
+    mailer = Mailer(world["db"], world["settings"])
+    await mailer.start()
+    try:
+        await drain(mailer)
+        store: Store = world["store"]
+        idn = await store.deliveries.get(f"{ids[0]}:invitation")
+        fine = await store.deliveries.get(f"{ids[1]}:invitation")
+        assert idn["state"] == "failed" and "cannot be sent" in idn["last_error"]
+        assert fine["state"] == "sent"
+    finally:
+        await mailer.stop()
+    catcher: MailCatcher = world["catcher"]
+    assert [r for m in catcher.messages() for r in m.recipients] == ["fine@umc.example"]
+
+
 async def test_an_aborted_transaction_delivers_nothing(catcher) -> None:  # type: ignore[no-untyped-def]
     connection = SmtpConnection(SmtpConfig("127.0.0.1", catcher.smtp_port))
     await connection.ensure()

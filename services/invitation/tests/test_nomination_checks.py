@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from spiegel_invitation.nominations.domains import suggest_domain
 from spiegel_invitation.nominations.names import capitalised, is_all_lowercase
-from spiegel_invitation.nominations.validation import Context, RowIn, group_warnings, validate_rows
+from spiegel_invitation.nominations.validation import (
+    Context,
+    RowIn,
+    check_email,
+    group_warnings,
+    validate_rows,
+)
 from spiegel_invitation.rounds.model import DEFAULT_IFMS_GROUPS
 
 GROUPS = [g.model_dump() for g in DEFAULT_IFMS_GROUPS]
@@ -110,3 +116,11 @@ def test_capitals_are_offered_in_the_dutch_way() -> None:
     assert capitalised("van der berg") == "Van der Berg"
     assert capitalised("anne-marie jansen-de vries") == "Anne-Marie Jansen-de Vries"
     assert capitalised("dr. o'brien") == "Dr. O'Brien"
+
+
+def test_addresses_are_stored_as_the_mail_relay_takes_them() -> None:
+    # Plain ASCII: an internationalised domain in its xn-- form (mailing the Unicode form
+    # crashed the sender); a non-ASCII local part is refused at input, saying why.
+    assert check_email("idn@exämple.org") == ("idn@xn--exmple-cua.org", None)
+    address, reason = check_email("jörg@example.org")
+    assert address is None and reason is not None and "before the @-sign" in reason

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import EmailStr, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from spiegel_platform.logging import configure_logging
 from spiegel_platform.runner import serve_api
 from spiegel_platform.service import Runtime
@@ -30,6 +30,7 @@ from spiegel_platform.service import main as platform_main
 from spiegel_platform.settings import load_settings
 
 from spiegel_gateway.definition import DEFINITION
+from spiegel_gateway.mail.addresses import MailAddress
 from spiegel_gateway.settings import GatewaySettings
 
 PROGRAM = "spiegel-gateway"
@@ -126,7 +127,7 @@ async def _run(args: argparse.Namespace, settings: GatewaySettings) -> dict[str,
             check_password(password)
         tenant_id = args.tenant if args.command == "person" else PLATFORM
         roles = args.roles.split(",") if args.command == "person" else ["operator"]
-        TypeAdapter(EmailStr).validate_python(args.email)
+        args.email = TypeAdapter(MailAddress).validate_python(args.email)
         if args.command == "person":
             PersonIn(display_name=args.name, email=args.email, roles=roles, language=args.language)
             if await gateway.tenants.get(tenant_id) is None:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from spiegel_platform.auth import roles
+
+from spiegel_gateway.mail.addresses import MailAddress, mail_address
 
 TENANT_ROLES = (roles.TENANT_ADMIN, roles.COORDINATOR, roles.SPECIALIST, roles.FACILITATOR)
 PLATFORM_ROLES = (roles.OPERATOR,)
@@ -29,7 +31,12 @@ MIN_PASSWORD_LENGTH = 12
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The form an address is stored and looked up in: lower case, an internationalised
+    domain in its ASCII form (as `MailAddress` stores it); a typed address as it is otherwise."""
+    try:
+        return mail_address(email.strip()).lower()
+    except ValueError:
+        return email.strip().lower()
 
 
 def check_password(password: str) -> str:
@@ -59,7 +66,7 @@ def may_grant(granter_roles: frozenset[str] | set[str], wanted: list[str]) -> bo
 
 class PersonIn(BaseModel):
     display_name: str = Field(..., min_length=1, max_length=200)
-    email: EmailStr
+    email: MailAddress
     roles: list[Literal["tenant_admin", "coordinator", "specialist", "facilitator"]] = Field(
         ..., min_length=1
     )

@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Request, Response
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from spiegel_platform.logging import get_logger
 
 from spiegel_gateway.links import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE, page_url
+from spiegel_gateway.mail.addresses import MailAddress
 from spiegel_gateway.mail.sender import render
 from spiegel_gateway.people.model import PersonOut, check_password, normalise_email
 from spiegel_gateway.people.store import Person
@@ -30,7 +31,7 @@ log = get_logger(__name__)
 
 
 class LoginIn(BaseModel):
-    email: EmailStr
+    email: MailAddress
     password: str = Field(..., min_length=1, max_length=256)
 
 
@@ -48,7 +49,7 @@ class VerifyIn(BaseModel):
 
 
 class ResetRequestIn(BaseModel):
-    email: EmailStr
+    email: MailAddress
 
 
 class ResetConfirmIn(BaseModel):

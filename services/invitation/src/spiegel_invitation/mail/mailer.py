@@ -521,6 +521,12 @@ class Mailer:
             connection.close()
             await self._fate(store, job, "failed")
             return Outcome(job, "retry", f"SMTP: {error!r}")
+        except (UnicodeError, ValueError) as error:
+            # This mail cannot be written to the server at all (an address stored before
+            # addresses were checked for plain ASCII): it fails, the sender goes on.
+            connection.close()
+            await self._fate(store, job, "failed")
+            return Outcome(job, "failed", f"cannot be sent: {error!r}")
 
     async def _reply(self, connection: SmtpConnection, job: Job, segment: Segment) -> Outcome:
         try:

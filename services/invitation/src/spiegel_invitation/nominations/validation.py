@@ -100,12 +100,15 @@ def resolve_group(value: str, groups: Sequence[dict[str, Any]]) -> dict[str, Any
 
 
 def check_email(value: str) -> tuple[str | None, str | None]:
-    """(normalised address, None) or (None, reason). Syntax only: no DNS lookups."""
+    """(normalised address, None) or (None, reason). Syntax only: no DNS lookups.
+
+    The address as the mail relay takes it (plain ASCII, no SMTPUTF8): an internationalised
+    domain in its xn-- form; a non-ASCII local part is refused here, not when mailing."""
     try:
         valid = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         return None, str(error)
-    return valid.normalized, None
+    return valid.ascii_email or valid.normalized, None
 
 
 def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
