@@ -130,6 +130,22 @@ async def test_only_the_documented_methods_reach_a_service(signed_in):  # type: 
         assert set(refused.headers["allow"].split(", ")) == {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
 
+async def test_respondent_links_are_never_made_by_hand_through_the_gateway(signed_in):  # type: ignore[no-untyped-def]
+    # A coordinator who could mint links could fill a group up to its minimum with made-up
+    # answers and read the one real respondent's off the report: only the invitation service issues.
+    browser, _, _ = signed_in
+    for path in (
+        "/api/survey/rounds/r1/assignments",
+        "/api/survey/rounds//r1/assignments/",
+        "/api/survey/rounds/r1/assign%6Dents",
+    ):
+        refused = await browser.request("POST", path, json={"respondent_group": "staff", "count": 3})
+        assert refused.status_code == 403, path
+        assert "invitation service" in refused.text, (path, refused.text)
+    # The rest of the survey API is forwarded as before.
+    assert (await browser.request("GET", "/api/survey/test-echo")).status_code == 200
+
+
 async def test_request_size_is_limited(signed_in):  # type: ignore[no-untyped-def]
     browser, _, _ = signed_in
     big = await browser.post(

@@ -31,6 +31,33 @@ AUDITED_READS = (
 )
 
 
+@dataclass(frozen=True)
+class ClosedCall:
+    service: str
+    pattern: re.Pattern[str]
+    reason: str
+
+
+CLOSED_CALLS = (
+    # Links made by hand could fill a respondent group up to its minimum with made-up answers,
+    # and the report would then show what the one real respondent answered.
+    ClosedCall(
+        "survey",
+        re.compile(r"^rounds/[^/]+/assignments$"),
+        "respondent links are issued by the invitation service only, never by hand",
+    ),
+)
+
+
+def closed_call(service: str, path: str) -> str | None:
+    """Why a call is never forwarded to a service, whoever asks; None for the others."""
+    canonical = "/".join(segment for segment in path.split("/") if segment)
+    for rule in CLOSED_CALLS:
+        if rule.service == service and rule.pattern.match(canonical):
+            return rule.reason
+    return None
+
+
 def audited_read(service: str, method: str, path: str) -> str | None:
     """The audit action of a read (GET) of a report or POP, or None."""
     if method not in ("GET", "HEAD"):

@@ -17,7 +17,7 @@ from spiegel_platform.logging import get_logger
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from spiegel_gateway.routing.policy import audit_service_answer
+from spiegel_gateway.routing.policy import audit_service_answer, closed_call
 from spiegel_gateway.sessions.auth import (
     check_csrf,
     correlation_of,
@@ -55,6 +55,9 @@ async def forward(request: Request) -> Response:
             roles=caller.roles,
         )
     await refuse_link_session(request, tenant, caller)
+    closed = closed_call(service, path)
+    if closed is not None:
+        raise await refuse(request, tenant.tenant_id, 403, closed, actor=caller.subject, roles=caller.roles)
     check_csrf(request, caller)
     gateway = gateway_of(request)
     body = await request.body()

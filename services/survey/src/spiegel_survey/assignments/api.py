@@ -50,11 +50,15 @@ def router(runtime: Runtime) -> APIRouter:
         "/{round_id}/assignments",
         status_code=201,
         response_model=AssignmentsOut,
-        summary="Create assignments with fresh links (tests, demos; normally: the invitation service)",
+        summary="Create assignments with fresh links (development and tests; else: the invitation service)",
     )
     async def create_assignments(
         round_id: str, body: AssignmentsIn, principal: Coordinator
     ) -> AssignmentsOut:
+        if runtime.settings.is_production:
+            # Links made by hand could fill a respondent group up to its minimum with made-up
+            # answers, and reveal the one real respondent's (the gateway never forwards this either).
+            raise HTTPException(403, "respondent links are issued by the invitation service only")
         store = Store.of(runtime.db, principal.tenant_id)
         round_doc = await store.rounds.get(round_id)
         if round_doc is None:
