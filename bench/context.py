@@ -36,10 +36,7 @@ class BenchContext:
     @property
     def ferretdb_pid(self) -> int | None:
         """The local FerretDB's process (None when an external database is used)."""
-        for server in self.stack.servers:
-            if server.name == "ferretdb" and server.process:
-                return server.process.pid
-        return None
+        return self.server_pids().get("ferretdb")
 
     def server_pids(self) -> dict[str, int]:
         """The local servers' processes by name (ferretdb, kafka; none when external ones are used)."""

@@ -1,24 +1,11 @@
-"""E-mail addresses as the gateway stores and mails them.
-
-The SMTP relay speaks plain ASCII (no SMTPUTF8): an internationalised domain is
-kept in its ASCII (xn--) form, and a non-ASCII local part is refused at input,
-with a message, instead of failing later when the verification mail is sent.
-"""
+"""E-mail addresses as the gateway takes them in: valid, and in the form the mail relay takes
+(`spiegel_platform.mail_addresses`), so a verification mail never fails on its address."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, EmailStr
+from spiegel_platform.mail_addresses import deliverable_address
 
-
-def mail_address(value: str) -> str:
-    try:
-        valid = validate_email(value, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as error:
-        raise ValueError(str(error)) from None
-    return valid.ascii_email or valid.normalized
-
-
-MailAddress = Annotated[EmailStr, AfterValidator(mail_address)]
+MailAddress = Annotated[EmailStr, AfterValidator(deliverable_address)]

@@ -17,8 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 from spiegel_platform.auth import roles
+from spiegel_platform.mail_addresses import deliverable_address
 
-from spiegel_gateway.mail.addresses import MailAddress, mail_address
+from spiegel_gateway.mail.addresses import MailAddress
 
 TENANT_ROLES = (roles.TENANT_ADMIN, roles.COORDINATOR, roles.SPECIALIST, roles.FACILITATOR)
 PLATFORM_ROLES = (roles.OPERATOR,)
@@ -34,7 +35,7 @@ def normalise_email(email: str) -> str:
     """The form an address is stored and looked up in: lower case, an internationalised
     domain in its ASCII form (as `MailAddress` stores it); a typed address as it is otherwise."""
     try:
-        return mail_address(email.strip()).lower()
+        return deliverable_address(email.strip()).lower()
     except ValueError:
         return email.strip().lower()
 

@@ -19,29 +19,30 @@ from spiegel_gateway.sessions.store import Session
 
 
 @dataclass(frozen=True)
-class AuditedRead:
+class PathRule:
+    """A service's paths (a pattern over the path without its outer slashes) and what they mean."""
+
     service: str
     pattern: re.Pattern[str]
-    action: str
+    meaning: str
 
 
-AUDITED_READS = (
-    AuditedRead("aggregation", re.compile(r"^reports(/.*)?$"), REPORT_READ),
-    AuditedRead("action-plan", re.compile(r"^(pops|action-plans|plans)(/.*)?$"), POP_READ),
+def _meaning(rules: tuple[PathRule, ...], service: str, path: str) -> str | None:
+    for rule in rules:
+        if rule.service == service and rule.pattern.match(path):
+            return rule.meaning
+    return None
+
+
+AUDITED_READS = (  # meaning: the audit action
+    PathRule("aggregation", re.compile(r"^reports(/.*)?$"), REPORT_READ),
+    PathRule("action-plan", re.compile(r"^(pops|action-plans|plans)(/.*)?$"), POP_READ),
 )
 
-
-@dataclass(frozen=True)
-class ClosedCall:
-    service: str
-    pattern: re.Pattern[str]
-    reason: str
-
-
-CLOSED_CALLS = (
+CLOSED_CALLS = (  # meaning: why the gateway never forwards the call, whoever asks
     # Links made by hand could fill a respondent group up to its minimum with made-up answers,
     # and the report would then show what the one real respondent answered.
-    ClosedCall(
+    PathRule(
         "survey",
         re.compile(r"^rounds/[^/]+/assignments$"),
         "respondent links are issued by the invitation service only, never by hand",
@@ -51,21 +52,14 @@ CLOSED_CALLS = (
 
 def closed_call(service: str, path: str) -> str | None:
     """Why a call is never forwarded to a service, whoever asks; None for the others."""
-    canonical = "/".join(segment for segment in path.split("/") if segment)
-    for rule in CLOSED_CALLS:
-        if rule.service == service and rule.pattern.match(canonical):
-            return rule.reason
-    return None
+    return _meaning(CLOSED_CALLS, service, "/".join(segment for segment in path.split("/") if segment))
 
 
 def audited_read(service: str, method: str, path: str) -> str | None:
     """The audit action of a read (GET) of a report or POP, or None."""
     if method not in ("GET", "HEAD"):
         return None
-    for rule in AUDITED_READS:
-        if rule.service == service and rule.pattern.match(path.strip("/")):
-            return rule.action
-    return None
+    return _meaning(AUDITED_READS, service, path.strip("/"))
 
 
 async def audit_service_answer(

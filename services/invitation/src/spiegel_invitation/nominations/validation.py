@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
+from spiegel_platform.mail_addresses import deliverable_address
 
 from spiegel_invitation.nominations.domains import DomainAdvisor
 from spiegel_invitation.nominations.names import capitalised, is_all_lowercase
@@ -100,15 +100,11 @@ def resolve_group(value: str, groups: Sequence[dict[str, Any]]) -> dict[str, Any
 
 
 def check_email(value: str) -> tuple[str | None, str | None]:
-    """(normalised address, None) or (None, reason). Syntax only: no DNS lookups.
-
-    The address as the mail relay takes it (plain ASCII, no SMTPUTF8): an internationalised
-    domain in its xn-- form; a non-ASCII local part is refused here, not when mailing."""
+    """(address as the mail relay takes it, None) or (None, reason); see `deliverable_address`."""
     try:
-        valid = validate_email(value, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as error:
+        return deliverable_address(value), None
+    except ValueError as error:
         return None, str(error)
-    return valid.ascii_email or valid.normalized, None
 
 
 def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
