@@ -4,6 +4,7 @@ questionnaire that ends on submit or when the round closes; guessing links is th
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 
 import httpx
@@ -145,3 +146,27 @@ async def test_one_link_is_limited_per_minute(deployment, hospital):  # type: ig
         codes.append((await browser.get(f"/e/{token}")).status_code)
         await browser.aclose()
     assert codes[:30] == [200] * 30 and codes[30:] == [429, 429]
+
+
+async def test_the_questionnaire_page_says_saved_only_when_the_survey_kept_the_answers(deployment, hospital):  # type: ignore[no-untyped-def]
+    # A NUL in a comment (pasted text) made the survey refuse the whole draft while the page said
+    # "Je antwoorden zijn bewaard": the rating was lost too. The page now drops the NUL, and says
+    # "bewaard" only after the survey answered that it kept them.
+    token = await _assignment(deployment, hospital["tenant_id"])
+    html = {"accept": "text/html"}
+    base = f"{deployment.url}/t/{hospital['slug']}"
+    async with httpx.AsyncClient(base_url=base, follow_redirects=True, timeout=30) as page:
+        opened = await page.get(f"/e/{token}", headers=html)
+        assert opened.status_code == 200 and "/vragenlijst" in str(opened.url), opened.text[:300]
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', opened.text).group(1)  # type: ignore[union-attr]
+        item = re.search(r'name="r_([^"]+)" value="4"', opened.text).group(1)  # type: ignore[union-attr]
+        comment = re.search(r'name="c_([^"]+)"', opened.text).group(1)  # type: ignore[union-attr]
+        form = {"csrf_token": csrf, f"r_{item}": "4", f"c_{comment}": "goed\x00 overleg", "action": "save"}
+        saved = await page.post("/vragenlijst", data=form, headers=html)
+        assert saved.status_code == 200 and "opgeslagen=1" in str(saved.url)
+        assert "Je antwoorden zijn bewaard." in saved.text
+        draft = (await page.get("/respondent/questionnaire")).json()["draft"]
+        assert draft["ratings"] == {item: 4} and draft["comments"] == {comment: "goed overleg"}
+        # A superscript digit is no score: left out, never a server error.
+        odd = await page.post("/vragenlijst", data={**form, f"r_{item}": "²"}, headers=html)
+        assert odd.status_code == 200

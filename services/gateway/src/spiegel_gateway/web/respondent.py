@@ -130,13 +130,15 @@ def parse_answers(form: dict[str, Any], questionnaire: dict[str, Any]) -> dict[s
             continue
         if value == NVT and nvt:
             ratings[item_id] = NVT
-        elif value.isdigit() and low <= int(value) <= high:
+        elif value.isascii() and value.isdigit() and len(value) <= 3 and low <= int(value) <= high:
             ratings[item_id] = int(value)
     comments: dict[str, str] = {}
     for question in questionnaire["open_questions"]:
         value = form.get(f"c_{question['id']}")
         if isinstance(value, str) and value.strip():
-            comments[question["id"]] = value.replace("\r\n", "\n")[: question.get("max_length") or 2000]
+            # A NUL is never text a respondent meant (the survey refuses it): dropped, not the answers.
+            value = value.replace("\r\n", "\n").replace("\x00", "")
+            comments[question["id"]] = value[: question.get("max_length") or 2000]
     return {"ratings": ratings, "comments": comments}
 
 
@@ -251,9 +253,13 @@ def router() -> APIRouter:
             )
             if saved.status_code in GONE or saved.status_code == 409:
                 return link_problem(page, saved.status_code, saved.content)
+            if not saved.is_success:
+                # Never "saved" when the survey did not keep them: the answers stay on the page.
+                reason = problem_text(saved, page.lang)
+                return show(page, body, answers, problem=page.t("q_not_saved", reason=reason).strip())
             if not wants_submit:
                 return page.redirect("/vragenlijst", opgeslagen="1")
-            return show(page, body, answers, missing=missing, status_saved=saved.is_success)
+            return show(page, body, answers, missing=missing)
         submitted = await gateway.services.call(
             SURVEY,
             "POST",

@@ -332,6 +332,10 @@ T: dict[str, tuple[str, str]] = {
     ),
     "q_item_missing": ("Deze vraag is nog niet beantwoord.", "This question has not been answered yet."),
     "q_saved": ("Je antwoorden zijn bewaard.", "Your answers have been saved."),
+    "q_not_saved": (
+        "Je antwoorden zijn niet bewaard. {reason}",
+        "Your answers have not been saved. {reason}",
+    ),
     "q_autosaved": ("Automatisch bewaard", "Saved automatically"),
     "q_autosave_failed": (
         "Automatisch bewaren lukte niet; gebruik de knop 'Tussentijds opslaan'.",
