@@ -146,6 +146,18 @@ async def test_respondent_links_are_never_made_by_hand_through_the_gateway(signe
     assert (await browser.request("GET", "/api/survey/test-echo")).status_code == 200
 
 
+async def test_a_service_bug_is_its_own_500_and_the_next_call_still_reaches_the_service(signed_in):  # type: ignore[no-untyped-def]
+    # uvicorn closes the connection after an unhandled exception; the gateway's pool had kept it,
+    # so the next POST (never retried) got 503 "not reachable". The 500 now says Connection: close.
+    browser, _, _ = signed_in
+    for _ in range(3):
+        crashed = await browser.request("POST", "/api/survey/test-crash", json={})
+        assert crashed.status_code == 500, crashed.text
+        assert "correlation id" in crashed.text
+        echoed = await browser.request("POST", "/api/survey/test-echo", json={})
+        assert echoed.status_code == 200, echoed.text
+
+
 async def test_request_size_is_limited(signed_in):  # type: ignore[no-untyped-def]
     browser, _, _ = signed_in
     big = await browser.post(

@@ -147,6 +147,9 @@ def create_app(
                 "message": "internal error; quote this correlation id when reporting it",
                 "correlation_id": correlation,
             },
+            # uvicorn closes the connection after an unhandled exception: said here, so a client's
+            # pool (the gateway's) does not send its next call on it (a POST is never sent twice).
+            headers={"connection": "close"},
         )
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,10 +1,10 @@
-"""The real survey service plus one probe route for the gateway's routing tests.
+"""The real survey service plus two probe routes for the gateway's routing tests.
 
 `/test-echo` answers with what reached the service (the headers and the
 principal the service verified from the gateway's token): the only way to see
 that the gateway forwards no cookie, no browser Authorization and no
-`X-Tenant`-style header, and that the token names the right caller. Everything
-else is the survey service itself.
+`X-Tenant`-style header, and that the token names the right caller.
+`/test-crash` fails as a bug would. Everything else is the survey service itself.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ def echo() -> APIRouter:
             "claims": {k: principal.claims.get(k) for k in ("email", "name", "lang", "aud", "iss")},
             "body_bytes": len(await request.body()),
         }
+
+    @api.post("/test-crash")
+    async def crash(principal: Anyone) -> None:
+        """A service bug: an unhandled exception (a 500)."""
+        raise RuntimeError("a bug in the service")
 
     return api
 
