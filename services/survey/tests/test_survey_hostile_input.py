@@ -63,6 +63,7 @@ answer_bodies = st.one_of(
         },
     ),
 )
+EXTREME_TIMES = ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59"]
 round_bodies = st.fixed_dictionaries(
     {},
     optional={
@@ -72,7 +73,9 @@ round_bodies = st.fixed_dictionaries(
             {}, optional={"subject_id": scalars, "display_name": scalars, "member_ids": json_values}
         )
         | json_values,
-        "closes_at": st.sampled_from(["2030-01-01T10:00:00", "2020-01-01", "tomorrow", "2030-13-45T99:00"])
+        "closes_at": st.sampled_from(
+            ["2030-01-01T10:00:00", "2020-01-01", "tomorrow", "2030-13-45T99:00", *EXTREME_TIMES]
+        )
         | scalars,
         "opens_at": scalars,
         "instrument_id": scalars,
@@ -173,3 +176,28 @@ def test_raw_bodies_and_odd_tokens(hostile, raw, path_token) -> None:  # type: i
     _sane(http.post(f"/questionnaires/{hostile['token']}/submit", content=raw, headers=headers))
     _sane(http.get(f"/questionnaires/{quote(path_token, safe='')}", headers=headers))
     _sane(http.post(f"/rounds/{hostile['round']}/extend", content=raw, headers=hostile["coordinator"]))
+
+
+@pytest.mark.parametrize("moment", EXTREME_TIMES)
+def test_times_beyond_what_can_be_stored_are_named_not_a_server_error(hostile, moment) -> None:  # type: ignore[no-untyped-def]
+    # They overflowed converting to UTC, to Amsterdam time or to BSON: a 500 in every date input.
+    http, coordinator = hostile["http"], hostile["coordinator"]
+    subject = {"subject_id": "s", "display_name": "S"}
+    answers = [
+        http.post(
+            "/rounds",
+            headers=coordinator,
+            json={"kind": "IFMS", "title": "t", "subject": subject, "closes_at": moment},
+        ),
+        http.post(f"/rounds/{hostile['round']}/extend", headers=coordinator, json={"closes_at": moment}),
+        http.post(
+            f"/rounds/{hostile['round']}/assignments",
+            headers=coordinator,
+            json={"respondent_group": "colleagues", "expires_at": moment},
+        ),
+        http.get("/rounds", headers=coordinator, params={"period_to": moment}),
+        http.get("/rounds", headers=coordinator, params={"period_from": moment}),
+    ]
+    for answer in answers:
+        assert answer.status_code == 422, (answer.request.url, answer.text[:300])
+        assert "out of range" in answer.text, answer.text[:300]

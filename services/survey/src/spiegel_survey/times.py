@@ -42,16 +42,31 @@ def stamp(moment: datetime) -> Timestamp:
     return value
 
 
+# Every moment the service takes in lies between these (far beyond any round), so it converts to
+# Amsterdam time, to BSON and to an event's timestamp without overflowing.
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
 def _parse(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return as_utc(value)
     if isinstance(value, str):
         try:
-            return as_utc(datetime.fromisoformat(value))
+            value = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError("not a date-time (ISO 8601, e.g. 2026-03-01T17:00:00+01:00)") from None
-    raise ValueError("not a date-time (ISO 8601 text)")
+    if not isinstance(value, datetime):
+        raise ValueError("not a date-time (ISO 8601 text)")
+    try:
+        moment = as_utc(value)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00 in Amsterdam time is before year 1 in UTC
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise ValueError(f"out of range: between {EARLIEST.year} and {LATEST.year}")
+    return moment
 
+
+# Input only (query parameters): ISO 8601 with an offset, or without one meaning Amsterdam time.
+Moment = Annotated[datetime, BeforeValidator(_parse)]
 
 # Input: ISO 8601 with an offset, or without one meaning Amsterdam time. Output: Amsterdam time.
 LocalTime = Annotated[

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -328,10 +327,10 @@ def router(runtime: Runtime) -> APIRouter:
         status: RoundStatus | None = None,
         subject_id: Annotated[str | None, Query(max_length=100)] = None,
         period_from: Annotated[
-            datetime | None, Query(description="Rounds still open on or after this moment")
+            times.Moment | None, Query(description="Rounds still open on or after this moment")
         ] = None,
         period_to: Annotated[
-            datetime | None, Query(description="Rounds opened on or before this moment")
+            times.Moment | None, Query(description="Rounds opened on or before this moment")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=100000)] = 0,
@@ -344,8 +343,8 @@ def router(runtime: Runtime) -> APIRouter:
             kind=kind,
             status=status,
             subject_id=subject_id,
-            period_from=times.as_utc(period_from) if period_from else None,
-            period_to=times.as_utc(period_to) if period_to else None,
+            period_from=period_from,
+            period_to=period_to,
         )
         db = store(principal)
         total = await db.rounds.count(filter)
