@@ -131,6 +131,17 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
                 f"/reports/{rounds[2].round_id}.v1", headers=headers("spec-c", "specialist")
             )
             assert member.status_code == 200
+            # Odd report ids and empty round ids are named, never a server error (found by fuzzing).
+            for odd in ("x.v\u00b2", "x.v" + "9" * 5000):
+                for suffix in ("", "/html", "/pdf"):
+                    named = await http.get(f"/reports/{odd}{suffix}", headers=headers("coord", "coordinator"))
+                    assert named.status_code == 422 and "report_id" in named.text, named.text[:200]
+            empty = await http.post(
+                "/discussion-groups",
+                json={"title": "t", "kind": "IFMS", "round_ids": [""], "facilitator_id": "f"},
+                headers=headers("coord", "coordinator"),
+            )
+            assert empty.status_code == 422 and "round_ids" in empty.text, empty.text[:300]
             page = await http.get(f"/reports/{rid_a}/html?lang=en", headers=headers("spec-a", "specialist"))
             assert page.status_code == 200 and "What goes well" in page.text
             assert SECRET not in page.text and "<script>alert(1)</script>" not in page.text

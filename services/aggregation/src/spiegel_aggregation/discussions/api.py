@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import COORDINATING, FACILITATOR
 from spiegel_platform.auth.service_tokens import Principal
@@ -26,7 +26,9 @@ Viewer = Annotated[Principal, Depends(require_roles(FACILITATOR, *COORDINATING))
 class DiscussionIn(BaseModel):
     title: str = Field(..., min_length=1, max_length=200)
     kind: Literal["IFMS", "GROUP_MONITOR"]
-    round_ids: list[str] = Field(..., min_length=1, max_length=50)
+    round_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        ..., min_length=1, max_length=50
+    )
     facilitator_id: str = Field(..., min_length=1, max_length=100)
     meeting_date: date | None = None
 

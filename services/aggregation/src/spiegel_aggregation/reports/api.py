@@ -44,7 +44,8 @@ class VersionOut(BaseModel):
 
 def _split(report_id: str) -> tuple[str, int]:
     round_id, sep, version = report_id.rpartition(".v")
-    if not sep or not round_id or not version.isdigit():
+    # ASCII digits only, and few ('²'.isdigit() holds, and int() of 5,000 digits is refused).
+    if not sep or not round_id or not (version.isascii() and version.isdigit() and len(version) <= 9):
         raise HTTPException(422, f"report_id: {report_id!r} is not '<round id>.v<version>'")
     return round_id, int(version)
 
