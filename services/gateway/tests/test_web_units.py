@@ -145,3 +145,13 @@ def test_error_pages_say_what_to_do_in_both_languages() -> None:
     broken = error_page(request(b"lang=en"), 500)
     assert broken.status_code == 500 and "Something went wrong" in broken.body.decode()
     assert error_page(request(), 418).status_code == 400  # an unusual status becomes a plain 400 page
+
+
+def test_form_numbers_are_a_few_ascii_digits_or_nothing() -> None:
+    # '²' and '٣' pass str.isdigit() but not int(), and int() refuses 5,000 digits: forms that
+    # read row numbers or scores with isdigit() answered 500 (found by fuzzing).
+    form_number = core.form_number
+    assert form_number("12") == 12 and form_number("007") == 7
+    for odd in ("²", "٣", "9" * 5000, "-1", "1.5", "", " 1"):
+        assert form_number(odd) is None, odd
+    assert form_number("1234", digits=3) is None

@@ -203,6 +203,12 @@ class Page:
         raise PageError(upstream.status_code, problem_text(upstream, self.lang))
 
 
+def form_number(value: str, *, digits: int = 6) -> int | None:
+    """A whole number posted by a form, or None: ASCII digits only ('²'.isdigit() holds, and
+    int() refuses thousands of digits), at most `digits` of them."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= digits else None
+
+
 def problem_text(upstream: Upstream, lang: str) -> str:
     """What a service said was wrong, in the reader's language where the service gave both."""
     try:

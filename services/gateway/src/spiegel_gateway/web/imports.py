@@ -15,7 +15,15 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
-from spiegel_gateway.web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
+from spiegel_gateway.web.core import (
+    COORDINATING,
+    Page,
+    PageError,
+    form_number,
+    page_of,
+    problem_text,
+    quoted,
+)
 
 MAX_UPLOAD = 10 * 1024 * 1024
 ALLOWED = (".xlsx", ".csv")
@@ -102,13 +110,14 @@ def router() -> APIRouter:
     async def confirm(round_id: str, import_id: str, request: Request) -> Response:
         page = await coordinator(request)
         form = await page.form()
-        ok_rows = [int(r) for r in _list(form, "ok_rows") if r.isdigit()]
-        extra_rows = [int(r) for r in _list(form, "include_rows") if r.isdigit()]
+        ok_rows = [n for n in map(form_number, _list(form, "ok_rows")) if n is not None]
+        extra_rows = [n for n in map(form_number, _list(form, "include_rows")) if n is not None]
         suggestions = []
         for value in _list(form, "apply"):
             row, _, column = value.partition(":")
-            if row.isdigit() and column in ("name", "email", "group", "language"):
-                suggestions.append({"row": int(row), "column": column})
+            number = form_number(row)
+            if number is not None and column in ("name", "email", "group", "language"):
+                suggestions.append({"row": number, "column": column})
         body: dict[str, Any] = {"apply_suggestions": suggestions}
         if extra_rows or suggestions:
             body["include_rows"] = sorted(set(ok_rows + extra_rows + [s["row"] for s in suggestions]))

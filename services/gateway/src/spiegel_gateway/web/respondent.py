@@ -27,7 +27,7 @@ from spiegel_gateway.sessions.auth import (
     link_cookie_name,
     set_session_cookie,
 )
-from spiegel_gateway.web.core import Page, PageError, page_of, problem_text
+from spiegel_gateway.web.core import Page, PageError, form_number, page_of, problem_text
 
 LINK_PROBLEMS = {
     404: "link_unknown",
@@ -130,8 +130,8 @@ def parse_answers(form: dict[str, Any], questionnaire: dict[str, Any]) -> dict[s
             continue
         if value == NVT and nvt:
             ratings[item_id] = NVT
-        elif value.isascii() and value.isdigit() and len(value) <= 3 and low <= int(value) <= high:
-            ratings[item_id] = int(value)
+        elif (score := form_number(value, digits=3)) is not None and low <= score <= high:
+            ratings[item_id] = score
     comments: dict[str, str] = {}
     for question in questionnaire["open_questions"]:
         value = form.get(f"c_{question['id']}")
