@@ -158,6 +158,15 @@ async def test_a_service_bug_is_its_own_500_and_the_next_call_still_reaches_the_
         assert echoed.status_code == 200, echoed.text
 
 
+async def test_a_services_headers_reach_the_caller_as_the_bytes_it_sent(signed_in):  # type: ignore[no-untyped-def]
+    # A UTF-8 file name in Content-Disposition made the gateway's own response fail (500).
+    browser, _, _ = signed_in
+    download = await browser.get("/api/survey/test-download")
+    assert download.status_code == 200, download.text
+    assert (b"content-disposition", 'attachment; filename="café ☕.txt"'.encode()) in download.headers.raw
+    assert download.headers["content-type"].startswith("text/plain")
+
+
 async def test_request_size_is_limited(signed_in):  # type: ignore[no-untyped-def]
     browser, _, _ = signed_in
     big = await browser.post(

@@ -74,12 +74,6 @@ def _language_of(upstream: Upstream, default: str) -> str:
     return language if language in ("nl", "en") else default
 
 
-def _reply(upstream: Upstream) -> Response:
-    return Response(
-        content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
-    )
-
-
 def throttle_link(request: Request, token: str) -> str:
     """Rate limits of link requests; the token's hash when it may be tried.
 
@@ -144,7 +138,7 @@ def router() -> APIRouter:
         if upstream.status_code != 404:
             link_worked(request)  # a known link (open, used or closed) is no guess
         if upstream.status_code != 200:
-            return _reply(upstream)
+            return upstream.as_response()
         language = _language_of(upstream, language)
         cookie, session = await gateway.sessions.open_respondent(
             tenant.tenant_id,
@@ -153,7 +147,7 @@ def router() -> APIRouter:
             language=language,
             lifetime=gateway.respondent_lifetime,
         )
-        reply = _reply(upstream)
+        reply = upstream.as_response()
         set_session_cookie(reply, request, cookie, session.expires_at)
         reply.headers["x-csrf-token"] = session.csrf
         reply.headers["cache-control"] = "no-store"
@@ -175,7 +169,7 @@ def router() -> APIRouter:
             headers=request.headers,
             query=f"lang={explicit_language(request, tenant) or caller.language}",
         )
-        reply = _reply(upstream)
+        reply = upstream.as_response()
         if upstream.status_code in GONE or (end_on_success and upstream.is_success):
             await gateway.sessions.close(tenant.tenant_id, caller.id)
             gateway.tokens.forget(caller.id)
@@ -221,6 +215,6 @@ def router() -> APIRouter:
         )
         if upstream.status_code != 404:
             link_worked(request)
-        return _reply(upstream)
+        return upstream.as_response()
 
     return api

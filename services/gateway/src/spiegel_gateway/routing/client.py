@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from fastapi import HTTPException
+from fastapi import HTTPException, Response
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -66,8 +66,16 @@ class Upstream:
     def text(self) -> str:
         return self.content.decode("utf-8", errors="replace")
 
-    def forwarded_headers(self) -> dict[str, str]:
-        return {k: v for k, v in self.headers.items() if k.lower() in FORWARDED_RESPONSE_HEADERS}
+    def as_response(self) -> Response:
+        """The answer for the caller: status, body, and the listed headers as the bytes the service
+        sent (a value need not be Latin-1 text, e.g. a UTF-8 file name; as str it made a 500)."""
+        reply = Response(content=self.content, status_code=self.status_code)
+        reply.raw_headers += [
+            (name.lower().encode("latin-1"), value.encode("utf-8", "surrogateescape"))
+            for name, value in self.headers.items()
+            if name.lower() in FORWARDED_RESPONSE_HEADERS
+        ]
+        return reply
 
 
 class ServiceClient:

@@ -84,9 +84,7 @@ async def forward(request: Request) -> Response:
         path=path,
         status=upstream.status_code,
     )
-    return Response(
-        content=upstream.content, status_code=upstream.status_code, headers=upstream.forwarded_headers()
-    )
+    return upstream.as_response()
 
 
 def lean_route() -> Route:
