@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from spiegel_gateway.mail.sender import Mailer, render
 from spiegel_gateway.people.model import PersonIn, may_grant, normalise_email
 from spiegel_gateway.ratelimits import Policy, RateLimited, RateLimiter
-from spiegel_gateway.routing.policy import audited_read
+from spiegel_gateway.routing.policy import audited_read, closed_call
 from spiegel_gateway.security.proxies import client_of, parse_networks
 from spiegel_gateway.service_tokens import ServiceTokens, jwk_thumbprint, key_from_pem, parse_previous_keys
 from spiegel_gateway.settings import GatewaySettings
@@ -248,6 +248,16 @@ def test_reads_of_reports_and_pops_are_audited():
     assert audited_read("action-plan", "GET", "pops/p1") == "pop.read"
     assert audited_read("aggregation", "POST", "reports/r1") is None
     assert audited_read("survey", "GET", "rounds/r1") is None
+    assert audited_read("aggregation", "GET", "discussion-groups/g1/preparation") == "report.read"
+    assert audited_read("aggregation", "GET", "discussion-groups/g1/preparation/html") == "report.read"
+    assert audited_read("aggregation", "GET", "discussion-groups/g1") is None
+
+
+def test_operational_endpoints_of_services_are_not_forwarded():
+    for service in ("survey", "invitation", "aggregation"):
+        for path in ("metrics", "/metrics/", "healthz", "readyz"):
+            assert closed_call(service, path) == "not part of the service's API", (service, path)
+    assert closed_call("survey", "rounds") is None and closed_call("aggregation", "metrics-of-x") is None
 
 
 # -- e-mail -----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from fastapi import Request
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED, POP_READ, REPORT_READ
 from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of
 from spiegel_gateway.sessions.store import Session
+from spiegel_gateway.settings import SERVICES
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ def _meaning(rules: tuple[PathRule, ...], service: str, path: str) -> str | None
 
 AUDITED_READS = (  # meaning: the audit action
     PathRule("aggregation", re.compile(r"^reports(/.*)?$"), REPORT_READ),
+    # A facilitator's preparation holds the group's reports.
+    PathRule("aggregation", re.compile(r"^discussion-groups/[^/]+/preparation(/.*)?$"), REPORT_READ),
     PathRule("action-plan", re.compile(r"^(pops|action-plans|plans)(/.*)?$"), POP_READ),
 )
 
@@ -46,6 +49,12 @@ CLOSED_CALLS = (  # meaning: why the gateway never forwards the call, whoever as
         "survey",
         re.compile(r"^rounds/[^/]+/assignments$"),
         "respondent links are issued by the invitation service only, never by hand",
+    ),
+    # A process's health and metrics are the operators' (scraped in the cluster), not a
+    # hospital's: the metrics count every hospital's calls.
+    *(
+        PathRule(service, re.compile(r"^(metrics|healthz|readyz)$"), "not part of the service's API")
+        for service in SERVICES
     ),
 )
 
