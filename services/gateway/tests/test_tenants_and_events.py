@@ -172,6 +172,34 @@ async def test_role_changes_end_the_persons_sessions(deployment):  # type: ignor
         await person.aclose()
 
 
+async def test_a_hospital_keeps_an_administrator_and_people_get_sane_names_and_roles(deployment):  # type: ignore[no-untyped-def]
+    # Found by fuzzing: the only administrator could demote or switch off themself (locking the
+    # hospital out of its own people), a name of spaces was stored as "", and roles twice.
+    slug = f"keep-{uuid.uuid4().hex[:6]}"
+    tenant = await create_tenant(deployment, slug)
+    admin_email = f"adm-{uuid.uuid4().hex[:6]}@umc-test.nl"
+    admin_id = await add_person(deployment, tenant["tenant_id"], admin_email, "tenant_admin")
+    admin = Browser(deployment.url, slug=slug)
+    try:
+        await admin.login(admin_email)
+        people = (await admin.get("/people")).json()
+        assert [p["person_id"] for p in people if "tenant_admin" in p["roles"] and p["active"]] == [admin_id]
+        for change in ({"roles": ["coordinator"]}, {"active": False}):
+            refused = await admin.request("PATCH", f"/people/{admin_id}", json=change)
+            assert refused.status_code == 409 and "administrator" in refused.text, refused.text
+        second_id = await add_person(
+            deployment, tenant["tenant_id"], f"adm2-{uuid.uuid4().hex[:6]}@umc-test.nl", "tenant_admin"
+        )
+        blank = await admin.request("PATCH", f"/people/{second_id}", json={"display_name": "   "})
+        assert blank.status_code == 422 and "display_name" in blank.text, blank.text
+        demoted = await admin.request(
+            "PATCH", f"/people/{admin_id}", json={"roles": ["coordinator", "coordinator"]}
+        )
+        assert demoted.status_code == 200 and demoted.json()["roles"] == ["coordinator"], demoted.text
+    finally:
+        await admin.aclose()
+
+
 async def test_reads_of_reports_are_audited_with_who_what_when_where(deployment, stack):  # type: ignore[no-untyped-def]
     slug = f"aud-{uuid.uuid4().hex[:6]}"
     tenant = await create_tenant(deployment, slug)

@@ -120,6 +120,14 @@ def router() -> APIRouter:
         change: dict[str, Any] = body.model_dump(exclude_none=True)
         if not change:
             return person.out()
+        admin = roles.TENANT_ADMIN
+        stays_admin = change.get("active", person.active) and admin in change.get("roles", person.roles)
+        if person.active and admin in person.roles and not stays_admin:
+            admins = await gateway.people.active_with_role(tenant.tenant_id, admin, limit=2)
+            if not [p for p in admins if p.person_id != person.person_id]:
+                raise HTTPException(
+                    409, "the hospital would have no administrator left: make someone else one first"
+                )
         try:
             updated = await gateway.people.change(person, change, correlation_id=correlation_of(request))
         except PersonConflict as error:

@@ -55,7 +55,14 @@ def check_display_name(value: str | None) -> str | None:
         return value
     if any(c in value for c in "\r\n\t<>"):
         raise ValueError("no line breaks, tabs or angle brackets")
+    if not value.strip():
+        raise ValueError("a name is needed, not only spaces")
     return value.strip()
+
+
+def distinct_roles(value: list[str] | None) -> list[str] | None:
+    """Each role once, in the order given."""
+    return value if value is None else list(dict.fromkeys(value))
 
 
 def may_grant(granter_roles: frozenset[str] | set[str], wanted: list[str]) -> bool:
@@ -77,6 +84,7 @@ class PersonIn(BaseModel):
     )
 
     _name = field_validator("display_name")(classmethod(lambda cls, v: check_display_name(v)))
+    _roles = field_validator("roles")(classmethod(lambda cls, v: distinct_roles(v)))
 
     @field_validator("password")
     @classmethod
@@ -93,6 +101,7 @@ class PersonPatch(BaseModel):
     active: bool | None = None
 
     _name = field_validator("display_name")(classmethod(lambda cls, v: check_display_name(v)))
+    _roles = field_validator("roles")(classmethod(lambda cls, v: distinct_roles(v)))
 
 
 class PersonOut(BaseModel):

@@ -153,6 +153,10 @@ class PeopleStore:
         docs = await self._people(tenant_id).find({}, sort=[("display_name", 1)], limit=limit)
         return [_person(d) for d in docs]
 
+    async def active_with_role(self, tenant_id: str, role: str, limit: int = 0) -> list[Person]:
+        docs = await self._people(tenant_id).find({"roles": role, "active": True}, limit=limit)
+        return [_person(d) for d in docs]
+
     async def change(
         self, person: Person, change: dict[str, Any], *, correlation_id: str | None = None
     ) -> Person:
