@@ -7,9 +7,11 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
+from spiegel_dev.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -200,3 +202,74 @@ async def test_csv_with_semicolons_in_windows_encoding(invitation):  # type: ign
         ]
         bad = await coordinator.post("/rounds/r1/imports", files={"file": ("l.csv", b"a;b\n1;2\n")})
         assert bad.status_code == 422 and "E-mailadres" in bad.json()["message"]
+
+
+async def test_an_unreadable_csv_is_refused_naming_the_line(invitation):  # type: ignore[no-untyped-def]
+    invitation.start(consumer=False, relay=False)
+    header = b"Respondentgroep;Naam;E-mailadres;Taal\r\n"
+    clean = b"staff;B. Bakker;b.bakker@umc.example;nl\r\n"
+    async with invitation.client() as coordinator:
+        await coordinator.put(
+            "/rounds/r1", json={"title": "IFMS", "subject_id": "s", "subject_name": "Dr. S"}
+        )
+        huge = header + clean + b"staff;" + b"x" * (128 * 1024 + 1) + b";c@umc.example;nl\r\n"
+        bare_cr = header + clean + clean + b"staff;C.\rClaes;c@umc.example;nl\r\n"
+        for content, line, problem in ((huge, 3, "langer dan"), (bare_cr, 4, "regeleinde")):
+            refused = await coordinator.post("/rounds/r1/imports", files={"file": ("l.csv", content)})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["field"] == "file"
+            assert f"regel {line}" in refused.json()["message"] and problem in refused.json()["message"]
+
+
+async def test_a_template_for_any_title_and_round_id(invitation):  # type: ignore[no-untyped-def]
+    invitation.start()
+    hostile = {"title": "Bell\x07round", "subject_id": "s\x01", "subject_name": "Dr.\x1b S"}
+    async with invitation.client() as coordinator:
+        setup = await coordinator.put("/rounds/r1", json=hostile)
+        assert setup.status_code == 200, setup.text
+        response = await coordinator.get("/rounds/r1/nominations/template.xlsx")
+        assert response.status_code == 200, response.text
+        info = load_workbook(io.BytesIO(response.content))["Instructies"]
+        assert (info["B3"].value, info["B4"].value, info["B5"].value) == (
+            "r1",
+            "Bell\ufffdround",
+            "Dr.\ufffd S",
+        )
+        assert response.headers["content-disposition"] == (
+            "attachment; filename=\"nominaties-r1.xlsx\"; filename*=UTF-8''nominaties-r1.xlsx"
+        )
+
+        # Set up here, a round id is what the survey service makes of it ...
+        odd = await coordinator.put("/rounds/caf\xe9", json=hostile)
+        assert odd.status_code == 422 and "round_id" in odd.json()["message"]
+        # ... but the survey's RoundOpened is taken as it comes.
+        await invitation.open_round("caf\xe9-\x07", title="Bell\x07round")
+        await eventually(lambda: invitation.doc("rounds", "caf\xe9-\x07"), what="the round")
+        odd_round = "/rounds/" + quote("caf\xe9-\x07", safe="")  # (httpx sends no raw control character)
+        response = await coordinator.get(f"{odd_round}/nominations/template.xlsx")
+        assert response.status_code == 200, response.text
+        assert response.headers["content-disposition"] == (
+            "attachment; filename=\"nominaties-caf_-_.xlsx\"; filename*=UTF-8''nominaties-caf%C3%A9-%07.xlsx"
+        )
+        assert load_workbook(io.BytesIO(response.content))["Instructies"]["B3"].value == "caf\xe9-\ufffd"
+        filled = fill(response.content, [ROWS[0]])
+        upload = await coordinator.post(f"{odd_round}/imports", files={"file": ("l.xlsx", filled)})
+        assert upload.status_code == 201 and problems(upload.json(), 2) == set(), upload.text
+
+
+async def test_a_refused_confirm_leaves_the_import_to_a_corrected_one(invitation):  # type: ignore[no-untyped-def]
+    invitation.start(consumer=False, relay=False)
+    content = b"Respondentgroep;Naam;E-mailadres\r\nstaff;B. Bakker;b.bakker@umc.example\r\n"
+    async with invitation.client() as coordinator:
+        await coordinator.put(
+            "/rounds/r1", json={"title": "IFMS", "subject_id": "s", "subject_name": "Dr. S"}
+        )
+        upload = await coordinator.post("/rounds/r1/imports", files={"file": ("l.csv", content)})
+        import_id = upload.json()["import_id"]
+        typo = await coordinator.post(f"/rounds/r1/imports/{import_id}/confirm", json={"include_rows": [22]})
+        assert typo.status_code == 422 and "22" in typo.json()["message"]
+        confirm = await coordinator.post(
+            f"/rounds/r1/imports/{import_id}/confirm", json={"include_rows": [2]}
+        )
+        assert confirm.status_code == 200, confirm.text
+        assert confirm.json()["saved_rows"] == [2]

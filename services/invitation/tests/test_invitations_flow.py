@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -111,3 +112,40 @@ async def test_a_nominee_added_to_an_open_round_is_invited_at_once(invitation): 
         assert added.status_code == 201, added.text
     messages = invitation.catcher.wait_for(1, timeout=30)
     assert [m.recipients for m in messages] == [["p.jansen@umc.example"]]
+
+
+async def test_one_address_nominated_at_once_many_times_is_saved_once(invitation):  # type: ignore[no-untyped-def]
+    invitation.start(consumer=False, relay=False)
+    nominee = {"group": "staff", "name": "Petra Jansen", "email": "p.jansen@umc.example"}
+    async with invitation.client() as coordinator:
+        await coordinator.put(
+            "/rounds/r1", json={"title": "IFMS", "subject_id": "s", "subject_name": "Dr. S"}
+        )
+
+        async def nominate_six_at_once() -> str:
+            answers = await asyncio.gather(
+                *(
+                    coordinator.post("/rounds/r1/nominations", json={**nominee, "email": email})
+                    for email in ["p.jansen@umc.example"] * 3 + [" P.Jansen@UMC.example"] * 3
+                )
+            )
+            assert sorted(a.status_code for a in answers) == [201] + [422] * 5, [a.text for a in answers]
+            for answer in answers:
+                if answer.status_code == 422:  # as when sent one after another
+                    assert [p["kind"] for p in answer.json()["problems"]] == ["already_nominated"]
+                    assert "al genomineerd in deze ronde (groep staff)" in answer.json()["message"]
+            return next(a.json()["assignment_id"] for a in answers if a.status_code == 201)
+
+        first = await nominate_six_at_once()
+        listed = (await coordinator.get("/rounds/r1/nominations")).json()["nominations"]
+        assert [n["assignment_id"] for n in listed] == [first]
+        # Withdrawn, the same person may be nominated again: once.
+        assert (await coordinator.delete(f"/rounds/r1/nominations/{first}")).status_code == 200
+        second = await nominate_six_at_once()
+        listed = (await coordinator.get("/rounds/r1/nominations")).json()["nominations"]
+        assert {(n["assignment_id"], n["status"]) for n in listed} == {
+            (first, "withdrawn"),
+            (second, "active"),
+        }
+        roster = await invitation.doc("rosters", "r1")
+        assert roster is not None and len(roster["entries"]) == 2

@@ -12,6 +12,7 @@ each document has one writer besides the relay, which only rewrites
 | tenants | tenant id | gateway events; coordinator settings |
 | people | person id | gateway events; coordinator (until the gateway lands) |
 | rosters | round id | coordinator / specialist: the round's setup before it opens, the nominations |
+| nominees | "<round>:<address>:<n>" | nominations: insert once, an address claimed (n: times withdrawn) |
 | rounds | round id | survey events (open / extend / close) |
 | assignments | assignment id | inserted once, with its event (outbox); later: withdrawn, opted out |
 | links | token hash | insert once: token hash -> assignment |
@@ -40,6 +41,7 @@ PEOPLE = "people"
 ROUNDS = "rounds"
 ASSIGNMENTS = "assignments"
 ROSTERS = "rosters"
+NOMINEES = "nominees"
 LINKS = "links"
 PROGRESS = "progress"
 INBOXES = "inboxes"
@@ -76,6 +78,7 @@ class Store:
     rounds: TenantRepository
     assignments: TenantRepository
     rosters: TenantRepository
+    nominees: TenantRepository
     links: TenantRepository
     progress: TenantRepository
     inboxes: TenantRepository

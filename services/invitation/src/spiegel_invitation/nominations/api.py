@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -57,6 +59,12 @@ class ConfirmIn(BaseModel):
     apply_suggestions: list[Suggestion] = Field(default_factory=list)
 
 
+def attachment(filename: str) -> str:
+    """A Content-Disposition for any file name (RFC 6266): an ASCII fallback, and the name in UTF-8."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def jsonable(value: Any) -> Any:
     """Dates to ISO text; the rest is JSON already (rows are plain dicts of text)."""
     if isinstance(value, dict):
@@ -105,15 +113,19 @@ def router(runtime: Runtime) -> APIRouter:
         cache = RoundCache(store)
         results = validate_rows([row], await context_for(store, view, [body.email], cache))
         result = results[0]
-        if result.status == ERROR or (result.problems and not body.accept_warnings):
-            raise HTTPException(
+
+        def refuse() -> HTTPException:
+            return HTTPException(
                 422,
                 {
                     "message": "; ".join(p.message for p in result.problems),
                     "problems": [p.__dict__ for p in result.problems],
                 },
             )
-        saved = await save_nominations(
+
+        if result.status == ERROR or (result.problems and not body.accept_warnings):
+            raise refuse()
+        saved, _ = await save_nominations(
             store,
             tokens,
             round_id,
@@ -122,6 +134,8 @@ def router(runtime: Runtime) -> APIRouter:
             source="manual",
             correlation_id=request.state.correlation_id,
         )
+        if not saved:  # nominated by a request at the same time
+            raise refuse()
         view = await round_view(store, round_id) or view
         return {
             "assignment_id": saved[0]["id"],
@@ -152,7 +166,7 @@ def router(runtime: Runtime) -> APIRouter:
         return Response(
             content,
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="nominaties-{round_id}.xlsx"'},
+            headers={"Content-Disposition": attachment(f"nominaties-{round_id}.xlsx")},
         )
 
     @api.post("/imports", status_code=201)
@@ -166,7 +180,7 @@ def router(runtime: Runtime) -> APIRouter:
             parsed = spreadsheet.parse(file.filename or "", content)
         except spreadsheet.SpreadsheetError as error:
             raise HTTPException(422, {"message": f"file: {error}", "field": "file"}) from None
-        if parsed.round_id and parsed.round_id != round_id:
+        if parsed.round_id and parsed.round_id != spreadsheet.cell_text(round_id):
             # A template made for another round: every row belongs elsewhere.
             for row in parsed.rows:
                 row.round = row.round or parsed.round_id
@@ -225,16 +239,16 @@ def router(runtime: Runtime) -> APIRouter:
             raise HTTPException(410, "deze import is verlopen; upload het bestand opnieuw / import expired")
         view = await checked_view(store, principal, round_id)
         rows = [RowIn(v["r"], v["g"], v["n"], v["e"], v["l"], v["o"]) for v in doc["source_rows"]]
-        # One confirmation per import, even when the button is pressed twice at once.
-        if not await store.imports.insert_many([{"id": f"{import_id}:confirming", "at": datetime.now(UTC)}]):
-            raise HTTPException(409, "deze import wordt al bevestigd / this import is being confirmed")
         known_rows = {r.row for r in rows}
         unknown = [s.row for s in body.apply_suggestions if s.row not in known_rows]
         unknown += [r for r in body.include_rows or [] if r not in known_rows]
-        if unknown:
+        if unknown:  # refused before the lock below: a corrected confirm may follow at once
             raise HTTPException(
                 422, f"include_rows/apply_suggestions: onbekende rijen {sorted(set(unknown))}"
             )
+        # One confirmation per import, even when the button is pressed twice at once.
+        if not await store.imports.insert_many([{"id": f"{import_id}:confirming", "at": datetime.now(UTC)}]):
+            raise HTTPException(409, "deze import wordt al bevestigd / this import is being confirmed")
         rows = apply_choices(rows, doc["suggestions"], [(s.row, s.column) for s in body.apply_suggestions])
         # Check again against the round as it is now (others may have nominated meanwhile).
         cache = RoundCache(store)
@@ -246,7 +260,7 @@ def router(runtime: Runtime) -> APIRouter:
             for r in results
             if r.row in chosen and r.status == ERROR
         ]
-        saved = await save_nominations(
+        saved, taken = await save_nominations(
             store,
             tokens,
             round_id,
@@ -255,6 +269,10 @@ def router(runtime: Runtime) -> APIRouter:
             source=f"import:{import_id}",
             correlation_id=request.state.correlation_id,
         )
+        if taken:  # nominated meanwhile by a request at the same time
+            refused += [{"row": r.row, "problems": [p.__dict__ for p in r.problems]} for r in taken]
+            refused.sort(key=lambda r: r["row"])
+            to_save = [r for r in to_save if r.row not in {t.row for t in taken}]
         view = await round_view(store, round_id) or view
         outcome = {
             "import_id": import_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from spiegel_invitation.mail.tokens import LinkTokens
@@ -13,6 +13,7 @@ from spiegel_invitation.nominations.validation import (
     Context,
     RowIn,
     RowResult,
+    already_nominated,
     group_warnings,
     normalise_email,
 )
@@ -23,6 +24,9 @@ from spiegel_invitation.storage import Store, email_inbox_id
 
 Document = dict[str, Any]
 DEFAULT_FATIGUE_LIMIT = 8
+# A claim on an address whose nomination never reached the roster (the process died in
+# between) is taken over after this long; its nomination is then saved under its id.
+ABANDONED_CLAIM = timedelta(minutes=1)
 
 
 class RoundCache:
@@ -184,13 +188,45 @@ async def save_nominations(
     actor: str,
     source: str,
     correlation_id: str | None = None,
-) -> list[Document]:
-    """Add checked rows to the round; invite them at once when the round is open."""
+) -> tuple[list[Document], list[RowResult]]:
+    """Add checked rows to the round; invite them at once when the round is open.
+
+    Returns the nominations saved and the rows refused because their address was
+    nominated meanwhile (a request at the same time, or an earlier row): those get the
+    problem "already_nominated". Each address is claimed in the round first by a unique
+    insert (the one atomic write on FerretDB), so of concurrent nominations one wins.
+    """
     if not results:
-        return []
+        return [], []
     now = datetime.now(UTC)
+    roster = await store.rosters.get(round_id, projection={"entries": 1}) or {}
+    current = roster.get("entries") or {}
+    withdrawn: dict[str, int] = {}  # a withdrawn nominee may be nominated again: a new claim
+    for entry in current.values():
+        if entry.get("status", "active") != "active" and entry.get("email"):
+            address = normalise_email(entry["email"])
+            withdrawn[address] = withdrawn.get(address, 0) + 1
+    claims = []
+    for r in results:
+        address = normalise_email(r.email)
+        claim_id = f"{round_id}:{address}:{withdrawn.get(address, 0)}"
+        claims.append({"id": claim_id, "assignment_id": str(uuid.uuid4()), "group": r.group, "at": now})
+    won = set(await store.nominees.insert_many(claims))
+    chosen: list[tuple[str, RowResult]] = []
+    refused: list[RowResult] = []
+    for r, claim in zip(results, claims, strict=True):
+        if claim["id"] not in won:
+            held = await store.nominees.get(claim["id"]) or claim
+            if held["assignment_id"] in current or held["at"] > now - ABANDONED_CLAIM:
+                already_nominated(r, held["group"])
+                refused.append(r)
+                continue
+            claim = held
+        chosen.append((claim["assignment_id"], r))
+    if not chosen:
+        return [], refused
     entries = {
-        str(uuid.uuid4()): {
+        aid: {
             "group": r.group,
             "name": r.name,
             "email": r.email,
@@ -200,7 +236,7 @@ async def save_nominations(
             "added_by": actor,
             "added_at": now,
         }
-        for r in results
+        for aid, r in chosen
     }
     await store.rosters.update(
         round_id, {"$set": {f"entries.{aid}": e for aid, e in entries.items()}}, upsert=True
@@ -216,7 +252,7 @@ async def save_nominations(
     view = await round_view(store, round_id)
     if view is not None and view["status"] == "open":
         await issue(store, tokens, view, saved, correlation_id=correlation_id)
-    return saved
+    return saved, refused
 
 
 async def withdraw(store: Store, round_id: str, assignment_id: str, *, correlation_id: str | None) -> str:

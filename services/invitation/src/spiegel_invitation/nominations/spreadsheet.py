@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
@@ -45,6 +46,16 @@ LABELS = {
     "email": "E-mailadres",
     "language": "Taal",
 }
+# What the csv module's errors mean for the one who made the file.
+CSV_PROBLEMS = {
+    "field larger than field limit": (
+        f"een veld is langer dan {csv.field_size_limit()} tekens / a field is longer than the limit"
+    ),
+    "new-line character seen in unquoted field": (
+        "een regeleinde (CR) midden in een veld zonder aanhalingstekens"
+        " / a line break inside an unquoted field"
+    ),
+}
 
 
 class SpreadsheetError(ValueError):
@@ -58,6 +69,11 @@ class Parsed:
     sheet: str = ""
 
 
+def cell_text(value: Any) -> str:
+    """Text as a cell may hold it: XML 1.0 has no C0 control characters (besides tab and line breaks)."""
+    return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", str(value or ""))
+
+
 def template(view: dict[str, Any]) -> bytes:
     groups = [g for g in view.get("groups") or [] if not g.get("is_self")]
     book = Workbook()
@@ -67,9 +83,9 @@ def template(view: dict[str, Any]) -> bytes:
     bold = Font(bold=True)
     info["A1"] = "Respondenten nomineren voor een evaluatieronde (Spiegel)"
     info["A1"].font = Font(bold=True, size=14)
-    info["A3"], info[ROUND_ID_CELL] = "Ronde-id", view["id"]
-    info["A4"], info["B4"] = "Ronde", view.get("title", "")
-    info["A5"], info["B5"] = "Geëvalueerde", view.get("subject_name", "")
+    info["A3"], info[ROUND_ID_CELL] = "Ronde-id", cell_text(view["id"])
+    info["A4"], info["B4"] = "Ronde", cell_text(view.get("title"))
+    info["A5"], info["B5"] = "Geëvalueerde", cell_text(view.get("subject_name"))
     for cell in ("A3", "A4", "A5"):
         info[cell].font = bold
     lines = [
@@ -90,7 +106,7 @@ def template(view: dict[str, Any]) -> bytes:
         "",
         "Respondentgroepen in deze ronde:",
     ]
-    lines += [f"- {g.get('label_nl') or g['code']} ({g['code']})" for g in groups]
+    lines += [cell_text(f"- {g.get('label_nl') or g['code']} ({g['code']})") for g in groups]
     for offset, line in enumerate(lines, start=7):
         info.cell(row=offset, column=1, value=line)
     info.column_dimensions["A"].width = 22
@@ -109,10 +125,10 @@ def template(view: dict[str, Any]) -> bytes:
 
     lists = book.create_sheet(LISTS_SHEET)
     for index, group in enumerate(groups, start=1):
-        lists.cell(row=index, column=1, value=group.get("label_nl") or group["code"])
+        lists.cell(row=index, column=1, value=cell_text(group.get("label_nl") or group["code"]))
     lists.cell(row=1, column=2, value="nl")
     lists.cell(row=2, column=2, value="en")
-    lists.cell(row=1, column=3, value=view["id"])
+    lists.cell(row=1, column=3, value=cell_text(view["id"]))
     lists.sheet_state = "hidden"
 
     last = TEMPLATE_ROWS + 1
@@ -241,5 +257,13 @@ def _parse_csv(content: bytes) -> Parsed:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=";,\t")
     except csv.Error:
         dialect = csv.excel
-    table = [tuple(row) for row in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        table = [tuple(row) for row in reader]
+    except csv.Error as error:
+        problem = str(error)
+        for known, explained in CSV_PROBLEMS.items():
+            if problem.startswith(known):
+                problem = explained
+        raise SpreadsheetError(f"geen leesbaar csv-bestand, regel {reader.line_num}: {problem}") from None
     return Parsed(rows=_rows(table), round_id=None, sheet="csv")

@@ -107,6 +107,16 @@ def check_email(value: str) -> tuple[str | None, str | None]:
         return None, str(error)
 
 
+def already_nominated(result: RowResult, other_group: str) -> None:
+    result.add(
+        "email",
+        "already_nominated",
+        ERROR,
+        f"{result.email} is al genomineerd in deze ronde (groep {other_group}).",
+        f"{result.email} is already nominated in this round (group {other_group}).",
+    )
+
+
 def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
     results: list[RowResult] = []
     by_row: dict[int, RowResult] = {}
@@ -220,14 +230,7 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
             )
         if email_key:
             if email_key in ctx.existing:
-                other_group, _ = ctx.existing[email_key]
-                result.add(
-                    "email",
-                    "already_nominated",
-                    ERROR,
-                    f"{result.email} is al genomineerd in deze ronde (groep {other_group}).",
-                    f"{result.email} is already nominated in this round (group {other_group}).",
-                )
+                already_nominated(result, ctx.existing[email_key][0])
             earlier = seen.setdefault(email_key, [])
             for other_row, other_group in earlier:
                 if other_group == result.group:

@@ -20,7 +20,7 @@ class PersonIn(BaseModel):
     email: str = Field(..., max_length=320)
     roles: list[str] = Field(default_factory=list, max_length=10)
     language: str = Field("nl", pattern=r"^(nl|en)$")
-    revision: int = Field(0, ge=0)
+    revision: int = Field(0, ge=0, le=2**63 - 1)  # stored as a BSON int64
 
     @field_validator("email")
     @classmethod

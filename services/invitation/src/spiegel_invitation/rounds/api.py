@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Path
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from spiegel_platform.service import Runtime
 
@@ -25,6 +25,12 @@ from spiegel_invitation.rounds.views import active_entries, round_view
 from spiegel_invitation.storage import Store
 
 Document = dict[str, Any]
+# Round ids as the survey service makes them (UUIDs), and short ones such as "r1" in tests.
+ROUND_ID = r"^[A-Za-z0-9_-]{1,64}$"
+# Dates a round may have, as in the survey service (spiegel_survey.times): far beyond any round,
+# storable in BSON and in an event, and room left for the reminder arithmetic.
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
 
 
 class RoundSetup(BaseModel):
@@ -44,6 +50,14 @@ class RoundSetup(BaseModel):
         if len(codes) != len(set(codes)):
             raise ValueError("group codes must be unique")
         return groups
+
+    @field_validator("opens_at", "closes_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        # Compared, never converted: 9999-12-31T23:59:59-12:00 has no UTC datetime.
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise ValueError(f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
+        return value
 
 
 class PolicyIn(BaseModel):
@@ -164,7 +178,9 @@ def router(runtime: Runtime) -> APIRouter:
         return Store(runtime.db, principal.tenant_id)
 
     @api.put("/{round_id}")
-    async def set_up_round(round_id: str, body: RoundSetup, principal: Coordinator) -> Document:
+    async def set_up_round(
+        round_id: Annotated[str, Path(pattern=ROUND_ID)], body: RoundSetup, principal: Coordinator
+    ) -> Document:
         """Describe a round before it opens (groups, subject, dates), so nominations can be checked."""
         store = store_of(principal)
         facts = await store.rounds.get(round_id)
