@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BeforeValidator, PlainSerializer
+from spiegel_platform import moments
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -42,12 +43,6 @@ def stamp(moment: datetime) -> Timestamp:
     return value
 
 
-# Every moment the service takes in lies between these (far beyond any round), so it converts to
-# Amsterdam time, to BSON and to an event's timestamp without overflowing.
-EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
-LATEST = datetime(2999, 12, 31, tzinfo=UTC)
-
-
 def _parse(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -60,8 +55,8 @@ def _parse(value: Any) -> Any:
         moment = as_utc(value)
     except OverflowError:  # e.g. 0001-01-01T00:00:00 in Amsterdam time is before year 1 in UTC
         moment = None
-    if moment is None or not EARLIEST <= moment <= LATEST:
-        raise ValueError(f"out of range: between {EARLIEST.year} and {LATEST.year}")
+    if moment is None or not moments.in_range(moment):
+        raise ValueError(moments.OUT_OF_RANGE)
     return moment
 
 

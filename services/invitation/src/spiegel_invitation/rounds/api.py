@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from spiegel_platform import moments
 from spiegel_platform.service import Runtime
 
 from spiegel_invitation.access import Coordinator, Staff, is_coordinator, require_round_access
@@ -27,10 +28,6 @@ from spiegel_invitation.storage import Store
 Document = dict[str, Any]
 # Round ids as the survey service makes them (UUIDs), and short ones such as "r1" in tests.
 ROUND_ID = r"^[A-Za-z0-9_-]{1,64}$"
-# Dates a round may have, as in the survey service (spiegel_survey.times): far beyond any round,
-# storable in BSON and in an event, and room left for the reminder arithmetic.
-EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
-LATEST = datetime(2999, 12, 31, tzinfo=UTC)
 
 
 class RoundSetup(BaseModel):
@@ -54,9 +51,9 @@ class RoundSetup(BaseModel):
     @field_validator("opens_at", "closes_at")
     @classmethod
     def _plausible(cls, value: datetime | None) -> datetime | None:
-        # Compared, never converted: 9999-12-31T23:59:59-12:00 has no UTC datetime.
-        if value is not None and not EARLIEST <= value <= LATEST:
-            raise ValueError(f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
+        # The platform's range (the survey's too), with room left for the reminder arithmetic.
+        if value is not None and not moments.in_range(value):
+            raise ValueError(moments.OUT_OF_RANGE)
         return value
 
 
