@@ -4,6 +4,7 @@ of reports are audited."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -198,6 +199,36 @@ async def test_a_hospital_keeps_an_administrator_and_people_get_sane_names_and_r
         assert demoted.status_code == 200 and demoted.json()["roles"] == ["coordinator"], demoted.text
     finally:
         await admin.aclose()
+
+
+async def test_two_administrators_demoting_each_other_at_once_leave_one(deployment):  # type: ignore[no-untyped-def]
+    # Each change alone keeps an administrator; at the same moment both did, leaving none, as long
+    # as the check and the change were two steps. Several hospitals: the race must never be won.
+    for attempt in range(3):
+        slug = f"race-{attempt}-{uuid.uuid4().hex[:6]}"
+        tenant = await create_tenant(deployment, slug)
+        emails = [f"adm{n}-{uuid.uuid4().hex[:6]}@umc-test.nl" for n in (1, 2)]
+        ids = [await add_person(deployment, tenant["tenant_id"], email, "tenant_admin") for email in emails]
+        admins = [Browser(deployment.url, slug=slug) for _ in emails]
+        try:
+            for admin, email in zip(admins, emails, strict=True):
+                await admin.login(email)
+            answers = await asyncio.gather(
+                admins[0].request("PATCH", f"/people/{ids[1]}", json={"roles": ["coordinator"]}),
+                admins[1].request("PATCH", f"/people/{ids[0]}", json={"roles": ["coordinator"]}),
+            )
+            statuses = [a.status_code for a in answers]
+            # One wins; the other is refused: no administrator left to leave, or (its session
+            # ended by the first change) no longer one itself.
+            assert sorted(statuses) in ([200, 401], [200, 403], [200, 409]), [
+                (a.status_code, a.text) for a in answers
+            ]
+            people = (await admins[statuses.index(200)].get("/people")).json()
+            left = [p["person_id"] for p in people if "tenant_admin" in p["roles"] and p["active"]]
+            assert len(left) == 1 and left[0] in ids, people
+        finally:
+            for admin in admins:
+                await admin.aclose()
 
 
 async def test_reads_of_reports_are_audited_with_who_what_when_where(deployment, stack):  # type: ignore[no-untyped-def]

@@ -131,6 +131,25 @@ class Invitation:
         finally:
             await client.close()
 
+    async def insert(self, collection: str, local_id: str, fields: dict[str, Any]) -> None:
+        """A document as the service stores it (e.g. what a process that crashed left behind)."""
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.stack.mongodb_url, tz_aware=True)
+        try:
+            await client[f"{self.prefix}_invitation"][collection].insert_one(
+                {"_id": f"{self.tenant}:{local_id}", "id": local_id, "tenant_id": self.tenant, **fields}
+            )
+        finally:
+            await client.close()
+
+    async def update(self, collection: str, local_id: str, fields: dict[str, Any]) -> None:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.stack.mongodb_url, tz_aware=True)
+        try:
+            await client[f"{self.prefix}_invitation"][collection].update_one(
+                {"_id": f"{self.tenant}:{local_id}"}, {"$set": fields}
+            )
+        finally:
+            await client.close()
+
     async def count(self, collection: str, filter: dict[str, Any] | None = None) -> int:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.stack.mongodb_url, tz_aware=True)
         try:

@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -273,3 +274,29 @@ async def test_a_refused_confirm_leaves_the_import_to_a_corrected_one(invitation
         )
         assert confirm.status_code == 200, confirm.text
         assert confirm.json()["saved_rows"] == [2]
+
+
+async def test_a_confirm_cut_off_halfway_locks_the_import_only_for_a_while(invitation):  # type: ignore[no-untyped-def]
+    """A confirm claims its import; a process that crashes after the claim cannot release it.
+    A claim a moment old is a confirm under way (409); a lapsed one is taken over."""
+    invitation.start(consumer=False, relay=False)
+    content = b"Respondentgroep;Naam;E-mailadres\r\nstaff;B. Bakker;b.bakker@umc.example\r\n"
+    async with invitation.client() as coordinator:
+        await coordinator.put(
+            "/rounds/r1", json={"title": "IFMS", "subject_id": "s", "subject_name": "Dr. S"}
+        )
+        upload = await coordinator.post("/rounds/r1/imports", files={"file": ("l.csv", content)})
+        import_id = upload.json()["import_id"]
+        claim = f"{import_id}:confirming"
+
+        await invitation.insert("imports", claim, {"at": datetime.now(UTC) - timedelta(seconds=5)})
+        busy = await coordinator.post(f"/rounds/r1/imports/{import_id}/confirm", json={})
+        assert busy.status_code == 409 and "being confirmed" in busy.json()["message"], busy.text
+        assert await invitation.count("nominees") == 0
+
+        # What a confirm that crashed three minutes ago leaves behind.
+        await invitation.update("imports", claim, {"at": datetime.now(UTC) - timedelta(minutes=3)})
+        confirm = await coordinator.post(f"/rounds/r1/imports/{import_id}/confirm", json={})
+        assert confirm.status_code == 200, confirm.text
+        assert confirm.json()["saved_rows"] == [2]
+        assert await invitation.count("nominees") == 1

@@ -73,6 +73,47 @@ def router() -> APIRouter:
                 roles=caller.roles,
             )
 
+    async def _person_or_404(request: Request, tenant: Tenant, person_id: str) -> Person:
+        person = await gateway_of(request).people.get(tenant.tenant_id, person_id)
+        if person is None:
+            raise HTTPException(404, f"person {person_id} not found")
+        return person
+
+    async def _check_still_allowed(request: Request, tenant: Tenant, caller: Session) -> None:
+        """The caller's own record as it is now: their session may predate a change that just
+        took a role from them or switched them off (ending their sessions is too late for a
+        request already under way)."""
+        me = await gateway_of(request).people.get(tenant.tenant_id, caller.subject)
+        if me is None or not me.active or set(me.roles) != set(caller.roles):
+            raise await refuse(
+                request,
+                tenant.tenant_id,
+                403,
+                "your roles changed meanwhile; sign in again",
+                actor=caller.subject,
+                roles=caller.roles,
+            )
+
+    async def _check_an_administrator_stays(
+        request: Request, tenant: Tenant, person: Person, change: dict[str, Any]
+    ) -> None:
+        admin = roles.TENANT_ADMIN
+        stays_admin = change.get("active", person.active) and admin in change.get("roles", person.roles)
+        if person.active and admin in person.roles and not stays_admin:
+            admins = await gateway_of(request).people.active_with_role(tenant.tenant_id, admin, limit=2)
+            if not [p for p in admins if p.person_id != person.person_id]:
+                raise HTTPException(
+                    409, "the hospital would have no administrator left: make someone else one first"
+                )
+
+    async def _change(request: Request, person: Person, change: dict[str, Any]) -> Person:
+        try:
+            return await gateway_of(request).people.change(
+                person, change, correlation_id=correlation_of(request)
+            )
+        except PersonConflict as error:
+            raise HTTPException(409, str(error)) from None
+
     @api.get("", response_model=list[PersonOut])
     async def list_people(
         request: Request, tenant: CurrentTenant, caller: Session = Managers
@@ -110,28 +151,26 @@ def router() -> APIRouter:
     ) -> PersonOut:
         """Change name, language, roles or switch an account off; role changes end the person's sessions."""
         gateway = gateway_of(request)
-        person = await gateway.people.get(tenant.tenant_id, person_id)
-        if person is None:
-            raise HTTPException(404, f"person {person_id} not found")
-        # Changing someone's roles or switching them off needs the right to grant all their roles.
-        touched = list(set(person.roles) | set(body.roles or []))
-        if body.roles is not None or body.active is not None:
-            await _check_grant(request, tenant, caller, touched)
         change: dict[str, Any] = body.model_dump(exclude_none=True)
-        if not change:
-            return person.out()
-        admin = roles.TENANT_ADMIN
-        stays_admin = change.get("active", person.active) and admin in change.get("roles", person.roles)
-        if person.active and admin in person.roles and not stays_admin:
-            admins = await gateway.people.active_with_role(tenant.tenant_id, admin, limit=2)
-            if not [p for p in admins if p.person_id != person.person_id]:
-                raise HTTPException(
-                    409, "the hospital would have no administrator left: make someone else one first"
-                )
-        try:
-            updated = await gateway.people.change(person, change, correlation_id=correlation_of(request))
-        except PersonConflict as error:
-            raise HTTPException(409, str(error)) from None
+        if body.roles is None and body.active is None:  # name, language: no rights change hands
+            person = await _person_or_404(request, tenant, person_id)
+            updated = await _change(request, person, change) if change else person
+        else:
+            # Who holds which role is decided one change at a time, on the records as they are
+            # now: two administrators demoting each other at once leave one, not none.
+            try:
+                async with gateway.people.role_changes(tenant.tenant_id):
+                    person = await _person_or_404(request, tenant, person_id)
+                    await _check_still_allowed(request, tenant, caller)
+                    # Changing someone's roles or switching them off needs the right to grant all
+                    # their roles.
+                    await _check_grant(
+                        request, tenant, caller, list(set(person.roles) | set(body.roles or []))
+                    )
+                    await _check_an_administrator_stays(request, tenant, person, change)
+                    updated = await _change(request, person, change)
+            except PersonConflict as error:
+                raise HTTPException(409, str(error)) from None
         if body.roles is not None or body.active is False:
             for credential in await gateway.sessions.close_all_of(
                 tenant.tenant_id, person_id, api_tokens=True

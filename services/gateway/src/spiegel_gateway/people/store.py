@@ -5,20 +5,28 @@
 - `person_emails`: id = the lower-cased e-mail address -> person id (unique per
   hospital; sign-in reads it by id).
 - `oidc_identities`: id = sha256(issuer | subject) -> person id.
+- `people_claims`: id = "roles": the claim one change of roles or activation at a
+  time holds (per hospital), so "is someone else still an administrator?" and the
+  change are one step (FerretDB has no transactions).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from spiegel.gateway.v1 import events_pb2
 from spiegel_platform.events import new_event
+from spiegel_platform.storage import claims
 from spiegel_platform.storage.repository import TenantRepository
 
 from spiegel_gateway.people.model import PersonOut, normalise_email
@@ -72,9 +80,30 @@ def identity_key(issuer: str, subject: str) -> str:
     return hashlib.sha256(f"{issuer}|{subject}".encode()).hexdigest()
 
 
+ROLE_CHANGE_LEASE = timedelta(seconds=30)  # a change takes milliseconds; a crashed one lapses
+ROLE_CHANGE_WAIT_S = 5.0
+
+
 class PeopleStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
+
+    @contextlib.asynccontextmanager
+    async def role_changes(self, tenant_id: str) -> AsyncIterator[None]:
+        """One change of roles or activation at a time in a hospital (others wait a moment).
+
+        Raises PersonConflict when another does not finish within ROLE_CHANGE_WAIT_S.
+        """
+        repo = TenantRepository(self.db["people_claims"], tenant_id)
+        deadline = time.monotonic() + ROLE_CHANGE_WAIT_S
+        while (holder := await claims.claim(repo, "roles", ROLE_CHANGE_LEASE)) is None:
+            if time.monotonic() > deadline:
+                raise PersonConflict("another change of roles is under way; try again")
+            await asyncio.sleep(0.02)
+        try:
+            yield
+        finally:
+            await claims.release(repo, "roles", holder)
 
     def _people(self, tenant_id: str) -> TenantRepository:
         return TenantRepository(self.db["people"], tenant_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -10,8 +11,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from spiegel_platform.service import Runtime
+from spiegel_platform.storage import claims
 
 from spiegel_invitation.access import Coordinator, Staff, require_round_access
 from spiegel_invitation.mail.tokens import LinkTokens
@@ -37,6 +39,10 @@ from spiegel_invitation.storage import Store
 
 MAX_UPLOAD = 10 * 1024 * 1024
 IMPORT_TTL = timedelta(days=2)
+# A confirmation's claim on its import lapses after this long: a process that crashed halfway
+# (nothing could release it) does not keep the import locked until it expires. A confirm of
+# 5,000 rows takes about a second.
+CONFIRM_LEASE = timedelta(minutes=2)
 
 
 class NomineeIn(BaseModel):
@@ -44,7 +50,9 @@ class NomineeIn(BaseModel):
     name: str = Field(..., max_length=200)
     email: str = Field(..., max_length=320)
     language: str = Field("", max_length=20)
-    accept_warnings: bool = Field(False, description="save despite warnings (suggestions are not applied)")
+    accept_warnings: StrictBool = Field(
+        False, description="save despite warnings (suggestions are not applied)"
+    )
 
 
 class Suggestion(BaseModel):
@@ -247,43 +255,57 @@ def router(runtime: Runtime) -> APIRouter:
                 422, f"include_rows/apply_suggestions: onbekende rijen {sorted(set(unknown))}"
             )
         # One confirmation per import, even when the button is pressed twice at once.
-        if not await store.imports.insert_many([{"id": f"{import_id}:confirming", "at": datetime.now(UTC)}]):
-            raise HTTPException(409, "deze import wordt al bevestigd / this import is being confirmed")
-        rows = apply_choices(rows, doc["suggestions"], [(s.row, s.column) for s in body.apply_suggestions])
-        # Check again against the round as it is now (others may have nominated meanwhile).
-        cache = RoundCache(store)
-        results = validate_rows(rows, await context_for(store, view, [r.email for r in rows], cache))
-        chosen = set(doc["ok_rows"]) if body.include_rows is None else set(body.include_rows)
-        to_save = [r for r in results if r.row in chosen and r.status != ERROR]
-        refused = [
-            {"row": r.row, "problems": [p.__dict__ for p in r.problems]}
-            for r in results
-            if r.row in chosen and r.status == ERROR
-        ]
-        saved, taken = await save_nominations(
-            store,
-            tokens,
-            round_id,
-            to_save,
-            actor=principal.subject,
-            source=f"import:{import_id}",
-            correlation_id=request.state.correlation_id,
-        )
-        if taken:  # nominated meanwhile by a request at the same time
-            refused += [{"row": r.row, "problems": [p.__dict__ for p in r.problems]} for r in taken]
-            refused.sort(key=lambda r: r["row"])
-            to_save = [r for r in to_save if r.row not in {t.row for t in taken}]
-        view = await round_view(store, round_id) or view
-        outcome = {
-            "import_id": import_id,
-            "saved": len(saved),
-            "saved_rows": [r.row for r in to_save],
-            "refused": refused,
-            "not_chosen": sorted(known_rows - chosen),
-            "nominations": len(active_entries(view)),
-            "group_warnings": group_warnings(counts_per_group(view), view["groups"]),
-        }
-        await store.imports.update(import_id, {"$set": {"confirmed": outcome}})
+        lock = f"{import_id}:confirming"
+        holder = await claims.claim(store.imports, lock, CONFIRM_LEASE)
+        if holder is None:
+            raise HTTPException(
+                409,
+                "deze import wordt al bevestigd; probeer het zo opnieuw / "
+                "this import is being confirmed; try again in a moment",
+            )
+        try:
+            rows = apply_choices(
+                rows, doc["suggestions"], [(s.row, s.column) for s in body.apply_suggestions]
+            )
+            # Check again against the round as it is now (others may have nominated meanwhile).
+            cache = RoundCache(store)
+            results = validate_rows(rows, await context_for(store, view, [r.email for r in rows], cache))
+            chosen = set(doc["ok_rows"]) if body.include_rows is None else set(body.include_rows)
+            to_save = [r for r in results if r.row in chosen and r.status != ERROR]
+            refused = [
+                {"row": r.row, "problems": [p.__dict__ for p in r.problems]}
+                for r in results
+                if r.row in chosen and r.status == ERROR
+            ]
+            saved, taken = await save_nominations(
+                store,
+                tokens,
+                round_id,
+                to_save,
+                actor=principal.subject,
+                source=f"import:{import_id}",
+                correlation_id=request.state.correlation_id,
+            )
+            if taken:  # nominated meanwhile by a request at the same time
+                refused += [{"row": r.row, "problems": [p.__dict__ for p in r.problems]} for r in taken]
+                refused.sort(key=lambda r: r["row"])
+                to_save = [r for r in to_save if r.row not in {t.row for t in taken}]
+            view = await round_view(store, round_id) or view
+            outcome = {
+                "import_id": import_id,
+                "saved": len(saved),
+                "saved_rows": [r.row for r in to_save],
+                "refused": refused,
+                "not_chosen": sorted(known_rows - chosen),
+                "nominations": len(active_entries(view)),
+                "group_warnings": group_warnings(counts_per_group(view), view["groups"]),
+            }
+            await store.imports.update(import_id, {"$set": {"confirmed": outcome}})
+        except BaseException:
+            # Saved nominations stay (each claimed its address once); a new confirm may follow.
+            with contextlib.suppress(Exception):  # else the claim lapses (CONFIRM_LEASE)
+                await claims.release(store.imports, lock, holder)
+            raise
         return outcome
 
     return api
