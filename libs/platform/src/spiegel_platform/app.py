@@ -88,6 +88,10 @@ def _freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def _is_json(media: str) -> bool:
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 def _field_path(loc: Sequence[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -123,6 +127,14 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media and not _is_json(media) and any(tuple(e["loc"]) == ("body",) for e in error.errors()):
+            # FastAPI reads a body sent as another type as bytes, and says only that they are
+            # not an object: the caller's mistake is the content type.
+            return JSONResponse(
+                status_code=415,
+                content={"message": f"send the body as JSON (Content-Type: application/json), not {media}"},
+            )
         problems = [
             {"field": _field_path(e["loc"]), "message": e["msg"], "type": e["type"]} for e in error.errors()
         ]

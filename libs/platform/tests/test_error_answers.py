@@ -1,0 +1,59 @@
+"""What every service answers to input it cannot take: a status and a message saying what is wrong."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from spiegel_platform.app import create_app
+
+
+class Thing(BaseModel):
+    name: str
+    count: int
+
+
+def app_with_routes() -> TestClient:
+    api = APIRouter()
+
+    @api.post("/things")
+    async def add(thing: Thing) -> dict[str, str]:
+        return {"name": thing.name}
+
+    @api.post("/files")
+    async def upload(file: Annotated[UploadFile, File()]) -> dict[str, str]:
+        return {"name": file.filename or ""}
+
+    return TestClient(create_app(service="errors-test", title="Errors", routers=[api]))
+
+
+def test_a_json_body_sent_as_another_type_is_415_naming_the_type() -> None:
+    client = app_with_routes()
+    for media in ("text/plain", "application/x-www-form-urlencoded", "application/xml; charset=utf-8"):
+        answer = client.post("/things", content=b'{"name": "a", "count": 1}', headers={"content-type": media})
+        assert answer.status_code == 415, (media, answer.text)
+        assert answer.json()["message"] == (
+            f"send the body as JSON (Content-Type: application/json), not {media.split(';')[0]}"
+        )
+
+
+def test_json_with_wrong_fields_is_still_422_naming_each_field() -> None:
+    client = app_with_routes()
+    for media in ("application/json", "application/merge-patch+json"):
+        answer = client.post(
+            "/things", content=b'{"name": "a", "count": "many"}', headers={"content-type": media}
+        )
+        assert answer.status_code == 422, answer.text
+        assert [e["field"] for e in answer.json()["errors"]] == ["body.count"]
+    assert client.post("/things", json={"name": "a", "count": 2}).json() == {"name": "a"}
+    # Not an object at all, sent as JSON: the body is named.
+    listed = client.post("/things", json=[1, 2])
+    assert listed.status_code == 422 and listed.json()["errors"][0]["field"] == "body"
+
+
+def test_an_upload_without_its_file_is_422_naming_the_field() -> None:
+    answer = app_with_routes().post("/files", json={"name": "a"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "body.file"
