@@ -148,6 +148,14 @@ async def test_api_tokens_for_api_clients(deployment, hospital):  # type: ignore
         assert (await client.get("/api/survey/test-echo")).status_code == 401
         client.bearer = "not-a-spiegel-token"
         assert (await client.get("/api/survey/test-echo")).status_code == 401
+        # A token or cookie naming a hospital that does not exist is made up: not valid (401),
+        # not "another hospital's" (403, which says such a hospital exists).
+        client.bearer = "spg_nosuch-hospital.x"
+        made_up = await client.get("/api/survey/test-echo")
+        assert made_up.status_code == 401 and made_up.json()["message"] == "invalid or expired API token"
+        client.bearer = None
+        client.cookie = "nosuch-hospital.x"
+        assert (await client.get("/api/survey/test-echo")).status_code == 401
     finally:
         await browser.aclose()
         await client.aclose()

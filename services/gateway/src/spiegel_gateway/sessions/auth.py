@@ -22,6 +22,7 @@ from fastapi import Depends, HTTPException, Request, Response
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED
 from spiegel_gateway.sessions.store import API_TOKEN_PREFIX, Session, credential_tenant
+from spiegel_gateway.tenants.model import PLATFORM
 from spiegel_gateway.tenants.resolution import CurrentTenant
 from spiegel_gateway.tenants.store import Tenant
 
@@ -115,6 +116,14 @@ async def refuse(
     return HTTPException(status, message)
 
 
+async def issued_elsewhere(request: Request, owner: str | None, tenant: Tenant) -> bool:
+    """A credential naming another hospital that exists, or the platform: refused (403) and
+    audited. One naming no hospital at all is made up, and simply not valid (401)."""
+    if owner is None or owner == tenant.tenant_id:
+        return False
+    return owner == PLATFORM or await gateway_of(request).tenants.get(owner) is not None
+
+
 async def authenticate(request: Request, tenant: Tenant) -> Session | None:
     cached = getattr(request.state, "caller", False)
     if cached is not False:
@@ -129,8 +138,7 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
             raise HTTPException(
                 401, "unsupported Authorization header: use a Spiegel API token (Bearer spg_...)"
             )
-        owner = credential_tenant(token)
-        if owner is not None and owner != tenant.tenant_id:
+        if await issued_elsewhere(request, credential_tenant(token), tenant):
             raise await refuse(request, tenant.tenant_id, 403, "this API token belongs to another hospital")
         caller = await gateway.sessions.by_api_token(tenant.tenant_id, token)
         if caller is None:
@@ -146,8 +154,7 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
         cookie = cookie or request.cookies.get(used) or request.cookies.get("spiegel_session")
         request.state.cookie_used = used
         if cookie:
-            owner = credential_tenant(cookie)
-            if owner is not None and owner != tenant.tenant_id:
+            if await issued_elsewhere(request, credential_tenant(cookie), tenant):
                 raise await refuse(request, tenant.tenant_id, 403, "this session belongs to another hospital")
             caller = await gateway.sessions.by_cookie(tenant.tenant_id, cookie)
             request.state.via = "cookie"
