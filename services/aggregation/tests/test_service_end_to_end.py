@@ -142,6 +142,19 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
                 headers=headers("coord", "coordinator"),
             )
             assert empty.status_code == 422 and "round_ids" in empty.text, empty.text[:300]
+            # Sharing norms with other hospitals is switched on by true, never by "yes" or 1.
+            sharing = f"/tenants/{TENANT}/norm-sharing"
+            for vague in ("yes", "true", 1):
+                answer = await http.put(
+                    sharing, json={"share": vague}, headers=headers("adm", "tenant_admin")
+                )
+                assert answer.status_code == 422 and "body.share" in answer.text, answer.text[:300]
+            assert (await http.get(sharing, headers=headers("adm", "tenant_admin"))).json() == {
+                "share": False
+            }
+            shared = await http.put(sharing, json={"share": True}, headers=headers("adm", "tenant_admin"))
+            assert shared.status_code == 200 and shared.json() == {"share": True}, shared.text
+            await http.put(sharing, json={"share": False}, headers=headers("adm", "tenant_admin"))
             page = await http.get(f"/reports/{rid_a}/html?lang=en", headers=headers("spec-a", "specialist"))
             assert page.status_code == 200 and "What goes well" in page.text
             assert SECRET not in page.text and "<script>alert(1)</script>" not in page.text

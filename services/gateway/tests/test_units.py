@@ -102,6 +102,15 @@ def test_addresses_are_kept_in_the_form_the_mail_relay_takes():
         PersonIn(display_name="x", email="jörg@example.org", roles=["coordinator"])
 
 
+def test_a_display_name_is_one_line_of_visible_text():
+    assert PersonIn(display_name=" Dr. B. Bakker ", email="b@b.nl", roles=["specialist"]).display_name == (
+        "Dr. B. Bakker"
+    )
+    for hidden in ("B.\r\nBakker", "B.\tBakker", "B.\x00Bakker", "B.\x07Bakker", "<b>Bakker</b>"):
+        with pytest.raises(ValidationError, match="control characters"):
+            PersonIn(display_name=hidden, email="b@b.nl", roles=["specialist"])
+
+
 # -- service tokens -----------------------------------------------------------------------------
 def test_thumbprint_matches_rfc_7638_and_is_the_kid():
     # RFC 7638 section 3.1 is an RSA example; for EC the members are crv, kty, x, y in that order.

@@ -124,3 +124,17 @@ def test_addresses_are_stored_as_the_mail_relay_takes_them() -> None:
     assert check_email("idn@exämple.org") == ("idn@xn--exmple-cua.org", None)
     address, reason = check_email("jörg@example.org")
     assert address is None and reason is not None and "before the @-sign" in reason
+
+
+def test_a_name_is_kept_on_one_line_without_control_characters() -> None:
+    """A name goes into mail headers, the progress list and the report: what a spreadsheet cell
+    may hide (Excel's line break, a NUL, a bell) becomes a space (found by fuzzing)."""
+    rows = [
+        RowIn(2, "staff", "B.\r\nBakker", "b.bakker@umc.example"),
+        RowIn(3, "staff", "C.\x00Claes\x07", "c.claes@umc.example"),
+        RowIn(4, "staff", "\x0b\x1f", "d.dekker@umc.example"),
+    ]
+    first, second, blank = validate_rows(rows, ctx())
+    assert (first.name, second.name) == ("B. Bakker", "C. Claes")
+    assert kinds(first) == kinds(second) == set()
+    assert blank.name == "" and "missing_name" in kinds(blank)

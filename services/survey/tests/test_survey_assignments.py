@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from spiegel.invitation.v1 import events_pb2 as invitation_pb2
@@ -122,3 +123,33 @@ async def test_copy_adapt_and_lock_instruments(client, survey) -> None:  # type:
         "suggestions",
     ]
     assert instrument.global_items[0].max == 10
+
+
+async def test_a_production_service_makes_no_respondent_links_by_hand(
+    processes, token_issuer, unique
+) -> None:  # type: ignore[no-untyped-def]
+    # Links made by hand could fill a group up to its minimum with made-up answers and reveal the
+    # one real respondent's. The gateway never forwards this call; the service refuses it too.
+    api = processes.start("survey", "api", f"survey_prod_{unique}", SPIEGEL_ENV="production")
+    token = token_issuer.issue(
+        audience="survey", subject="coord", tenant_id=f"t{unique}", roles=["coordinator"]
+    )
+    async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
+        created = await http.post(
+            "/rounds",
+            json={
+                "kind": "IFMS",
+                "title": "Production",
+                "subject": {"subject_id": "s", "display_name": "Dr. S"},
+                "closes_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert created.status_code == 201, created.text
+        refused = await http.post(
+            f"/rounds/{created.json()['id']}/assignments",
+            json={"respondent_group": "colleagues", "count": 3},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["message"] == "respondent links are issued by the invitation service only"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import OPERATOR, TENANT_ADMIN
 from spiegel_platform.auth.service_tokens import Principal
@@ -18,7 +18,7 @@ Admin = Annotated[Principal, Depends(require_roles(OPERATOR, TENANT_ADMIN))]
 
 
 class Sharing(BaseModel):
-    share: bool
+    share: StrictBool  # true or false; not "yes" or 1
 
 
 def router(runtime: Runtime) -> APIRouter:

@@ -13,9 +13,10 @@ Decisions:
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator
 from spiegel_platform.auth import roles
 from spiegel_platform.mail_addresses import deliverable_address
 
@@ -53,8 +54,8 @@ def check_password(password: str) -> str:
 def check_display_name(value: str | None) -> str | None:
     if value is None:
         return value
-    if any(c in value for c in "\r\n\t<>"):
-        raise ValueError("no line breaks, tabs or angle brackets")
+    if any(c in "<>" or unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("no line breaks, tabs, other control characters or angle brackets")
     if not value.strip():
         raise ValueError("a name is needed, not only spaces")
     return value.strip()
@@ -98,7 +99,7 @@ class PersonPatch(BaseModel):
         None, min_length=1
     )
     language: Literal["nl", "en"] | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
     _name = field_validator("display_name")(classmethod(lambda cls, v: check_display_name(v)))
     _roles = field_validator("roles")(classmethod(lambda cls, v: distinct_roles(v)))

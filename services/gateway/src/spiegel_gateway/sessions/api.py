@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from spiegel_gateway.audit.log import SIGNED_OUT_EVERYWHERE
 from spiegel_gateway.i18n import LANG_COOKIE
@@ -36,7 +36,7 @@ class SessionInfo(BaseModel):
 
 
 class EverywhereIn(BaseModel):
-    include_api_tokens: bool = False
+    include_api_tokens: StrictBool = False
 
 
 class ApiTokenIn(BaseModel):

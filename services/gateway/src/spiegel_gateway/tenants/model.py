@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool, field_validator
 
 # The platform's own scope (operators, the slug index). Never a hospital.
 PLATFORM = "platform"
@@ -108,7 +108,7 @@ class TenantPatch(BaseModel):
     time_zone: str | None = None
     min_group_size: int | None = None
     identity_provider: IdentityProviderIn | None = None
-    remove_identity_provider: bool = False
+    remove_identity_provider: StrictBool = False
 
     _zone = field_validator("time_zone")(classmethod(lambda cls, v: check_zone(v)))
     _threshold = field_validator("min_group_size")(classmethod(lambda cls, v: check_threshold(v)))

@@ -8,6 +8,7 @@ out; warnings let the coordinator decide.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -85,6 +86,12 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
+def plain_name(value: str) -> str:
+    """A name on one line: control characters (a NUL, a bell, Excel's line break in a cell)
+    and runs of white space become single spaces."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in value).split())
+
+
 def _name_key(value: str) -> str:
     return " ".join(value.lower().replace(".", " ").split())
 
@@ -130,7 +137,7 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
         result = RowResult(
             row=raw.row,
             group=str(group["code"]) if group else raw.group.strip(),
-            name=" ".join(raw.name.split()),
+            name=plain_name(raw.name),
             email=raw.email.strip(),
             language=LANGUAGES.get(raw.language.strip().lower(), ctx.default_language),
         )

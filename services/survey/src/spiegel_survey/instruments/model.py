@@ -15,7 +15,15 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 ITEM_ID = r"^[a-z][a-z0-9_]{0,39}$"
 INSTRUMENT_ID = r"^[a-z][a-z0-9-]{1,39}$"
@@ -77,7 +85,7 @@ class GlobalItemDef(Strict):
     id: ItemId
     min: int = Field(1, ge=0, le=1)
     max: int = Field(10, ge=2, le=10)
-    not_applicable: bool = True
+    not_applicable: StrictBool = True
     self: Localized
     other: Localized
 

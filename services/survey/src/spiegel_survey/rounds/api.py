@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 from spiegel_platform.service import Runtime
 
 from spiegel_survey import times
@@ -43,7 +43,7 @@ class RoundSettings(Model):
     instrument_version: int | None = Field(None, ge=1, description="Default: the latest version.")
     opens_at: LocalTime | None = Field(None, description="Planned opening (Europe/Amsterdam when no offset).")
     closes_at: LocalTime = Field(..., description="Closing time (Europe/Amsterdam when no offset).")
-    open: bool = Field(False, description="Open the round right away.")
+    open: StrictBool = Field(False, description="Open the round right away.")
 
     @model_validator(mode="after")
     def _period(self) -> RoundSettings:
@@ -60,7 +60,9 @@ class RoundIn(RoundSettings):
     subject: SubjectIn
     flex_label_nl: Label | None = Field(None, description="IFMS: name of the flexible respondent group.")
     flex_label_en: Label | None = None
-    include_patients: bool = Field(False, description="Groepsmonitor: add the respondent group 'patients'.")
+    include_patients: StrictBool = Field(
+        False, description="Groepsmonitor: add the respondent group 'patients'."
+    )
 
     model_config = ConfigDict(
         extra="forbid",
