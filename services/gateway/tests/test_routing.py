@@ -303,3 +303,15 @@ async def test_host_names_select_the_hospital(deployment):  # type: ignore[no-un
     finally:
         await by_host.aclose()
         await unknown.aclose()
+
+
+async def test_a_trailing_slash_is_redirected_within_the_hospital(deployment, signed_in):  # type: ignore[no-untyped-def]
+    # Locally the hospital is in the path (/t/<slug>/...): the router's redirect of "/people/" to
+    # "/people" lost it, and led to the platform (found by fuzzing). By host name it never had one.
+    browser, _, _ = signed_in
+    redirected = await browser.get("/people/")
+    assert redirected.status_code == 307, redirected.text
+    location = redirected.headers["location"]
+    assert location.endswith(f"{browser.prefix}/people"), location
+    followed = await browser.client.get(location, headers={"cookie": f"spiegel_session={browser.cookie}"})
+    assert followed.status_code == 200 and isinstance(followed.json(), list), followed.text

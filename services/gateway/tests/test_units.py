@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from spiegel_gateway.service_tokens import ServiceTokens, jwk_thumbprint, key_fr
 from spiegel_gateway.settings import GatewaySettings
 from spiegel_gateway.signin.oidc_api import safe_next
 from spiegel_gateway.tenants.model import TenantIn, TenantPatch
-from spiegel_gateway.tenants.resolution import resolve
+from spiegel_gateway.tenants.resolution import resolve, within_prefix
 from spiegel_platform.auth.service_tokens import ServiceTokenVerifier, SigningKey
 
 
@@ -353,3 +354,13 @@ def test_production_refuses_placeholder_secrets_and_missing_keys():
         gateway_domain="spiegel.example",
     )
     assert ok.cookies_secure
+
+
+def test_redirects_keep_the_hospitals_path_prefix_and_leave_other_sites_alone():
+    within = functools.partial(within_prefix, "/t/umc", "localhost:8100")
+    assert within(b"http://localhost:8100/people?x=1") == b"http://localhost:8100/t/umc/people?x=1"
+    assert within(b"/people") == b"/t/umc/people"
+    assert within(b"/t/umc/people") == b"/t/umc/people"  # a page's own redirect carries it
+    assert within(b"/t/umc") == b"/t/umc"
+    assert within(b"https://idp.umc.nl/authorize?x=1") == b"https://idp.umc.nl/authorize?x=1"
+    assert within(b"people") == b"people"  # relative: resolved against the prefixed path already

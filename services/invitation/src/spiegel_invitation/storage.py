@@ -23,7 +23,7 @@ each document has one writer besides the relay, which only rewrites
 | deliveries | mail key | the mailer: what happened to each e-mail |
 | reminder_due | round id | rounds with reminders still to come (small) |
 | issue_queue | round id | opened rounds whose links are still to be issued (small) |
-| imports | import id; "<import id>:confirming" | coordinator: spreadsheet previews; a confirmation's claim (lapses after 2 min if its process died) |
+| imports | import id; "<id>:confirming" | coordinator: previews; a confirm's claim (lapses in 2 min) |
 | reports | report id | ReportPublished |
 """
 

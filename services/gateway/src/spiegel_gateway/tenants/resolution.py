@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import Depends, HTTPException, Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spiegel_gateway.tenants.model import SLUG_PATTERN
 from spiegel_gateway.tenants.store import PLATFORM_TENANT, Tenant
@@ -76,7 +77,34 @@ class TenantRoutingMiddleware:
             # In place, so the outer middleware sees the matched route (metrics by route template).
             scope["path"] = resolved.path
             scope["raw_path"] = resolved.path.encode()
+            if not resolved.path.startswith("/api/"):  # (a service's answer is passed on as it came)
+                send = _redirects_within(resolved.prefix, host, send)
         await self.app(scope, receive, send)
+
+
+def _redirects_within(prefix: str, host: str, send: Send) -> Send:
+    """A redirect made from the path without its /t/<slug> prefix (the router's "/people/" ->
+    "/people") keeps the prefix, so it stays in the hospital. Pages' own redirects carry it."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+            message["headers"] = [
+                (name, within_prefix(prefix, host, value) if name.lower() == b"location" else value)
+                for name, value in message.get("headers", [])
+            ]
+        await send(message)
+
+    return sending
+
+
+def within_prefix(prefix: str, host: str, location: bytes) -> bytes:
+    parts = urlsplit(location.decode("latin-1"))
+    same_site = not parts.netloc or parts.netloc.lower() == host.lower()
+    if not same_site or not parts.path.startswith("/"):
+        return location
+    if parts.path == prefix or parts.path.startswith(prefix + "/"):
+        return location
+    return urlunsplit(parts._replace(path=prefix + parts.path)).encode("latin-1")
 
 
 async def current_tenant(request: Request) -> Tenant:
