@@ -156,6 +156,12 @@ async def test_api_tokens_for_api_clients(deployment, hospital):  # type: ignore
         client.bearer = None
         client.cookie = "nosuch-hospital.x"
         assert (await client.get("/api/survey/test-echo")).status_code == 401
+        # A hospital part that could not be an id is made up too (it was a 500: found in review).
+        for forged in ("a:b.x", "A B.x", "..x"):
+            client.bearer, client.cookie = f"spg_{forged}", None
+            assert (await client.get("/api/survey/test-echo")).status_code == 401, forged
+            client.bearer, client.cookie = None, forged
+            assert (await client.get("/api/survey/test-echo")).status_code == 401, forged
     finally:
         await browser.aclose()
         await client.aclose()

@@ -14,6 +14,7 @@ is refused; bearer-token calls need neither (no ambient authority).
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from fastapi import Depends, HTTPException, Request, Response
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED
 from spiegel_gateway.sessions.store import API_TOKEN_PREFIX, Session, credential_tenant
-from spiegel_gateway.tenants.model import PLATFORM
+from spiegel_gateway.tenants.model import PLATFORM, SLUG_PATTERN
 from spiegel_gateway.tenants.resolution import CurrentTenant
 from spiegel_gateway.tenants.store import Tenant
 
@@ -116,12 +117,18 @@ async def refuse(
     return HTTPException(status, message)
 
 
+_TENANT_ID = re.compile(SLUG_PATTERN)  # a tenant id is a slug (TenantIn)
+
+
 async def issued_elsewhere(request: Request, owner: str | None, tenant: Tenant) -> bool:
     """A credential naming another hospital that exists, or the platform: refused (403) and
-    audited. One naming no hospital at all is made up, and simply not valid (401)."""
+    audited. One naming no hospital at all is made up, and simply not valid (401); so is one
+    whose hospital part could not be an id (checked before any look-up)."""
     if owner is None or owner == tenant.tenant_id:
         return False
-    return owner == PLATFORM or await gateway_of(request).tenants.get(owner) is not None
+    if owner == PLATFORM:
+        return True
+    return _TENANT_ID.match(owner) is not None and await gateway_of(request).tenants.get(owner) is not None
 
 
 async def authenticate(request: Request, tenant: Tenant) -> Session | None:
