@@ -92,7 +92,11 @@ class PeopleStore:
     async def role_changes(self, tenant_id: str) -> AsyncIterator[None]:
         """One change of roles or activation at a time in a hospital (others wait a moment).
 
-        Raises PersonConflict when another does not finish within ROLE_CHANGE_WAIT_S.
+        Raises PersonConflict when another does not finish within ROLE_CHANGE_WAIT_S. The claim
+        is a lease of ROLE_CHANGE_LEASE by the gateway's clock: a change that took longer, or
+        gateway replicas whose clocks differ by more, could overlap with the next (a change
+        takes milliseconds; the clocks are NTP-synchronised). A release that fails is left
+        to lapse: the change itself was made.
         """
         repo = TenantRepository(self.db["people_claims"], tenant_id)
         deadline = time.monotonic() + ROLE_CHANGE_WAIT_S
@@ -103,7 +107,8 @@ class PeopleStore:
         try:
             yield
         finally:
-            await claims.release(repo, "roles", holder)
+            with contextlib.suppress(Exception):
+                await claims.release(repo, "roles", holder)
 
     def _people(self, tenant_id: str) -> TenantRepository:
         return TenantRepository(self.db["people"], tenant_id)

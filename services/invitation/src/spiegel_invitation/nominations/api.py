@@ -229,7 +229,7 @@ def router(runtime: Runtime) -> APIRouter:
     @api.get("/imports/{import_id}")
     async def get_import(round_id: str, import_id: str, principal: Coordinator) -> dict[str, Any]:
         doc = await store_of(principal).imports.get(import_id)
-        if doc is None or doc["round_id"] != round_id:
+        if doc is None or doc.get("round_id") != round_id:  # (a claim has none)
             raise HTTPException(404, "import niet gevonden / import not found")
         return {k: doc.get(k) for k in ("id", "round_id", "summary", "group_warnings", "confirmed")}
 
@@ -239,7 +239,7 @@ def router(runtime: Runtime) -> APIRouter:
     ) -> dict[str, Any]:
         store = store_of(principal)
         doc = await store.imports.get(import_id)
-        if doc is None or doc["round_id"] != round_id:
+        if doc is None or doc.get("round_id") != round_id:  # (a claim has none)
             raise HTTPException(404, "import niet gevonden / import not found")
         if doc.get("confirmed"):
             return dict(doc["confirmed"])  # a repeated confirm saves nothing twice
