@@ -107,7 +107,17 @@ def test_a_display_name_is_one_line_of_visible_text():
     assert PersonIn(display_name=" Dr. B. Bakker ", email="b@b.nl", roles=["specialist"]).display_name == (
         "Dr. B. Bakker"
     )
-    for hidden in ("B.\r\nBakker", "B.\tBakker", "B.\x00Bakker", "B.\x07Bakker", "<b>Bakker</b>"):
+    persian = "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627"  # a joiner is part of the spelling
+    assert PersonIn(display_name=persian, email="m@b.nl", roles=["specialist"]).display_name == persian
+    for hidden in (
+        "B.\r\nBakker",
+        "B.\tBakker",
+        "B.\x00Bakker",
+        "B.\x07Bakker",
+        "B.\u2028Bakker",  # line separator
+        "B. \u202erekkaB",  # right-to-left override: reads as another name
+        "<b>Bakker</b>",
+    ):
         with pytest.raises(ValidationError, match="control characters"):
             PersonIn(display_name=hidden, email="b@b.nl", roles=["specialist"])
 

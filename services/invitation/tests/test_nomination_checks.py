@@ -128,13 +128,15 @@ def test_addresses_are_stored_as_the_mail_relay_takes_them() -> None:
 
 def test_a_name_is_kept_on_one_line_without_control_characters() -> None:
     """A name goes into mail headers, the progress list and the report: what a spreadsheet cell
-    may hide (Excel's line break, a NUL, a bell) becomes a space (found by fuzzing)."""
+    may hide (Excel's line break, a NUL, a bell; found by fuzzing), a line separator or a
+    direction mark (a name that reads as another) becomes a space."""
     rows = [
         RowIn(2, "staff", "B.\r\nBakker", "b.bakker@umc.example"),
         RowIn(3, "staff", "C.\x00Claes\x07", "c.claes@umc.example"),
         RowIn(4, "staff", "\x0b\x1f", "d.dekker@umc.example"),
+        RowIn(5, "staff", "E.\u2028Eerens\u202e", "e.eerens@umc.example"),
     ]
-    first, second, blank = validate_rows(rows, ctx())
-    assert (first.name, second.name) == ("B. Bakker", "C. Claes")
-    assert kinds(first) == kinds(second) == set()
+    first, second, blank, marked = validate_rows(rows, ctx())
+    assert (first.name, second.name, marked.name) == ("B. Bakker", "C. Claes", "E. Eerens")
+    assert kinds(first) == kinds(second) == kinds(marked) == set()
     assert blank.name == "" and "missing_name" in kinds(blank)

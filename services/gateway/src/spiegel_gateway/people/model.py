@@ -13,12 +13,12 @@ Decisions:
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool, field_validator
 from spiegel_platform.auth import roles
 from spiegel_platform.mail_addresses import deliverable_address
+from spiegel_platform.names import is_hidden_control
 
 from spiegel_gateway.mail.addresses import MailAddress
 
@@ -54,8 +54,8 @@ def check_password(password: str) -> str:
 def check_display_name(value: str | None) -> str | None:
     if value is None:
         return value
-    if any(c in "<>" or unicodedata.category(c) == "Cc" for c in value):
-        raise ValueError("no line breaks, tabs, other control characters or angle brackets")
+    if any(c in "<>" or is_hidden_control(c) for c in value):
+        raise ValueError("no line breaks, tabs, other control characters, direction marks or angle brackets")
     if not value.strip():
         raise ValueError("a name is needed, not only spaces")
     return value.strip()

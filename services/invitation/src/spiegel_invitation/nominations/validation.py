@@ -8,12 +8,12 @@ out; warnings let the coordinator decide.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from spiegel_platform.mail_addresses import deliverable_address
+from spiegel_platform.names import one_line
 
 from spiegel_invitation.nominations.domains import DomainAdvisor
 from spiegel_invitation.nominations.names import capitalised, is_all_lowercase
@@ -86,12 +86,6 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
-def plain_name(value: str) -> str:
-    """A name on one line: control characters (a NUL, a bell, Excel's line break in a cell)
-    and runs of white space become single spaces."""
-    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in value).split())
-
-
 def _name_key(value: str) -> str:
     return " ".join(value.lower().replace(".", " ").split())
 
@@ -137,7 +131,7 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
         result = RowResult(
             row=raw.row,
             group=str(group["code"]) if group else raw.group.strip(),
-            name=plain_name(raw.name),
+            name=one_line(raw.name),  # a NUL, a bell, a direction mark, Excel's line break: a space
             email=raw.email.strip(),
             language=LANGUAGES.get(raw.language.strip().lower(), ctx.default_language),
         )
