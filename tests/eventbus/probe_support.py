@@ -86,6 +86,12 @@ class ProbeWorld:
             total += len(doc["_outbox"])
         return total
 
+    async def outbox_drained(self) -> bool:
+        """Every event removed from its document. That follows its delivery, not at once: the relay
+        removes an event after the broker confirmed it, and a pass cut off (by an outage, say)
+        publishes its events again on the next pass before removing them."""
+        return await self.pending_events() == 0
+
     async def wait_for_counts(self, timeout: float) -> dict[str, int]:
         deadline = time.monotonic() + timeout
         counts: dict[str, int] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from spiegel_dev.probe import TOPIC
+from spiegel_dev.waiting import eventually
 
 from tests.eventbus.probe_support import ProbeWorld
 
@@ -49,7 +50,7 @@ async def test_relay_killed_between_publish_and_mark_sent(stack, processes, worl
     consumer = processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **database)
     counts = await world.wait_for_counts(timeout=120)
     assert counts == dict(world.expected)
-    assert await world.pending_events() == 0
+    await eventually(world.outbox_drained, timeout=60, what="the outbox to drain")
     # The first relay's publications stay on the broker and are published again: the
     # events of its pass were delivered twice, and applied once.
     assert await _published(stack, topic) - before >= 300 + first_pass
@@ -81,7 +82,7 @@ async def test_relay_killed_after_deleting_its_hints_before_removing_the_events(
     processes.start("probe", "relay", prefix, module="spiegel_dev.probe", **database)
     processes.start("probe", "consumer", prefix, module="spiegel_dev.probe", **database)
     assert await world.wait_for_counts(timeout=120) == dict(world.expected)
-    assert await world.pending_events() == 0
+    await eventually(world.outbox_drained, timeout=60, what="the outbox to drain")
     assert await _published(stack, topic) >= 300 + first_pass  # the first pass's events twice
 
 
