@@ -53,6 +53,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class CpuUse:
+    """The CPU time some processes use from now on, per unit of work (`pids`: name -> pid)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = dict(pids)
+        self.before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def per(self, units: int, *, scale: float, digits: int | None) -> dict[str, float]:
+        """Each process's CPU seconds since then, times `scale` (1000: ms), per unit."""
+        return {
+            name: round((cpu_seconds(pid) - self.before[name]) * scale / max(1, units), digits)
+            for name, pid in self.pids.items()
+        }
+
+
 def cpu_times() -> list[int]:
     """The machine's CPU time counters (/proc/stat, first line): pass two to `busy_percent`."""
     return [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]

@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from spiegel_dev.probe import TOPIC
 
-from bench.context import BenchContext, cpu_seconds, percentile
+from bench.context import BenchContext, CpuUse, percentile
 from tests.eventbus.probe_support import ProbeWorld, committed_events
 
 N_THROUGHPUT = 10_000
@@ -110,16 +110,14 @@ async def _running_probe(ctx: BenchContext) -> RunningProbe:
 async def bus_throughput(ctx: BenchContext, n: int) -> dict[str, Any]:
     probe = await _running_probe(ctx)
     world = probe.world
-    cpu_before = {name: cpu_seconds(pid) for name, pid in probe.pids.items()}
+    cpu = CpuUse(probe.pids)
     own_before = time.process_time()
     start_ns = time.time_ns()
     await world.write_ticks(n, counters=50, batch=100)
     written_s = (time.time_ns() - start_ns) / 1e9
     await probe.wait_applied(n + 1, timeout=600)
     # CPU per event of each process from the first write until every event was applied.
-    cpu_us = {
-        name: round((cpu_seconds(pid) - cpu_before[name]) * 1e6 / n) for name, pid in probe.pids.items()
-    }
+    cpu_us = cpu.per(n, scale=1e6, digits=None)
     cpu_us["writer (this process)"] = round((time.process_time() - own_before) * 1e6 / n)
     counts = await world.counts()
     last_applied_ns = max((await world.applied_at()).values())

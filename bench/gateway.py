@@ -35,7 +35,7 @@ from spiegel_gateway.tenants.model import TenantIn
 from spiegel_gateway.tenants.store import TenantStore
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
 
-from bench.context import BenchContext, busy_percent, cpu_seconds, cpu_times
+from bench.context import BenchContext, CpuUse, busy_percent, cpu_times
 
 PASSWORD = "bench password 2026"
 SECONDS = 8.0
@@ -46,7 +46,7 @@ IN_FLIGHT = (16, 32, 64, 128)  # calls in flight for the throughput runs
 async def loadgen(*args: str, watch: dict[str, int] | None = None) -> dict[str, Any]:
     """Run the load generator as its own process: its figures, how busy the machine was, and
     with `watch`, the CPU ms per request of those processes."""
-    before = {name: cpu_seconds(pid) for name, pid in (watch or {}).items()}
+    cpu = CpuUse(watch or {})
     machine = cpu_times()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench._loadgen", *args, stdout=asyncio.subprocess.PIPE
@@ -55,10 +55,7 @@ async def loadgen(*args: str, watch: dict[str, int] | None = None) -> dict[str, 
     result = dict(json.loads(out.decode().strip().splitlines()[-1]))
     result["machine_busy_pct"] = busy_percent(machine, cpu_times())
     if watch and result["count"]:
-        result["cpu_ms_per_request"] = {
-            name: round((cpu_seconds(pid) - before[name]) * 1000 / result["count"], 3)
-            for name, pid in watch.items()
-        }
+        result["cpu_ms_per_request"] = cpu.per(result["count"], scale=1000, digits=3)
     return result
 
 

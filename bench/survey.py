@@ -30,7 +30,7 @@ from spiegel_platform.links import hash_link_token
 from spiegel_survey.responses import submission
 from spiegel_survey.storage import Store
 
-from bench.context import BenchContext, busy_percent, cpu_seconds, cpu_times, percentile
+from bench.context import BenchContext, CpuUse, busy_percent, cpu_times, percentile
 
 TENANT = "bench-hospital"
 TARGET_PER_SECOND = 500
@@ -232,7 +232,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     warm = _load({**plan, "requests": requests[:warmup]}, ctx.workdir)
     assert api.handle is not None and relay.handle is not None
     watch = {"survey_api": api.handle.pid, "survey_relay": relay.handle.pid, **ctx.server_pids()}
-    cpu_before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    cpu = CpuUse(watch)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine_before = cpu_times()
     service = _load({**plan, "requests": requests[warmup:]}, ctx.workdir)
@@ -251,9 +251,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
     relay_drain_s = round(time.perf_counter() - drained_at, 1)
     # CPU per submission of each process, from the load's start until the relay had published it all.
     count = max(1, service["count"])
-    cpu_ms = {
-        name: round((cpu_seconds(pid) - cpu_before[name]) * 1000 / count, 2) for name, pid in watch.items()
-    }
+    cpu_ms = cpu.per(count, scale=1000, digits=2)
     cpu_ms["load_generator"] = round(load_generator_cpu_s * 1000 / count, 2)
     machine_busy = busy_percent(machine_before, cpu_times())
     round_doc = await db["rounds"].find_one({"_id": f"{TENANT}:{round_id}"})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -122,40 +124,33 @@ class Invitation:
             await self._producer.stop()
 
     # -- the database --------------------------------------------------------------
-    async def doc(self, collection: str, local_id: str) -> dict[str, Any] | None:
+    @contextlib.asynccontextmanager
+    async def _collection(self, name: str) -> AsyncIterator[Any]:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.stack.mongodb_url, tz_aware=True)
         try:
-            return await client[f"{self.prefix}_invitation"][collection].find_one(
-                {"_id": f"{self.tenant}:{local_id}"}
-            )
+            yield client[f"{self.prefix}_invitation"][name]
         finally:
             await client.close()
+
+    async def doc(self, collection: str, local_id: str) -> dict[str, Any] | None:
+        async with self._collection(collection) as docs:
+            found: dict[str, Any] | None = await docs.find_one({"_id": f"{self.tenant}:{local_id}"})
+            return found
 
     async def insert(self, collection: str, local_id: str, fields: dict[str, Any]) -> None:
         """A document as the service stores it (e.g. what a process that crashed left behind)."""
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.stack.mongodb_url, tz_aware=True)
-        try:
-            await client[f"{self.prefix}_invitation"][collection].insert_one(
+        async with self._collection(collection) as docs:
+            await docs.insert_one(
                 {"_id": f"{self.tenant}:{local_id}", "id": local_id, "tenant_id": self.tenant, **fields}
             )
-        finally:
-            await client.close()
 
     async def update(self, collection: str, local_id: str, fields: dict[str, Any]) -> None:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.stack.mongodb_url, tz_aware=True)
-        try:
-            await client[f"{self.prefix}_invitation"][collection].update_one(
-                {"_id": f"{self.tenant}:{local_id}"}, {"$set": fields}
-            )
-        finally:
-            await client.close()
+        async with self._collection(collection) as docs:
+            await docs.update_one({"_id": f"{self.tenant}:{local_id}"}, {"$set": fields})
 
     async def count(self, collection: str, filter: dict[str, Any] | None = None) -> int:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(self.stack.mongodb_url, tz_aware=True)
-        try:
-            return await client[f"{self.prefix}_invitation"][collection].count_documents(filter or {})
-        finally:
-            await client.close()
+        async with self._collection(collection) as docs:
+            return int(await docs.count_documents(filter or {}))
 
 
 async def issued_events(

@@ -258,15 +258,19 @@ async def test_a_template_for_any_title_and_round_id(invitation):  # type: ignor
         assert upload.status_code == 201 and problems(upload.json(), 2) == set(), upload.text
 
 
+async def one_row_import(coordinator) -> str:  # type: ignore[no-untyped-def]
+    """Round r1 with an import of one clean row (row 2), not yet confirmed: its id."""
+    content = b"Respondentgroep;Naam;E-mailadres\r\nstaff;B. Bakker;b.bakker@umc.example\r\n"
+    await coordinator.put("/rounds/r1", json={"title": "IFMS", "subject_id": "s", "subject_name": "Dr. S"})
+    upload = await coordinator.post("/rounds/r1/imports", files={"file": ("l.csv", content)})
+    assert upload.status_code == 201, upload.text
+    return str(upload.json()["import_id"])
+
+
 async def test_a_refused_confirm_leaves_the_import_to_a_corrected_one(invitation):  # type: ignore[no-untyped-def]
     invitation.start(consumer=False, relay=False)
-    content = b"Respondentgroep;Naam;E-mailadres\r\nstaff;B. Bakker;b.bakker@umc.example\r\n"
     async with invitation.client() as coordinator:
-        await coordinator.put(
-            "/rounds/r1", json={"title": "IFMS", "subject_id": "s", "subject_name": "Dr. S"}
-        )
-        upload = await coordinator.post("/rounds/r1/imports", files={"file": ("l.csv", content)})
-        import_id = upload.json()["import_id"]
+        import_id = await one_row_import(coordinator)
         typo = await coordinator.post(f"/rounds/r1/imports/{import_id}/confirm", json={"include_rows": [22]})
         assert typo.status_code == 422 and "22" in typo.json()["message"]
         confirm = await coordinator.post(
@@ -280,13 +284,8 @@ async def test_a_confirm_cut_off_halfway_locks_the_import_only_for_a_while(invit
     """A confirm claims its import; a process that crashes after the claim cannot release it.
     A claim a moment old is a confirm under way (409); a lapsed one is taken over."""
     invitation.start(consumer=False, relay=False)
-    content = b"Respondentgroep;Naam;E-mailadres\r\nstaff;B. Bakker;b.bakker@umc.example\r\n"
     async with invitation.client() as coordinator:
-        await coordinator.put(
-            "/rounds/r1", json={"title": "IFMS", "subject_id": "s", "subject_name": "Dr. S"}
-        )
-        upload = await coordinator.post("/rounds/r1/imports", files={"file": ("l.csv", content)})
-        import_id = upload.json()["import_id"]
+        import_id = await one_row_import(coordinator)
         claim = f"{import_id}:confirming"
 
         await invitation.insert("imports", claim, {"at": datetime.now(UTC) - timedelta(seconds=5)})

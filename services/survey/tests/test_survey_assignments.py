@@ -12,7 +12,7 @@ from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.links import hash_link_token, new_link_token
 from spiegel_survey.responses.examples import complete_answers
-from survey_testkit import publish, read_events, wait_for
+from survey_testkit import SurveyClient, publish, read_events, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -131,25 +131,13 @@ async def test_a_production_service_makes_no_respondent_links_by_hand(
     # Links made by hand could fill a group up to its minimum with made-up answers and reveal the
     # one real respondent's. The gateway never forwards this call; the service refuses it too.
     api = processes.start("survey", "api", f"survey_prod_{unique}", SPIEGEL_ENV="production")
-    token = token_issuer.issue(
-        audience="survey", subject="coord", tenant_id=f"t{unique}", roles=["coordinator"]
-    )
     async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
-        created = await http.post(
-            "/rounds",
-            json={
-                "kind": "IFMS",
-                "title": "Production",
-                "subject": {"subject_id": "s", "display_name": "Dr. S"},
-                "closes_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
-            },
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert created.status_code == 201, created.text
+        coordinator = SurveyClient(http, token_issuer, f"t{unique}")
+        round_ = await coordinator.create_round("IFMS")
         refused = await http.post(
-            f"/rounds/{created.json()['id']}/assignments",
+            f"/rounds/{round_['id']}/assignments",
             json={"respondent_group": "colleagues", "count": 3},
-            headers={"Authorization": f"Bearer {token}"},
+            headers=coordinator.coordinator,
         )
         assert refused.status_code == 403, refused.text
         assert refused.json()["message"] == "respondent links are issued by the invitation service only"

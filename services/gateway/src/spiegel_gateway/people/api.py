@@ -106,14 +106,6 @@ def router() -> APIRouter:
                     409, "the hospital would have no administrator left: make someone else one first"
                 )
 
-    async def _change(request: Request, person: Person, change: dict[str, Any]) -> Person:
-        try:
-            return await gateway_of(request).people.change(
-                person, change, correlation_id=correlation_of(request)
-            )
-        except PersonConflict as error:
-            raise HTTPException(409, str(error)) from None
-
     @api.get("", response_model=list[PersonOut])
     async def list_people(
         request: Request, tenant: CurrentTenant, caller: Session = Managers
@@ -140,10 +132,7 @@ def router() -> APIRouter:
     async def get_person(
         person_id: str, request: Request, tenant: CurrentTenant, caller: Session = Managers
     ) -> PersonOut:
-        person = await gateway_of(request).people.get(tenant.tenant_id, person_id)
-        if person is None:
-            raise HTTPException(404, f"person {person_id} not found")
-        return person.out()
+        return (await _person_or_404(request, tenant, person_id)).out()
 
     @api.patch("/{person_id}", response_model=PersonOut)
     async def change_person(
@@ -152,13 +141,15 @@ def router() -> APIRouter:
         """Change name, language, roles or switch an account off; role changes end the person's sessions."""
         gateway = gateway_of(request)
         change: dict[str, Any] = body.model_dump(exclude_none=True)
-        if body.roles is None and body.active is None:  # name, language: no rights change hands
-            person = await _person_or_404(request, tenant, person_id)
-            updated = await _change(request, person, change) if change else person
-        else:
-            # Who holds which role is decided one change at a time, on the records as they are
-            # now: two administrators demoting each other at once leave one, not none.
-            try:
+        try:
+            if body.roles is None and body.active is None:  # name, language: no rights change hands
+                person = await _person_or_404(request, tenant, person_id)
+                if not change:
+                    return person.out()
+                updated = await gateway.people.change(person, change, correlation_id=correlation_of(request))
+            else:
+                # Who holds which role is decided one change at a time, on the records as they are
+                # now: two administrators demoting each other at once leave one, not none.
                 async with gateway.people.role_changes(tenant.tenant_id):
                     person = await _person_or_404(request, tenant, person_id)
                     await _check_still_allowed(request, tenant, caller)
@@ -168,9 +159,11 @@ def router() -> APIRouter:
                         request, tenant, caller, list(set(person.roles) | set(body.roles or []))
                     )
                     await _check_an_administrator_stays(request, tenant, person, change)
-                    updated = await _change(request, person, change)
-            except PersonConflict as error:
-                raise HTTPException(409, str(error)) from None
+                    updated = await gateway.people.change(
+                        person, change, correlation_id=correlation_of(request)
+                    )
+        except PersonConflict as error:  # changed meanwhile, or another role change took too long
+            raise HTTPException(409, str(error)) from None
         if body.roles is not None or body.active is False:
             for credential in await gateway.sessions.close_all_of(
                 tenant.tenant_id, person_id, api_tokens=True
@@ -197,9 +190,7 @@ def router() -> APIRouter:
         tasks: BackgroundTasks,
         caller: Session = Managers,
     ) -> dict[str, str]:
-        person = await gateway_of(request).people.get(tenant.tenant_id, person_id)
-        if person is None:
-            raise HTTPException(404, f"person {person_id} not found")
+        person = await _person_or_404(request, tenant, person_id)
         tasks.add_task(send_verification, request, tenant, person)
         return {"message": "the e-mail is on its way"}
 

@@ -29,8 +29,11 @@ class PathRule:
 
 
 def _meaning(rules: tuple[PathRule, ...], service: str, path: str) -> str | None:
+    """The meaning of the first rule the path matches, in whatever spelling (outer or doubled
+    slashes), or None."""
+    plain = "/".join(segment for segment in path.split("/") if segment)
     for rule in rules:
-        if rule.service == service and rule.pattern.match(path):
+        if rule.service == service and rule.pattern.match(plain):
             return rule.meaning
     return None
 
@@ -61,14 +64,14 @@ CLOSED_CALLS = (  # meaning: why the gateway never forwards the call, whoever as
 
 def closed_call(service: str, path: str) -> str | None:
     """Why a call is never forwarded to a service, whoever asks; None for the others."""
-    return _meaning(CLOSED_CALLS, service, "/".join(segment for segment in path.split("/") if segment))
+    return _meaning(CLOSED_CALLS, service, path)
 
 
 def audited_read(service: str, method: str, path: str) -> str | None:
     """The audit action of a read (GET) of a report or POP, or None."""
     if method not in ("GET", "HEAD"):
         return None
-    return _meaning(AUDITED_READS, service, path.strip("/"))
+    return _meaning(AUDITED_READS, service, path)
 
 
 async def audit_service_answer(
