@@ -120,7 +120,14 @@ def create_app(
             yield
 
     app = FastAPI(
-        title=title, description=description, version=version, lifespan=_lifespan, openapi_tags=openapi_tags
+        title=title,
+        description=description,
+        version=version,
+        lifespan=_lifespan,
+        openapi_tags=openapi_tags,
+        # Metrics are Prometheus's (/metrics) and logs structlog's: FastAPI's own OpenTelemetry
+        # would otherwise look for a configured provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.readiness_checks = checks
     app.add_middleware(ObservabilityMiddleware, service=service)

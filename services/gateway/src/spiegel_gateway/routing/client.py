@@ -18,6 +18,7 @@ from urllib.parse import quote
 import aiohttp
 from fastapi import HTTPException, Response
 from multidict import CIMultiDictProxy
+from starlette.types import Send
 from yarl import URL
 
 from spiegel_gateway.service_tokens import ServiceTokens
@@ -66,16 +67,32 @@ class Upstream:
     def text(self) -> str:
         return self.content.decode("utf-8", errors="replace")
 
-    def as_response(self) -> Response:
-        """The answer for the caller: status, body, and the listed headers as the bytes the service
-        sent (a value need not be Latin-1 text, e.g. a UTF-8 file name; as str it made a 500)."""
-        reply = Response(content=self.content, status_code=self.status_code)
-        reply.raw_headers += [
+    def passed_on_headers(self) -> list[tuple[bytes, bytes]]:
+        """The listed headers as the bytes the service sent (a value need not be Latin-1 text,
+        e.g. a UTF-8 file name; as str it made a 500)."""
+        return [
             (name.lower().encode("latin-1"), value.encode("utf-8", "surrogateescape"))
             for name, value in self.headers.items()
             if name.lower() in FORWARDED_RESPONSE_HEADERS
         ]
+
+    def as_response(self) -> Response:
+        """The answer for the caller: status, body, and the listed headers."""
+        reply = Response(content=self.content, status_code=self.status_code)
+        reply.raw_headers += self.passed_on_headers()
         return reply
+
+    async def send_to(self, send: Send) -> None:
+        """The same answer as `as_response`, sent as ASGI messages (the proxy path, without a
+        Response object): Content-Length as Starlette sets it, then the listed headers."""
+        status = self.status_code
+        headers = (
+            [] if status < 200 or status in (204, 304) else [(b"content-length", b"%d" % len(self.content))]
+        )
+        await send(
+            {"type": "http.response.start", "status": status, "headers": headers + self.passed_on_headers()}
+        )
+        await send({"type": "http.response.body", "body": self.content})
 
 
 class ServiceClient:

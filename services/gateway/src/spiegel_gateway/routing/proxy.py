@@ -15,8 +15,9 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from spiegel_platform.auth import roles
 from spiegel_platform.logging import get_logger
 from starlette.routing import Match, Route
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
+from spiegel_gateway.routing.client import Upstream
 from spiegel_gateway.routing.policy import audit_service_answer, closed_call
 from spiegel_gateway.sessions.auth import (
     check_csrf,
@@ -36,8 +37,8 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 PATH = "/api/{service}/{path:path}"
 
 
-async def forward(request: Request) -> Response:
-    """Call the service the path names for the caller, with a service token; the answer as it came."""
+async def forward(request: Request) -> Upstream:
+    """Call the service the path names for the caller, with a service token; its answer."""
     service, path = request.path_params["service"], request.path_params["path"]
     if service not in SERVICES:
         raise HTTPException(404, f"no service {service!r}; services: {', '.join(SERVICES)}")
@@ -60,16 +61,17 @@ async def forward(request: Request) -> Response:
         raise await refuse(request, tenant.tenant_id, 403, closed, actor=caller.subject, roles=caller.roles)
     check_csrf(request, caller)
     gateway = gateway_of(request)
+    method = request.method
     body = await request.body()
     upstream = await gateway.services.call(
         service,
-        request.method,
+        method,
         path,
         caller=caller,
         correlation_id=correlation_of(request),
         content=body or None,
         headers=request.headers,
-        query=request.url.query,
+        query=request.scope["query_string"].decode("latin-1"),
     )
     if upstream.status_code == 401:
         # The service refused the gateway's own token: a key or clock problem, not the caller's.
@@ -80,11 +82,21 @@ async def forward(request: Request) -> Response:
         tenant_id=tenant.tenant_id,
         caller=caller,
         service=service,
-        method=request.method,
+        method=method,
         path=path,
         status=upstream.status_code,
     )
-    return upstream.as_response()
+    return upstream
+
+
+class _Forwarding:
+    """The route's ASGI app (an object, so Starlette takes it as one): `forward`, and the
+    service's answer sent as it came. An error is raised to the app's exception handlers, as
+    from any route."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        upstream = await forward(Request(scope, receive))
+        await upstream.send_to(send)
 
 
 def lean_route() -> Route:
@@ -92,9 +104,10 @@ def lean_route() -> Route:
 
     It has nothing for FastAPI to validate (two path segments, a body passed on as
     bytes), and FastAPI's routing and request layers cost about as much CPU per call
-    as the forwarding itself. `router()` documents the same route in the OpenAPI document.
+    as the forwarding itself; the answer goes out as ASGI messages, without a Response
+    object. `router()` documents the same route in the OpenAPI document.
     """
-    return _NamedRoute(PATH, forward, methods=METHODS)
+    return _NamedRoute(PATH, _Forwarding(), methods=METHODS)
 
 
 class _NamedRoute(Route):
@@ -130,6 +143,6 @@ def router() -> APIRouter:
         ),
     )
     async def call_service(service: str, path: str, request: Request) -> Response:
-        return await forward(request)
+        return (await forward(request)).as_response()
 
     return api

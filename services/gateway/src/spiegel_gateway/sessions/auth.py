@@ -39,32 +39,39 @@ def gateway_of(request: Request) -> Any:
     return request.app.state.gateway
 
 
+def state_of(request: Request) -> dict[str, Any]:
+    """The request's state as the dict it is (`request.state` wraps it anew at every use: on the
+    proxy path that was a tenth of the gateway's own work per call)."""
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    return state
+
+
 def client_ip(request: Request) -> str:
-    return str(getattr(request.state, "client_ip", "") or (request.client.host if request.client else ""))
+    return str(state_of(request).get("client_ip", "") or (request.client.host if request.client else ""))
 
 
 def correlation_of(request: Request) -> str:
-    return str(getattr(request.state, "correlation_id", ""))
+    return str(state_of(request).get("correlation_id", ""))
 
 
 # -- cookies ----------------------------------------------------------------------
 def _secure(request: Request) -> bool:
-    return bool(gateway_of(request).settings.cookies_secure or getattr(request.state, "secure", False))
+    return bool(gateway_of(request).settings.cookies_secure or state_of(request).get("secure", False))
 
 
 def cookie_name(request: Request) -> str:
-    prefix = getattr(request.state, "tenant_prefix", "")
+    prefix = state_of(request).get("tenant_prefix", "")
     return "__Host-spiegel_session" if _secure(request) and not prefix else "spiegel_session"
 
 
 def link_cookie_name(request: Request) -> str:
     """The cookie of a respondent link opened from a page (see LINK_COOKIE)."""
-    prefix = getattr(request.state, "tenant_prefix", "")
+    prefix = state_of(request).get("tenant_prefix", "")
     return f"__Host-{LINK_COOKIE}" if _secure(request) and not prefix else LINK_COOKIE
 
 
 def cookie_path(request: Request) -> str:
-    return (getattr(request.state, "tenant_prefix", "") or "") + "/"
+    return (state_of(request).get("tenant_prefix", "") or "") + "/"
 
 
 def set_session_cookie(
@@ -84,7 +91,7 @@ def set_session_cookie(
 def clear_session_cookie(response: Response, request: Request, *, name: str | None = None) -> None:
     """Clear the cookie this request was authenticated by (or the one named)."""
     response.delete_cookie(
-        name or getattr(request.state, "cookie_used", None) or cookie_name(request),
+        name or state_of(request).get("cookie_used") or cookie_name(request),
         path=cookie_path(request),
         secure=_secure(request),
         httponly=True,
@@ -132,7 +139,8 @@ async def issued_elsewhere(request: Request, owner: str | None, tenant: Tenant) 
 
 
 async def authenticate(request: Request, tenant: Tenant) -> Session | None:
-    cached = getattr(request.state, "caller", False)
+    state = state_of(request)
+    cached = state.get("caller", False)
     if cached is not False:
         return cached  # type: ignore[no-any-return]
     gateway = gateway_of(request)
@@ -150,28 +158,30 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
         caller = await gateway.sessions.by_api_token(tenant.tenant_id, token)
         if caller is None:
             raise HTTPException(401, "invalid or expired API token")
-        request.state.via = "bearer"
+        state["via"] = "bearer"
     else:
+        cookies = request.cookies
         used = cookie_name(request)
         cookie = None
-        link_cookie = link_cookie_name(request)
-        if request.url.path.startswith(LINK_PATHS) and request.cookies.get(link_cookie):
-            used = link_cookie
-            cookie = request.cookies.get(link_cookie)
-        cookie = cookie or request.cookies.get(used) or request.cookies.get("spiegel_session")
-        request.state.cookie_used = used
+        if request.scope["path"].startswith(LINK_PATHS):
+            link_cookie = link_cookie_name(request)
+            if cookies.get(link_cookie):
+                used = link_cookie
+                cookie = cookies.get(link_cookie)
+        cookie = cookie or cookies.get(used) or cookies.get("spiegel_session")
+        state["cookie_used"] = used
         if cookie:
             if await issued_elsewhere(request, credential_tenant(cookie), tenant):
                 raise await refuse(request, tenant.tenant_id, 403, "this session belongs to another hospital")
             caller = await gateway.sessions.by_cookie(tenant.tenant_id, cookie)
-            request.state.via = "cookie"
-    request.state.caller = caller
+            state["via"] = "cookie"
+    state["caller"] = caller
     return caller
 
 
 def check_csrf(request: Request, caller: Session, form_token: str | None = None) -> None:
     """Refuse a cookie-authenticated state change without the session's CSRF token."""
-    if request.method in SAFE_METHODS or getattr(request.state, "via", "") != "cookie":
+    if request.method in SAFE_METHODS or state_of(request).get("via", "") != "cookie":
         return
     origin = request.headers.get("origin")
     if origin and origin != "null":

@@ -108,16 +108,16 @@ def within_prefix(prefix: str, host: str, location: bytes) -> bytes:
 
 
 async def current_tenant(request: Request) -> Tenant:
-    state = request.state
-    if getattr(state, "tenant_invalid", False):
+    state = request.scope.setdefault("state", {})  # (`request.state` wraps it anew at every use)
+    if state.get("tenant_invalid", False):
         raise HTTPException(404, "unknown hospital")
-    slug = getattr(state, "tenant_slug", None)
+    slug = state.get("tenant_slug")
     if slug is None:
         return PLATFORM_TENANT
     tenant: Tenant | None = await request.app.state.gateway.tenants.by_slug(slug)
     if tenant is None:
         raise HTTPException(404, "unknown hospital")
-    request.state.tenant = tenant
+    state["tenant"] = tenant
     return tenant
 
 
