@@ -108,7 +108,7 @@ def within_prefix(prefix: str, host: str, location: bytes) -> bytes:
 
 
 async def current_tenant(request: Request) -> Tenant:
-    state = request.scope.setdefault("state", {})  # (`request.state` wraps it anew at every use)
+    state = request.scope.setdefault("state", {})  # the dict itself: see sessions.auth.state_of
     if state.get("tenant_invalid", False):
         raise HTTPException(404, "unknown hospital")
     slug = state.get("tenant_slug")
