@@ -14,7 +14,6 @@ is refused; bearer-token calls need neither (no ambient authority).
 from __future__ import annotations
 
 import hmac
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -22,8 +21,9 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request, Response
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED
+from spiegel_gateway.request_state import state_of
 from spiegel_gateway.sessions.store import API_TOKEN_PREFIX, Session, credential_tenant
-from spiegel_gateway.tenants.model import PLATFORM, SLUG_PATTERN
+from spiegel_gateway.tenants.model import PLATFORM, is_slug
 from spiegel_gateway.tenants.resolution import CurrentTenant
 from spiegel_gateway.tenants.store import Tenant
 
@@ -37,15 +37,6 @@ CSRF_HEADER = "x-csrf-token"
 
 def gateway_of(request: Request) -> Any:
     return request.app.state.gateway
-
-
-def state_of(request: Request) -> dict[str, Any]:
-    """The request's state as the dict it is. Through `request.state`, every name not yet set
-    (`getattr(request.state, name, default)`) raised and caught an AttributeError with its
-    message formatted, in a Python-level `__getattr__`: on the proxy path, with the other
-    attribute look-ups, a large part of the gateway's own work per call."""
-    state: dict[str, Any] = request.scope.setdefault("state", {})
-    return state
 
 
 def client_ip(request: Request) -> str:
@@ -126,9 +117,6 @@ async def refuse(
     return HTTPException(status, message)
 
 
-_TENANT_ID = re.compile(SLUG_PATTERN)  # a tenant id is a slug (TenantIn)
-
-
 async def issued_elsewhere(request: Request, owner: str | None, tenant: Tenant) -> bool:
     """A credential naming another hospital that exists, or the platform: refused (403) and
     audited. One naming no hospital at all is made up, and simply not valid (401); so is one
@@ -137,7 +125,7 @@ async def issued_elsewhere(request: Request, owner: str | None, tenant: Tenant) 
         return False
     if owner == PLATFORM:
         return True
-    return _TENANT_ID.match(owner) is not None and await gateway_of(request).tenants.get(owner) is not None
+    return is_slug(owner) and await gateway_of(request).tenants.get(owner) is not None
 
 
 async def authenticate(request: Request, tenant: Tenant) -> Session | None:

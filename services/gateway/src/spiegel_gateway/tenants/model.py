@@ -12,6 +12,14 @@ from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool, field_validator
 PLATFORM = "platform"
 RESERVED_SLUGS = frozenset({PLATFORM, "www", "api", "admin", "static", "mail", "t", "e"})
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def is_slug(value: str) -> bool:
+    """A host-name label, as a hospital's slug and id are."""
+    return _SLUG.match(value) is not None
+
+
 MIN_GROUP_SIZE = 4  # the anonymity threshold; never lower (domain rule)
 LANGUAGES = ("nl", "en")
 
@@ -95,7 +103,7 @@ class TenantIn(TenantSettingsIn):
     def _slug(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        if not re.match(SLUG_PATTERN, value):
+        if not is_slug(value):
             raise ValueError("lowercase letters, digits and hyphens, 1-63 characters, no leading hyphen")
         if value in RESERVED_SLUGS:
             raise ValueError(f"{value!r} is reserved")

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 from fastapi import Depends, HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spiegel_gateway.tenants.model import SLUG_PATTERN
+from spiegel_gateway.request_state import state_of
+from spiegel_gateway.tenants.model import is_slug
 from spiegel_gateway.tenants.store import PLATFORM_TENANT, Tenant
 
 _PREFIX = re.compile(r"^/t/([^/]+)(/.*)?$")
-_SLUG = re.compile(SLUG_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,12 @@ def resolve(host: str, path: str, *, domain: str, allow_prefix: bool) -> Resolve
     host_slug: str | None = None
     if name.endswith("." + domain):
         label = name[: -len(domain) - 1]
-        if not _SLUG.match(label):
+        if not is_slug(label):
             return Resolved(None, path, "", invalid=True)
         host_slug = label
     match = _PREFIX.match(path)
     if match and allow_prefix:
-        if host_slug is not None or not _SLUG.match(match.group(1)):
+        if host_slug is not None or not is_slug(match.group(1)):
             return Resolved(None, path, "", invalid=True)
         return Resolved(match.group(1), match.group(2) or "/", f"/t/{match.group(1)}")
     return Resolved(host_slug, path, "")
@@ -108,7 +108,7 @@ def within_prefix(prefix: str, host: str, location: bytes) -> bytes:
 
 
 async def current_tenant(request: Request) -> Tenant:
-    state = request.scope.setdefault("state", {})  # the dict itself: see sessions.auth.state_of
+    state = state_of(request)
     if state.get("tenant_invalid", False):
         raise HTTPException(404, "unknown hospital")
     slug = state.get("tenant_slug")
