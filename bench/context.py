@@ -68,6 +68,33 @@ class CpuUse:
         }
 
 
+def run_queue_wait_seconds(pid: int) -> float:
+    """How long a process's threads have waited, runnable, for a CPU (/proc/<pid>/task/*/schedstat,
+    second field): the share of a request's latency that is only queueing for a core. 0 where the
+    kernel does not keep these statistics."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):  # a thread that ended, or no schedstats
+            continue
+    return total / 1e9
+
+
+class RunQueueWait:
+    """Like `CpuUse`, for the time some processes waited for a CPU while they had work."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = dict(pids)
+        self.before = {name: run_queue_wait_seconds(pid) for name, pid in self.pids.items()}
+
+    def per(self, units: int, *, scale: float, digits: int | None) -> dict[str, float]:
+        return {
+            name: round((run_queue_wait_seconds(pid) - self.before[name]) * scale / max(1, units), digits)
+            for name, pid in self.pids.items()
+        }
+
+
 def cpu_times() -> list[int]:
     """The machine's CPU time counters (/proc/stat, first line): pass two to `busy_percent`."""
     return [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]

@@ -35,7 +35,7 @@ from spiegel_gateway.tenants.model import TenantIn
 from spiegel_gateway.tenants.store import TenantStore
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
 
-from bench.context import BenchContext, CpuUse, busy_percent, cpu_times
+from bench.context import BenchContext, CpuUse, RunQueueWait, busy_percent, cpu_times
 
 PASSWORD = "bench password 2026"
 SECONDS = 8.0
@@ -45,8 +45,8 @@ IN_FLIGHT = (16, 32, 64, 128)  # calls in flight for the throughput runs
 
 async def loadgen(*args: str, watch: dict[str, int] | None = None) -> dict[str, Any]:
     """Run the load generator as its own process: its figures, how busy the machine was, and
-    with `watch`, the CPU ms per request of those processes."""
-    cpu = CpuUse(watch or {})
+    with `watch`, the CPU ms per request of those processes and the ms they waited for a core."""
+    cpu, waited = CpuUse(watch or {}), RunQueueWait(watch or {})
     machine = cpu_times()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench._loadgen", *args, stdout=asyncio.subprocess.PIPE
@@ -56,6 +56,7 @@ async def loadgen(*args: str, watch: dict[str, int] | None = None) -> dict[str, 
     result["machine_busy_pct"] = busy_percent(machine, cpu_times())
     if watch and result["count"]:
         result["cpu_ms_per_request"] = cpu.per(result["count"], scale=1000, digits=3)
+        result["cpu_wait_ms_per_request"] = waited.per(result["count"], scale=1000, digits=3)
     return result
 
 
@@ -218,6 +219,12 @@ async def measure(
         # The tail follows how busy the two cores are (the gateway path adds a process per call).
         "machine_busy_pct_at_500rps": {
             name: [figures[f"at_500rps_{name}_{n}"]["machine_busy_pct"] for n in (1, 2)]
+            for name in ("direct", "gateway")
+        },
+        # Per request, the ms each process was ready to run but waited for a core (the services
+        # share the two cores with the load generator and the database).
+        "cpu_wait_ms_per_request_at_500rps": {
+            name: [figures[f"at_500rps_{name}_{n}"].get("cpu_wait_ms_per_request") for n in (1, 2)]
             for name in ("direct", "gateway")
         },
         "errors": sum(
