@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +106,20 @@ def busy_percent(before: list[int], after: list[int]) -> float:
     delta = [b - a for a, b in zip(before, after, strict=True)]
     total = sum(delta) or 1
     return round(100 * (total - delta[3] - delta[4]) / total, 1)
+
+
+def machine_speed_probe() -> float:
+    """Seconds a fixed piece of pure-Python work takes now (the best of three): run between
+    measurements, with the services idle, it shows when the machine itself was slower (a shared
+    virtual machine's cores are not always as fast)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(300_000):
+            total += i * i
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -12,6 +12,11 @@ cores busy (Little's law), and one fixed number favours whichever path peaks the
 is run twice, alternating the paths; a level's figure is the mean of its two runs (the best of
 many noisy runs would favour the noisier path). Also reported: the ratio of each pair of runs
 side by side (same level, same round), and their median and range.
+
+The tail at 500/s depends on how the two cores are shared: by the load generator, FerretDB, the
+survey service and, on one path, the gateway. Each 500/s run therefore also reports how busy the
+machine was, how long each process waited for a core per request, and a fixed piece of Python
+work timed just before and after it (a shared virtual machine is not always as fast).
 """
 
 from __future__ import annotations
@@ -35,7 +40,14 @@ from spiegel_gateway.tenants.model import TenantIn
 from spiegel_gateway.tenants.store import TenantStore
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
 
-from bench.context import BenchContext, CpuUse, RunQueueWait, busy_percent, cpu_times
+from bench.context import (
+    BenchContext,
+    CpuUse,
+    RunQueueWait,
+    busy_percent,
+    cpu_times,
+    machine_speed_probe,
+)
 
 PASSWORD = "bench password 2026"
 SECONDS = 8.0
@@ -158,6 +170,7 @@ async def measure(
                 )
     for round_no in (1, 2):
         for name, target in (("direct", direct), ("gateway", via)):
+            probe_before = machine_speed_probe()
             figures[f"at_500rps_{name}_{round_no}"] = await loadgen(
                 *target,
                 "--mode",
@@ -170,6 +183,10 @@ async def measure(
                 str(SECONDS),
                 watch=watch,
             )
+            figures[f"at_500rps_{name}_{round_no}"]["machine_probe_ms"] = [
+                round(probe_before * 1000, 2),
+                round(machine_speed_probe() * 1000, 2),
+            ]
 
     def best(prefix_: str, field: str, pick: Any) -> float:
         return float(pick(figures[f"{prefix_}_{n}"][field] for n in (1, 2)))
@@ -219,6 +236,12 @@ async def measure(
         # The tail follows how busy the two cores are (the gateway path adds a process per call).
         "machine_busy_pct_at_500rps": {
             name: [figures[f"at_500rps_{name}_{n}"]["machine_busy_pct"] for n in (1, 2)]
+            for name in ("direct", "gateway")
+        },
+        # A fixed piece of Python work timed just before and after each 500/s run (the services
+        # idle): higher than the fastest means the shared machine itself was slower then.
+        "machine_probe_ms_at_500rps": {
+            name: [figures[f"at_500rps_{name}_{n}"]["machine_probe_ms"] for n in (1, 2)]
             for name in ("direct", "gateway")
         },
         # Per request, the ms each process was ready to run but waited for a core (the services
