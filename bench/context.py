@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,16 +56,17 @@ def cpu_seconds(pid: int) -> float:
 
 
 class CpuUse:
-    """The CPU time some processes use from now on, per unit of work (`pids`: name -> pid)."""
+    """The CPU time some processes use from now on, per unit of work (`pids`: name -> pid).
+    `counter` reads another per-process count of seconds instead (`run_queue_wait_seconds`)."""
 
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = dict(pids)
-        self.before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+    def __init__(self, pids: dict[str, int], counter: Callable[[int], float] = cpu_seconds) -> None:
+        self.pids, self.counter = dict(pids), counter
+        self.before = {name: counter(pid) for name, pid in self.pids.items()}
 
     def per(self, units: int, *, scale: float, digits: int | None) -> dict[str, float]:
-        """Each process's CPU seconds since then, times `scale` (1000: ms), per unit."""
+        """Each process's seconds since then, times `scale` (1000: ms), per unit."""
         return {
-            name: round((cpu_seconds(pid) - self.before[name]) * scale / max(1, units), digits)
+            name: round((self.counter(pid) - self.before[name]) * scale / max(1, units), digits)
             for name, pid in self.pids.items()
         }
 
@@ -80,20 +82,6 @@ def run_queue_wait_seconds(pid: int) -> float:
         except (OSError, IndexError, ValueError):  # a thread that ended, or no schedstats
             continue
     return total / 1e9
-
-
-class RunQueueWait:
-    """Like `CpuUse`, for the time some processes waited for a CPU while they had work."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = dict(pids)
-        self.before = {name: run_queue_wait_seconds(pid) for name, pid in self.pids.items()}
-
-    def per(self, units: int, *, scale: float, digits: int | None) -> dict[str, float]:
-        return {
-            name: round((run_queue_wait_seconds(pid) - self.before[name]) * scale / max(1, units), digits)
-            for name, pid in self.pids.items()
-        }
 
 
 def cpu_times() -> list[int]:

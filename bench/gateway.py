@@ -43,10 +43,10 @@ from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
 from bench.context import (
     BenchContext,
     CpuUse,
-    RunQueueWait,
     busy_percent,
     cpu_times,
     machine_speed_probe,
+    run_queue_wait_seconds,
 )
 
 PASSWORD = "bench password 2026"
@@ -58,7 +58,7 @@ IN_FLIGHT = (16, 32, 64, 128)  # calls in flight for the throughput runs
 async def loadgen(*args: str, watch: dict[str, int] | None = None) -> dict[str, Any]:
     """Run the load generator as its own process: its figures, how busy the machine was, and
     with `watch`, the CPU ms per request of those processes and the ms they waited for a core."""
-    cpu, waited = CpuUse(watch or {}), RunQueueWait(watch or {})
+    cpu, waited = CpuUse(watch or {}), CpuUse(watch or {}, run_queue_wait_seconds)
     machine = cpu_times()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench._loadgen", *args, stdout=asyncio.subprocess.PIPE
