@@ -20,7 +20,7 @@ help:
 	@echo "make lint        ruff and mypy"
 	@echo "make bench       benchmarks (figures printed and written to bench-results/)"
 	@echo "make helm-check  helm lint/template and offline manifest validation"
-	@echo "make generate    chart, compose file and gateway routes from the services' definitions"
+	@echo "make generate    chart, compose file, gateway routes and reference from the services' definitions"
 
 $(UV):
 	python3 -m venv $(CACHE)/uv-tool
@@ -55,8 +55,8 @@ browser: $(CACHE)/system-deps.done tools/browser/node_modules/.package-lock.json
 
 proto: setup
 
-# From the services' definitions: the chart's services and schema, the compose file and the
-# gateway's routing table.
+# From the services' definitions and proto/: the chart's services and schema, the compose file,
+# the gateway's routing table, each service's OpenAPI document and settings schema, proto/EVENTS.md.
 # A test (tools/devservers/tests/test_generated.py) fails while any of them is stale.
 generate: setup
 	$(PY) -m spiegel_dev.generate

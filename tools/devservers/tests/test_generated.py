@@ -1,14 +1,18 @@
-"""The one list of services, and everything generated from it, is current."""
+"""The one list of services, and everything generated from it and from proto/, is current."""
 
 from __future__ import annotations
 
 import json
 import tomllib
 
+import pytest
 import yaml
+from pydantic import Field
 from spiegel_dev import deployment, generate
 from spiegel_dev.paths import repo_root
+from spiegel_dev.reference import offline_settings
 from spiegel_dev.services import definitions, process_types
+from spiegel_platform.service import ServiceSettings
 
 ROOT = repo_root()
 
@@ -100,3 +104,17 @@ def test_a_process_type_that_appears_or_disappears_follows() -> None:
     compose = yaml.safe_load(deployment.compose_yaml((ROOT / generate.COMPOSE).read_text(), wanted))
     assert "invitation-relay" not in compose["services"]
     assert compose["services"]["gateway-consumer"]["command"][-1] == "consumer"
+
+
+def test_the_reference_is_linked_from_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert str(generate.EVENTS) in readme and "reference/openapi.json" in readme
+
+
+def test_a_required_setting_without_an_example_is_named() -> None:
+    class Needy(ServiceSettings):
+        mongodb_database: str = "needy"
+        secret_thing: str = Field(...)
+
+    with pytest.raises(ValueError, match=r"Needy.secret_thing has no default"):
+        offline_settings(Needy)

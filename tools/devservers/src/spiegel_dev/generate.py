@@ -1,18 +1,20 @@
-"""Everything generated from the services' definitions, checked in.
+"""Everything generated from the services' definitions and proto/, checked in.
 
     python -m spiegel_dev.generate          # write the files (`make generate`)
     python -m spiegel_dev.generate --check  # list the stale ones, exit 1 if any
 
 The deployment files (chart values and schema, compose file, the gateway's
-routing table: `spiegel_dev.deployment`).
+routing table: `spiegel_dev.deployment`) and the reference (OpenAPI documents,
+settings schemas, the events: `spiegel_dev.reference`).
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
-from spiegel_dev import deployment
+from spiegel_dev import deployment, reference
 from spiegel_dev.paths import repo_root
 from spiegel_dev.services import definitions, process_types
 
@@ -21,6 +23,7 @@ VALUES = Path("charts/spiegel/values.yaml")
 SCHEMA = Path("charts/spiegel/values.schema.json")
 COMPOSE = Path("docker/compose.yaml")
 ROUTING_TABLE = Path("services/gateway/src/spiegel_gateway/routing/table.py")
+EVENTS = Path("proto/EVENTS.md")
 
 
 def outputs(root: Path | None = None) -> dict[Path, str]:
@@ -29,7 +32,7 @@ def outputs(root: Path | None = None) -> dict[Path, str]:
     found = definitions()
     services = {name: process_types(definition) for name, definition in found.items()}
     values = deployment.values_yaml((root / VALUES).read_text(), services)
-    return {
+    files = {
         VALUES: values,
         SCHEMA: deployment.values_schema(
             (root / SCHEMA).read_text(), services, deployment.chart_order(values)
@@ -37,6 +40,17 @@ def outputs(root: Path | None = None) -> dict[Path, str]:
         COMPOSE: deployment.compose_yaml((root / COMPOSE).read_text(), services),
         ROUTING_TABLE: deployment.routing_table(services),
     }
+    with warnings.catch_warnings():
+        # FastAPI warns of duplicate operation ids in the gateway's document; the test run need
+        # not repeat it (the document shows them).
+        warnings.simplefilter("ignore", UserWarning)
+        built = {name: reference.build(name, definition) for name, definition in found.items()}
+        for name, service in built.items():
+            folder = Path("services") / name / "reference"
+            files[folder / "openapi.json"] = reference.openapi(service)
+            files[folder / "settings.schema.json"] = reference.settings_schema(service.definition)
+    files[EVENTS] = reference.events_markdown(built)
+    return files
 
 
 def stale(root: Path | None = None) -> list[Path]:
