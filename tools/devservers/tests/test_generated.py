@@ -118,3 +118,15 @@ def test_a_required_setting_without_an_example_is_named() -> None:
 
     with pytest.raises(ValueError, match=r"Needy.secret_thing has no default"):
         offline_settings(Needy)
+
+
+def test_a_compose_file_without_the_services_gets_them() -> None:
+    services = {name: process_types(d) for name, d in definitions().items()}
+    text = (ROOT / generate.COMPOSE).read_text()
+    bare = deployment.compose_yaml(text, {})
+    assert not any(deployment.PROCESS_CONTAINER.match(n) for n in yaml.safe_load(bare)["services"])
+    rebuilt = yaml.safe_load(deployment.compose_yaml(bare, services))["services"]
+    environment = rebuilt["gateway-api"]["environment"]
+    for name in deployment.routed(services):
+        assert environment[f"{name.upper()}_URL"] == f"http://{name}-api:8000"
+    assert rebuilt["survey-relay"]["environment"]["MONGODB_DATABASE"] == "spiegel_survey"

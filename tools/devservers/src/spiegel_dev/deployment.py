@@ -225,9 +225,8 @@ def _edge_urls(lines: list[str], services: Services) -> list[str]:
     urls = [
         f"      {name.upper().replace('-', '_')}_URL: http://{name}-api:8000" for name in routed(services)
     ]
-    at = next((i for i, line in enumerate(lines) if UPSTREAM_URL.match(line)), None)
-    if at is None:
-        raise ValueError(f"docker/compose.yaml: {EDGE}-api has no <SERVICE>_URL: http://<service>-api:8000")
+    # Where the addresses stand now; an entry without any (a new one) ends with its environment.
+    at = next((i for i, line in enumerate(lines) if UPSTREAM_URL.match(line)), len(lines))
     kept = [line for line in lines if not UPSTREAM_URL.match(line)]
     return [*kept[:at], *urls, *kept[at:]]
 
