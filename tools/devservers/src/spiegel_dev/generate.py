@@ -10,6 +10,7 @@ settings schemas, the events: `spiegel_dev.reference`).
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -76,12 +77,18 @@ def main(argv: list[str]) -> int:
     if argv:
         print(__doc__, file=sys.stderr)
         return 2
+    written = []
     for path, text in outputs(root).items():
         target = root / path
         if not target.exists() or target.read_text() != text:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
+            written.append(path)
             print(f"wrote {path}")
+    if ROUTING_TABLE in written:
+        # The gateway's OpenAPI document and settings schema were built with the routing table
+        # this process had imported: build them again from the new one.
+        return subprocess.run([sys.executable, "-m", "spiegel_dev.generate"], check=False).returncode
     return 0
 
 
