@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spiegel_dev.services import module_of
+from spiegel_dev.services import module_of, url_variable
 
 # The edge: every other service is routed by it (/api/<service>/) and called by it.
 EDGE = "gateway"
@@ -95,6 +95,17 @@ def _block_end(lines: Sequence[str], start: int, indent: int) -> int:
             last = end
         end += 1
     return last + 1
+
+
+def _services_block(lines: Sequence[str], file: str) -> tuple[int, int, list[str], dict[str, list[str]]]:
+    """Where the top-level `services:` map starts and ends, the lines before its first entry, and
+    its entries."""
+    at = next((i for i, line in enumerate(lines) if re.match(r"^services:\s*(#.*)?$", line)), None)
+    if at is None:
+        raise ValueError(f"{file} has no top-level `services:` map")
+    end = _block_end(lines, at, 0)
+    head, entries = _entries(lines[at + 1 : end], 2)
+    return at, end, head, entries
 
 
 def _strip_blank_tail(lines: list[str]) -> list[str]:
@@ -162,11 +173,7 @@ def _service_values(name: str, lines: list[str], services: Services) -> list[str
 
 def values_yaml(text: str, services: Services) -> str:
     lines = text.splitlines()
-    at = next((i for i, line in enumerate(lines) if re.match(r"^services:\s*(#.*)?$", line)), None)
-    if at is None:
-        raise ValueError("charts/spiegel/values.yaml has no top-level `services:` map")
-    end = _block_end(lines, at, 0)
-    head, existing = _entries(lines[at + 1 : end], 2)
+    at, end, head, existing = _services_block(lines, "charts/spiegel/values.yaml")
     synced = _sync_entries(existing, list(services), lambda name: _default_service_values(name, services))
     block: list[str] = []
     for i, (name, entry) in enumerate(synced):
@@ -192,9 +199,7 @@ def values_schema(text: str, services: Services, order: Sequence[str]) -> str:
 
 def chart_order(values_text: str) -> list[str]:
     """The services in the order values.yaml lists them."""
-    lines = values_text.splitlines()
-    at = next(i for i, line in enumerate(lines) if re.match(r"^services:\s*(#.*)?$", line))
-    return list(_entries(lines[at + 1 : _block_end(lines, at, 0)], 2)[1])
+    return list(_services_block(values_text.splitlines(), "charts/spiegel/values.yaml")[3])
 
 
 # --- docker/compose.yaml --------------------------------------------------------
@@ -222,9 +227,7 @@ def _compose_container(name: str, kind: str) -> list[str]:
 
 
 def _edge_urls(lines: list[str], services: Services) -> list[str]:
-    urls = [
-        f"      {name.upper().replace('-', '_')}_URL: http://{name}-api:8000" for name in routed(services)
-    ]
+    urls = [f"      {url_variable(name)}: http://{name}-api:8000" for name in routed(services)]
     # Where the addresses stand now; an entry without any (a new one) ends with its environment.
     at = next((i for i, line in enumerate(lines) if UPSTREAM_URL.match(line)), len(lines))
     kept = [line for line in lines if not UPSTREAM_URL.match(line)]
@@ -233,11 +236,7 @@ def _edge_urls(lines: list[str], services: Services) -> list[str]:
 
 def compose_yaml(text: str, services: Services) -> str:
     lines = text.splitlines()
-    at = next((i for i, line in enumerate(lines) if re.match(r"^services:\s*(#.*)?$", line)), None)
-    if at is None:
-        raise ValueError("docker/compose.yaml has no top-level `services:` map")
-    end = _block_end(lines, at, 0)
-    head, entries = _entries(lines[at + 1 : end], 2)
+    at, end, head, entries = _services_block(lines, "docker/compose.yaml")
     others = [(name, entry) for name, entry in entries.items() if not PROCESS_CONTAINER.match(name)]
     written: dict[str, dict[str, list[str]]] = {}
     for name, entry in entries.items():
