@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3.11
 export UV_LINK_MODE := copy
 
-.PHONY: help setup proto servers browser office run test test-fast lint format bench helm-check clean
+.PHONY: help setup proto generate servers browser office run test test-fast lint format bench helm-check clean
 
 help:
 	@echo "make run         start Kafka, FerretDB, every service and demo data (Ctrl-C stops)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint        ruff and mypy"
 	@echo "make bench       benchmarks (figures printed and written to bench-results/)"
 	@echo "make helm-check  helm lint/template and offline manifest validation"
+	@echo "make generate    chart, compose file, gateway routes and reference from the services' definitions"
 
 $(UV):
 	python3 -m venv $(CACHE)/uv-tool
@@ -53,6 +54,12 @@ tools/browser/node_modules/.package-lock.json: tools/browser/package.json tools/
 browser: $(CACHE)/system-deps.done tools/browser/node_modules/.package-lock.json
 
 proto: setup
+
+# From the services' definitions and proto/: the chart's services and schema, the compose file,
+# the gateway's routing table, each service's OpenAPI document and settings schema, proto/EVENTS.md.
+# A test (tools/devservers/tests/test_generated.py) fails while any of them is stale.
+generate: setup
+	$(PY) -m spiegel_dev.generate
 
 servers: setup
 	$(PY) -c "from spiegel_dev.servers import install_kafka, install_ferretdb; install_kafka(); install_ferretdb()"

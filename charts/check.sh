@@ -49,10 +49,15 @@ else
         command -v go >/dev/null || die "Helm $HELM_VERSION is not in $CACHE/bin and Go is not installed to build it"
         echo "== installing Helm $HELM_VERSION with go install (once; takes a few minutes)"
         # CGO off: a static binary, no C toolchain needed. -X: `helm version` tells the truth.
-        (cd "$CACHE" && GOBIN="$CACHE/bin" CGO_ENABLED=0 GOFLAGS=-trimpath \
+        # Built into a folder of its own and moved into place in one step: another check running
+        # at the same time on the same cache (or the `helm` link of an older version) is not
+        # written through.
+        gobin="$(mktemp -d "$CACHE/bin/.go-install.XXXXXX")"
+        (cd "$CACHE" && GOBIN="$gobin" CGO_ENABLED=0 GOFLAGS=-trimpath \
             go install -ldflags "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
-            "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") || die "go install of Helm $HELM_VERSION failed"
-        mv -f "$CACHE/bin/helm" "$helm_bin"
+            "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") || { rm -rf "$gobin"; die "go install of Helm $HELM_VERSION failed"; }
+        mv -f "$gobin/helm" "$helm_bin"
+        rm -rf "$gobin"
         ln -sfn "helm-$HELM_VERSION" "$CACHE/bin/helm"
     fi
 fi

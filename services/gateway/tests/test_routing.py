@@ -102,10 +102,8 @@ async def test_unknown_or_undeployed_or_down_services_answer_clearly(
     browser, _, _ = signed_in
     unknown = await browser.get("/api/payroll/x")
     assert unknown.status_code == 404 and "no service" in unknown.json()["message"]
-    undeployed = await browser.get("/api/accreditation/sessions")
-    assert undeployed.status_code == 503
-    assert undeployed.json()["message"] == "the accreditation service is not deployed here; try again later"
-    # A second gateway whose survey URL points at a closed port: the service is down.
+    # A second gateway whose survey URL points at a closed port: the service is down. It is given
+    # no address for aggregation: that service is not deployed there.
     closed_port = f"http://127.0.0.1:{free_port()}"
     with another_gateway(
         deployment, stack, gateway_key, smtp, tmp_path, closed_port, UPSTREAM_CONNECT_TIMEOUT_S="1"
@@ -118,6 +116,9 @@ async def test_unknown_or_undeployed_or_down_services_answer_clearly(
         answer = await other.get("/api/survey/test-echo")
         assert answer.status_code == 503
         assert answer.json()["message"] == "the survey service is not reachable; try again later"
+        undeployed = await other.get("/api/aggregation/norms")
+        assert undeployed.status_code == 503
+        assert undeployed.json()["message"] == "the aggregation service is not deployed here; try again later"
         await other.aclose()
 
 

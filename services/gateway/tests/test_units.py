@@ -374,3 +374,27 @@ def test_redirects_keep_the_hospitals_path_prefix_and_leave_other_sites_alone():
     assert within(b"/t/umc") == b"/t/umc"
     assert within(b"https://idp.umc.nl/authorize?x=1") == b"https://idp.umc.nl/authorize?x=1"
     assert within(b"people") == b"people"  # relative: resolved against the prefixed path already
+
+
+# -- the routing table ------------------------------------------------------------------------------
+
+
+async def test_a_service_in_the_routing_table_without_an_address_is_not_deployed():
+    from spiegel_gateway.routing.client import ServiceClient, ServiceUnavailable
+
+    settings = GatewaySettings(
+        mongodb_url="mongodb://x",
+        kafka_bootstrap_servers="x:1",
+        spiegel_env="test",
+        survey_url="http://s:80/",
+    )
+    assert settings.service_url("survey") == "http://s:80"
+    assert settings.service_url("aggregation") is None
+    client = ServiceClient(
+        settings, ServiceTokens(key_from_pem(SigningKey.generate().private_pem), previous=[], lifetime_s=60)
+    )
+    assert client.known("aggregation") and not client.known("payroll")
+    with pytest.raises(ServiceUnavailable) as refused:
+        await client.call("aggregation", "GET", "norms", caller=None, correlation_id="c")  # type: ignore[arg-type]
+    assert refused.value.status_code == 503
+    assert refused.value.detail["message"] == "the aggregation service is not deployed here; try again later"

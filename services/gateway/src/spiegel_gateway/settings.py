@@ -7,20 +7,15 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from spiegel_platform.service import ServiceSettings
 
+# The services behind the gateway (generated from their definitions: `make generate`).
+from spiegel_gateway.routing.table import SERVICES, ServiceAddresses
+
+__all__ = ["SERVICES", "GatewaySettings"]
+
 PLACEHOLDER_MARKERS = ("change-me", "changeme", "development", "example", "placeholder")
 
-# The domain services behind the gateway, by their name in /api/<service>/ (= the
-# audience of their service tokens) and the setting holding their base URL.
-SERVICES = {
-    "survey": "survey_url",
-    "invitation": "invitation_url",
-    "aggregation": "aggregation_url",
-    "accreditation": "accreditation_url",
-    "action-plan": "action_plan_url",
-}
 
-
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(ServiceSettings, ServiceAddresses):
     mongodb_database: str = Field("spiegel_gateway", pattern=r"^[A-Za-z0-9_]{1,60}$")
     # The gateway signs service tokens; it verifies none, so it needs no JWKS.
     service_token_jwks: str = '{"keys": []}'  # noqa: S105 - no keys, not a secret
@@ -35,12 +30,7 @@ class GatewaySettings(ServiceSettings):
     )
     service_token_lifetime_s: int = Field(60, ge=10, le=600)
 
-    # -- the services behind the gateway (unset: not deployed -> 503) --------
-    survey_url: str | None = None
-    invitation_url: str | None = None
-    aggregation_url: str | None = None
-    accreditation_url: str | None = None
-    action_plan_url: str | None = None
+    # -- the services behind the gateway: <service>_url in ServiceAddresses ---
     upstream_connect_timeout_s: float = Field(2.0, gt=0, le=60)
     upstream_timeout_s: float = Field(30.0, gt=0, le=300)
     upstream_max_connections: int = Field(200, ge=1, le=10000)

@@ -30,7 +30,12 @@ class InvitationSettings(ServiceSettings):
     # Fernet keys (comma-separated, newest first) that encrypt the copy of each
     # link token kept for reminders and the signed-in to-do list. The raw token
     # is never stored; its SHA-256 is what events carry.
-    link_token_keys: str = Field(..., description="Fernet key(s), comma-separated; the first encrypts")
+    link_token_keys: str = Field(
+        ...,
+        description="Fernet key(s), comma-separated; the first encrypts",
+        # The form only (32 zero bytes): what the generated reference is built with.
+        examples=["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
+    )
 
     # -- mailer ------------------------------------------------------------------
     mailer_worker_id: str = Field("", description="stable id of this sender (default: host + database)")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from spiegel_dev.services import ServiceProcess
+from spiegel_dev.services import ServiceProcess, url_variable
 
 
 def gateway_env(processes: Iterable[ServiceProcess], base_port: int) -> dict[str, str]:
     urls = {
-        f"{p.service.upper().replace('-', '_')}_URL": p.url
-        for p in processes
-        if p.process == "api" and p.service != "gateway"
+        url_variable(p.service): p.url for p in processes if p.process == "api" and p.service != "gateway"
     }
     return {
         **urls,

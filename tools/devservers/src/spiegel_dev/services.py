@@ -27,6 +27,11 @@ def module_of(name: str) -> str:
     return "spiegel_" + name.replace("-", "_")
 
 
+def url_variable(name: str) -> str:
+    """The gateway's setting of the service's address: SURVEY_URL, ACTION_PLAN_URL, ..."""
+    return f"{name.upper().replace('-', '_')}_URL"
+
+
 def process_types(definition: ServiceDefinition) -> list[str]:
     kinds = ["api"]
     if definition.outbox_collections:

@@ -192,7 +192,8 @@ def router() -> APIRouter:
         """Submit (survey: POST /questionnaires/{token}/submit); ends the link session. Needs X-CSRF-Token."""
         return await _call(request, "POST", "/submit", end_on_success=True)
 
-    @api.api_route("/e/{token}/afmelden", methods=["GET", "POST"])
+    # One operation id for both methods (FastAPI would pick one of them at random).
+    @api.api_route("/e/{token}/afmelden", methods=["GET", "POST"], operation_id="opt_out")
     async def opt_out(token: str, request: Request, tenant: CurrentTenant) -> Response:
         """Opt out of reminders (the invitation service's `/optout`, as this link); HTML for browsers."""
         gateway = gateway_of(request)

@@ -128,21 +128,25 @@ class _NamedRoute(Route):
 
 
 def router() -> APIRouter:
-    """The route in the OpenAPI document (served by `lean_route`, which is matched first)."""
+    """The route in the OpenAPI document (served by `lean_route`, which is matched first): one
+    operation per method, so each has its own operation id."""
     api = APIRouter(tags=["services"])
 
-    @api.api_route(
-        PATH,
-        methods=METHODS,
-        summary="Call a domain service",
-        description=(
-            "Forwards the call to the service (`survey`, `invitation`, `aggregation`, `accreditation`, "
-            "`action-plan`) with a service token naming the caller; see each service's OpenAPI document "
-            "for its paths. Authenticate with the session cookie (plus X-CSRF-Token for changes) or "
-            "`Authorization: Bearer spg_...`. 503 when the service is down or not deployed."
-        ),
-    )
     async def call_service(service: str, path: str, request: Request) -> Response:
         return (await forward(request)).as_response()
 
+    for method in METHODS:
+        api.add_api_route(
+            PATH,
+            call_service,
+            methods=[method],
+            operation_id=f"call_service_{method.lower()}",
+            summary="Call a domain service",
+            description=(
+                f"Forwards the call to the service ({', '.join(f'`{name}`' for name in SERVICES)}) "
+                "with a service token naming the caller; see each service's OpenAPI document "
+                "for its paths. Authenticate with the session cookie (plus X-CSRF-Token for changes) or "
+                "`Authorization: Bearer spg_...`. 503 when the service is down or not deployed."
+            ),
+        )
     return api
