@@ -63,8 +63,11 @@ def test_the_announcement_arriving_during_the_wait_is_waited_for() -> None:
 
 def test_still_on_its_way_after_the_wait_the_round_is_being_prepared() -> None:
     page = FakePage(unknown_for=10_000)
-    with pytest.raises(preparing.RoundPreparing):
+    with pytest.raises(preparing.RoundPreparing) as prepared:
         load(page)
+    # A page that does not show the "being prepared" page itself still answers with a page: "try again".
+    assert isinstance(prepared.value, PageError) and prepared.value.status == 503
+    assert prepared.value.key == "round_preparing_text"
 
 
 def test_the_survey_known_to_have_the_round_is_not_asked_again() -> None:

@@ -26,11 +26,14 @@ POLL_S = 0.2
 REFRESH_S = 2
 
 
-class RoundPreparing(Exception):
-    """The survey knows the round; the invitation service has not been told yet."""
+class RoundPreparing(PageError):
+    """The survey knows the round; the invitation service has not been told yet.
+
+    Pages catch it and show `preparing_page`; one that does not still answers with a page that
+    says so (503, try again), never a 500."""
 
     def __init__(self, round_id: str) -> None:
-        super().__init__(round_id)
+        super().__init__(503, key="round_preparing_text")
         self.round_id = round_id
 
 
