@@ -21,7 +21,7 @@ from fastapi import Response
 
 from spiegel_gateway.web.core import Page, PageError, problem_text, quoted
 
-WAIT_S = 3.0  # within one request; then the "being prepared" page takes over
+WAIT_S = 5.0  # within one request (normally it ends within a second); then the "being prepared" page
 POLL_S = 0.2
 REFRESH_S = 2
 
