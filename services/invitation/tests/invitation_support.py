@@ -16,7 +16,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pymongo import AsyncMongoClient
 from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_dev.mailcatcher import CaughtMessage, MailCatcher
-from spiegel_platform.events import new_event
+from spiegel_platform.events import OutgoingEvent, new_event
 from spiegel_platform.events.envelope import decode
 
 GROUPS = [
@@ -82,10 +82,13 @@ class Invitation:
         return self.env.get("KAFKA_TOPIC_PREFIX", "") + name
 
     async def publish(self, payload: Any) -> None:
+        await self.publish_event(new_event(payload, tenant_id=self.tenant, producer="survey"))
+
+    async def publish_event(self, event: OutgoingEvent) -> None:
+        """One event as it is (publishing it again is a redelivery: the same event id)."""
         if self._producer is None:
             self._producer = AIOKafkaProducer(bootstrap_servers=self.stack.kafka_bootstrap, acks="all")
             await self._producer.start()
-        event = new_event(payload, tenant_id=self.tenant, producer="survey")
         await self._producer.send_and_wait(self.topic(event.topic), event.envelope, key=event.key.encode())
 
     async def open_round(

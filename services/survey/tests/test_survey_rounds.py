@@ -118,6 +118,23 @@ async def test_lifecycle_events_and_closing_on_time(client, survey) -> None:  # 
     closings = {e.payload.round_id: e.payload for e in by_type["RoundClosed"]}
     assert closings[draft["id"]].reason == events_pb2.RoundClosed.REASON_CLOSED_EARLY
     assert dict(closings[draft["id"]].completed_per_group)["members"] == 1
+
+    # Created as a draft: announced at once with the facts the invitation service prepares it from.
+    group_created = next(e.payload for e in by_type["RoundCreated"] if e.payload.round_id == draft["id"])
+    assert group_created.kind == events_pb2.ROUND_KIND_GROUP_MONITOR
+    assert group_created.subject == group_opened.subject
+    assert list(group_created.respondent_groups) == list(group_opened.respondent_groups)
+    assert group_created.title == group_opened.title and group_created.closes_at == group_opened.closes_at
+    assert group_created.instrument_id == "groepsmonitor" and group_created.instrument_version == 1
+    planned = group_created.opens_at.ToDatetime(tzinfo=UTC)
+    assert planned == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # the planned opening, not when it opened
+    # One key per round: its events arrive in the order they happened, created before opened.
+    in_order = [e.event_type.rsplit(".", 1)[1] for e in events if e.payload.round_id == draft["id"]]
+    assert in_order[:2] == ["RoundCreated", "RoundOpened"], in_order
+    created_open = [e.event_type.rsplit(".", 1)[1] for e in events if e.payload.round_id == soon["id"]]
+    assert created_open[:2] == ["RoundCreated", "RoundOpened"], created_open
+    soon_created = next(e.payload for e in by_type["RoundCreated"] if e.payload.round_id == soon["id"])
+    assert not soon_created.HasField("opens_at")  # no planned opening: none is announced
     assert closings[soon["id"]].reason == events_pb2.RoundClosed.REASON_PERIOD_ENDED
     assert dict(closings[soon["id"]].completed_per_group) == {
         "self": 0,

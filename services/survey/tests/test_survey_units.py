@@ -204,3 +204,41 @@ def test_respondent_groups() -> None:
     assert [g.code for g in group] == ["members", "colleagues", "staff", "managers", "referrers", "partners"]
     assert group[0].is_self
     assert respondent_groups(Kind.GROUP_MONITOR, include_patients=True)[-1].label_nl == "Patiënten"
+
+
+def test_a_new_round_is_announced_with_what_is_stored() -> None:
+    from spiegel_survey.rounds.service import created_event, new_round_document
+
+    closes = datetime(2026, 4, 1, 15, 0, 0, 123456, tzinfo=UTC)
+    doc = new_round_document(
+        kind=Kind.GROUP_MONITOR,
+        title="Groepsmonitor 2026",
+        subject={"subject_id": "group-1", "display_name": "Vakgroep Cardiologie", "member_ids": ["a", "b"]},
+        instrument=GROUP,
+        groups=respondent_groups(Kind.GROUP_MONITOR),
+        opens_at=None,
+        closes_at=closes,
+        created_by="coordinator-1",
+    )
+    event = created_event(doc)
+    assert event.round_id == doc["id"] and event.title == "Groepsmonitor 2026"
+    assert (
+        list(event.subject.member_ids) == ["a", "b"] and event.subject.display_name == "Vakgroep Cardiologie"
+    )
+    assert [g.code for g in event.respondent_groups] == [g["code"] for g in doc["respondent_groups"]]
+    assert (event.instrument_id, event.instrument_version) == ("groepsmonitor", 1)
+    assert not event.HasField("opens_at")  # no planned opening
+    # Whole milliseconds, as the database keeps it (and RoundOpened, made from the stored round, says).
+    assert event.closes_at.ToDatetime(tzinfo=UTC) == closes.replace(microsecond=123000)
+    # Only who the round is about (specialists), never a respondent; the threshold comes at opening.
+    assert {f.name for f, _ in event.ListFields()} <= {
+        "round_id",
+        "kind",
+        "subject",
+        "instrument_id",
+        "instrument_version",
+        "opens_at",
+        "closes_at",
+        "respondent_groups",
+        "title",
+    }

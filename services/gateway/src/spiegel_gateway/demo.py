@@ -79,20 +79,10 @@ class Demo:
                 "flex_label_en": "Residents",
             },
         )
-        self.api(
-            "PUT",
-            f"invitation/rounds/{created['id']}",
-            json={
-                "title": created["title"],
-                "kind": "IFMS",
-                "subject_id": specialist["id"],
-                "subject_name": specialist["name"],
-                "groups": [
-                    {k: g[k] for k in ("code", "label_nl", "label_en", "is_self")}
-                    for g in created["respondent_groups"]
-                ],
-                "closes_at": created["closes_at"],
-            },
+        # The invitation service learns of the round from the survey's RoundCreated: nominate once it has.
+        self.wait(
+            "the round at the invitation service",
+            lambda: self.api("GET", f"invitation/rounds/{created['id']}"),
         )
         return str(created["id"])
 

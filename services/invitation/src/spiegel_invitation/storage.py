@@ -13,7 +13,7 @@ each document has one writer besides the relay, which only rewrites
 | people | person id | gateway events; coordinator (until the gateway lands) |
 | rosters | round id | coordinator / specialist: the round's setup before it opens, the nominations |
 | nominees | "<round>:<address>:<n>" | nominations: insert once, an address claimed (n: times withdrawn) |
-| rounds | round id | survey events (open / extend / close) |
+| rounds | round id | survey events (created / open / extend / close) |
 | assignments | assignment id | inserted once, with its event (outbox); later: withdrawn, opted out |
 | links | token hash | insert once: token hash -> assignment |
 | progress | round id | AssignmentCompleted (one writer) |

@@ -17,6 +17,7 @@ from spiegel_survey.storage import OUTBOX_COLLECTIONS
 from spiegel_survey.tenants import handlers as tenant_handlers
 
 PRODUCED = (
+    "spiegel.survey.v1.RoundCreated",
     "spiegel.survey.v1.RoundOpened",
     "spiegel.survey.v1.RoundExtended",
     "spiegel.survey.v1.RoundClosed",

@@ -2,7 +2,7 @@
 
 | collection | document id | what |
 | --- | --- | --- |
-| rounds | round id | a round (events: RoundOpened/Extended/Closed) |
+| rounds | round id | a round (events: RoundCreated/Opened/Extended/Closed) |
 | instruments | "<instrument id>@<version>" | a tenant's own instrument versions |
 | instrument_uses | "<instrument id>@<version>" | first use by a round: locks it (InstrumentPublished) |
 | assignments | token hash | an assignment: round, group, language, expiry, status, draft answers |

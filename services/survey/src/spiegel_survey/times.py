@@ -29,6 +29,12 @@ def from_db(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def as_stored(moment: datetime) -> datetime:
+    """The moment as the database keeps it: whole milliseconds (BSON), so an event made before the
+    document is read back says the same as one made after."""
+    return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
+
+
 def local(moment: datetime) -> datetime:
     return from_db(moment).astimezone(AMSTERDAM)
 

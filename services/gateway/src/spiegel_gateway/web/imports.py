@@ -24,6 +24,7 @@ from spiegel_gateway.web.core import (
     problem_text,
     quoted,
 )
+from spiegel_gateway.web.preparing import RoundPreparing, from_invitation, preparing_page
 
 MAX_UPLOAD = 10 * 1024 * 1024
 ALLOWED = (".xlsx", ".csv")
@@ -75,13 +76,23 @@ def router() -> APIRouter:
         body, content_type = multipart(
             file.filename, content, file.content_type or "application/octet-stream"
         )
-        upstream = await page.call(
-            "invitation",
-            "POST",
-            f"/rounds/{quoted(round_id)}/imports",
-            content=body,
-            headers={"content-type": content_type},
-        )
+
+        async def check_file() -> Any:
+            return await page.call(
+                "invitation",
+                "POST",
+                f"/rounds/{quoted(round_id)}/imports",
+                content=body,
+                headers={"content-type": content_type},
+            )
+
+        upstream = await check_file()
+        if upstream.status_code == 404:
+            try:
+                await from_invitation(page, round_id)  # a round just created: waited for briefly
+            except RoundPreparing:
+                return preparing_page(page, round_id)
+            upstream = await check_file()
         if not upstream.is_success:
             raise PageError(
                 upstream.status_code, problem_text(upstream, page.lang) or page.t("error_file_read")

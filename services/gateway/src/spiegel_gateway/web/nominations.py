@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from spiegel_gateway.web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
+from spiegel_gateway.web.preparing import RoundPreparing, from_invitation, preparing_page
 
 ADVISED = 6
 REPORTED = 4
@@ -32,7 +33,8 @@ def warning_text(page: Page, warning: dict[str, Any]) -> str:
 
 
 async def load(page: Page, round_id: str) -> dict[str, Any]:
-    view = await page.data("invitation", "GET", f"/rounds/{quoted(round_id)}")
+    # A round just created may not have reached the invitation service yet: waited for briefly.
+    view = await from_invitation(page, round_id)
     listed = await page.data("invitation", "GET", f"/rounds/{quoted(round_id)}/nominations")
     progress = None
     if view.get("status") == "open":
@@ -75,9 +77,11 @@ def router() -> APIRouter:
     async def nominations(round_id: str, request: Request) -> Response:
         page = await page_of(request)
         page.require("specialist", *COORDINATING)
-        return render(
-            page, round_id, await load(page, round_id), added=request.query_params.get("toegevoegd")
-        )
+        try:
+            loaded = await load(page, round_id)
+        except RoundPreparing:
+            return preparing_page(page, round_id)
+        return render(page, round_id, loaded, added=request.query_params.get("toegevoegd"))
 
     @api.post("/rondes/{round_id}/nominaties")
     async def nominate(round_id: str, request: Request) -> Response:

@@ -1,10 +1,11 @@
 """The coordinator's rounds: create (IFMS for many specialists at once, a Groepsmonitor for a group),
 the list, one round's progress per group and person, open, remind, extend, close, and the reports.
 
-The survey service owns rounds (created as drafts here); the invitation service is
-told about each new round at once (`PUT /rounds/{id}`) so nominations can be
-checked and imported before it opens. Opening the round (survey) makes the
-invitation service send the links.
+The survey service owns rounds (created as drafts here): each step calls that one
+service. The invitation service learns of a new round from the survey's
+RoundCreated event, so nominations can be checked and imported before it opens;
+a page that comes too soon for that waits briefly (web/preparing.py). Opening the
+round (survey) makes the invitation service send the links.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi import APIRouter, Request, Response
 
 from spiegel_gateway.sessions.auth import gateway_of
 from spiegel_gateway.web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
+from spiegel_gateway.web.preparing import REFRESH_S, RoundPreparing, from_invitation, preparing_page
 
 CLOSING_HOUR = time(17, 0)
 MAX_DAYS = 366
@@ -41,29 +43,6 @@ async def specialists(page: Page) -> list[Any]:
     people = await gateway_of(page.request).people.all(page.tenant.tenant_id)
     found = [p for p in people if "specialist" in p.roles and p.active]
     return sorted(found, key=lambda p: p.display_name.lower())
-
-
-async def tell_invitation(page: Page, created: dict[str, Any]) -> None:
-    """Describe the new round to the invitation service, so nominations can be checked before it opens."""
-    subject = created["subject"]
-    await page.data(
-        "invitation",
-        "PUT",
-        f"/rounds/{quoted(created['id'])}",
-        json_body={
-            "title": created["title"],
-            "kind": created["kind"],
-            "subject_id": subject["subject_id"],
-            "subject_name": subject["display_name"],
-            "member_ids": subject.get("member_ids") or [],
-            "groups": [
-                {k: g[k] for k in ("code", "label_nl", "label_en", "is_self")}
-                for g in created["respondent_groups"]
-            ],
-            "closes_at": created["closes_at"],
-            **({"opens_at": created["opens_at"]} if created.get("opens_at") else {}),
-        },
-    )
 
 
 def _week_after(closes_at: str) -> str:
@@ -156,8 +135,6 @@ def router() -> APIRouter:
         if not upstream.is_success:
             return await new_form(page, 422, ifms_errors=[problem_text(upstream, page.lang)], form=form)
         created = json.loads(upstream.content)
-        for item in created:
-            await tell_invitation(page, item)
         return page.redirect("/rondes", aangemaakt=str(len(created)))
 
     @api.post("/rondes/nieuw/groepsmonitor")
@@ -200,7 +177,6 @@ def router() -> APIRouter:
         if not upstream.is_success:
             return await new_form(page, 422, gm_errors=[problem_text(upstream, page.lang)], form=form)
         created = json.loads(upstream.content)
-        await tell_invitation(page, created)
         return page.redirect(f"/rondes/{quoted(created['id'])}", aangemaakt="1")
 
     @api.get("/rondes/{round_id}")
@@ -208,8 +184,12 @@ def router() -> APIRouter:
         page = await coordinator(request)
         found = await page.data("survey", "GET", f"/rounds/{quoted(round_id)}")
         progress = None
+        preparing = False
         try:
-            progress = await page.data("invitation", "GET", f"/rounds/{quoted(round_id)}/progress")
+            # The survey has the round; if it was just created, the invitation service may not yet.
+            progress = await from_invitation(page, round_id, "/progress", known=True)
+        except RoundPreparing:
+            preparing = True
         except PageError:
             progress = None
         versions = []
@@ -219,15 +199,19 @@ def router() -> APIRouter:
             except PageError:
                 versions = []
         message = request.query_params.get("bericht")
-        return page.render(
+        response = page.render(
             "rounds/detail.html",
             round=found,
             progress=progress,
+            preparing=preparing,
             versions=versions,
             message=message,
             groups=[g for g in found["respondent_groups"]],
             next_week=_week_after(found["closes_at"]),
         )
+        if preparing:
+            response.headers["refresh"] = str(REFRESH_S)
+        return response
 
     @api.post("/rondes/{round_id}/openen")
     async def open_round(round_id: str, request: Request) -> Response:
@@ -288,12 +272,14 @@ def router() -> APIRouter:
     async def template(round_id: str, request: Request) -> Response:
         page = await page_of(request)
         page.require("specialist", *COORDINATING)
-        upstream = await page.call(
-            "invitation",
-            "GET",
-            f"/rounds/{quoted(round_id)}/nominations/template.xlsx",
-            headers={"accept": "*/*"},
-        )
+        path = f"/rounds/{quoted(round_id)}/nominations/template.xlsx"
+        upstream = await page.call("invitation", "GET", path, headers={"accept": "*/*"})
+        if upstream.status_code == 404:
+            try:
+                await from_invitation(page, round_id)  # a round just created: waited for briefly
+            except RoundPreparing:
+                return preparing_page(page, round_id)
+            upstream = await page.call("invitation", "GET", path, headers={"accept": "*/*"})
         if not upstream.is_success:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
         return Response(

@@ -483,6 +483,20 @@ T: dict[str, tuple[str, str]] = {
     "round_progress": ("Voortgang per groep", "Progress per group"),
     "round_people": ("Per persoon ({count})", "Per person ({count})"),
     "round_nominations": ("Respondenten", "Respondents"),
+    "round_preparing_title": ("De ronde wordt klaargezet", "The round is being prepared"),
+    "round_preparing_text": (
+        "De ronde is aangemaakt en wordt nu klaargezet voor de nominaties.",
+        "The round has been created and is now being prepared for nominations.",
+    ),
+    "round_preparing_reloads": (
+        "Dat duurt meestal maar een paar seconden; deze pagina ververst zichzelf.",
+        "This usually takes only a few seconds; this page refreshes itself.",
+    ),
+    "round_preparing_retry": (
+        "Dat duurt meestal maar een paar seconden; probeer het zo opnieuw.",
+        "This usually takes only a few seconds; please try again in a moment.",
+    ),
+    "round_preparing_again": ("Nu opnieuw laden", "Reload now"),
     "round_nominate_by_hand": ("Respondenten één voor één nomineren", "Nominate respondents one by one"),
     "round_template": (
         "Download het spreadsheet-sjabloon (xlsx)",

@@ -178,7 +178,13 @@ def router(runtime: Runtime) -> APIRouter:
     async def set_up_round(
         round_id: Annotated[str, Path(pattern=ROUND_ID)], body: RoundSetup, principal: Coordinator
     ) -> Document:
-        """Describe a round before it opens (groups, subject, dates), so nominations can be checked."""
+        """Describe a round the survey service has not announced (groups, subject, dates).
+
+        The survey's RoundCreated tells this service about every new round, so pages and
+        clients need not call this. It stays for rounds the survey never announced (created
+        before RoundCreated existed: a back-fill) and for tests; it is idempotent, and
+        wherever the survey has spoken its facts win over what is put here.
+        """
         store = store_of(principal)
         facts = await store.rounds.get(round_id)
         if facts is not None and facts.get("status") in ("open", "closed"):

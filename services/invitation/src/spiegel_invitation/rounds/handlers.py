@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from spiegel.survey.v1 import events_pb2
-from spiegel_platform.events import Handler, ReceivedEvent
+from spiegel_platform.events import Handler, PermanentError, ReceivedEvent
 from spiegel_platform.service import Runtime
 
 from spiegel_invitation.mail.tokens import LinkTokens
@@ -69,31 +69,49 @@ async def schedule_reminders(store: Store, round_id: str) -> None:
     )
 
 
+def round_facts(announced: events_pb2.RoundCreated | events_pb2.RoundOpened) -> Document:
+    """What the survey says about a round, in this service's words (the rest of the view: rosters)."""
+    kind = GROUP_MONITOR if announced.kind == events_pb2.ROUND_KIND_GROUP_MONITOR else IFMS
+    groups = [
+        {"code": g.code, "label_nl": g.label_nl, "label_en": g.label_en, "is_self": g.is_self}
+        for g in announced.respondent_groups
+    ] or [g.model_dump() for g in default_groups(kind)]
+    return {
+        "title": announced.title,
+        "kind": kind,
+        "subject_id": announced.subject.subject_id,
+        "subject_name": announced.subject.display_name,
+        "member_ids": list(announced.subject.member_ids),
+        "groups": groups,
+        "closes_at": _time(announced.closes_at),
+        "instrument_id": announced.instrument_id,
+    }
+
+
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
 
     def store_of(event: ReceivedEvent) -> Store:
         return Store(runtime.db, event.tenant_id)
 
+    async def round_created(event: ReceivedEvent) -> None:
+        """A new round (a draft): recorded once, so nominations can be checked before it opens.
+
+        An insert with the round's id: a redelivery, or an announcement that comes after the
+        round's RoundOpened was applied, is a duplicate and changes nothing (RoundOpened's
+        facts are the later ones)."""
+        created: events_pb2.RoundCreated = event.payload
+        if not created.round_id:
+            raise PermanentError("RoundCreated without round_id")
+        facts = round_facts(created)
+        facts["opens_at"] = _time(created.opens_at)  # the planned opening, if any
+        await store_of(event).rounds.insert_many([{"id": created.round_id, **facts, "status": "draft"}])
+
     async def round_opened(event: ReceivedEvent) -> None:
         opened: events_pb2.RoundOpened = event.payload
         store = store_of(event)
-        kind = GROUP_MONITOR if opened.kind == events_pb2.ROUND_KIND_GROUP_MONITOR else IFMS
-        groups = [
-            {"code": g.code, "label_nl": g.label_nl, "label_en": g.label_en, "is_self": g.is_self}
-            for g in opened.respondent_groups
-        ] or [g.model_dump() for g in default_groups(kind)]
-        facts: Document = {
-            "title": opened.title,
-            "kind": kind,
-            "subject_id": opened.subject.subject_id,
-            "subject_name": opened.subject.display_name,
-            "member_ids": list(opened.subject.member_ids),
-            "groups": groups,
-            "opens_at": _time(opened.opens_at) or event.occurred_at,
-            "closes_at": _time(opened.closes_at),
-            "min_group_size": max(4, opened.min_group_size or 4),
-            "instrument_id": opened.instrument_id,
-        }
+        facts = round_facts(opened)
+        facts["opens_at"] = _time(opened.opens_at) or event.occurred_at
+        facts["min_group_size"] = max(4, opened.min_group_size or 4)
         current = await store.rounds.get(opened.round_id)
         if current is not None and current.get("closes_at") and facts["closes_at"]:
             # An extension seen before a redelivered "opened" keeps the later closing time.
@@ -162,6 +180,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         )
 
     return {
+        "spiegel.survey.v1.RoundCreated": round_created,
         "spiegel.survey.v1.RoundOpened": round_opened,
         "spiegel.survey.v1.RoundExtended": round_extended,
         "spiegel.survey.v1.RoundClosed": round_closed,

@@ -37,6 +37,7 @@ def merge_view(round_id: str, facts: Document | None, roster: Document | None) -
         if value not in (None, "", []):
             view[name] = value
     view.setdefault("kind", "IFMS")
+    view.setdefault("member_ids", [])  # an IFMS round has none (as described by PUT, or announced)
     if not view.get("groups"):
         view["groups"] = [g.model_dump() for g in default_groups(view["kind"])]
     view["status"] = (facts or {}).get("status") or "draft"

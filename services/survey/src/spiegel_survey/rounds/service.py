@@ -78,9 +78,33 @@ def catalogue(store: Store) -> Catalogue:
 async def create(
     store: Store, doc: dict[str, Any], instrument: Instrument, correlation_id: str
 ) -> dict[str, Any]:
+    """Store a new round with its RoundCreated (one write), so the services that prepare a round
+    before it opens (invitation) learn about it from the survey, not from whoever created it."""
     # The first round that uses an instrument version locks it and publishes its content.
     await catalogue(store).mark_used(instrument, round_id=doc["id"], correlation_id=correlation_id)
-    return await store.rounds.insert(doc)
+    event = new_event(
+        created_event(doc), tenant_id=store.tenant_id, producer="survey", correlation_id=correlation_id
+    )
+    return await store.rounds.insert(doc, [event])
+
+
+def created_event(doc: dict[str, Any]) -> events_pb2.RoundCreated:
+    subject = doc["subject"]
+    return events_pb2.RoundCreated(
+        round_id=doc["id"],
+        kind=KIND_PB[Kind(doc["kind"])],
+        subject=events_pb2.Subject(
+            subject_id=subject["subject_id"],
+            display_name=subject["display_name"],
+            member_ids=subject.get("member_ids", []),
+        ),
+        instrument_id=doc["instrument"]["id"],
+        instrument_version=doc["instrument"]["version"],
+        opens_at=times.stamp(times.as_stored(doc["opens_at"])) if doc.get("opens_at") else None,
+        closes_at=times.stamp(times.as_stored(doc["closes_at"])),
+        respondent_groups=[events_pb2.RespondentGroup(**g) for g in doc["respondent_groups"]],
+        title=doc["title"],
+    )
 
 
 async def min_group_size(store: Store) -> int:
