@@ -12,12 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from spiegel_platform.anonymity import MIN_GROUP_SIZE
 from spiegel_platform.mail_addresses import deliverable_address
 from spiegel_platform.names import one_line
 
 from spiegel_invitation.nominations.domains import DomainAdvisor
 from spiegel_invitation.nominations.names import capitalised, is_all_lowercase
-from spiegel_invitation.rounds.model import MIN_GROUP_SIZE, MIN_NOMINEES_ADVISED
+from spiegel_invitation.rounds.model import MIN_NOMINEES_ADVISED
 
 ERROR = "error"
 WARNING = "warning"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from spiegel.survey.v1 import events_pb2
+from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_platform.service import Runtime
 
@@ -91,7 +92,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             "groups": groups,
             "opens_at": _time(opened.opens_at) or event.occurred_at,
             "closes_at": _time(opened.closes_at),
-            "min_group_size": max(4, opened.min_group_size or 4),
+            "min_group_size": anonymity.threshold(opened.min_group_size),
             "instrument_id": opened.instrument_id,
         }
         current = await store.rounds.get(opened.round_id)
