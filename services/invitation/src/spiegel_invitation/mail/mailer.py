@@ -1,6 +1,8 @@
 """The mailer: sends queued e-mails over SMTP, each at most once, nobody skipped.
 
-A background job of the consumer process (never inside an HTTP request).
+A background job of the consumer process (never inside an HTTP request). Which
+mail is sent to whom, and how, is decided by `due` (pure); the mailer reads what
+it needs, asks it, and delivers.
 
 Every e-mail has a mail key (see `queue`). Sending attempt n of key K is a
 small state machine whose every step is a unique insert (the one write that
