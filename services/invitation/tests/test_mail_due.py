@@ -258,3 +258,18 @@ def test_links_and_unsubscribe() -> None:
     )
     assert due.addressed(report, base=base, tenant_name="UMC", token=None)["dashboard_link"] == f"{base}/"
     assert due.unsubscribe_url(report, base=base, token=None) is None
+
+
+# -- already done ------------------------------------------------------------------------------
+def test_a_final_delivery_is_never_sent_again() -> None:
+    for state in ("sent", "failed", "skipped"):
+        assert due.already_final({"state": state, "attempts": 1}, 1)
+    assert not due.already_final({"state": "retrying", "attempts": 3}, 1)
+    assert not due.already_final(None) and not due.already_final({})
+
+
+def test_a_final_record_of_an_earlier_attempt_does_not_decide_a_later_one() -> None:
+    assert not due.already_final({"state": "failed", "attempts": 1}, 2)
+    assert due.already_final({"state": "sent", "attempts": 2}, 2)
+    # Asked without an attempt (a repeated request): any final record counts.
+    assert due.already_final({"state": "sent"})

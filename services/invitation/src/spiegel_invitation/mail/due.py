@@ -7,6 +7,9 @@ Asking for mail (what goes into the queue):
   to those completed, withdrawn, opted out, or not issued yet.
 - `report_readers`: who is told a report is ready.
 
+Already done (`already_final`): a mail whose delivery record is final (sent, failed,
+skipped) for the attempt in question is never sent again, whoever asks for it.
+
 Sending one queued mail (`letter`): from the queue entry and the documents it names
 (assignment, round, progress, person, report), whether it is sent and how:
 - not sent, for good (`Skip`): withdrawn, round closed; a reminder also when completed,
@@ -34,6 +37,7 @@ from spiegel_invitation.mail.tokens import optout_path, questionnaire_path
 Document = Mapping[str, Any]
 NO_ADDRESS = "geen e-mailadres bekend / no e-mail address known"
 DEFAULT_LANGUAGE = "nl"
+FINAL_STATES = ("sent", "failed", "skipped")
 
 
 class Skip(Exception):
@@ -80,6 +84,14 @@ def report_readers(kind: str, subject_id: str, member_ids: Iterable[str]) -> lis
     if kind == "GROUP_MONITOR" and members:
         return sorted(set(members))
     return sorted({subject_id, *members} - {""})
+
+
+def already_final(delivery: Document | None, attempt: int = 0) -> bool:
+    """Whether the mail of this delivery record is done with for good: its state is final
+    and its attempts reach `attempt` (a record of an earlier attempt does not count)."""
+    if not delivery:
+        return False
+    return delivery.get("state") in FINAL_STATES and int(delivery.get("attempts", 0)) >= attempt
 
 
 # -- sending one mail ----------------------------------------------------------------------

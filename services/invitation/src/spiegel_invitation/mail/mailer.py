@@ -53,7 +53,6 @@ from spiegel_invitation.mail import due
 from spiegel_invitation.mail.due import NotYet, Skip, Undeliverable
 from spiegel_invitation.mail.journal import Journal, Recovered, Segment
 from spiegel_invitation.mail.message import build_message, envelope_address
-from spiegel_invitation.mail.queue import FINAL_STATES
 from spiegel_invitation.mail.render import MailRenderer
 from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
 from spiegel_invitation.mail.tokens import LinkTokens, base_url
@@ -626,7 +625,7 @@ class Mailer:
         for (tenant_id, key, attempt), reply in recovered.committed.items():
             store = Store(self.db, tenant_id)
             delivery = await store.deliveries.get(key)
-            if delivery and delivery.get("state") in FINAL_STATES and delivery.get("attempts", 0) >= attempt:
+            if due.already_final(delivery, attempt):
                 await store.mail_queue.delete_many_by_id([key])
                 continue
             code = reply.split(" ", 1)[0]
@@ -653,7 +652,7 @@ class Mailer:
         key = entry["id"]
         first = int(entry.get("attempt", 0)) + 1
         delivery = await store.deliveries.get(key)
-        if delivery and delivery.get("state") in FINAL_STATES and int(delivery.get("attempts", 0)) >= first:
+        if due.already_final(delivery, first):
             await store.mail_queue.delete_many_by_id([key])
             return
         last = first
@@ -678,7 +677,7 @@ class Mailer:
         if fate is None:
             return
         if delivery and int(delivery.get("attempts", 0)) >= last:
-            if delivery.get("state") in FINAL_STATES:
+            if due.already_final(delivery, last):
                 await store.mail_queue.delete_many_by_id([key])
             else:
                 await store.mail_queue.update(key, {"$set": {"attempt": last}})
