@@ -273,3 +273,27 @@ def test_a_final_record_of_an_earlier_attempt_does_not_decide_a_later_one() -> N
     assert due.already_final({"state": "sent", "attempts": 2}, 2)
     # Asked without an attempt (a repeated request): any final record counts.
     assert due.already_final({"state": "sent"})
+
+
+# -- after an attempt ------------------------------------------------------------------------
+def after(state: str, attempt: int, retry_in: float | None = None) -> tuple[str, float | None]:
+    return due.after_attempt(state, attempt, retry_in, max_attempts=3, retry_base=60.0)
+
+
+def test_sent_failed_and_skipped_are_final() -> None:
+    assert [after(s, 1) for s in ("sent", "failed", "skipped")] == [
+        ("sent", None),
+        ("failed", None),
+        ("skipped", None),
+    ]
+
+
+def test_a_temporary_failure_is_retried_later_each_time_then_given_up() -> None:
+    assert [after("retry", n) for n in (1, 2)] == [("retry", 60.0), ("retry", 120.0)]
+    assert after("retry", 3) == ("failed", None)
+    assert due.after_attempt("retry", 20, None, max_attempts=30, retry_base=60.0) == ("retry", 86400.0)
+
+
+def test_a_mail_not_ready_yet_is_tried_again_soon_however_often() -> None:
+    assert after("retry", 1, retry_in=2.0) == ("retry", 2.0)
+    assert after("retry", 9, retry_in=2.0) == ("retry", 2.0)

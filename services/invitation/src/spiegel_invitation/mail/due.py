@@ -7,6 +7,8 @@ Asking for mail (what goes into the queue):
   to those completed, withdrawn, opted out, or not issued yet.
 - `report_readers`: who is told a report is ready.
 
+After an attempt (`after_attempt`): what is recorded, and when the next attempt is due.
+
 Already done (`already_final`): a mail whose delivery record is final (sent, failed,
 skipped) for the attempt in question is never sent again, whoever asks for it.
 
@@ -92,6 +94,24 @@ def already_final(delivery: Document | None, attempt: int = 0) -> bool:
     if not delivery:
         return False
     return delivery.get("state") in FINAL_STATES and int(delivery.get("attempts", 0)) >= attempt
+
+
+MAX_RETRY_DELAY_S = 86400.0
+
+
+def after_attempt(
+    state: str, attempt: int, retry_in: float | None, *, max_attempts: int, retry_base: float
+) -> tuple[str, float | None]:
+    """What an attempt's outcome (sent, failed, skipped, retry) leaves: the state to record
+    and, for a retry, the seconds until attempt `attempt + 1` is due. A mail that was not
+    ready yet (`retry_in` given) is tried again however often; one that failed gives up
+    after `max_attempts` (then "failed"), waiting `retry_base` doubling in between, at
+    most a day."""
+    if state != "retry":
+        return state, None
+    if retry_in is None and attempt >= max_attempts:
+        return "failed", None
+    return "retry", min(retry_in or retry_base * 2 ** (attempt - 1), MAX_RETRY_DELAY_S)
 
 
 # -- sending one mail ----------------------------------------------------------------------

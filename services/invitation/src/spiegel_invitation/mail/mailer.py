@@ -558,13 +558,13 @@ class Mailer:
                 job, entry = outcome.job, outcome.job.entry
                 if outcome.state == "fenced":
                     continue
-                state = outcome.state
-                if (
-                    state == "retry"
-                    and outcome.retry_in is None
-                    and job.attempt >= self.settings.mailer_max_attempts
-                ):
-                    state = "failed"
+                state, delay = due.after_attempt(
+                    outcome.state,
+                    job.attempt,
+                    outcome.retry_in,
+                    max_attempts=self.settings.mailer_max_attempts,
+                    retry_base=self.settings.mailer_retry_base_s,
+                )
                 record: dict[str, Any] = {
                     "state": "retrying" if state == "retry" else state,
                     "template": entry.get("template"),
@@ -586,10 +586,9 @@ class Mailer:
                     record["smtp_reply"] = outcome.reply
                     record["unconfirmed"] = outcome.unconfirmed
                 deliveries.append((job.key, {"$set": record}))
-                if state == "retry":
-                    delay = outcome.retry_in or self.settings.mailer_retry_base_s * 2 ** (job.attempt - 1)
-                    due = now + timedelta(seconds=min(delay, 86400.0))
-                    queue_updates.append((job.key, {"$set": {"attempt": job.attempt, "due": due}}))
+                if state == "retry" and delay is not None:
+                    next_at = now + timedelta(seconds=delay)
+                    queue_updates.append((job.key, {"$set": {"attempt": job.attempt, "due": next_at}}))
                 else:
                     finished.append(job.key)
             await self._write_deliveries(store, deliveries)
