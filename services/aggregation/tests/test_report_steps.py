@@ -341,3 +341,25 @@ def test_the_steps_make_the_report() -> None:
     assert built.body["visible_groups"] == ["colleagues"]
     assert [c.kind for c in built.cells] == ["g"] + ["i"] * 4 + ["s", "m"]
     assert isinstance(built.cells[1].stats, CellStats)
+
+
+def test_an_item_cell_counts_n_v_t_apart_from_its_answers() -> None:
+    groups = groups_of(
+        IFMS, answers("staff", 4) + answers("staff", 1, start=4, not_applicable=frozenset({"b1"}))
+    )
+    cells = {c.question: c for c in builder.item_cells(groups, ["staff"], INSTRUMENT, Versions(()), 1)}
+    b1 = cells["b1"].stats
+    assert b1 is not None and (b1.n, b1.not_applicable) == (4, 1)
+    a1 = cells["a1"].stats
+    assert a1 is not None and (a1.n, a1.not_applicable) == (5, 0)
+
+
+def test_an_item_block_carries_the_explanations_of_shown_groups_and_the_subject() -> None:
+    responses = answers("self", 1, texts={"a1": "mijn uitleg"}) + answers(
+        "staff", 4, texts={"a1": "hun uitleg"}
+    )
+    _, view, _ = shown(IFMS, responses)
+    block = builder.item_block(view, A1)
+    assert block["explanations"] == {"staff": ["hun uitleg"] * 4}
+    assert block["self_explanation"] == ["mijn uitleg"]
+    assert builder.item_block(view, A2)["self_explanation"] == []
