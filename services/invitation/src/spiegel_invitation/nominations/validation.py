@@ -283,7 +283,8 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
 def group_warnings(
     counts: dict[str, int], groups: Sequence[dict[str, Any]], advised: int = MIN_NOMINEES_ADVISED
 ) -> list[dict[str, Any]]:
-    """Groups with fewer than 6 nominees: fewer than 4 completions keep a group out of the report."""
+    """Groups with fewer than 6 nominees: fewer than MIN_GROUP_SIZE completions keep a group
+    out of the report."""
     warnings = []
     for group in groups:
         if group.get("is_self"):
