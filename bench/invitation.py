@@ -31,6 +31,7 @@ from openpyxl import load_workbook
 from pymongo import AsyncMongoClient
 from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_dev.mailcatcher import MailCatcher
+from spiegel_platform.anonymity import MIN_GROUP_SIZE
 from spiegel_platform.events import new_event
 
 from bench.context import BenchContext, cpu_seconds
@@ -209,7 +210,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
                         opens_at=_stamp(now),
                         closes_at=_stamp(now + timedelta(days=21)),
                         respondent_groups=GROUPS,
-                        min_group_size=4,
+                        min_group_size=MIN_GROUP_SIZE,
                     ),
                     tenant_id=TENANT,
                     producer="survey",

@@ -307,28 +307,34 @@ async def test_a_scan_begun_before_a_batch_was_let_go_passes_its_entries_over(wo
         await mailer.stop()
 
 
-async def test_a_lost_connection_at_the_commit_sends_nothing_and_retries(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+class _HangsUpAtTheCommit(SmtpConnection):
+    """A connection whose server hangs up, once, while the sender to `recipient` waits
+    for its "commit" to be written (a small fake in place of patching the class)."""
+
+    def __init__(self, config: SmtpConfig, recipient: str, dropped: list[str]) -> None:
+        super().__init__(config)
+        self.recipient, self.dropped, self.staging = recipient, dropped, ""
+
+    async def stage(self, sender: str, recipient: str, message: bytes) -> None:
+        self.staging = recipient
+        await super().stage(sender, recipient, message)
+
+    def commit_write(self) -> None:
+        if not self.dropped and self.staging == self.recipient:
+            self.dropped.append("lost")
+            self.close()
+        super().commit_write()
+
+
+async def test_a_lost_connection_at_the_commit_sends_nothing_and_retries(world) -> None:  # type: ignore[no-untyped-def]
     ids = await issue_round(world, [("Lost", "lost@umc.example"), ("Other", "other@umc.example")])
     lost_key = f"{ids[0]}:invitation"
-    staging_for: dict[int, str] = {}
     dropped: list[str] = []
-    stage, commit_write = SmtpConnection.stage, SmtpConnection.commit_write
-
-    async def remember(connection: SmtpConnection, sender: str, recipient: str, data: bytes) -> None:
-        staging_for[id(connection)] = recipient
-        await stage(connection, sender, recipient, data)
-
-    def hang_up_once(connection: SmtpConnection) -> None:
-        # The server hangs up while this sender waits for its "commit" to be written.
-        if not dropped and staging_for.get(id(connection)) == "lost@umc.example":
-            dropped.append("lost")
-            connection.close()
-        commit_write(connection)
-
-    monkeypatch.setattr(SmtpConnection, "stage", remember)
-    monkeypatch.setattr(SmtpConnection, "commit_write", hang_up_once)
     mailer = Mailer(world["db"], world["settings"])
     await mailer.start()
+    mailer.connections = [
+        _HangsUpAtTheCommit(mailer.smtp, "lost@umc.example", dropped) for _ in mailer.connections
+    ]
     try:
         await mailer.run_once()  # the other connections go on; this mail is only postponed
         store: Store = world["store"]

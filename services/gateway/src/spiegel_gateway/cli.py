@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from spiegel_platform.anonymity import MIN_GROUP_SIZE
 from spiegel_platform.logging import configure_logging
 from spiegel_platform.runner import serve_api
 from spiegel_platform.service import Runtime
@@ -64,7 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--tenant-id")
     create.add_argument("--languages", default="nl,en")
     create.add_argument("--time-zone", default="Europe/Amsterdam")
-    create.add_argument("--min-group-size", type=int, default=4, help="the anonymity threshold (at least 4)")
+    create.add_argument(
+        "--min-group-size",
+        type=int,
+        default=MIN_GROUP_SIZE,
+        help=f"the anonymity threshold (at least {MIN_GROUP_SIZE})",
+    )
     create.add_argument("--oidc-issuer")
     create.add_argument("--oidc-client-id")
     create.add_argument("--oidc-client-secret-ref", help="env:VARIABLE or file:/path")

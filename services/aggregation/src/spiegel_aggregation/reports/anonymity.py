@@ -1,6 +1,7 @@
 """The anonymity rules: what a report may show. Pure; README.md states them in words.
 
-k is the round's threshold: the highest of 4, the tenant's setting and the
+k is the round's threshold: the highest of the platform's floor (4,
+`spiegel_platform.anonymity.MIN_GROUP_SIZE`), the tenant's setting and the
 round's own (a tenant may raise it, never lower it).
 
 A1  A respondent group with fewer than k completed responses is not shown at
@@ -26,14 +27,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-MIN_THRESHOLD = 4
+from spiegel_platform.anonymity import MIN_GROUP_SIZE, threshold
+
+MIN_THRESHOLD = MIN_GROUP_SIZE  # the platform's floor (spiegel_platform.anonymity)
 
 KIND_IFMS = "IFMS"
 KIND_GROUP_MONITOR = "GROUP_MONITOR"
 
 
 def effective_threshold(*settings: int | None) -> int:
-    return max([MIN_THRESHOLD, *(int(s) for s in settings if s)])
+    """k: the highest of the floor, the tenant's setting and the round's own."""
+    return threshold(*settings)
 
 
 def group_threshold(k: int, kind: str, is_self: bool) -> int:

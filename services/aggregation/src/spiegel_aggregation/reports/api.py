@@ -14,6 +14,7 @@ from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.norms.store import Norms
 from spiegel_aggregation.reports.access import facilitated_rounds, reader_role
+from spiegel_aggregation.reports.anonymity import effective_threshold
 from spiegel_aggregation.reports.page import render_page
 from spiegel_aggregation.reports.pdf import render_pdf
 from spiegel_aggregation.reports.publishing import ReportConflict, Reports
@@ -178,8 +179,8 @@ def router(runtime: Runtime) -> APIRouter:
         round_doc = await repo(runtime.db, ROUNDS, principal.tenant_id).get(round_id)
         if round_doc is None:
             raise HTTPException(404, f"ronde {round_id} is niet bekend")
-        k = max(
-            int(round_doc.get("min_group_size", 4)), await tenant_threshold(runtime.db, principal.tenant_id)
+        k = effective_threshold(
+            round_doc.get("min_group_size"), await tenant_threshold(runtime.db, principal.tenant_id)
         )
         received = completed_per_group(
             responses_of(await repo(runtime.db, RESPONSES, principal.tenant_id).get(round_id))

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pymongo.asynchronous.database import AsyncDatabase
 from spiegel.invitation.v1 import events_pb2 as invitation
 from spiegel.survey.v1 import events_pb2 as survey
+from spiegel_platform import anonymity
 from spiegel_platform.events import BatchHandler, Handler, PermanentError, ReceivedEvent, settle
 from spiegel_platform.service import Runtime
 
@@ -50,7 +51,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
                         {"code": g.code, "label_nl": g.label_nl, "label_en": g.label_en, "is_self": g.is_self}
                         for g in opened.respondent_groups
                     ],
-                    "min_group_size": max(4, opened.min_group_size),
+                    "min_group_size": anonymity.threshold(opened.min_group_size),
                     "closes_at": opened.closes_at.ToDatetime(tzinfo=UTC),
                 },
                 # Status only moves forward: a late "opened" never reopens a closed round.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from spiegel.gateway.v1 import events_pb2
+from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_platform.service import Runtime
 
@@ -24,7 +25,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             {
                 "$set": {
                     f"revisions.{revision}": {
-                        "min_group_size": max(4, int(configured.min_group_size)),
+                        "min_group_size": anonymity.threshold(configured.min_group_size),
                         "slug": configured.slug,
                     }
                 },

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool, field_validator
+from spiegel_platform.anonymity import MIN_GROUP_SIZE
 
 # The platform's own scope (operators, the slug index). Never a hospital.
 PLATFORM = "platform"
@@ -20,7 +21,6 @@ def is_slug(value: str) -> bool:
     return _SLUG.match(value) is not None
 
 
-MIN_GROUP_SIZE = 4  # the anonymity threshold; never lower (domain rule)
 LANGUAGES = ("nl", "en")
 
 Language = Literal["nl", "en"]

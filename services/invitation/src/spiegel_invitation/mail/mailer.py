@@ -1,6 +1,8 @@
 """The mailer: sends queued e-mails over SMTP, each at most once, nobody skipped.
 
-A background job of the consumer process (never inside an HTTP request).
+A background job of the consumer process (never inside an HTTP request). Which
+mail is sent to whom, and how, is decided by `due` (pure); the mailer reads what
+it needs, asks it, and delivers.
 
 Every e-mail has a mail key (see `queue`). Sending attempt n of key K is a
 small state machine whose every step is a unique insert (the one write that
@@ -47,29 +49,18 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from spiegel_platform.logging import get_logger
 
+from spiegel_invitation.mail import due
+from spiegel_invitation.mail.due import NotYet, Skip, Undeliverable
 from spiegel_invitation.mail.journal import Journal, Recovered, Segment
 from spiegel_invitation.mail.message import build_message, envelope_address
-from spiegel_invitation.mail.queue import FINAL_STATES
-from spiegel_invitation.mail.render import MailRenderer, format_deadline
+from spiegel_invitation.mail.render import MailRenderer
 from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
-from spiegel_invitation.mail.tokens import LinkTokens, base_url, optout_path, questionnaire_path
+from spiegel_invitation.mail.tokens import LinkTokens, base_url
 from spiegel_invitation.settings import InvitationSettings
 from spiegel_invitation.storage import MAIL_QUEUE, Store
 
 log = get_logger(__name__)
 Document = dict[str, Any]
-
-
-class Skip(Exception):
-    """This mail must not be sent (withdrawn, completed, opted out, round closed)."""
-
-
-class Undeliverable(Exception):
-    """This mail cannot be sent (no address): a permanent failure shown to the coordinator."""
-
-
-class NotYet(Exception):
-    """What the mail needs is not written yet (a concurrent issuing step): try again soon."""
 
 
 @dataclass
@@ -567,13 +558,13 @@ class Mailer:
                 job, entry = outcome.job, outcome.job.entry
                 if outcome.state == "fenced":
                     continue
-                state = outcome.state
-                if (
-                    state == "retry"
-                    and outcome.retry_in is None
-                    and job.attempt >= self.settings.mailer_max_attempts
-                ):
-                    state = "failed"
+                state, delay = due.after_attempt(
+                    outcome.state,
+                    job.attempt,
+                    outcome.retry_in,
+                    max_attempts=self.settings.mailer_max_attempts,
+                    retry_base=self.settings.mailer_retry_base_s,
+                )
                 record: dict[str, Any] = {
                     "state": "retrying" if state == "retry" else state,
                     "template": entry.get("template"),
@@ -595,10 +586,9 @@ class Mailer:
                     record["smtp_reply"] = outcome.reply
                     record["unconfirmed"] = outcome.unconfirmed
                 deliveries.append((job.key, {"$set": record}))
-                if state == "retry":
-                    delay = outcome.retry_in or self.settings.mailer_retry_base_s * 2 ** (job.attempt - 1)
-                    due = now + timedelta(seconds=min(delay, 86400.0))
-                    queue_updates.append((job.key, {"$set": {"attempt": job.attempt, "due": due}}))
+                if state == "retry" and delay is not None:
+                    next_at = now + timedelta(seconds=delay)
+                    queue_updates.append((job.key, {"$set": {"attempt": job.attempt, "due": next_at}}))
                 else:
                     finished.append(job.key)
             await self._write_deliveries(store, deliveries)
@@ -634,7 +624,7 @@ class Mailer:
         for (tenant_id, key, attempt), reply in recovered.committed.items():
             store = Store(self.db, tenant_id)
             delivery = await store.deliveries.get(key)
-            if delivery and delivery.get("state") in FINAL_STATES and delivery.get("attempts", 0) >= attempt:
+            if due.already_final(delivery, attempt):
                 await store.mail_queue.delete_many_by_id([key])
                 continue
             code = reply.split(" ", 1)[0]
@@ -661,7 +651,7 @@ class Mailer:
         key = entry["id"]
         first = int(entry.get("attempt", 0)) + 1
         delivery = await store.deliveries.get(key)
-        if delivery and delivery.get("state") in FINAL_STATES and int(delivery.get("attempts", 0)) >= first:
+        if due.already_final(delivery, first):
             await store.mail_queue.delete_many_by_id([key])
             return
         last = first
@@ -686,7 +676,7 @@ class Mailer:
         if fate is None:
             return
         if delivery and int(delivery.get("attempts", 0)) >= last:
-            if delivery.get("state") in FINAL_STATES:
+            if due.already_final(delivery, last):
                 await store.mail_queue.delete_many_by_id([key])
             else:
                 await store.mail_queue.update(key, {"$set": {"attempt": last}})
@@ -704,114 +694,59 @@ class Mailer:
 
     # -- what to send -----------------------------------------------------------------
     async def _prepare(self, store: Store, job: Job, cache: BatchCache) -> None:
+        """Read what the entry names, let `due.letter` decide, and build the message."""
         entry = job.entry
         tenant = await cache.get(store, "tenants", job.tenant_id) or {}
         slug = tenant.get("slug") or job.tenant_id
         tenant_name = tenant.get("name") or job.tenant_id
         base = base_url(self.settings.public_base_url_template, slug)
-        template = entry.get("template", "")
-        unsubscribe = None
-        if template in ("invitation", "reminder"):
-            context, language, to, to_name, unsubscribe = await self._assignment_context(
-                store, entry, cache, base
-            )
-            kind = "self_invitation" if template == "invitation" and context["is_self"] else template
-            if context["is_self"]:
-                unsubscribe = None
-        elif template == "report_ready":
-            context, language, to, to_name = await self._report_context(store, entry, cache, base)
-            kind = template
-        else:
-            raise Undeliverable(f"unknown mail template {template!r}")
-        context |= {"tenant_name": tenant_name, "recipient_name": to_name}
-        rendered = self.renderer.render(kind, language, context)
-        job.to, job.to_name = to, to_name
+        mail = due.letter(entry, **await self._documents(store, entry, cache))
+        token = self.tokens.open(mail.token_sealed, mail.token_hash) if mail.token_sealed else None
+        context = due.addressed(mail, base=base, tenant_name=tenant_name, token=token)
+        rendered = self.renderer.render(mail.kind, mail.language, context)
+        job.to, job.to_name = mail.to, mail.to_name
         job.message_id = message_id_for(job.tenant_id, job.key, self.settings.mail_from)
         try:
             message = build_message(
                 mail_from=self.settings.mail_from,
-                to_name=to_name,
-                to_address=to,
+                to_name=mail.to_name,
+                to_address=mail.to,
                 mail=rendered,
                 message_id=job.message_id,
-                language=language,
-                unsubscribe_url=unsubscribe,
+                language=mail.language,
+                unsubscribe_url=due.unsubscribe_url(mail, base=base, token=token),
             )
             job.data = message.as_bytes()
         except (ValueError, TypeError, MessageError) as error:
             raise Undeliverable(f"cannot build the message: {error}") from None
 
-    async def _assignment_context(
-        self, store: Store, entry: Document, cache: BatchCache, base: str
-    ) -> tuple[dict[str, Any], str, str, str, str | None]:
-        if entry.get("token_sealed"):
-            # An invitation queued by the issuer carries what it needs (withdrawing deletes it).
-            assignment: Document | None = {"id": entry["assignment_id"], **entry.get("assignment", {})}
-        else:
-            assignment = await cache.get(store, "assignments", entry["assignment_id"])
-        if assignment is None:
-            raise NotYet("the assignment is not issued yet")
-        if assignment.get("withdrawn_at"):
-            raise Skip("withdrawn")
-        round_doc = await cache.get(store, "rounds", assignment["round_id"])
-        if round_doc is None:
-            raise NotYet("the round is not known yet")
-        if round_doc.get("status") == "closed":
-            raise Skip("the round is closed")
-        if entry.get("template") == "reminder":
-            progress = await cache.get(store, "progress", assignment["round_id"]) or {}
-            if assignment["id"] in (progress.get("completed") or {}):
-                raise Skip("completed")
-            if assignment.get("opted_out_at") and not assignment.get("is_self"):
-                raise Skip("opted out of reminders")
-        to, to_name, language = (
-            assignment.get("email", ""),
-            assignment.get("name", ""),
-            assignment.get("language", "nl"),
+    @staticmethod
+    async def _documents(store: Store, entry: Document, cache: BatchCache) -> dict[str, Document | None]:
+        """The documents `due.letter` weighs for this entry, each read once per batch."""
+        template = entry.get("template", "")
+        if template == "report_ready":
+            return {
+                "report": await cache.get(store, "reports", entry["report_id"]),
+                "person": await cache.get(store, "people", entry["person_id"]),
+            }
+        if template not in ("invitation", "reminder"):
+            return {}
+        assignment = due.invited_assignment(entry) or await cache.get(
+            store, "assignments", entry["assignment_id"]
         )
-        if assignment.get("person_id"):
-            person = await cache.get(store, "people", assignment["person_id"])
-            if person:
-                to = person.get("email") or to
-                to_name = person.get("display_name") or to_name
-                language = person.get("language") or language
-        if not to:
-            raise Undeliverable("geen e-mailadres bekend / no e-mail address known")
-        sealed = entry.get("token_sealed") or assignment["token_sealed"]
-        token = self.tokens.open(sealed, entry.get("token_hash") or assignment["token_hash"])
-        closes_at = assignment.get("expires_at") or round_doc["closes_at"]
-        if round_doc.get("closes_at") and round_doc["closes_at"] > closes_at:
-            closes_at = round_doc["closes_at"]
-        context = {
-            "round_title": round_doc.get("title", ""),
-            "subject_name": round_doc.get("subject_name", ""),
-            "is_group_monitor": round_doc.get("kind") == "GROUP_MONITOR",
-            "is_self": bool(assignment.get("is_self")),
-            "min_group_size": max(4, int(round_doc.get("min_group_size") or 4)),
-            "deadline": format_deadline(closes_at, language),
-            "link": base + questionnaire_path(token),
-            "optout_link": base + optout_path(token),
-            "reminder_number": entry.get("number", 0),
+        if assignment is None or assignment.get("withdrawn_at"):
+            return {"assignment": assignment}
+        round_id = assignment["round_id"]
+        return {
+            "assignment": assignment,
+            "round_doc": await cache.get(store, "rounds", round_id),
+            "progress": await cache.get(store, "progress", round_id) if template == "reminder" else None,
+            "person": (
+                await cache.get(store, "people", assignment["person_id"])
+                if assignment.get("person_id")
+                else None
+            ),
         }
-        return context, language, to, to_name, base + optout_path(token)
-
-    async def _report_context(
-        self, store: Store, entry: Document, cache: BatchCache, base: str
-    ) -> tuple[dict[str, Any], str, str, str]:
-        report = await cache.get(store, "reports", entry["report_id"])
-        person = await cache.get(store, "people", entry["person_id"])
-        if report is None:
-            raise NotYet("the report is not recorded yet")
-        if not person or not person.get("email"):
-            raise Undeliverable("geen e-mailadres bekend / no e-mail address known")
-        language = person.get("language") or "nl"
-        context = {
-            "report_title": report.get("title") or report.get("round_title") or "",
-            "version": int(entry.get("version") or report.get("version") or 1),
-            "reason": report.get("reason", ""),
-            "dashboard_link": base + "/",
-        }
-        return context, language, person["email"], person.get("display_name", "")
 
 
 def _now() -> datetime:

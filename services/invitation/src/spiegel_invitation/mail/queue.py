@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from spiegel_invitation.mail.due import already_final
 from spiegel_invitation.storage import Store
-
-FINAL_STATES = ("sent", "failed", "skipped")
 
 
 def invitation_key(assignment_id: str) -> str:
@@ -60,7 +59,7 @@ async def enqueue_request(store: Store, mails: Sequence[dict[str, Any]]) -> list
     done = set()
     for key in queued:
         delivery = await store.deliveries.get(key, projection={"state": 1})
-        if delivery is not None and delivery.get("state") in FINAL_STATES:
+        if already_final(delivery):
             done.add(key)
     if done:
         await store.mail_queue.delete_many_by_id(sorted(done))

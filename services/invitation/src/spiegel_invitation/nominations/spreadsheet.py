@@ -19,6 +19,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
+from spiegel_platform.anonymity import MIN_GROUP_SIZE
 
 from spiegel_invitation.nominations.validation import RowIn
 
@@ -94,7 +95,8 @@ def template(view: dict[str, Any]) -> bytes:
         f"1. Vul op het tabblad '{DATA_SHEET}' per respondent één rij in: respondentgroep, naam, "
         "e-mailadres en taal (nl of en).",
         "2. Kies de respondentgroep uit de keuzelijst. Nomineer 6 tot 10 personen per groep; meer mag.",
-        "3. Een groep met minder dan 4 ingevulde evaluaties komt niet in de rapportage: te weinig voor een "
+        f"3. Een groep met minder dan {MIN_GROUP_SIZE} ingevulde evaluaties komt niet in de rapportage: "
+        "te weinig voor een "
         "betrouwbaar en anoniem resultaat.",
         "4. Iedereen staat maar één keer in de lijst (één groep per persoon). De specialist zelf "
         "nomineert u niet: die krijgt de zelfevaluatie.",

@@ -12,12 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from spiegel_platform.anonymity import MIN_GROUP_SIZE
 from spiegel_platform.mail_addresses import deliverable_address
 from spiegel_platform.names import one_line
 
 from spiegel_invitation.nominations.domains import DomainAdvisor
 from spiegel_invitation.nominations.names import capitalised, is_all_lowercase
-from spiegel_invitation.rounds.model import MIN_GROUP_SIZE, MIN_NOMINEES_ADVISED
+from spiegel_invitation.rounds.model import MIN_NOMINEES_ADVISED
 
 ERROR = "error"
 WARNING = "warning"
@@ -282,7 +283,8 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
 def group_warnings(
     counts: dict[str, int], groups: Sequence[dict[str, Any]], advised: int = MIN_NOMINEES_ADVISED
 ) -> list[dict[str, Any]]:
-    """Groups with fewer than 6 nominees: fewer than 4 completions keep a group out of the report."""
+    """Groups with fewer than 6 nominees: fewer than MIN_GROUP_SIZE completions keep a group
+    out of the report."""
     warnings = []
     for group in groups:
         if group.get("is_self"):

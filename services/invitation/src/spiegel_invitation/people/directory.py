@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from spiegel.gateway.v1 import events_pb2
+from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_platform.service import Runtime
 
@@ -75,7 +76,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
                     "name": tenant.name,
                     "languages": list(tenant.languages),
                     "time_zone": tenant.time_zone,
-                    "min_group_size": max(4, tenant.min_group_size or 4),
+                    "min_group_size": anonymity.threshold(tenant.min_group_size),
                     "revision": tenant.revision,
                 }
             },

@@ -16,6 +16,7 @@ from pymongo.errors import PyMongoError
 from spiegel_platform.logging import get_logger
 from spiegel_platform.service import Runtime
 
+from spiegel_invitation.mail.due import reminder_recipients
 from spiegel_invitation.mail.queue import assignment_mail, enqueue, reminder_key
 from spiegel_invitation.rounds.handlers import schedule_reminders
 from spiegel_invitation.rounds.issuing import self_entries
@@ -33,11 +34,10 @@ async def fire(store: Store, due: dict[str, Any]) -> int:
         await store.reminder_due.delete(round_id)
         return 0
     completed = (await store.progress.get(round_id) or {}).get("completed") or {}
-    ids = list(active_entries(view)) + [e["id"] for e in await self_entries(store, view)]
+    selves = [e["id"] for e in await self_entries(store, view)]
     mails = [
         assignment_mail(reminder_key(aid, number), "reminder", aid, round_id, number=number)
-        for aid in ids
-        if aid not in completed
+        for aid in reminder_recipients(active_entries(view), selves, completed)
     ]
     queued = await enqueue(store, mails)
     await store.reminder_due.update(round_id, {"$set": {"done": number}})

@@ -9,15 +9,14 @@ from spiegel.aggregation.v1 import events_pb2
 from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_platform.service import Runtime
 
+from spiegel_invitation.mail.due import report_readers
 from spiegel_invitation.mail.queue import enqueue, report_key
 from spiegel_invitation.storage import Store, person_inbox_id
 
 
 def readers(published: events_pb2.ReportPublished) -> list[str]:
-    """The subject of an IFMS report; every member of a Groepsmonitor's group."""
-    if published.kind == "GROUP_MONITOR" and published.member_ids:
-        return sorted(set(published.member_ids))
-    return sorted({published.subject_id, *published.member_ids} - {""})
+    """The subject of an IFMS report; every member of a Groepsmonitor's group (`due.report_readers`)."""
+    return report_readers(published.kind, published.subject_id, published.member_ids)
 
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:

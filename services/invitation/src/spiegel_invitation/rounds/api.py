@@ -12,6 +12,7 @@ from spiegel_platform import moments
 from spiegel_platform.service import Runtime
 
 from spiegel_invitation.access import Coordinator, Staff, is_coordinator, require_round_access
+from spiegel_invitation.mail.due import chase_recipients
 from spiegel_invitation.mail.queue import (
     assignment_mail,
     enqueue,
@@ -262,13 +263,7 @@ def router(runtime: Runtime) -> APIRouter:
         unknown = wanted - {r["assignment_id"] for r in rows}
         if unknown:
             raise HTTPException(422, f"assignment_ids: onbekend in deze ronde: {sorted(unknown)[:5]}")
-        chosen = [
-            r
-            for r in rows
-            if (body.group is None or r["group"] == body.group)
-            and (not wanted or r["assignment_id"] in wanted)
-            and not (r["completed"] or r["withdrawn"] or r["opted_out"] or r["invitation"] == "not_issued")
-        ]
+        chosen = chase_recipients(rows, group=body.group, wanted=wanted)
         queued = await enqueue_request(
             store,
             [

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from spiegel.survey.v1 import events_pb2
+from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, PermanentError, ReceivedEvent
 from spiegel_platform.service import Runtime
 
@@ -111,7 +112,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         store = store_of(event)
         facts = round_facts(opened)
         facts["opens_at"] = _time(opened.opens_at) or event.occurred_at
-        facts["min_group_size"] = max(4, opened.min_group_size or 4)
+        facts["min_group_size"] = anonymity.threshold(opened.min_group_size)
         current = await store.rounds.get(opened.round_id)
         if current is not None and current.get("closes_at") and facts["closes_at"]:
             # An extension seen before a redelivered "opened" keeps the later closing time.

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 IFMS = "IFMS"
 GROUP_MONITOR = "GROUP_MONITOR"
 MIN_NOMINEES_ADVISED = 6
-MIN_GROUP_SIZE = 4
 
 
 class Group(BaseModel):

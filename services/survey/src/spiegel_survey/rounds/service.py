@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from spiegel.survey.v1 import events_pb2
+from spiegel_platform import anonymity
 from spiegel_platform.events import new_event
 
 from spiegel_survey import times
@@ -32,7 +33,6 @@ from spiegel_survey.rounds.model import (
 )
 from spiegel_survey.storage import Store
 
-DEFAULT_MIN_GROUP_SIZE = 4
 KIND_PB = {Kind.IFMS: events_pb2.ROUND_KIND_IFMS, Kind.GROUP_MONITOR: events_pb2.ROUND_KIND_GROUP_MONITOR}
 
 
@@ -109,8 +109,7 @@ def created_event(doc: dict[str, Any]) -> events_pb2.RoundCreated:
 
 async def min_group_size(store: Store) -> int:
     settings = await store.tenants.get("settings")
-    value = int((settings or {}).get("min_group_size") or DEFAULT_MIN_GROUP_SIZE)
-    return max(DEFAULT_MIN_GROUP_SIZE, value)
+    return anonymity.threshold((settings or {}).get("min_group_size"))
 
 
 def opened_event(doc: dict[str, Any], min_size: int) -> events_pb2.RoundOpened:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from spiegel.gateway.v1 import events_pb2
+from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_platform.service import Runtime
 
 from spiegel_survey.storage import Store
-
-MINIMUM_GROUP_SIZE = 4
 
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
@@ -28,7 +27,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
                 "$set": {
                     "revision": payload.revision,
                     "slug": payload.slug,
-                    "min_group_size": max(MINIMUM_GROUP_SIZE, payload.min_group_size),
+                    "min_group_size": anonymity.threshold(payload.min_group_size),
                     "languages": list(payload.languages),
                     "time_zone": payload.time_zone,
                 }
