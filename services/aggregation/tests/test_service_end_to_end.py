@@ -13,10 +13,10 @@ import pytest
 from aggregation_testkit import lag, report_body, send, wait_for
 from pymongo import AsyncMongoClient
 from spiegel.survey.v1 import events_pb2 as survey
-from spiegel_aggregation.instruments.fixtures import group_monitor_instrument, ifms_instrument
 from spiegel_aggregation.instruments.store import save_instrument
 from spiegel_aggregation.responses.model import Response
-from spiegel_aggregation.simulation import GM_GROUPS, SimRound, random_responses, tenant_configured
+from spiegel_demo.instruments import group_monitor_instrument, ifms_instrument
+from spiegel_demo.simulation import GM_GROUPS, SimRound, random_responses, tenant_configured
 from spiegel_platform.events.contracts import topics_of
 
 pytestmark = pytest.mark.integration

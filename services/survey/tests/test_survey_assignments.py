@@ -9,9 +9,9 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from spiegel.invitation.v1 import events_pb2 as invitation_pb2
 from spiegel.survey.v1 import events_pb2
+from spiegel_demo.answers import complete_answers
 from spiegel_platform.events import new_event
 from spiegel_platform.links import hash_link_token, new_link_token
-from spiegel_survey.responses.examples import complete_answers
 from survey_testkit import SurveyClient, publish, read_events, wait_for
 
 pytestmark = pytest.mark.integration

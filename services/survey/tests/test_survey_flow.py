@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from spiegel_survey.responses.examples import complete_answers
+from spiegel_demo.answers import complete_answers
 from survey_testkit import wait_for
 
 pytestmark = pytest.mark.integration

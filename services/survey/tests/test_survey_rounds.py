@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from spiegel.gateway.v1 import events_pb2 as gateway_pb2
 from spiegel.survey.v1 import events_pb2
+from spiegel_demo.answers import complete_answers
 from spiegel_platform.events import new_event
-from spiegel_survey.responses.examples import complete_answers
 from survey_testkit import publish, read_events, wait_for
 
 pytestmark = pytest.mark.integration
