@@ -49,7 +49,9 @@ def test_without_a_signing_key_the_gateway_does_not_make_one_up():
 
 
 def test_the_development_session_secret_is_derived_from_the_signing_key(pem_file: Path):
-    settings = GatewaySettings(**BASE, spiegel_env="development", service_token_signing_key_file=str(pem_file))
+    settings = GatewaySettings(
+        **BASE, spiegel_env="development", service_token_signing_key_file=str(pem_file)
+    )
     expected = hashlib.sha256(b"spiegel-dev-session-secret" + pem_file.read_bytes()).digest()
     assert master_secret(settings) == expected
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
-from spiegel_platform.service import ServiceSettings
+from spiegel_platform.service import Runtime, ServiceSettings
 from spiegel_platform.settings import DEV_KEY_PREFIX
 
 PLACEHOLDER_MARKERS = ("change-me", "changeme", "development", "example", "placeholder")
@@ -143,3 +143,7 @@ class GatewaySettings(ServiceSettings):
     @staticmethod
     def split(value: str) -> list[str]:
         return [part.strip() for part in value.split(",") if part.strip()]
+
+
+# The runtime of this service: `runtime.settings` is a GatewaySettings (typed, no casts).
+GatewayRuntime = Runtime[GatewaySettings]

@@ -14,12 +14,12 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 from spiegel_platform.logging import get_logger
-from spiegel_platform.service import Runtime
 
 from spiegel_invitation.mail.queue import assignment_mail, enqueue, reminder_key
 from spiegel_invitation.rounds.handlers import schedule_reminders
 from spiegel_invitation.rounds.issuing import self_entries
 from spiegel_invitation.rounds.views import active_entries, round_view
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import REMINDER_DUE, Store
 
 log = get_logger(__name__)
@@ -46,7 +46,7 @@ async def fire(store: Store, due: dict[str, Any]) -> int:
     return len(queued)
 
 
-async def tick(runtime: Runtime) -> int:
+async def tick(runtime: InvitationRuntime) -> int:
     now = datetime.now(UTC)
     due = await runtime.db[REMINDER_DUE].find({"next_at": {"$lte": now}}).to_list()
     total = 0
@@ -56,8 +56,8 @@ async def tick(runtime: Runtime) -> int:
     return total
 
 
-async def run(runtime: Runtime, stop: asyncio.Event) -> None:
-    interval = runtime.settings.scheduler_interval_s  # type: ignore[attr-defined]
+async def run(runtime: InvitationRuntime, stop: asyncio.Event) -> None:
+    interval = runtime.settings.scheduler_interval_s
     while not stop.is_set():
         try:
             await tick(runtime)

@@ -14,17 +14,17 @@ import asyncio
 
 from pymongo.errors import PyMongoError
 from spiegel_platform.logging import get_logger
-from spiegel_platform.service import Runtime
 
 from spiegel_invitation.mail.tokens import LinkTokens
 from spiegel_invitation.rounds.handlers import issue_open_round, schedule_reminders
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import ISSUE_QUEUE, Store
 
 log = get_logger(__name__)
 PARALLEL_ROUNDS = 12
 
 
-async def pass_once(runtime: Runtime, tokens: LinkTokens, limit: int = 200) -> int:
+async def pass_once(runtime: InvitationRuntime, tokens: LinkTokens, limit: int = 200) -> int:
     entries = await runtime.db[ISSUE_QUEUE].find({}).sort("at", 1).limit(limit).to_list()
     if not entries:
         return 0
@@ -46,8 +46,8 @@ async def pass_once(runtime: Runtime, tokens: LinkTokens, limit: int = 200) -> i
     return len(entries)
 
 
-async def run(runtime: Runtime, stop: asyncio.Event) -> None:
-    tokens = LinkTokens(runtime.settings.link_token_keys)  # type: ignore[attr-defined]
+async def run(runtime: InvitationRuntime, stop: asyncio.Event) -> None:
+    tokens = LinkTokens(runtime.settings.link_token_keys)
     while not stop.is_set():
         try:
             handled = await pass_once(runtime, tokens)

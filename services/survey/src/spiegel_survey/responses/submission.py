@@ -25,10 +25,10 @@ from pymongo.errors import DuplicateKeyError
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.logging import get_logger
-from spiegel_platform.service import Runtime
 
 from spiegel_survey import times
 from spiegel_survey.assignments.model import AssignmentStatus
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 
 log = get_logger(__name__)
@@ -118,7 +118,7 @@ async def finish(store: Store, token_hash: str, response: dict[str, Any], *, had
         )
 
 
-async def finish_interrupted(runtime: Runtime) -> int:
+async def finish_interrupted(runtime: SurveyRuntime) -> int:
     """Finish submissions a crash interrupted after step 1 (a rare scan, like the relay's sweep)."""
     finished = 0
     cursor = runtime.db["submissions"].find(
@@ -133,8 +133,8 @@ async def finish_interrupted(runtime: Runtime) -> int:
     return finished
 
 
-async def repair_job(runtime: Runtime, stop: asyncio.Event) -> None:
-    interval = float(getattr(runtime.settings, "submission_repair_interval_s", 300.0))
+async def repair_job(runtime: SurveyRuntime, stop: asyncio.Event) -> None:
+    interval = runtime.settings.submission_repair_interval_s
     while not stop.is_set():
         try:
             await finish_interrupted(runtime)

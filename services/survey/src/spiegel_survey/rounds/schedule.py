@@ -23,17 +23,17 @@ from typing import Any
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_platform.logging import get_logger
-from spiegel_platform.service import Runtime
 
 from spiegel_survey import times
 from spiegel_survey.rounds import service
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 
 SCHEDULE_ID = "open-rounds"
 log = get_logger(__name__)
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: SurveyRuntime) -> Mapping[str, Handler]:
     def store(event: ReceivedEvent) -> Store:
         return Store.of(runtime.db, event.tenant_id)
 
@@ -76,7 +76,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     }
 
 
-async def close_due_rounds(runtime: Runtime) -> int:
+async def close_due_rounds(runtime: SurveyRuntime) -> int:
     """One pass of the closing job. Returns the number of rounds closed."""
     closed = 0
     now = times.now()
@@ -99,8 +99,8 @@ async def close_due_rounds(runtime: Runtime) -> int:
     return closed
 
 
-async def closing_job(runtime: Runtime, stop: asyncio.Event) -> None:
-    interval = float(getattr(runtime.settings, "round_close_interval_s", 15.0))
+async def closing_job(runtime: SurveyRuntime, stop: asyncio.Event) -> None:
+    interval = runtime.settings.round_close_interval_s
     while not stop.is_set():
         try:
             await close_due_rounds(runtime)
