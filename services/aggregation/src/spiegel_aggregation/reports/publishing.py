@@ -24,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 from spiegel.aggregation.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.logging import get_logger
+from spiegel_platform.periodic import every
 
 from spiegel_aggregation.instruments.model import InstrumentModel
 from spiegel_aggregation.instruments.store import load_instrument
@@ -276,12 +277,5 @@ def _same(built: BuiltReport, previous: PreviousVersion) -> bool:
 async def overdue_loop(runtime: AggregationRuntime, stop: asyncio.Event) -> None:
     """Background job of the consumer process: first versions whose wait is over."""
     reports = Reports.of(runtime)
-    while not stop.is_set():
-        try:
-            await reports.publish_overdue()
-        except Exception as error:  # the next pass retries; never stop the loop
-            log.warning("overdue_reports_failed", error=repr(error))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=1.0)
-        except TimeoutError:
-            pass
+    # Any failure is logged and the next pass (a second later) retries; the loop never stops.
+    await every(1.0, reports.publish_overdue, stop, name="overdue_reports", log=log)

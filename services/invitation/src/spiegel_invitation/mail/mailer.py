@@ -46,6 +46,7 @@ import aiosmtplib
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from spiegel_platform.logging import get_logger
+from spiegel_platform.periodic import sleep_or_stop
 
 from spiegel_invitation.mail.journal import Journal, Recovered, Segment
 from spiegel_invitation.mail.message import build_message, envelope_address
@@ -251,11 +252,11 @@ class Mailer:
                 except PyMongoError as error:
                     following = None
                     log.warning("mailer_database_unavailable", error=repr(error), retry_in=backoff)
-                    await _sleep_or_stop(stop, backoff)
+                    await sleep_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 10.0)
                     continue
                 if batch is None:
-                    await _sleep_or_stop(stop, self.settings.mailer_poll_s)
+                    await sleep_or_stop(stop, self.settings.mailer_poll_s)
                     continue
                 following = asyncio.create_task(self._collect())
                 outcomes = await self._send(batch)
@@ -307,7 +308,7 @@ class Mailer:
                 if stop.is_set():
                     raise
                 log.warning("mailer_start_retry", error=repr(error))
-                await _sleep_or_stop(stop, delay)
+                await sleep_or_stop(stop, delay)
                 delay = min(delay * 2, 10.0)
 
     # -- one batch ---------------------------------------------------------------
@@ -816,10 +817,3 @@ class Mailer:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

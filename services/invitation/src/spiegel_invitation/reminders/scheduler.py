@@ -14,6 +14,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 from spiegel_platform.logging import get_logger
+from spiegel_platform.periodic import every
 
 from spiegel_invitation.mail.queue import assignment_mail, enqueue, reminder_key
 from spiegel_invitation.rounds.handlers import schedule_reminders
@@ -57,13 +58,12 @@ async def tick(runtime: InvitationRuntime) -> int:
 
 
 async def run(runtime: InvitationRuntime, stop: asyncio.Event) -> None:
-    interval = runtime.settings.scheduler_interval_s
-    while not stop.is_set():
-        try:
-            await tick(runtime)
-        except PyMongoError as error:
-            log.warning("reminder_tick_failed", error=repr(error))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+    # Only the database being away is retried; anything else is a bug and ends the process.
+    await every(
+        runtime.settings.scheduler_interval_s,
+        lambda: tick(runtime),
+        stop,
+        name="reminder_tick",
+        failures=PyMongoError,
+        log=log,
+    )

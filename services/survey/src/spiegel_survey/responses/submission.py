@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.logging import get_logger
+from spiegel_platform.periodic import every
 
 from spiegel_survey import times
 from spiegel_survey.assignments.model import AssignmentStatus
@@ -134,13 +135,10 @@ async def finish_interrupted(runtime: SurveyRuntime) -> int:
 
 
 async def repair_job(runtime: SurveyRuntime, stop: asyncio.Event) -> None:
-    interval = runtime.settings.submission_repair_interval_s
-    while not stop.is_set():
-        try:
-            await finish_interrupted(runtime)
-        except Exception as error:
-            log.warning("submission_repair_failed", error=repr(error))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+    await every(
+        runtime.settings.submission_repair_interval_s,
+        lambda: finish_interrupted(runtime),
+        stop,
+        name="submission_repair",
+        log=log,
+    )

@@ -23,6 +23,7 @@ from typing import Any
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_platform.logging import get_logger
+from spiegel_platform.periodic import every
 
 from spiegel_survey import times
 from spiegel_survey.rounds import service
@@ -100,13 +101,11 @@ async def close_due_rounds(runtime: SurveyRuntime) -> int:
 
 
 async def closing_job(runtime: SurveyRuntime, stop: asyncio.Event) -> None:
-    interval = runtime.settings.round_close_interval_s
-    while not stop.is_set():
-        try:
-            await close_due_rounds(runtime)
-        except Exception as error:  # the database away: try again next time
-            log.warning("closing_job_failed", error=repr(error))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+    # A failure (the database away) is logged and tried again at the next interval.
+    await every(
+        runtime.settings.round_close_interval_s,
+        lambda: close_due_rounds(runtime),
+        stop,
+        name="closing_job",
+        log=log,
+    )
