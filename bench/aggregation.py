@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import pandas as pd
 from pymongo import AsyncMongoClient
-from spiegel_aggregation.instruments.fixtures import ifms_instrument
 from spiegel_aggregation.instruments.store import save_instrument
 from spiegel_aggregation.reports.builder import GroupInfo, RoundFacts, build_report
-from spiegel_aggregation.simulation import IFMS_GROUPS, SimRound, random_responses, tenant_configured
+from spiegel_demo.instruments import ifms_instrument
+from spiegel_demo.simulation import IFMS_GROUPS, SimRound, random_responses, tenant_configured
 from spiegel_platform.events.contracts import topics_of
 
 from bench.context import BenchContext

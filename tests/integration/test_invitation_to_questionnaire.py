@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from spiegel_demo.answers import complete_answers
 from spiegel_dev.mailcatcher import CaughtMessage, MailCatcher
 from spiegel_dev.waiting import eventually
 from spiegel_platform.links import hash_link_token
-from spiegel_survey.responses.examples import complete_answers
 
 pytestmark = pytest.mark.integration
 

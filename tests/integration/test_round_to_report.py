@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from spiegel_demo.answers import complete_answers
 from spiegel_platform.links import hash_link_token
-from spiegel_survey.responses.examples import complete_answers
 
 pytestmark = pytest.mark.integration
 TENANT = "hospital-flow"

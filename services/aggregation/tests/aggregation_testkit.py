@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from spiegel_aggregation.storage import unpack_json
 from spiegel_platform.events import OutgoingEvent
-
-T = TypeVar("T")
 
 
 async def send(bootstrap: str, events: Sequence[OutgoingEvent]) -> None:
@@ -26,17 +23,6 @@ async def send(bootstrap: str, events: Sequence[OutgoingEvent]) -> None:
         await asyncio.gather(*batch)
     finally:
         await producer.stop()
-
-
-async def wait_for(check: Callable[[], Awaitable[T | None]], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = await check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached in {timeout:.0f}s")
-        await asyncio.sleep(0.2)
 
 
 async def lag(bootstrap: str, group: str, topics: Sequence[str]) -> int:

@@ -9,7 +9,6 @@ import uuid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from spiegel_aggregation.discussions.model import preparation
-from spiegel_aggregation.instruments.fixtures import group_monitor_instrument, ifms_instrument
 from spiegel_aggregation.reports.anonymity import effective_threshold
 from spiegel_aggregation.reports.builder import (
     BuiltReport,
@@ -19,7 +18,8 @@ from spiegel_aggregation.reports.builder import (
     build_report,
 )
 from spiegel_aggregation.responses.model import Response
-from spiegel_aggregation.simulation import GM_GROUPS, IFMS_GROUPS, random_responses
+from spiegel_demo.instruments import group_monitor_instrument, ifms_instrument
+from spiegel_demo.simulation import GM_GROUPS, IFMS_GROUPS, random_responses
 
 IFMS = ifms_instrument(statements_per_theme=2, themes=2)
 GROUPS = tuple(GroupInfo(c, nl, en, s) for c, nl, en, s in IFMS_GROUPS)

@@ -7,12 +7,12 @@ import random
 import time
 
 import pypdf
-from spiegel_aggregation.instruments.fixtures import ifms_instrument
 from spiegel_aggregation.reports.builder import GroupInfo, RoundFacts, build_report
 from spiegel_aggregation.reports.page import render_page
 from spiegel_aggregation.reports.pdf import render_pdf
 from spiegel_aggregation.responses.model import Response
-from spiegel_aggregation.simulation import IFMS_GROUPS, random_responses
+from spiegel_demo.instruments import ifms_instrument
+from spiegel_demo.simulation import IFMS_GROUPS, random_responses
 
 INSTRUMENT = ifms_instrument()
 HIDDEN = "Alleen-de-medewerkers-weten-dit"

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from spiegel_aggregation.instruments.fixtures import ifms_instrument
 from spiegel_aggregation.reports.builder import GroupInfo, RoundFacts, build_report
-from spiegel_aggregation.simulation import IFMS_GROUPS, random_responses
+from spiegel_demo.instruments import ifms_instrument
+from spiegel_demo.simulation import IFMS_GROUPS, random_responses
 
 INSTRUMENT = ifms_instrument(statements_per_theme=3, themes=3)
 GROUPS = tuple(GroupInfo(c, nl, en, s) for c, nl, en, s in IFMS_GROUPS)

@@ -10,13 +10,14 @@ from typing import Any
 import httpx
 import pypdf
 import pytest
-from aggregation_testkit import lag, report_body, send, wait_for
+from aggregation_testkit import lag, report_body, send
 from pymongo import AsyncMongoClient
 from spiegel.survey.v1 import events_pb2 as survey
-from spiegel_aggregation.instruments.fixtures import group_monitor_instrument, ifms_instrument
 from spiegel_aggregation.instruments.store import save_instrument
 from spiegel_aggregation.responses.model import Response
-from spiegel_aggregation.simulation import GM_GROUPS, SimRound, random_responses, tenant_configured
+from spiegel_demo.instruments import group_monitor_instrument, ifms_instrument
+from spiegel_demo.simulation import GM_GROUPS, SimRound, random_responses, tenant_configured
+from spiegel_dev.waiting import eventually
 from spiegel_platform.events.contracts import topics_of
 
 pytestmark = pytest.mark.integration
@@ -85,7 +86,7 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
                 d and len(d.get("invited", {})) == len(r.invited) for d, r in zip(docs, rounds, strict=True)
             )
 
-        await wait_for(invited_known, 60, "invitations counted")
+        await eventually(invited_known, 60, "invitations counted")
         closes = [r.closed() for r in rounds]
         await send(stack.kafka_bootstrap, closes)
         events += closes
@@ -94,7 +95,7 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
             docs = [await db["reports"].find_one({"_id": f"{TENANT}:{r.round_id}.v1"}) for r in rounds]
             return docs if all(docs) else None
 
-        first = await wait_for(published, 60, "three first versions")
+        first = await eventually(published, 60, "three first versions")
         a, _, c = (report_body(d) for d in first)
         assert {g["code"]: g["visible"] for g in a["groups"]} == {
             "self": True,
@@ -169,7 +170,7 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
                 listed = (await http.get("/reports/mine", headers=headers("spec-a", "specialist"))).json()
                 return listed if len(listed) == 2 else None
 
-            listed = await wait_for(mine, 30, "spec-a's two reports in mijn rapportages")
+            listed = await eventually(mine, 30, "spec-a's two reports in mijn rapportages")
             assert {r["round_id"] for r in listed} == {rounds[0].round_id, rounds[2].round_id}
 
             # -- redelivery: every event twice more; nothing changes ---------------------------------
@@ -186,7 +187,7 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
             async def drained() -> bool:
                 return await lag(stack.kafka_bootstrap, "aggregation.projections", topics) == 0
 
-            await wait_for(drained, 90, "the redelivered events consumed")
+            await eventually(drained, 90, "the redelivered events consumed")
             after = {d["_id"]: (d["body"], d["cells"]) for d in await db["reports"].find({}).to_list()}
             assert after == snapshot
             assert await db["responses"].find({}, {"_applied": 0}).to_list() == responses_before
@@ -202,7 +203,7 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
                 doc = await db["responses"].find_one({"_id": f"{TENANT}:{rounds[0].round_id}"})
                 return bool(doc and len(doc["r"]) == len(rounds[0].responses) + 1)
 
-            await wait_for(late_seen, 30, "the late response stored")
+            await eventually(late_seen, 30, "the late response stored")
             status = (await http.get(f"/rounds/{rounds[0].round_id}/status", headers=coordinator)).json()
             assert status["new_version_would_change"] is False
             refused = await http.post(
@@ -226,7 +227,7 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
                 doc = await db["responses"].find_one({"_id": f"{TENANT}:{rounds[0].round_id}"})
                 return bool(doc and len(doc["r"]) == len(rounds[0].responses) + 4)
 
-            await wait_for(all_late_seen, 30, "four late responses stored")
+            await eventually(all_late_seen, 30, "four late responses stored")
             made = await http.post(
                 f"/rounds/{rounds[0].round_id}/reports",
                 json={"reason": "Late correctie: vier evaluaties kwamen na sluiting binnen"},

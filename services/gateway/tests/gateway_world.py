@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from spiegel_demo.answers import complete_answers
 from spiegel_platform.links import hash_link_token
-from spiegel_survey.responses.examples import complete_answers
 
 
 def _bearer(deployment: Any, tenant_id: str, audience: str, roles: list[str], subject: str = "setup") -> dict:  # type: ignore[type-arg]

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from gateway_helpers import Browser, create_tenant
 from gateway_world import close_round, respondent_link
+from spiegel_demo.answers import complete_answers
 from spiegel_platform.links import hash_link_token, new_link_token
-from spiegel_survey.responses.examples import complete_answers
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from gateway_helpers import Browser
-from spiegel_gateway.seed import seed_demo
+from spiegel_demo.hospital import seed_demo
 from spiegel_gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.integration

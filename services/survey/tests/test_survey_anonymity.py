@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from google.protobuf.json_format import MessageToDict
 from spiegel.survey.v1 import events_pb2
+from spiegel_demo.answers import complete_answers
 from spiegel_platform.events.contracts import all_contracts
 from spiegel_platform.links import hash_link_token
-from spiegel_survey.responses.examples import complete_answers
 from survey_testkit import read_events
 
 pytestmark = pytest.mark.integration

@@ -9,10 +9,11 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from spiegel.invitation.v1 import events_pb2 as invitation_pb2
 from spiegel.survey.v1 import events_pb2
+from spiegel_demo.answers import complete_answers
+from spiegel_dev.waiting import eventually
 from spiegel_platform.events import new_event
 from spiegel_platform.links import hash_link_token, new_link_token
-from spiegel_survey.responses.examples import complete_answers
-from survey_testkit import SurveyClient, publish, read_events, wait_for
+from survey_testkit import SurveyClient, publish, read_events
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +42,7 @@ async def test_links_from_invitation_events(client, survey) -> None:  # type: ig
     async def opened() -> bool:
         return bool((await client.questionnaire(tokens[0])).status_code == 200)
 
-    assert await wait_for(opened, timeout=40)
+    assert await eventually(opened, timeout=40)
     english = (await client.questionnaire(tokens[0])).json()
     assert english["language"] == "en" and english["respondent_group"]["code"] == "colleagues"
 
@@ -49,7 +50,7 @@ async def test_links_from_invitation_events(client, survey) -> None:  # type: ig
         response = await client.questionnaire(tokens[2])
         return bool(response.status_code == 410 and response.json()["code"] == "link_withdrawn")
 
-    assert await wait_for(withdrawn_known, timeout=20)
+    assert await eventually(withdrawn_known, timeout=20)
     assert (await client.submit(tokens[1], complete_answers(english["questionnaire"]))).status_code == 200
 
     def done(found: list) -> bool:  # type: ignore[type-arg]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from spiegel_survey.responses.examples import complete_answers
-from survey_testkit import wait_for
+from spiegel_demo.answers import complete_answers
+from spiegel_dev.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -133,6 +133,6 @@ async def test_an_expired_link_is_refused(client) -> None:  # type: ignore[no-un
         response = await client.questionnaire(token)
         return bool(response.status_code == 410 and response.json()["code"] == "link_expired")
 
-    assert await wait_for(expired, timeout=15)
+    assert await eventually(expired, timeout=15)
     body = (await client.submit(token, {"ratings": {}})).json()
     assert body["code"] == "link_expired" and "verlopen" in body["message_nl"]

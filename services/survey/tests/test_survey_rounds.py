@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from spiegel.gateway.v1 import events_pb2 as gateway_pb2
 from spiegel.survey.v1 import events_pb2
+from spiegel_demo.answers import complete_answers
+from spiegel_dev.waiting import eventually
 from spiegel_platform.events import new_event
-from spiegel_survey.responses.examples import complete_answers
-from survey_testkit import publish, read_events, wait_for
+from survey_testkit import publish, read_events
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,7 @@ async def test_lifecycle_events_and_closing_on_time(client, survey) -> None:  # 
         opened = await client.http.post(f"/rounds/{draft['id']}/open", headers=client.coordinator)
         return bool(opened.json()["min_group_size"] == 6)
 
-    assert await wait_for(threshold_known, timeout=30, interval=0.5)
+    assert await eventually(threshold_known, timeout=30, interval=0.5)
 
     draft = await client.create_round(
         "GROUP_MONITOR", open=False, include_patients=True, opens_at="2026-01-05T09:00:00"
@@ -64,7 +65,7 @@ async def test_lifecycle_events_and_closing_on_time(client, survey) -> None:  # 
         progress = await client.http.get(f"/rounds/{draft['id']}/progress", headers=client.coordinator)
         return bool(progress.json()["completed"] == 1)
 
-    assert await wait_for(counted)
+    assert await eventually(counted, timeout=30)
     unused = (await client.links(draft["id"], "staff"))[0]
     closed = await client.http.post(f"/rounds/{draft['id']}/close", headers=client.coordinator)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
@@ -89,7 +90,7 @@ async def test_lifecycle_events_and_closing_on_time(client, survey) -> None:  # 
         current = await client.http.get(f"/rounds/{soon['id']}", headers=client.coordinator)
         return bool(current.json()["status"] == "closed")
 
-    assert await wait_for(closed_by_itself, timeout=40)
+    assert await eventually(closed_by_itself, timeout=40)
     gone = await client.questionnaire(waiting)
     assert gone.status_code == 410 and gone.json()["code"] == "round_closed"
 

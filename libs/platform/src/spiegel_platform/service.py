@@ -10,6 +10,11 @@ collections with pending events, indexes, routers, consumers, topics) and
 
 Nothing connects at import time; `Runtime` builds the clients at start-up, and
 tests can build a Runtime with their own settings (the real wiring).
+
+`ServiceDefinition`, `ConsumerSpec` and `Runtime` are generic in the service's
+settings class: a service names its runtime once (`SurveyRuntime =
+Runtime[SurveySettings]`, beside its settings) and reads
+`runtime.settings.<its field>` typed, checked by mypy, without casts.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from pymongo import AsyncMongoClient
@@ -51,38 +56,41 @@ class ServiceSettings(CommonSettings, MongoSettings, KafkaSettings, ServiceToken
     """The settings every domain service needs; a service may extend it."""
 
 
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
 @dataclass
-class ConsumerSpec:
+class ConsumerSpec(Generic[SettingsT]):
     """A consumer group. An event type with only a batch handler is handled one event at a
     time by that same handler when a run fails (see EventConsumer), so a consumer of batches
     alone needs no `handlers`."""
 
     group_id: str
     topics: Sequence[str]
-    handlers: Callable[[Runtime], Mapping[str, Handler]] = lambda runtime: {}
-    batch_handlers: Callable[[Runtime], Mapping[str, BatchHandler]] | None = None
+    handlers: Callable[[Runtime[SettingsT]], Mapping[str, Handler]] = lambda runtime: {}
+    batch_handlers: Callable[[Runtime[SettingsT]], Mapping[str, BatchHandler]] | None = None
 
 
 @dataclass
-class ServiceDefinition:
+class ServiceDefinition(Generic[SettingsT]):
     name: str
     title: str
-    settings_class: type[ServiceSettings]
+    settings_class: type[SettingsT]
     description: str = ""
     outbox_collections: Sequence[str] = ()
     indexes: Mapping[str, Sequence[IndexSpec]] = field(default_factory=dict)
-    routers: Callable[[Runtime], Sequence[APIRouter]] = lambda runtime: ()
-    consumers: Sequence[ConsumerSpec] = ()
+    routers: Callable[[Runtime[SettingsT]], Sequence[APIRouter]] = lambda runtime: ()
+    consumers: Sequence[ConsumerSpec[SettingsT]] = ()
     produces_topics: Sequence[str] = ()
     # Scheduled jobs (closing rounds on time, reminders); run in the consumer process.
-    background: Sequence[Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]] = ()
+    background: Sequence[Callable[[Runtime[SettingsT], asyncio.Event], Coroutine[Any, Any, None]]] = ()
     openapi_tags: list[dict[str, Any]] | None = None
 
 
-class Runtime:
-    """The wiring of one process: settings, database, token verifier, extras."""
+class Runtime(Generic[SettingsT]):
+    """The wiring of one process: settings (the service's own class), database, token verifier, extras."""
 
-    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    def __init__(self, definition: ServiceDefinition[SettingsT], settings: SettingsT) -> None:
         self.definition = definition
         self.settings = settings
         self.client: AsyncMongoClient[Document] = connect(settings, app_name=f"spiegel-{definition.name}")
@@ -110,7 +118,7 @@ class Runtime:
         await self.client.close()
 
 
-def build_api(runtime: Runtime) -> FastAPI:
+def build_api(runtime: Runtime[SettingsT]) -> FastAPI:
     definition = runtime.definition
 
     @asynccontextmanager
@@ -135,7 +143,7 @@ def build_api(runtime: Runtime) -> FastAPI:
     return app
 
 
-def _health_app(runtime: Runtime, process: str) -> FastAPI:
+def _health_app(runtime: Runtime[Any], process: str) -> FastAPI:
     return create_app(
         service=f"{runtime.definition.name}-{process}",
         title=f"{runtime.definition.title} ({process})",
@@ -143,7 +151,7 @@ def _health_app(runtime: Runtime, process: str) -> FastAPI:
     )
 
 
-async def run_relay(runtime: Runtime, stop: asyncio.Event) -> None:
+async def run_relay(runtime: Runtime[Any], stop: asyncio.Event) -> None:
     definition = runtime.definition
     await kafka.ensure_topics(runtime.settings, definition.produces_topics)
     producer = kafka.producer(runtime.settings, client_id=f"{definition.name}-relay")
@@ -161,7 +169,7 @@ async def run_relay(runtime: Runtime, stop: asyncio.Event) -> None:
         await producer.stop()
 
 
-async def run_consumers(runtime: Runtime, stop: asyncio.Event) -> None:
+async def run_consumers(runtime: Runtime[Any], stop: asyncio.Event) -> None:
     definition = runtime.definition
     await runtime.prepare_storage()
     topics = sorted({t for spec in definition.consumers for t in spec.topics})
@@ -196,7 +204,7 @@ async def _start_with_retry(start: Callable[[], Awaitable[None]], what: str, sto
 PROCESSES = ("api", "relay", "consumer")
 
 
-def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+def main(definition: ServiceDefinition[SettingsT], argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     process = args[0] if args else "api"
     program = f"spiegel-{definition.name}"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from spiegel_platform.events import Handler
 from spiegel_platform.events.contracts import topics_of
-from spiegel_platform.service import ConsumerSpec, Runtime, ServiceDefinition
+from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
 from spiegel_aggregation.discussions import api as discussions_api
@@ -18,7 +18,7 @@ from spiegel_aggregation.reports import readers
 from spiegel_aggregation.reports.publishing import overdue_loop
 from spiegel_aggregation.responses import handlers as response_handlers
 from spiegel_aggregation.rounds import handlers as round_handlers
-from spiegel_aggregation.settings import AggregationSettings
+from spiegel_aggregation.settings import AggregationRuntime, AggregationSettings
 from spiegel_aggregation.storage import DISCUSSIONS, PENDING, REPORTS
 from spiegel_aggregation.tenants import handlers as tenant_handlers
 
@@ -36,7 +36,7 @@ if instrument_handlers.instrument_event_available():
     INPUT_EVENTS.append(INSTRUMENT_EVENT)
 
 
-def input_handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def input_handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
     found: dict[str, Handler] = {}
     found.update(round_handlers.handlers(runtime))
     found.update(tenant_handlers.handlers(runtime))

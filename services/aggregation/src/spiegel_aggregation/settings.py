@@ -1,5 +1,5 @@
 from pydantic import Field
-from spiegel_platform.service import ServiceSettings
+from spiegel_platform.service import Runtime, ServiceSettings
 
 
 class AggregationSettings(ServiceSettings):
@@ -12,3 +12,7 @@ class AggregationSettings(ServiceSettings):
     norm_min_reports: int = Field(10, ge=3, le=1000)
     # Cross-tenant norms need at least this many opted-in tenants with norms.
     norm_min_tenants: int = Field(3, ge=3, le=100)
+
+
+# The runtime of this service: `runtime.settings` is a AggregationSettings (typed, no casts).
+AggregationRuntime = Runtime[AggregationSettings]

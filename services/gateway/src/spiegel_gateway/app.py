@@ -18,7 +18,6 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from spiegel_platform.app import ObservabilityMiddleware, create_app
 from spiegel_platform.health import kafka_check, mongo_check
-from spiegel_platform.service import Runtime
 
 from spiegel_gateway import web
 from spiegel_gateway.people import api as people_api
@@ -27,7 +26,7 @@ from spiegel_gateway.routing import proxy
 from spiegel_gateway.security.headers import SecurityMiddleware
 from spiegel_gateway.security.proxies import parse_networks
 from spiegel_gateway.sessions import api as session_api
-from spiegel_gateway.settings import GatewaySettings
+from spiegel_gateway.settings import GatewayRuntime
 from spiegel_gateway.signin import local, oidc_api
 from spiegel_gateway.tenants import api as tenants_api
 from spiegel_gateway.tenants.resolution import TenantRoutingMiddleware
@@ -43,9 +42,8 @@ token (`Authorization: Bearer spg_...`). Domain services are reached under `/api
 """
 
 
-def build_app(runtime: Runtime) -> FastAPI:
+def build_app(runtime: GatewayRuntime) -> FastAPI:
     settings = runtime.settings
-    assert isinstance(settings, GatewaySettings)
     gateway = Gateway(runtime)
 
     @asynccontextmanager

@@ -3,7 +3,8 @@
 Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) with a key derived by
 HKDF from SESSION_SECRET; HMAC keys for other purposes derive from it too. In
 development and test without SESSION_SECRET the secret is derived from the
-development signing key, so it is stable across restarts of `make run`.
+signing key (SERVICE_TOKEN_SIGNING_KEY_FILE, the development key of `make run`),
+so it is stable across restarts of `make run`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ def master_secret(settings: GatewaySettings) -> bytes:
         return settings.session_secret.encode()
     if settings.is_production:
         raise ValueError("SESSION_SECRET is required in production")
-    from spiegel_dev.keys import dev_key  # development and test only
-
-    return hashlib.sha256(b"spiegel-dev-session-secret" + dev_key().private_pem).digest()
+    if not settings.service_token_signing_key_file:
+        raise ValueError("SESSION_SECRET is not set, nor SERVICE_TOKEN_SIGNING_KEY_FILE to derive one from")
+    pem = Path(settings.service_token_signing_key_file).read_bytes()
+    return hashlib.sha256(b"spiegel-dev-session-secret" + pem).digest()
 
 
 def _derive(secret: bytes, purpose: str) -> bytes:

@@ -2,8 +2,10 @@
 
 The key is a P-256 private key in a PEM file (SERVICE_TOKEN_SIGNING_KEY_FILE);
 its `kid` is the RFC 7638 thumbprint of the public key, so a new key has a new
-kid by construction and no kid setting can go stale. In development and test,
-without that setting, the shared development key of `make run` is used.
+kid by construction and no kid setting can go stale. In development and test
+the same setting names the development key of `make run` and the tests
+(`spiegel_dev.keys`), known by its kid SERVICE_TOKEN_DEV_KEY_ID (`dev-...`, which
+every service refuses in production).
 
 Rotation without downtime:
 1. add the new public key to every service's JWKS (SERVICE_TOKEN_JWKS; services
@@ -47,13 +49,16 @@ def key_from_pem(pem: bytes) -> SigningKey:
 
 
 def load_signing_key(settings: GatewaySettings) -> SigningKey:
-    if settings.service_token_signing_key_file:
-        return key_from_pem(Path(settings.service_token_signing_key_file).read_bytes())
-    if settings.is_production:
-        raise ValueError("SERVICE_TOKEN_SIGNING_KEY_FILE is required in production")
-    from spiegel_dev.keys import dev_key  # development and test only
-
-    return dev_key()
+    if not settings.service_token_signing_key_file:
+        if settings.is_production:
+            raise ValueError("SERVICE_TOKEN_SIGNING_KEY_FILE is required in production")
+        raise ValueError(
+            "SERVICE_TOKEN_SIGNING_KEY_FILE is not set (`make run` and the tests set a development key)"
+        )
+    key = key_from_pem(Path(settings.service_token_signing_key_file).read_bytes())
+    if settings.service_token_dev_key_id is not None:  # refused in production (GatewaySettings)
+        return SigningKey(settings.service_token_dev_key_id, key.private_pem)
+    return key
 
 
 def parse_previous_keys(text: str) -> list[dict[str, Any]]:

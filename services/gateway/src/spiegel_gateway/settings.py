@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
-from spiegel_platform.service import ServiceSettings
+from spiegel_platform.service import Runtime, ServiceSettings
+from spiegel_platform.settings import DEV_KEY_PREFIX
 
 # The services behind the gateway (generated from their definitions: `make generate`).
 from spiegel_gateway.routing.table import SERVICES, ServiceAddresses
@@ -23,6 +24,11 @@ class GatewaySettings(ServiceSettings, ServiceAddresses):
     # -- service tokens ----------------------------------------------------
     service_token_signing_key_file: str | None = Field(
         None, description="PEM of the ES256 (P-256) private key; its kid is the RFC 7638 thumbprint"
+    )
+    service_token_dev_key_id: str | None = Field(
+        None,
+        description="development and test only (`make run`, the tests): the kid (dev-...) of the development"
+        " key in SERVICE_TOKEN_SIGNING_KEY_FILE, instead of its thumbprint; refused in production",
     )
     service_token_previous_keys: str = Field(
         "",
@@ -101,12 +107,18 @@ class GatewaySettings(ServiceSettings, ServiceAddresses):
                 raise ValueError("SESSION_SECRET must be a random secret of at least 32 characters")
             if not self.service_token_signing_key_file:
                 raise ValueError("SERVICE_TOKEN_SIGNING_KEY_FILE is required in production")
+            if self.service_token_dev_key_id is not None:
+                raise ValueError("SERVICE_TOKEN_DEV_KEY_ID: a development key is refused in production")
             if not self.smtp_host:
                 raise ValueError("SMTP_HOST is required in production (verification and reset e-mails)")
             if self.gateway_domain == "localhost":
                 raise ValueError("GATEWAY_DOMAIN is required in production (hospitals are <slug>.<domain>)")
         elif self.session_secret is not None and len(self.session_secret) < 32:
             raise ValueError("SESSION_SECRET must be at least 32 characters")
+        if self.service_token_dev_key_id is not None and not self.service_token_dev_key_id.startswith(
+            DEV_KEY_PREFIX
+        ):
+            raise ValueError(f"SERVICE_TOKEN_DEV_KEY_ID must start with {DEV_KEY_PREFIX!r}")
         return self
 
     @property
@@ -121,3 +133,7 @@ class GatewaySettings(ServiceSettings, ServiceAddresses):
     @staticmethod
     def split(value: str) -> list[str]:
         return [part.strip() for part in value.split(",") if part.strip()]
+
+
+# The runtime of this service: `runtime.settings` is a GatewaySettings (typed, no casts).
+GatewayRuntime = Runtime[GatewaySettings]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-from spiegel_platform.service import Runtime
 
 from spiegel_gateway.audit.log import AuditLog
 from spiegel_gateway.mail.sender import Mailer
@@ -19,7 +18,7 @@ from spiegel_gateway.routing.client import ServiceClient
 from spiegel_gateway.sealed import Sealer, master_secret
 from spiegel_gateway.service_tokens import ServiceTokens, load_signing_key, parse_previous_keys
 from spiegel_gateway.sessions.store import SessionStore
-from spiegel_gateway.settings import GatewaySettings
+from spiegel_gateway.settings import GatewayRuntime, GatewaySettings
 from spiegel_gateway.signin.oidc import OidcClient
 from spiegel_gateway.signin.one_time import OneTimeTokens
 from spiegel_gateway.tenants.store import TenantStore
@@ -39,9 +38,8 @@ class Policies:
 
 
 class Gateway:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: GatewayRuntime) -> None:
         settings = runtime.settings
-        assert isinstance(settings, GatewaySettings)
         self.runtime = runtime
         self.settings = settings
         db = runtime.db

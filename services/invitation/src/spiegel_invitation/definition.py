@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from spiegel_platform.events import Handler
 from spiegel_platform.events.contracts import topics_of
-from spiegel_platform.service import ConsumerSpec, Runtime, ServiceDefinition
+from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 
 from spiegel_invitation.mail.mailer import Mailer
 from spiegel_invitation.nominations import api as nominations_api
@@ -18,19 +18,17 @@ from spiegel_invitation.reports import handlers as report_handlers
 from spiegel_invitation.rounds import api as rounds_api
 from spiegel_invitation.rounds import handlers as round_handlers
 from spiegel_invitation.rounds import issuer
-from spiegel_invitation.settings import InvitationSettings
+from spiegel_invitation.settings import InvitationRuntime, InvitationSettings
 from spiegel_invitation.storage import ASSIGNMENTS
 from spiegel_invitation.todo import api as todo_api
 
 
-def _directory(runtime: Runtime) -> Mapping[str, Handler]:
+def _directory(runtime: InvitationRuntime) -> Mapping[str, Handler]:
     return directory.handlers(runtime)
 
 
-async def run_mailer(runtime: Runtime, stop: asyncio.Event) -> None:
-    settings = runtime.settings
-    assert isinstance(settings, InvitationSettings)
-    await Mailer(runtime.db, settings).run(stop)
+async def run_mailer(runtime: InvitationRuntime, stop: asyncio.Event) -> None:
+    await Mailer(runtime.db, runtime.settings).run(stop)
 
 
 DEFINITION = ServiceDefinition(

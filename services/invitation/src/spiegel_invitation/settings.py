@@ -6,7 +6,7 @@ import socket
 
 from cryptography.fernet import Fernet
 from pydantic import Field, field_validator, model_validator
-from spiegel_platform.service import ServiceSettings
+from spiegel_platform.service import Runtime, ServiceSettings
 
 
 class InvitationSettings(ServiceSettings):
@@ -80,3 +80,7 @@ class InvitationSettings(ServiceSettings):
             folder = Path(tempfile.gettempdir()) / "spiegel-invitation-mailer" / self.mongodb_database
             object.__setattr__(self, "mailer_journal_dir", str(folder))
         return self
+
+
+# The runtime of this service: `runtime.settings` is a InvitationSettings (typed, no casts).
+InvitationRuntime = Runtime[InvitationSettings]

@@ -1,5 +1,5 @@
 from pydantic import Field
-from spiegel_platform.service import ServiceSettings
+from spiegel_platform.service import Runtime, ServiceSettings
 
 
 class SurveySettings(ServiceSettings):
@@ -8,3 +8,7 @@ class SurveySettings(ServiceSettings):
     round_close_interval_s: float = Field(15.0, gt=0, le=3600)
     # How often it finishes submissions a crash interrupted (a scan of `submissions`).
     submission_repair_interval_s: float = Field(300.0, gt=0, le=86400)
+
+
+# The runtime of this service: `runtime.settings` is a SurveySettings (typed, no casts).
+SurveyRuntime = Runtime[SurveySettings]

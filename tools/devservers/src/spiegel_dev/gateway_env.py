@@ -1,9 +1,11 @@
-"""What the gateway needs from `make run`: the other services' addresses and its own public one."""
+"""What the gateway needs from `make run`: the other services' addresses, its own public one, and
+the development signing key (which the services' JWKS of `make run` trusts)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from spiegel_dev.keys import dev_signing_env
 from spiegel_dev.services import ServiceProcess, url_variable
 
 
@@ -16,4 +18,5 @@ def gateway_env(processes: Iterable[ServiceProcess], base_port: int) -> dict[str
         # Hospitals at http://127.0.0.1:<base>/t/<slug>/ (or http://<slug>.localhost:<base>/ in a browser).
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{base_port}",
         "GATEWAY_DOMAIN": "localhost",
+        **dev_signing_env(),
     }

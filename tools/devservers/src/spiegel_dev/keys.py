@@ -25,6 +25,19 @@ def dev_key() -> SigningKey:
     return SigningKey(kid_file.read_text().strip(), pem.read_bytes())
 
 
+def dev_signing_env() -> dict[str, str]:
+    """The gateway's settings for signing with the development key (services trust `dev_jwks_path`).
+
+    The services themselves never import this package: the key reaches the gateway
+    through its settings, which refuse a development kid in production.
+    """
+    key = dev_key()
+    return {
+        "SERVICE_TOKEN_SIGNING_KEY_FILE": str(cache_dir() / "dev-keys" / "signing.pem"),
+        "SERVICE_TOKEN_DEV_KEY_ID": key.kid,
+    }
+
+
 def dev_jwks_path() -> Path:
     dev_key()
     return cache_dir() / "dev-keys" / "jwks.json"

@@ -99,8 +99,8 @@ def main() -> int:
                     port += 1
         for process in processes:
             process.wait_ready(timeout=90)
+        # The demo data (spiegel_demo, a tools package: no service ships it).
         for seed in entry_points(group="spiegel.seeds"):
-            print(f"seeding demo data: {seed.name}", flush=True)
             seed.load()(stack=stack, processes=processes)
         print("\nSpiegel is running:\n")
         print(f"  Kafka      {stack.kafka_bootstrap}  ({'local' if stack.local else 'external'})")

@@ -44,6 +44,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from spiegel_platform.events.envelope import OutgoingEvent
 from spiegel_platform.logging import get_logger
 from spiegel_platform.metrics import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_PUBLISHED
+from spiegel_platform.periodic import sleep_or_stop
 from spiegel_platform.storage.mongo import bulk_write_chunked
 
 OUTBOX_FIELD = "_outbox"
@@ -166,7 +167,7 @@ class OutboxRelay:
                 except Exception as error:  # broker or database away: keep everything, retry
                     OUTBOX_FAILURES.labels(self.service).inc()
                     log.warning("relay_pass_failed", error=repr(error), retry_in=backoff)
-                    await _sleep_or_stop(stop, backoff)
+                    await sleep_or_stop(stop, backoff)
                     backoff = min(backoff * 2, self.max_backoff)
                     continue
                 if published == 0:
@@ -338,10 +339,3 @@ class OutboxRelay:
         if found:
             log.info("relay_sweep_hinted", documents=found)
         return found
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

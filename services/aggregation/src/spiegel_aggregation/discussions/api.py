@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field, StringConstraints
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import COORDINATING, FACILITATOR
 from spiegel_platform.auth.service_tokens import Principal
-from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.discussions.model import DiscussionError, check_composition, preparation
 from spiegel_aggregation.discussions.page import render_preparation
 from spiegel_aggregation.reports.publishing import Reports
+from spiegel_aggregation.settings import AggregationRuntime
 from spiegel_aggregation.storage import DISCUSSIONS, ROUNDS, Document, repo, unpack_json
 
 Coordinator = Annotated[Principal, Depends(require_roles(*COORDINATING))]
@@ -37,7 +37,7 @@ def _out(doc: Document) -> dict[str, Any]:
     return {k: doc.get(k) for k in ("id", "title", "kind", "round_ids", "facilitator_id", "meeting_date")}
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: AggregationRuntime) -> APIRouter:
     api = APIRouter(prefix="/discussion-groups", tags=["discussion groups"])
     reports = Reports.of(runtime)
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_platform.events.contracts import contract_for
-from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.instruments.adapter import EVENT_TYPE, instrument_from_event
 from spiegel_aggregation.instruments.store import save_instrument
+from spiegel_aggregation.settings import AggregationRuntime
 
 
 def instrument_event_available() -> bool:
@@ -21,7 +21,7 @@ def instrument_event_available() -> bool:
     return True
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
     async def instrument_published(event: ReceivedEvent) -> None:
         instrument = instrument_from_event(event.payload)
         await save_instrument(runtime.db, event.tenant_id, instrument, event.event_id)

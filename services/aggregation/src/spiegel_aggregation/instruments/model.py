@@ -4,7 +4,7 @@ The survey service owns instruments; this is the small internal model a report
 is built on: themes with their statements, the scale, open questions, global
 items (e.g. an overall mark on their own scale), all labels in Dutch and English.
 It is filled from the survey's instrument event (see `adapter.py`) or, for
-tests, from fixtures.
+tests, from the examples in spiegel_demo.instruments.
 """
 
 from __future__ import annotations

@@ -9,10 +9,9 @@ from pydantic import BaseModel, StrictBool
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import OPERATOR, TENANT_ADMIN
 from spiegel_platform.auth.service_tokens import Principal
-from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.norms.store import Norms
-from spiegel_aggregation.settings import AggregationSettings
+from spiegel_aggregation.settings import AggregationRuntime
 
 Admin = Annotated[Principal, Depends(require_roles(OPERATOR, TENANT_ADMIN))]
 
@@ -21,11 +20,9 @@ class Sharing(BaseModel):
     share: StrictBool  # true or false; not "yes" or 1
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: AggregationRuntime) -> APIRouter:
     api = APIRouter(prefix="/tenants/{tenant_id}/norm-sharing", tags=["norms"])
-    settings = runtime.settings
-    assert isinstance(settings, AggregationSettings)
-    norms = Norms(runtime.db, settings)
+    norms = Norms(runtime.db, runtime.settings)
 
     def allowed(principal: Principal, tenant_id: str) -> None:
         if principal.has_role(OPERATOR) or principal.tenant_id == tenant_id:

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import COORDINATING, COORDINATOR, FACILITATOR, SPECIALIST, TENANT_ADMIN
 from spiegel_platform.auth.service_tokens import Principal
-from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.norms.store import Norms
 from spiegel_aggregation.reports.access import facilitated_rounds, reader_role
@@ -20,7 +19,7 @@ from spiegel_aggregation.reports.pdf import render_pdf
 from spiegel_aggregation.reports.publishing import ReportConflict, Reports
 from spiegel_aggregation.responses.model import completed_per_group, responses_of, unescape_key
 from spiegel_aggregation.rounds.model import CLOSED, invited_per_group
-from spiegel_aggregation.settings import AggregationSettings
+from spiegel_aggregation.settings import AggregationRuntime
 from spiegel_aggregation.storage import READERS, REPORTS, RESPONSES, ROUNDS, Document, repo, unpack_json
 from spiegel_aggregation.tenants.store import tenant_threshold
 
@@ -51,11 +50,10 @@ def _split(report_id: str) -> tuple[str, int]:
     return round_id, int(version)
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: AggregationRuntime) -> APIRouter:
     api = APIRouter(tags=["reports"])
     reports = Reports.of(runtime)
     settings = runtime.settings
-    assert isinstance(settings, AggregationSettings)
     norms = Norms(runtime.db, settings)
 
     async def readable_round(principal: Principal, round_id: str) -> Document:

@@ -24,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 from spiegel.aggregation.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.logging import get_logger
-from spiegel_platform.service import Runtime
+from spiegel_platform.periodic import every
 
 from spiegel_aggregation.instruments.model import InstrumentModel
 from spiegel_aggregation.instruments.store import load_instrument
@@ -32,7 +32,7 @@ from spiegel_aggregation.reports.anonymity import effective_threshold
 from spiegel_aggregation.reports.builder import BuiltReport, PreviousVersion, build_report
 from spiegel_aggregation.responses.model import Response, completed_per_group, iter_scored, responses_of
 from spiegel_aggregation.rounds.model import CLOSED, expected_per_group, facts_of, invited_per_group
-from spiegel_aggregation.settings import AggregationSettings
+from spiegel_aggregation.settings import AggregationRuntime, AggregationSettings
 from spiegel_aggregation.storage import (
     PENDING,
     REPORTS,
@@ -69,11 +69,9 @@ class Reports:
         self._instruments: dict[tuple[str, str, int], InstrumentModel] = {}
 
     @classmethod
-    def of(cls, runtime: Runtime) -> Reports:
+    def of(cls, runtime: AggregationRuntime) -> Reports:
         if "reports" not in runtime.extras:
-            settings = runtime.settings
-            assert isinstance(settings, AggregationSettings)
-            runtime.extras["reports"] = cls(runtime.db, settings)
+            runtime.extras["reports"] = cls(runtime.db, runtime.settings)
         found: Reports = runtime.extras["reports"]
         return found
 
@@ -276,15 +274,8 @@ def _same(built: BuiltReport, previous: PreviousVersion) -> bool:
     )
 
 
-async def overdue_loop(runtime: Runtime, stop: asyncio.Event) -> None:
+async def overdue_loop(runtime: AggregationRuntime, stop: asyncio.Event) -> None:
     """Background job of the consumer process: first versions whose wait is over."""
     reports = Reports.of(runtime)
-    while not stop.is_set():
-        try:
-            await reports.publish_overdue()
-        except Exception as error:  # the next pass retries; never stop the loop
-            log.warning("overdue_reports_failed", error=repr(error))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=1.0)
-        except TimeoutError:
-            pass
+    # Any failure is logged and the next pass (a second later) retries; the loop never stops.
+    await every(1.0, reports.publish_overdue, stop, name="overdue_reports", log=log)

@@ -21,24 +21,21 @@ from collections.abc import Mapping, Sequence
 
 from spiegel.aggregation.v1 import events_pb2
 from spiegel_platform.events import BatchHandler, ReceivedEvent, settle
-from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.norms.model import contribution_of
 from spiegel_aggregation.norms.store import Contribution, Norms
 from spiegel_aggregation.reports.publishing import Reports
 from spiegel_aggregation.responses.model import escape_key
-from spiegel_aggregation.settings import AggregationSettings
+from spiegel_aggregation.settings import AggregationRuntime
 from spiegel_aggregation.storage import READERS, repo, unpack_json
 
 EVENT_TYPE = "spiegel.aggregation.v1.ReportPublished"
 CONCURRENCY = 8
 
 
-def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
+def batch_handlers(runtime: AggregationRuntime) -> Mapping[str, BatchHandler]:
     reports = Reports.of(runtime)
-    settings = runtime.settings
-    assert isinstance(settings, AggregationSettings)
-    norms = Norms(runtime.db, settings)
+    norms = Norms(runtime.db, runtime.settings)
 
     async def add_to_reader(tenant_id: str, person: str, events: list[ReceivedEvent]) -> None:
         readers = repo(runtime.db, READERS, tenant_id)

@@ -13,17 +13,17 @@ from typing import Any
 
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import BatchHandler, PermanentError, ReceivedEvent, settle
-from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.reports.publishing import Reports
 from spiegel_aggregation.responses.model import set_fields
 from spiegel_aggregation.rounds.model import CLOSED
+from spiegel_aggregation.settings import AggregationRuntime
 from spiegel_aggregation.storage import RESPONSES, ROUNDS, repo
 
 EVENT_TYPE = "spiegel.survey.v1.ResponseRecorded"
 
 
-def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
+def batch_handlers(runtime: AggregationRuntime) -> Mapping[str, BatchHandler]:
     reports = Reports.of(runtime)
 
     async def record(tenant_id: str, round_id: str, events: list[ReceivedEvent]) -> None:

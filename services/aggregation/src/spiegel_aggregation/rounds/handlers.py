@@ -16,15 +16,15 @@ from spiegel.invitation.v1 import events_pb2 as invitation
 from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_platform import anonymity
 from spiegel_platform.events import BatchHandler, Handler, PermanentError, ReceivedEvent, settle
-from spiegel_platform.service import Runtime
 
 from spiegel_aggregation.reports.publishing import Reports
 from spiegel_aggregation.responses.model import escape_key
 from spiegel_aggregation.rounds.model import CLOSED, KINDS, OPENED
+from spiegel_aggregation.settings import AggregationRuntime
 from spiegel_aggregation.storage import ROUNDS, Document, repo
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
     reports = Reports.of(runtime)
 
     def rounds(event: ReceivedEvent):  # type: ignore[no-untyped-def]
@@ -121,7 +121,7 @@ async def record_close(db: AsyncDatabase[Document], event: ReceivedEvent) -> Non
     )
 
 
-def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
+def batch_handlers(runtime: AggregationRuntime) -> Mapping[str, BatchHandler]:
     """RoundClosed a run at a time: record each close, then make the first versions concurrently
     (reports of different rounds are independent documents)."""
     reports = Reports.of(runtime)

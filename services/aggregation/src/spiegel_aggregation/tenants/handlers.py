@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from spiegel.gateway.v1 import events_pb2
 from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
-from spiegel_platform.service import Runtime
 
+from spiegel_aggregation.settings import AggregationRuntime
 from spiegel_aggregation.storage import TENANTS, repo
 from spiegel_aggregation.tenants.store import CONFIG
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
     async def tenant_configured(event: ReceivedEvent) -> None:
         configured: events_pb2.TenantConfigured = event.payload
         # Each revision is kept under its number ($set: idempotent, order-independent);

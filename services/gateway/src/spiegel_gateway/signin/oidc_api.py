@@ -16,6 +16,7 @@ from spiegel_gateway.links import tenant_base_url
 from spiegel_gateway.sessions.auth import client_ip, cookie_path, gateway_of, set_session_cookie
 from spiegel_gateway.signin.oidc import OidcError
 from spiegel_gateway.tenants.resolution import CurrentTenant
+from spiegel_gateway.tenants.store import Tenant
 
 FLOW_COOKIE = "spiegel_oidc"
 
@@ -30,8 +31,8 @@ def safe_next(value: str | None) -> str:
 def router() -> APIRouter:
     api = APIRouter(prefix="/auth/oidc", tags=["sign-in"])
 
-    def redirect_uri(request: Request, tenant: object) -> str:
-        return f"{tenant_base_url(gateway_of(request).settings, tenant)}/auth/oidc/callback"  # type: ignore[arg-type]
+    def redirect_uri(request: Request, tenant: Tenant) -> str:
+        return f"{tenant_base_url(gateway_of(request).settings, tenant)}/auth/oidc/callback"
 
     @api.get("/login", response_class=RedirectResponse, status_code=302)
     async def oidc_login(

@@ -48,6 +48,7 @@ import aiosmtplib
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from spiegel_platform.logging import get_logger
+from spiegel_platform.periodic import sleep_or_stop
 
 from spiegel_invitation.mail import due
 from spiegel_invitation.mail.due import NotYet, Skip, Undeliverable
@@ -242,11 +243,11 @@ class Mailer:
                 except PyMongoError as error:
                     following = None
                     log.warning("mailer_database_unavailable", error=repr(error), retry_in=backoff)
-                    await _sleep_or_stop(stop, backoff)
+                    await sleep_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 10.0)
                     continue
                 if batch is None:
-                    await _sleep_or_stop(stop, self.settings.mailer_poll_s)
+                    await sleep_or_stop(stop, self.settings.mailer_poll_s)
                     continue
                 following = asyncio.create_task(self._collect())
                 outcomes = await self._send(batch)
@@ -298,7 +299,7 @@ class Mailer:
                 if stop.is_set():
                     raise
                 log.warning("mailer_start_retry", error=repr(error))
-                await _sleep_or_stop(stop, delay)
+                await sleep_or_stop(stop, delay)
                 delay = min(delay * 2, 10.0)
 
     # -- one batch ---------------------------------------------------------------
@@ -751,10 +752,3 @@ class Mailer:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

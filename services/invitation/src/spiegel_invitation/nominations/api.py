@@ -12,7 +12,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool
-from spiegel_platform.service import Runtime
 from spiegel_platform.storage import claims
 
 from spiegel_invitation.access import Coordinator, Staff, require_round_access
@@ -35,6 +34,7 @@ from spiegel_invitation.nominations.validation import (
     validate_rows,
 )
 from spiegel_invitation.rounds.views import active_entries, round_view
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
 
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -84,9 +84,9 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: InvitationRuntime) -> APIRouter:
     api = APIRouter(prefix="/rounds/{round_id}", tags=["nominations"])
-    tokens = LinkTokens(runtime.settings.link_token_keys)  # type: ignore[attr-defined]
+    tokens = LinkTokens(runtime.settings.link_token_keys)
 
     def store_of(principal: Any) -> Store:
         return Store(runtime.db, principal.tenant_id)
@@ -272,7 +272,7 @@ def router(runtime: Runtime) -> APIRouter:
             results = validate_rows(rows, await context_for(store, view, [r.email for r in rows], cache))
             chosen = set(doc["ok_rows"]) if body.include_rows is None else set(body.include_rows)
             to_save = [r for r in results if r.row in chosen and r.status != ERROR]
-            refused = [
+            refused: list[dict[str, Any]] = [
                 {"row": r.row, "problems": [p.__dict__ for p in r.problems]}
                 for r in results
                 if r.row in chosen and r.status == ERROR

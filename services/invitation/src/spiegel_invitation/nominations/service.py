@@ -206,7 +206,7 @@ async def save_nominations(
         if entry.get("status", "active") != "active" and entry.get("email"):
             address = normalise_email(entry["email"])
             withdrawn[address] = withdrawn.get(address, 0) + 1
-    claims = []
+    claims: list[dict[str, Any]] = []
     for r in results:
         address = normalise_email(r.email)
         claim_id = f"{round_id}:{address}:{withdrawn.get(address, 0)}"
@@ -225,7 +225,7 @@ async def save_nominations(
         chosen.append((claim["assignment_id"], r))
     if not chosen:
         return [], refused
-    entries = {
+    entries: dict[str, dict[str, Any]] = {
         aid: {
             "group": r.group,
             "name": r.name,

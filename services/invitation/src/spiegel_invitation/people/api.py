@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, field_validator
-from spiegel_platform.service import Runtime
 
 from spiegel_invitation.access import Coordinator
 from spiegel_invitation.nominations.validation import check_email
 from spiegel_invitation.people.directory import save_person
 from spiegel_invitation.rounds.api import PolicyIn
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
 
 
@@ -38,7 +38,7 @@ class SettingsIn(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=200)
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: InvitationRuntime) -> APIRouter:
     api = APIRouter(tags=["people"])
 
     @api.put("/people/{person_id}")

@@ -15,8 +15,8 @@ from typing import Any
 from spiegel.gateway.v1 import events_pb2
 from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
-from spiegel_platform.service import Runtime
 
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
 
 Document = dict[str, Any]
@@ -43,7 +43,7 @@ async def save_person(store: Store, person_id: str, fields: Document, *, event_i
     return True
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
     async def person_registered(event: ReceivedEvent) -> None:
         person: events_pb2.PersonRegistered = event.payload
         await save_person(

@@ -14,13 +14,14 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 from spiegel_platform.logging import get_logger
-from spiegel_platform.service import Runtime
+from spiegel_platform.periodic import every
 
 from spiegel_invitation.mail.due import reminder_recipients
 from spiegel_invitation.mail.queue import assignment_mail, enqueue, reminder_key
 from spiegel_invitation.rounds.handlers import schedule_reminders
 from spiegel_invitation.rounds.issuing import self_entries
 from spiegel_invitation.rounds.views import active_entries, round_view
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import REMINDER_DUE, Store
 
 log = get_logger(__name__)
@@ -46,7 +47,7 @@ async def fire(store: Store, due: dict[str, Any]) -> int:
     return len(queued)
 
 
-async def tick(runtime: Runtime) -> int:
+async def tick(runtime: InvitationRuntime) -> int:
     now = datetime.now(UTC)
     due = await runtime.db[REMINDER_DUE].find({"next_at": {"$lte": now}}).to_list()
     total = 0
@@ -56,14 +57,13 @@ async def tick(runtime: Runtime) -> int:
     return total
 
 
-async def run(runtime: Runtime, stop: asyncio.Event) -> None:
-    interval = runtime.settings.scheduler_interval_s  # type: ignore[attr-defined]
-    while not stop.is_set():
-        try:
-            await tick(runtime)
-        except PyMongoError as error:
-            log.warning("reminder_tick_failed", error=repr(error))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+async def run(runtime: InvitationRuntime, stop: asyncio.Event) -> None:
+    # Only the database being away is retried; anything else is a bug and ends the process.
+    await every(
+        runtime.settings.scheduler_interval_s,
+        lambda: tick(runtime),
+        stop,
+        name="reminder_tick",
+        failures=PyMongoError,
+        log=log,
+    )

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from spiegel.aggregation.v1 import events_pb2
 from spiegel_platform.events import Handler, ReceivedEvent
-from spiegel_platform.service import Runtime
 
 from spiegel_invitation.mail.due import report_readers
 from spiegel_invitation.mail.queue import enqueue, report_key
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store, person_inbox_id
 
 
@@ -19,7 +19,7 @@ def readers(published: events_pb2.ReportPublished) -> list[str]:
     return report_readers(published.kind, published.subject_id, published.member_ids)
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
     async def report_published(event: ReceivedEvent) -> None:
         published: events_pb2.ReportPublished = event.payload
         store = Store(runtime.db, event.tenant_id)

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from spiegel_platform import moments
-from spiegel_platform.service import Runtime
 
 from spiegel_invitation.access import Coordinator, Staff, is_coordinator, require_round_access
 from spiegel_invitation.mail.due import chase_recipients
@@ -24,6 +23,7 @@ from spiegel_invitation.nominations.service import RoundCache, fatigue_limit, op
 from spiegel_invitation.rounds.handlers import schedule_reminders
 from spiegel_invitation.rounds.model import GROUP_MONITOR, IFMS, Group, ReminderPolicy, default_groups
 from spiegel_invitation.rounds.views import active_entries, round_view
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
 
 Document = dict[str, Any]
@@ -169,7 +169,7 @@ def group_counts(view: Document, rows: list[Document]) -> list[Document]:
     return list(counts.values())
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: InvitationRuntime) -> APIRouter:
     api = APIRouter(prefix="/rounds", tags=["rounds"])
 
     def store_of(principal: Any) -> Store:

@@ -9,12 +9,12 @@ from typing import Any
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, PermanentError, ReceivedEvent
-from spiegel_platform.service import Runtime
 
 from spiegel_invitation.mail.tokens import LinkTokens
 from spiegel_invitation.rounds.issuing import issue, issued_event, self_entries
 from spiegel_invitation.rounds.model import GROUP_MONITOR, IFMS, default_groups
 from spiegel_invitation.rounds.views import active_entries, reminder_policy, round_view
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
 
 Document = dict[str, Any]
@@ -89,7 +89,7 @@ def round_facts(announced: events_pb2.RoundCreated | events_pb2.RoundOpened) -> 
     }
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
 
     def store_of(event: ReceivedEvent) -> Store:
         return Store(runtime.db, event.tenant_id)

@@ -14,17 +14,18 @@ import asyncio
 
 from pymongo.errors import PyMongoError
 from spiegel_platform.logging import get_logger
-from spiegel_platform.service import Runtime
+from spiegel_platform.periodic import every
 
 from spiegel_invitation.mail.tokens import LinkTokens
 from spiegel_invitation.rounds.handlers import issue_open_round, schedule_reminders
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import ISSUE_QUEUE, Store
 
 log = get_logger(__name__)
 PARALLEL_ROUNDS = 12
 
 
-async def pass_once(runtime: Runtime, tokens: LinkTokens, limit: int = 200) -> int:
+async def pass_once(runtime: InvitationRuntime, tokens: LinkTokens, limit: int = 200) -> int:
     entries = await runtime.db[ISSUE_QUEUE].find({}).sort("at", 1).limit(limit).to_list()
     if not entries:
         return 0
@@ -46,16 +47,15 @@ async def pass_once(runtime: Runtime, tokens: LinkTokens, limit: int = 200) -> i
     return len(entries)
 
 
-async def run(runtime: Runtime, stop: asyncio.Event) -> None:
-    tokens = LinkTokens(runtime.settings.link_token_keys)  # type: ignore[attr-defined]
-    while not stop.is_set():
-        try:
-            handled = await pass_once(runtime, tokens)
-        except PyMongoError as error:
-            log.warning("issuer_pass_failed", error=repr(error))
-            handled = 0
-        if handled == 0:
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=0.2)
-            except TimeoutError:
-                pass
+async def run(runtime: InvitationRuntime, stop: asyncio.Event) -> None:
+    tokens = LinkTokens(runtime.settings.link_token_keys)
+    # A pass that found rounds is followed at once by the next; an empty or failed one waits 0.2 s.
+    await every(
+        0.2,
+        lambda: pass_once(runtime, tokens),
+        stop,
+        name="issuer_pass",
+        failures=PyMongoError,
+        again_at_once=lambda handled: handled > 0,
+        log=log,
+    )

@@ -13,11 +13,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from spiegel_platform.auth.service_tokens import Principal
-from spiegel_platform.service import Runtime
 
 from spiegel_invitation.access import Respondent, SignedIn
 from spiegel_invitation.mail.tokens import LinkTokens, optout_path, questionnaire_path
 from spiegel_invitation.nominations.service import RoundCache
+from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store, email_inbox_id, person_inbox_id
 
 Document = dict[str, Any]
@@ -39,9 +39,9 @@ async def _inbox(store: Store, principal: Principal) -> tuple[dict[str, Document
     return items, reports
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: InvitationRuntime) -> APIRouter:
     api = APIRouter(tags=["to-do"])
-    tokens = LinkTokens(runtime.settings.link_token_keys)  # type: ignore[attr-defined]
+    tokens = LinkTokens(runtime.settings.link_token_keys)
 
     async def entries(principal: Principal) -> tuple[list[Document], list[Document], list[Document]]:
         store = Store(runtime.db, principal.tenant_id)

@@ -9,13 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from spiegel_platform.links import hash_link_token, new_link_token
-from spiegel_platform.service import Runtime
 
 from spiegel_survey import times
 from spiegel_survey.assignments import service
 from spiegel_survey.assignments.model import InvalidAssignment
 from spiegel_survey.auth import Coordinator
 from spiegel_survey.rounds.model import RoundStatus
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 from spiegel_survey.times import LocalTime
 
@@ -43,7 +43,7 @@ class AssignmentsOut(BaseModel):
     assignments: list[IssuedAssignment]
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: SurveyRuntime) -> APIRouter:
     api = APIRouter(prefix="/rounds", tags=["assignments"])
 
     @api.post(

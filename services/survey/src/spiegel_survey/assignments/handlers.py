@@ -7,14 +7,14 @@ from datetime import UTC
 
 from spiegel.invitation.v1 import events_pb2
 from spiegel_platform.events import Handler, PermanentError, ReceivedEvent
-from spiegel_platform.service import Runtime
 
 from spiegel_survey.assignments import service
 from spiegel_survey.assignments.model import InvalidAssignment
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: SurveyRuntime) -> Mapping[str, Handler]:
     async def issued(event: ReceivedEvent) -> None:
         payload: events_pb2.AssignmentIssued = event.payload
         expires_at = payload.expires_at.ToDatetime(tzinfo=UTC) if payload.HasField("expires_at") else None

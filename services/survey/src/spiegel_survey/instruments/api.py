@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pymongo.errors import DuplicateKeyError
-from spiegel_platform.service import Runtime
 
 from spiegel_survey.auth import Coordinator, RoundReader
 from spiegel_survey.instruments.catalogue import Catalogue, built_in_ids, built_ins, to_document, version_key
 from spiegel_survey.instruments.model import INSTRUMENT_ID, Instrument, InstrumentContent, Kind, Localized
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 
 InstrumentIdText = Annotated[str, StringConstraints(pattern=INSTRUMENT_ID)]
@@ -51,7 +51,7 @@ class CopyIn(BaseModel):
     )
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: SurveyRuntime) -> APIRouter:
     api = APIRouter(prefix="/instruments", tags=["instruments"])
 
     def catalogue(principal: Any) -> Catalogue:

@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 from spiegel_platform.links import hash_link_token, looks_like_link_token, same_hash
-from spiegel_platform.service import Runtime
 
 from spiegel_survey import times
 from spiegel_survey.assignments.model import AssignmentStatus
@@ -25,6 +24,7 @@ from spiegel_survey.responses.questionnaire import render
 from spiegel_survey.responses.validation import AnswersIn, answered, cleaned, problem_body, validate
 from spiegel_survey.rounds import service as rounds
 from spiegel_survey.rounds.model import RoundStatus
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 
 Token = Annotated[str, Path(min_length=1, max_length=200, description="The raw token of the personal link.")]
@@ -81,7 +81,7 @@ REFUSALS = _responses(
 )
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: SurveyRuntime) -> APIRouter:
     api = APIRouter(prefix="/questionnaires", tags=["questionnaires"])
 
     async def open_assignment(

@@ -25,10 +25,11 @@ from pymongo.errors import DuplicateKeyError
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.logging import get_logger
-from spiegel_platform.service import Runtime
+from spiegel_platform.periodic import every
 
 from spiegel_survey import times
 from spiegel_survey.assignments.model import AssignmentStatus
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 
 log = get_logger(__name__)
@@ -118,7 +119,7 @@ async def finish(store: Store, token_hash: str, response: dict[str, Any], *, had
         )
 
 
-async def finish_interrupted(runtime: Runtime) -> int:
+async def finish_interrupted(runtime: SurveyRuntime) -> int:
     """Finish submissions a crash interrupted after step 1 (a rare scan, like the relay's sweep)."""
     finished = 0
     cursor = runtime.db["submissions"].find(
@@ -133,14 +134,11 @@ async def finish_interrupted(runtime: Runtime) -> int:
     return finished
 
 
-async def repair_job(runtime: Runtime, stop: asyncio.Event) -> None:
-    interval = float(getattr(runtime.settings, "submission_repair_interval_s", 300.0))
-    while not stop.is_set():
-        try:
-            await finish_interrupted(runtime)
-        except Exception as error:
-            log.warning("submission_repair_failed", error=repr(error))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+async def repair_job(runtime: SurveyRuntime, stop: asyncio.Event) -> None:
+    await every(
+        runtime.settings.submission_repair_interval_s,
+        lambda: finish_interrupted(runtime),
+        stop,
+        name="submission_repair",
+        log=log,
+    )

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
-from spiegel_platform.service import Runtime
 
 from spiegel_survey import times
 from spiegel_survey.auth import Coordinator, RoundReader, check_round_reader, is_coordinating
@@ -14,6 +13,7 @@ from spiegel_survey.instruments.catalogue import DEFAULT_FOR_KIND
 from spiegel_survey.instruments.model import INSTRUMENT_ID, Instrument, Kind
 from spiegel_survey.rounds import service
 from spiegel_survey.rounds.model import LifecycleError, RoundStatus, respondent_groups
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 from spiegel_survey.times import LocalTime
 
@@ -215,7 +215,7 @@ def _problem(field: str, message: str) -> HTTPException:
     )
 
 
-def router(runtime: Runtime) -> APIRouter:
+def router(runtime: SurveyRuntime) -> APIRouter:
     api = APIRouter(prefix="/rounds", tags=["rounds"])
 
     def store(principal: Any) -> Store:

@@ -23,17 +23,18 @@ from typing import Any
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_platform.logging import get_logger
-from spiegel_platform.service import Runtime
+from spiegel_platform.periodic import every
 
 from spiegel_survey import times
 from spiegel_survey.rounds import service
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 
 SCHEDULE_ID = "open-rounds"
 log = get_logger(__name__)
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: SurveyRuntime) -> Mapping[str, Handler]:
     def store(event: ReceivedEvent) -> Store:
         return Store.of(runtime.db, event.tenant_id)
 
@@ -76,7 +77,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     }
 
 
-async def close_due_rounds(runtime: Runtime) -> int:
+async def close_due_rounds(runtime: SurveyRuntime) -> int:
     """One pass of the closing job. Returns the number of rounds closed."""
     closed = 0
     now = times.now()
@@ -99,14 +100,12 @@ async def close_due_rounds(runtime: Runtime) -> int:
     return closed
 
 
-async def closing_job(runtime: Runtime, stop: asyncio.Event) -> None:
-    interval = float(getattr(runtime.settings, "round_close_interval_s", 15.0))
-    while not stop.is_set():
-        try:
-            await close_due_rounds(runtime)
-        except Exception as error:  # the database away: try again next time
-            log.warning("closing_job_failed", error=repr(error))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+async def closing_job(runtime: SurveyRuntime, stop: asyncio.Event) -> None:
+    # A failure (the database away) is logged and tried again at the next interval.
+    await every(
+        runtime.settings.round_close_interval_s,
+        lambda: close_due_rounds(runtime),
+        stop,
+        name="closing_job",
+        log=log,
+    )

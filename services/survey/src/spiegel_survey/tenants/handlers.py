@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from spiegel.gateway.v1 import events_pb2
 from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
-from spiegel_platform.service import Runtime
 
+from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 
 
-def handlers(runtime: Runtime) -> Mapping[str, Handler]:
+def handlers(runtime: SurveyRuntime) -> Mapping[str, Handler]:
     async def configured(event: ReceivedEvent) -> None:
         payload: events_pb2.TenantConfigured = event.payload
         tenants = Store.of(runtime.db, event.tenant_id).tenants

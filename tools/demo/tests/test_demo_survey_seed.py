@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
+from spiegel_demo.survey import seed
 from spiegel_dev.keys import dev_jwks_path, dev_key
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer
-from spiegel_survey.seeds import seed
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-
+from spiegel_dev.keys import dev_key
+from spiegel_platform.auth.service_tokens import ServiceTokenIssuer
+from spiegel_platform.links import hash_link_token
 from spiegel_survey import times
 
 TENANT = "demo"
@@ -64,8 +66,6 @@ def fill_in(
             )
             made.raise_for_status()
             for link in made.json()["assignments"][:completed]:
-                from spiegel_platform.links import hash_link_token
-
                 token = link["token"]
                 headers = {
                     "Authorization": "Bearer "
@@ -83,9 +83,6 @@ def fill_in(
 
 
 def seed(stack: Any, processes: list[Any]) -> None:
-    from spiegel_dev.keys import dev_key
-    from spiegel_platform.auth.service_tokens import ServiceTokenIssuer
-
     api = next(p for p in processes if p.service == "survey" and p.process == "api")
     issuer = ServiceTokenIssuer(dev_key())
     coordinator = {

@@ -16,10 +16,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from spiegel.gateway.v1 import events_pb2 as gateway
 from spiegel.invitation.v1 import events_pb2 as invitation
 from spiegel.survey.v1 import events_pb2 as survey
-from spiegel_platform.events import OutgoingEvent, new_event
-
 from spiegel_aggregation.instruments.model import InstrumentModel
 from spiegel_aggregation.responses.model import Response
+from spiegel_platform.events import OutgoingEvent, new_event
 
 IFMS_GROUPS = [
     ("self", "Zelfevaluatie", "Self-evaluation", True),

@@ -11,11 +11,10 @@ import asyncio
 import secrets
 from typing import Any
 
-from spiegel_platform.service import Runtime
-
 from spiegel_gateway.definition import DEFINITION
 from spiegel_gateway.settings import GatewaySettings
 from spiegel_gateway.tenants.model import PLATFORM, TenantIn
+from spiegel_platform.service import Runtime
 
 DEMO = "demo"
 PEOPLE = (
@@ -65,7 +64,7 @@ async def seed_demo(settings: GatewaySettings) -> list[tuple[str, str, str, str]
 
 
 def seed(stack: Any, processes: Any) -> None:
-    """The `spiegel.seeds` entry point: run by `make run` once every process is ready."""
+    """The demo hospital and its people (spiegel_demo.seed runs it in `make run`)."""
     gateway = next((p for p in processes if p.service == "gateway" and p.process == "api"), None)
     if gateway is None:
         return
@@ -84,10 +83,10 @@ def seed(stack: Any, processes: Any) -> None:
 
 
 def _demo_rounds(base: str, accounts: list[tuple[str, str, str, str]]) -> list[str]:
-    """Rounds, respondents' mails and a report (demo.py); a failure is told, not fatal for `make run`."""
+    """Rounds, respondents' mails and a report (rounds.py); a failure is told, not fatal for `make run`."""
     from urllib.parse import urlsplit
 
-    from spiegel_gateway.demo import seed_rounds
+    from spiegel_demo.rounds import seed_rounds
 
     port = urlsplit(base).port or 8100
     mail_url = f"http://127.0.0.1:{port + 91}"  # the mail catcher of `make run` (spiegel_dev.run)

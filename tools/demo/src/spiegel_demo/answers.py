@@ -1,5 +1,5 @@
-"""Complete, valid answers to a questionnaire as the service shows it: for tests, demos and benchmarks
-that play respondents (in this service and in the others)."""
+"""Complete, valid answers to a questionnaire as the survey service shows it: for tests, demos and
+benchmarks that play respondents (in the survey's tests and in the others')."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Demo rounds for `make run`, made through the gateway's own doors as the demo coordinator.
 
-After the demo people exist (seed.py), the demo hospital gets:
+After the demo people exist (hospital.py), the demo hospital gets:
 
 1. a finished IFMS round about the demo specialist: nominees invited by mail (the
    mail catcher), their answers sent through the respondent endpoints with the
