@@ -63,7 +63,13 @@ def offline_settings(settings_class: type[ServiceSettings]) -> ServiceSettings:
     `examples` of any other field without a default."""
     fields = settings_class.model_fields
     values = {name: value for name, value in PLACEHOLDERS.items() if name in fields}
-    values["service_token_jwks"] = json.dumps({"keys": [SigningKey.generate().public_jwk()]})
+    key = SigningKey.generate()
+    values["service_token_jwks"] = json.dumps({"keys": [key.public_jwk()]})
+    if "service_token_signing_key_file" in fields:
+        # The gateway loads its signing key when built; a throwaway one, never used to sign.
+        key_file = Path(tempfile.mkdtemp(prefix="spiegel-reference-")) / "signing.pem"
+        key_file.write_bytes(key.private_pem)
+        values["service_token_signing_key_file"] = str(key_file)
     for name, field in fields.items():
         if field.is_required() and name not in values:
             if not field.examples:
