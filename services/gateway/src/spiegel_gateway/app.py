@@ -31,6 +31,7 @@ from spiegel_gateway.settings import GatewaySettings
 from spiegel_gateway.signin import local, oidc_api
 from spiegel_gateway.tenants import api as tenants_api
 from spiegel_gateway.tenants.resolution import TenantRoutingMiddleware
+from spiegel_gateway.web.respondent import open_link_page, optout_page
 from spiegel_gateway.wiring import Gateway
 
 DOC_PAGES = ("/docs", "/docs/oauth2-redirect", "/redoc")
@@ -69,7 +70,7 @@ def build_app(runtime: Runtime) -> FastAPI:
             people_api.router(),
             tenants_api.tenant_router(),
             tenants_api.operator_router(),
-            respondents_api.router(),
+            respondents_api.router(open_link_page, optout_page),
             web.router(),
         ],
         readiness_checks=[mongo_check(runtime.db), kafka_check(settings)],

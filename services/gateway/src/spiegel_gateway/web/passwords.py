@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 from spiegel_gateway.links import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE
 from spiegel_gateway.people.model import MIN_PASSWORD_LENGTH, check_password, normalise_email
 from spiegel_gateway.sessions.auth import client_ip, gateway_of
-from spiegel_gateway.signin.local import _send_reset
+from spiegel_gateway.signin.local import send_reset
 from spiegel_gateway.signin.passwords import hash_password_async
 from spiegel_gateway.web.account import check_form_token, form_token
 from spiegel_gateway.web.core import Page, PageError, page_of
@@ -101,7 +101,7 @@ def router() -> APIRouter:
             account = f"{page.tenant.tenant_id}:{normalise_email(email)}"
             if gateway.limiter.retry_after(gateway.policies.reset_account, account) is None:
                 gateway.limiter.count(gateway.policies.reset_account, account)
-                task = BackgroundTask(_send_reset, request, page.tenant, email)
+                task = BackgroundTask(send_reset, request, page.tenant, email)
         reply = _render(page, "account/forgotten.html", sent=True)
         reply.background = task
         return reply

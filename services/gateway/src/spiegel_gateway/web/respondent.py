@@ -19,7 +19,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 from spiegel_platform.links import hash_link_token
 
-from spiegel_gateway.respondents.api import GONE, SURVEY, _link_caller, link_worked, throttle_link
+from spiegel_gateway.respondents.links import GONE, SURVEY, link_caller, link_worked, throttle_link
+from spiegel_gateway.routing.client import Upstream
 from spiegel_gateway.sessions.auth import (
     clear_session_cookie,
     correlation_of,
@@ -56,8 +57,6 @@ def link_problem(page: Page, status: int, content: bytes) -> Response:
     code = _code(content) or LINK_PROBLEMS.get(status, "link_unknown")
     if status >= 500:
         raise PageError(503, key="service_down")
-    from spiegel_gateway.routing.client import Upstream
-
     message = problem_text(Upstream(status, None, content), page.lang) if content else ""  # type: ignore[arg-type]
     return page.render("respondent/link_problem.html", status=status, code=code, message=message)
 
@@ -83,7 +82,7 @@ async def open_link_page(token: str, request: Request) -> Response:
         SURVEY,
         "GET",
         f"/questionnaires/{token}",
-        caller=_link_caller(page.tenant, link_hash, page.lang),
+        caller=link_caller(page.tenant, link_hash, page.lang),
         correlation_id=correlation_of(request),
         headers={"accept": "application/json"},
         query=f"lang={explicit}" if explicit else "",
@@ -305,7 +304,7 @@ async def optout_page(token: str, request: Request) -> Response:
         "invitation",
         method,
         "/optout",
-        caller=_link_caller(page.tenant, link_hash, page.lang),
+        caller=link_caller(page.tenant, link_hash, page.lang),
         correlation_id=correlation_of(request),
         headers={"accept": "application/json"},
     )
