@@ -178,3 +178,31 @@ def test_a_hospital_with_an_identity_provider_offers_its_button(web: WebDeployme
     form = httpx.get(f"{web.url}/t/{slug}/inloggen", headers=HTML)
     is_page(form, 200, f"Inloggen via Ziekenhuis {slug}")
     assert f'href="/t/{slug}/auth/oidc/login?next=%2Fstart"' in form.text
+
+
+async def _audit_entries(env: dict[str, str], tenant_id: str) -> list[dict[str, object]]:
+    from pymongo import AsyncMongoClient
+    from spiegel_gateway.audit.log import COLLECTION
+    from spiegel_platform.storage.repository import TenantRepository
+
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(env["MONGODB_URL"], tz_aware=True)
+    try:
+        repo = TenantRepository(client[env["MONGODB_DATABASE"]][COLLECTION], tenant_id)
+        return await repo.find({}, limit=1000)
+    finally:
+        await client.close()
+
+
+def test_report_reads_through_the_pages_are_audited_as_through_the_api(
+    web: WebDeployment, hospital: dict[str, str]
+) -> None:
+    """The web service hands the gateway the calls a page made; the gateway audits them as /api calls
+    (a report read, whatever the answer), marked as made by a page."""
+    slug = hospital["slug"]
+    client, _ = signed_in(web, slug, "coordinator")  # (the specialist's password was reset above)
+    report_id = f"audit-{uuid.uuid4().hex[:6]}.v1"
+    is_page(client.get(f"/rapportages/{report_id}"), 404)
+    target = f"GET /api/aggregation/reports/{report_id}/fragment (page)"
+    entries = run_async(_audit_entries(web.env, slug))
+    read = [e for e in entries if e.get("target") == target]
+    assert read and read[0]["action"] == "report.read" and read[0]["outcome"] == 404, entries[-5:]

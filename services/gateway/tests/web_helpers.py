@@ -1,5 +1,6 @@
 """A whole Spiegel for the browser tests: every process type of survey, invitation and aggregation,
-the gateway (api and relay), and a real SMTP server (the mail catcher) the invitations arrive at."""
+the web pages, the gateway (api and relay), and a real SMTP server (the mail catcher) the
+invitations arrive at."""
 
 from __future__ import annotations
 
@@ -82,7 +83,19 @@ def start_web_deployment(
         processes.start("aggregation", kind, prefix, wait=False, REPORT_WAIT_SECONDS="5", **common)
         for kind in ("api", "relay", "consumer")
     ]
-    for process in survey + invitation + aggregation:
+    # The web pages: a service of their own, behind the gateway (it calls the gateway's own API too).
+    web = processes.start(
+        "web",
+        "api",
+        prefix,
+        wait=False,
+        GATEWAY_URL=gateway_url,
+        SURVEY_URL=survey[0].url,
+        INVITATION_URL=invitation[0].url,
+        AGGREGATION_URL=aggregation[0].url,
+        **common,
+    )
+    for process in [*survey, *invitation, *aggregation, web]:
         process.wait_ready(timeout=120)
     env = processes.env(
         "gateway",
@@ -91,6 +104,7 @@ def start_web_deployment(
         SURVEY_URL=survey[0].url,
         INVITATION_URL=invitation[0].url,
         AGGREGATION_URL=aggregation[0].url,
+        WEB_URL=web.url,
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(catcher.smtp_port),
         SMTP_TLS="none",
@@ -113,9 +127,8 @@ def start_web_deployment(
         started.append(process.start(wait=False))
     for process in started:
         process.wait_ready(timeout=120)
-    return WebDeployment(
-        gateway_url, prefix, dict(env), catcher, processes, survey + invitation + aggregation + started
-    )
+    everything = [*survey, *invitation, *aggregation, web, *started]
+    return WebDeployment(gateway_url, prefix, dict(env), catcher, processes, everything)
 
 
 def operator_session(deployment: WebDeployment, email: str, password: str) -> httpx.Client:

@@ -1,4 +1,9 @@
-"""The web pages' pure parts: texts in both languages, answers from a form, safe paths, report bodies."""
+"""The web pages' pure parts (moved from services/gateway/tests with the pages; the texts and forms
+checks read the gateway's own pages and the shared look too): texts in both languages, answers
+from a form, safe paths.
+
+(The report body test moved to the aggregation service, which now serves the report as a fragment:
+services/aggregation/tests/test_outputs.py.)"""
 
 from __future__ import annotations
 
@@ -7,14 +12,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from spiegel_gateway.routing.client import Upstream
-from spiegel_gateway.web import core, imports, nominations, reports, respondent, rounds
-from spiegel_gateway.web.texts import T, text
+import spiegel_pages
+from spiegel_pages.texts import T, text
+from spiegel_web import core, errors, imports, nominations, respondent, rounds
+from spiegel_web.upstream import Upstream
 
-WEB = Path(core.__file__).parent
+ROOT = Path(__file__).resolve().parents[3]
+# Every page's templates and code: the web service's, the shared look, and the gateway's own pages
+# (sign-in, passwords, links), which use the same texts.
+PAGES = [
+    Path(core.__file__).parent,
+    Path(spiegel_pages.__file__).parent,
+    ROOT / "services/gateway/src/spiegel_gateway/pages",
+]
 DYNAMIC = {
-    "error_title_": [str(s) for s in sorted(__import__("spiegel_gateway.web.errors").web.errors.SHOWN)],
-    "error_advice_": [str(s) for s in sorted(__import__("spiegel_gateway.web.errors").web.errors.SHOWN)],
+    "error_title_": [str(s) for s in sorted(errors.SHOWN)],
+    "error_advice_": [str(s) for s in sorted(errors.SHOWN)],
     "link_title_": list(respondent.LINK_PROBLEMS.values())
     + ["link_withdrawn", "link_expired", "round_not_open"],
     "link_text_": list(respondent.LINK_PROBLEMS.values())
@@ -41,7 +54,7 @@ QUESTIONNAIRE = {
 
 def used_keys() -> set[str]:
     keys: set[str] = set()
-    for path in list(WEB.rglob("*.html")) + list(WEB.glob("*.py")):
+    for path in [p for web in PAGES for p in [*web.rglob("*.html"), *web.glob("*.py")]]:
         source = path.read_text()
         keys |= set(re.findall(r"\bt\(\s*['\"]([a-z0-9_]+)['\"]", source))
         keys = {k for k in keys if not k.endswith("_")}
@@ -63,7 +76,7 @@ def test_every_text_a_page_uses_exists_in_dutch_and_english() -> None:
 
 
 def test_every_form_that_posts_carries_a_csrf_token_and_no_inline_script_or_style() -> None:
-    for path in WEB.rglob("*.html"):
+    for path in [p for web in PAGES for p in web.rglob("*.html")]:
         source = path.read_text()
         for form in re.findall(r"<form[^>]*method=\"post\".*?</form>", source, re.S):
             assert 'name="csrf_token"' in form, (path.name, form[:120])
@@ -96,16 +109,6 @@ def test_service_messages_are_shown_in_the_readers_language() -> None:
     assert core.problem_text(Upstream(500, None, b"<html>"), "nl") == ""  # type: ignore[arg-type]
 
 
-def test_the_report_body_loses_its_inline_style_scripts_and_language_links() -> None:
-    html = (
-        "<html><head><style>body{}</style></head><body><header><nav class=\"lang\"><a href='?lang=nl'>NL</a>"
-        "</nav><h1>R</h1></header><main><script>x()</script><p>&lt;b&gt;</p></main></body></html>"
-    )
-    body = str(reports.report_body(html))
-    assert "<style" not in body and "<script" not in body and "lang=nl" not in body
-    assert "<h1>R</h1>" in body and "&lt;b&gt;" in body
-
-
 def test_closing_dates_are_17_00_local_in_the_future() -> None:
     zone = "Europe/Amsterdam"
     tomorrow = (datetime.now(ZoneInfo(zone)) + timedelta(days=1)).date().isoformat()
@@ -128,7 +131,7 @@ def test_group_counts_and_the_upload_body() -> None:
 
 
 def test_error_pages_say_what_to_do_in_both_languages() -> None:
-    from spiegel_gateway.web.errors import error_page
+    from spiegel_web.errors import error_page
     from starlette.requests import Request
 
     def request(query: bytes = b"") -> Request:

@@ -30,7 +30,7 @@ from spiegel_platform.app import create_app
 from spiegel_platform.auth.service_tokens import ServiceTokenVerifier
 from spiegel_platform.events.consumer import BatchHandler, EventConsumer, Handler
 from spiegel_platform.events.outbox import HINTS_COLLECTION, OutboxRelay
-from spiegel_platform.health import kafka_check, mongo_check
+from spiegel_platform.health import ReadinessCheck, kafka_check, mongo_check
 from spiegel_platform.logging import configure_logging, get_logger
 from spiegel_platform.runner import run_worker, serve_api
 from spiegel_platform.settings import (
@@ -47,7 +47,12 @@ log = get_logger(__name__)
 Document = dict[str, Any]
 
 
-class ServiceSettings(CommonSettings, MongoSettings, KafkaSettings, ServiceTokenSettings):
+class BaseServiceSettings(CommonSettings, ServiceTokenSettings):
+    """What every service needs, also one without a database or events of its own (`storage=False`,
+    e.g. the web pages): logging, its HTTP address, the service tokens it verifies."""
+
+
+class ServiceSettings(BaseServiceSettings, MongoSettings, KafkaSettings):
     """The settings every domain service needs; a service may extend it."""
 
 
@@ -67,7 +72,7 @@ class ConsumerSpec:
 class ServiceDefinition:
     name: str
     title: str
-    settings_class: type[ServiceSettings]
+    settings_class: type[BaseServiceSettings]
     description: str = ""
     outbox_collections: Sequence[str] = ()
     indexes: Mapping[str, Sequence[IndexSpec]] = field(default_factory=dict)
@@ -77,18 +82,58 @@ class ServiceDefinition:
     # Scheduled jobs (closing rounds on time, reminders); run in the consumer process.
     background: Sequence[Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]] = ()
     openapi_tags: list[dict[str, Any]] | None = None
+    # False: a service that owns no database and takes no part in the event bus (the web pages
+    # call the other services over HTTP). It runs the `api` process only, its settings class
+    # needs only BaseServiceSettings, and /readyz checks neither MongoDB nor Kafka.
+    storage: bool = True
+    # Called with the built app and the runtime: exception handlers of its own, app state (the
+    # web service's page-aware error handlers and its HTTP client).
+    customise_app: Callable[[FastAPI, Runtime], None] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.storage and (
+            self.outbox_collections
+            or self.indexes
+            or self.consumers
+            or self.produces_topics
+            or self.background
+        ):
+            raise ValueError(f"{self.name}: a service without storage has no outbox, indexes or consumers")
 
 
 class Runtime:
     """The wiring of one process: settings, database, token verifier, extras."""
 
-    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    def __init__(self, definition: ServiceDefinition, settings: BaseServiceSettings) -> None:
         self.definition = definition
         self.settings = settings
-        self.client: AsyncMongoClient[Document] = connect(settings, app_name=f"spiegel-{definition.name}")
-        self.db: AsyncDatabase[Document] = self.client[settings.mongodb_database]
+        self._client: AsyncMongoClient[Document] | None = None
+        self._db: AsyncDatabase[Document] | None = None
+        if definition.storage:
+            if not isinstance(settings, ServiceSettings):
+                raise TypeError(f"{definition.name}: a service with storage needs ServiceSettings")
+            self._client = connect(settings, app_name=f"spiegel-{definition.name}")
+            self._db = self._client[settings.mongodb_database]
         self.extras: dict[str, Any] = {}
         self._verifier: ServiceTokenVerifier | None = None
+
+    @property
+    def client(self) -> AsyncMongoClient[Document]:
+        if self._client is None:
+            raise RuntimeError(f"the {self.definition.name} service owns no database (storage=False)")
+        return self._client
+
+    @property
+    def db(self) -> AsyncDatabase[Document]:
+        if self._db is None:
+            raise RuntimeError(f"the {self.definition.name} service owns no database (storage=False)")
+        return self._db
+
+    def readiness_checks(self) -> list[ReadinessCheck]:
+        """What /readyz checks: the service's database and Kafka, when it uses them."""
+        if not self.definition.storage:
+            return []
+        return [mongo_check(self.db), kafka_check(self.settings)]
 
     @property
     def verifier(self) -> ServiceTokenVerifier:
@@ -102,12 +147,15 @@ class Runtime:
         return self._verifier
 
     async def prepare_storage(self) -> None:
+        if not self.definition.storage:
+            return
         indexes = {**self.definition.indexes}
         await ensure_indexes(self.db, indexes)
         await self.db[HINTS_COLLECTION].create_index("at")
 
     async def close(self) -> None:
-        await self.client.close()
+        if self._client is not None:
+            await self._client.close()
 
 
 def build_api(runtime: Runtime) -> FastAPI:
@@ -126,12 +174,14 @@ def build_api(runtime: Runtime) -> FastAPI:
         title=definition.title,
         description=definition.description,
         routers=definition.routers(runtime),
-        readiness_checks=[mongo_check(runtime.db), kafka_check(runtime.settings)],
+        readiness_checks=runtime.readiness_checks(),
         lifespan=lifespan,
         openapi_tags=definition.openapi_tags,
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.verifier
+    if definition.customise_app is not None:
+        definition.customise_app(app, runtime)
     return app
 
 
@@ -139,7 +189,7 @@ def _health_app(runtime: Runtime, process: str) -> FastAPI:
     return create_app(
         service=f"{runtime.definition.name}-{process}",
         title=f"{runtime.definition.title} ({process})",
-        readiness_checks=[mongo_check(runtime.db), kafka_check(runtime.settings)],
+        readiness_checks=runtime.readiness_checks(),
     )
 
 
@@ -200,9 +250,10 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     args = list(sys.argv[1:] if argv is None else argv)
     process = args[0] if args else "api"
     program = f"spiegel-{definition.name}"
-    if process not in PROCESSES:
+    offered = PROCESSES if definition.storage else ("api",)
+    if process not in offered:
         print(
-            f"usage: python -m spiegel_{definition.name.replace('-', '_')} {{{'|'.join(PROCESSES)}}}",
+            f"usage: python -m spiegel_{definition.name.replace('-', '_')} {{{'|'.join(offered)}}}",
             file=sys.stderr,
         )
         return 2

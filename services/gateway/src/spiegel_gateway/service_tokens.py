@@ -107,7 +107,7 @@ class ServiceTokens:
         self,
         *,
         cache_key: str | None,
-        audience: str,
+        audience: str | list[str],
         subject: str,
         tenant_id: str,
         roles: list[str],
@@ -115,7 +115,7 @@ class ServiceTokens:
     ) -> str:
         now = time.monotonic()
         if cache_key is not None:
-            hit = self._cache.get((cache_key, audience))
+            hit = self._cache.get((cache_key, str(audience)))
             if hit is not None and hit.fresh_until > now:
                 return hit.token
         token = self.issuer.issue(
@@ -126,7 +126,7 @@ class ServiceTokens:
                 self._cache = {k: v for k, v in self._cache.items() if v.fresh_until > now}
                 if len(self._cache) >= self.MAX_ENTRIES:
                     self._cache.clear()
-            self._cache[(cache_key, audience)] = _Cached(token, now + self.lifetime_s / 2)
+            self._cache[(cache_key, str(audience))] = _Cached(token, now + self.lifetime_s / 2)
         return token
 
     def forget(self, cache_key: str) -> None:

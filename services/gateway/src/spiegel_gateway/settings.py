@@ -41,6 +41,9 @@ class GatewaySettings(ServiceSettings):
     aggregation_url: str | None = None
     accreditation_url: str | None = None
     action_plan_url: str | None = None
+    # The web pages (a service of their own; not under /api: the gateway passes it every request
+    # no route of its own takes, with a page token). Unset: no pages but the gateway's own.
+    web_url: str | None = None
     upstream_connect_timeout_s: float = Field(2.0, gt=0, le=60)
     upstream_timeout_s: float = Field(30.0, gt=0, le=300)
     upstream_max_connections: int = Field(200, ge=1, le=10000)
@@ -124,7 +127,7 @@ class GatewaySettings(ServiceSettings):
         return self.is_production if self.session_cookie_secure is None else self.session_cookie_secure
 
     def service_url(self, service: str) -> str | None:
-        field = SERVICES.get(service)
+        field = "web_url" if service == "web" else SERVICES.get(service)
         value = getattr(self, field) if field else None
         return value.rstrip("/") if value else None
 

@@ -7,71 +7,76 @@ sign-in form (`Redirect`).
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from spiegel_pages import look
+from spiegel_pages.look import (
+    LANG_COOKIE,
+    PageError,
+    Redirect,
+    choose_language,
+    form_number,
+    local_path,
+    quoted,
+    remember_language,
+)
+from spiegel_pages.texts import text
 from spiegel_platform.auth import roles as role_names
+from spiegel_platform.auth.service_tokens import TokenError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spiegel_gateway.i18n import LANG_COOKIE, choose_language
-from spiegel_gateway.routing.client import Upstream
-from spiegel_gateway.routing.policy import audit_service_answer
-from spiegel_gateway.sessions.auth import authenticate, check_csrf, correlation_of, gateway_of
-from spiegel_gateway.sessions.store import Session
-from spiegel_gateway.tenants.resolution import current_tenant
-from spiegel_gateway.tenants.store import Tenant
-from spiegel_gateway.web.texts import text
+from spiegel_web.caller import CALLER_HEADER, Caller, Hospital, context_of
+from spiegel_web.upstream import Services, Upstream
 
 HERE = Path(__file__).parent
 COORDINATING = (role_names.COORDINATOR, role_names.TENANT_ADMIN)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The gateway reads these from the answer: the service calls to audit, and "end the link session".
+AUDIT_HEADER = "x-spiegel-audit"
+SESSION_HEADER = "x-spiegel-session"
 
-env = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+env = look.environment(HERE / "templates")
 
-
-class PageError(Exception):
-    """A page that explains a problem: status, and text keys (or ready text) for title and advice."""
-
-    def __init__(self, status: int, message: str = "", *, key: str = "") -> None:
-        super().__init__(message or key)
-        self.status = status
-        self.message = message
-        self.key = key
-
-
-class Redirect(Exception):
-    def __init__(self, location: str) -> None:
-        super().__init__(location)
-        self.location = location
+__all__ = [
+    "COORDINATING",
+    "LANG_COOKIE",
+    "Page",
+    "PageError",
+    "Redirect",
+    "form_number",
+    "local_path",
+    "page_of",
+    "problem_text",
+    "quoted",
+    "remember_language",
+]
 
 
-def local_path(value: str | None, default: str = "/") -> str:
-    """Only a path on this site (no scheme, no //host): never an open redirect."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return default
-    return value
+def problem_text(upstream: Upstream, lang: str) -> str:
+    """What a service said was wrong, in the reader's language where the service gave both."""
+    return look.problem_text(upstream.content, lang)
+
+
+def state_of(request: Request) -> dict[str, Any]:
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    return state
 
 
 @dataclass
 class Page:
     request: Request
-    tenant: Tenant
-    caller: Session | None
+    tenant: Hospital
+    caller: Caller | None
     lang: str
-
-    @property
-    def prefix(self) -> str:
-        return str(getattr(self.request.state, "tenant_prefix", "") or "")
+    prefix: str = ""
+    host: str = ""
 
     def url(self, path: str, **query: Any) -> str:
         shown = {k: v for k, v in query.items() if v not in (None, "")}
@@ -125,14 +130,27 @@ class Page:
     def redirect(self, path: str, **query: Any) -> RedirectResponse:
         return RedirectResponse(self.url(path, **query), status_code=303)
 
+    def end_link_session(self, response: Response) -> None:
+        """Ask the gateway to end the respondent's link session (it owns sessions and cookies)."""
+        response.headers[SESSION_HEADER] = "end"
+
     # -- guards -----------------------------------------------------------------------------
-    def require(self, *wanted: str) -> Session:
+    def require(self, *wanted: str) -> Caller:
         caller = self.caller
         if caller is None or caller.kind != "person":
             raise Redirect(self.url("/inloggen", next=self.here))
         if wanted and not set(caller.roles) & set(wanted):
             raise PageError(403, key="forbidden_role")
         return caller
+
+    def check_csrf(self, caller: Caller, form_token: str) -> bool:
+        """A cookie-authenticated change needs the session's CSRF token and no foreign Origin."""
+        if self.request.method in SAFE_METHODS or caller.via != "cookie":
+            return True
+        origin = self.request.headers.get("origin")
+        if origin and origin != "null" and urlsplit(origin).netloc.lower() != self.host.lower():
+            return False
+        return bool(caller.csrf) and hmac.compare_digest(form_token.encode(), caller.csrf.encode())
 
     async def form(self) -> dict[str, Any]:
         """The posted form, after the CSRF check (every form carries `csrf_token`)."""
@@ -146,10 +164,8 @@ class Page:
         if caller is None:
             raise PageError(403, key="session_expired")
         token = form.get("csrf_token")
-        try:
-            check_csrf(self.request, caller, form_token=token if isinstance(token, str) else "")
-        except HTTPException:
-            raise PageError(403, key="csrf") from None
+        if not self.check_csrf(caller, token if isinstance(token, str) else ""):
+            raise PageError(403, key="csrf")
         return {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form}
 
     # -- the services -------------------------------------------------------------------------
@@ -164,36 +180,57 @@ class Page:
         headers: dict[str, str] | None = None,
         query: dict[str, Any] | None = None,
     ) -> Upstream:
+        """Call a service (or the gateway's own API) as the caller; the gateway audits the call
+        as it audits /api (reads of reports, refusals), from the list this page hands back."""
         caller = self.caller
         assert caller is not None
-        gateway = gateway_of(self.request)
         sent = {"accept": "application/json", "accept-language": self.lang, **(headers or {})}
         if json_body is not None:
             content = json.dumps(json_body).encode()
             sent["content-type"] = "application/json"
-        upstream: Upstream = await gateway.services.call(
+        upstream = await self.send(
             service,
             method,
             path,
-            caller=caller,
-            correlation_id=correlation_of(self.request),
             content=content,
             headers=sent,
             query=urlencode({k: v for k, v in (query or {}).items() if v is not None}),
         )
         if upstream.status_code == 401:
             raise PageError(502, key="service_credentials")
-        await audit_service_answer(
-            self.request,
-            tenant_id=self.tenant.tenant_id,
-            caller=caller,
-            service=service,
-            method=method,
-            path=path,
-            status=upstream.status_code,
-            via=" (page)",
-        )
+        if service != "gateway":
+            state_of(self.request).setdefault("audit", []).append(
+                [service, method, path, upstream.status_code]
+            )
         return upstream
+
+    async def send(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        query: str = "",
+    ) -> Upstream:
+        """The call itself, as the caller (its service token), neither audited nor interpreted: the
+        respondent's questionnaire uses it directly, as the gateway's link pages did."""
+        caller = self.caller
+        assert caller is not None
+        at_gateway = service == "gateway"
+        return await services_of(self.request).call(
+            service,
+            method,
+            path,
+            token=caller.token,
+            correlation_id=str(state_of(self.request).get("correlation_id", "")),
+            content=content,
+            headers=headers,
+            query=query,
+            host=self.host if at_gateway else None,
+            prefix=self.prefix if at_gateway else "",
+        )
 
     async def data(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
         """A service's JSON answer; a refusal becomes the matching error page."""
@@ -203,53 +240,40 @@ class Page:
         raise PageError(upstream.status_code, problem_text(upstream, self.lang))
 
 
-def form_number(value: str, *, digits: int = 6) -> int | None:
-    """A whole number posted by a form, or None: ASCII digits only ('²'.isdigit() holds, and
-    int() refuses thousands of digits), at most `digits` of them."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= digits else None
+class TokenRefused(HTTPException):
+    """No valid page token: JSON, never a page, so the gateway tells it from a page's own 401."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail, headers={"www-authenticate": 'Bearer error="invalid_token"'})
 
 
-def problem_text(upstream: Upstream, lang: str) -> str:
-    """What a service said was wrong, in the reader's language where the service gave both."""
-    try:
-        body = json.loads(upstream.content)
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    detail = body.get("detail", body)
-    if isinstance(detail, dict):
-        body = detail
-    for key in (f"message_{lang}", "message"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return pick_language(value, lang)
-    if isinstance(detail, str):
-        return pick_language(detail, lang)
-    return ""
-
-
-def pick_language(message: str, lang: str) -> str:
-    """Services write some messages as "Nederlands / English": show the reader's half."""
-    if " / " in message and message.count(" / ") == 1:
-        nl, en = message.split(" / ")
-        return en if lang == "en" else nl
-    return message
-
-
-def remember_language(response: Response, lang: str) -> None:
-    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
 async def page_of(request: Request) -> Page:
-    """The page context: hospital (404 page when unknown), the person if signed in, the language."""
-    request.state.web_page = True
-    tenant = await current_tenant(request)
-    if tenant.is_platform:
-        raise PageError(404, key="no_hospital")
-    caller = await authenticate(request, tenant)
-    return Page(request, tenant, caller, choose_language(request, tenant, caller))
-
-
-def quoted(value: str) -> str:
-    return quote(value, safe="")
+    """The page context from the gateway's page token: hospital, the person if signed in, the language."""
+    state = state_of(request)
+    state["web_page"] = True
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    try:
+        principal = request.app.state.token_verifier.verify(
+            token.strip() if scheme.lower() == "bearer" else ""
+        )
+    except TokenError as error:
+        raise TokenRefused(f"pages are served through the gateway: {error}") from None
+    context = context_of(principal, request.headers.get(CALLER_HEADER, ""))
+    state["tenant"] = context.hospital
+    state["caller"] = context.caller
+    state["tenant_prefix"] = context.prefix
+    caller = context.caller
+    lang = choose_language(
+        offered=context.hospital.languages,
+        default=context.hospital.default_language,
+        explicit=(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)),
+        person=caller.language if caller is not None else None,
+        accept_language=request.headers.get("accept-language", ""),
+    )
+    return Page(request, context.hospital, caller, lang, context.prefix, context.host)

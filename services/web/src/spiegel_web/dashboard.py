@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from spiegel_gateway.web.core import Page, PageError, page_of, quoted
+from spiegel_web.core import Page, PageError, page_of, quoted
 
 
 async def optional(page: Page, service: str, path: str, **kwargs: Any) -> Any:

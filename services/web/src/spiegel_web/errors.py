@@ -13,89 +13,64 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
+from spiegel_pages.look import LANG_COOKIE, SHOWN, PageError, Redirect, error_html, local_path
 from spiegel_platform.logging import get_logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spiegel_gateway.i18n import LANG_COOKIE
-from spiegel_gateway.web.core import Page, PageError, Redirect, env, local_path
-from spiegel_gateway.web.texts import text
+from spiegel_web.core import Page, TokenRefused, env, state_of
 
 log = get_logger(__name__)
-API_PREFIXES = (
-    "/api/",
-    "/auth/",
-    "/operator/",
-    "/people",
-    "/tenant",
-    "/audit",
-    "/respondent/",
-    "/.well-known/",
-)
-SHOWN = {400, 401, 403, 404, 405, 409, 410, 413, 422, 429, 500, 502, 503}
+PLATFORM_PATHS = ("/healthz", "/readyz", "/metrics")
+
+__all__ = ["SHOWN", "error_page", "install", "is_page"]
 
 
 def is_page(request: Request) -> bool:
-    if getattr(request.state, "web_page", False):
+    state = state_of(request)
+    if state.get("web_page"):
         return True
     endpoint = request.scope.get("endpoint")
-    if endpoint is not None and str(getattr(endpoint, "__module__", "")).startswith("spiegel_gateway.web"):
+    if endpoint is not None and str(getattr(endpoint, "__module__", "")).startswith("spiegel_web"):
         return True
-    path = request.url.path
     return (
         request.method == "GET"
         and "text/html" in request.headers.get("accept", "")
-        and not path.startswith(API_PREFIXES)
+        and request.url.path not in PLATFORM_PATHS
     )
 
 
 def _language(request: Request) -> str:
-    tenant = getattr(request.state, "tenant", None)
+    state = state_of(request)
+    tenant = state.get("tenant")
     offered = tenant.languages if tenant is not None else ("nl", "en")
     for chosen in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
         if chosen in offered:
             return str(chosen)
-    caller = getattr(request.state, "caller", None)
+    caller = state.get("caller")
     if caller and getattr(caller, "language", None) in offered:
         return str(caller.language)
     return "nl"
 
 
-def _size_limit(request: Request, lang: str) -> str:
-    """The request size limit, as a person reads it ("1 MB")."""
-    app = request.scope.get("app")
-    gateway = getattr(getattr(app, "state", None), "gateway", None)
-    limit = int(getattr(getattr(gateway, "settings", None), "max_request_bytes", 1_048_576))
-    megabytes = limit / 1_048_576
-    number = f"{megabytes:.0f}" if megabytes == round(megabytes) else f"{megabytes:.1f}"
-    return f"{number.replace('.', ',') if lang == 'nl' else number} MB"
-
-
 def error_page(request: Request, status: int, message: str = "", key: str = "", **extra: Any) -> Response:
     lang = _language(request)
-    status = status if status in SHOWN else (500 if status >= 500 else 400)
-    tenant = getattr(request.state, "tenant", None)
-    caller = getattr(request.state, "caller", None)
-    page = Page(request, tenant, caller if caller else None, lang) if tenant is not None else None
-    prefix = str(getattr(request.state, "tenant_prefix", "") or "")
-    html = env.get_template("error.html").render(
+    state = state_of(request)
+    tenant = state.get("tenant")
+    caller = state.get("caller")
+    prefix = str(state.get("tenant_prefix", "") or "")
+    page = Page(request, tenant, caller if caller else None, lang, prefix) if tenant is not None else None
+    return error_html(
+        env,
         page=page,
-        t=lambda k, **v: text(k, lang, **v),
         lang=lang,
         status=status,
         message=message,
-        detail_key=key,
+        key=key,
         prefix=prefix,
-        correlation_id=str(getattr(request.state, "correlation_id", "")),
-        signin=prefix + "/inloggen?next=" + local_path(request.url.path),
-        limit=_size_limit(request, lang),
-        **extra,
+        path=request.url.path,
+        correlation_id=str(state.get("correlation_id", "")),
     )
-    response = HTMLResponse(html, status_code=status)
-    response.headers["cache-control"] = "no-store"
-    if status == 429:
-        response.headers["retry-after"] = "60"
-    return response
 
 
 async def _json(handler: Any, request: Request, error: Exception) -> Response:
@@ -115,10 +90,10 @@ def install(app: FastAPI) -> None:
 
     async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
-        if not is_page(request):
+        if isinstance(error, TokenRefused) or not is_page(request):
             return await _json(json_http, request, error)
         if error.status_code == 401:
-            prefix = str(getattr(request.state, "tenant_prefix", "") or "")
+            prefix = str(state_of(request).get("tenant_prefix", "") or "")
             return RedirectResponse(f"{prefix}/inloggen?next={local_path(request.url.path)}", status_code=303)
         detail = error.detail
         message = detail.get("message", "") if isinstance(detail, dict) else str(detail or "")

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
-from spiegel_gateway.web.core import (
+from spiegel_web.core import (
     COORDINATING,
     Page,
     PageError,

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from spiegel_gateway.web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
+from spiegel_web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
 
 ADVISED = 6
 REPORTED = 4

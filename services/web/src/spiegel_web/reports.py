@@ -1,11 +1,12 @@
 """A report in the page (the aggregation service's HTML with its charts) and its PDF.
 
-The aggregation service renders the report (autoescaped; comments are text);
-its page carries its own stylesheet inline, which the CSP here forbids, so the
-body is taken out and shown inside this site's layout with the same styles
-from static/spiegel.css. The aggregation service decides who may read what
-(subject, members, coordinators, facilitator of the discussion group); every
-read is audited like an /api read.
+The aggregation service renders the report (autoescaped; comments are text) and
+serves it as a fragment for this purpose (`/reports/{id}/fragment`: the report
+without page, inline styles or language links, which the CSP here forbids); it is
+shown inside this site's layout with the same styles from static/spiegel.css.
+Nothing here parses HTML. The aggregation service decides who may read what
+(subject, members, coordinators, facilitator of the discussion group) and which
+groups may be shown (the anonymity rules); every read is audited like an /api read.
 """
 
 from __future__ import annotations
@@ -15,20 +16,15 @@ import re
 from fastapi import APIRouter, Request, Response
 from markupsafe import Markup
 
-from spiegel_gateway.web.core import Page, PageError, page_of, problem_text, quoted
+from spiegel_web.core import Page, PageError, page_of, problem_text, quoted
 
-_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
-_LANG_NAV = re.compile(r'<nav class="lang">.*?</nav>', re.S)
-_STYLE = re.compile(r"<style[^>]*>.*?</style>|<script[^>]*>.*?</script>", re.S | re.I)
 _REPORT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
 
 
-def report_body(html: str) -> Markup:
-    """The body of the aggregation service's page, without its language links, styles or scripts."""
-    match = _BODY.search(html)
-    inner = match.group(1) if match else html
-    inner = _STYLE.sub("", _LANG_NAV.sub("", inner))
-    return Markup(inner)  # noqa: S704 - the aggregation service's autoescaped page
+def fragment(content: bytes) -> Markup:
+    """The aggregation service's fragment, shown as it came (it is autoescaped there)."""
+    text = content.decode("utf-8", errors="replace")
+    return Markup(text)  # noqa: S704 - autoescaped by the aggregation service
 
 
 def check_id(report_id: str) -> None:
@@ -54,13 +50,9 @@ def router() -> APIRouter:
         page = await page_of(request)
         page.require()
         check_id(report_id)
-        content = await fetch(page, report_id, "html")
+        content = await fetch(page, report_id, "fragment")
         assert isinstance(content, bytes)
-        return page.render(
-            "report.html",
-            report_id=report_id,
-            body=report_body(content.decode("utf-8", errors="replace")),
-        )
+        return page.render("report.html", report_id=report_id, body=fragment(content))
 
     @api.get("/rapportages/{report_id}/pdf")
     async def report_pdf(report_id: str, request: Request) -> Response:
@@ -88,15 +80,13 @@ def router() -> APIRouter:
         upstream = await page.call(
             "aggregation",
             "GET",
-            f"/discussion-groups/{quoted(group_id)}/preparation/html",
+            f"/discussion-groups/{quoted(group_id)}/preparation/fragment",
             query={"lang": page.lang},
         )
         if upstream.status_code == 404:
             raise PageError(404, key="no_report")
         if not upstream.is_success:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
-        return page.render(
-            "preparation.html", body=report_body(upstream.content.decode("utf-8", errors="replace"))
-        )
+        return page.render("preparation.html", body=fragment(upstream.content))
 
     return api

@@ -1,9 +1,12 @@
-"""The respondent's pages: the link from the e-mail, the questionnaire, the thank-you page, the opt-out.
+"""The respondent's pages: the questionnaire and the thank-you page.
 
-`GET /e/{token}` (a browser asking for HTML; API clients keep the JSON route in
-respondents/api.py) checks the link with the survey service, opens a session
-bound to the link and sends the browser on to `/vragenlijst`: the token leaves
-the address bar at once. The page saves a draft by itself (static/spiegel.js,
+The gateway opens the link from the e-mail (`GET /e/{token}`: it owns sessions
+and the link rate limits) and sends the browser on to `/vragenlijst`; its page
+token for this service carries the link (the survey knows a questionnaire by
+it). When the questionnaire is submitted or the link no longer opens anything,
+the page asks the gateway to end the link session (`Page.end_link_session`).
+
+The page saves a draft by itself (static/spiegel.js,
 `PUT /respondent/draft`) and has a "save" button for browsers without
 JavaScript. Submitting first checks, on the server, that every rated item has
 an answer and lists what is missing with links to it.
@@ -11,97 +14,29 @@ an answer and lists what is missing with links to it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
-from spiegel_platform.links import hash_link_token
+from fastapi import APIRouter, Request, Response
+from spiegel_pages.look import LINK_PROBLEMS, link_problem_code
 
-from spiegel_gateway.respondents.links import GONE, SURVEY, link_caller, link_worked, throttle_link
-from spiegel_gateway.routing.client import Upstream
-from spiegel_gateway.sessions.auth import (
-    clear_session_cookie,
-    correlation_of,
-    gateway_of,
-    link_cookie_name,
-    set_session_cookie,
-)
-from spiegel_gateway.web.core import Page, PageError, form_number, page_of, problem_text
+from spiegel_web.core import Page, PageError, form_number, page_of, problem_text
+from spiegel_web.upstream import Upstream
 
-LINK_PROBLEMS = {
-    404: "link_unknown",
-    403: "link_mismatch",
-    409: "already_submitted",
-    410: "round_closed",
-}
+SURVEY = "survey"
+__all__ = ["LINK_PROBLEMS", "missing_items", "parse_answers", "router"]
+GONE = (404, 409, 410)  # unknown or withdrawn; already submitted; expired or closed
+
 NVT = "nvt"
-
-
-def wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "")
-
-
-def _code(upstream_content: bytes) -> str:
-    try:
-        body = json.loads(upstream_content)
-    except ValueError:
-        return ""
-    detail = body.get("detail", body) if isinstance(body, dict) else {}
-    return str(detail.get("code", "")) if isinstance(detail, dict) else ""
 
 
 def link_problem(page: Page, status: int, content: bytes) -> Response:
     """A used, expired, withdrawn, closed or unknown link: a friendly page, never raw JSON."""
-    code = _code(content) or LINK_PROBLEMS.get(status, "link_unknown")
+    code = link_problem_code(status, content)
     if status >= 500:
         raise PageError(503, key="service_down")
-    message = problem_text(Upstream(status, None, content), page.lang) if content else ""  # type: ignore[arg-type]
+    message = problem_text(Upstream(status, {}, content), page.lang) if content else ""
     return page.render("respondent/link_problem.html", status=status, code=code, message=message)
-
-
-def _throttled(request: Request, page: Page, token: str) -> str | Response:
-    """The link's hash when it may be tried (rate limits), or the page for a link that cannot be one."""
-    try:
-        return throttle_link(request, token)
-    except HTTPException as error:
-        if error.status_code == 404:
-            return page.render("respondent/link_problem.html", status=404, code="link_unknown", message="")
-        raise
-
-
-async def open_link_page(token: str, request: Request) -> Response:
-    page = await page_of(request)
-    gateway = gateway_of(request)
-    link_hash = _throttled(request, page, token)
-    if isinstance(link_hash, Response):
-        return link_hash
-    explicit = _explicit_language(request, page)
-    upstream = await gateway.services.call(
-        SURVEY,
-        "GET",
-        f"/questionnaires/{token}",
-        caller=link_caller(page.tenant, link_hash, page.lang),
-        correlation_id=correlation_of(request),
-        headers={"accept": "application/json"},
-        query=f"lang={explicit}" if explicit else "",
-    )
-    if upstream.status_code != 404:
-        link_worked(request)
-    if upstream.status_code != 200:
-        return link_problem(page, upstream.status_code, upstream.content)
-    language = json.loads(upstream.content).get("language") or page.lang
-    cookie, session = await gateway.sessions.open_respondent(
-        page.tenant.tenant_id,
-        link_hash=link_hash,
-        link_token_sealed=gateway.sealer.seal(token),
-        language=language,
-        lifetime=gateway.respondent_lifetime,
-    )
-    reply = page.redirect("/vragenlijst")
-    set_session_cookie(reply, request, cookie, session.expires_at, name=link_cookie_name(request))
-    return reply
 
 
 def _explicit_language(request: Request, page: Page) -> str | None:
@@ -153,34 +88,25 @@ def missing_items(answers: dict[str, Any], questionnaire: dict[str, Any]) -> lis
     return missing
 
 
-def optout_token(request: Request, link_hash: str) -> str:
-    """The opt-out form's CSRF token: no session exists, so it is bound to the link itself."""
-    secret = gateway_of(request).settings.session_secret or "dev"
-    return hmac.new(str(secret).encode(), f"optout:{link_hash}".encode(), hashlib.sha256).hexdigest()
-
-
 def router() -> APIRouter:
     api = APIRouter(include_in_schema=False)
 
     async def respondent_page(request: Request) -> Page:
         page = await page_of(request)
         caller = page.caller
-        if caller is None or caller.kind != "respondent" or not caller.link_token_sealed:
+        if caller is None or caller.kind != "respondent" or not caller.link_token:
             raise PageError(401, key="open_your_link")
         return page
 
     async def questionnaire_of(page: Page) -> tuple[dict[str, Any] | None, Response | None]:
         caller = page.caller
-        assert caller is not None and caller.link_token_sealed
-        gateway = gateway_of(page.request)
-        token = gateway.sealer.open(caller.link_token_sealed)
+        assert caller is not None and caller.link_token
+        token = caller.link_token
         explicit = _explicit_language(page.request, page)
-        upstream = await gateway.services.call(
+        upstream = await page.send(
             SURVEY,
             "GET",
             f"/questionnaires/{token}",
-            caller=caller,
-            correlation_id=correlation_of(page.request),
             headers={"accept": "application/json"},
             query=f"lang={explicit}" if explicit else "",
         )
@@ -190,9 +116,7 @@ def router() -> APIRouter:
             return body, None
         reply = link_problem(page, upstream.status_code, upstream.content)
         if upstream.status_code in GONE or upstream.status_code in (403, 409):
-            await gateway.sessions.close(page.tenant.tenant_id, caller.id)
-            gateway.tokens.forget(caller.id)
-            clear_session_cookie(reply, page.request, name=link_cookie_name(page.request))
+            page.end_link_session(reply)
         return None, reply
 
     def show(page: Page, body: dict[str, Any], answers: dict[str, Any], **extra: Any) -> Response:
@@ -234,19 +158,16 @@ def router() -> APIRouter:
             assert problem is not None
             return problem
         answers = parse_answers(form, body["questionnaire"])
-        gateway = gateway_of(request)
         caller = page.caller
-        assert caller is not None and caller.link_token_sealed
-        token = gateway.sealer.open(caller.link_token_sealed)
+        assert caller is not None and caller.link_token
+        token = caller.link_token
         missing = missing_items(answers, body["questionnaire"])
         wants_submit = form.get("action") == "submit"
         if not wants_submit or missing:
-            saved = await gateway.services.call(
+            saved = await page.send(
                 SURVEY,
                 "PUT",
                 f"/questionnaires/{token}/draft",
-                caller=caller,
-                correlation_id=correlation_of(request),
                 content=json.dumps(answers).encode(),
                 headers={"content-type": "application/json", "accept": "application/json"},
             )
@@ -259,21 +180,17 @@ def router() -> APIRouter:
             if not wants_submit:
                 return page.redirect("/vragenlijst", opgeslagen="1")
             return show(page, body, answers, missing=missing)
-        submitted = await gateway.services.call(
+        submitted = await page.send(
             SURVEY,
             "POST",
             f"/questionnaires/{token}/submit",
-            caller=caller,
-            correlation_id=correlation_of(request),
             content=json.dumps(answers).encode(),
             headers={"content-type": "application/json", "accept": "application/json"},
             query=f"lang={page.lang}",
         )
         if submitted.is_success:
-            await gateway.sessions.close(page.tenant.tenant_id, caller.id)
-            gateway.tokens.forget(caller.id)
             reply = page.redirect("/bedankt", lang=page.lang)
-            clear_session_cookie(reply, request, name=link_cookie_name(request))
+            page.end_link_session(reply)
             return reply
         if submitted.status_code == 422:
             return show(page, body, answers, problem=problem_text(submitted, page.lang))
@@ -285,38 +202,3 @@ def router() -> APIRouter:
         return page.render("respondent/thanks.html")
 
     return api
-
-
-async def optout_page(token: str, request: Request) -> Response:
-    """GET: what the opt-out means, with one button; POST: no more reminders for this round."""
-    page = await page_of(request)
-    gateway = gateway_of(request)
-    link_hash = _throttled(request, page, token)
-    if isinstance(link_hash, Response):
-        return link_hash
-    method = request.method
-    if method == "POST":
-        form = await request.form()
-        given = form.get("csrf_token")
-        if not isinstance(given, str) or not hmac.compare_digest(given, optout_token(request, link_hash)):
-            raise PageError(403, key="csrf")
-    upstream = await gateway.services.call(
-        "invitation",
-        method,
-        "/optout",
-        caller=link_caller(page.tenant, link_hash, page.lang),
-        correlation_id=correlation_of(request),
-        headers={"accept": "application/json"},
-    )
-    if upstream.status_code != 404:
-        link_worked(request)
-    if not upstream.is_success:
-        return link_problem(page, upstream.status_code, upstream.content)
-    state = json.loads(upstream.content)
-    return page.render(
-        "respondent/optout.html",
-        state=state,
-        action=page.url(f"/e/{token}/afmelden"),
-        form_token=optout_token(request, hash_link_token(token)),
-        done=method == "POST",
-    )

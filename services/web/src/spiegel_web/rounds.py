@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 
-from spiegel_gateway.sessions.auth import gateway_of
-from spiegel_gateway.web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
+from spiegel_web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
 
 CLOSING_HOUR = time(17, 0)
 MAX_DAYS = 366
@@ -37,9 +37,21 @@ def closing_time(value: object, zone: str) -> datetime | None:
     return moment
 
 
-async def specialists(page: Page) -> list[Any]:
-    people = await gateway_of(page.request).people.all(page.tenant.tenant_id)
-    found = [p for p in people if "specialist" in p.roles and p.active]
+@dataclass(frozen=True)
+class Specialist:
+    person_id: str
+    display_name: str
+    email: str
+
+
+async def specialists(page: Page) -> list[Specialist]:
+    """The hospital's active specialists, from the gateway (it owns people): GET /people."""
+    people = await page.data("gateway", "GET", "/people")
+    found = [
+        Specialist(p["person_id"], p["display_name"], p.get("email", ""))
+        for p in people
+        if "specialist" in p.get("roles", []) and p.get("active")
+    ]
     return sorted(found, key=lambda p: p.display_name.lower())
 
 

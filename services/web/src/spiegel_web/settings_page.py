@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import ValidationError
 
-from spiegel_gateway.audit.log import TENANT_CHANGED
-from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of
-from spiegel_gateway.tenants.model import MIN_GROUP_SIZE, TenantPatch
-from spiegel_gateway.web.core import COORDINATING, Page, page_of
+from spiegel_web.core import COORDINATING, Page, page_of, problem_text
+
+# The anonymity floor: no hospital sets its threshold lower (the gateway refuses it too).
+MIN_GROUP_SIZE = 4
 
 
 def _int(value: Any, low: int, high: int) -> int | None:
@@ -43,7 +42,7 @@ def router() -> APIRouter:
     @api.post("/instellingen/ziekenhuis")
     async def hospital(request: Request) -> Response:
         page = await page_of(request)
-        caller = page.require("tenant_admin")
+        page.require("tenant_admin")
         form = await page.form()
         errors = []
         threshold = _int(form.get("min_group_size"), MIN_GROUP_SIZE, 50)
@@ -57,23 +56,15 @@ def router() -> APIRouter:
             errors.append(page.t("error_name"))
         if errors:
             return await show(page, 422, hospital_errors=errors)
-        try:
-            patch = TenantPatch(name=name, languages=languages, min_group_size=threshold)  # type: ignore[arg-type]
-            await gateway_of(request).tenants.update(
-                page.tenant.tenant_id, patch, correlation_id=correlation_of(request)
-            )
-        except (ValidationError, ValueError) as error:
-            return await show(page, 422, hospital_errors=[str(error)])
-        await gateway_of(request).audit.record(
-            tenant_id=page.tenant.tenant_id,
-            action=TENANT_CHANGED,
-            actor=caller.subject,
-            roles=caller.roles,
-            target=f"tenant {page.tenant.tenant_id} (page)",
-            outcome=200,
-            ip=client_ip(request),
-            correlation_id=correlation_of(request),
+        # The hospital is the gateway's: its API checks, stores and audits the change.
+        changed = await page.call(
+            "gateway",
+            "PATCH",
+            "/tenant",
+            json_body={"name": name, "languages": languages, "min_group_size": threshold},
         )
+        if not changed.is_success:
+            return await show(page, 422, hospital_errors=[problem_text(changed, page.lang)])
         return page.redirect("/instellingen", opgeslagen="ziekenhuis")
 
     @api.post("/instellingen/herinneringen")

@@ -14,9 +14,9 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from spiegel_gateway.i18n import LANG_COOKIE
+from spiegel_gateway.pages.core import Page, PageError, local_path, page_of, remember_language
 from spiegel_gateway.sessions.auth import clear_session_cookie, cookie_path, gateway_of, set_session_cookie
 from spiegel_gateway.signin.local import password_sign_in
-from spiegel_gateway.web.core import Page, PageError, local_path, page_of, remember_language
 
 FORM_COOKIE = "spiegel_form"
 

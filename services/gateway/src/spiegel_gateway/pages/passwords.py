@@ -13,12 +13,12 @@ from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
 
 from spiegel_gateway.links import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE
+from spiegel_gateway.pages.account import check_form_token, form_token
+from spiegel_gateway.pages.core import Page, PageError, page_of
 from spiegel_gateway.people.model import MIN_PASSWORD_LENGTH, check_password, normalise_email
 from spiegel_gateway.sessions.auth import client_ip, gateway_of
 from spiegel_gateway.signin.local import send_reset
 from spiegel_gateway.signin.passwords import hash_password_async
-from spiegel_gateway.web.account import check_form_token, form_token
-from spiegel_gateway.web.core import Page, PageError, page_of
 
 FORMS = {VERIFY_EMAIL_PAGE: "verify_email", RESET_PASSWORD_PAGE: "reset_password"}
 
