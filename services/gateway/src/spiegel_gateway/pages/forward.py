@@ -55,8 +55,14 @@ REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "user-
 MAX_AUDITED_CALLS = 100
 
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def looks_like_page(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "") or request.method == "POST"
+    """A browser asking for a page or posting a form (what the gateway refuses itself is then a
+    page too); an API client's request gets JSON."""
+    content_type = request.headers.get("content-type", "")
+    return "text/html" in request.headers.get("accept", "") or content_type.startswith(FORMS)
 
 
 def page_claims(request: Request, tenant: Tenant, caller: Session | None) -> dict[str, Any]:
