@@ -206,3 +206,22 @@ def test_report_reads_through_the_pages_are_audited_as_through_the_api(
     entries = run_async(_audit_entries(web.env, slug))
     read = [e for e in entries if e.get("target") == target]
     assert read and read[0]["action"] == "report.read" and read[0]["outcome"] == 404, entries[-5:]
+
+
+def test_the_hospital_settings_page_changes_the_hospital_through_the_gateways_api(web: WebDeployment) -> None:
+    """The settings page (web service) changes the hospital, which is the gateway's, with the
+    caller's token through PATCH /tenant: the gateway checks, stores and audits it."""
+    slug = f"st-{uuid.uuid4().hex[:6]}"
+    run_async(make_hospital(web.env, slug, [(f"admin@{slug}.nl", "Beheerder", "tenant_admin")]))
+    client, csrf = signed_in(web, slug, "admin")
+    form = {"csrf_token": csrf, "name": "Nieuwe naam", "lang_nl": "1", "lang_en": "1", "min_group_size": "5"}
+    saved = client.post("/instellingen/ziekenhuis", data=form)
+    assert saved.status_code == 303 and "opgeslagen=ziekenhuis" in saved.headers["location"], saved.text[:300]
+    shown = client.get("/instellingen")
+    is_page(shown, 200, "Nieuwe naam")
+    assert 'value="5"' in shown.text
+    is_page(client.post("/instellingen/ziekenhuis", data={**form, "min_group_size": "3"}), 422)
+    changed = [e for e in run_async(_audit_entries(web.env, slug)) if e.get("action") == "tenant.changed"]
+    assert len(changed) == 1 and changed[0]["outcome"] == 200, changed
+    # The specialists' list comes from the gateway's people (GET /people) in the same way.
+    assert client.get("/rondes/nieuw").status_code == 200
