@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 from cryptography.fernet import Fernet
-from gateway_helpers import SUPPORT, Processes
 from spiegel_dev.mailcatcher import MailCatcher
 from spiegel_dev.processes import free_port
+from spiegel_dev.pytest_plugin import Processes
 from spiegel_dev.services import ServiceProcess, new_process
 
 LINK = re.compile(r"https?://\S+?/e/([A-Za-z0-9_\-]+)(?=[\s>\"'<]|$)")
@@ -115,7 +115,6 @@ def start_web_deployment(
         # Many simulated respondents come from one address in these tests.
         RATE_LIMIT_LINK_PER_IP="1000",
         RATE_LIMIT_SIGNIN_PER_IP="1000",
-        PYTHONPATH=str(SUPPORT),
         KAFKA_TOPIC_PREFIX=f"{prefix}.",
     )
     started = []
