@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import spiegel_pages
+from spiegel_pages.look import LINK_PROBLEMS
 from spiegel_pages.texts import T, text
 from spiegel_web import core, errors, imports, nominations, respondent, rounds
 from spiegel_web.upstream import Upstream
@@ -28,10 +29,8 @@ PAGES = [
 DYNAMIC = {
     "error_title_": [str(s) for s in sorted(errors.SHOWN)],
     "error_advice_": [str(s) for s in sorted(errors.SHOWN)],
-    "link_title_": list(respondent.LINK_PROBLEMS.values())
-    + ["link_withdrawn", "link_expired", "round_not_open"],
-    "link_text_": list(respondent.LINK_PROBLEMS.values())
-    + ["link_withdrawn", "link_expired", "round_not_open"],
+    "link_title_": list(LINK_PROBLEMS.values()) + ["link_withdrawn", "link_expired", "round_not_open"],
+    "link_text_": list(LINK_PROBLEMS.values()) + ["link_withdrawn", "link_expired", "round_not_open"],
     "status_": ["all", "draft", "open", "closed"],
     "kind_": ["IFMS", "GROUP_MONITOR"],
     "mail_": ["sent", "pending", "not_issued", "failed", "withdrawn"],

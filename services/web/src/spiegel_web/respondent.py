@@ -18,13 +18,12 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from spiegel_pages.look import LINK_PROBLEMS, link_problem_code
+from spiegel_pages.look import link_problem_code
 
 from spiegel_web.core import Page, PageError, form_number, page_of, problem_text
 from spiegel_web.upstream import Upstream
 
 SURVEY = "survey"
-__all__ = ["LINK_PROBLEMS", "missing_items", "parse_answers", "router"]
 GONE = (404, 409, 410)  # unknown or withdrawn; already submitted; expired or closed
 
 NVT = "nvt"
