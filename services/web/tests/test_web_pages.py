@@ -214,6 +214,7 @@ def test_the_hospital_settings_page_changes_the_hospital_through_the_gateways_ap
     slug = f"st-{uuid.uuid4().hex[:6]}"
     run_async(make_hospital(web.env, slug, [(f"admin@{slug}.nl", "Beheerder", "tenant_admin")]))
     client, csrf = signed_in(web, slug, "admin")
+    client.headers["x-forwarded-for"] = "198.51.100.23"  # the browser's address, as a proxy says
     form = {"csrf_token": csrf, "name": "Nieuwe naam", "lang_nl": "1", "lang_en": "1", "min_group_size": "5"}
     saved = client.post("/instellingen/ziekenhuis", data=form)
     assert saved.status_code == 303 and "opgeslagen=ziekenhuis" in saved.headers["location"], saved.text[:300]
@@ -223,5 +224,6 @@ def test_the_hospital_settings_page_changes_the_hospital_through_the_gateways_ap
     is_page(client.post("/instellingen/ziekenhuis", data={**form, "min_group_size": "3"}), 422)
     changed = [e for e in run_async(_audit_entries(web.env, slug)) if e.get("action") == "tenant.changed"]
     assert len(changed) == 1 and changed[0]["outcome"] == 200, changed
+    assert changed[0]["ip"] == "198.51.100.23"  # the browser's, not the web service's address
     # The specialists' list comes from the gateway's people (GET /people) in the same way.
     assert client.get("/rondes/nieuw").status_code == 200

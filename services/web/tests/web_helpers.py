@@ -115,6 +115,8 @@ def start_web_deployment(
         # Many simulated respondents come from one address in these tests.
         RATE_LIMIT_LINK_PER_IP="1000",
         RATE_LIMIT_SIGNIN_PER_IP="1000",
+        # A test may speak for a client address of its own (X-Forwarded-For, a header only).
+        TRUSTED_PROXIES="127.0.0.1",
         KAFKA_TOPIC_PREFIX=f"{prefix}.",
     )
     started = []

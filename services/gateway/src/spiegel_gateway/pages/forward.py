@@ -35,6 +35,7 @@ from spiegel_gateway.routing.policy import audit_service_answer
 from spiegel_gateway.sessions.auth import (
     authenticate,
     clear_session_cookie,
+    client_ip,
     correlation_of,
     gateway_of,
     link_cookie_name,
@@ -118,7 +119,7 @@ async def forward_page(request: Request) -> Response:
     sent["authorization"] = f"Bearer {page_token}"
     sent["x-correlation-id"] = correlation_of(request)
     if caller is not None:
-        sent[CALLER_HEADER] = gateway.services.caller_token(caller)
+        sent[CALLER_HEADER] = gateway.services.caller_token(caller, client_ip(request))
     cookies = [f"{name}={value}" for name, value in request.cookies.items() if name in PAGE_COOKIES]
     if cookies:
         sent["cookie"] = "; ".join(cookies)

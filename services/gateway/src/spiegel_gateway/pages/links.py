@@ -26,10 +26,6 @@ from spiegel_gateway.sessions.auth import (
 )
 
 
-def wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "")
-
-
 def link_problem(page: Page, status: int, content: bytes) -> Response:
     """A used, expired, withdrawn, closed or unknown link: a friendly page, never raw JSON."""
     code = link_problem_code(status, content)

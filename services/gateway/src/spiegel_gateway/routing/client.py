@@ -128,17 +128,26 @@ class ServiceClient:
     def known(service: str) -> bool:
         return service in SERVICES
 
-    def caller_token(self, caller: Session) -> str:
+    def caller_token(self, caller: Session, ip: str) -> str:
         """The caller's token for the web service to call the domain services and the gateway's own
         API with, as the caller (see services/web/README.md): the claims of `token_for`, every one of
-        them as audience, and the kind of session (a respondent's link reaches only its questionnaire)."""
+        them as audience, the kind of session (a respondent's link reaches only its questionnaire)
+        and the browser's address (the gateway's audit log says where a change came from, not the
+        web service's address; a token is reused for half its minute, from the same address)."""
         return self.tokens.issue(
             cache_key=caller.id,
             audience=CALLER_AUDIENCE,
             subject=caller.subject,
             tenant_id=caller.tenant_id,
             roles=list(caller.roles),
-            extra={"email": caller.email, "name": caller.name, "lang": caller.language, "kind": caller.kind},
+            extra={
+                "email": caller.email,
+                "name": caller.name,
+                "lang": caller.language,
+                "kind": caller.kind,
+                "ip": ip,
+            },
+            variant=ip,
         )
 
     def token_for(self, caller: Session, service: str) -> str:

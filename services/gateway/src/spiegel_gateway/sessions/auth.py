@@ -186,6 +186,10 @@ async def service_caller(request: Request, tenant: Tenant, token: str) -> Sessio
     if principal.tenant_id != tenant.tenant_id:
         raise await refuse(request, tenant.tenant_id, 403, "this token belongs to another hospital")
     claims = principal.claims
+    if isinstance(claims.get("ip"), str) and claims["ip"]:
+        # The browser's address as the gateway saw it when it signed the token, not the web
+        # service's: what the audit log records for a change made through a page.
+        state_of(request)["client_ip"] = claims["ip"]
     kind = claims.get("kind")
     return Session(
         id=f"token:{claims.get('jti', '')}",
