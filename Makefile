@@ -74,7 +74,7 @@ run: servers
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy libs/platform/src tools/devservers/src tools/demo/src services/*/src
+	$(PY) -m mypy libs/platform/src libs/pages/src tools/devservers/src tools/demo/src services/*/src
 	$(PY) -m spiegel_dev.proto check
 
 test: lint servers browser office

@@ -11,7 +11,8 @@ A kind without a schema fails too, unless it is a known custom resource
 On top, the chart's own promises are checked: duplicate YAML keys (which
 kubectl rejects but PyYAML silently merges), the hardened securityContext,
 the probes, the config checksum, and that every Deployment has a
-NetworkPolicy and only the gateway may call a domain service's api.
+NetworkPolicy and only the gateway and the web pages (which call with the caller's token from
+the gateway) may call a domain service's api.
 
 Run with the interpreter of the venv that has kubernetes-validate (check.sh
 makes one). Prints `ok FILE [VERSION]: summary` or one `FAIL FILE [VERSION]:
@@ -119,6 +120,10 @@ def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(key) == value for key, value in selector.items())
 
 
+# Who may call a domain service's api: the gateway, and the web pages with the caller's token.
+CALLERS = ("gateway", "web")
+
+
 def network_problems(manifests: list[Manifest]) -> Iterator[str]:
     policies = [m for m in manifests if m["kind"] == "NetworkPolicy"]
     if not policies:
@@ -139,8 +144,11 @@ def network_problems(manifests: list[Manifest]) -> Iterator[str]:
                     component = (
                         peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component")
                     )
-                    if "podSelector" in peer and "namespaceSelector" not in peer and component != "gateway":
-                        yield (f"{name_of(policy)}: admits pods of {component!r}; only the gateway may call")
+                    if "podSelector" in peer and "namespaceSelector" not in peer and component not in CALLERS:
+                        yield (
+                            f"{name_of(policy)}: admits pods of {component!r}; "
+                            "only the gateway and the web pages may call"
+                        )
 
 
 def main(argv: list[str]) -> int:

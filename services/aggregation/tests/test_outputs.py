@@ -86,6 +86,25 @@ def test_page_escapes_comments_and_shows_no_hidden_group() -> None:
     assert "What goes well" in render_page(body, "en")
 
 
+LANGUAGE_LINKS = '  <nav class="lang"><a href="?lang=nl">NL</a> · <a href="?lang=en">EN</a></nav>\n'
+
+
+def test_the_fragment_is_the_page_without_its_style_scripts_and_language_links() -> None:
+    """What the web pages show inside their own layout (moved from the gateway, whose pages cut the
+    whole page apart with regular expressions: services/gateway/tests/test_web_units.py)."""
+    body = _body()
+    page = render_page(body, "nl")
+    fragment = render_page(body, "nl", fragment=True)
+    assert "<style" not in fragment and "<script" not in fragment and "lang=nl" not in fragment
+    assert "<body" not in fragment and "<html" not in fragment
+    assert "<h1>" in fragment and "Eigen beeld en beeld van anderen per thema" in fragment
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in fragment  # comments stay text
+    assert HIDDEN not in fragment and "minder dan 4: niet getoond" in fragment
+    # The same report as the page: the page's body is the fragment plus the language links.
+    inner = page[page.index("<body>") + len("<body>") : page.index("</body>")]
+    assert fragment.strip() in inner.replace(LANGUAGE_LINKS, "")
+
+
 def test_a_pdf_takes_well_under_the_target() -> None:
     body = _body()
     render_pdf(body, "nl")

@@ -160,6 +160,18 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
             assert page.status_code == 200 and "What goes well" in page.text
             assert SECRET not in page.text and "<script>alert(1)</script>" not in page.text
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+            # The fragment the web pages show: the same report and rules, without page or styles.
+            part = await http.get(
+                f"/reports/{rid_a}/fragment?lang=en", headers=headers("spec-a", "specialist")
+            )
+            assert part.status_code == 200 and "What goes well" in part.text
+            assert "<style" not in part.text and "<html" not in part.text and SECRET not in part.text
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in part.text
+            assert (
+                await http.get(f"/reports/{rid_a}/fragment", headers=headers("spec-b", "specialist"))
+            ).status_code == 404
+            odd_part = await http.get("/reports/x.v\u00b2/fragment", headers=headers("coord", "coordinator"))
+            assert odd_part.status_code == 422 and "report_id" in odd_part.text
             pdf = await http.get(f"/reports/{rid_a}/pdf", headers=headers("coord", "coordinator"))
             assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
             text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)

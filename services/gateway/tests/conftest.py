@@ -1,4 +1,5 @@
-"""Fixtures: a real deployment (gateway + survey + aggregation processes), a real SMTP server."""
+"""Fixtures: a real deployment (gateway, web, survey, aggregation, invitation processes), a real SMTP
+server. (The pages' whole-Spiegel deployment is services/web/tests/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from gateway_helpers import Deployment, Inbox, Processes, start_deployment
 from spiegel_dev.processes import free_port
 from spiegel_gateway.service_tokens import key_from_pem
 from spiegel_platform.auth.service_tokens import SigningKey
-from web_helpers import WebDeployment, start_web_deployment
 
 # The deployments are shared by every test that needs one (session scope), but stopped right after
 # the last of those tests: the rest of a `make test` run (other services' suites on the same two
@@ -24,7 +24,7 @@ _STOPS: dict[str, Any] = {}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        for name in ("deployment", "web"):
+        for name in ("deployment",):
             if name in getattr(item, "fixturenames", ()):
                 _LAST_USER[name] = item.nodeid
 
@@ -76,26 +76,3 @@ def deployment(
         yield start_deployment(processes, key, key_file, smtp[1], f"gw_{uuid.uuid4().hex[:8]}")
     finally:
         _STOPS.pop("deployment", lambda: None)()
-
-
-@pytest.fixture(scope="session")
-def web(
-    stack: Any, gateway_key: tuple[SigningKey, Path], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[WebDeployment]:
-    """Every service's processes behind the gateway, and a real SMTP server: for the browser tests."""
-    from spiegel_dev.mailcatcher import MailCatcher
-
-    key, key_file = gateway_key
-    jwks = json.dumps({"keys": [key.public_jwk()]})
-    processes = Processes(stack, jwks, tmp_path_factory.mktemp("web-logs"))
-    catcher = MailCatcher().start()
-
-    def stop() -> None:
-        processes.stop_all()
-        catcher.stop()
-
-    _STOPS["web"] = stop
-    try:
-        yield start_web_deployment(processes, key_file, jwks, f"web_{uuid.uuid4().hex[:8]}", catcher)
-    finally:
-        _STOPS.pop("web", lambda: None)()

@@ -106,11 +106,12 @@ def start_gateway(
     smtp_port: int,
     prefix: str,
     service_urls: dict[str, str],
+    port: int | None = None,
     **extra: str,
 ) -> ServiceProcess:
     from spiegel_dev.services import new_process
 
-    port = free_port()
+    port = port or free_port()
     env = {
         "SERVICE_TOKEN_SIGNING_KEY_FILE": str(key_file),
         **service_urls,
@@ -167,7 +168,13 @@ def start_deployment(
         **namespace,
     )
     urls = {"SURVEY_URL": survey.url, "AGGREGATION_URL": aggregation.url, "INVITATION_URL": invitation.url}
-    gateway = start_gateway(processes, key_file, smtp_port, prefix, urls, **namespace, **gateway_env)
+    # The web pages, behind the gateway (which they call for people and the hospital).
+    port = free_port()
+    web = processes.start(
+        "web", "api", prefix, SERVICE_TOKEN_JWKS=jwks, GATEWAY_URL=f"http://127.0.0.1:{port}", **urls
+    )
+    urls["WEB_URL"] = web.url
+    gateway = start_gateway(processes, key_file, smtp_port, prefix, urls, port, **namespace, **gateway_env)
     return Deployment(
         gateway, survey, aggregation, prefix, key, processes, env=dict(gateway.env), invitation=invitation
     )

@@ -41,7 +41,8 @@ def test_every_service_folder_is_a_defined_service() -> None:
 
 
 def test_the_chart_compose_file_and_routing_table_follow_the_definitions() -> None:
-    services = {name: process_types(d) for name, d in definitions().items()}
+    found = definitions()
+    services = {name: process_types(d) for name, d in found.items()}
     values = yaml.safe_load((ROOT / generate.VALUES).read_text())["services"]
     assert {name: list(entry["processes"]) for name, entry in values.items()} == services
     assert values[deployment.EDGE]["calls"] == deployment.routed(services)
@@ -50,19 +51,27 @@ def test_the_chart_compose_file_and_routing_table_follow_the_definitions() -> No
     compose = yaml.safe_load((ROOT / generate.COMPOSE).read_text())["services"]
     containers = {name for name in compose if deployment.PROCESS_CONTAINER.match(name)}
     assert containers == {f"{name}-{kind}" for name, kinds in services.items() for kind in kinds}
-    from spiegel_gateway.routing.table import SERVICES
+    from spiegel_gateway.routing.table import SERVICES, ServiceAddresses
+    from spiegel_web.settings import SERVICES as CALLED_BY_THE_PAGES
 
-    assert list(SERVICES) == deployment.routed(services)
+    # /api/<service>/ for the services with data of their own; the pages (no storage) get an
+    # address but no /api route, and call the edge and every service with data.
+    with_storage = [name for name in deployment.routed(services) if found[name].storage]
+    assert list(SERVICES) == with_storage
+    assert set(ServiceAddresses.model_fields) == {
+        f"{n.replace('-', '_')}_url" for n in deployment.routed(services)
+    }
+    assert set(CALLED_BY_THE_PAGES) == {deployment.EDGE, *with_storage}
 
 
 def test_a_new_service_is_added_and_a_removed_one_taken_out_everywhere() -> None:
     services = {name: process_types(d) for name, d in definitions().items()}
     gone = "survey"
-    wanted = {**{n: k for n, k in services.items() if n != gone}, "web": ["api", "consumer"]}
+    wanted = {**{n: k for n, k in services.items() if n != gone}, "accreditation": ["api", "consumer"]}
     values_text = deployment.values_yaml((ROOT / generate.VALUES).read_text(), wanted)
     assert deployment.values_yaml(values_text, wanted) == values_text  # stable
     values = yaml.safe_load(values_text)
-    assert list(values["services"]["web"]["processes"]) == ["api", "consumer"]
+    assert list(values["services"]["accreditation"]["processes"]) == ["api", "consumer"]
     assert gone not in values["services"]
     assert values["services"][deployment.EDGE]["calls"] == deployment.routed(wanted)
     # Everything else in the file is as written.
@@ -77,21 +86,21 @@ def test_a_new_service_is_added_and_a_removed_one_taken_out_everywhere() -> None
             (ROOT / generate.SCHEMA).read_text(), wanted, deployment.chart_order(values_text)
         )
     )
-    assert "web" in schema["properties"]["services"]["properties"]
+    assert "accreditation" in schema["properties"]["services"]["properties"]
     assert gone not in schema["properties"]["services"]["properties"]
-    assert "web" in schema["definitions"]["service"]["properties"]["calls"]["items"]["enum"]
+    assert "accreditation" in schema["definitions"]["service"]["properties"]["calls"]["items"]["enum"]
 
     compose_text = deployment.compose_yaml((ROOT / generate.COMPOSE).read_text(), wanted)
     assert deployment.compose_yaml(compose_text, wanted) == compose_text
     compose = yaml.safe_load(compose_text)["services"]
-    assert compose["web-api"]["command"] == ["python", "-m", "spiegel_web", "api"]
-    assert compose["web-consumer"]["environment"]["MONGODB_DATABASE"] == "spiegel_web"
+    assert compose["accreditation-api"]["command"] == ["python", "-m", "spiegel_accreditation", "api"]
+    assert compose["accreditation-consumer"]["environment"]["MONGODB_DATABASE"] == "spiegel_accreditation"
     assert not any(name.startswith(f"{gone}-") for name in compose)
-    assert compose["gateway-api"]["environment"]["WEB_URL"] == "http://web-api:8000"
+    assert compose["gateway-api"]["environment"]["ACCREDITATION_URL"] == "http://accreditation-api:8000"
     assert "kafka" in compose and "mailpit" in compose
 
     table = deployment.routing_table(wanted)
-    assert '"web": "web_url"' in table and "web_url: str | None = None" in table
+    assert '"accreditation": "accreditation_url"' in table and "accreditation_url: str | None = None" in table
     assert gone not in table
 
 

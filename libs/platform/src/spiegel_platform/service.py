@@ -35,7 +35,7 @@ from spiegel_platform.app import create_app
 from spiegel_platform.auth.service_tokens import ServiceTokenVerifier
 from spiegel_platform.events.consumer import BatchHandler, EventConsumer, Handler
 from spiegel_platform.events.outbox import HINTS_COLLECTION, OutboxRelay
-from spiegel_platform.health import kafka_check, mongo_check
+from spiegel_platform.health import ReadinessCheck, kafka_check, mongo_check
 from spiegel_platform.logging import configure_logging, get_logger
 from spiegel_platform.runner import run_worker, serve_api
 from spiegel_platform.settings import (
@@ -52,11 +52,16 @@ log = get_logger(__name__)
 Document = dict[str, Any]
 
 
-class ServiceSettings(CommonSettings, MongoSettings, KafkaSettings, ServiceTokenSettings):
+class BaseServiceSettings(CommonSettings, ServiceTokenSettings):
+    """What every service needs, also one without a database or events of its own (`storage=False`,
+    e.g. the web pages): logging, its HTTP address, the service tokens it verifies."""
+
+
+class ServiceSettings(BaseServiceSettings, MongoSettings, KafkaSettings):
     """The settings every domain service needs; a service may extend it."""
 
 
-SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+SettingsT = TypeVar("SettingsT", bound=BaseServiceSettings)
 
 
 @dataclass
@@ -85,6 +90,23 @@ class ServiceDefinition(Generic[SettingsT]):
     # Scheduled jobs (closing rounds on time, reminders); run in the consumer process.
     background: Sequence[Callable[[Runtime[SettingsT], asyncio.Event], Coroutine[Any, Any, None]]] = ()
     openapi_tags: list[dict[str, Any]] | None = None
+    # False: a service that owns no database and takes no part in the event bus (the web pages
+    # call the other services over HTTP). It runs the `api` process only, its settings class
+    # needs only BaseServiceSettings, and /readyz checks neither MongoDB nor Kafka.
+    storage: bool = True
+    # Called with the built app and the runtime: exception handlers of its own, app state (the
+    # web service's page-aware error handlers and its HTTP client).
+    customise_app: Callable[[FastAPI, Runtime[SettingsT]], None] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.storage and (
+            self.outbox_collections
+            or self.indexes
+            or self.consumers
+            or self.produces_topics
+            or self.background
+        ):
+            raise ValueError(f"{self.name}: a service without storage has no outbox, indexes or consumers")
 
 
 class Runtime(Generic[SettingsT]):
@@ -93,10 +115,34 @@ class Runtime(Generic[SettingsT]):
     def __init__(self, definition: ServiceDefinition[SettingsT], settings: SettingsT) -> None:
         self.definition = definition
         self.settings = settings
-        self.client: AsyncMongoClient[Document] = connect(settings, app_name=f"spiegel-{definition.name}")
-        self.db: AsyncDatabase[Document] = self.client[settings.mongodb_database]
+        self._client: AsyncMongoClient[Document] | None = None
+        self._db: AsyncDatabase[Document] | None = None
+        if definition.storage:
+            if not isinstance(settings, ServiceSettings):
+                raise TypeError(f"{definition.name}: a service with storage needs ServiceSettings")
+            self._client = connect(settings, app_name=f"spiegel-{definition.name}")
+            self._db = self._client[settings.mongodb_database]
         self.extras: dict[str, Any] = {}
         self._verifier: ServiceTokenVerifier | None = None
+
+    @property
+    def client(self) -> AsyncMongoClient[Document]:
+        if self._client is None:
+            raise RuntimeError(f"the {self.definition.name} service owns no database (storage=False)")
+        return self._client
+
+    @property
+    def db(self) -> AsyncDatabase[Document]:
+        if self._db is None:
+            raise RuntimeError(f"the {self.definition.name} service owns no database (storage=False)")
+        return self._db
+
+    def readiness_checks(self) -> list[ReadinessCheck]:
+        """What /readyz checks: the service's database and Kafka, when it uses them."""
+        settings = self.settings
+        if not self.definition.storage or not isinstance(settings, ServiceSettings):
+            return []
+        return [mongo_check(self.db), kafka_check(settings)]
 
     @property
     def verifier(self) -> ServiceTokenVerifier:
@@ -110,12 +156,15 @@ class Runtime(Generic[SettingsT]):
         return self._verifier
 
     async def prepare_storage(self) -> None:
+        if not self.definition.storage:
+            return
         indexes = {**self.definition.indexes}
         await ensure_indexes(self.db, indexes)
         await self.db[HINTS_COLLECTION].create_index("at")
 
     async def close(self) -> None:
-        await self.client.close()
+        if self._client is not None:
+            await self._client.close()
 
 
 def build_api(runtime: Runtime[SettingsT]) -> FastAPI:
@@ -134,12 +183,14 @@ def build_api(runtime: Runtime[SettingsT]) -> FastAPI:
         title=definition.title,
         description=definition.description,
         routers=definition.routers(runtime),
-        readiness_checks=[mongo_check(runtime.db), kafka_check(runtime.settings)],
+        readiness_checks=runtime.readiness_checks(),
         lifespan=lifespan,
         openapi_tags=definition.openapi_tags,
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.verifier
+    if definition.customise_app is not None:
+        definition.customise_app(app, runtime)
     return app
 
 
@@ -147,7 +198,7 @@ def _health_app(runtime: Runtime[Any], process: str) -> FastAPI:
     return create_app(
         service=f"{runtime.definition.name}-{process}",
         title=f"{runtime.definition.title} ({process})",
-        readiness_checks=[mongo_check(runtime.db), kafka_check(runtime.settings)],
+        readiness_checks=runtime.readiness_checks(),
     )
 
 
@@ -208,9 +259,10 @@ def main(definition: ServiceDefinition[SettingsT], argv: Sequence[str] | None = 
     args = list(sys.argv[1:] if argv is None else argv)
     process = args[0] if args else "api"
     program = f"spiegel-{definition.name}"
-    if process not in PROCESSES:
+    offered = PROCESSES if definition.storage else ("api",)
+    if process not in offered:
         print(
-            f"usage: python -m spiegel_{definition.name.replace('-', '_')} {{{'|'.join(PROCESSES)}}}",
+            f"usage: python -m spiegel_{definition.name.replace('-', '_')} {{{'|'.join(offered)}}}",
             file=sys.stderr,
         )
         return 2

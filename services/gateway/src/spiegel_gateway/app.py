@@ -19,7 +19,10 @@ from fastapi.responses import JSONResponse
 from spiegel_platform.app import ObservabilityMiddleware, create_app
 from spiegel_platform.health import kafka_check, mongo_check
 
-from spiegel_gateway import web
+from spiegel_gateway import pages
+from spiegel_gateway.pages.errors import install as install_error_pages
+from spiegel_gateway.pages.forward import PageForwarding
+from spiegel_gateway.pages.links import open_link_page, optout_page
 from spiegel_gateway.people import api as people_api
 from spiegel_gateway.respondents import api as respondents_api
 from spiegel_gateway.routing import proxy
@@ -67,8 +70,8 @@ def build_app(runtime: GatewayRuntime) -> FastAPI:
             people_api.router(),
             tenants_api.tenant_router(),
             tenants_api.operator_router(),
-            respondents_api.router(),
-            web.router(),
+            respondents_api.router(open_link_page, optout_page),
+            pages.router(),
         ],
         readiness_checks=[mongo_check(runtime.db), kafka_check(settings)],
         lifespan=lifespan,
@@ -79,7 +82,9 @@ def build_app(runtime: GatewayRuntime) -> FastAPI:
     app.router.routes.insert(0, proxy.lean_route())  # /api/... before every router (see its docstring)
     app.state.gateway = gateway
     app.state.runtime = runtime
-    web.install_error_pages(app)
+    install_error_pages(app)
+    # What no route takes (not even by path) is a page of the web service's.
+    app.router.default = PageForwarding()
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks() -> JSONResponse:

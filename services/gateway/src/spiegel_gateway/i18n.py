@@ -2,31 +2,20 @@
 
 Order: an explicit choice (`?lang=` or the `spiegel_lang` cookie), the
 signed-in person's language, the browser's Accept-Language, the hospital's
-first language. Only the hospital's languages are offered.
+first language. Only the hospital's languages are offered. (The rule itself is
+spiegel_pages.look.choose_language, which the web service uses too.)
 """
 
 from __future__ import annotations
 
 from fastapi import Request
+from spiegel_pages.look import LANG_COOKIE
+from spiegel_pages.look import choose_language as choose
 
 from spiegel_gateway.sessions.store import Session
 from spiegel_gateway.tenants.store import Tenant
 
-LANG_COOKIE = "spiegel_lang"
-
-
-def _accepted(header: str) -> list[str]:
-    ranked = []
-    for index, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        ranked.append((-quality, index, tag.strip().lower()[:2]))
-    return [tag for _, _, tag in sorted(ranked) if tag]
+__all__ = ["LANG_COOKIE", "choose_language", "explicit_language"]
 
 
 def explicit_language(request: Request, tenant: Tenant) -> str | None:
@@ -39,13 +28,10 @@ def explicit_language(request: Request, tenant: Tenant) -> str | None:
 
 
 def choose_language(request: Request, tenant: Tenant, caller: Session | None = None) -> str:
-    offered = tenant.languages or ("nl",)
-    explicit = explicit_language(request, tenant)
-    if explicit is not None:
-        return explicit
-    if caller is not None and caller.language in offered:
-        return caller.language
-    for tag in _accepted(request.headers.get("accept-language", "")):
-        if tag in offered:
-            return tag
-    return tenant.default_language
+    return choose(
+        offered=tenant.languages,
+        default=tenant.default_language,
+        explicit=(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)),
+        person=caller.language if caller is not None else None,
+        accept_language=request.headers.get("accept-language", ""),
+    )

@@ -103,7 +103,7 @@ class ServiceTokens:
         self.issuer = ServiceTokenIssuer(key, lifetime_s=lifetime_s)
         self.previous = [p for p in previous if p["kid"] != key.kid]
         self.lifetime_s = lifetime_s
-        self._cache: dict[tuple[str, str], _Cached] = {}
+        self._cache: dict[tuple[str, str, str], _Cached] = {}
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.key.public_jwk(), *self.previous]}
@@ -112,15 +112,18 @@ class ServiceTokens:
         self,
         *,
         cache_key: str | None,
-        audience: str,
+        audience: str | list[str],
         subject: str,
         tenant_id: str,
         roles: list[str],
         extra: dict[str, Any],
+        variant: str = "",
     ) -> str:
+        """`variant`: a claim in `extra` that may differ between calls of one credential (the
+        browser's address in the caller's token): a token is reused only for the same one."""
         now = time.monotonic()
         if cache_key is not None:
-            hit = self._cache.get((cache_key, audience))
+            hit = self._cache.get((cache_key, str(audience), variant))
             if hit is not None and hit.fresh_until > now:
                 return hit.token
         token = self.issuer.issue(
@@ -131,7 +134,7 @@ class ServiceTokens:
                 self._cache = {k: v for k, v in self._cache.items() if v.fresh_until > now}
                 if len(self._cache) >= self.MAX_ENTRIES:
                     self._cache.clear()
-            self._cache[(cache_key, audience)] = _Cached(token, now + self.lifetime_s / 2)
+            self._cache[(cache_key, str(audience), variant)] = _Cached(token, now + self.lifetime_s / 2)
         return token
 
     def forget(self, cache_key: str) -> None:

@@ -37,6 +37,8 @@ class GatewaySettings(ServiceSettings, ServiceAddresses):
     service_token_lifetime_s: int = Field(60, ge=10, le=600)
 
     # -- the services behind the gateway: <service>_url in ServiceAddresses ---
+    # The web pages are web_url (a service of their own; not under /api: the gateway passes it every
+    # request no route of its own takes, with a page token). Unset: no pages but the gateway's own.
     upstream_connect_timeout_s: float = Field(2.0, gt=0, le=60)
     upstream_timeout_s: float = Field(30.0, gt=0, le=300)
     upstream_max_connections: int = Field(200, ge=1, le=10000)
@@ -126,7 +128,7 @@ class GatewaySettings(ServiceSettings, ServiceAddresses):
         return self.is_production if self.session_cookie_secure is None else self.session_cookie_secure
 
     def service_url(self, service: str) -> str | None:
-        field = SERVICES.get(service)
+        field = "web_url" if service == "web" else SERVICES.get(service)
         value = getattr(self, field) if field else None
         return value.rstrip("/") if value else None
 

@@ -1,14 +1,16 @@
 """Builds everything one gateway process needs, in one place; nothing connects at import.
 
 Tests use the same wiring (a real process); the parts are plain attributes,
-so a page handler (`web`) reaches them as `request.app.state.gateway.<part>`.
+so a route (and the gateway's own pages) reaches them as `request.app.state.gateway.<part>`.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import httpx
+from spiegel_platform.auth.service_tokens import ServiceTokenVerifier
 
 from spiegel_gateway.audit.log import AuditLog
 from spiegel_gateway.mail.sender import Mailer
@@ -57,6 +59,10 @@ class Gateway:
             lifetime_s=settings.service_token_lifetime_s,
         )
         self.services = ServiceClient(settings, self.tokens)
+        # The caller's tokens the web service calls the gateway's own API with (audience `gateway`).
+        self.caller_tokens = ServiceTokenVerifier(
+            json.dumps(self.tokens.jwks()), audience="gateway", issuer=self.tokens.issuer.issuer
+        )
         self.outbound = httpx.AsyncClient(timeout=10.0, follow_redirects=False, trust_env=False)
         self.oidc = OidcClient(db, self.outbound)
         self.mailer = Mailer(settings)

@@ -12,7 +12,8 @@ From them:
 - docker/compose.yaml: one container per service and process type, and the
   gateway's `<SERVICE>_URL` of every other service;
 - the gateway's routing table (`spiegel_gateway/routing/table.py`): `/api/<service>/`
-  and the `<service>_url` setting of every other service.
+  of every other service that has storage of its own (a service without, the web pages,
+  gets the pages instead), and the `<service>_url` setting of every other service.
 
 What people tune by hand in the chart and the compose file (replicas, resources,
 egress, environment, comments) stays as it is written: a new service gets an
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from spiegel_dev.services import module_of, url_variable
@@ -258,9 +259,13 @@ def compose_yaml(text: str, services: Services) -> str:
 # --- the gateway's routing table ----------------------------------------------
 
 
-def routing_table(services: Services) -> str:
+def routing_table(services: Services, without_storage: Collection[str] = ()) -> str:
+    """/api/<service>/ for every service with data of its own; an address setting for each (a
+    service without storage, the web pages, is not under /api: the gateway hands it the pages)."""
     names = routed(services)
-    table = "".join(f'    "{name}": "{name.replace("-", "_")}_url",\n' for name in names)
+    table = "".join(
+        f'    "{name}": "{name.replace("-", "_")}_url",\n' for name in names if name not in without_storage
+    )
     fields = "".join(f"    {name.replace('-', '_')}_url: str | None = None\n" for name in names)
     return f'''"""The services behind the gateway: /api/<service>/... and the setting of each one's address.
 

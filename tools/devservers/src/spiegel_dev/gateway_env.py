@@ -1,5 +1,5 @@
-"""What the gateway needs from `make run`: the other services' addresses, its own public one, and
-the development signing key (which the services' JWKS of `make run` trusts)."""
+"""What the gateway and the web pages need from `make run`: the other services' addresses, the
+gateway's own, and the gateway's development signing key (which the services' JWKS of `make run` trusts)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,13 @@ def gateway_env(processes: Iterable[ServiceProcess], base_port: int) -> dict[str
         "GATEWAY_DOMAIN": "localhost",
         **dev_signing_env(),
     }
+
+
+def web_env(processes: Iterable[ServiceProcess], base_port: int) -> dict[str, str]:
+    """The web service calls the domain services and the gateway's own API (people, the hospital)."""
+    urls = {
+        url_variable(p.service): p.url
+        for p in processes
+        if p.process == "api" and p.service not in ("gateway", "web")
+    }
+    return {**urls, "GATEWAY_URL": f"http://127.0.0.1:{base_port}"}

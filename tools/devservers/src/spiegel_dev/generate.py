@@ -39,7 +39,9 @@ def outputs(root: Path | None = None) -> dict[Path, str]:
             (root / SCHEMA).read_text(), services, deployment.chart_order(values)
         ),
         COMPOSE: deployment.compose_yaml((root / COMPOSE).read_text(), services),
-        ROUTING_TABLE: deployment.routing_table(services),
+        ROUTING_TABLE: deployment.routing_table(
+            services, [name for name, definition in found.items() if not definition.storage]
+        ),
     }
     with warnings.catch_warnings():
         # FastAPI warns of duplicate operation ids in the gateway's document; the test run need

@@ -14,7 +14,7 @@ import sys
 import time
 from importlib.metadata import entry_points
 
-from spiegel_dev.gateway_env import gateway_env
+from spiegel_dev.gateway_env import gateway_env, web_env
 from spiegel_dev.keys import dev_jwks_path, dev_link_token_key
 from spiegel_dev.paths import cache_dir
 from spiegel_dev.processes import port_open, spawn, wait_for
@@ -79,8 +79,9 @@ def main() -> int:
     try:
         port = base + 1  # the gateway's api gets `base` itself
         env_extra = {"LOG_FORMAT": "console"}
-        # The gateway last: it is given the others' addresses.
-        for name, definition in sorted(definitions().items(), key=lambda item: item[0] == "gateway"):
+        # The web pages and then the gateway last: they are given the others' addresses.
+        last = {"web": 1, "gateway": 2}
+        for name, definition in sorted(definitions().items(), key=lambda item: last.get(item[0], 0)):
             env = service_env(
                 service=name,
                 kafka=stack.kafka_bootstrap,
@@ -90,6 +91,7 @@ def main() -> int:
                     **env_extra,
                     **service_extra.get(name, {}),
                     **(gateway_env(processes, base) if name == "gateway" else {}),
+                    **(web_env(processes, base) if name == "web" else {}),
                 },
             )
             for kind in process_types(definition):

@@ -72,7 +72,7 @@ class ServiceTokenIssuer:
     def issue(
         self,
         *,
-        audience: str,
+        audience: str | list[str],  # a list: a token every one of those services accepts
         subject: str,
         tenant_id: str,
         roles: list[str] | tuple[str, ...],

@@ -119,4 +119,15 @@ def router(runtime: AggregationRuntime) -> APIRouter:
     ) -> HTMLResponse:
         return HTMLResponse(render_preparation(await prepared(principal, group_id), lang))
 
+    @api.get(
+        "/{group_id}/preparation/fragment",
+        response_class=HTMLResponse,
+        summary="Voorbereiding (HTML-fragment voor de webpagina's)",
+    )
+    async def preparation_fragment(
+        group_id: str, principal: Viewer, lang: Literal["nl", "en"] = "nl"
+    ) -> HTMLResponse:
+        """The preparation without page or styles, for the web pages' own layout."""
+        return HTMLResponse(render_preparation(await prepared(principal, group_id), lang, fragment=True))
+
     return api

@@ -9,7 +9,8 @@ from spiegel_aggregation.reports.page import environment
 from spiegel_aggregation.reports.texts import number, signed, texts
 
 
-def render_preparation(prepared: Mapping[str, Any], lang: str = "nl") -> str:
+def render_preparation(prepared: Mapping[str, Any], lang: str = "nl", *, fragment: bool = False) -> str:
+    """The whole page, or with `fragment` the preparation alone (see reports.page.render_page)."""
     lang = lang if lang in ("nl", "en") else "nl"
 
     def label(value: Mapping[str, str] | None) -> str:
@@ -17,7 +18,7 @@ def render_preparation(prepared: Mapping[str, Any], lang: str = "nl") -> str:
 
     return (
         environment()
-        .get_template("preparation.html")
+        .get_template("preparation_body.html" if fragment else "preparation.html")
         .render(
             p=prepared,
             t=texts(lang),

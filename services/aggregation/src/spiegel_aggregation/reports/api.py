@@ -227,6 +227,18 @@ def router(runtime: AggregationRuntime) -> APIRouter:
         body = unpack_json(doc["body"])
         return HTMLResponse(render_page(body, lang, await norms_of(principal, doc, body)))
 
+    @api.get(
+        "/reports/{report_id}/fragment",
+        response_class=HTMLResponse,
+        summary="Rapportage (HTML-fragment voor de webpagina's)",
+    )
+    async def report_fragment(report_id: str, principal: Reader, lang: Language = "nl") -> HTMLResponse:
+        """The report without page, styles or language links: the web pages show it in their own
+        layout. The same template and anonymity rules as the whole page."""
+        doc = await readable_report(principal, report_id)
+        body = unpack_json(doc["body"])
+        return HTMLResponse(render_page(body, lang, await norms_of(principal, doc, body), fragment=True))
+
     @api.get("/reports/{report_id}/pdf", summary="Rapportage (PDF, A4)")
     async def report_pdf(report_id: str, principal: Reader, lang: Language = "nl") -> Response:
         doc = await readable_report(principal, report_id)

@@ -28,13 +28,23 @@ def _marker(colour: str, marker: str) -> Markup:
     return Markup(charts.to_svg(chart))  # noqa: S704 - built from our own shapes, texts escaped
 
 
-def render_page(body: Mapping[str, Any], lang: str = "nl", norms: Mapping[str, Any] | None = None) -> str:
+def render_page(
+    body: Mapping[str, Any],
+    lang: str = "nl",
+    norms: Mapping[str, Any] | None = None,
+    *,
+    fragment: bool = False,
+) -> str:
+    """The report as a whole page (its own styles, a language switch), or with `fragment` the
+    report alone: no page, styles, scripts or language links, for a page of the web service's own
+    (which allows no inline style). Both come from the same template, so they never differ."""
     view = ReportView(body, lang, norms)
     statements = [s for t in body["themes"] for s in t["statements"]] + list(body["global_items"])
     return (
         environment()
-        .get_template("report.html")
+        .get_template("report_body.html" if fragment else "report.html")
         .render(
+            standalone=not fragment,
             v=view,
             b=body,
             themes_svg=Markup(view.svg(view.themes_chart())),  # noqa: S704 - escaped inside

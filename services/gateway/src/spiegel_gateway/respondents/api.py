@@ -16,18 +16,25 @@ links that open nothing) and per token.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from spiegel_platform.links import hash_link_token, looks_like_link_token
 
 from spiegel_gateway.i18n import choose_language, explicit_language
-from spiegel_gateway.routing.client import Upstream
+from spiegel_gateway.respondents.links import (
+    GONE,
+    INVITATION,
+    SURVEY,
+    language_of,
+    link_caller,
+    link_worked,
+    throttle_link,
+    wants_html,
+)
 from spiegel_gateway.sessions.auth import (
     check_csrf,
     clear_session_cookie,
-    client_ip,
     correlation_of,
     gateway_of,
     optional_caller,
@@ -37,64 +44,9 @@ from spiegel_gateway.sessions.store import Session
 from spiegel_gateway.tenants.resolution import CurrentTenant, current_tenant
 from spiegel_gateway.tenants.store import Tenant
 
-SURVEY = "survey"
-INVITATION = "invitation"
-GONE = (404, 409, 410)  # unknown or withdrawn; already submitted; expired or closed
-
-
-def _link_caller(tenant: Tenant, link_hash: str, language: str) -> Session:
-    """The principal of a link before its session exists (not stored)."""
-    from datetime import UTC, datetime
-
-    return Session(
-        id=f"link:{link_hash}",
-        tenant_id=tenant.tenant_id,
-        kind="respondent",
-        subject=f"link:{link_hash}",
-        roles=("respondent",),
-        email="",
-        name="",
-        language=language,
-        csrf="",
-        expires_at=datetime.now(UTC),
-        link_hash=link_hash,
-    )
-
-
-def _wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "")
-
-
-def _language_of(upstream: Upstream, default: str) -> str:
-    """The language the survey service chose for the questionnaire (the invitation's, or the chosen)."""
-    try:
-        language = json.loads(upstream.content).get("language")
-    except (ValueError, AttributeError):
-        return default
-    return language if language in ("nl", "en") else default
-
-
-def throttle_link(request: Request, token: str) -> str:
-    """Rate limits of link requests; the token's hash when it may be tried.
-
-    Every attempt counts as a failure up front and is refunded once the link
-    turns out to open something: concurrent guesses cannot slip past the limit
-    while the survey service is still answering the first ones.
-    """
-    gateway = gateway_of(request)
-    limiter, policies, ip = gateway.limiter, gateway.policies, client_ip(request)
-    limiter.hit(policies.link_failures_ip, ip)
-    limiter.hit(policies.link_ip, ip)
-    if not looks_like_link_token(token):
-        raise HTTPException(404, "this link is not valid; check that you copied all of it")
-    link_hash = hash_link_token(token)
-    limiter.hit(policies.link_token, link_hash)
-    return link_hash
-
-
-def link_worked(request: Request) -> None:
-    gateway = gateway_of(request)
-    gateway.limiter.refund(gateway.policies.link_failures_ip, client_ip(request))
+# A browser's page for a link (token, request) -> the answer: given by whoever serves the pages,
+# so this module knows nothing of them.
+LinkPage = Callable[[str, Request], Awaitable[Response]]
 
 
 async def _respondent(request: Request, tenant: Tenant) -> Session:
@@ -105,19 +57,18 @@ async def _respondent(request: Request, tenant: Tenant) -> Session:
     return caller
 
 
-def router() -> APIRouter:
+def router(open_link_page: LinkPage | None = None, optout_page: LinkPage | None = None) -> APIRouter:
+    """The JSON routes; a browser asking for HTML gets `open_link_page` / `optout_page` when given."""
     api = APIRouter(tags=["respondents"])
 
     @api.get("/e/{token}")
     async def open_link(token: str, request: Request, response: Response, tenant: CurrentTenant) -> Any:
         """Open the questionnaire of a personal link; sets a session cookie for it alone.
 
-        A browser asking for HTML gets the questionnaire page instead (spiegel_gateway.web).
+        A browser asking for HTML gets the questionnaire page instead (see `router`).
         """
         gateway = gateway_of(request)
-        if not tenant.is_platform and _wants_html(request):
-            from spiegel_gateway.web.respondent import open_link_page
-
+        if not tenant.is_platform and open_link_page is not None and wants_html(request):
             return await open_link_page(token, request)
         if tenant.is_platform:
             raise HTTPException(404, "this link is not valid here")
@@ -130,7 +81,7 @@ def router() -> APIRouter:
             SURVEY,
             "GET",
             f"/questionnaires/{token}",
-            caller=_link_caller(tenant, link_hash, language),
+            caller=link_caller(tenant, link_hash, language),
             correlation_id=correlation_of(request),
             headers={"accept": "application/json", "accept-language": language},
             query=f"lang={chosen}" if chosen else "",
@@ -139,7 +90,7 @@ def router() -> APIRouter:
             link_worked(request)  # a known link (open, used or closed) is no guess
         if upstream.status_code != 200:
             return upstream.as_response()
-        language = _language_of(upstream, language)
+        language = language_of(upstream, language)
         cookie, session = await gateway.sessions.open_respondent(
             tenant.tenant_id,
             link_hash=link_hash,
@@ -199,9 +150,7 @@ def router() -> APIRouter:
         gateway = gateway_of(request)
         if tenant.is_platform:
             raise HTTPException(404, "this link is not valid here")
-        if _wants_html(request):
-            from spiegel_gateway.web.respondent import optout_page
-
+        if optout_page is not None and wants_html(request):
             return await optout_page(token, request)
         link_hash = throttle_link(request, token)
         body = await request.body()
@@ -209,7 +158,7 @@ def router() -> APIRouter:
             INVITATION,
             request.method,
             "/optout",  # the invitation service knows the link by the caller's `link:<hash>`
-            caller=_link_caller(tenant, link_hash, choose_language(request, tenant)),
+            caller=link_caller(tenant, link_hash, choose_language(request, tenant)),
             correlation_id=correlation_of(request),
             content=body or None,
             headers=request.headers,

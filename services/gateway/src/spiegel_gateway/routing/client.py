@@ -25,6 +25,10 @@ from spiegel_gateway.service_tokens import ServiceTokens
 from spiegel_gateway.sessions.store import Session
 from spiegel_gateway.settings import SERVICES, GatewaySettings
 
+# Who the web service may call as the caller with the caller's token: the domain services and the
+# gateway's own API (people, the hospital).
+CALLER_AUDIENCE = [*SERVICES, "gateway"]
+
 # Request headers passed on to a service (lower case); everything else is dropped.
 FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-match", "if-none-match")
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -124,6 +128,28 @@ class ServiceClient:
     def known(service: str) -> bool:
         return service in SERVICES
 
+    def caller_token(self, caller: Session, ip: str) -> str:
+        """The caller's token for the web service to call the domain services and the gateway's own
+        API with, as the caller (see services/web/README.md): the claims of `token_for`, every one of
+        them as audience, the kind of session (a respondent's link reaches only its questionnaire)
+        and the browser's address (the gateway's audit log says where a change came from, not the
+        web service's address; a token is reused for half its minute, from the same address)."""
+        return self.tokens.issue(
+            cache_key=caller.id,
+            audience=CALLER_AUDIENCE,
+            subject=caller.subject,
+            tenant_id=caller.tenant_id,
+            roles=list(caller.roles),
+            extra={
+                "email": caller.email,
+                "name": caller.name,
+                "lang": caller.language,
+                "kind": caller.kind,
+                "ip": ip,
+            },
+            variant=ip,
+        )
+
     def token_for(self, caller: Session, service: str) -> str:
         return self.tokens.issue(
             cache_key=caller.id,
@@ -153,6 +179,23 @@ class ServiceClient:
         sent = {k: v for k, v in (headers or {}).items() if k.lower() in FORWARDED_REQUEST_HEADERS}
         sent["authorization"] = f"Bearer {self.token_for(caller, service)}"
         sent["x-correlation-id"] = correlation_id
+        return await self.send(
+            service, base, method, path, sent=sent, content=content, json=json, query=query
+        )
+
+    async def send(
+        self,
+        service: str,
+        base: str,
+        method: str,
+        path: str,
+        *,
+        sent: Mapping[str, str],
+        content: bytes | None = None,
+        json: Any = None,
+        query: str = "",
+    ) -> Upstream:
+        """The request itself, with exactly the headers given; the answer read whole."""
         segments = path.strip("/").split("/")
         if any(segment in (".", "..") for segment in segments):
             raise HTTPException(404, "no such path")

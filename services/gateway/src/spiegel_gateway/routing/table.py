@@ -24,3 +24,4 @@ class ServiceAddresses(BaseSettings):
     aggregation_url: str | None = None
     invitation_url: str | None = None
     survey_url: str | None = None
+    web_url: str | None = None

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response
+from spiegel_platform.auth.service_tokens import TokenError
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED
 from spiegel_gateway.request_state import state_of
@@ -139,6 +140,11 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
     if header:
         scheme, _, token = header.partition(" ")
         token = token.strip()
+        if scheme.lower() == "bearer" and token.count(".") == 2 and not token.startswith(API_TOKEN_PREFIX):
+            caller = await service_caller(request, tenant, token)
+            state["via"] = "service"
+            state["caller"] = caller
+            return caller
         if scheme.lower() != "bearer" or not token.startswith(API_TOKEN_PREFIX):
             raise HTTPException(
                 401, "unsupported Authorization header: use a Spiegel API token (Bearer spg_...)"
@@ -167,6 +173,36 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
             state["via"] = "cookie"
     state["caller"] = caller
     return caller
+
+
+async def service_caller(request: Request, tenant: Tenant, token: str) -> Session:
+    """A caller's token the gateway signed for the web service (audience `gateway`): the web pages
+    call the gateway's own API (people, the hospital) as the caller. Not stored; no CSRF (no
+    ambient authority)."""
+    try:
+        principal = gateway_of(request).caller_tokens.verify(token)
+    except TokenError as error:
+        raise HTTPException(401, f"invalid service token: {error}") from None
+    if principal.tenant_id != tenant.tenant_id:
+        raise await refuse(request, tenant.tenant_id, 403, "this token belongs to another hospital")
+    claims = principal.claims
+    if isinstance(claims.get("ip"), str) and claims["ip"]:
+        # The browser's address as the gateway saw it when it signed the token, not the web
+        # service's: what the audit log records for a change made through a page.
+        state_of(request)["client_ip"] = claims["ip"]
+    kind = claims.get("kind")
+    return Session(
+        id=f"token:{claims.get('jti', '')}",
+        tenant_id=principal.tenant_id,
+        kind=kind if kind in ("person", "respondent", "api_token") else "person",
+        subject=principal.subject,
+        roles=tuple(str(r) for r in claims.get("roles", [])),
+        email=str(claims.get("email", "")),
+        name=str(claims.get("name", "")),
+        language=str(claims.get("lang", "nl")),
+        csrf="",
+        expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+    )
 
 
 def check_csrf(request: Request, caller: Session, form_token: str | None = None) -> None:

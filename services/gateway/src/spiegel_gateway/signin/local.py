@@ -81,7 +81,9 @@ async def _send(gateway: object, mail: object) -> None:
         log.error("mail_failed", error=repr(error))
 
 
-async def _send_reset(request: Request, tenant: Tenant, email: str) -> None:
+async def send_reset(request: Request, tenant: Tenant, email: str) -> None:
+    """Mail a reset link when the address has an active account (silently nothing otherwise; the
+    API and the "wachtwoord vergeten" page both use it)."""
     gateway = gateway_of(request)
     person = await gateway.people.by_email(tenant.tenant_id, email)
     if person is None or not person.active:
@@ -161,7 +163,7 @@ def router() -> APIRouter:
         account = f"{tenant.tenant_id}:{normalise_email(body.email)}"
         if gateway.limiter.retry_after(gateway.policies.reset_account, account) is None:
             gateway.limiter.count(gateway.policies.reset_account, account)
-            tasks.add_task(_send_reset, request, tenant, body.email)
+            tasks.add_task(send_reset, request, tenant, body.email)
         return {"message": "if this address has an account, an e-mail is on its way"}
 
     @api.post("/password-reset/confirm", response_model=PersonOut)

@@ -1,0 +1,187 @@
+"""Every request no route of the gateway takes goes to the web service (its pages), as the caller.
+
+The gateway resolves the hospital and authenticates the browser as for any
+route, then signs two short-lived tokens for this one request:
+
+- the page token (audience `web`, in Authorization): the hospital as the
+  pages show it, the person or the respondent's link (its token, opened from
+  the session: the survey knows a questionnaire by it), the session's CSRF
+  token and how the browser authenticated, the address prefix and host;
+- the caller's token (`x-spiegel-caller`; audience: the domain services and
+  the gateway): what /api would send a service, so the web service calls them
+  as the caller and never with rights of its own.
+
+The browser's cookies and Authorization never reach the web service; only the
+language cookies do. From the answer the gateway takes two things before the
+browser sees it: `x-spiegel-audit`, the service calls the page made (audited
+here as /api calls are), and `x-spiegel-session: end` (the questionnaire is
+submitted or gone: the link session ends). A service's Set-Cookie is passed on
+only for the language cookies.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+from spiegel_pages.look import LANG_COOKIE, PageError
+from spiegel_platform.logging import get_logger
+from starlette.types import Receive, Scope, Send
+
+from spiegel_gateway.request_state import state_of
+from spiegel_gateway.routing.policy import audit_service_answer
+from spiegel_gateway.sessions.auth import (
+    authenticate,
+    clear_session_cookie,
+    client_ip,
+    correlation_of,
+    gateway_of,
+    link_cookie_name,
+)
+from spiegel_gateway.sessions.store import Session
+from spiegel_gateway.settings import SERVICES
+from spiegel_gateway.tenants.resolution import current_tenant
+from spiegel_gateway.tenants.store import Tenant
+
+log = get_logger(__name__)
+WEB = "web"
+CALLER_HEADER = "x-spiegel-caller"
+AUDIT_HEADER = "x-spiegel-audit"
+SESSION_HEADER = "x-spiegel-session"
+# The cookies the pages read and set themselves: the language choices. Never a credential.
+PAGE_COOKIES = (LANG_COOKIE, "spiegel_resp_lang")
+REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "user-agent")
+MAX_AUDITED_CALLS = 100
+
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def looks_like_page(request: Request) -> bool:
+    """A browser asking for a page or posting a form (what the gateway refuses itself is then a
+    page too); an API client's request gets JSON."""
+    content_type = request.headers.get("content-type", "")
+    return "text/html" in request.headers.get("accept", "") or content_type.startswith(FORMS)
+
+
+def page_claims(request: Request, tenant: Tenant, caller: Session | None) -> dict[str, Any]:
+    state = state_of(request)
+    page: dict[str, Any] = {
+        "tenant": {
+            "slug": tenant.slug,
+            "name": tenant.name,
+            "languages": list(tenant.languages),
+            "time_zone": tenant.time_zone,
+            "min_group_size": tenant.min_group_size,
+            "identity_provider": bool(tenant.identity_provider),
+        },
+        "prefix": str(state.get("tenant_prefix", "") or ""),
+        "host": request.headers.get("host", ""),
+        "kind": caller.kind if caller is not None else "",
+        "csrf": caller.csrf if caller is not None else "",
+        "via": str(state.get("via", "")),
+    }
+    if caller is not None and caller.kind == "respondent" and caller.link_token_sealed:
+        page["link"] = gateway_of(request).sealer.open(caller.link_token_sealed)
+    return page
+
+
+async def forward_page(request: Request) -> Response:
+    gateway = gateway_of(request)
+    base = gateway.settings.service_url(WEB)
+    if base is None:
+        raise HTTPException(404, "Not Found")
+    if looks_like_page(request):
+        state_of(request)["web_page"] = True
+    tenant = await current_tenant(request)
+    if tenant.is_platform:
+        if looks_like_page(request):
+            raise PageError(404, key="no_hospital")
+        raise HTTPException(404, "Not Found")
+    caller = await authenticate(request, tenant)
+    tokens = gateway.tokens
+    page_token = tokens.issue(
+        cache_key=None,  # the hospital's name or languages may just have changed
+        audience=WEB,
+        subject=caller.subject if caller is not None else "",
+        tenant_id=tenant.tenant_id,
+        roles=list(caller.roles) if caller is not None else [],
+        extra={
+            "email": caller.email if caller is not None else "",
+            "name": caller.name if caller is not None else "",
+            "lang": caller.language if caller is not None else "",
+            "page": page_claims(request, tenant, caller),
+        },
+    )
+    sent = {k: v for k, v in request.headers.items() if k.lower() in REQUEST_HEADERS}
+    sent["authorization"] = f"Bearer {page_token}"
+    sent["x-correlation-id"] = correlation_of(request)
+    if caller is not None:
+        sent[CALLER_HEADER] = gateway.services.caller_token(caller, client_ip(request))
+    cookies = [f"{name}={value}" for name, value in request.cookies.items() if name in PAGE_COOKIES]
+    if cookies:
+        sent["cookie"] = "; ".join(cookies)
+    body = await request.body()
+    upstream = await gateway.services.send(
+        WEB,
+        base,
+        request.method,
+        request.scope["path"],
+        sent=sent,
+        content=body or None,
+        query=request.scope["query_string"].decode("latin-1"),
+    )
+    if upstream.status_code == 401 and "www-authenticate" in upstream.headers:
+        # The web service refused the gateway's page token (a page's own 401 is a page).
+        log.error("web_refused_gateway_token", body=upstream.text[:300])
+        raise HTTPException(502, "the web service did not accept the gateway's credentials")
+    reply = upstream.as_response()
+    for value in upstream.headers.getall("set-cookie", []):
+        if value.split("=", 1)[0].strip() in PAGE_COOKIES:
+            reply.raw_headers.append((b"set-cookie", value.encode("latin-1")))
+    if caller is not None:
+        await _audit(request, tenant, caller, upstream.headers.get(AUDIT_HEADER, ""))
+        if upstream.headers.get(SESSION_HEADER) == "end" and caller.kind == "respondent":
+            await gateway.sessions.close(tenant.tenant_id, caller.id)
+            gateway.tokens.forget(caller.id)
+            clear_session_cookie(reply, request, name=link_cookie_name(request))
+    return reply
+
+
+async def _audit(request: Request, tenant: Tenant, caller: Session, header: str) -> None:
+    """The page's service calls, audited as /api calls are (reads of reports and POPs, refusals)."""
+    if not header:
+        return
+    try:
+        calls = json.loads(header)
+    except ValueError:
+        log.error("web_audit_header_unreadable", header=header[:200])
+        return
+    for call in calls[:MAX_AUDITED_CALLS] if isinstance(calls, list) else []:
+        if not (isinstance(call, list) and len(call) == 4 and call[0] in SERVICES):
+            continue
+        service, method, path, status = call
+        if isinstance(method, str) and isinstance(path, str) and isinstance(status, int):
+            await audit_service_answer(
+                request,
+                tenant_id=tenant.tenant_id,
+                caller=caller,
+                service=service,
+                method=method,
+                path=path,
+                status=status,
+                via=" (page)",
+            )
+
+
+class PageForwarding:
+    """The router's default (no route matched, not even by path): `forward_page`. An error is
+    raised to the app's exception handlers, as from any route."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        response = await forward_page(Request(scope, receive))
+        await response(scope, receive, send)

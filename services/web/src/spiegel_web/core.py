@@ -1,0 +1,279 @@
+"""What every page uses: the page context (hospital, person, language, CSRF), rendering, service calls.
+
+A page never answers with JSON: problems become a page that says what to do
+(`PageError`), a page that needs a signed-in person sends the browser to the
+sign-in form (`Redirect`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from spiegel_pages import look
+from spiegel_pages.look import (
+    LANG_COOKIE,
+    PageError,
+    Redirect,
+    choose_language,
+    form_number,
+    local_path,
+    quoted,
+    remember_language,
+)
+from spiegel_pages.texts import text
+from spiegel_platform.auth import roles as role_names
+from spiegel_platform.auth.service_tokens import TokenError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from spiegel_web.caller import CALLER_HEADER, Caller, Hospital, context_of
+from spiegel_web.upstream import Services, Upstream
+
+HERE = Path(__file__).parent
+COORDINATING = (role_names.COORDINATOR, role_names.TENANT_ADMIN)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The gateway reads these from the answer: the service calls to audit, and "end the link session".
+AUDIT_HEADER = "x-spiegel-audit"
+SESSION_HEADER = "x-spiegel-session"
+
+env = look.environment(HERE / "templates")
+
+__all__ = [
+    "COORDINATING",
+    "LANG_COOKIE",
+    "Page",
+    "PageError",
+    "Redirect",
+    "form_number",
+    "local_path",
+    "page_of",
+    "problem_text",
+    "quoted",
+    "remember_language",
+]
+
+
+def problem_text(upstream: Upstream, lang: str) -> str:
+    """What a service said was wrong, in the reader's language where the service gave both."""
+    return look.problem_text(upstream.content, lang)
+
+
+def state_of(request: Request) -> dict[str, Any]:
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    return state
+
+
+@dataclass
+class Page:
+    request: Request
+    tenant: Hospital
+    caller: Caller | None
+    lang: str
+    prefix: str = ""
+    host: str = ""
+
+    def url(self, path: str, **query: Any) -> str:
+        shown = {k: v for k, v in query.items() if v not in (None, "")}
+        return self.prefix + path + (f"?{urlencode(shown)}" if shown else "")
+
+    def t(self, key: str, **values: Any) -> str:
+        return text(key, self.lang, **values)
+
+    @property
+    def csrf(self) -> str:
+        return self.caller.csrf if self.caller is not None else ""
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return self.caller.roles if self.caller is not None and self.caller.kind == "person" else ()
+
+    @property
+    def is_coordinator(self) -> bool:
+        return bool(set(self.roles) & set(COORDINATING))
+
+    @property
+    def is_specialist(self) -> bool:
+        return role_names.SPECIALIST in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return role_names.TENANT_ADMIN in self.roles
+
+    @property
+    def here(self) -> str:
+        """The current page (without the hospital prefix), for `next` after sign-in or a language switch."""
+        query = self.request.url.query
+        return self.request.url.path + (f"?{query}" if query else "")
+
+    def lang_url(self, lang: str) -> str:
+        return self.url("/taal", lang=lang, next=self.here)
+
+    def label(self, item: dict[str, Any], base: str = "label") -> str:
+        return str(item.get(f"{base}_{self.lang}") or item.get(f"{base}_nl") or item.get("code") or "")
+
+    # -- answers ----------------------------------------------------------------------------
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        html = env.get_template(template).render(page=self, t=self.t, **values)
+        response = HTMLResponse(html, status_code=status)
+        response.headers["cache-control"] = "no-store"
+        explicit = self.request.query_params.get("lang")
+        if explicit is not None and explicit in self.tenant.languages:
+            remember_language(response, explicit)
+        return response
+
+    def redirect(self, path: str, **query: Any) -> RedirectResponse:
+        return RedirectResponse(self.url(path, **query), status_code=303)
+
+    def end_link_session(self, response: Response) -> None:
+        """Ask the gateway to end the respondent's link session (it owns sessions and cookies)."""
+        response.headers[SESSION_HEADER] = "end"
+
+    # -- guards -----------------------------------------------------------------------------
+    def require(self, *wanted: str) -> Caller:
+        caller = self.caller
+        if caller is None or caller.kind != "person":
+            raise Redirect(self.url("/inloggen", next=self.here))
+        if wanted and not set(caller.roles) & set(wanted):
+            raise PageError(403, key="forbidden_role")
+        return caller
+
+    def check_csrf(self, caller: Caller, form_token: str) -> bool:
+        """A cookie-authenticated change needs the session's CSRF token and no foreign Origin."""
+        if self.request.method in SAFE_METHODS or caller.via != "cookie":
+            return True
+        origin = self.request.headers.get("origin")
+        if origin and origin != "null" and urlsplit(origin).netloc.lower() != self.host.lower():
+            return False
+        return bool(caller.csrf) and hmac.compare_digest(form_token.encode(), caller.csrf.encode())
+
+    async def form(self) -> dict[str, Any]:
+        """The posted form, after the CSRF check (every form carries `csrf_token`)."""
+        try:
+            form = await self.request.form()
+        except StarletteHTTPException:
+            raise  # e.g. 413 from the size limit: its own page
+        except Exception:
+            raise PageError(400, key="bad_form") from None
+        caller = self.caller
+        if caller is None:
+            raise PageError(403, key="session_expired")
+        token = form.get("csrf_token")
+        if not self.check_csrf(caller, token if isinstance(token, str) else ""):
+            raise PageError(403, key="csrf")
+        return {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form}
+
+    # -- the services -------------------------------------------------------------------------
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+    ) -> Upstream:
+        """Call a service (or the gateway's own API) as the caller; the gateway audits the call
+        as it audits /api (reads of reports, refusals), from the list this page hands back."""
+        caller = self.caller
+        assert caller is not None
+        sent = {"accept": "application/json", "accept-language": self.lang, **(headers or {})}
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            sent["content-type"] = "application/json"
+        upstream = await self.send(
+            service,
+            method,
+            path,
+            content=content,
+            headers=sent,
+            query=urlencode({k: v for k, v in (query or {}).items() if v is not None}),
+        )
+        if upstream.status_code == 401:
+            raise PageError(502, key="service_credentials")
+        if service != "gateway":
+            state_of(self.request).setdefault("audit", []).append(
+                [service, method, path, upstream.status_code]
+            )
+        return upstream
+
+    async def send(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        query: str = "",
+    ) -> Upstream:
+        """The call itself, as the caller (its service token), neither audited nor interpreted: the
+        respondent's questionnaire uses it directly, as the gateway's link pages did."""
+        caller = self.caller
+        assert caller is not None
+        at_gateway = service == "gateway"
+        return await services_of(self.request).call(
+            service,
+            method,
+            path,
+            token=caller.token,
+            correlation_id=str(state_of(self.request).get("correlation_id", "")),
+            content=content,
+            headers=headers,
+            query=query,
+            host=self.host if at_gateway else None,
+            prefix=self.prefix if at_gateway else "",
+        )
+
+    async def data(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
+        """A service's JSON answer; a refusal becomes the matching error page."""
+        upstream = await self.call(service, method, path, **kwargs)
+        if upstream.is_success:
+            return json.loads(upstream.content or b"null")
+        raise PageError(upstream.status_code, problem_text(upstream, self.lang))
+
+
+class TokenRefused(HTTPException):
+    """No valid page token: JSON, never a page, so the gateway tells it from a page's own 401."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail, headers={"www-authenticate": 'Bearer error="invalid_token"'})
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+async def page_of(request: Request) -> Page:
+    """The page context from the gateway's page token: hospital, the person if signed in, the language."""
+    state = state_of(request)
+    state["web_page"] = True
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    try:
+        principal = request.app.state.token_verifier.verify(
+            token.strip() if scheme.lower() == "bearer" else ""
+        )
+    except TokenError as error:
+        raise TokenRefused(f"pages are served through the gateway: {error}") from None
+    context = context_of(principal, request.headers.get(CALLER_HEADER, ""))
+    state["tenant"] = context.hospital
+    state["caller"] = context.caller
+    state["tenant_prefix"] = context.prefix
+    caller = context.caller
+    lang = choose_language(
+        offered=context.hospital.languages,
+        default=context.hospital.default_language,
+        explicit=(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)),
+        person=caller.language if caller is not None else None,
+        accept_language=request.headers.get("accept-language", ""),
+    )
+    return Page(request, context.hospital, caller, lang, context.prefix, context.host)

@@ -1,0 +1,64 @@
+"""The start page of a signed-in person: "te doen", "mijn rapportages en evaluaties", own rounds.
+
+Everything comes from the services with the person's own service token: the
+invitation service's /me/todo and /me/history, the aggregation service's
+/reports/mine, the survey's rounds about the person, and per open round the
+counts per group (a subject sees counts only, never who).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from spiegel_web.core import Page, PageError, page_of, quoted
+
+
+async def optional(page: Page, service: str, path: str, **kwargs: Any) -> Any:
+    """A part of a page that may be missing when its service is away (the rest still shows)."""
+    try:
+        return await page.data(service, "GET", path, **kwargs)
+    except PageError:
+        return None
+
+
+async def own_rounds(page: Page) -> list[dict[str, Any]]:
+    caller = page.caller
+    assert caller is not None
+    found = await optional(page, "survey", "/rounds", query={"limit": 50})
+    rounds = [r for r in (found or {}).get("items", []) if r["status"] in ("draft", "open")]
+    mine = []
+    for item in rounds:
+        is_subject = item["kind"] == "IFMS" and item["subject"]["subject_id"] == caller.subject
+        progress = None
+        if item["status"] == "open":
+            progress = await optional(page, "invitation", f"/rounds/{quoted(item['id'])}/progress")
+        mine.append({**item, "is_subject": is_subject, "progress": progress})
+    return mine
+
+
+def router() -> APIRouter:
+    api = APIRouter(include_in_schema=False)
+
+    @api.get("/start")
+    async def start(request: Request) -> Response:
+        page = await page_of(request)
+        page.require()
+        todo = await optional(page, "invitation", "/me/todo")
+        history = await optional(page, "invitation", "/me/history")
+        reports = await optional(page, "aggregation", "/reports/mine")
+        rounds = await own_rounds(page) if page.is_specialist else []
+        groups = None
+        if "facilitator" in page.roles:
+            groups = await optional(page, "aggregation", "/discussion-groups")
+        return page.render(
+            "dashboard.html",
+            todo=None if todo is None else todo.get("items", []),
+            evaluations=None if history is None else history.get("evaluations", []),
+            reports=reports,
+            rounds=rounds,
+            discussion_groups=groups,
+        )
+
+    return api

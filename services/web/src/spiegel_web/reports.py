@@ -1,0 +1,92 @@
+"""A report in the page (the aggregation service's HTML with its charts) and its PDF.
+
+The aggregation service renders the report (autoescaped; comments are text) and
+serves it as a fragment for this purpose (`/reports/{id}/fragment`: the report
+without page, inline styles or language links, which the CSP here forbids); it is
+shown inside this site's layout with the same styles from static/spiegel.css.
+Nothing here parses HTML. The aggregation service decides who may read what
+(subject, members, coordinators, facilitator of the discussion group) and which
+groups may be shown (the anonymity rules); every read is audited like an /api read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request, Response
+from markupsafe import Markup
+
+from spiegel_web.core import Page, PageError, page_of, problem_text, quoted
+
+_REPORT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+
+
+def fragment(content: bytes) -> Markup:
+    """The aggregation service's fragment, shown as it came (it is autoescaped there)."""
+    text = content.decode("utf-8", errors="replace")
+    return Markup(text)  # noqa: S704 - autoescaped by the aggregation service
+
+
+def check_id(report_id: str) -> None:
+    if not _REPORT_ID.match(report_id):
+        raise PageError(404, key="no_report")
+
+
+def router() -> APIRouter:
+    api = APIRouter(include_in_schema=False)
+
+    async def fetch(page: Page, report_id: str, kind: str) -> Response | bytes:
+        upstream = await page.call(
+            "aggregation", "GET", f"/reports/{quoted(report_id)}/{kind}", query={"lang": page.lang}
+        )
+        if upstream.status_code == 404:
+            raise PageError(404, key="no_report")
+        if not upstream.is_success:
+            raise PageError(upstream.status_code, problem_text(upstream, page.lang))
+        return upstream.content
+
+    @api.get("/rapportages/{report_id}")
+    async def report(report_id: str, request: Request) -> Response:
+        page = await page_of(request)
+        page.require()
+        check_id(report_id)
+        content = await fetch(page, report_id, "fragment")
+        assert isinstance(content, bytes)
+        return page.render("report.html", report_id=report_id, body=fragment(content))
+
+    @api.get("/rapportages/{report_id}/pdf")
+    async def report_pdf(report_id: str, request: Request) -> Response:
+        page = await page_of(request)
+        page.require()
+        check_id(report_id)
+        content = await fetch(page, report_id, "pdf")
+        assert isinstance(content, bytes)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "-", report_id)
+        return Response(
+            content,
+            media_type="application/pdf",
+            headers={
+                "content-disposition": f'attachment; filename="spiegel-{name}-{page.lang}.pdf"',
+                "cache-control": "no-store",
+            },
+        )
+
+    @api.get("/gespreksgroepen/{group_id}")
+    async def preparation(group_id: str, request: Request) -> Response:
+        """The facilitator's preparation of a discussion group (aggregation; own groups, coordinators)."""
+        page = await page_of(request)
+        page.require("facilitator", "coordinator", "tenant_admin")
+        check_id(group_id)
+        upstream = await page.call(
+            "aggregation",
+            "GET",
+            f"/discussion-groups/{quoted(group_id)}/preparation/fragment",
+            query={"lang": page.lang},
+        )
+        if upstream.status_code == 404:
+            raise PageError(404, key="no_report")
+        if not upstream.is_success:
+            raise PageError(upstream.status_code, problem_text(upstream, page.lang))
+        return page.render("preparation.html", body=fragment(upstream.content))
+
+    return api

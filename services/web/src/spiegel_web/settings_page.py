@@ -1,0 +1,92 @@
+"""The hospital's settings: name, languages and anonymity threshold (tenant admins, the gateway's own
+settings), reminder schedule and rater-fatigue limit (coordinators, the invitation service's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from spiegel_platform.anonymity import MIN_GROUP_SIZE
+
+from spiegel_web.core import COORDINATING, Page, page_of, problem_text
+
+# The anonymity floor: no hospital sets its threshold lower (the gateway refuses it too).
+
+
+def _int(value: Any, low: int, high: int) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if low <= number <= high else None
+
+
+def router() -> APIRouter:
+    api = APIRouter(include_in_schema=False)
+
+    async def show(page: Page, status: int = 200, **extra: Any) -> Response:
+        try:
+            reminders = await page.data("invitation", "GET", "/settings")
+        except Exception:
+            reminders = None
+        return page.render(
+            "settings.html", status=status, reminders=reminders, min_size=MIN_GROUP_SIZE, **extra
+        )
+
+    @api.get("/instellingen")
+    async def settings(request: Request) -> Response:
+        page = await page_of(request)
+        page.require(*COORDINATING)
+        return await show(page, saved=request.query_params.get("opgeslagen"))
+
+    @api.post("/instellingen/ziekenhuis")
+    async def hospital(request: Request) -> Response:
+        page = await page_of(request)
+        page.require("tenant_admin")
+        form = await page.form()
+        errors = []
+        threshold = _int(form.get("min_group_size"), MIN_GROUP_SIZE, 50)
+        if threshold is None:
+            errors.append(page.t("error_threshold", min=MIN_GROUP_SIZE))
+        languages = [lang for lang in ("nl", "en") if form.get(f"lang_{lang}") == "1"]
+        if not languages:
+            errors.append(page.t("error_languages"))
+        name = str(form.get("name") or "").strip()[:200]
+        if not name:
+            errors.append(page.t("error_name"))
+        if errors:
+            return await show(page, 422, hospital_errors=errors)
+        # The hospital is the gateway's: its API checks, stores and audits the change.
+        changed = await page.call(
+            "gateway",
+            "PATCH",
+            "/tenant",
+            json_body={"name": name, "languages": languages, "min_group_size": threshold},
+        )
+        if not changed.is_success:
+            return await show(page, 422, hospital_errors=[problem_text(changed, page.lang)])
+        return page.redirect("/instellingen", opgeslagen="ziekenhuis")
+
+    @api.post("/instellingen/herinneringen")
+    async def reminders(request: Request) -> Response:
+        page = await page_of(request)
+        page.require(*COORDINATING)
+        form = await page.form()
+        count = _int(form.get("max_reminders"), 0, 10)
+        interval = _int(form.get("interval_days"), 1, 60)
+        quiet = _int(form.get("quiet_days"), 0, 30)
+        fatigue = _int(form.get("fatigue_limit"), 1, 100)
+        if None in (count, interval, quiet, fatigue):
+            return await show(page, 422, reminder_errors=[page.t("error_reminder_numbers")])
+        await page.data(
+            "invitation",
+            "PUT",
+            "/settings",
+            json_body={
+                "reminders": {"max_reminders": count, "interval_days": interval, "quiet_days": quiet},
+                "fatigue_limit": fatigue,
+            },
+        )
+        return page.redirect("/instellingen", opgeslagen="herinneringen")
+
+    return api
