@@ -53,6 +53,9 @@ SESSION_HEADER = "x-spiegel-session"
 # The cookies the pages read and set themselves: the language choices. Never a credential.
 PAGE_COOKIES = (LANG_COOKIE, "spiegel_resp_lang")
 REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "user-agent")
+# Headers of a page's answer that only pages send (beyond those every service answer passes on):
+# `Refresh` reloads a page that says "a moment, this is being prepared".
+PAGE_RESPONSE_HEADERS = ("refresh",)
 MAX_AUDITED_CALLS = 100
 
 
@@ -138,6 +141,9 @@ async def forward_page(request: Request) -> Response:
         log.error("web_refused_gateway_token", body=upstream.text[:300])
         raise HTTPException(502, "the web service did not accept the gateway's credentials")
     reply = upstream.as_response()
+    for name in PAGE_RESPONSE_HEADERS:
+        if name in upstream.headers:
+            reply.raw_headers.append((name.encode("latin-1"), upstream.headers[name].encode("latin-1")))
     for value in upstream.headers.getall("set-cookie", []):
         if value.split("=", 1)[0].strip() in PAGE_COOKIES:
             reply.raw_headers.append((b"set-cookie", value.encode("latin-1")))
