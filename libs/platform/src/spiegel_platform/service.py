@@ -88,13 +88,18 @@ class ServiceDefinition(Generic[SettingsT]):
 
 
 class Runtime(Generic[SettingsT]):
-    """The wiring of one process: settings (the service's own class), database, token verifier, extras."""
+    """One process's settings (the service's own class), database and token verifier.
+
+    Its parts (stores, clients, mailer, ...) are built by the service's wiring
+    (`spiegel_platform.wiring.Wiring`), which the runtime keeps in `wiring`.
+    """
 
     def __init__(self, definition: ServiceDefinition[SettingsT], settings: SettingsT) -> None:
         self.definition = definition
         self.settings = settings
         self.client: AsyncMongoClient[Document] = connect(settings, app_name=f"spiegel-{definition.name}")
         self.db: AsyncDatabase[Document] = self.client[settings.mongodb_database]
+        self.wiring: object | None = None  # the service's Wiring, built on first use
         self.extras: dict[str, Any] = {}
         self._verifier: ServiceTokenVerifier | None = None
 
