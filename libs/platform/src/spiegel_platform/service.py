@@ -100,7 +100,6 @@ class Runtime(Generic[SettingsT]):
         self.client: AsyncMongoClient[Document] = connect(settings, app_name=f"spiegel-{definition.name}")
         self.db: AsyncDatabase[Document] = self.client[settings.mongodb_database]
         self.wiring: object | None = None  # the service's Wiring, built on first use
-        self.extras: dict[str, Any] = {}
         self._verifier: ServiceTokenVerifier | None = None
 
     @property
