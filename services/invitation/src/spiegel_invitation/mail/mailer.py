@@ -49,6 +49,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from spiegel_platform.logging import get_logger
 from spiegel_platform.periodic import sleep_or_stop
+from spiegel_platform.storage.stores import Stores
 
 from spiegel_invitation.mail import due
 from spiegel_invitation.mail.due import NotYet, Skip, Undeliverable
@@ -58,7 +59,7 @@ from spiegel_invitation.mail.render import MailRenderer
 from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
 from spiegel_invitation.mail.tokens import LinkTokens, base_url
 from spiegel_invitation.settings import InvitationSettings
-from spiegel_invitation.storage import MAIL_QUEUE, Store
+from spiegel_invitation.storage import Store
 
 log = get_logger(__name__)
 Document = dict[str, Any]
@@ -119,8 +120,10 @@ class FateWriter:
     """Group commit of the "commit" fates: whoever asks while no write is under way starts
     one with everything asked so far; who asks during a write goes into the next one."""
 
-    def __init__(self, db: AsyncDatabase[Document], incarnation: str) -> None:
-        self.db = db
+    def __init__(
+        self, db: AsyncDatabase[Document], incarnation: str, *, stores: Stores[Store] | None = None
+    ) -> None:
+        self.stores = stores if stores is not None else Store.on(db)
         self.incarnation = incarnation
         self.waiting: list[tuple[Job, asyncio.Future[bool]]] = []
         self.lock = asyncio.Lock()
@@ -145,7 +148,7 @@ class FateWriter:
             for tenant_id, items in by_tenant.items():
                 fates = [fate_record(job.key, job.attempt, "commit", self.incarnation) for job, _ in items]
                 try:
-                    won = set(await Store(self.db, tenant_id).mail_attempts.insert_many(fates))
+                    won = set(await self.stores.tenant(tenant_id).mail_attempts.insert_many(fates))
                 except PyMongoError as error:
                     for _, decided in items:
                         decided.set_exception(error)
@@ -178,8 +181,10 @@ class Mailer:
         *,
         renderer: MailRenderer | None = None,
         tokens: LinkTokens | None = None,
+        stores: Stores[Store] | None = None,
     ) -> None:
         self.db = db
+        self.stores = stores if stores is not None else Store.on(db)
         self.settings = settings
         self.renderer = renderer or MailRenderer()
         self.tokens = tokens or LinkTokens(settings.link_token_keys)
@@ -272,10 +277,10 @@ class Mailer:
         for job in batch.jobs:
             by_tenant.setdefault(job.tenant_id, []).append(job)
         for tenant_id, jobs in by_tenant.items():
-            await Store(self.db, tenant_id).mail_attempts.insert_many(
+            await self.stores.tenant(tenant_id).mail_attempts.insert_many(
                 [fate_record(job.key, job.attempt, "abandoned", self.incarnation) for job in jobs]
             )
-            await Store(self.db, tenant_id).mail_queue.update_many_by_id(
+            await self.stores.tenant(tenant_id).mail_queue.update_many_by_id(
                 [(job.key, {"$set": {"attempt": job.attempt}}) for job in jobs]
             )
         await self._record(batch.outcomes)
@@ -320,7 +325,7 @@ class Mailer:
         # instead of decoding the whole queue; entries due later are passed over.
         self._let_go = set()
         found = (
-            await self.db[MAIL_QUEUE]
+            await self.stores.across_tenants(Store.mail_queue)
             .find({"due": {"$lte": now}})
             .limit(self.settings.mailer_batch + len(self._inflight))
             .to_list()
@@ -357,7 +362,7 @@ class Mailer:
 
         jobs: list[Job] = []
         for tenant_id, items in by_tenant.items():
-            store = Store(self.db, tenant_id)
+            store = self.stores.tenant(tenant_id)
             claims = [
                 {
                     "id": f"{e['id']}#{int(e.get('attempt', 0)) + 1}",
@@ -381,7 +386,7 @@ class Mailer:
         reads = asyncio.Semaphore(32)
 
         async def prepare(job: Job) -> None:
-            store = Store(self.db, job.tenant_id)
+            store = self.stores.tenant(job.tenant_id)
             try:
                 async with reads:
                     await self._prepare(store, job, cache)
@@ -452,7 +457,7 @@ class Mailer:
         assert segment is not None
         pending = iter(batch.jobs)
         outcomes: list[Outcome] = []
-        fates = FateWriter(self.db, self.incarnation)
+        fates = FateWriter(self.db, self.incarnation, stores=self.stores)
 
         async def worker(connection: SmtpConnection) -> None:
             for job in pending:
@@ -499,7 +504,7 @@ class Mailer:
         return await self._reply(connection, job, segment)
 
     async def _stage(self, connection: SmtpConnection, job: Job) -> Outcome | None:
-        store = Store(self.db, job.tenant_id)
+        store = self.stores.tenant(job.tenant_id)
         try:
             await connection.ensure()
             await connection.stage(self.envelope_from, job.to, job.data)
@@ -551,7 +556,7 @@ class Mailer:
         for outcome in outcomes:
             by_tenant.setdefault(outcome.job.tenant_id, []).append(outcome)
         for tenant_id, items in by_tenant.items():
-            store = Store(self.db, tenant_id)
+            store = self.stores.tenant(tenant_id)
             deliveries: list[tuple[str, dict[str, Any]]] = []
             queue_updates: list[tuple[str, dict[str, Any]]] = []
             finished: list[str] = []
@@ -623,7 +628,7 @@ class Mailer:
         """Mails whose final line a dead predecessor wrote: record them, never resend."""
         now = _now()
         for (tenant_id, key, attempt), reply in recovered.committed.items():
-            store = Store(self.db, tenant_id)
+            store = self.stores.tenant(tenant_id)
             delivery = await store.deliveries.get(key)
             if due.already_final(delivery, attempt):
                 await store.mail_queue.delete_many_by_id([key])
