@@ -1,4 +1,4 @@
-"""The aggregation service's wiring: what it stores, consumes, publishes and serves."""
+"""What the aggregation service stores, consumes, publishes and serves: declared here, built in wiring.py."""
 
 from __future__ import annotations
 
