@@ -85,10 +85,9 @@ def jsonable(value: Any) -> Any:
 
 
 def router(runtime: InvitationRuntime) -> APIRouter:
-    wiring = Invitation.of(runtime)
-    stores = wiring.stores
     api = APIRouter(prefix="/rounds/{round_id}", tags=["nominations"])
-    tokens = wiring.link_tokens
+    wiring = Invitation.of(runtime)
+    stores, tokens = wiring.stores, wiring.link_tokens
 
     def store_of(principal: Any) -> Store:
         return stores.tenant(principal.tenant_id)

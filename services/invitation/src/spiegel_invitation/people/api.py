@@ -39,8 +39,7 @@ class SettingsIn(BaseModel):
 
 
 def router(runtime: InvitationRuntime) -> APIRouter:
-    wiring = Invitation.of(runtime)
-    stores = wiring.stores
+    stores = Invitation.of(runtime).stores
     api = APIRouter(tags=["people"])
 
     @api.put("/people/{person_id}")

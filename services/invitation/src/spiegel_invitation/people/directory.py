@@ -45,8 +45,7 @@ async def save_person(store: Store, person_id: str, fields: Document, *, event_i
 
 
 def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
-    wiring = Invitation.of(runtime)
-    stores = wiring.stores
+    stores = Invitation.of(runtime).stores
 
     async def person_registered(event: ReceivedEvent) -> None:
         person: events_pb2.PersonRegistered = event.payload

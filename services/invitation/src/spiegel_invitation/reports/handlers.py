@@ -21,8 +21,7 @@ def readers(published: events_pb2.ReportPublished) -> list[str]:
 
 
 def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
-    wiring = Invitation.of(runtime)
-    stores = wiring.stores
+    stores = Invitation.of(runtime).stores
 
     async def report_published(event: ReceivedEvent) -> None:
         published: events_pb2.ReportPublished = event.payload

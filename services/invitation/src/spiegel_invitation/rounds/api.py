@@ -171,8 +171,7 @@ def group_counts(view: Document, rows: list[Document]) -> list[Document]:
 
 
 def router(runtime: InvitationRuntime) -> APIRouter:
-    wiring = Invitation.of(runtime)
-    stores = wiring.stores
+    stores = Invitation.of(runtime).stores
     api = APIRouter(prefix="/rounds", tags=["rounds"])
 
     def store_of(principal: Any) -> Store:

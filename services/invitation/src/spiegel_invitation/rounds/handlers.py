@@ -91,8 +91,7 @@ def round_facts(announced: events_pb2.RoundCreated | events_pb2.RoundOpened) -> 
 
 
 def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
-    wiring = Invitation.of(runtime)
-    stores = wiring.stores
+    stores = Invitation.of(runtime).stores
 
     def store_of(event: ReceivedEvent) -> Store:
         return stores.tenant(event.tenant_id)

@@ -41,10 +41,9 @@ async def _inbox(store: Store, principal: Principal) -> tuple[dict[str, Document
 
 
 def router(runtime: InvitationRuntime) -> APIRouter:
-    wiring = Invitation.of(runtime)
-    stores = wiring.stores
     api = APIRouter(tags=["to-do"])
-    tokens = wiring.link_tokens
+    wiring = Invitation.of(runtime)
+    stores, tokens = wiring.stores, wiring.link_tokens
 
     async def entries(principal: Principal) -> tuple[list[Document], list[Document], list[Document]]:
         store = stores.tenant(principal.tenant_id)
