@@ -49,6 +49,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from spiegel_platform.logging import get_logger
 from spiegel_platform.periodic import sleep_or_stop
+from spiegel_platform.storage.repository import TenantRepository
 from spiegel_platform.storage.stores import Stores
 
 from spiegel_invitation.mail import due
@@ -108,11 +109,11 @@ class BatchCache:
 
     docs: dict[tuple[str, str, str], asyncio.Future[Document | None]] = field(default_factory=dict)
 
-    async def get(self, store: Store, collection: str, local_id: str) -> Document | None:
-        ident = (store.tenant_id, collection, local_id)
+    async def get(self, repository: TenantRepository, local_id: str) -> Document | None:
+        ident = (repository.tenant_id, repository.collection.name, local_id)
         future = self.docs.get(ident)
         if future is None:
-            future = self.docs[ident] = asyncio.ensure_future(getattr(store, collection).get(local_id))
+            future = self.docs[ident] = asyncio.ensure_future(repository.get(local_id))
         return await asyncio.shield(future)
 
 
@@ -702,7 +703,7 @@ class Mailer:
     async def _prepare(self, store: Store, job: Job, cache: BatchCache) -> None:
         """Read what the entry names, let `due.letter` decide, and build the message."""
         entry = job.entry
-        tenant = await cache.get(store, "tenants", job.tenant_id) or {}
+        tenant = await cache.get(store.tenants, job.tenant_id) or {}
         slug = tenant.get("slug") or job.tenant_id
         tenant_name = tenant.get("name") or job.tenant_id
         base = base_url(self.settings.public_base_url_template, slug)
@@ -732,23 +733,23 @@ class Mailer:
         template = entry.get("template", "")
         if template == "report_ready":
             return {
-                "report": await cache.get(store, "reports", entry["report_id"]),
-                "person": await cache.get(store, "people", entry["person_id"]),
+                "report": await cache.get(store.reports, entry["report_id"]),
+                "person": await cache.get(store.people, entry["person_id"]),
             }
         if template not in ("invitation", "reminder"):
             return {}
         assignment = due.invited_assignment(entry) or await cache.get(
-            store, "assignments", entry["assignment_id"]
+            store.assignments, entry["assignment_id"]
         )
         if assignment is None or assignment.get("withdrawn_at"):
             return {"assignment": assignment}
         round_id = assignment["round_id"]
         return {
             "assignment": assignment,
-            "round_doc": await cache.get(store, "rounds", round_id),
-            "progress": await cache.get(store, "progress", round_id) if template == "reminder" else None,
+            "round_doc": await cache.get(store.rounds, round_id),
+            "progress": await cache.get(store.progress, round_id) if template == "reminder" else None,
             "person": (
-                await cache.get(store, "people", assignment["person_id"])
+                await cache.get(store.people, assignment["person_id"])
                 if assignment.get("person_id")
                 else None
             ),
