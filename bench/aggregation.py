@@ -21,6 +21,7 @@ import pandas as pd
 from pymongo import AsyncMongoClient
 from spiegel_aggregation.instruments.store import save_instrument
 from spiegel_aggregation.reports.builder import GroupInfo, RoundFacts, build_report
+from spiegel_aggregation.storage import Store
 from spiegel_demo.instruments import ifms_instrument
 from spiegel_demo.simulation import IFMS_GROUPS, SimRound, random_responses, tenant_configured
 from spiegel_platform.events.contracts import topics_of
@@ -114,7 +115,7 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
         for t in topics_of("spiegel.survey.v1.ResponseRecorded", "spiegel.survey.v1.RoundOpened")
     ]
     try:
-        await save_instrument(db, TENANT, instrument, "bench")
+        await save_instrument(Store(db, TENANT), instrument, "bench")
         await _send(bootstrap, opened, topic_prefix)
         while await _lag(bootstrap, group, topics):  # noqa: ASYNC110 - polling the broker
             await asyncio.sleep(0.5)

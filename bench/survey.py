@@ -69,7 +69,7 @@ async def _storage_alone(
 ) -> dict[str, Any]:
     """The database steps of one submission (2 reads, 4 inserts, 2 updates), without HTTP or validation."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
-    store = Store.of(client[database], TENANT)
+    store = Store(client[database], TENANT)
     latencies: list[float] = []
     queue = list(range(count))
 

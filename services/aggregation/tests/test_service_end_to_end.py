@@ -15,6 +15,7 @@ from pymongo import AsyncMongoClient
 from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_aggregation.instruments.store import save_instrument
 from spiegel_aggregation.responses.model import Response
+from spiegel_aggregation.storage import Store
 from spiegel_demo.instruments import group_monitor_instrument, ifms_instrument
 from spiegel_demo.simulation import GM_GROUPS, SimRound, random_responses, tenant_configured
 from spiegel_dev.waiting import eventually
@@ -74,7 +75,7 @@ async def test_reports_from_events_survive_redelivery_and_versions_are_safe(  # 
         rng = random.Random(7)
         rounds = _rounds(rng)
         for instrument in (ifms_instrument(), group_monitor_instrument()):
-            await save_instrument(db, TENANT, instrument, "fixture")
+            await save_instrument(Store(db, TENANT), instrument, "fixture")
         events = [tenant_configured(TENANT)]
         for r in rounds:
             events += r.all_events()[:-1]

@@ -20,7 +20,7 @@ from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
 from spiegel_invitation.mail.tokens import LinkTokens
 from spiegel_invitation.rounds.issuing import issue
 from spiegel_invitation.settings import InvitationSettings
-from spiegel_invitation.storage import MAIL_QUEUE, Store
+from spiegel_invitation.storage import Store
 from spiegel_platform.links import hash_link_token
 
 pytestmark = pytest.mark.integration
@@ -251,7 +251,7 @@ class _ScanHook:
 
     def __getitem__(self, name: str) -> Any:
         collection = self.db[name]
-        return _QueueDuringScan(collection, self.during_scan) if name == MAIL_QUEUE else collection
+        return _QueueDuringScan(collection, self.during_scan) if name == Store.mail_queue.name else collection
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.db, name)

@@ -110,7 +110,11 @@ class ServiceDefinition(Generic[SettingsT]):
 
 
 class Runtime(Generic[SettingsT]):
-    """The wiring of one process: settings (the service's own class), database, token verifier, extras."""
+    """One process's settings (the service's own class), database and token verifier.
+
+    Its parts (stores, clients, mailer, ...) are built by the service's wiring
+    (`spiegel_platform.wiring.Wiring`), which the runtime keeps in `wiring`.
+    """
 
     def __init__(self, definition: ServiceDefinition[SettingsT], settings: SettingsT) -> None:
         self.definition = definition
@@ -122,7 +126,7 @@ class Runtime(Generic[SettingsT]):
                 raise TypeError(f"{definition.name}: a service with storage needs ServiceSettings")
             self._client = connect(settings, app_name=f"spiegel-{definition.name}")
             self._db = self._client[settings.mongodb_database]
-        self.extras: dict[str, Any] = {}
+        self.wiring: object | None = None  # the service's Wiring, built on first use
         self._verifier: ServiceTokenVerifier | None = None
 
     @property

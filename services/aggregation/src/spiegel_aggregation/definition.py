@@ -1,4 +1,4 @@
-"""The aggregation service's wiring: what it stores, consumes, publishes and serves."""
+"""What the aggregation service stores, consumes, publishes and serves: declared here, built in wiring.py."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from spiegel_aggregation.instruments.adapter import EVENT_TYPE as INSTRUMENT_EVE
 from spiegel_aggregation.norms import api as norms_api
 from spiegel_aggregation.reports import api as reports_api
 from spiegel_aggregation.reports import readers
-from spiegel_aggregation.reports.publishing import overdue_loop
+from spiegel_aggregation.reports.overdue import overdue_loop
 from spiegel_aggregation.responses import handlers as response_handlers
 from spiegel_aggregation.rounds import handlers as round_handlers
 from spiegel_aggregation.settings import AggregationRuntime, AggregationSettings
-from spiegel_aggregation.storage import DISCUSSIONS, PENDING, REPORTS
+from spiegel_aggregation.storage import Store
 from spiegel_aggregation.tenants import handlers as tenant_handlers
 
 INPUT_EVENTS = [
@@ -50,10 +50,10 @@ DEFINITION = ServiceDefinition(
     title="Spiegel aggregation service",
     description="Anonymous projections of responses per round and respondent group, and the reports.",
     settings_class=AggregationSettings,
-    outbox_collections=[REPORTS],
+    outbox_collections=[Store.reports.name],
     indexes={
-        DISCUSSIONS: [IndexSpec([("facilitator_id", 1)])],
-        PENDING: [IndexSpec([("due_at", 1)])],
+        Store.discussions.name: [IndexSpec([("facilitator_id", 1)])],
+        Store.pending.name: [IndexSpec([("due_at", 1)])],
     },
     routers=lambda runtime: [
         reports_api.router(runtime),

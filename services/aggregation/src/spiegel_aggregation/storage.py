@@ -12,29 +12,31 @@ import zlib
 from typing import Any
 
 from bson import Binary
-from pymongo.asynchronous.database import AsyncDatabase
-from spiegel_platform.storage.repository import TenantRepository
+from spiegel_platform.storage.stores import Collection, TenantStores
 
-ROUNDS = "rounds"  # one per round: metadata, invited assignments, closing
-RESPONSES = "responses"  # one per round: every response under its id, comments per group/question
-REPORTS = "reports"  # one per published version ("<round id>.v<n>"); outbox of ReportPublished
-PENDING = "pending_reports"  # closed rounds whose first version waits for responses in flight
-TENANTS = "tenants"  # "config": the tenant's threshold (from the gateway); "norms": sharing opt-in
-INSTRUMENTS = "instruments"  # "<instrument id>@<version>"
-READERS = "readers"  # one per person: the reports they may read as subject or member
-NORMS = "norms"  # one per instrument version: contributions per report, the norm snapshot
-DISCUSSIONS = "discussion_groups"  # discussion groups with their facilitator (small)
-NORM_SHARING = "norm_sharing"  # platform-wide: which tenants share norms (one document)
+
+class Store(TenantStores):
+    """One tenant's collections; `Store.on(db)` in the wiring keeps them."""
+
+    rounds = Collection()  # one per round: metadata, invited assignments, closing
+    responses = Collection()  # one per round: every response under its id, comments per group/question
+    reports = Collection()  # one per published version ("<round id>.v<n>"); outbox of ReportPublished
+    pending = Collection("pending_reports")  # closed rounds whose first version waits for responses in flight
+    tenants = Collection()  # "config": the tenant's threshold (from the gateway); "norms": sharing opt-in
+    instruments = Collection()  # "<instrument id>@<version>"
+    readers = Collection()  # one per person: the reports they may read as subject or member
+    norms = Collection()  # one per instrument version: contributions per report, the norm snapshot
+    discussions = Collection("discussion_groups")  # discussion groups with their facilitator (small)
+    # Platform-wide: which tenants share norms (one document), under PLATFORM_SCOPE only.
+    norm_sharing = Collection()
+
 
 # The platform-wide registry of tenants that opted in to cross-tenant norms lives in its own
-# collection under this pseudo-tenant; no tenant's data is ever stored there.
+# collection under this pseudo-tenant (`stores.tenant(PLATFORM_SCOPE).norm_sharing`); no
+# tenant's data is ever stored there.
 PLATFORM_SCOPE = "platform"
 
 Document = dict[str, Any]
-
-
-def repo(db: AsyncDatabase[Document], collection: str, tenant_id: str) -> TenantRepository:
-    return TenantRepository(db[collection], tenant_id)
 
 
 def report_id(round_id: str, version: int) -> str:

@@ -1,15 +1,17 @@
-"""The invitation service's wiring: what it stores, publishes, consumes, serves and runs in the background."""
+"""What the invitation service stores, publishes, consumes, serves and runs in the background.
+
+Declared here; the parts (stores, link-token codec, mailer) are built in wiring.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 
 from spiegel_platform.events import Handler
 from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 
-from spiegel_invitation.mail.mailer import Mailer
+from spiegel_invitation.mail import sending
 from spiegel_invitation.nominations import api as nominations_api
 from spiegel_invitation.people import api as people_api
 from spiegel_invitation.people import directory
@@ -19,16 +21,12 @@ from spiegel_invitation.rounds import api as rounds_api
 from spiegel_invitation.rounds import handlers as round_handlers
 from spiegel_invitation.rounds import issuer
 from spiegel_invitation.settings import InvitationRuntime, InvitationSettings
-from spiegel_invitation.storage import ASSIGNMENTS
+from spiegel_invitation.storage import Store
 from spiegel_invitation.todo import api as todo_api
 
 
 def _directory(runtime: InvitationRuntime) -> Mapping[str, Handler]:
     return directory.handlers(runtime)
-
-
-async def run_mailer(runtime: InvitationRuntime, stop: asyncio.Event) -> None:
-    await Mailer(runtime.db, runtime.settings).run(stop)
 
 
 DEFINITION = ServiceDefinition(
@@ -39,7 +37,7 @@ DEFINITION = ServiceDefinition(
         "every e-mail the platform sends (invitations, reminders, report ready), progress and to-do lists."
     ),
     settings_class=InvitationSettings,
-    outbox_collections=[ASSIGNMENTS],
+    outbox_collections=[Store.assignments.name],
     routers=lambda runtime: [
         rounds_api.router(runtime),
         nominations_api.router(runtime),
@@ -64,7 +62,7 @@ DEFINITION = ServiceDefinition(
         ),
     ],
     produces_topics=topics_of("spiegel.invitation.v1.AssignmentIssued"),
-    background=[issuer.run, run_mailer, scheduler.run],
+    background=[issuer.run, sending.run, scheduler.run],
     openapi_tags=[
         {"name": "rounds", "description": "Round setup, progress, reminders, rater fatigue"},
         {"name": "nominations", "description": "Nominations, spreadsheet template and import"},

@@ -31,64 +31,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-from spiegel_platform.storage.repository import TenantRepository
+from spiegel_platform.storage.stores import Collection, TenantStores
 
 Document = dict[str, Any]
 
-TENANTS = "tenants"
-PEOPLE = "people"
-ROUNDS = "rounds"
-ASSIGNMENTS = "assignments"
-ROSTERS = "rosters"
-NOMINEES = "nominees"
-LINKS = "links"
-PROGRESS = "progress"
-INBOXES = "inboxes"
-MAIL_QUEUE = "mail_queue"
-MAIL_ATTEMPTS = "mail_attempts"
-DELIVERIES = "deliveries"
-REMINDER_DUE = "reminder_due"
-ISSUE_QUEUE = "issue_queue"
-IMPORTS = "imports"
-REPORTS = "reports"
 
+class Store(TenantStores):
+    """One tenant's collections (see the table above); `Store.on(db)` in the wiring keeps them."""
 
-class Store:
-    """Tenant-scoped repositories of one tenant."""
-
-    def __init__(self, db: AsyncDatabase[Document], tenant_id: str) -> None:
-        self.db = db
-        self.tenant_id = tenant_id
-        self._repos: dict[str, TenantRepository] = {}
-
-    def __getattr__(self, name: str) -> TenantRepository:
-        collection = globals().get(name.upper())
-        if not isinstance(collection, str):
-            raise AttributeError(name)
-        repo = self._repos.get(collection)
-        if repo is None:
-            repo = TenantRepository(self.db[collection], self.tenant_id)
-            self._repos[collection] = repo
-        return repo
-
-    # Typed accessors (mypy sees these; __getattr__ serves the same names).
-    tenants: TenantRepository
-    people: TenantRepository
-    rounds: TenantRepository
-    assignments: TenantRepository
-    rosters: TenantRepository
-    nominees: TenantRepository
-    links: TenantRepository
-    progress: TenantRepository
-    inboxes: TenantRepository
-    mail_queue: TenantRepository
-    mail_attempts: TenantRepository
-    deliveries: TenantRepository
-    reminder_due: TenantRepository
-    issue_queue: TenantRepository
-    imports: TenantRepository
-    reports: TenantRepository
+    tenants = Collection()
+    people = Collection()
+    rounds = Collection()
+    assignments = Collection()
+    rosters = Collection()
+    nominees = Collection()
+    links = Collection()
+    progress = Collection()
+    inboxes = Collection()
+    mail_queue = Collection()
+    mail_attempts = Collection()
+    deliveries = Collection()
+    reminder_due = Collection()
+    issue_queue = Collection()
+    imports = Collection()
+    reports = Collection()
 
 
 def email_inbox_id(email: str) -> str:

@@ -1,4 +1,4 @@
-"""The survey service's wiring: what it stores, publishes, consumes and serves."""
+"""What the survey service stores, publishes, consumes and serves: declared here, built in wiring.py."""
 
 from __future__ import annotations
 

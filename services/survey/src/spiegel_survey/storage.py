@@ -16,47 +16,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import ClassVar
-
-from pymongo.asynchronous.database import AsyncDatabase
-from spiegel_platform.storage.repository import TenantRepository
-
-OUTBOX_COLLECTIONS = ("rounds", "instrument_uses", "submissions", "responses")
+from spiegel_platform.storage.stores import Collection, TenantStores
 
 
-@dataclass
-class Store:
-    rounds: TenantRepository
-    instruments: TenantRepository
-    instrument_uses: TenantRepository
-    assignments: TenantRepository
-    assignment_ids: TenantRepository
-    submissions: TenantRepository
-    responses: TenantRepository
-    progress: TenantRepository
-    schedule: TenantRepository
-    tenants: TenantRepository
+class Store(TenantStores):
+    """One tenant's collections (see the table above); `Store.on(db)` in the wiring keeps them."""
 
-    # One Store per database and tenant, made once: every request needs one, and making a
-    # collection object costs more than the read it is for. (A Store holds no state of its own.)
-    _made: ClassVar[dict[tuple[int, str], tuple[AsyncDatabase, Store]]] = {}  # type: ignore[type-arg]
+    rounds = Collection()
+    instruments = Collection()
+    instrument_uses = Collection()
+    assignments = Collection()
+    assignment_ids = Collection()
+    submissions = Collection()
+    responses = Collection()
+    progress = Collection()
+    schedule = Collection()
+    tenants = Collection()
 
-    @classmethod
-    def of(cls, db: AsyncDatabase, tenant_id: str) -> Store:  # type: ignore[type-arg]
-        made = cls._made.get((id(db), tenant_id))
-        if made is not None and made[0] is db:
-            return made[1]
 
-        def repo(name: str) -> TenantRepository:
-            return TenantRepository(db[name], tenant_id)
-
-        store = cls(**{f.name: repo(f.name) for f in fields(cls)})
-        if len(cls._made) >= 10_000:
-            cls._made.clear()
-        cls._made[(id(db), tenant_id)] = (db, store)
-        return store
-
-    @property
-    def tenant_id(self) -> str:
-        return self.rounds.tenant_id
+OUTBOX_COLLECTIONS = tuple(
+    c.name for c in (Store.rounds, Store.instrument_uses, Store.submissions, Store.responses)
+)

@@ -1,4 +1,5 @@
-"""MongoDB storage: the client (mongo), the tenant-scoped repository base and indexes (repository).
+"""MongoDB storage: the client (mongo), the tenant-scoped repository base and indexes (repository),
+a service's collections declared once and each tenant's store kept (stores), claims on work (claims).
 
-Import from the submodules: `from spiegel_platform.storage.repository import TenantRepository`.
+Import from the submodules: `from spiegel_platform.storage.stores import Collection, TenantStores`.
 """

@@ -15,9 +15,9 @@ from spiegel_platform.auth.service_tokens import Principal
 
 from spiegel_aggregation.discussions.model import DiscussionError, check_composition, preparation
 from spiegel_aggregation.discussions.page import render_preparation
-from spiegel_aggregation.reports.publishing import Reports
 from spiegel_aggregation.settings import AggregationRuntime
-from spiegel_aggregation.storage import DISCUSSIONS, ROUNDS, Document, repo, unpack_json
+from spiegel_aggregation.storage import Document, unpack_json
+from spiegel_aggregation.wiring import Aggregation
 
 Coordinator = Annotated[Principal, Depends(require_roles(*COORDINATING))]
 Viewer = Annotated[Principal, Depends(require_roles(FACILITATOR, *COORDINATING))]
@@ -39,11 +39,12 @@ def _out(doc: Document) -> dict[str, Any]:
 
 def router(runtime: AggregationRuntime) -> APIRouter:
     api = APIRouter(prefix="/discussion-groups", tags=["discussion groups"])
-    reports = Reports.of(runtime)
+    wiring = Aggregation.of(runtime)
+    reports, stores = wiring.reports, wiring.stores
 
     async def validated(principal: Principal, body: DiscussionIn) -> Document:
         round_ids = list(dict.fromkeys(body.round_ids))
-        rounds = repo(runtime.db, ROUNDS, principal.tenant_id)
+        rounds = stores.tenant(principal.tenant_id).rounds
         kinds = {}
         for round_id in round_ids:
             doc = await rounds.get(round_id, projection={"kind": 1, "opened": 1})
@@ -63,7 +64,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
         }
 
     async def visible_group(principal: Principal, group_id: str) -> Document:
-        doc = await repo(runtime.db, DISCUSSIONS, principal.tenant_id).get(group_id)
+        doc = await stores.tenant(principal.tenant_id).discussions.get(group_id)
         if doc is None or not (
             principal.has_role(*COORDINATING) or doc.get("facilitator_id") == principal.subject
         ):
@@ -73,19 +74,19 @@ def router(runtime: AggregationRuntime) -> APIRouter:
     @api.post("", status_code=201, summary="Gespreksgroep aanmaken")
     async def create(body: DiscussionIn, principal: Coordinator) -> dict[str, Any]:
         doc = {"id": str(uuid.uuid4()), **await validated(principal, body)}
-        return _out(await repo(runtime.db, DISCUSSIONS, principal.tenant_id).insert(doc))
+        return _out(await stores.tenant(principal.tenant_id).discussions.insert(doc))
 
     @api.put("/{group_id}", summary="Gespreksgroep wijzigen")
     async def replace(group_id: str, body: DiscussionIn, principal: Coordinator) -> dict[str, Any]:
         fields = await validated(principal, body)
-        updated = await repo(runtime.db, DISCUSSIONS, principal.tenant_id).update(group_id, {"$set": fields})
+        updated = await stores.tenant(principal.tenant_id).discussions.update(group_id, {"$set": fields})
         if updated is None:
             raise HTTPException(404, f"gespreksgroep {group_id} niet gevonden")
         return _out(updated)
 
     @api.get("", summary="Gespreksgroepen (coördinator: alle; gespreksleider: eigen)")
     async def list_groups(principal: Viewer) -> list[dict[str, Any]]:
-        groups = repo(runtime.db, DISCUSSIONS, principal.tenant_id)
+        groups = stores.tenant(principal.tenant_id).discussions
         if principal.has_role(*COORDINATING):
             docs = await groups.find({})
         else:
@@ -100,7 +101,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
         group = await visible_group(principal, group_id)
         bodies, missing = [], []
         for round_id in group["round_ids"]:
-            round_doc = await repo(runtime.db, ROUNDS, principal.tenant_id).get(round_id)
+            round_doc = await stores.tenant(principal.tenant_id).rounds.get(round_id)
             latest = await reports.latest_version(principal.tenant_id, round_doc) if round_doc else 0
             doc = await reports.load(principal.tenant_id, round_id, latest) if latest else None
             if doc is None:

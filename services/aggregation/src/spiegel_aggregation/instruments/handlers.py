@@ -10,6 +10,7 @@ from spiegel_platform.events.contracts import contract_for
 from spiegel_aggregation.instruments.adapter import EVENT_TYPE, instrument_from_event
 from spiegel_aggregation.instruments.store import save_instrument
 from spiegel_aggregation.settings import AggregationRuntime
+from spiegel_aggregation.wiring import Aggregation
 
 
 def instrument_event_available() -> bool:
@@ -22,8 +23,10 @@ def instrument_event_available() -> bool:
 
 
 def handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
+    stores = Aggregation.of(runtime).stores
+
     async def instrument_published(event: ReceivedEvent) -> None:
         instrument = instrument_from_event(event.payload)
-        await save_instrument(runtime.db, event.tenant_id, instrument, event.event_id)
+        await save_instrument(stores.tenant(event.tenant_id), instrument, event.event_id)
 
     return {EVENT_TYPE: instrument_published}

@@ -10,8 +10,8 @@ from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import OPERATOR, TENANT_ADMIN
 from spiegel_platform.auth.service_tokens import Principal
 
-from spiegel_aggregation.norms.store import Norms
 from spiegel_aggregation.settings import AggregationRuntime
+from spiegel_aggregation.wiring import Aggregation
 
 Admin = Annotated[Principal, Depends(require_roles(OPERATOR, TENANT_ADMIN))]
 
@@ -22,7 +22,7 @@ class Sharing(BaseModel):
 
 def router(runtime: AggregationRuntime) -> APIRouter:
     api = APIRouter(prefix="/tenants/{tenant_id}/norm-sharing", tags=["norms"])
-    norms = Norms(runtime.db, runtime.settings)
+    norms = Aggregation.of(runtime).norms
 
     def allowed(principal: Principal, tenant_id: str) -> None:
         if principal.has_role(OPERATOR) or principal.tenant_id == tenant_id:

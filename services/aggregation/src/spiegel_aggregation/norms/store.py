@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
+from spiegel_platform.storage.stores import Stores
 
 from spiegel_aggregation.norms.model import combine_snapshots, comparison, due, snapshot_of
 from spiegel_aggregation.responses.model import escape_key, unescape_key
 from spiegel_aggregation.settings import AggregationSettings
-from spiegel_aggregation.storage import NORM_SHARING, NORMS, PLATFORM_SCOPE, TENANTS, Document, repo
+from spiegel_aggregation.storage import PLATFORM_SCOPE, Document, Store
 
 REGISTRY = "registry"
 SHARING = "norm_sharing"
@@ -39,8 +39,8 @@ def _latest_contributions(doc: Document | None) -> list[dict[str, float]]:
 
 
 class Norms:
-    def __init__(self, db: AsyncDatabase[Document], settings: AggregationSettings) -> None:
-        self.db = db
+    def __init__(self, stores: Stores[Store], settings: AggregationSettings) -> None:
+        self.stores = stores
         self.settings = settings
 
     async def contribute_many(
@@ -53,7 +53,7 @@ class Norms:
         """
         if not contributions:
             return
-        norms = repo(self.db, NORMS, tenant_id)
+        norms = self.stores.tenant(tenant_id).norms
         await norms.apply_idempotent(
             instrument,
             [c.event_id for c in contributions],
@@ -83,7 +83,7 @@ class Norms:
             )
 
     async def snapshot(self, tenant_id: str, instrument: str) -> dict[str, Any] | None:
-        doc = await repo(self.db, NORMS, tenant_id).get(instrument, projection={"snapshot": 1})
+        doc = await self.stores.tenant(tenant_id).norms.get(instrument, projection={"snapshot": 1})
         snap = (doc or {}).get("snapshot")
         if not snap:
             return None
@@ -92,17 +92,17 @@ class Norms:
     # -- sharing ----------------------------------------------------------------------------
     async def set_sharing(self, tenant_id: str, share: bool) -> None:
         # The tenant's own setting, and the platform's list that cross-tenant norms read.
-        await repo(self.db, TENANTS, tenant_id).update(SHARING, {"$set": {"share": share}}, upsert=True)
-        await repo(self.db, NORM_SHARING, PLATFORM_SCOPE).update(
+        await self.stores.tenant(tenant_id).tenants.update(SHARING, {"$set": {"share": share}}, upsert=True)
+        await self.stores.tenant(PLATFORM_SCOPE).norm_sharing.update(
             REGISTRY, {"$set": {f"tenants.{escape_key(tenant_id)}": share}}, upsert=True
         )
 
     async def sharing(self, tenant_id: str) -> bool:
-        doc = await repo(self.db, TENANTS, tenant_id).get(SHARING)
+        doc = await self.stores.tenant(tenant_id).tenants.get(SHARING)
         return bool(doc and doc.get("share"))
 
     async def sharing_tenants(self) -> list[str]:
-        doc = await repo(self.db, NORM_SHARING, PLATFORM_SCOPE).get(REGISTRY)
+        doc = await self.stores.tenant(PLATFORM_SCOPE).norm_sharing.get(REGISTRY)
         return sorted(unescape_key(t) for t, on in ((doc or {}).get("tenants") or {}).items() if on)
 
     async def cross_tenant(self, instrument: str) -> dict[str, Any] | None:
@@ -112,7 +112,7 @@ class Norms:
             return None
         snapshots = [s for _, s in found]
         members = hashlib.sha256("|".join(t for t, _ in found).encode()).hexdigest()
-        registry = repo(self.db, NORM_SHARING, PLATFORM_SCOPE)
+        registry = self.stores.tenant(PLATFORM_SCOPE).norm_sharing
         key = f"cross.{escape_key(instrument)}"
         cached = ((await registry.get(REGISTRY)) or {}).get("cross", {}).get(escape_key(instrument))
         combined = combine_snapshots(snapshots)

@@ -8,30 +8,27 @@
 
 from __future__ import annotations
 
-from pymongo.asynchronous.database import AsyncDatabase
 from spiegel_platform.auth.roles import COORDINATING, FACILITATOR
 from spiegel_platform.auth.service_tokens import Principal
 
-from spiegel_aggregation.storage import DISCUSSIONS, Document, repo
+from spiegel_aggregation.storage import Document, Store
 
 
-async def facilitated_rounds(db: AsyncDatabase[Document], principal: Principal) -> set[str]:
+async def facilitated_rounds(store: Store, principal: Principal) -> set[str]:
     """Rounds in the discussion groups this facilitator leads (a small collection: a scan is fine)."""
     if not principal.has_role(FACILITATOR):
         return set()
-    groups = await repo(db, DISCUSSIONS, principal.tenant_id).find(
-        {"facilitator_id": principal.subject}, projection={"round_ids": 1}
-    )
+    groups = await store.discussions.find({"facilitator_id": principal.subject}, projection={"round_ids": 1})
     return {r for g in groups for r in g.get("round_ids", ())}
 
 
-async def reader_role(db: AsyncDatabase[Document], principal: Principal, round_doc: Document) -> str | None:
+async def reader_role(store: Store, principal: Principal, round_doc: Document) -> str | None:
     if principal.has_role(*COORDINATING):
         return "coordinator"
     if principal.subject and principal.subject == round_doc.get("subject_id"):
         return "subject"
     if principal.subject and principal.subject in round_doc.get("member_ids", ()):
         return "member"
-    if round_doc["id"] in await facilitated_rounds(db, principal):
+    if round_doc["id"] in await facilitated_rounds(store, principal):
         return "facilitator"
     return None

@@ -11,17 +11,17 @@ from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import COORDINATING, COORDINATOR, FACILITATOR, SPECIALIST, TENANT_ADMIN
 from spiegel_platform.auth.service_tokens import Principal
 
-from spiegel_aggregation.norms.store import Norms
 from spiegel_aggregation.reports.access import facilitated_rounds, reader_role
 from spiegel_aggregation.reports.anonymity import effective_threshold
 from spiegel_aggregation.reports.page import render_page
 from spiegel_aggregation.reports.pdf import render_pdf
-from spiegel_aggregation.reports.publishing import ReportConflict, Reports
+from spiegel_aggregation.reports.publishing import ReportConflict
 from spiegel_aggregation.responses.model import completed_per_group, responses_of, unescape_key
 from spiegel_aggregation.rounds.model import CLOSED, invited_per_group
 from spiegel_aggregation.settings import AggregationRuntime
-from spiegel_aggregation.storage import READERS, REPORTS, RESPONSES, ROUNDS, Document, repo, unpack_json
+from spiegel_aggregation.storage import Document, unpack_json
 from spiegel_aggregation.tenants.store import tenant_threshold
+from spiegel_aggregation.wiring import Aggregation
 
 Reader = Annotated[Principal, Depends(require_roles(SPECIALIST, FACILITATOR, COORDINATOR, TENANT_ADMIN))]
 Coordinator = Annotated[Principal, Depends(require_roles(*COORDINATING))]
@@ -52,14 +52,14 @@ def _split(report_id: str) -> tuple[str, int]:
 
 def router(runtime: AggregationRuntime) -> APIRouter:
     api = APIRouter(tags=["reports"])
-    reports = Reports.of(runtime)
-    settings = runtime.settings
-    norms = Norms(runtime.db, settings)
+    wiring = Aggregation.of(runtime)
+    reports, norms, stores = wiring.reports, wiring.norms, wiring.stores
 
     async def readable_round(principal: Principal, round_id: str) -> Document:
-        round_doc = await repo(runtime.db, ROUNDS, principal.tenant_id).get(round_id)
+        store = stores.tenant(principal.tenant_id)
+        round_doc = await store.rounds.get(round_id)
         # Unknown and not-yours look the same: no probing for other people's rounds.
-        if round_doc is None or await reader_role(runtime.db, principal, round_doc) is None:
+        if round_doc is None or await reader_role(store, principal, round_doc) is None:
             raise HTTPException(404, f"geen rapportage gevonden voor ronde {round_id}")
         return round_doc
 
@@ -80,7 +80,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
     async def my_reports(principal: Reader) -> list[VersionOut]:
         """Reports this person may read: as subject or member, and for the discussion groups they lead."""
         found: list[VersionOut] = []
-        doc = await repo(runtime.db, READERS, principal.tenant_id).get(principal.subject) or {}
+        doc = await stores.tenant(principal.tenant_id).readers.get(principal.subject) or {}
         for entry in (doc.get("reports") or {}).values():
             for key, version in sorted(entry.get("versions", {}).items(), key=lambda kv: int(kv[0][1:])):
                 found.append(
@@ -95,12 +95,13 @@ def router(runtime: AggregationRuntime) -> APIRouter:
                     )
                 )
         known = {v.round_id for v in found}
-        for round_id in sorted(await facilitated_rounds(runtime.db, principal) - known):
+        facilitated = await facilitated_rounds(stores.tenant(principal.tenant_id), principal)
+        for round_id in sorted(facilitated - known):
             found += await versions_of(principal.tenant_id, round_id)
         return sorted(found, key=lambda v: (v.published_at, v.version), reverse=True)
 
     async def versions_of(tenant_id: str, round_id: str) -> list[VersionOut]:
-        round_doc = await repo(runtime.db, ROUNDS, tenant_id).get(
+        round_doc = await stores.tenant(tenant_id).rounds.get(
             round_id, projection={"id": 1, "latest_version": 1}
         )
         if not round_doc:
@@ -108,7 +109,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
         latest = await reports.latest_version(tenant_id, round_doc)
         found = []
         for version in range(1, latest + 1):
-            doc = await repo(runtime.db, REPORTS, tenant_id).get(
+            doc = await stores.tenant(tenant_id).reports.get(
                 f"{round_id}.v{version}",
                 projection={
                     "id": 1,
@@ -131,7 +132,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
 
     @api.get("/reports", response_model=list[VersionOut], summary="Alle rapportages van het ziekenhuis")
     async def tenant_reports(principal: Coordinator) -> list[VersionOut]:
-        docs = await repo(runtime.db, REPORTS, principal.tenant_id).find(
+        docs = await stores.tenant(principal.tenant_id).reports.find(
             {},
             projection={
                 "id": 1,
@@ -174,14 +175,14 @@ def router(runtime: AggregationRuntime) -> APIRouter:
 
     @api.get("/rounds/{round_id}/status", summary="Stand van een ronde (coördinator)")
     async def round_status(round_id: str, principal: Coordinator) -> dict[str, Any]:
-        round_doc = await repo(runtime.db, ROUNDS, principal.tenant_id).get(round_id)
+        round_doc = await stores.tenant(principal.tenant_id).rounds.get(round_id)
         if round_doc is None:
             raise HTTPException(404, f"ronde {round_id} is niet bekend")
         k = effective_threshold(
-            round_doc.get("min_group_size"), await tenant_threshold(runtime.db, principal.tenant_id)
+            round_doc.get("min_group_size"), await tenant_threshold(stores.tenant(principal.tenant_id))
         )
         received = completed_per_group(
-            responses_of(await repo(runtime.db, RESPONSES, principal.tenant_id).get(round_id))
+            responses_of(await stores.tenant(principal.tenant_id).responses.get(round_id))
         )
         invited = invited_per_group(round_doc)
         latest = await reports.latest_version(principal.tenant_id, round_doc)

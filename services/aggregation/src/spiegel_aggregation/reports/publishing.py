@@ -14,17 +14,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from spiegel.aggregation.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.logging import get_logger
-from spiegel_platform.periodic import every
+from spiegel_platform.storage.stores import Stores
 
 from spiegel_aggregation.instruments.model import InstrumentModel
 from spiegel_aggregation.instruments.store import load_instrument
@@ -32,18 +30,8 @@ from spiegel_aggregation.reports.anonymity import effective_threshold
 from spiegel_aggregation.reports.builder import BuiltReport, PreviousVersion, build_report
 from spiegel_aggregation.responses.model import Response, completed_per_group, iter_scored, responses_of
 from spiegel_aggregation.rounds.model import CLOSED, expected_per_group, facts_of, invited_per_group
-from spiegel_aggregation.settings import AggregationRuntime, AggregationSettings
-from spiegel_aggregation.storage import (
-    PENDING,
-    REPORTS,
-    RESPONSES,
-    ROUNDS,
-    Document,
-    pack_json,
-    repo,
-    report_id,
-    unpack_json,
-)
+from spiegel_aggregation.settings import AggregationSettings
+from spiegel_aggregation.storage import Document, Store, pack_json, report_id, unpack_json
 from spiegel_aggregation.tenants.store import tenant_threshold
 
 log = get_logger(__name__)
@@ -62,31 +50,24 @@ class Candidate:
 
 
 class Reports:
-    def __init__(self, db: AsyncDatabase[Document], settings: AggregationSettings) -> None:
-        self.db = db
+    def __init__(self, stores: Stores[Store], settings: AggregationSettings) -> None:
+        self.stores = stores
         self.settings = settings
         # Instrument versions never change once published: kept per (tenant, id, version).
         self._instruments: dict[tuple[str, str, int], InstrumentModel] = {}
-
-    @classmethod
-    def of(cls, runtime: AggregationRuntime) -> Reports:
-        if "reports" not in runtime.extras:
-            runtime.extras["reports"] = cls(runtime.db, runtime.settings)
-        found: Reports = runtime.extras["reports"]
-        return found
 
     # -- reading ------------------------------------------------------------------------
     async def latest_version(self, tenant_id: str, round_doc: Document) -> int:
         """The highest published version (the round's hint, then probing by id: a crash between
         publishing and the hint only delays the hint)."""
         version = int(round_doc.get("latest_version", 0))
-        reports = repo(self.db, REPORTS, tenant_id)
+        reports = self.stores.tenant(tenant_id).reports
         while await reports.get(report_id(round_doc["id"], version + 1), projection={"version": 1}):
             version += 1
         return version
 
     async def load(self, tenant_id: str, round_id: str, version: int) -> Document | None:
-        return await repo(self.db, REPORTS, tenant_id).get(report_id(round_id, version))
+        return await self.stores.tenant(tenant_id).reports.get(report_id(round_id, version))
 
     async def previous_versions(self, tenant_id: str, round_id: str, latest: int) -> list[PreviousVersion]:
         found = []
@@ -102,12 +83,12 @@ class Reports:
     ) -> Candidate:
         round_id = round_doc["id"]
         if responses is None:
-            responses = responses_of(await repo(self.db, RESPONSES, tenant_id).get(round_id))
+            responses = responses_of(await self.stores.tenant(tenant_id).responses.get(round_id))
         instrument = await self._instrument(tenant_id, round_doc, responses)
         latest = await self.latest_version(tenant_id, round_doc)
         previous = await self.previous_versions(tenant_id, round_id, latest)
         threshold = effective_threshold(
-            round_doc.get("min_group_size"), await tenant_threshold(self.db, tenant_id)
+            round_doc.get("min_group_size"), await tenant_threshold(self.stores.tenant(tenant_id))
         )
         version = latest + 1
         built = build_report(
@@ -131,7 +112,7 @@ class Reports:
         key = (tenant_id, round_doc.get("instrument_id", ""), int(round_doc.get("instrument_version", 0)))
         found = self._instruments.get(key)
         if found is None:
-            found = await load_instrument(self.db, *key)
+            found = await load_instrument(self.stores.tenant(tenant_id), key[1], key[2])
             if found is not None and found.known:
                 if len(self._instruments) > 1000:
                     self._instruments.clear()
@@ -186,10 +167,10 @@ class Reports:
             "diagnostics": candidate.built.diagnostics,
         }
         try:
-            await repo(self.db, REPORTS, tenant_id).insert(doc, events=[event])
+            await self.stores.tenant(tenant_id).reports.insert(doc, events=[event])
         except DuplicateKeyError:
             return False
-        await repo(self.db, ROUNDS, tenant_id).update(
+        await self.stores.tenant(tenant_id).rounds.update(
             round_doc["id"], {"$max": {"latest_version": candidate.version}}
         )
         log.info("report_published", round_id=round_doc["id"], version=candidate.version)
@@ -197,7 +178,7 @@ class Reports:
 
     # -- the first version ------------------------------------------------------------------
     async def first_version_if_ready(self, tenant_id: str, round_id: str, *, waited: bool = False) -> bool:
-        rounds = repo(self.db, ROUNDS, tenant_id)
+        rounds = self.stores.tenant(tenant_id).rounds
         round_doc = await rounds.get(round_id)
         if not round_doc or not round_doc.get("opened") or int(round_doc.get("status_rank", 0)) < CLOSED:
             return False
@@ -207,14 +188,14 @@ class Reports:
         responses: list[Response] | None = None
         if not waited:
             expected = expected_per_group(round_doc)
-            responses = responses_of(await repo(self.db, RESPONSES, tenant_id).get(round_id))
+            responses = responses_of(await self.stores.tenant(tenant_id).responses.get(round_id))
             received = completed_per_group(responses)
             missing = {g: n - received.get(g, 0) for g, n in expected.items() if received.get(g, 0) < n}
             if missing:
                 due = round_doc.get("close_seen_at") or datetime.now(UTC)
                 if due.tzinfo is None:
                     due = due.replace(tzinfo=UTC)
-                await repo(self.db, PENDING, tenant_id).update(
+                await self.stores.tenant(tenant_id).pending.update(
                     round_id,
                     {"$min": {"due_at": due + timedelta(seconds=self.settings.report_wait_seconds)}},
                     upsert=True,
@@ -230,7 +211,7 @@ class Reports:
         return published
 
     async def _done_waiting(self, tenant_id: str, round_id: str) -> None:
-        pending = repo(self.db, PENDING, tenant_id)
+        pending = self.stores.tenant(tenant_id).pending
         if await pending.get(round_id, projection={"id": 1}):
             await pending.delete(round_id)
 
@@ -242,7 +223,9 @@ class Reports:
         """
         now = datetime.now(UTC)
         done = 0
-        async for doc in self.db[PENDING].find({"due_at": {"$lte": now}}, {"tenant_id": 1, "id": 1}):
+        async for doc in self.stores.across_tenants(Store.pending).find(
+            {"due_at": {"$lte": now}}, {"tenant_id": 1, "id": 1}
+        ):
             if await self.first_version_if_ready(doc["tenant_id"], doc["id"], waited=True):
                 done += 1
         return done
@@ -251,7 +234,7 @@ class Reports:
     async def new_version(
         self, tenant_id: str, round_id: str, reason: str, correlation_id: str | None
     ) -> Document:
-        round_doc = await repo(self.db, ROUNDS, tenant_id).get(round_id)
+        round_doc = await self.stores.tenant(tenant_id).rounds.get(round_id)
         if round_doc is None:
             raise LookupError(round_id)
         if int(round_doc.get("status_rank", 0)) < CLOSED or int(round_doc.get("latest_version", 0)) < 1:
@@ -272,10 +255,3 @@ def _same(built: BuiltReport, previous: PreviousVersion) -> bool:
     return shown.keys() == previous.cells.keys() and all(
         shown[k].members == previous.cells[k].members for k in shown
     )
-
-
-async def overdue_loop(runtime: AggregationRuntime, stop: asyncio.Event) -> None:
-    """Background job of the consumer process: first versions whose wait is over."""
-    reports = Reports.of(runtime)
-    # Any failure is logged and the next pass (a second later) retries; the loop never stops.
-    await every(1.0, reports.publish_overdue, stop, name="overdue_reports", log=log)

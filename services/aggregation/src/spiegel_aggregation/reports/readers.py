@@ -23,22 +23,22 @@ from spiegel.aggregation.v1 import events_pb2
 from spiegel_platform.events import BatchHandler, ReceivedEvent, settle
 
 from spiegel_aggregation.norms.model import contribution_of
-from spiegel_aggregation.norms.store import Contribution, Norms
-from spiegel_aggregation.reports.publishing import Reports
+from spiegel_aggregation.norms.store import Contribution
 from spiegel_aggregation.responses.model import escape_key
 from spiegel_aggregation.settings import AggregationRuntime
-from spiegel_aggregation.storage import READERS, repo, unpack_json
+from spiegel_aggregation.storage import unpack_json
+from spiegel_aggregation.wiring import Aggregation
 
 EVENT_TYPE = "spiegel.aggregation.v1.ReportPublished"
 CONCURRENCY = 8
 
 
 def batch_handlers(runtime: AggregationRuntime) -> Mapping[str, BatchHandler]:
-    reports = Reports.of(runtime)
-    norms = Norms(runtime.db, runtime.settings)
+    wiring = Aggregation.of(runtime)
+    reports, norms, stores = wiring.reports, wiring.norms, wiring.stores
 
     async def add_to_reader(tenant_id: str, person: str, events: list[ReceivedEvent]) -> None:
-        readers = repo(runtime.db, READERS, tenant_id)
+        readers = stores.tenant(tenant_id).readers
         for event in events:  # one person's document: one write after the other
             published: events_pb2.ReportPublished = event.payload
             round_key = escape_key(published.round_id)

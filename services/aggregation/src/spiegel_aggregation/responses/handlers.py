@@ -14,17 +14,17 @@ from typing import Any
 from spiegel.survey.v1 import events_pb2
 from spiegel_platform.events import BatchHandler, PermanentError, ReceivedEvent, settle
 
-from spiegel_aggregation.reports.publishing import Reports
 from spiegel_aggregation.responses.model import set_fields
 from spiegel_aggregation.rounds.model import CLOSED
 from spiegel_aggregation.settings import AggregationRuntime
-from spiegel_aggregation.storage import RESPONSES, ROUNDS, repo
+from spiegel_aggregation.wiring import Aggregation
 
 EVENT_TYPE = "spiegel.survey.v1.ResponseRecorded"
 
 
 def batch_handlers(runtime: AggregationRuntime) -> Mapping[str, BatchHandler]:
-    reports = Reports.of(runtime)
+    wiring = Aggregation.of(runtime)
+    reports, stores = wiring.reports, wiring.stores
 
     async def record(tenant_id: str, round_id: str, events: list[ReceivedEvent]) -> None:
         fields: dict[str, Any] = {}
@@ -32,10 +32,10 @@ def batch_handlers(runtime: AggregationRuntime) -> Mapping[str, BatchHandler]:
             recorded: events_pb2.ResponseRecorded = event.payload
             # The response's language and day are not kept: nothing finer than the group.
             fields.update(set_fields(recorded.response_id, recorded.respondent_group, recorded.answers))
-        await repo(runtime.db, RESPONSES, tenant_id).apply_idempotent(
+        await stores.tenant(tenant_id).responses.apply_idempotent(
             round_id, [e.event_id for e in events], {"$set": fields}
         )
-        round_doc = await repo(runtime.db, ROUNDS, tenant_id).get(
+        round_doc = await stores.tenant(tenant_id).rounds.get(
             round_id, projection={"status_rank": 1, "latest_version": 1}
         )
         if (

@@ -11,24 +11,24 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from pymongo.asynchronous.database import AsyncDatabase
 from spiegel.invitation.v1 import events_pb2 as invitation
 from spiegel.survey.v1 import events_pb2 as survey
 from spiegel_platform import anonymity
 from spiegel_platform.events import BatchHandler, Handler, PermanentError, ReceivedEvent, settle
 
-from spiegel_aggregation.reports.publishing import Reports
 from spiegel_aggregation.responses.model import escape_key
 from spiegel_aggregation.rounds.model import CLOSED, KINDS, OPENED
 from spiegel_aggregation.settings import AggregationRuntime
-from spiegel_aggregation.storage import ROUNDS, Document, repo
+from spiegel_aggregation.storage import Store
+from spiegel_aggregation.wiring import Aggregation
 
 
 def handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
-    reports = Reports.of(runtime)
+    wiring = Aggregation.of(runtime)
+    reports, stores = wiring.reports, wiring.stores
 
     def rounds(event: ReceivedEvent):  # type: ignore[no-untyped-def]
-        return repo(runtime.db, ROUNDS, event.tenant_id)
+        return stores.tenant(event.tenant_id).rounds
 
     async def round_opened(event: ReceivedEvent) -> None:
         opened: survey.RoundOpened = event.payload
@@ -68,7 +68,7 @@ def handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
         )
 
     async def round_closed(event: ReceivedEvent) -> None:
-        await record_close(runtime.db, event)
+        await record_close(stores.tenant(event.tenant_id), event)
         await reports.first_version_if_ready(event.tenant_id, event.payload.round_id)
 
     async def assignment_issued(event: ReceivedEvent) -> None:
@@ -103,10 +103,10 @@ def handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
     }
 
 
-async def record_close(db: AsyncDatabase[Document], event: ReceivedEvent) -> None:
+async def record_close(store: Store, event: ReceivedEvent) -> None:
     """Record a RoundClosed (idempotent); the first version follows separately."""
     closed: survey.RoundClosed = event.payload
-    await repo(db, ROUNDS, event.tenant_id).apply_idempotent(
+    await store.rounds.apply_idempotent(
         closed.round_id,
         event.event_id,
         {
@@ -124,7 +124,8 @@ async def record_close(db: AsyncDatabase[Document], event: ReceivedEvent) -> Non
 def batch_handlers(runtime: AggregationRuntime) -> Mapping[str, BatchHandler]:
     """RoundClosed a run at a time: record each close, then make the first versions concurrently
     (reports of different rounds are independent documents)."""
-    reports = Reports.of(runtime)
+    wiring = Aggregation.of(runtime)
+    reports, stores = wiring.reports, wiring.stores
     single = handlers(runtime)["spiegel.survey.v1.RoundClosed"]
     limit = asyncio.Semaphore(8)
 
@@ -133,7 +134,7 @@ def batch_handlers(runtime: AggregationRuntime) -> Mapping[str, BatchHandler]:
             await single(events[0])
             return
         for event in events:
-            await record_close(runtime.db, event)
+            await record_close(stores.tenant(event.tenant_id), event)
 
         async def first(event: ReceivedEvent) -> None:
             async with limit:

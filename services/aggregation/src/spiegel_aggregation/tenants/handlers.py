@@ -9,17 +9,19 @@ from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
 
 from spiegel_aggregation.settings import AggregationRuntime
-from spiegel_aggregation.storage import TENANTS, repo
 from spiegel_aggregation.tenants.store import CONFIG
+from spiegel_aggregation.wiring import Aggregation
 
 
 def handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
+    stores = Aggregation.of(runtime).stores
+
     async def tenant_configured(event: ReceivedEvent) -> None:
         configured: events_pb2.TenantConfigured = event.payload
         # Each revision is kept under its number ($set: idempotent, order-independent);
         # readers take the highest.
         revision = int(configured.revision)
-        await repo(runtime.db, TENANTS, event.tenant_id).apply_idempotent(
+        await stores.tenant(event.tenant_id).tenants.apply_idempotent(
             CONFIG,
             event.event_id,
             {

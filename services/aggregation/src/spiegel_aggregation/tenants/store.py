@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from spiegel_aggregation.reports.anonymity import effective_threshold
-from spiegel_aggregation.storage import TENANTS, Document, repo
+from spiegel_aggregation.storage import Store
 
 CONFIG = "config"
 
@@ -22,5 +20,5 @@ def threshold_of(doc: Mapping[str, Any] | None) -> int:
     return effective_threshold(int(entry.get("min_group_size", 0)))
 
 
-async def tenant_threshold(db: AsyncDatabase[Document], tenant_id: str) -> int:
-    return threshold_of(await repo(db, TENANTS, tenant_id).get(CONFIG))
+async def tenant_threshold(store: Store) -> int:
+    return threshold_of(await store.tenants.get(CONFIG))

@@ -49,6 +49,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from spiegel_platform.logging import get_logger
 from spiegel_platform.periodic import sleep_or_stop
+from spiegel_platform.storage.repository import TenantRepository
+from spiegel_platform.storage.stores import Stores
 
 from spiegel_invitation.mail import due
 from spiegel_invitation.mail.due import NotYet, Skip, Undeliverable
@@ -58,7 +60,7 @@ from spiegel_invitation.mail.render import MailRenderer
 from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
 from spiegel_invitation.mail.tokens import LinkTokens, base_url
 from spiegel_invitation.settings import InvitationSettings
-from spiegel_invitation.storage import MAIL_QUEUE, Store
+from spiegel_invitation.storage import Store
 
 log = get_logger(__name__)
 Document = dict[str, Any]
@@ -107,11 +109,11 @@ class BatchCache:
 
     docs: dict[tuple[str, str, str], asyncio.Future[Document | None]] = field(default_factory=dict)
 
-    async def get(self, store: Store, collection: str, local_id: str) -> Document | None:
-        ident = (store.tenant_id, collection, local_id)
+    async def get(self, repository: TenantRepository, local_id: str) -> Document | None:
+        ident = (repository.tenant_id, repository.collection.name, local_id)
         future = self.docs.get(ident)
         if future is None:
-            future = self.docs[ident] = asyncio.ensure_future(getattr(store, collection).get(local_id))
+            future = self.docs[ident] = asyncio.ensure_future(repository.get(local_id))
         return await asyncio.shield(future)
 
 
@@ -119,8 +121,10 @@ class FateWriter:
     """Group commit of the "commit" fates: whoever asks while no write is under way starts
     one with everything asked so far; who asks during a write goes into the next one."""
 
-    def __init__(self, db: AsyncDatabase[Document], incarnation: str) -> None:
-        self.db = db
+    def __init__(
+        self, db: AsyncDatabase[Document], incarnation: str, *, stores: Stores[Store] | None = None
+    ) -> None:
+        self.stores = stores if stores is not None else Store.on(db)
         self.incarnation = incarnation
         self.waiting: list[tuple[Job, asyncio.Future[bool]]] = []
         self.lock = asyncio.Lock()
@@ -145,7 +149,7 @@ class FateWriter:
             for tenant_id, items in by_tenant.items():
                 fates = [fate_record(job.key, job.attempt, "commit", self.incarnation) for job, _ in items]
                 try:
-                    won = set(await Store(self.db, tenant_id).mail_attempts.insert_many(fates))
+                    won = set(await self.stores.tenant(tenant_id).mail_attempts.insert_many(fates))
                 except PyMongoError as error:
                     for _, decided in items:
                         decided.set_exception(error)
@@ -178,8 +182,10 @@ class Mailer:
         *,
         renderer: MailRenderer | None = None,
         tokens: LinkTokens | None = None,
+        stores: Stores[Store] | None = None,
     ) -> None:
         self.db = db
+        self.stores = stores if stores is not None else Store.on(db)
         self.settings = settings
         self.renderer = renderer or MailRenderer()
         self.tokens = tokens or LinkTokens(settings.link_token_keys)
@@ -272,10 +278,10 @@ class Mailer:
         for job in batch.jobs:
             by_tenant.setdefault(job.tenant_id, []).append(job)
         for tenant_id, jobs in by_tenant.items():
-            await Store(self.db, tenant_id).mail_attempts.insert_many(
+            await self.stores.tenant(tenant_id).mail_attempts.insert_many(
                 [fate_record(job.key, job.attempt, "abandoned", self.incarnation) for job in jobs]
             )
-            await Store(self.db, tenant_id).mail_queue.update_many_by_id(
+            await self.stores.tenant(tenant_id).mail_queue.update_many_by_id(
                 [(job.key, {"$set": {"attempt": job.attempt}}) for job in jobs]
             )
         await self._record(batch.outcomes)
@@ -320,7 +326,7 @@ class Mailer:
         # instead of decoding the whole queue; entries due later are passed over.
         self._let_go = set()
         found = (
-            await self.db[MAIL_QUEUE]
+            await self.stores.across_tenants(Store.mail_queue)
             .find({"due": {"$lte": now}})
             .limit(self.settings.mailer_batch + len(self._inflight))
             .to_list()
@@ -357,7 +363,7 @@ class Mailer:
 
         jobs: list[Job] = []
         for tenant_id, items in by_tenant.items():
-            store = Store(self.db, tenant_id)
+            store = self.stores.tenant(tenant_id)
             claims = [
                 {
                     "id": f"{e['id']}#{int(e.get('attempt', 0)) + 1}",
@@ -381,7 +387,7 @@ class Mailer:
         reads = asyncio.Semaphore(32)
 
         async def prepare(job: Job) -> None:
-            store = Store(self.db, job.tenant_id)
+            store = self.stores.tenant(job.tenant_id)
             try:
                 async with reads:
                     await self._prepare(store, job, cache)
@@ -452,7 +458,7 @@ class Mailer:
         assert segment is not None
         pending = iter(batch.jobs)
         outcomes: list[Outcome] = []
-        fates = FateWriter(self.db, self.incarnation)
+        fates = FateWriter(self.db, self.incarnation, stores=self.stores)
 
         async def worker(connection: SmtpConnection) -> None:
             for job in pending:
@@ -499,7 +505,7 @@ class Mailer:
         return await self._reply(connection, job, segment)
 
     async def _stage(self, connection: SmtpConnection, job: Job) -> Outcome | None:
-        store = Store(self.db, job.tenant_id)
+        store = self.stores.tenant(job.tenant_id)
         try:
             await connection.ensure()
             await connection.stage(self.envelope_from, job.to, job.data)
@@ -551,7 +557,7 @@ class Mailer:
         for outcome in outcomes:
             by_tenant.setdefault(outcome.job.tenant_id, []).append(outcome)
         for tenant_id, items in by_tenant.items():
-            store = Store(self.db, tenant_id)
+            store = self.stores.tenant(tenant_id)
             deliveries: list[tuple[str, dict[str, Any]]] = []
             queue_updates: list[tuple[str, dict[str, Any]]] = []
             finished: list[str] = []
@@ -623,7 +629,7 @@ class Mailer:
         """Mails whose final line a dead predecessor wrote: record them, never resend."""
         now = _now()
         for (tenant_id, key, attempt), reply in recovered.committed.items():
-            store = Store(self.db, tenant_id)
+            store = self.stores.tenant(tenant_id)
             delivery = await store.deliveries.get(key)
             if due.already_final(delivery, attempt):
                 await store.mail_queue.delete_many_by_id([key])
@@ -697,7 +703,7 @@ class Mailer:
     async def _prepare(self, store: Store, job: Job, cache: BatchCache) -> None:
         """Read what the entry names, let `due.letter` decide, and build the message."""
         entry = job.entry
-        tenant = await cache.get(store, "tenants", job.tenant_id) or {}
+        tenant = await cache.get(store.tenants, job.tenant_id) or {}
         slug = tenant.get("slug") or job.tenant_id
         tenant_name = tenant.get("name") or job.tenant_id
         base = base_url(self.settings.public_base_url_template, slug)
@@ -727,23 +733,23 @@ class Mailer:
         template = entry.get("template", "")
         if template == "report_ready":
             return {
-                "report": await cache.get(store, "reports", entry["report_id"]),
-                "person": await cache.get(store, "people", entry["person_id"]),
+                "report": await cache.get(store.reports, entry["report_id"]),
+                "person": await cache.get(store.people, entry["person_id"]),
             }
         if template not in ("invitation", "reminder"):
             return {}
         assignment = due.invited_assignment(entry) or await cache.get(
-            store, "assignments", entry["assignment_id"]
+            store.assignments, entry["assignment_id"]
         )
         if assignment is None or assignment.get("withdrawn_at"):
             return {"assignment": assignment}
         round_id = assignment["round_id"]
         return {
             "assignment": assignment,
-            "round_doc": await cache.get(store, "rounds", round_id),
-            "progress": await cache.get(store, "progress", round_id) if template == "reminder" else None,
+            "round_doc": await cache.get(store.rounds, round_id),
+            "progress": await cache.get(store.progress, round_id) if template == "reminder" else None,
             "person": (
-                await cache.get(store, "people", assignment["person_id"])
+                await cache.get(store.people, assignment["person_id"])
                 if assignment.get("person_id")
                 else None
             ),

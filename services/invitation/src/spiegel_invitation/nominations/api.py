@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field, StrictBool
 from spiegel_platform.storage import claims
 
 from spiegel_invitation.access import Coordinator, Staff, require_round_access
-from spiegel_invitation.mail.tokens import LinkTokens
 from spiegel_invitation.nominations import spreadsheet
 from spiegel_invitation.nominations.service import (
     RoundCache,
@@ -36,6 +35,7 @@ from spiegel_invitation.nominations.validation import (
 from spiegel_invitation.rounds.views import active_entries, round_view
 from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
+from spiegel_invitation.wiring import Invitation
 
 MAX_UPLOAD = 10 * 1024 * 1024
 IMPORT_TTL = timedelta(days=2)
@@ -86,10 +86,11 @@ def jsonable(value: Any) -> Any:
 
 def router(runtime: InvitationRuntime) -> APIRouter:
     api = APIRouter(prefix="/rounds/{round_id}", tags=["nominations"])
-    tokens = LinkTokens(runtime.settings.link_token_keys)
+    wiring = Invitation.of(runtime)
+    stores, tokens = wiring.stores, wiring.link_tokens
 
     def store_of(principal: Any) -> Store:
-        return Store(runtime.db, principal.tenant_id)
+        return stores.tenant(principal.tenant_id)
 
     async def checked_view(store: Store, principal: Any, round_id: str) -> dict[str, Any]:
         view = require_round_access(principal, await round_view(store, round_id), round_id)

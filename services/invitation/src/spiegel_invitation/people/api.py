@@ -12,7 +12,7 @@ from spiegel_invitation.nominations.validation import check_email
 from spiegel_invitation.people.directory import save_person
 from spiegel_invitation.rounds.api import PolicyIn
 from spiegel_invitation.settings import InvitationRuntime
-from spiegel_invitation.storage import Store
+from spiegel_invitation.wiring import Invitation
 
 
 class PersonIn(BaseModel):
@@ -39,11 +39,12 @@ class SettingsIn(BaseModel):
 
 
 def router(runtime: InvitationRuntime) -> APIRouter:
+    stores = Invitation.of(runtime).stores
     api = APIRouter(tags=["people"])
 
     @api.put("/people/{person_id}")
     async def put_person(person_id: str, body: PersonIn, principal: Coordinator) -> dict[str, Any]:
-        store = Store(runtime.db, principal.tenant_id)
+        store = stores.tenant(principal.tenant_id)
         applied = await save_person(store, person_id, {**body.model_dump(), "source": "coordinator"})
         if not applied:
             raise HTTPException(409, "er is een nieuwere versie van deze persoon / a newer revision exists")
@@ -51,14 +52,14 @@ def router(runtime: InvitationRuntime) -> APIRouter:
 
     @api.get("/people/{person_id}")
     async def get_person(person_id: str, principal: Coordinator) -> dict[str, Any]:
-        person = await Store(runtime.db, principal.tenant_id).people.get(person_id)
+        person = await stores.tenant(principal.tenant_id).people.get(person_id)
         if person is None:
             raise HTTPException(404, "persoon niet gevonden / person not found")
         return {k: person.get(k) for k in ("id", "display_name", "email", "roles", "language", "revision")}
 
     @api.get("/settings")
     async def get_settings(principal: Coordinator) -> dict[str, Any]:
-        tenant = await Store(runtime.db, principal.tenant_id).tenants.get(principal.tenant_id) or {}
+        tenant = await stores.tenant(principal.tenant_id).tenants.get(principal.tenant_id) or {}
         return {
             "slug": tenant.get("slug") or principal.tenant_id,
             "name": tenant.get("name") or principal.tenant_id,
@@ -68,7 +69,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
 
     @api.put("/settings")
     async def put_settings(body: SettingsIn, principal: Coordinator) -> dict[str, Any]:
-        store = Store(runtime.db, principal.tenant_id)
+        store = stores.tenant(principal.tenant_id)
         change = {k: v for k, v in body.model_dump(exclude_none=True).items()}
         if change:
             await store.tenants.update(principal.tenant_id, {"$set": change}, upsert=True)

@@ -18,6 +18,7 @@ from spiegel_platform.events import Handler, ReceivedEvent
 
 from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
+from spiegel_invitation.wiring import Invitation
 
 Document = dict[str, Any]
 
@@ -44,10 +45,12 @@ async def save_person(store: Store, person_id: str, fields: Document, *, event_i
 
 
 def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
+    stores = Invitation.of(runtime).stores
+
     async def person_registered(event: ReceivedEvent) -> None:
         person: events_pb2.PersonRegistered = event.payload
         await save_person(
-            Store(runtime.db, event.tenant_id),
+            stores.tenant(event.tenant_id),
             person.person_id,
             {
                 "display_name": person.display_name,
@@ -63,7 +66,7 @@ def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
 
     async def tenant_configured(event: ReceivedEvent) -> None:
         tenant: events_pb2.TenantConfigured = event.payload
-        store = Store(runtime.db, event.tenant_id)
+        store = stores.tenant(event.tenant_id)
         current = await store.tenants.get(event.tenant_id) or {}
         if int(current.get("revision") or 0) > tenant.revision:
             return

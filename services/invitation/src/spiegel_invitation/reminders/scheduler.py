@@ -22,7 +22,8 @@ from spiegel_invitation.rounds.handlers import schedule_reminders
 from spiegel_invitation.rounds.issuing import self_entries
 from spiegel_invitation.rounds.views import active_entries, round_view
 from spiegel_invitation.settings import InvitationRuntime
-from spiegel_invitation.storage import REMINDER_DUE, Store
+from spiegel_invitation.storage import Store
+from spiegel_invitation.wiring import Invitation
 
 log = get_logger(__name__)
 
@@ -48,12 +49,13 @@ async def fire(store: Store, due: dict[str, Any]) -> int:
 
 
 async def tick(runtime: InvitationRuntime) -> int:
+    stores = Invitation.of(runtime).stores
     now = datetime.now(UTC)
-    due = await runtime.db[REMINDER_DUE].find({"next_at": {"$lte": now}}).to_list()
+    due = await stores.across_tenants(Store.reminder_due).find({"next_at": {"$lte": now}}).to_list()
     total = 0
     for doc in due:
         doc["id"] = doc["_id"].split(":", 1)[1]
-        total += await fire(Store(runtime.db, doc["tenant_id"]), doc)
+        total += await fire(stores.tenant(doc["tenant_id"]), doc)
     return total
 
 

@@ -11,7 +11,8 @@ from spiegel_platform.events import Handler, ReceivedEvent
 from spiegel_invitation.mail.due import report_readers
 from spiegel_invitation.mail.queue import enqueue, report_key
 from spiegel_invitation.settings import InvitationRuntime
-from spiegel_invitation.storage import Store, person_inbox_id
+from spiegel_invitation.storage import person_inbox_id
+from spiegel_invitation.wiring import Invitation
 
 
 def readers(published: events_pb2.ReportPublished) -> list[str]:
@@ -20,9 +21,11 @@ def readers(published: events_pb2.ReportPublished) -> list[str]:
 
 
 def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
+    stores = Invitation.of(runtime).stores
+
     async def report_published(event: ReceivedEvent) -> None:
         published: events_pb2.ReportPublished = event.payload
-        store = Store(runtime.db, event.tenant_id)
+        store = stores.tenant(event.tenant_id)
         version = max(1, published.version)
         at = (
             published.published_at.ToDatetime(tzinfo=UTC)

@@ -25,6 +25,7 @@ from spiegel_invitation.rounds.model import GROUP_MONITOR, IFMS, Group, Reminder
 from spiegel_invitation.rounds.views import active_entries, round_view
 from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
+from spiegel_invitation.wiring import Invitation
 
 Document = dict[str, Any]
 # Round ids as the survey service makes them (UUIDs), and short ones such as "r1" in tests.
@@ -170,10 +171,11 @@ def group_counts(view: Document, rows: list[Document]) -> list[Document]:
 
 
 def router(runtime: InvitationRuntime) -> APIRouter:
+    stores = Invitation.of(runtime).stores
     api = APIRouter(prefix="/rounds", tags=["rounds"])
 
     def store_of(principal: Any) -> Store:
-        return Store(runtime.db, principal.tenant_id)
+        return stores.tenant(principal.tenant_id)
 
     @api.put("/{round_id}")
     async def set_up_round(

@@ -16,6 +16,7 @@ from spiegel_invitation.rounds.model import GROUP_MONITOR, IFMS, default_groups
 from spiegel_invitation.rounds.views import active_entries, reminder_policy, round_view
 from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
+from spiegel_invitation.wiring import Invitation
 
 Document = dict[str, Any]
 
@@ -90,9 +91,10 @@ def round_facts(announced: events_pb2.RoundCreated | events_pb2.RoundOpened) -> 
 
 
 def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
+    stores = Invitation.of(runtime).stores
 
     def store_of(event: ReceivedEvent) -> Store:
-        return Store(runtime.db, event.tenant_id)
+        return stores.tenant(event.tenant_id)
 
     async def round_created(event: ReceivedEvent) -> None:
         """A new round (a draft): recorded once, so nominations can be checked before it opens.

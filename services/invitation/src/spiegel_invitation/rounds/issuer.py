@@ -19,20 +19,22 @@ from spiegel_platform.periodic import every
 from spiegel_invitation.mail.tokens import LinkTokens
 from spiegel_invitation.rounds.handlers import issue_open_round, schedule_reminders
 from spiegel_invitation.settings import InvitationRuntime
-from spiegel_invitation.storage import ISSUE_QUEUE, Store
+from spiegel_invitation.storage import Store
+from spiegel_invitation.wiring import Invitation
 
 log = get_logger(__name__)
 PARALLEL_ROUNDS = 12
 
 
 async def pass_once(runtime: InvitationRuntime, tokens: LinkTokens, limit: int = 200) -> int:
-    entries = await runtime.db[ISSUE_QUEUE].find({}).sort("at", 1).limit(limit).to_list()
+    stores = Invitation.of(runtime).stores
+    entries = await stores.across_tenants(Store.issue_queue).find({}).sort("at", 1).limit(limit).to_list()
     if not entries:
         return 0
     slots = asyncio.Semaphore(PARALLEL_ROUNDS)
 
     async def one(entry: dict[str, object]) -> None:
-        store = Store(runtime.db, str(entry["tenant_id"]))
+        store = stores.tenant(str(entry["tenant_id"]))
         round_id = str(entry["_id"]).split(":", 1)[1]
         async with slots:
             try:
@@ -48,7 +50,7 @@ async def pass_once(runtime: InvitationRuntime, tokens: LinkTokens, limit: int =
 
 
 async def run(runtime: InvitationRuntime, stop: asyncio.Event) -> None:
-    tokens = LinkTokens(runtime.settings.link_token_keys)
+    tokens = Invitation.of(runtime).link_tokens
     # A pass that found rounds is followed at once by the next; an empty or failed one waits 0.2 s.
     await every(
         0.2,

@@ -15,10 +15,11 @@ from fastapi import APIRouter, HTTPException
 from spiegel_platform.auth.service_tokens import Principal
 
 from spiegel_invitation.access import Respondent, SignedIn
-from spiegel_invitation.mail.tokens import LinkTokens, optout_path, questionnaire_path
+from spiegel_invitation.mail.tokens import optout_path, questionnaire_path
 from spiegel_invitation.nominations.service import RoundCache
 from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store, email_inbox_id, person_inbox_id
+from spiegel_invitation.wiring import Invitation
 
 Document = dict[str, Any]
 
@@ -41,10 +42,11 @@ async def _inbox(store: Store, principal: Principal) -> tuple[dict[str, Document
 
 def router(runtime: InvitationRuntime) -> APIRouter:
     api = APIRouter(tags=["to-do"])
-    tokens = LinkTokens(runtime.settings.link_token_keys)
+    wiring = Invitation.of(runtime)
+    stores, tokens = wiring.stores, wiring.link_tokens
 
     async def entries(principal: Principal) -> tuple[list[Document], list[Document], list[Document]]:
-        store = Store(runtime.db, principal.tenant_id)
+        store = stores.tenant(principal.tenant_id)
         items, reports = await _inbox(store, principal)
         cache = RoundCache(store)
         todo, past = [], []
@@ -93,7 +95,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
     async def link_assignment(principal: Principal) -> tuple[Store, Document]:
         if not principal.subject.startswith("link:"):
             raise HTTPException(403, "alleen via een persoonlijke link / only through a personal link")
-        store = Store(runtime.db, principal.tenant_id)
+        store = stores.tenant(principal.tenant_id)
         link = await store.links.get(principal.subject.removeprefix("link:"))
         assignment = await store.assignments.get(link["assignment_id"]) if link else None
         if assignment is None:

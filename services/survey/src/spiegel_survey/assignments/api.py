@@ -16,8 +16,8 @@ from spiegel_survey.assignments.model import InvalidAssignment
 from spiegel_survey.auth import Coordinator
 from spiegel_survey.rounds.model import RoundStatus
 from spiegel_survey.settings import SurveyRuntime
-from spiegel_survey.storage import Store
 from spiegel_survey.times import LocalTime
+from spiegel_survey.wiring import Survey
 
 
 class AssignmentsIn(BaseModel):
@@ -45,6 +45,7 @@ class AssignmentsOut(BaseModel):
 
 def router(runtime: SurveyRuntime) -> APIRouter:
     api = APIRouter(prefix="/rounds", tags=["assignments"])
+    stores = Survey.of(runtime).stores
 
     @api.post(
         "/{round_id}/assignments",
@@ -59,7 +60,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
             # Links made by hand could fill a respondent group up to its minimum with made-up
             # answers, and reveal the one real respondent's (the gateway never forwards this either).
             raise HTTPException(403, "respondent links are issued by the invitation service only")
-        store = Store.of(runtime.db, principal.tenant_id)
+        store = stores.tenant(principal.tenant_id)
         round_doc = await store.rounds.get(round_id)
         if round_doc is None:
             raise HTTPException(404, f"round {round_id} not found")

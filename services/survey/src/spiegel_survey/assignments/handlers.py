@@ -11,16 +11,18 @@ from spiegel_platform.events import Handler, PermanentError, ReceivedEvent
 from spiegel_survey.assignments import service
 from spiegel_survey.assignments.model import InvalidAssignment
 from spiegel_survey.settings import SurveyRuntime
-from spiegel_survey.storage import Store
+from spiegel_survey.wiring import Survey
 
 
 def handlers(runtime: SurveyRuntime) -> Mapping[str, Handler]:
+    stores = Survey.of(runtime).stores
+
     async def issued(event: ReceivedEvent) -> None:
         payload: events_pb2.AssignmentIssued = event.payload
         expires_at = payload.expires_at.ToDatetime(tzinfo=UTC) if payload.HasField("expires_at") else None
         try:
             await service.issue(
-                Store.of(runtime.db, event.tenant_id),
+                stores.tenant(event.tenant_id),
                 event_id=event.event_id,
                 assignment_id=payload.assignment_id,
                 round_id=payload.round_id,
@@ -37,7 +39,7 @@ def handlers(runtime: SurveyRuntime) -> Mapping[str, Handler]:
         if not payload.assignment_id:
             raise PermanentError("assignment_id is empty")
         await service.withdraw(
-            Store.of(runtime.db, event.tenant_id),
+            stores.tenant(event.tenant_id),
             event_id=event.event_id,
             assignment_id=payload.assignment_id,
         )

@@ -12,7 +12,7 @@ from spiegel_survey.auth import Coordinator, RoundReader
 from spiegel_survey.instruments.catalogue import Catalogue, built_in_ids, built_ins, to_document, version_key
 from spiegel_survey.instruments.model import INSTRUMENT_ID, Instrument, InstrumentContent, Kind, Localized
 from spiegel_survey.settings import SurveyRuntime
-from spiegel_survey.storage import Store
+from spiegel_survey.wiring import Survey
 
 InstrumentIdText = Annotated[str, StringConstraints(pattern=INSTRUMENT_ID)]
 
@@ -53,9 +53,10 @@ class CopyIn(BaseModel):
 
 def router(runtime: SurveyRuntime) -> APIRouter:
     api = APIRouter(prefix="/instruments", tags=["instruments"])
+    stores = Survey.of(runtime).stores
 
     def catalogue(principal: Any) -> Catalogue:
-        store = Store.of(runtime.db, principal.tenant_id)
+        store = stores.tenant(principal.tenant_id)
         return Catalogue(store.instruments, store.instrument_uses)
 
     @api.get(

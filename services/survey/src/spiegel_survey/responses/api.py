@@ -26,6 +26,7 @@ from spiegel_survey.rounds import service as rounds
 from spiegel_survey.rounds.model import RoundStatus
 from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
+from spiegel_survey.wiring import Survey
 
 Token = Annotated[str, Path(min_length=1, max_length=200, description="The raw token of the personal link.")]
 
@@ -83,6 +84,7 @@ REFUSALS = _responses(
 
 def router(runtime: SurveyRuntime) -> APIRouter:
     api = APIRouter(prefix="/questionnaires", tags=["questionnaires"])
+    stores = Survey.of(runtime).stores
 
     async def open_assignment(
         token: str, principal: Any, *, for_writing: bool
@@ -93,7 +95,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
         token_hash = hash_link_token(token)
         if not same_hash(principal.subject, f"link:{token_hash}"):
             raise refusal("link_mismatch")
-        store = Store.of(runtime.db, principal.tenant_id)
+        store = stores.tenant(principal.tenant_id)
         assignment = await store.assignments.get(token_hash)
         if assignment is None:
             raise refusal("link_unknown")

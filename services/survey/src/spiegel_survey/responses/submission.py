@@ -31,6 +31,7 @@ from spiegel_survey import times
 from spiegel_survey.assignments.model import AssignmentStatus
 from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
+from spiegel_survey.wiring import Survey
 
 log = get_logger(__name__)
 
@@ -121,12 +122,13 @@ async def finish(store: Store, token_hash: str, response: dict[str, Any], *, had
 
 async def finish_interrupted(runtime: SurveyRuntime) -> int:
     """Finish submissions a crash interrupted after step 1 (a rare scan, like the relay's sweep)."""
+    stores = Survey.of(runtime).stores
     finished = 0
-    cursor = runtime.db["submissions"].find(
+    cursor = stores.across_tenants(Store.submissions).find(
         {"pending_response": {"$exists": True}}, projection={"_outbox": 0, "_applied": 0}
     )
     async for doc in cursor:
-        store = Store.of(runtime.db, doc["tenant_id"])
+        store = stores.tenant(doc["tenant_id"])
         await finish(store, doc["id"], doc["pending_response"])
         finished += 1
     if finished:

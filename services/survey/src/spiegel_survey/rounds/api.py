@@ -16,6 +16,7 @@ from spiegel_survey.rounds.model import LifecycleError, RoundStatus, respondent_
 from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
 from spiegel_survey.times import LocalTime
+from spiegel_survey.wiring import Survey
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 PersonId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -217,9 +218,10 @@ def _problem(field: str, message: str) -> HTTPException:
 
 def router(runtime: SurveyRuntime) -> APIRouter:
     api = APIRouter(prefix="/rounds", tags=["rounds"])
+    stores = Survey.of(runtime).stores
 
     def store(principal: Any) -> Store:
-        return Store.of(runtime.db, principal.tenant_id)
+        return stores.tenant(principal.tenant_id)
 
     async def instrument_for(
         db: Store, kind: Kind, instrument_id: str | None, version: int | None, field: str = "body"

@@ -29,14 +29,17 @@ from spiegel_survey import times
 from spiegel_survey.rounds import service
 from spiegel_survey.settings import SurveyRuntime
 from spiegel_survey.storage import Store
+from spiegel_survey.wiring import Survey
 
 SCHEDULE_ID = "open-rounds"
 log = get_logger(__name__)
 
 
 def handlers(runtime: SurveyRuntime) -> Mapping[str, Handler]:
+    stores = Survey.of(runtime).stores
+
     def store(event: ReceivedEvent) -> Store:
-        return Store.of(runtime.db, event.tenant_id)
+        return stores.tenant(event.tenant_id)
 
     async def opened(event: ReceivedEvent) -> None:
         payload: events_pb2.RoundOpened = event.payload
@@ -79,14 +82,15 @@ def handlers(runtime: SurveyRuntime) -> Mapping[str, Handler]:
 
 async def close_due_rounds(runtime: SurveyRuntime) -> int:
     """One pass of the closing job. Returns the number of rounds closed."""
+    stores = Survey.of(runtime).stores
     closed = 0
     now = times.now()
     # The one cross-tenant read of the service: the schedule holds one small document per tenant.
-    async for doc in runtime.db["schedule"].find({}, projection={"_outbox": 0, "_applied": 0}):
+    async for doc in stores.across_tenants(Store.schedule).find({}, projection={"_outbox": 0, "_applied": 0}):
         tenant_id = doc.get("tenant_id")
         if not tenant_id:
             continue
-        store = Store.of(runtime.db, tenant_id)
+        store = stores.tenant(tenant_id)
         already: dict[str, Any] = doc.get("closed", {})
         for round_id, closes_at in doc.get("rounds", {}).items():
             if round_id in already or times.from_db(closes_at) > now:

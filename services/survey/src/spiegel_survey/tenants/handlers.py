@@ -9,13 +9,15 @@ from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
 
 from spiegel_survey.settings import SurveyRuntime
-from spiegel_survey.storage import Store
+from spiegel_survey.wiring import Survey
 
 
 def handlers(runtime: SurveyRuntime) -> Mapping[str, Handler]:
+    stores = Survey.of(runtime).stores
+
     async def configured(event: ReceivedEvent) -> None:
         payload: events_pb2.TenantConfigured = event.payload
-        tenants = Store.of(runtime.db, event.tenant_id).tenants
+        tenants = stores.tenant(event.tenant_id).tenants
         current = await tenants.get("settings")
         # The latest revision wins; this consumer is the only writer of the document.
         if current is not None and int(current.get("revision", 0)) > payload.revision:
