@@ -11,12 +11,13 @@ import hmac
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from spiegel_pages import look
+from fastapi.responses import Response
+from jinja2 import Environment
+from spiegel_pages import look, page
 from spiegel_pages.look import (
     LANG_COOKIE,
     PageError,
@@ -27,16 +28,14 @@ from spiegel_pages.look import (
     quoted,
     remember_language,
 )
-from spiegel_pages.texts import text
+from spiegel_pages.page import COORDINATING, state_of
 from spiegel_platform.auth import roles as role_names
 from spiegel_platform.auth.service_tokens import TokenError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spiegel_web.caller import CALLER_HEADER, Caller, Hospital, context_of
 from spiegel_web.upstream import Services, Upstream
 
 HERE = Path(__file__).parent
-COORDINATING = (role_names.COORDINATOR, role_names.TENANT_ADMIN)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The gateway reads these from the answer: the service calls to audit, and "end the link session".
 AUDIT_HEADER = "x-spiegel-audit"
@@ -56,6 +55,7 @@ __all__ = [
     "problem_text",
     "quoted",
     "remember_language",
+    "state_of",
 ]
 
 
@@ -64,38 +64,13 @@ def problem_text(upstream: Upstream, lang: str) -> str:
     return look.problem_text(upstream.content, lang)
 
 
-def state_of(request: Request) -> dict[str, Any]:
-    state: dict[str, Any] = request.scope.setdefault("state", {})
-    return state
-
-
 @dataclass
-class Page:
-    request: Request
-    tenant: Hospital
-    caller: Caller | None
-    lang: str
-    prefix: str = ""
+class Page(page.Page[Hospital, Caller]):
+    """A page of the web service: the caller as the gateway's page token says, and the browser's host."""
+
     host: str = ""
 
-    def url(self, path: str, **query: Any) -> str:
-        shown = {k: v for k, v in query.items() if v not in (None, "")}
-        return self.prefix + path + (f"?{urlencode(shown)}" if shown else "")
-
-    def t(self, key: str, **values: Any) -> str:
-        return text(key, self.lang, **values)
-
-    @property
-    def csrf(self) -> str:
-        return self.caller.csrf if self.caller is not None else ""
-
-    @property
-    def roles(self) -> tuple[str, ...]:
-        return self.caller.roles if self.caller is not None and self.caller.kind == "person" else ()
-
-    @property
-    def is_coordinator(self) -> bool:
-        return bool(set(self.roles) & set(COORDINATING))
+    env: ClassVar[Environment] = env
 
     @property
     def is_specialist(self) -> bool:
@@ -105,30 +80,8 @@ class Page:
     def is_admin(self) -> bool:
         return role_names.TENANT_ADMIN in self.roles
 
-    @property
-    def here(self) -> str:
-        """The current page (without the hospital prefix), for `next` after sign-in or a language switch."""
-        query = self.request.url.query
-        return self.request.url.path + (f"?{query}" if query else "")
-
-    def lang_url(self, lang: str) -> str:
-        return self.url("/taal", lang=lang, next=self.here)
-
     def label(self, item: dict[str, Any], base: str = "label") -> str:
         return str(item.get(f"{base}_{self.lang}") or item.get(f"{base}_nl") or item.get("code") or "")
-
-    # -- answers ----------------------------------------------------------------------------
-    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = env.get_template(template).render(page=self, t=self.t, **values)
-        response = HTMLResponse(html, status_code=status)
-        response.headers["cache-control"] = "no-store"
-        explicit = self.request.query_params.get("lang")
-        if explicit is not None and explicit in self.tenant.languages:
-            remember_language(response, explicit)
-        return response
-
-    def redirect(self, path: str, **query: Any) -> RedirectResponse:
-        return RedirectResponse(self.url(path, **query), status_code=303)
 
     def end_link_session(self, response: Response) -> None:
         """Ask the gateway to end the respondent's link session (it owns sessions and cookies)."""
@@ -151,22 +104,6 @@ class Page:
         if origin and origin != "null" and urlsplit(origin).netloc.lower() != self.host.lower():
             return False
         return bool(caller.csrf) and hmac.compare_digest(form_token.encode(), caller.csrf.encode())
-
-    async def form(self) -> dict[str, Any]:
-        """The posted form, after the CSRF check (every form carries `csrf_token`)."""
-        try:
-            form = await self.request.form()
-        except StarletteHTTPException:
-            raise  # e.g. 413 from the size limit: its own page
-        except Exception:
-            raise PageError(400, key="bad_form") from None
-        caller = self.caller
-        if caller is None:
-            raise PageError(403, key="session_expired")
-        token = form.get("csrf_token")
-        if not self.check_csrf(caller, token if isinstance(token, str) else ""):
-            raise PageError(403, key="csrf")
-        return {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form}
 
     # -- the services -------------------------------------------------------------------------
     async def call(

@@ -1,130 +1,39 @@
 """Error pages: a page (not JSON) for every problem on a web page, saying what to do next.
 
-The platform's handlers answer API calls with JSON; these handlers take over
-for requests that are pages: a route of this package, or a browser (Accept:
-text/html) asking for a path nothing serves. 401 on a page sends the browser to
-the sign-in form.
+The handlers are the shared ones (`spiegel_pages.errors`); what is the web service's own: its page
+routes (this package), the platform's paths (never a page), and a refused page token, which stays
+JSON so that the gateway tells it from a page's own 401.
 """
 
 from __future__ import annotations
 
-import inspect
-from typing import Any
-
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
-from spiegel_pages.look import LANG_COOKIE, SHOWN, PageError, Redirect, error_html, local_path
-from spiegel_platform.logging import get_logger
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi.responses import Response
+from spiegel_pages.errors import ErrorPages
+from spiegel_pages.look import SHOWN
 
-from spiegel_web.core import Page, TokenRefused, env, state_of
+from spiegel_web.core import Page, TokenRefused
 
-log = get_logger(__name__)
 PLATFORM_PATHS = ("/healthz", "/readyz", "/metrics")
 
 __all__ = ["SHOWN", "error_page", "install", "is_page"]
 
+PAGES = ErrorPages(
+    page=Page,
+    modules="spiegel_web",
+    not_a_page=lambda path: path in PLATFORM_PATHS,
+    json_only=(TokenRefused,),
+)
+
 
 def is_page(request: Request) -> bool:
-    state = state_of(request)
-    if state.get("web_page"):
-        return True
-    endpoint = request.scope.get("endpoint")
-    if endpoint is not None and str(getattr(endpoint, "__module__", "")).startswith("spiegel_web"):
-        return True
-    return (
-        request.method == "GET"
-        and "text/html" in request.headers.get("accept", "")
-        and request.url.path not in PLATFORM_PATHS
-    )
+    return PAGES.is_page(request)
 
 
-def _language(request: Request) -> str:
-    state = state_of(request)
-    tenant = state.get("tenant")
-    offered = tenant.languages if tenant is not None else ("nl", "en")
-    for chosen in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
-        if chosen in offered:
-            return str(chosen)
-    caller = state.get("caller")
-    if caller and getattr(caller, "language", None) in offered:
-        return str(caller.language)
-    return "nl"
-
-
-def error_page(request: Request, status: int, message: str = "", key: str = "", **extra: Any) -> Response:
-    lang = _language(request)
-    state = state_of(request)
-    tenant = state.get("tenant")
-    caller = state.get("caller")
-    prefix = str(state.get("tenant_prefix", "") or "")
-    page = Page(request, tenant, caller if caller else None, lang, prefix) if tenant is not None else None
-    return error_html(
-        env,
-        page=page,
-        lang=lang,
-        status=status,
-        message=message,
-        key=key,
-        prefix=prefix,
-        path=request.url.path,
-        correlation_id=str(state.get("correlation_id", "")),
-    )
-
-
-async def _json(handler: Any, request: Request, error: Exception) -> Response:
-    """The platform's own (JSON) handler, for everything that is not a page."""
-    answer = handler(request, error)
-    if inspect.isawaitable(answer):
-        answer = await answer
-    assert isinstance(answer, Response)
-    return answer
+def error_page(request: Request, status: int, message: str = "", key: str = "") -> Response:
+    return PAGES.error_page(request, status, message, key)
 
 
 def install(app: FastAPI) -> None:
     """Page-aware handlers in front of the platform's JSON ones."""
-    json_http = app.exception_handlers[StarletteHTTPException]
-    json_invalid = app.exception_handlers[RequestValidationError]
-    json_unexpected = app.exception_handlers[Exception]
-
-    async def on_http(request: Request, error: Exception) -> Response:
-        assert isinstance(error, StarletteHTTPException)
-        if isinstance(error, TokenRefused) or not is_page(request):
-            return await _json(json_http, request, error)
-        if error.status_code == 401:
-            prefix = str(state_of(request).get("tenant_prefix", "") or "")
-            return RedirectResponse(f"{prefix}/inloggen?next={local_path(request.url.path)}", status_code=303)
-        detail = error.detail
-        message = detail.get("message", "") if isinstance(detail, dict) else str(detail or "")
-        # 404 says nothing of what was looked for; 413 says it in the page's own words.
-        shown = message if error.status_code not in (404, 413) else ""
-        return error_page(request, error.status_code, shown)
-
-    async def on_invalid(request: Request, error: Exception) -> Response:
-        if not is_page(request):
-            return await _json(json_invalid, request, error)
-        return error_page(request, 400, key="bad_request")
-
-    async def on_page_error(request: Request, error: Exception) -> Response:
-        assert isinstance(error, PageError)
-        if error.status == 401:
-            key = error.key or "session_expired"
-            return error_page(request, 401, key=key)
-        return error_page(request, error.status, error.message, error.key)
-
-    async def on_redirect(request: Request, error: Exception) -> Response:
-        assert isinstance(error, Redirect)
-        return RedirectResponse(error.location, status_code=303)
-
-    async def on_unexpected(request: Request, error: Exception) -> Response:
-        if not is_page(request):
-            return await _json(json_unexpected, request, error)
-        log.exception("page_error", path=request.url.path)
-        return error_page(request, 500)
-
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(RequestValidationError, on_invalid)
-    app.add_exception_handler(PageError, on_page_error)
-    app.add_exception_handler(Redirect, on_redirect)
-    app.add_exception_handler(Exception, on_unexpected)
+    PAGES.install(app)

@@ -1,0 +1,124 @@
+"""The page context both page-rendering processes share: hospital, person, language, address prefix.
+
+`Page` renders a template of its process (`env`, the class's own Jinja2
+environment) in the shared layout, builds addresses under the hospital's
+prefix, and reads a posted form after the CSRF check. How the CSRF token is
+checked is each process's own (`check_csrf`): the gateway checks its session,
+the web service the session's token in the gateway's page token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment
+from spiegel_platform.auth import roles as role_names
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from spiegel_pages.look import PageError, remember_language
+from spiegel_pages.texts import text
+
+COORDINATING = (role_names.COORDINATOR, role_names.TENANT_ADMIN)
+
+
+class Hospital(Protocol):
+    @property
+    def languages(self) -> tuple[str, ...]: ...
+
+
+class Person(Protocol):
+    """A signed-in person, or a respondent's link session (kind "respondent")."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def roles(self) -> tuple[str, ...]: ...
+
+    @property
+    def csrf(self) -> str: ...
+
+
+HospitalT = TypeVar("HospitalT", bound=Hospital)
+PersonT = TypeVar("PersonT", bound=Person)
+
+
+def state_of(request: Request) -> dict[str, Any]:
+    """The request's state (what middleware and checks note on it), as the dict it is."""
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    return state
+
+
+@dataclass
+class Page(Generic[HospitalT, PersonT]):
+    request: Request
+    tenant: HospitalT
+    caller: PersonT | None
+    lang: str
+    prefix: str = ""  # the hospital's address prefix ("/t/<slug>"), "" on the hospital's own host
+
+    env: ClassVar[Environment]  # the process's templates, then the shared layout
+
+    def url(self, path: str, **query: Any) -> str:
+        shown = {k: v for k, v in query.items() if v not in (None, "")}
+        return self.prefix + path + (f"?{urlencode(shown)}" if shown else "")
+
+    def t(self, key: str, **values: Any) -> str:
+        return text(key, self.lang, **values)
+
+    @property
+    def csrf(self) -> str:
+        return self.caller.csrf if self.caller is not None else ""
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return self.caller.roles if self.caller is not None and self.caller.kind == "person" else ()
+
+    @property
+    def is_coordinator(self) -> bool:
+        return bool(set(self.roles) & set(COORDINATING))
+
+    @property
+    def here(self) -> str:
+        """The current page (without the hospital prefix), for `next` after sign-in or a language switch."""
+        query = self.request.url.query
+        return self.request.url.path + (f"?{query}" if query else "")
+
+    def lang_url(self, lang: str) -> str:
+        return self.url("/taal", lang=lang, next=self.here)
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        html = self.env.get_template(template).render(page=self, t=self.t, **values)
+        response = HTMLResponse(html, status_code=status)
+        response.headers["cache-control"] = "no-store"
+        explicit = self.request.query_params.get("lang")
+        if explicit is not None and explicit in self.tenant.languages:
+            remember_language(response, explicit)
+        return response
+
+    def redirect(self, path: str, **query: Any) -> RedirectResponse:
+        return RedirectResponse(self.url(path, **query), status_code=303)
+
+    def check_csrf(self, caller: PersonT, form_token: str) -> bool:
+        """Whether a posted change may be made: the process's own check (token, Origin)."""
+        raise NotImplementedError
+
+    async def form(self) -> dict[str, Any]:
+        """The posted form, after the CSRF check (every form carries `csrf_token`)."""
+        try:
+            form = await self.request.form()
+        except StarletteHTTPException:
+            raise  # e.g. 413 from the size limit: its own page
+        except Exception:
+            raise PageError(400, key="bad_form") from None
+        caller = self.caller
+        if caller is None:
+            raise PageError(403, key="session_expired")
+        token = form.get("csrf_token")
+        if not self.check_csrf(caller, token if isinstance(token, str) else ""):
+            raise PageError(403, key="csrf")
+        return {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form}
