@@ -1,0 +1,58 @@
+"""API errors: a machine-readable code plus a message in the caller's language.
+
+`raise ApiError(404, "<code>", round_id=round_id)` answers
+`{"code": "<code>", "message": "<text of error.<code>>"}`; the text comes
+from the gettext catalogs of the service (and the platform), in the caller's language
+(`spiegel_platform.i18n.language_of`: Dutch unless the caller asks for English).
+`extra` adds fields to the answer that clients read (e.g. `{"field": "file"}`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+
+
+class Text:
+    """A text by catalog key, translated once the language is known: a domain error names its
+    reason this way (`str()` gives the Dutch text, for logs and tests; `package` is the one
+    whose catalog holds the key), and an `ApiError` parameter may be one (translated into the
+    caller's language)."""
+
+    def __init__(self, key: str, /, *, package: str = "", **params: Any) -> None:
+        self.key = key
+        self.package = package
+        self.params = params
+
+    def render(self, translate: Callable[..., str]) -> str:
+        params = {k: v.render(translate) if isinstance(v, Text) else v for k, v in self.params.items()}
+        return translate(self.key, **params)
+
+    def __str__(self) -> str:
+        from spiegel_platform.i18n import translator
+
+        return self.render(translator("nl", (self.package,) if self.package else ()).gettext)
+
+
+def message_key(code: str) -> str:
+    """The catalog key of an error code."""
+    return f"error.{code}"
+
+
+class ApiError(HTTPException):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        /,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(status, detail=code, headers=dict(headers) if headers else None)
+        self.code = code
+        self.params = params
+        self.extra = dict(extra or {})
