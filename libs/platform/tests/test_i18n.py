@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from jinja2 import Environment
 from spiegel_platform.app import create_app
-from spiegel_platform.errors import ApiError
+from spiegel_platform.errors import ApiError, Text
 from spiegel_platform.i18n import Translator, accepted_language, install_on, language_of, texts
 
 
@@ -47,3 +47,28 @@ def test_an_api_error_answers_its_code_and_a_message_in_the_callers_language() -
     english = client.get("/fail", headers={"accept-language": "en"})
     assert english.status_code == 404
     assert english.json() == {"code": "not_found", "message": "not found", "field": "id"}
+
+
+def test_texts_inside_an_api_error_are_translated_into_the_callers_language() -> None:
+    api = APIRouter()
+
+    @api.get("/fail")
+    async def fail() -> None:
+        reason = Text("error.not_found")
+        problem = Text("error.field_problem", field="x", problem=reason)
+        raise ApiError(422, "invalid_request", extra={"errors": [{"message": reason}]}, summary=problem)
+
+    client = TestClient(create_app(service="i18n-test", title="I18n", routers=[api]))
+    assert client.get("/fail").json() == {
+        "code": "invalid_request",
+        "message": "ongeldig verzoek: x: niet gevonden",
+        "errors": [{"message": "niet gevonden"}],
+    }
+    english = client.get("/fail", headers={"accept-language": "en"}).json()
+    assert english["message"] == "invalid request: x: not found"
+    assert english["errors"] == [{"message": "not found"}]
+    assert str(reason_text()) == "niet gevonden" and reason_text().in_language("en") == "not found"
+
+
+def reason_text() -> Text:
+    return Text("error.not_found")

@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from spiegel_platform.errors import ApiError, message_key
+from spiegel_platform.errors import ApiError, Text, message_key, rendered
 from spiegel_platform.health import ReadinessCheck, readiness
 from spiegel_platform.i18n import language_of, translator
 from spiegel_platform.logging import bind_context, get_logger, unbind_context
@@ -197,8 +197,8 @@ def create_app(
             _ = translate_for(request)
             content = {
                 "code": error.code,
-                "message": _(message_key(error.code), **error.params),
-                **error.extra,
+                "message": Text(message_key(error.code), **error.params).render(_),
+                **rendered(error.extra, _),
             }
             return JSONResponse(status_code=error.status_code, content=content, headers=error.headers)
         detail = error.detail

@@ -4,7 +4,8 @@
 `{"code": "<code>", "message": "<text of error.<code>>"}`; the text comes
 from the gettext catalogs of the service (and the platform), in the caller's language
 (`spiegel_platform.i18n.language_of`: Dutch unless the caller asks for English).
-`extra` adds fields to the answer that clients read (e.g. `{"field": "file"}`).
+`extra` adds fields to the answer that clients read (e.g. `{"field": "file"}`); a `Text` in
+it is translated too.
 """
 
 from __future__ import annotations
@@ -30,10 +31,24 @@ class Text:
         params = {k: v.render(translate) if isinstance(v, Text) else v for k, v in self.params.items()}
         return translate(self.key, **params)
 
-    def __str__(self) -> str:
+    def in_language(self, language: str) -> str:
         from spiegel_platform.i18n import translator
 
-        return self.render(translator("nl", (self.package,) if self.package else ()).gettext)
+        return self.render(translator(language, (self.package,) if self.package else ()).gettext)
+
+    def __str__(self) -> str:
+        return self.in_language("nl")
+
+
+def rendered(value: Any, translate: Callable[..., str]) -> Any:
+    """A value with every `Text` in it (in dictionaries and lists) translated."""
+    if isinstance(value, Text):
+        return value.render(translate)
+    if isinstance(value, dict):
+        return {k: rendered(v, translate) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [rendered(v, translate) for v in value]
+    return value
 
 
 def message_key(code: str) -> str:

@@ -155,3 +155,30 @@ def install_on(environment: Any, language: str, packages: Iterable[str] = ()) ->
         translator(language, tuple(packages)).translations, newstyle=True
     )
     return environment
+
+
+def template_texts(language: str, packages: Iterable[str] = (), *, html: bool = False) -> dict[str, Any]:
+    """`_`, `gettext` and `ngettext` for one render of a shared Jinja2 environment (one that has
+    `jinja2.ext.i18n`, so `{% trans %}` works too): context values, so renders in different
+    languages can run at once. Like the extension's newstyle gettext, a text is filled in with
+    `%`; for HTML it is markup and the values are escaped (a catalog text may hold tags)."""
+    texts = translator(language, tuple(packages))
+
+    def gettext(key: str, /, **params: Any) -> str:
+        text = texts.translations.gettext(key)
+        if html:
+            from markupsafe import Markup
+
+            return Markup(text) % params  # noqa: S704 - catalog texts are ours; values are escaped
+        return text % params
+
+    def ngettext(singular: str, plural: str, n: int, /, **params: Any) -> str:
+        text = texts.translations.ngettext(singular, plural, n)
+        values = {"num": n, **params}
+        if html:
+            from markupsafe import Markup
+
+            return Markup(text) % values  # noqa: S704 - catalog texts are ours; values are escaped
+        return text % values
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
