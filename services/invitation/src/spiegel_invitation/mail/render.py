@@ -1,9 +1,12 @@
 """E-mail texts from Jinja2 templates, Dutch and English, HTML and plain text.
 
-A kind of mail is a pair of templates per language in `templates/`:
-`<kind>.<lang>.txt` (which also sets `subject`) and `<kind>.<lang>.html`
-(extending `layout.html`). Adding a kind (a discussion invitation, an
-action-plan follow-up) is adding its templates and calling `render`.
+A kind of mail is a pair of templates in `templates/`: `<kind>.txt` (which
+also sets `subject`) and `<kind>.html` (extending `layout.html`), one for every
+language: their words come from the service's gettext catalogs
+(`spiegel_invitation/locales`, keys `mail.<kind>.<part>`) through Jinja2's i18n
+extension (`{{ _("mail.greeting", name=recipient_name) }}`). Adding a kind (a
+discussion invitation, an action-plan follow-up) is adding its two templates,
+its texts in both catalogs, and calling `render`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from spiegel_platform.i18n import template_texts
+
+PACKAGE = "spiegel_invitation"
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LANGUAGES = ("nl", "en")
@@ -61,20 +67,26 @@ class MailRenderer:
             undefined=StrictUndefined,
             keep_trailing_newline=True,
             auto_reload=False,
+            extensions=["jinja2.ext.i18n"],
         )
         self._html = Environment(
             loader=PackageLoader("spiegel_invitation.mail", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined,
             auto_reload=False,
+            extensions=["jinja2.ext.i18n"],
         )
 
     def render(self, kind: str, lang: str, context: dict[str, Any]) -> RenderedMail:
         lang = lang if lang in LANGUAGES else "nl"
         values = {**context, "lang": lang}
-        text_module = self._text.get_template(f"{kind}.{lang}.txt").make_module(values)
+        text_module = self._text.get_template(f"{kind}.txt").make_module(
+            {**values, **template_texts(lang, (PACKAGE,))}
+        )
         subject = str(getattr(text_module, "subject", "")).strip()
         if not subject:
-            raise ValueError(f"template {kind}.{lang}.txt sets no subject")
-        html = self._html.get_template(f"{kind}.{lang}.html").render(values)
+            raise ValueError(f"template {kind}.txt sets no subject")
+        html = self._html.get_template(f"{kind}.html").render(
+            {**values, **template_texts(lang, (PACKAGE,), html=True)}
+        )
         return RenderedMail(subject=subject, text=str(text_module).strip() + "\n", html=html)
