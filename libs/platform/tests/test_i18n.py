@@ -72,3 +72,8 @@ def test_texts_inside_an_api_error_are_translated_into_the_callers_language() ->
 
 def reason_text() -> Text:
     return Text("error.not_found")
+
+
+def test_an_api_errors_detail_is_its_english_text_for_readers_in_the_process() -> None:
+    error = ApiError(404, "not_found")
+    assert error.detail == "not found" and error.status_code == 404

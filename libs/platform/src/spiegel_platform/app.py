@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spiegel_platform.errors import ApiError, Text, message_key, rendered
 from spiegel_platform.health import ReadinessCheck, readiness
-from spiegel_platform.i18n import language_of, translator
+from spiegel_platform.i18n import language_of, register_packages, translator
 from spiegel_platform.logging import bind_context, get_logger, unbind_context
 from spiegel_platform.metrics import HTTP_LATENCY
 
@@ -131,6 +131,7 @@ def create_app(
     of `ApiError`); the platform's own catalog is always added last."""
     checks = list(readiness_checks)
     text_packages = tuple(texts)
+    register_packages(text_packages)
 
     def translate_for(request: Request) -> Callable[..., str]:
         return translator(language_of(request.headers), text_packages).gettext

@@ -67,7 +67,21 @@ class ApiError(HTTPException):
         headers: Mapping[str, str] | None = None,
         **params: Any,
     ) -> None:
-        super().__init__(status, detail=code, headers=dict(headers) if headers else None)
         self.code = code
         self.params = params
         self.extra = dict(extra or {})
+        super().__init__(status, headers=dict(headers) if headers else None)
+
+    @property  # type: ignore[override]
+    def detail(self) -> str:
+        """The message in English, for readers in the process (logs; code that catches the
+        error and shows it, as the gateway's own pages did with its English messages). The
+        answer to the caller is in the caller's language."""
+        from spiegel_platform.i18n import registered_packages, translator
+
+        translate = translator("en", registered_packages()).gettext
+        return str(Text(message_key(self.code), **self.params).render(translate))
+
+    @detail.setter
+    def detail(self, value: Any) -> None:
+        """HTTPException.__init__ sets a default; the text comes from the catalog instead."""

@@ -74,6 +74,21 @@ def _package_translations(package: str, language: str) -> NullTranslations:
     return GNUTranslations(io.BytesIO(compiled))
 
 
+_registered: list[str] = []
+
+
+def register_packages(packages: Iterable[str]) -> None:
+    """The packages whose catalogs this process's services use (the app factory registers
+    them): `ApiError.detail` reads its English text from them."""
+    for package in packages:
+        if package not in _registered:
+            _registered.append(package)
+
+
+def registered_packages() -> tuple[str, ...]:
+    return tuple(_registered)
+
+
 def normalise_language(language: str | None) -> str:
     """One of `LANGUAGES`: the given one if offered, else Dutch."""
     tag = (language or "").strip().lower()[:2]
