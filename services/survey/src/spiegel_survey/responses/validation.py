@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringConstraints
+from spiegel_platform.errors import ApiError
 
 from spiegel_survey.instruments.model import AnswerSpec
 
@@ -102,10 +103,15 @@ def _storable(text: str) -> bool:
     return True
 
 
-def problem_body(problems: list[Problem]) -> dict[str, Any]:
+def problem_body(problems: list[Problem]) -> ApiError:
+    """The refusal of answers: each problem names its field (its text is English for now)."""
     summary = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
-    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-    return {"message": f"invalid answers: {summary}{more}", "errors": [p.as_dict() for p in problems]}
+    errors = [p.as_dict() for p in problems]
+    if len(problems) > 5:
+        return ApiError(
+            422, "invalid_answers_more", extra={"errors": errors}, summary=summary, more=len(problems) - 5
+        )
+    return ApiError(422, "invalid_answers", extra={"errors": errors}, summary=summary)
 
 
 def answered(spec: AnswerSpec, answers: AnswersIn) -> int:
