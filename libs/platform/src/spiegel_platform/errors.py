@@ -10,10 +10,11 @@ it is translated too.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from starlette.exceptions import HTTPException
+from fastapi import HTTPException
 
 
 class Text:
@@ -79,7 +80,9 @@ class ApiError(HTTPException):
         answer to the caller is in the caller's language."""
         from spiegel_platform.i18n import registered_packages, translator
 
-        translate = translator("en", registered_packages()).gettext
+        # The app's packages first; outside an app (a unit test), every loaded Spiegel package.
+        loaded = sorted(name for name in sys.modules if name.startswith("spiegel_") and "." not in name)
+        translate = translator("en", tuple(dict.fromkeys([*registered_packages(), *loaded]))).gettext
         return str(Text(message_key(self.code), **self.params).render(translate))
 
     @detail.setter
