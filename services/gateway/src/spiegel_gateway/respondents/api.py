@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
+from spiegel_platform.errors import ApiError
 from spiegel_platform.links import hash_link_token, looks_like_link_token
 
 from spiegel_gateway.i18n import choose_language, explicit_language
@@ -86,7 +87,7 @@ def throttle_link(request: Request, token: str) -> str:
     limiter.hit(policies.link_failures_ip, ip)
     limiter.hit(policies.link_ip, ip)
     if not looks_like_link_token(token):
-        raise HTTPException(404, "this link is not valid; check that you copied all of it")
+        raise ApiError(404, "link_not_valid")
     link_hash = hash_link_token(token)
     limiter.hit(policies.link_token, link_hash)
     return link_hash
@@ -100,7 +101,7 @@ def link_worked(request: Request) -> None:
 async def _respondent(request: Request, tenant: Tenant) -> Session:
     caller = await optional_caller(request, tenant)
     if caller is None or caller.kind != "respondent" or not caller.link_token_sealed:
-        raise HTTPException(401, "open the personal link from your invitation e-mail")
+        raise ApiError(401, "open_personal_link")
     check_csrf(request, caller)
     return caller
 
@@ -120,7 +121,7 @@ def router() -> APIRouter:
 
             return await open_link_page(token, request)
         if tenant.is_platform:
-            raise HTTPException(404, "this link is not valid here")
+            raise ApiError(404, "link_not_valid_here")
         link_hash = throttle_link(request, token)
         # The questionnaire comes in the language of the invitation unless the respondent chose
         # another here (?lang= or the language switch's cookie).
@@ -198,7 +199,7 @@ def router() -> APIRouter:
         """Opt out of reminders (the invitation service's `/optout`, as this link); HTML for browsers."""
         gateway = gateway_of(request)
         if tenant.is_platform:
-            raise HTTPException(404, "this link is not valid here")
+            raise ApiError(404, "link_not_valid_here")
         if _wants_html(request):
             from spiegel_gateway.web.respondent import optout_page
 
