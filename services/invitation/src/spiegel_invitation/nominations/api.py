@@ -187,7 +187,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         try:
             parsed = spreadsheet.parse(file.filename or "", content)
         except spreadsheet.SpreadsheetError as error:
-            raise ApiError(422, "file_unreadable", extra={"field": "file"}, problem=str(error)) from None
+            raise ApiError(422, "file_unreadable", extra={"field": "file"}, problem=error.reason) from None
         if parsed.round_id and parsed.round_id != spreadsheet.cell_text(round_id):
             # A template made for another round: every row belongs elsewhere.
             for row in parsed.rows:
