@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from jinja2 import Environment
 from spiegel_platform.app import create_app
-from spiegel_platform.errors import ApiError, Text
+from spiegel_platform.errors import ApiError, Joined, Text
 from spiegel_platform.i18n import Translator, accepted_language, install_on, language_of, texts
 
 
@@ -77,3 +77,9 @@ def reason_text() -> Text:
 def test_an_api_errors_detail_is_its_english_text_for_readers_in_the_process() -> None:
     error = ApiError(404, "not_found")
     assert error.detail == "not found" and error.status_code == 404
+
+
+def test_joined_texts_are_translated_together() -> None:
+    parts = [Text("error.field_problem", field="a", problem=Text("error.not_found")), "b: c"]
+    assert Joined("; ", parts).render(Translator("en").gettext) == "a: not found; b: c"
+    assert Joined("; ", parts).render(Translator("nl").gettext) == "a: niet gevonden; b: c"

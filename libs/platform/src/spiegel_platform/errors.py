@@ -11,7 +11,7 @@ it is translated too.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import HTTPException
@@ -29,7 +29,9 @@ class Text:
         self.params = params
 
     def render(self, translate: Callable[..., str]) -> str:
-        params = {k: v.render(translate) if isinstance(v, Text) else v for k, v in self.params.items()}
+        params = {
+            k: v.render(translate) if isinstance(v, Text | Joined) else v for k, v in self.params.items()
+        }
         return translate(self.key, **params)
 
     def in_language(self, language: str) -> str:
@@ -41,9 +43,20 @@ class Text:
         return self.in_language("nl")
 
 
+class Joined:
+    """Texts in a row (`"; "` between them), translated together: a summary of problems."""
+
+    def __init__(self, separator: str, parts: Sequence[Text | str]) -> None:
+        self.separator = separator
+        self.parts = list(parts)
+
+    def render(self, translate: Callable[..., str]) -> str:
+        return self.separator.join(p.render(translate) if isinstance(p, Text) else p for p in self.parts)
+
+
 def rendered(value: Any, translate: Callable[..., str]) -> Any:
     """A value with every `Text` in it (in dictionaries and lists) translated."""
-    if isinstance(value, Text):
+    if isinstance(value, Text | Joined):
         return value.render(translate)
     if isinstance(value, dict):
         return {k: rendered(v, translate) for k, v in value.items()}
