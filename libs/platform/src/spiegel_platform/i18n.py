@@ -197,3 +197,11 @@ def template_texts(language: str, packages: Iterable[str] = (), *, html: bool = 
         return text % values
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+def format_moment(moment: Any, pattern: str, language: str) -> str:
+    """A date or time in a language's own words (Babel's CLDR data: day and month names), e.g.
+    `format_moment(at, "EEEE d MMMM y", "nl")` -> "maandag 5 januari 2026"."""
+    from babel.dates import format_datetime
+
+    return str(format_datetime(moment, pattern, locale=normalise_language(language)))
