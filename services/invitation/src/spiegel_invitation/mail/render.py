@@ -17,39 +17,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from spiegel_platform.i18n import template_texts
+from spiegel_platform.i18n import format_moment, template_texts, translator
 
 PACKAGE = "spiegel_invitation"
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LANGUAGES = ("nl", "en")
 
-_DAYS = {
-    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-}
-_MONTHS = {
-    "nl": [
-        "januari", "februari", "maart", "april", "mei", "juni",
-        "juli", "augustus", "september", "oktober", "november", "december",
-    ],
-    "en": [
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ],
-}  # fmt: skip
-
 
 def format_deadline(moment: datetime, lang: str) -> str:
-    """The closing time as people in the Netherlands read it (Europe/Amsterdam)."""
+    """The closing time as people in the Netherlands read it (Europe/Amsterdam): the day and
+    month names are Babel's (CLDR), the sentence around them the catalog's."""
     local = moment.astimezone(AMSTERDAM)
     lang = lang if lang in LANGUAGES else "nl"
-    day = _DAYS[lang][local.weekday()]
-    month = _MONTHS[lang][local.month - 1]
-    clock = local.strftime("%H:%M")
-    if lang == "nl":
-        return f"{day} {local.day} {month} {local.year} om {clock} uur"
-    return f"{day} {local.day} {month} {local.year} at {clock} (Amsterdam time)"
+    date = format_moment(local, "EEEE d MMMM y", lang)
+    clock = format_moment(local, "HH:mm", lang)
+    return translator(lang, (PACKAGE,)).gettext("mail.deadline", date=date, time=clock)
 
 
 @dataclass(frozen=True)
