@@ -32,8 +32,13 @@ def app_with_routes() -> TestClient:
 def test_a_json_body_sent_as_another_type_is_415_naming_the_type() -> None:
     client = app_with_routes()
     for media in ("text/plain", "application/x-www-form-urlencoded", "application/xml; charset=utf-8"):
-        answer = client.post("/things", content=b'{"name": "a", "count": 1}', headers={"content-type": media})
+        answer = client.post(
+            "/things",
+            content=b'{"name": "a", "count": 1}',
+            headers={"content-type": media, "accept-language": "en"},
+        )
         assert answer.status_code == 415, (media, answer.text)
+        assert answer.json()["code"] == "unsupported_media_type"
         assert answer.json()["message"] == (
             f"send the body as JSON (Content-Type: application/json), not {media.split(';')[0]}"
         )
@@ -57,3 +62,20 @@ def test_an_upload_without_its_file_is_422_naming_the_field() -> None:
     answer = app_with_routes().post("/files", json={"name": "a"})
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == "body.file"
+
+
+def test_errors_carry_a_code_and_a_message_in_the_callers_language() -> None:
+    client = app_with_routes()
+    dutch = client.post("/things", content=b"{}", headers={"content-type": "text/plain"})
+    assert dutch.json() == {
+        "code": "unsupported_media_type",
+        "message": "stuur de inhoud als JSON (Content-Type: application/json), niet text/plain",
+    }
+    invalid = client.post("/things", json={"name": "a"})
+    assert invalid.json()["code"] == "invalid_request"
+    assert invalid.json()["message"] == "ongeldig verzoek: body.count: verplicht veld"
+    english = client.post("/things", json={"name": "a"}, headers={"accept-language": "en-GB,nl;q=0.5"})
+    assert english.json()["message"] == "invalid request: body.count: Field required"
+    assert english.json()["errors"] == [
+        {"field": "body.count", "message": "Field required", "type": "missing"}
+    ]

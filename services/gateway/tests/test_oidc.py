@@ -112,8 +112,12 @@ async def test_only_people_the_hospital_knows_get_in(deployment, oidc_hospital, 
     ) as browser:
         authorize, binding = await _start(browser, slug)
         back = urlsplit(await sign_in_at_provider(authorize, account))
-        done = await browser.get(f"{back.path}?{back.query}", headers={"cookie": f"spiegel_oidc={binding}"})
+        done = await browser.get(
+            f"{back.path}?{back.query}",
+            headers={"cookie": f"spiegel_oidc={binding}", "accept-language": "en"},
+        )
         assert done.status_code == 403 and why in done.text
+        assert done.json()["code"] == "no_account_here"
         assert "spiegel_session" not in done.cookies
 
 

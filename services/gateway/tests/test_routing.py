@@ -14,6 +14,8 @@ from spiegel_dev.pytest_plugin import Processes
 
 pytestmark = pytest.mark.integration
 
+ENGLISH = {"accept-language": "en"}  # the gateway and services answer Dutch unless asked
+
 
 @contextlib.contextmanager
 def another_gateway(deployment, stack, gateway_key, smtp, tmp_path, survey_url: str, **env: str):  # type: ignore[no-untyped-def]
@@ -100,8 +102,9 @@ async def test_unknown_or_undeployed_or_down_services_answer_clearly(
     deployment, signed_in, stack, gateway_key, smtp, tmp_path
 ):  # type: ignore[no-untyped-def]
     browser, _, _ = signed_in
-    unknown = await browser.get("/api/payroll/x")
+    unknown = await browser.get("/api/payroll/x", headers=ENGLISH)
     assert unknown.status_code == 404 and "no service" in unknown.json()["message"]
+    assert unknown.json()["code"] == "no_such_service"
     # A second gateway whose survey URL points at a closed port: the service is down. It is given
     # no address for aggregation: that service is not deployed there.
     closed_port = f"http://127.0.0.1:{free_port()}"
@@ -113,12 +116,14 @@ async def test_unknown_or_undeployed_or_down_services_answer_clearly(
             browser.cookie,
             browser.csrf,
         )  # the same database: the session is valid there
-        answer = await other.get("/api/survey/test-echo")
+        answer = await other.get("/api/survey/test-echo", headers=ENGLISH)
         assert answer.status_code == 503
         assert answer.json()["message"] == "the survey service is not reachable; try again later"
-        undeployed = await other.get("/api/aggregation/norms")
+        assert answer.json()["code"] == "service_not_reachable"
+        undeployed = await other.get("/api/aggregation/norms", headers=ENGLISH)
         assert undeployed.status_code == 503
         assert undeployed.json()["message"] == "the aggregation service is not deployed here; try again later"
+        assert undeployed.json()["code"] == "service_not_deployed"
         await other.aclose()
 
 
@@ -152,9 +157,9 @@ async def test_a_service_bug_is_its_own_500_and_the_next_call_still_reaches_the_
     # so the next POST (never retried) got 503 "not reachable". The 500 now says Connection: close.
     browser, _, _ = signed_in
     for _ in range(3):
-        crashed = await browser.request("POST", "/api/survey/test-crash", json={})
+        crashed = await browser.request("POST", "/api/survey/test-crash", json={}, headers=ENGLISH)
         assert crashed.status_code == 500, crashed.text
-        assert "correlation id" in crashed.text
+        assert "correlation id" in crashed.text and crashed.json()["code"] == "internal"
         echoed = await browser.request("POST", "/api/survey/test-echo", json={})
         assert echoed.status_code == 200, echoed.text
 

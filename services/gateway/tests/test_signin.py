@@ -151,8 +151,9 @@ async def test_api_tokens_for_api_clients(deployment, hospital):  # type: ignore
         # A token or cookie naming a hospital that does not exist is made up: not valid (401),
         # not "another hospital's" (403, which says such a hospital exists).
         client.bearer = "spg_nosuch-hospital.x"
-        made_up = await client.get("/api/survey/test-echo")
+        made_up = await client.get("/api/survey/test-echo", headers={"accept-language": "en"})
         assert made_up.status_code == 401 and made_up.json()["message"] == "invalid or expired API token"
+        assert made_up.json()["code"] == "api_token_invalid"
         client.bearer = None
         client.cookie = "nosuch-hospital.x"
         assert (await client.get("/api/survey/test-echo")).status_code == 401

@@ -397,4 +397,5 @@ async def test_a_service_in_the_routing_table_without_an_address_is_not_deployed
     with pytest.raises(ServiceUnavailable) as refused:
         await client.call("aggregation", "GET", "norms", caller=None, correlation_id="c")  # type: ignore[arg-type]
     assert refused.value.status_code == 503
-    assert refused.value.detail["message"] == "the aggregation service is not deployed here; try again later"
+    assert refused.value.code == "service_not_deployed"
+    assert refused.value.detail == "the aggregation service is not deployed here; try again later"

@@ -289,8 +289,11 @@ async def test_a_confirm_cut_off_halfway_locks_the_import_only_for_a_while(invit
         claim = f"{import_id}:confirming"
 
         await invitation.insert("imports", claim, {"at": datetime.now(UTC) - timedelta(seconds=5)})
-        busy = await coordinator.post(f"/rounds/r1/imports/{import_id}/confirm", json={})
+        busy = await coordinator.post(
+            f"/rounds/r1/imports/{import_id}/confirm", json={}, headers={"accept-language": "en"}
+        )
         assert busy.status_code == 409 and "being confirmed" in busy.json()["message"], busy.text
+        assert busy.json()["code"] == "import_being_confirmed"
         # The claim is no import of its own (it was a 500: found in review).
         assert (await coordinator.get(f"/rounds/r1/imports/{claim}")).status_code == 404
         assert (await coordinator.post(f"/rounds/r1/imports/{claim}/confirm", json={})).status_code == 404

@@ -138,7 +138,8 @@ async def test_a_production_service_makes_no_respondent_links_by_hand(
         refused = await http.post(
             f"/rounds/{round_['id']}/assignments",
             json={"respondent_group": "colleagues", "count": 3},
-            headers=coordinator.coordinator,
+            headers={**coordinator.coordinator, "accept-language": "en"},
         )
         assert refused.status_code == 403, refused.text
         assert refused.json()["message"] == "respondent links are issued by the invitation service only"
+        assert refused.json()["code"] == "links_by_invitation_only"

@@ -22,7 +22,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spiegel_platform.errors import ApiError, Text, message_key, rendered
 from spiegel_platform.health import ReadinessCheck, readiness
+from spiegel_platform.i18n import language_of, register_packages, translator
 from spiegel_platform.logging import bind_context, get_logger, unbind_context
 from spiegel_platform.metrics import HTTP_LATENCY
 
@@ -96,6 +98,23 @@ def _field_path(loc: Sequence[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _validation_message(error: Any, language: str, _: Callable[..., str]) -> str:
+    """pydantic's message for English (it has the plural forms); otherwise the catalog's text
+    for the error type, pydantic's when the catalog has none (a validator's own text)."""
+    key = f"validation.{error['type']}"
+    if language == "en":
+        return str(error["msg"])
+    params = {
+        k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v)
+        for k, v in (error.get("ctx") or {}).items()
+    }
+    try:
+        text = _(key, **params)
+    except (KeyError, ValueError, TypeError):
+        return str(error["msg"])
+    return str(error["msg"]) if text == key else text
+
+
 def create_app(
     *,
     service: str,
@@ -106,8 +125,16 @@ def create_app(
     readiness_checks: Sequence[ReadinessCheck] = (),
     lifespan: Lifespan | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
+    texts: Sequence[str] = (),
 ) -> FastAPI:
+    """`texts`: the packages whose gettext catalogs hold the service's texts (error messages
+    of `ApiError`); the platform's own catalog is always added last."""
     checks = list(readiness_checks)
+    text_packages = tuple(texts)
+    register_packages(text_packages)
+
+    def translate_for(request: Request) -> Callable[..., str]:
+        return translator(language_of(request.headers), text_packages).gettext
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -134,24 +161,47 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        _ = translate_for(request)
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media and not _is_json(media) and any(tuple(e["loc"]) == ("body",) for e in error.errors()):
             # FastAPI reads a body sent as another type as bytes, and says only that they are
             # not an object: the caller's mistake is the content type.
             return JSONResponse(
                 status_code=415,
-                content={"message": f"send the body as JSON (Content-Type: application/json), not {media}"},
+                content={
+                    "code": "unsupported_media_type",
+                    "message": _(message_key("unsupported_media_type"), media=media),
+                },
             )
+        language = language_of(request.headers)
         problems = [
-            {"field": _field_path(e["loc"]), "message": e["msg"], "type": e["type"]} for e in error.errors()
+            {
+                "field": _field_path(e["loc"]),
+                "message": _validation_message(e, language, _),
+                "type": e["type"],
+            }
+            for e in error.errors()
         ]
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
         return JSONResponse(
-            status_code=422, content={"message": f"invalid request: {summary}", "errors": problems}
+            status_code=422,
+            content={
+                "code": "invalid_request",
+                "message": _(message_key("invalid_request"), summary=summary),
+                "errors": problems,
+            },
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if isinstance(error, ApiError):
+            _ = translate_for(request)
+            content = {
+                "code": error.code,
+                "message": Text(message_key(error.code), **error.params).render(_),
+                **rendered(error.extra, _),
+            }
+            return JSONResponse(status_code=error.status_code, content=content, headers=error.headers)
         detail = error.detail
         body = detail if isinstance(detail, dict) else {"message": str(detail)}
         return JSONResponse(status_code=error.status_code, content=body, headers=error.headers)
@@ -163,7 +213,8 @@ def create_app(
         return JSONResponse(
             status_code=500,
             content={
-                "message": "internal error; quote this correlation id when reporting it",
+                "code": "internal",
+                "message": translate_for(request)(message_key("internal")),
                 "correlation_id": correlation,
             },
             # uvicorn closes the connection after an unhandled exception: said here, so a client's

@@ -190,6 +190,8 @@ def build_api(runtime: Runtime[SettingsT]) -> FastAPI:
         readiness_checks=runtime.readiness_checks(),
         lifespan=lifespan,
         openapi_tags=definition.openapi_tags,
+        # The service's texts live in its own package (spiegel_<service>/locales).
+        texts=(definition.settings_class.__module__.split(".")[0],),
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.verifier

@@ -75,6 +75,7 @@ def build_app(runtime: GatewayRuntime) -> FastAPI:
         ],
         readiness_checks=[mongo_check(runtime.db), kafka_check(settings)],
         lifespan=lifespan,
+        texts=("spiegel_gateway",),
     )
     # Swagger UI and ReDoc need inline script and a CDN, which the CSP forbids: the
     # OpenAPI document itself is at /openapi.json.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends
 from spiegel_platform.auth import roles
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.service_tokens import Principal
+from spiegel_platform.errors import ApiError
 
 Coordinator = Annotated[Principal, Depends(require_roles(*roles.COORDINATING))]
 Staff = Annotated[Principal, Depends(require_roles(*roles.COORDINATING, roles.SPECIALIST))]
@@ -30,5 +31,5 @@ def is_subject(principal: Principal, view: dict[str, Any]) -> bool:
 def require_round_access(principal: Principal, view: dict[str, Any] | None, round_id: str) -> dict[str, Any]:
     """Coordinators see every round of their tenant; a specialist only their own. 404 otherwise."""
     if view is None or not (is_coordinator(principal) or is_subject(principal, view)):
-        raise HTTPException(404, f"ronde {round_id} niet gevonden / round {round_id} not found")
+        raise ApiError(404, "round_not_found", round_id=round_id)
     return view

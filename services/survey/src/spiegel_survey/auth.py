@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends
 from spiegel_platform.auth import roles
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.service_tokens import Principal
+from spiegel_platform.errors import ApiError
 
 Coordinator = Annotated[Principal, Depends(require_roles(*roles.COORDINATING))]
 RoundReader = Annotated[Principal, Depends(require_roles(*roles.COORDINATING, roles.SPECIALIST))]
@@ -26,4 +27,4 @@ def check_round_reader(principal: Principal, doc: dict[str, Any]) -> None:
     if principal.subject == subject.get("subject_id") or principal.subject in subject.get("member_ids", []):
         return
     # Same answer as for a round that does not exist: no probing of other people's rounds.
-    raise HTTPException(404, f"round {doc.get('id')} not found")
+    raise ApiError(404, "round_not_found", round_id=doc.get("id"))

@@ -6,12 +6,13 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, StringConstraints
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import COORDINATING, FACILITATOR
 from spiegel_platform.auth.service_tokens import Principal
+from spiegel_platform.errors import ApiError
 
 from spiegel_aggregation.discussions.model import DiscussionError, check_composition, preparation
 from spiegel_aggregation.discussions.page import render_preparation
@@ -49,12 +50,12 @@ def router(runtime: AggregationRuntime) -> APIRouter:
         for round_id in round_ids:
             doc = await rounds.get(round_id, projection={"kind": 1, "opened": 1})
             if not doc or not doc.get("opened"):
-                raise HTTPException(422, f"round_ids: ronde {round_id} is niet bekend")
+                raise ApiError(422, "discussion_round_unknown", round_id=round_id)
             kinds[round_id] = doc.get("kind", "IFMS")
         try:
             check_composition(body.kind, kinds)
         except DiscussionError as error:
-            raise HTTPException(422, f"{error.field}: {error}") from None
+            raise ApiError(422, "discussion_invalid", field=error.field, problem=error.reason) from None
         return {
             "title": body.title,
             "kind": body.kind,
@@ -68,7 +69,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
         if doc is None or not (
             principal.has_role(*COORDINATING) or doc.get("facilitator_id") == principal.subject
         ):
-            raise HTTPException(404, f"gespreksgroep {group_id} niet gevonden")
+            raise ApiError(404, "discussion_group_not_found", group_id=group_id)
         return doc
 
     @api.post("", status_code=201, summary="Gespreksgroep aanmaken")
@@ -81,7 +82,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
         fields = await validated(principal, body)
         updated = await stores.tenant(principal.tenant_id).discussions.update(group_id, {"$set": fields})
         if updated is None:
-            raise HTTPException(404, f"gespreksgroep {group_id} niet gevonden")
+            raise ApiError(404, "discussion_group_not_found", group_id=group_id)
         return _out(updated)
 
     @api.get("", summary="Gespreksgroepen (coördinator: alle; gespreksleider: eigen)")

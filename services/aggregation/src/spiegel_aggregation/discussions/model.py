@@ -12,35 +12,47 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from spiegel_platform.errors import Text
+
 from spiegel_aggregation.reports.anonymity import KIND_GROUP_MONITOR, KIND_IFMS
 
 MAX_IFMS_PARTICIPANTS = 8
 
+PACKAGE = "spiegel_aggregation"
+
 
 class DiscussionError(ValueError):
-    """Names the field and what is wrong, in Dutch."""
+    """Names the field and what is wrong (a catalog text; `str()` is the Dutch one)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, field: str, reason: Text) -> None:
+        super().__init__(str(reason))
         self.field = field
+        self.reason = reason
 
 
 def check_composition(kind: str, round_kinds: Mapping[str, str]) -> None:
     if kind not in (KIND_IFMS, KIND_GROUP_MONITOR):
-        raise DiscussionError("kind", "kies IFMS of GROUP_MONITOR")
+        raise DiscussionError("kind", Text("discussion.kind_unknown", package=PACKAGE))
     if not round_kinds:
-        raise DiscussionError("round_ids", "een gespreksgroep heeft minstens één ronde")
+        raise DiscussionError("round_ids", Text("discussion.no_rounds", package=PACKAGE))
     if kind == KIND_IFMS and len(round_kinds) > MAX_IFMS_PARTICIPANTS:
         raise DiscussionError(
             "round_ids",
-            f"een IFMS-gespreksgroep heeft hoogstens {MAX_IFMS_PARTICIPANTS} deelnemers; "
-            f"splits deze {len(round_kinds)} in meerdere groepen",
+            Text(
+                "discussion.too_many_participants",
+                package=PACKAGE,
+                most=MAX_IFMS_PARTICIPANTS,
+                count=len(round_kinds),
+            ),
         )
     if kind == KIND_GROUP_MONITOR and len(round_kinds) != 1:
-        raise DiscussionError("round_ids", "een Groepsmonitor-bespreking hoort bij precies één ronde")
+        raise DiscussionError("round_ids", Text("discussion.group_monitor_one_round", package=PACKAGE))
     wrong = sorted(r for r, k in round_kinds.items() if k != kind)
     if wrong:
-        raise DiscussionError("round_ids", f"deze rondes zijn geen {kind}-rondes: {', '.join(wrong)}")
+        raise DiscussionError(
+            "round_ids",
+            Text("discussion.rounds_of_other_kind", package=PACKAGE, kind=kind, rounds=", ".join(wrong)),
+        )
 
 
 def _brief(items: Sequence[Mapping[str, Any]], limit: int = 3) -> list[dict[str, Any]]:

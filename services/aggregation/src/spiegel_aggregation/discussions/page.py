@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from spiegel_platform.i18n import template_texts
+
 from spiegel_aggregation.reports.page import environment
-from spiegel_aggregation.reports.texts import number, signed, texts
+from spiegel_aggregation.reports.texts import PACKAGE, number, signed, texts
 
 
 def render_preparation(prepared: Mapping[str, Any], lang: str = "nl", *, fragment: bool = False) -> str:
@@ -20,6 +22,7 @@ def render_preparation(prepared: Mapping[str, Any], lang: str = "nl", *, fragmen
         environment()
         .get_template("preparation_body.html" if fragment else "preparation.html")
         .render(
+            **template_texts(lang, (PACKAGE,), html=True),
             p=prepared,
             t=texts(lang),
             lang=lang,

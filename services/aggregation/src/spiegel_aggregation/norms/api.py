@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, StrictBool
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import OPERATOR, TENANT_ADMIN
 from spiegel_platform.auth.service_tokens import Principal
+from spiegel_platform.errors import ApiError
 
 from spiegel_aggregation.settings import AggregationRuntime
 from spiegel_aggregation.wiring import Aggregation
@@ -27,7 +28,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
     def allowed(principal: Principal, tenant_id: str) -> None:
         if principal.has_role(OPERATOR) or principal.tenant_id == tenant_id:
             return
-        raise HTTPException(403, "alleen voor de beheerder van dit ziekenhuis of de operator")
+        raise ApiError(403, "norms_admin_only")
 
     @api.get("", response_model=Sharing, summary="Deelt dit ziekenhuis normen met andere ziekenhuizen?")
     async def get_sharing(tenant_id: str, principal: Admin) -> Sharing:
@@ -38,7 +39,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
     async def put_sharing(tenant_id: str, body: Sharing, principal: Admin) -> Sharing:
         allowed(principal, tenant_id)
         if not tenant_id or ":" in tenant_id or len(tenant_id) > 100:
-            raise HTTPException(422, "tenant_id: ongeldige waarde")
+            raise ApiError(422, "tenant_id_invalid")
         await norms.set_sharing(tenant_id, body.share)
         return body
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import COORDINATING, COORDINATOR, FACILITATOR, SPECIALIST, TENANT_ADMIN
 from spiegel_platform.auth.service_tokens import Principal
+from spiegel_platform.errors import ApiError
 
 from spiegel_aggregation.reports.access import facilitated_rounds, reader_role
 from spiegel_aggregation.reports.anonymity import effective_threshold
@@ -46,7 +47,7 @@ def _split(report_id: str) -> tuple[str, int]:
     round_id, sep, version = report_id.rpartition(".v")
     # ASCII digits only, and few ('²'.isdigit() holds, and int() of 5,000 digits is refused).
     if not sep or not round_id or not (version.isascii() and version.isdigit() and len(version) <= 9):
-        raise HTTPException(422, f"report_id: {report_id!r} is not '<round id>.v<version>'")
+        raise ApiError(422, "report_id_invalid", report_id=repr(report_id))
     return round_id, int(version)
 
 
@@ -60,7 +61,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
         round_doc = await store.rounds.get(round_id)
         # Unknown and not-yours look the same: no probing for other people's rounds.
         if round_doc is None or await reader_role(store, principal, round_doc) is None:
-            raise HTTPException(404, f"geen rapportage gevonden voor ronde {round_id}")
+            raise ApiError(404, "report_not_found_for_round", round_id=round_id)
         return round_doc
 
     async def readable_report(principal: Principal, report_id: str) -> Document:
@@ -68,7 +69,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
         await readable_round(principal, round_id)
         doc = await reports.load(principal.tenant_id, round_id, version)
         if doc is None:
-            raise HTTPException(404, f"rapportage {report_id} bestaat niet")
+            raise ApiError(404, "report_version_not_found", report_id=report_id)
         return doc
 
     async def norms_of(principal: Principal, doc: Document, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -169,15 +170,15 @@ def router(runtime: AggregationRuntime) -> APIRouter:
                 getattr(request.state, "correlation_id", None),
             )
         except LookupError:
-            raise HTTPException(404, f"ronde {round_id} is niet bekend") from None
+            raise ApiError(404, "round_unknown", round_id=round_id) from None
         except ReportConflict as error:
-            raise HTTPException(409, str(error)) from None
+            raise ApiError(409, "report_conflict", problem=error.reason) from None
 
     @api.get("/rounds/{round_id}/status", summary="Stand van een ronde (coördinator)")
     async def round_status(round_id: str, principal: Coordinator) -> dict[str, Any]:
         round_doc = await stores.tenant(principal.tenant_id).rounds.get(round_id)
         if round_doc is None:
-            raise HTTPException(404, f"ronde {round_id} is niet bekend")
+            raise ApiError(404, "round_unknown", round_id=round_id)
         k = effective_threshold(
             round_doc.get("min_group_size"), await tenant_threshold(stores.tenant(principal.tenant_id))
         )

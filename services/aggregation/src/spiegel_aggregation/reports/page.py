@@ -8,8 +8,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
+from spiegel_platform.i18n import template_texts
 
 from spiegel_aggregation.reports import charts
+from spiegel_aggregation.reports.texts import PACKAGE
 from spiegel_aggregation.reports.view import ReportView
 
 
@@ -20,6 +22,8 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # `{{ _("report.<name>") }}` works too; each render passes its language's texts.
+        extensions=["jinja2.ext.i18n"],
     )
 
 
@@ -45,6 +49,7 @@ def render_page(
         .get_template("report_body.html" if fragment else "report.html")
         .render(
             standalone=not fragment,
+            **template_texts(view.lang, (PACKAGE,), html=True),
             v=view,
             b=body,
             themes_svg=Markup(view.svg(view.themes_chart())),  # noqa: S704 - escaped inside

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from google.protobuf.timestamp_pb2 import Timestamp
 from pymongo.errors import DuplicateKeyError
 from spiegel.aggregation.v1 import events_pb2
+from spiegel_platform.errors import Text
 from spiegel_platform.events import new_event
 from spiegel_platform.logging import get_logger
 from spiegel_platform.storage.stores import Stores
@@ -37,8 +38,15 @@ from spiegel_aggregation.tenants.store import tenant_threshold
 log = get_logger(__name__)
 
 
+PACKAGE = "spiegel_aggregation"  # whose catalog holds the texts
+
+
 class ReportConflict(Exception):
-    """A version cannot be made now; the message says why (in Dutch, for the coordinator)."""
+    """A version cannot be made now; `reason` says why (a catalog text; `str()` is the Dutch one)."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 @dataclass
@@ -238,15 +246,12 @@ class Reports:
         if round_doc is None:
             raise LookupError(round_id)
         if int(round_doc.get("status_rank", 0)) < CLOSED or int(round_doc.get("latest_version", 0)) < 1:
-            raise ReportConflict("de eerste versie wordt gemaakt zodra de ronde sluit")
+            raise ReportConflict(Text("report.conflict.first_version_at_close", package=PACKAGE))
         candidate = await self.candidate(tenant_id, round_doc, reason)
         if candidate.built.body["previous_version_shows_same"]:
-            raise ReportConflict(
-                "een nieuwe versie zou niets anders tonen: de wijzigingen sinds de vorige versie zijn "
-                "te klein om te tonen zonder individuele antwoorden te onthullen, of er is niets gewijzigd"
-            )
+            raise ReportConflict(Text("report.conflict.nothing_new", package=PACKAGE))
         if not await self.publish(tenant_id, candidate, correlation_id):
-            raise ReportConflict("er is zojuist al een nieuwe versie gemaakt; laad de pagina opnieuw")
+            raise ReportConflict(Text("report.conflict.made_meanwhile", package=PACKAGE))
         return candidate.built.body
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spiegel_aggregation.reports import charts
-from spiegel_aggregation.reports.texts import number, signed, texts
+from spiegel_aggregation.reports.texts import ReportTexts, number, signed, texts
 
 
 @dataclass
@@ -23,7 +23,7 @@ class ReportView:
     body: Mapping[str, Any]
     lang: str
     norms: Mapping[str, Any] | None = None
-    t: dict[str, str] = field(init=False)
+    t: ReportTexts = field(init=False)
 
     def __post_init__(self) -> None:
         self.lang = self.lang if self.lang in ("nl", "en") else "nl"
@@ -60,11 +60,11 @@ class ReportView:
 
     @property
     def rule_text(self) -> str:
-        return self.t["blind_rule"].format(gap=self.num(self.body["rules"]["gap"]))
+        return self.t("blind_rule", gap=self.num(self.body["rules"]["gap"]))
 
     @property
     def anonymity_text(self) -> str:
-        return self.t["anonymity_text"].format(k=self.body["rules"]["threshold"])
+        return self.t("anonymity_text", k=self.body["rules"]["threshold"])
 
     # -- groups ----------------------------------------------------------------------------
     @property
@@ -91,8 +91,8 @@ class ReportView:
             elif group["is_self"] and not self.is_group_monitor:
                 completed = "0"
             else:
-                completed = self.t["hidden_group"].format(
-                    k=group.get("threshold") or self.body["rules"]["threshold"]
+                completed = self.t(
+                    "hidden_group", k=group.get("threshold") or self.body["rules"]["threshold"]
                 )
             rows.append(
                 {
@@ -141,7 +141,7 @@ class ReportView:
                 if isinstance(c, dict) and c.get("carried_from_version")
             }
         )
-        return "; ".join(self.t["carried"].format(version=v) for v in versions)
+        return "; ".join(self.t("carried", version=v) for v in versions)
 
     def comment_sections(self) -> list[dict[str, Any]]:
         sections = []
@@ -200,5 +200,5 @@ class ReportView:
             return ""
         tenant = self.norms.get("tenant")
         if not tenant:
-            return self.t["norms_none"].format(n=self.norms.get("min_reports", 10))
-        return self.t["norms_note"].format(reports=tenant["reports"], at=str(tenant["at"])[:10])
+            return self.t("norms_none", n=self.norms.get("min_reports", 10))
+        return self.t("norms_note", reports=tenant["reports"], at=str(tenant["at"])[:10])

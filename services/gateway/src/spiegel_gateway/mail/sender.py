@@ -1,4 +1,5 @@
-"""Rendering (Jinja2, Dutch and English, plain text and HTML) and sending (aiosmtplib).
+"""Rendering (Jinja2, Dutch and English from the gettext catalogs; plain text and HTML), and
+sending (aiosmtplib).
 
 Headers are built by the standard library's EmailMessage, which refuses CR/LF
 in header values, so a name cannot add a header. Without SMTP_HOST (development
@@ -14,6 +15,7 @@ from typing import Any
 
 import aiosmtplib
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from spiegel_platform.i18n import normalise_language, template_texts, translator
 from spiegel_platform.logging import get_logger
 
 from spiegel_gateway.settings import GatewaySettings
@@ -24,20 +26,18 @@ _html = Environment(
     loader=PackageLoader("spiegel_gateway.mail", "templates"),
     autoescape=select_autoescape(["html"]),
     undefined=StrictUndefined,
+    extensions=["jinja2.ext.i18n"],
 )
 _text = Environment(
     loader=PackageLoader("spiegel_gateway.mail", "templates"),
     autoescape=False,  # noqa: S701 - plain-text parts are not HTML
     undefined=StrictUndefined,
     keep_trailing_newline=True,
+    extensions=["jinja2.ext.i18n"],
 )
 
-SUBJECTS = {
-    ("verify_email", "nl"): "Bevestig uw e-mailadres voor Spiegel",
-    ("verify_email", "en"): "Confirm your e-mail address for Spiegel",
-    ("reset_password", "nl"): "Nieuw wachtwoord voor Spiegel",
-    ("reset_password", "en"): "A new password for Spiegel",
-}
+PACKAGE = "spiegel_gateway"  # its catalogs hold the texts (keys mail.<kind>.<part>)
+KINDS = ("verify_email", "reset_password")
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,19 @@ class Mail:
 
 
 def render(kind: str, language: str, *, to_address: str, to_name: str, **context: Any) -> Mail:
-    language = language if (kind, language) in SUBJECTS else "nl"
-    values = {"name": to_name, **context}
+    """One template per kind and part for every language: the words come from the catalogs."""
+    if kind not in KINDS:
+        raise KeyError(kind)
+    language = normalise_language(language)
+    values = {"name": to_name, **context, "lang": language}
     return Mail(
         to_address=to_address,
         to_name=to_name,
-        subject=SUBJECTS[(kind, language)],
-        text=_text.get_template(f"{kind}.{language}.txt").render(values),
-        html=_html.get_template(f"{kind}.{language}.html").render(values),
+        subject=translator(language, (PACKAGE,)).gettext(f"mail.{kind}.subject"),
+        text=_text.get_template(f"{kind}.txt").render({**values, **template_texts(language, (PACKAGE,))}),
+        html=_html.get_template(f"{kind}.html").render(
+            {**values, **template_texts(language, (PACKAGE,), html=True)}
+        ),
     )
 
 

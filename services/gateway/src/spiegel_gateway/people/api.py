@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from spiegel_platform.auth import roles
+from spiegel_platform.errors import ApiError
 
 from spiegel_gateway.audit.log import PERSON_CHANGED, PERSON_CREATED
 from spiegel_gateway.people.model import PersonIn, PersonOut, PersonPatch, may_grant
@@ -43,7 +44,7 @@ async def register_person(
             correlation_id=correlation_of(request),
         )
     except PersonConflict as error:
-        raise HTTPException(409, str(error)) from None
+        raise ApiError(409, "conflict", problem=str(error)) from None
     await gateway.audit.record(
         tenant_id=tenant.tenant_id,
         action=PERSON_CREATED,
@@ -76,7 +77,7 @@ def router() -> APIRouter:
     async def _person_or_404(request: Request, tenant: Tenant, person_id: str) -> Person:
         person = await gateway_of(request).people.get(tenant.tenant_id, person_id)
         if person is None:
-            raise HTTPException(404, f"person {person_id} not found")
+            raise ApiError(404, "person_not_found", person_id=person_id)
         return person
 
     async def _check_still_allowed(request: Request, tenant: Tenant, caller: Session) -> None:
@@ -102,9 +103,7 @@ def router() -> APIRouter:
         if person.active and admin in person.roles and not stays_admin:
             admins = await gateway_of(request).people.active_with_role(tenant.tenant_id, admin, limit=2)
             if not [p for p in admins if p.person_id != person.person_id]:
-                raise HTTPException(
-                    409, "the hospital would have no administrator left: make someone else one first"
-                )
+                raise ApiError(409, "last_administrator")
 
     @api.get("", response_model=list[PersonOut])
     async def list_people(
@@ -163,7 +162,7 @@ def router() -> APIRouter:
                         person, change, correlation_id=correlation_of(request)
                     )
         except PersonConflict as error:  # changed meanwhile, or another role change took too long
-            raise HTTPException(409, str(error)) from None
+            raise ApiError(409, "conflict", problem=str(error)) from None
         if body.roles is not None or body.active is False:
             for credential in await gateway.sessions.close_all_of(
                 tenant.tenant_id, person_id, api_tokens=True

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
+from spiegel_platform.errors import ApiError
 
 from spiegel_gateway.i18n import choose_language, explicit_language
 from spiegel_gateway.respondents.links import (
@@ -52,7 +53,7 @@ LinkPage = Callable[[str, Request], Awaitable[Response]]
 async def _respondent(request: Request, tenant: Tenant) -> Session:
     caller = await optional_caller(request, tenant)
     if caller is None or caller.kind != "respondent" or not caller.link_token_sealed:
-        raise HTTPException(401, "open the personal link from your invitation e-mail")
+        raise ApiError(401, "open_personal_link")
     check_csrf(request, caller)
     return caller
 
@@ -71,7 +72,7 @@ def router(open_link_page: LinkPage | None = None, optout_page: LinkPage | None 
         if not tenant.is_platform and open_link_page is not None and wants_html(request):
             return await open_link_page(token, request)
         if tenant.is_platform:
-            raise HTTPException(404, "this link is not valid here")
+            raise ApiError(404, "link_not_valid_here")
         link_hash = throttle_link(request, token)
         # The questionnaire comes in the language of the invitation unless the respondent chose
         # another here (?lang= or the language switch's cookie).
@@ -149,7 +150,7 @@ def router(open_link_page: LinkPage | None = None, optout_page: LinkPage | None 
         """Opt out of reminders (the invitation service's `/optout`, as this link); HTML for browsers."""
         gateway = gateway_of(request)
         if tenant.is_platform:
-            raise HTTPException(404, "this link is not valid here")
+            raise ApiError(404, "link_not_valid_here")
         if optout_page is not None and wants_html(request):
             return await optout_page(token, request)
         link_hash = throttle_link(request, token)

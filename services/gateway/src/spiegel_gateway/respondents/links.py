@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from fastapi import HTTPException, Request
+from fastapi import Request
+from spiegel_platform.errors import ApiError
 from spiegel_platform.links import hash_link_token, looks_like_link_token
 
 from spiegel_gateway.routing.client import Upstream
@@ -62,7 +63,7 @@ def throttle_link(request: Request, token: str) -> str:
     limiter.hit(policies.link_failures_ip, ip)
     limiter.hit(policies.link_ip, ip)
     if not looks_like_link_token(token):
-        raise HTTPException(404, "this link is not valid; check that you copied all of it")
+        raise ApiError(404, "link_not_valid")
     link_hash = hash_link_token(token)
     limiter.hit(policies.link_token, link_hash)
     return link_hash

@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from fastapi import HTTPException, Response
+from fastapi import Response
 from multidict import CIMultiDictProxy
+from spiegel_platform.errors import ApiError
 from starlette.types import Send
 from yarl import URL
 
@@ -48,11 +49,11 @@ FORWARDED_RESPONSE_HEADERS = (
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
-class ServiceUnavailable(HTTPException):
-    def __init__(self, service: str, why: str) -> None:
-        super().__init__(
-            503, {"message": f"the {service} service {why}; try again later", "service": service}
-        )
+class ServiceUnavailable(ApiError):
+    """503 naming the service; `code`: service_not_reachable or service_not_deployed."""
+
+    def __init__(self, service: str, code: str) -> None:
+        super().__init__(503, code, extra={"service": service}, service=service)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class ServiceClient:
     ) -> Upstream:
         base = self.settings.service_url(service)
         if base is None:
-            raise ServiceUnavailable(service, "is not deployed here")
+            raise ServiceUnavailable(service, "service_not_deployed")
         sent = {k: v for k, v in (headers or {}).items() if k.lower() in FORWARDED_REQUEST_HEADERS}
         sent["authorization"] = f"Bearer {self.token_for(caller, service)}"
         sent["x-correlation-id"] = correlation_id
@@ -198,7 +199,7 @@ class ServiceClient:
         """The request itself, with exactly the headers given; the answer read whole."""
         segments = path.strip("/").split("/")
         if any(segment in (".", "..") for segment in segments):
-            raise HTTPException(404, "no such path")
+            raise ApiError(404, "no_such_path")
         url = base + "/" + quote("/".join(segments), safe=PATH_SAFE) + (f"?{query}" if query else "")
         # A pooled connection the service closed while idle fails at once, before the request was
         # read: safe to send again on a fresh connection, for methods that may be repeated anyway.
@@ -220,10 +221,10 @@ class ServiceClient:
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
                 if attempt + 1 < attempts:
                     continue
-                raise ServiceUnavailable(service, "is not reachable") from None
+                raise ServiceUnavailable(service, "service_not_reachable") from None
             except aiohttp.ClientError:
-                raise ServiceUnavailable(service, "is not reachable") from None
-        raise ServiceUnavailable(service, "is not reachable")
+                raise ServiceUnavailable(service, "service_not_reachable") from None
+        raise ServiceUnavailable(service, "service_not_reachable")
 
     async def aclose(self) -> None:
         if self._http is not None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from spiegel_platform.auth import roles
+from spiegel_platform.errors import ApiError
 from spiegel_platform.logging import get_logger
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
@@ -41,11 +42,11 @@ async def forward(request: Request) -> Upstream:
     """Call the service the path names for the caller, with a service token; its answer."""
     service, path = request.path_params["service"], request.path_params["path"]
     if service not in SERVICES:
-        raise HTTPException(404, f"no service {service!r}; services: {', '.join(SERVICES)}")
+        raise ApiError(404, "no_such_service", service=repr(service), services=", ".join(SERVICES))
     tenant = await current_tenant(request)
     caller = await optional_caller(request, tenant)
     if caller is None:
-        raise HTTPException(401, "sign in first")
+        raise ApiError(401, "sign_in_first")
     if tenant.is_platform or roles.OPERATOR in caller.roles:
         raise await refuse(
             request,
@@ -76,7 +77,7 @@ async def forward(request: Request) -> Upstream:
     if upstream.status_code == 401:
         # The service refused the gateway's own token: a key or clock problem, not the caller's.
         log.error("service_refused_gateway_token", service=service, body=upstream.text[:300])
-        raise HTTPException(502, f"the {service} service did not accept the gateway's credentials")
+        raise ApiError(502, "credentials_refused", service=service)
     await audit_service_answer(
         request,
         tenant_id=tenant.tenant_id,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, StrictBool
+from spiegel_platform.errors import ApiError
 
 from spiegel_gateway.audit.log import SIGNED_OUT_EVERYWHERE
 from spiegel_gateway.i18n import LANG_COOKIE
@@ -69,7 +70,7 @@ def router() -> APIRouter:
     async def whoami(request: Request, caller: OptionalCaller, tenant: CurrentTenant) -> SessionInfo:
         """The signed-in person (or respondent link) and the CSRF token for state changes."""
         if caller is None:
-            raise HTTPException(401, "not signed in")
+            raise ApiError(401, "not_signed_in")
         return SessionInfo(
             kind=caller.kind,
             subject=caller.subject,
@@ -127,10 +128,10 @@ def router() -> APIRouter:
         """A personal API token with the person's roles (created from a browser session)."""
         gateway = gateway_of(request)
         if caller.kind != "person":
-            raise HTTPException(403, "API tokens are created from a signed-in browser session")
+            raise ApiError(403, "api_tokens_from_browser")
         person = await gateway.people.get(tenant.tenant_id, caller.subject)
         if person is None or not person.active:
-            raise HTTPException(403, "this account is switched off")
+            raise ApiError(403, "account_off")
         days = min(body.days, gateway.settings.api_token_max_days)
         token, doc = await gateway.sessions.create_api_token(
             person, name=body.name, lifetime=timedelta(days=days)
@@ -151,7 +152,7 @@ def router() -> APIRouter:
         if not await gateway_of(request).sessions.revoke_api_token(
             tenant.tenant_id, caller.subject, token_id
         ):
-            raise HTTPException(404, f"API token {token_id} not found")
+            raise ApiError(404, "api_token_not_found", token_id=token_id)
 
     @api.put("/language", status_code=204)
     async def choose_language(
@@ -159,7 +160,7 @@ def router() -> APIRouter:
     ) -> None:
         """Switch the language (cookie; and the session's, when signed in)."""
         if body.language not in tenant.languages:
-            raise HTTPException(422, f"language: this hospital offers {', '.join(tenant.languages)}")
+            raise ApiError(422, "language_not_offered", languages=", ".join(tenant.languages))
         if caller is not None and caller.kind != "api_token":
             check_csrf(request, caller)
             await gateway_of(request).sessions.language(caller, body.language)

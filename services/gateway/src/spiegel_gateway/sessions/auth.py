@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response
 from spiegel_platform.auth.service_tokens import TokenError
+from spiegel_platform.errors import ApiError
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED
 from spiegel_gateway.request_state import state_of
@@ -146,14 +147,12 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
             state["caller"] = caller
             return caller
         if scheme.lower() != "bearer" or not token.startswith(API_TOKEN_PREFIX):
-            raise HTTPException(
-                401, "unsupported Authorization header: use a Spiegel API token (Bearer spg_...)"
-            )
+            raise ApiError(401, "unsupported_authorization")
         if await issued_elsewhere(request, credential_tenant(token), tenant):
             raise await refuse(request, tenant.tenant_id, 403, "this API token belongs to another hospital")
         caller = await gateway.sessions.by_api_token(tenant.tenant_id, token)
         if caller is None:
-            raise HTTPException(401, "invalid or expired API token")
+            raise ApiError(401, "api_token_invalid")
         state["via"] = "bearer"
     else:
         cookies = request.cookies
@@ -213,10 +212,10 @@ def check_csrf(request: Request, caller: Session, form_token: str | None = None)
     if origin and origin != "null":
         host = request.headers.get("host", "")
         if urlsplit(origin).netloc.lower() != host.lower():
-            raise HTTPException(403, "cross-site request refused (Origin)")
+            raise ApiError(403, "cross_site_refused")
     given = request.headers.get(CSRF_HEADER) or form_token or ""
     if not caller.csrf or not hmac.compare_digest(given.encode(), caller.csrf.encode()):
-        raise HTTPException(403, "missing or wrong CSRF token (X-CSRF-Token)")
+        raise ApiError(403, "csrf_token_wrong")
 
 
 async def optional_caller(request: Request, tenant: CurrentTenant) -> Session | None:
@@ -240,7 +239,7 @@ async def signed_in(request: Request, tenant: CurrentTenant) -> Session:
     """A signed-in person (not a respondent link); state changes checked for CSRF."""
     caller = await authenticate(request, tenant)
     if caller is None:
-        raise HTTPException(401, "sign in first")
+        raise ApiError(401, "sign_in_first")
     await refuse_link_session(request, tenant, caller)
     check_csrf(request, caller)
     return caller

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Body, Request, Response
 from pydantic import BaseModel, Field, field_validator
+from spiegel_platform.errors import ApiError
 from spiegel_platform.logging import get_logger
 
 from spiegel_gateway.links import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE, page_url
@@ -112,11 +113,11 @@ async def password_sign_in(request: Request, tenant: Tenant, email: str, passwor
     ok = await verify_password(person.password_hash if person else None, password)
     if person is None or not ok:
         limiter.count(policies.signin_account, account)
-        raise HTTPException(401, "wrong e-mail address or password")
+        raise ApiError(401, "wrong_credentials")
     if not person.active:
-        raise HTTPException(403, "this account is switched off; ask your coordinator")
+        raise ApiError(403, "account_switched_off")
     if not person.email_verified:
-        raise HTTPException(403, "confirm your e-mail address first (see the e-mail we sent you)")
+        raise ApiError(403, "confirm_email_first")
     limiter.reset(policies.signin_account, account)
     return person
 
@@ -143,11 +144,11 @@ def router() -> APIRouter:
         person_id = await gateway.one_time.use(tenant.tenant_id, body.token, "verify_email")
         person = await gateway.people.get(tenant.tenant_id, person_id) if person_id else None
         if person is None:
-            raise HTTPException(400, "this link is unknown, used or expired; ask for a new one")
+            raise ApiError(400, "link_unknown_used_or_expired")
         if body.password:
             await gateway.people.set_password(person, await hash_password_async(body.password), verified=True)
         elif person.password_hash is None:
-            raise HTTPException(422, "password: choose a password (this account has none yet)")
+            raise ApiError(422, "password_required")
         else:
             await gateway.people.mark_verified(person)
         updated = await gateway.people.get(tenant.tenant_id, person.person_id)
@@ -176,7 +177,7 @@ def router() -> APIRouter:
         person_id = await gateway.one_time.use(tenant.tenant_id, body.token, "reset_password")
         person = await gateway.people.get(tenant.tenant_id, person_id) if person_id else None
         if person is None:
-            raise HTTPException(400, "this link is unknown, used or expired; ask for a new one")
+            raise ApiError(400, "link_unknown_used_or_expired")
         await gateway.people.set_password(person, await hash_password_async(body.password), verified=True)
         for revoked in await gateway.sessions.close_all_of(
             tenant.tenant_id, person.person_id, api_tokens=False

@@ -9,8 +9,9 @@ account is created by signing in: coordinators register people.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
+from spiegel_platform.errors import ApiError
 
 from spiegel_gateway.links import tenant_base_url
 from spiegel_gateway.sessions.auth import client_ip, cookie_path, gateway_of, set_session_cookie
@@ -41,7 +42,7 @@ def router() -> APIRouter:
         """Start signing in with the hospital's identity provider (302 to the provider)."""
         gateway = gateway_of(request)
         if tenant.is_platform or not tenant.identity_provider:
-            raise HTTPException(404, "this hospital signs in with e-mail address and password")
+            raise ApiError(404, "password_signin_only")
         gateway.limiter.hit(gateway.policies.signin_ip, client_ip(request))
         try:
             started = await gateway.oidc.start(
@@ -51,7 +52,7 @@ def router() -> APIRouter:
                 next_path=safe_next(next),
             )
         except OidcError as error:
-            raise HTTPException(error.status, str(error)) from None
+            raise ApiError(error.status, "signin_refused", problem=str(error)) from None
         response = RedirectResponse(started.authorization_url, status_code=302)
         response.set_cookie(
             FLOW_COOKIE,
@@ -69,7 +70,7 @@ def router() -> APIRouter:
         """The provider sends the browser back here with a code; on success: the session cookie."""
         gateway = gateway_of(request)
         if tenant.is_platform or not tenant.identity_provider:
-            raise HTTPException(404, "this hospital signs in with e-mail address and password")
+            raise ApiError(404, "password_signin_only")
         gateway.limiter.hit(gateway.policies.signin_ip, client_ip(request))
         idp = tenant.identity_provider
         try:
@@ -81,7 +82,7 @@ def router() -> APIRouter:
                 binding=request.cookies.get(FLOW_COOKIE),
             )
         except OidcError as error:
-            raise HTTPException(error.status, str(error)) from None
+            raise ApiError(error.status, "signin_refused", problem=str(error)) from None
         people = gateway.people
         person = await people.by_identity(tenant.tenant_id, idp["issuer"], claims["sub"])
         if person is None and claims.get("email") and claims.get("email_verified") is True:
@@ -89,9 +90,9 @@ def router() -> APIRouter:
             if person is not None:
                 await people.link_identity(person, idp["issuer"], str(claims["sub"]))
         if person is None:
-            raise HTTPException(403, "you have no account in this hospital's Spiegel; ask your coordinator")
+            raise ApiError(403, "no_account_here")
         if not person.active:
-            raise HTTPException(403, "this account is switched off; ask your coordinator")
+            raise ApiError(403, "account_switched_off")
         if not person.email_verified:
             await people.mark_verified(person)  # the hospital's provider vouches for the address
         cookie, session = await gateway.sessions.open(

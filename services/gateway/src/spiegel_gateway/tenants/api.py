@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from pydantic import BaseModel
 from spiegel_platform.auth import roles
+from spiegel_platform.errors import ApiError
 
 from spiegel_gateway.audit.log import TENANT_CHANGED, TENANT_CREATED
 from spiegel_gateway.people.api import register_person
@@ -37,7 +38,7 @@ class AuditEntry(BaseModel):
 
 def _platform_only(tenant: Tenant) -> None:
     if not tenant.is_platform:
-        raise HTTPException(404, "the operator API is served on the platform's own host")
+        raise ApiError(404, "operator_api_elsewhere")
 
 
 async def _audit(
@@ -58,7 +59,7 @@ async def _audit(
 async def _tenant_or_404(request: Request, tenant_id: str) -> Tenant:
     found: Tenant | None = await gateway_of(request).tenants.get(tenant_id)
     if found is None:
-        raise HTTPException(404, f"hospital {tenant_id} not found")
+        raise ApiError(404, "hospital_not_found", tenant_id=tenant_id)
     return found
 
 
@@ -74,9 +75,9 @@ def operator_router() -> APIRouter:
         try:
             created = await gateway_of(request).tenants.create(body, correlation_id=correlation_of(request))
         except TenantConflict as error:
-            raise HTTPException(409, str(error)) from None
+            raise ApiError(409, "conflict", problem=str(error)) from None
         except ValueError as error:
-            raise HTTPException(422, str(error)) from None
+            raise ApiError(422, "invalid_value", problem=str(error)) from None
         await _audit(request, caller, PLATFORM, TENANT_CREATED, f"tenant {created.tenant_id}", 201)
         return created.out()
 
@@ -105,9 +106,9 @@ def operator_router() -> APIRouter:
                 tenant_id, body, correlation_id=correlation_of(request)
             )
         except TenantConflict as error:
-            raise HTTPException(409, str(error)) from None
+            raise ApiError(409, "conflict", problem=str(error)) from None
         except ValueError as error:
-            raise HTTPException(422, str(error)) from None
+            raise ApiError(422, "invalid_value", problem=str(error)) from None
         await _audit(request, caller, PLATFORM, TENANT_CHANGED, f"tenant {tenant_id}", 200)
         return changed.out()
 
@@ -169,9 +170,9 @@ def tenant_router() -> APIRouter:
                 tenant.tenant_id, body, correlation_id=correlation_of(request)
             )
         except TenantConflict as error:
-            raise HTTPException(409, str(error)) from None
+            raise ApiError(409, "conflict", problem=str(error)) from None
         except ValueError as error:
-            raise HTTPException(422, str(error)) from None
+            raise ApiError(422, "invalid_value", problem=str(error)) from None
         await _audit(request, caller, tenant.tenant_id, TENANT_CHANGED, f"tenant {tenant.tenant_id}", 200)
         return changed.out()
 

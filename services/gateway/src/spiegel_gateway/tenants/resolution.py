@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
+from spiegel_platform.errors import ApiError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spiegel_gateway.request_state import state_of
@@ -110,13 +111,13 @@ def within_prefix(prefix: str, host: str, location: bytes) -> bytes:
 async def current_tenant(request: Request) -> Tenant:
     state = state_of(request)
     if state.get("tenant_invalid", False):
-        raise HTTPException(404, "unknown hospital")
+        raise ApiError(404, "unknown_hospital")
     slug = state.get("tenant_slug")
     if slug is None:
         return PLATFORM_TENANT
     tenant: Tenant | None = await request.app.state.gateway.tenants.by_slug(slug)
     if tenant is None:
-        raise HTTPException(404, "unknown hospital")
+        raise ApiError(404, "unknown_hospital")
     state["tenant"] = tenant
     return tenant
 

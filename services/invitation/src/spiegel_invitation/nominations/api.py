@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool
+from spiegel_platform.errors import ApiError
+from spiegel_platform.i18n import language_of
 from spiegel_platform.storage import claims
 
 from spiegel_invitation.access import Coordinator, Staff, require_round_access
@@ -95,7 +97,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
     async def checked_view(store: Store, principal: Any, round_id: str) -> dict[str, Any]:
         view = require_round_access(principal, await round_view(store, round_id), round_id)
         if view["status"] == "closed":
-            raise HTTPException(409, "de ronde is gesloten / the round is closed")
+            raise ApiError(409, "round_closed")
         return view
 
     @api.get("/nominations")
@@ -123,13 +125,13 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         results = validate_rows([row], await context_for(store, view, [body.email], cache))
         result = results[0]
 
-        def refuse() -> HTTPException:
-            return HTTPException(
+        def refuse() -> ApiError:
+            english = language_of(request.headers) == "en"
+            return ApiError(
                 422,
-                {
-                    "message": "; ".join(p.message for p in result.problems),
-                    "problems": [p.__dict__ for p in result.problems],
-                },
+                "nomination_refused",
+                extra={"problems": [p.__dict__ for p in result.problems]},
+                problems="; ".join(p.message_en if english else p.message for p in result.problems),
             )
 
         if result.status == ERROR or (result.problems and not body.accept_warnings):
@@ -160,11 +162,9 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         await checked_view(store, principal, round_id)
         outcome = await withdraw(store, round_id, assignment_id, correlation_id=request.state.correlation_id)
         if outcome == "unknown":
-            raise HTTPException(404, f"nominatie {assignment_id} niet gevonden / nomination not found")
+            raise ApiError(404, "nomination_not_found", assignment_id=assignment_id)
         if outcome == "completed":
-            raise HTTPException(
-                409, "deze evaluatie is al ingevuld en kan niet worden ingetrokken / already completed"
-            )
+            raise ApiError(409, "nomination_completed")
         return {"assignment_id": assignment_id, "status": outcome}
 
     @api.get("/nominations/template.xlsx")
@@ -184,11 +184,11 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         view = await checked_view(store, principal, round_id)
         content = await file.read(MAX_UPLOAD + 1)
         if len(content) > MAX_UPLOAD:
-            raise HTTPException(413, "bestand te groot (max 10 MB) / file too large")
+            raise ApiError(413, "file_too_large")
         try:
             parsed = spreadsheet.parse(file.filename or "", content)
         except spreadsheet.SpreadsheetError as error:
-            raise HTTPException(422, {"message": f"file: {error}", "field": "file"}) from None
+            raise ApiError(422, "file_unreadable", extra={"field": "file"}, problem=error.reason) from None
         if parsed.round_id and parsed.round_id != spreadsheet.cell_text(round_id):
             # A template made for another round: every row belongs elsewhere.
             for row in parsed.rows:
@@ -231,7 +231,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
     async def get_import(round_id: str, import_id: str, principal: Coordinator) -> dict[str, Any]:
         doc = await store_of(principal).imports.get(import_id)
         if doc is None or doc.get("round_id") != round_id:  # (a claim has none)
-            raise HTTPException(404, "import niet gevonden / import not found")
+            raise ApiError(404, "import_not_found")
         return {k: doc.get(k) for k in ("id", "round_id", "summary", "group_warnings", "confirmed")}
 
     @api.post("/imports/{import_id}/confirm")
@@ -241,29 +241,23 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         store = store_of(principal)
         doc = await store.imports.get(import_id)
         if doc is None or doc.get("round_id") != round_id:  # (a claim has none)
-            raise HTTPException(404, "import niet gevonden / import not found")
+            raise ApiError(404, "import_not_found")
         if doc.get("confirmed"):
             return dict(doc["confirmed"])  # a repeated confirm saves nothing twice
         if doc["expires_at"] < datetime.now(UTC):
-            raise HTTPException(410, "deze import is verlopen; upload het bestand opnieuw / import expired")
+            raise ApiError(410, "import_expired")
         view = await checked_view(store, principal, round_id)
         rows = [RowIn(v["r"], v["g"], v["n"], v["e"], v["l"], v["o"]) for v in doc["source_rows"]]
         known_rows = {r.row for r in rows}
         unknown = [s.row for s in body.apply_suggestions if s.row not in known_rows]
         unknown += [r for r in body.include_rows or [] if r not in known_rows]
         if unknown:  # refused before the lock below: a corrected confirm may follow at once
-            raise HTTPException(
-                422, f"include_rows/apply_suggestions: onbekende rijen {sorted(set(unknown))}"
-            )
+            raise ApiError(422, "import_rows_unknown", rows=str(sorted(set(unknown))))
         # One confirmation per import, even when the button is pressed twice at once.
         lock = f"{import_id}:confirming"
         holder = await claims.claim(store.imports, lock, CONFIRM_LEASE)
         if holder is None:
-            raise HTTPException(
-                409,
-                "deze import wordt al bevestigd; probeer het zo opnieuw / "
-                "this import is being confirmed; try again in a moment",
-            )
+            raise ApiError(409, "import_being_confirmed")
         try:
             rows = apply_choices(
                 rows, doc["suggestions"], [(s.row, s.column) for s in body.apply_suggestions]

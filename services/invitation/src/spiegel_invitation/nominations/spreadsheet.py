@@ -20,8 +20,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 from spiegel_platform.anonymity import MIN_GROUP_SIZE
+from spiegel_platform.errors import Text
 
-from spiegel_invitation.nominations.validation import RowIn
+from spiegel_invitation.nominations.validation import PACKAGE, RowIn
 
 DATA_SHEET = "Respondenten"
 INFO_SHEET = "Instructies"
@@ -49,18 +50,20 @@ LABELS = {
 }
 # What the csv module's errors mean for the one who made the file.
 CSV_PROBLEMS = {
-    "field larger than field limit": (
-        f"een veld is langer dan {csv.field_size_limit()} tekens / a field is longer than the limit"
+    "field larger than field limit": Text(
+        "spreadsheet.csv_field_too_long", package=PACKAGE, limit=csv.field_size_limit()
     ),
-    "new-line character seen in unquoted field": (
-        "een regeleinde (CR) midden in een veld zonder aanhalingstekens"
-        " / a line break inside an unquoted field"
-    ),
+    "new-line character seen in unquoted field": Text("spreadsheet.csv_line_break", package=PACKAGE),
 }
 
 
 class SpreadsheetError(ValueError):
-    """The file cannot be read as a nomination list (not the rows: the file itself)."""
+    """The file cannot be read as a nomination list (not the rows: the file itself); `reason`
+    says why (a catalog text; `str()` is the Dutch one)."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 @dataclass
@@ -190,7 +193,7 @@ def _rows(table: Sequence[Sequence[Any]], first_row: int = 1) -> list[RowIn]:
             break
     if header_at is None:
         wanted = ", ".join(LABELS[n] for n in REQUIRED)
-        raise SpreadsheetError(f"geen kopregel gevonden met de kolommen {wanted} (zie het sjabloon)")
+        raise SpreadsheetError(Text("spreadsheet.no_header", package=PACKAGE, columns=wanted))
     rows = []
     for offset, values in enumerate(table[header_at + 1 :], start=header_at + 1):
         row = RowIn(
@@ -205,13 +208,13 @@ def _rows(table: Sequence[Sequence[Any]], first_row: int = 1) -> list[RowIn]:
             continue
         rows.append(row)
         if len(rows) > MAX_ROWS:
-            raise SpreadsheetError(f"meer dan {MAX_ROWS} rijen")
+            raise SpreadsheetError(Text("spreadsheet.too_many_rows", package=PACKAGE, most=MAX_ROWS))
     return rows
 
 
 def parse(filename: str, content: bytes) -> Parsed:
     if not content:
-        raise SpreadsheetError("het bestand is leeg")
+        raise SpreadsheetError(Text("spreadsheet.empty", package=PACKAGE))
     if content[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm")):
         return _parse_xlsx(content)
     return _parse_csv(content)
@@ -223,7 +226,9 @@ def _parse_xlsx(content: bytes) -> Parsed:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as error:  # calamine raises several kinds for a damaged file
-        raise SpreadsheetError(f"geen leesbaar xlsx-bestand ({type(error).__name__})") from None
+        raise SpreadsheetError(
+            Text("spreadsheet.xlsx_unreadable", package=PACKAGE, error=type(error).__name__)
+        ) from None
     round_id = None
     if INFO_SHEET in book.sheet_names:
         info = book.get_sheet_by_name(INFO_SHEET).to_python(skip_empty_area=False, nrows=3)
@@ -236,13 +241,15 @@ def _parse_xlsx(content: bytes) -> Parsed:
         try:
             table = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as error:
-            last_error = SpreadsheetError(f"tabblad '{name}' is niet leesbaar ({type(error).__name__})")
+            last_error = SpreadsheetError(
+                Text("spreadsheet.sheet_unreadable", package=PACKAGE, sheet=name, error=type(error).__name__)
+            )
             continue
         try:
             return Parsed(rows=_rows(table), round_id=round_id, sheet=name)
         except SpreadsheetError as error:
             last_error = error
-    raise last_error or SpreadsheetError("het bestand heeft geen tabblad met respondenten")
+    raise last_error or SpreadsheetError(Text("spreadsheet.no_sheet", package=PACKAGE))
 
 
 def _parse_csv(content: bytes) -> Parsed:
@@ -253,7 +260,7 @@ def _parse_csv(content: bytes) -> Parsed:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - cp1252 decodes nearly anything
-        raise SpreadsheetError("onbekende tekenset; sla het bestand op als CSV UTF-8")
+        raise SpreadsheetError(Text("spreadsheet.unknown_charset", package=PACKAGE))
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=";,\t")
@@ -263,9 +270,8 @@ def _parse_csv(content: bytes) -> Parsed:
     try:
         table = [tuple(row) for row in reader]
     except csv.Error as error:
-        problem = str(error)
-        for known, explained in CSV_PROBLEMS.items():
-            if problem.startswith(known):
-                problem = explained
-        raise SpreadsheetError(f"geen leesbaar csv-bestand, regel {reader.line_num}: {problem}") from None
+        said = str(error)
+        problem: Text | str = next((t for known, t in CSV_PROBLEMS.items() if said.startswith(known)), said)
+        reason = Text("spreadsheet.csv_unreadable", package=PACKAGE, line=reader.line_num, problem=problem)
+        raise SpreadsheetError(reason) from None
     return Parsed(rows=_rows(table), round_id=None, sheet="csv")

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from spiegel_platform.anonymity import MIN_GROUP_SIZE
+from spiegel_platform.i18n import texts, translator
 from spiegel_platform.mail_addresses import deliverable_address
 from spiegel_platform.names import one_line
 
@@ -22,6 +23,7 @@ from spiegel_invitation.rounds.model import MIN_NOMINEES_ADVISED
 
 ERROR = "error"
 WARNING = "warning"
+PACKAGE = "spiegel_invitation"  # its catalogs hold the texts (keys nomination.<text>)
 LANGUAGES = {"nl": "nl", "en": "en", "nederlands": "nl", "dutch": "nl", "engels": "en", "english": "en"}
 
 
@@ -64,9 +66,11 @@ class RowResult:
         return {**asdict(self), "status": self.status}
 
     def add(
-        self, column: str, kind: str, severity: str, nl: str, en: str, suggestion: str | None = None
+        self, column: str, kind: str, severity: str, text: str, suggestion: str | None = None, **params: Any
     ) -> None:
-        self.problems.append(Problem(column, kind, severity, nl, en, suggestion))
+        """A problem whose words are the catalog's `nomination.<text>`, in Dutch and English."""
+        both = texts(f"nomination.{text}", (PACKAGE,), **params)
+        self.problems.append(Problem(column, kind, severity, both["nl"], both["en"], suggestion))
 
 
 @dataclass
@@ -111,11 +115,7 @@ def check_email(value: str) -> tuple[str | None, str | None]:
 
 def already_nominated(result: RowResult, other_group: str) -> None:
     result.add(
-        "email",
-        "already_nominated",
-        ERROR,
-        f"{result.email} is al genomineerd in deze ronde (groep {other_group}).",
-        f"{result.email} is already nominated in this round (group {other_group}).",
+        "email", "already_nominated", ERROR, "already_nominated", email=result.email, group=other_group
     )
 
 
@@ -141,69 +141,40 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
 
         if raw.round.strip() and raw.round.strip() not in (ctx.round_id, ctx.round_title):
             result.add(
-                "round",
-                "wrong_round",
-                ERROR,
-                f"Deze rij hoort bij ronde '{raw.round.strip()}', niet bij deze ronde ('{ctx.round_title}').",
-                f"This row belongs to round '{raw.round.strip()}', not to this round ('{ctx.round_title}').",
+                "round", "wrong_round", ERROR, "wrong_round", other=raw.round.strip(), title=ctx.round_title
             )
         if not raw.group.strip():
-            result.add(
-                "group", "missing_group", ERROR, "Respondentgroep ontbreekt.", "Respondent group is missing."
-            )
+            result.add("group", "missing_group", ERROR, "missing_group")
         elif group is None:
             result.add(
-                "group",
-                "unknown_group",
-                ERROR,
-                f"Onbekende respondentgroep '{raw.group.strip()}'; kies uit: {group_labels}.",
-                f"Unknown respondent group '{raw.group.strip()}'; choose from: {group_labels}.",
+                "group", "unknown_group", ERROR, "unknown_group", group=raw.group.strip(), groups=group_labels
             )
         elif group.get("is_self"):
-            result.add(
-                "group",
-                "unknown_group",
-                ERROR,
-                "Deze groep is voor de zelfevaluatie; daarin nomineert u niemand.",
-                "This group is for the self-evaluation; nobody is nominated into it.",
-            )
+            result.add("group", "unknown_group", ERROR, "self_group")
         if raw.language.strip() and raw.language.strip().lower() not in LANGUAGES:
             result.add(
                 "language",
                 "unknown_language",
                 WARNING,
-                f"Onbekende taal '{raw.language.strip()}'; "
-                f"'{ctx.default_language}' wordt gebruikt (nl of en).",
-                f"Unknown language '{raw.language.strip()}'; '{ctx.default_language}' is used (nl or en).",
+                "unknown_language",
+                language=raw.language.strip(),
+                default=ctx.default_language,
             )
 
         if not result.name:
-            result.add("name", "missing_name", ERROR, "Naam ontbreekt.", "Name is missing.")
+            result.add("name", "missing_name", ERROR, "missing_name")
         elif is_all_lowercase(result.name):
             proposal = capitalised(result.name)
-            result.add(
-                "name",
-                "lowercase_name",
-                WARNING,
-                f"Naam staat helemaal in kleine letters; voorstel: '{proposal}' (alleen als u dat kiest).",
-                f"Name is all lower case; proposal: '{proposal}' (only if you choose it).",
-                proposal,
-            )
+            result.add("name", "lowercase_name", WARNING, "lowercase_name", proposal, proposal=proposal)
 
         email_key = ""
         if not result.email:
-            result.add(
-                "email", "missing_email", ERROR, "E-mailadres ontbreekt.", "E-mail address is missing."
-            )
+            result.add("email", "missing_email", ERROR, "missing_email")
         else:
             normalised, reason = check_email(result.email)
             if normalised is None:
                 result.add(
-                    "email",
-                    "invalid_email",
-                    ERROR,
-                    f"Ongeldig e-mailadres '{result.email}': {reason}",
-                    f"Invalid e-mail address '{result.email}': {reason}",
+                    "email", "invalid_email", ERROR, "invalid_email", email=result.email, reason=reason
                 )
             else:
                 result.email = normalised
@@ -211,25 +182,22 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                 local, _, domain = normalised.rpartition("@")
                 fixed = domains.suggest(domain)
                 if fixed:
+                    proposal = f"{local}@{fixed}"
                     result.add(
                         "email",
                         "domain_typo",
                         WARNING,
-                        f"Mogelijk een typefout in '{domain}': bedoelt u '{local}@{fixed}'?",
-                        f"Possibly a typing error in '{domain}': did you mean '{local}@{fixed}'?",
-                        f"{local}@{fixed}",
+                        "domain_typo",
+                        proposal,
+                        domain=domain,
+                        proposal=proposal,
                     )
 
         if (email_key and email_key in ctx.subject_emails) or (
             result.name and _name_key(result.name) in ctx.subject_names
         ):
-            result.add(
-                "email" if email_key in ctx.subject_emails else "name",
-                "self_nomination",
-                ERROR,
-                "Dit is de geëvalueerde specialist zelf; die vult de zelfevaluatie in.",
-                "This is the evaluated specialist; they fill in the self-evaluation instead.",
-            )
+            column = "email" if email_key in ctx.subject_emails else "name"
+            result.add(column, "self_nomination", ERROR, "self_nomination")
         if email_key:
             if email_key in ctx.existing:
                 already_nominated(result, ctx.existing[email_key][0])
@@ -240,29 +208,32 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                         "email",
                         "duplicate_in_group",
                         ERROR,
-                        f"Dubbel: {result.email} staat al in rij {other_row} van dezelfde groep.",
-                        f"Duplicate: {result.email} is already in row {other_row} of the same group.",
+                        "duplicate_in_group",
+                        email=result.email,
+                        row=other_row,
                     )
                     break
             else:
                 for other_row, other_group in earlier:
-                    message = (
-                        f"Dubbel: {result.email} staat ook in groep {other_group} (rij {other_row}); "
-                        "iemand evalueert één keer per ronde. Kies één groep.",
-                        f"Duplicate: {result.email} is also in group {other_group} (row {other_row}); "
-                        "a person evaluates once per round. Choose one group.",
+                    result.add(
+                        "email",
+                        "duplicate_across_groups",
+                        ERROR,
+                        "duplicate_across_groups",
+                        email=result.email,
+                        group=other_group,
+                        row=other_row,
                     )
-                    result.add("email", "duplicate_across_groups", ERROR, *message)
                     first = by_row[other_row]
                     if not any(p.kind == "duplicate_across_groups" for p in first.problems):
                         first.add(
                             "email",
                             "duplicate_across_groups",
                             ERROR,
-                            f"Dubbel: {result.email} staat ook in groep {result.group} (rij {result.row}); "
-                            "iemand evalueert één keer per ronde. Kies één groep.",
-                            f"Duplicate: {result.email} is also in group {result.group} (row {result.row}); "
-                            "a person evaluates once per round. Choose one group.",
+                            "duplicate_across_groups",
+                            email=result.email,
+                            group=result.group,
+                            row=result.row,
                         )
                     break
             earlier.append((result.row, result.group))
@@ -272,10 +243,10 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                     "email",
                     "rater_fatigue",
                     WARNING,
-                    f"{result.email} heeft met dit verzoek {open_requests} openstaande evaluatieverzoeken in "
-                    f"deze periode (grens {ctx.fatigue_limit}); overweeg iemand anders.",
-                    f"{result.email} has {open_requests} open evaluation requests in this period with this "
-                    f"one (limit {ctx.fatigue_limit}); consider someone else.",
+                    "rater_fatigue",
+                    email=result.email,
+                    count=open_requests,
+                    limit=ctx.fatigue_limit,
                 )
     return results
 
@@ -291,21 +262,17 @@ def group_warnings(
             continue
         count = counts.get(str(group["code"]), 0)
         if count < advised:
-            label = group.get("label_nl") or group["code"]
+            values = {"count": count, "advised": advised, "k": MIN_GROUP_SIZE}
+            nl = translator("nl", (PACKAGE,))
+            en = translator("en", (PACKAGE,))
+            label_nl = group.get("label_nl") or group["code"]
+            label_en = group.get("label_en") or group["code"]
             warnings.append(
                 {
                     "group": group["code"],
                     "nominees": count,
-                    "message": (
-                        f"Groep '{label}' heeft {count} genomineerden; nomineer er minstens {advised}. "
-                        f"Een groep met minder dan {MIN_GROUP_SIZE} ingevulde evaluaties komt niet in de "
-                        "rapportage (te weinig voor een betrouwbaar en anoniem resultaat)."
-                    ),
-                    "message_en": (
-                        f"Group '{group.get('label_en') or group['code']}' has {count} nominees; nominate at "
-                        f"least {advised}. A group with fewer than {MIN_GROUP_SIZE} completed evaluations "
-                        "does not appear in the report (too few for a reliable and anonymous result)."
-                    ),
+                    "message": nl.gettext("nomination.group_too_small", group=label_nl, **values),
+                    "message_en": en.gettext("nomination.group_too_small", group=label_en, **values),
                 }
             )
     return warnings

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
+from spiegel_platform.errors import ApiError
 
 from spiegel_invitation.access import Coordinator
 from spiegel_invitation.nominations.validation import check_email
@@ -47,14 +48,14 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         store = stores.tenant(principal.tenant_id)
         applied = await save_person(store, person_id, {**body.model_dump(), "source": "coordinator"})
         if not applied:
-            raise HTTPException(409, "er is een nieuwere versie van deze persoon / a newer revision exists")
+            raise ApiError(409, "person_revision_newer")
         return {"person_id": person_id, **body.model_dump()}
 
     @api.get("/people/{person_id}")
     async def get_person(person_id: str, principal: Coordinator) -> dict[str, Any]:
         person = await stores.tenant(principal.tenant_id).people.get(person_id)
         if person is None:
-            raise HTTPException(404, "persoon niet gevonden / person not found")
+            raise ApiError(404, "person_not_found")
         return {k: person.get(k) for k in ("id", "display_name", "email", "roles", "language", "revision")}
 
     @api.get("/settings")

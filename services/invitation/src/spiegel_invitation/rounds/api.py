@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, Path
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from spiegel_platform import moments
+from spiegel_platform.errors import ApiError
 
 from spiegel_invitation.access import Coordinator, Staff, is_coordinator, require_round_access
 from spiegel_invitation.mail.due import chase_recipients
@@ -191,7 +192,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         store = store_of(principal)
         facts = await store.rounds.get(round_id)
         if facts is not None and facts.get("status") in ("open", "closed"):
-            raise HTTPException(409, "de ronde is al geopend; de survey-service bepaalt nu de gegevens")
+            raise ApiError(409, "round_already_open")
         setup = body.model_dump()
         if not setup["groups"]:
             setup["groups"] = [g.model_dump() for g in default_groups(body.kind)]
@@ -259,12 +260,12 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         store = store_of(principal)
         view = require_round_access(principal, await round_view(store, round_id), round_id)
         if view["status"] != "open":
-            raise HTTPException(409, "alleen een open ronde kan herinneringen sturen / the round is not open")
+            raise ApiError(409, "round_not_open_for_reminders")
         rows = await assignment_states(store, view)
         wanted = set(body.assignment_ids or [])
         unknown = wanted - {r["assignment_id"] for r in rows}
         if unknown:
-            raise HTTPException(422, f"assignment_ids: onbekend in deze ronde: {sorted(unknown)[:5]}")
+            raise ApiError(422, "assignments_unknown", ids=str(sorted(unknown)[:5]))
         chosen = chase_recipients(rows, group=body.group, wanted=wanted)
         queued = await enqueue_request(
             store,
@@ -288,7 +289,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         require_round_access(principal, await round_view(store, round_id), round_id)
         assignment = await store.assignments.get(assignment_id)
         if assignment is None or assignment["round_id"] != round_id:
-            raise HTTPException(404, "uitnodiging niet gevonden / invitation not found")
+            raise ApiError(404, "invitation_not_found")
         request_id = uuid.uuid4().hex
         await enqueue(
             store,

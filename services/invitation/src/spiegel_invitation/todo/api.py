@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from spiegel_platform.auth.service_tokens import Principal
+from spiegel_platform.errors import ApiError
 
 from spiegel_invitation.access import Respondent, SignedIn
 from spiegel_invitation.mail.tokens import optout_path, questionnaire_path
@@ -94,12 +95,12 @@ def router(runtime: InvitationRuntime) -> APIRouter:
 
     async def link_assignment(principal: Principal) -> tuple[Store, Document]:
         if not principal.subject.startswith("link:"):
-            raise HTTPException(403, "alleen via een persoonlijke link / only through a personal link")
+            raise ApiError(403, "personal_link_only")
         store = stores.tenant(principal.tenant_id)
         link = await store.links.get(principal.subject.removeprefix("link:"))
         assignment = await store.assignments.get(link["assignment_id"]) if link else None
         if assignment is None:
-            raise HTTPException(404, "deze link is onbekend / unknown link")
+            raise ApiError(404, "link_unknown")
         return store, assignment
 
     async def optout_state(store: Store, assignment: Document) -> Document:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from spiegel_platform.errors import ApiError
 from spiegel_platform.links import hash_link_token, new_link_token
 
 from spiegel_survey import times
@@ -59,15 +60,15 @@ def router(runtime: SurveyRuntime) -> APIRouter:
         if runtime.settings.is_production:
             # Links made by hand could fill a respondent group up to its minimum with made-up
             # answers, and reveal the one real respondent's (the gateway never forwards this either).
-            raise HTTPException(403, "respondent links are issued by the invitation service only")
+            raise ApiError(403, "links_by_invitation_only")
         store = stores.tenant(principal.tenant_id)
         round_doc = await store.rounds.get(round_id)
         if round_doc is None:
-            raise HTTPException(404, f"round {round_id} not found")
+            raise ApiError(404, "round_not_found", round_id=round_id)
         if round_doc["status"] == RoundStatus.CLOSED.value:
-            raise HTTPException(409, "the round is closed")
+            raise ApiError(409, "assignment_round_closed")
         if body.expires_at is not None and body.expires_at <= times.now():
-            raise HTTPException(422, "expires_at: must be in the future")
+            raise ApiError(422, "expires_at_in_past")
         issued = []
         for _ in range(body.count):
             token = new_link_token()
@@ -84,7 +85,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
                     expires_at=body.expires_at,
                 )
             except InvalidAssignment as error:
-                raise HTTPException(422, str(error)) from None
+                raise ApiError(422, "assignment_invalid", problem=error.reason) from None
             issued.append(
                 IssuedAssignment(
                     assignment_id=assignment_id, respondent_group=body.respondent_group, token=token

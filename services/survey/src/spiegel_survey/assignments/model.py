@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from spiegel_platform.errors import Text
+
 TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
 ASSIGNMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 LANGUAGES = ("nl", "en")
@@ -25,8 +27,16 @@ class AssignmentStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+PACKAGE = "spiegel_survey"  # whose catalog holds the texts
+
+
 class InvalidAssignment(ValueError):
-    pass
+    """An assignment that cannot be recorded; `reason` says why (a catalog text; `str()` is the
+    English one, as in the logs and dead letters)."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason.in_language("en"))
+        self.reason = reason
 
 
 def new_assignment(
@@ -41,13 +51,18 @@ def new_assignment(
 ) -> dict[str, Any]:
     """The assignment document, checked against its round."""
     if not ASSIGNMENT_ID.match(assignment_id):
-        raise InvalidAssignment("assignment_id: letters, digits, '-' and '_' only (at most 100)")
+        raise InvalidAssignment(Text("assignment.id_invalid", package=PACKAGE))
     if not TOKEN_HASH.match(token_hash):
-        raise InvalidAssignment("token_hash: must be the lowercase hex SHA-256 of the link token")
+        raise InvalidAssignment(Text("assignment.token_hash_invalid", package=PACKAGE))
     codes = [g["code"] for g in round_doc["respondent_groups"]]
     if respondent_group not in codes:
         raise InvalidAssignment(
-            f"respondent_group: {respondent_group!r} is not a group of this round ({', '.join(codes)})"
+            Text(
+                "assignment.group_unknown",
+                package=PACKAGE,
+                group=repr(respondent_group),
+                groups=", ".join(codes),
+            )
         )
     # A link expiring at (or after) the round's closing time simply follows the round, also when
     # the round is extended later; only an earlier expiry is a limit of its own.

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from spiegel_survey.assignments.model import AssignmentStatus, InvalidAssignment, new_assignment
+from spiegel_platform.errors import Text
+
+from spiegel_survey.assignments.model import PACKAGE, AssignmentStatus, InvalidAssignment, new_assignment
 from spiegel_survey.storage import Store
 
 
@@ -23,10 +25,12 @@ async def issue(
     """Record an assignment; idempotent (a repeated issue changes nothing)."""
     round_doc = await store.rounds.get(round_id)
     if round_doc is None:
-        raise InvalidAssignment(f"round_id: round {round_id} does not exist")
+        raise InvalidAssignment(Text("assignment.round_unknown", package=PACKAGE, round_id=round_id))
     index = await store.assignment_ids.get(assignment_id)
     if index and index.get("token_hash") not in (None, token_hash):
-        raise InvalidAssignment(f"assignment_id: {assignment_id} was issued before with another link")
+        raise InvalidAssignment(
+            Text("assignment.issued_with_other_link", package=PACKAGE, assignment_id=assignment_id)
+        )
     doc = new_assignment(
         assignment_id=assignment_id,
         round_doc=round_doc,
@@ -38,7 +42,7 @@ async def issue(
     )
     existing = await store.assignments.get(token_hash, projection={"assignment_id": 1})
     if existing and existing.get("assignment_id") != assignment_id:
-        raise InvalidAssignment("token_hash: this link belongs to another assignment")
+        raise InvalidAssignment(Text("assignment.token_of_other_assignment", package=PACKAGE))
     # Index first: a withdrawal arriving later finds the token hash.
     await store.assignment_ids.apply_idempotent(
         assignment_id, event_id, {"$set": {"token_hash": token_hash, "round_id": round_id}}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pymongo.errors import DuplicateKeyError
+from spiegel_platform.errors import ApiError
 
 from spiegel_survey.auth import Coordinator, RoundReader
 from spiegel_survey.instruments.catalogue import Catalogue, built_in_ids, built_ins, to_document, version_key
@@ -105,7 +106,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
         cat = catalogue(principal)
         found = await cat.get(instrument_id, version)
         if found is None:
-            raise HTTPException(404, f"instrument {instrument_id} version {version} not found")
+            raise ApiError(404, "instrument_version_not_found", instrument_id=instrument_id, version=version)
         return InstrumentVersionOut(
             instrument=found.model_dump(mode="json"), used=await cat.is_used(instrument_id, version)
         )
@@ -122,17 +123,15 @@ def router(runtime: SurveyRuntime) -> APIRouter:
         cat = catalogue(principal)
         source = await cat.get(instrument_id, version)
         if source is None:
-            raise HTTPException(404, f"instrument {instrument_id} version {version} not found")
+            raise ApiError(404, "instrument_version_not_found", instrument_id=instrument_id, version=version)
         if body.instrument_id in built_in_ids():
-            raise HTTPException(
-                409, f"instrument_id: {body.instrument_id} is a built-in instrument; choose another id"
-            )
+            raise ApiError(409, "instrument_id_built_in", instrument_id=body.instrument_id)
         existing = await cat.instruments.find(
             {"instrument_id": body.instrument_id}, projection={"version": 1, "kind": 1}
         )
         if existing and existing[0]["kind"] != source.kind.value:
-            raise HTTPException(
-                409, f"instrument_id: {body.instrument_id} is an instrument for {existing[0]['kind']} rounds"
+            raise ApiError(
+                409, "instrument_id_other_kind", instrument_id=body.instrument_id, kind=existing[0]["kind"]
             )
         next_version = max((int(d["version"]) for d in existing), default=0) + 1
         content = (body.content or source).model_dump(
@@ -153,7 +152,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
             )
             await cat.instruments.insert(to_document(copy))
         except DuplicateKeyError:
-            raise HTTPException(409, "instrument_id: that version was created meanwhile; try again") from None
+            raise ApiError(409, "instrument_version_created_meanwhile") from None
         return InstrumentVersionOut(instrument=copy.model_dump(mode="json"), used=False)
 
     @api.put(
@@ -166,14 +165,12 @@ def router(runtime: SurveyRuntime) -> APIRouter:
     ) -> InstrumentVersionOut:
         cat = catalogue(principal)
         if instrument_id in built_in_ids():
-            raise HTTPException(403, "built-in instruments cannot be changed; copy one instead")
+            raise ApiError(403, "built_in_unchangeable")
         current = await cat.get(instrument_id, version)
         if current is None:
-            raise HTTPException(404, f"instrument {instrument_id} version {version} not found")
+            raise ApiError(404, "instrument_version_not_found", instrument_id=instrument_id, version=version)
         if await cat.is_used(instrument_id, version):
-            raise HTTPException(
-                409, "this version has been used by a round and cannot change; copy it to a new version"
-            )
+            raise ApiError(409, "instrument_version_used")
         changed = Instrument.model_validate(
             {
                 **body.model_dump(mode="json"),

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
+from spiegel_platform.errors import ApiError
 from spiegel_platform.links import hash_link_token, looks_like_link_token, same_hash
 
 from spiegel_survey import times
 from spiegel_survey.assignments.model import AssignmentStatus
 from spiegel_survey.auth import Respondent
 from spiegel_survey.instruments.model import Instrument, Perspective
-from spiegel_survey.messages import MESSAGES, refusal, refusal_example
+from spiegel_survey.messages import STATUS, refusal, refusal_example
 from spiegel_survey.responses import submission
 from spiegel_survey.responses.questionnaire import render
 from spiegel_survey.responses.validation import AnswersIn, answered, cleaned, problem_body, validate
@@ -60,7 +61,7 @@ class QuestionnaireOut(BaseModel):
 def _responses(*codes: str) -> dict[int | str, dict[str, Any]]:
     by_status: dict[int, dict[str, Any]] = {}
     for code in codes:
-        status = MESSAGES[code][0]
+        status = STATUS[code]
         entry = by_status.setdefault(
             status, {"description": "refused", "content": {"application/json": {"examples": {}}}}
         )
@@ -123,7 +124,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
             round_doc["instrument"]["id"], round_doc["instrument"]["version"]
         )
         if instrument is None:
-            raise HTTPException(503, "the questionnaire of this round is not available; try again later")
+            raise ApiError(503, "questionnaire_unavailable")
         return store, assignment, round_doc, instrument
 
     def perspective_of(round_doc: dict[str, Any], group_code: str) -> tuple[Perspective, dict[str, Any]]:
@@ -135,7 +136,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
     def check(instrument: Instrument, answers: AnswersIn, *, complete: bool) -> None:
         problems = validate(instrument.answer_spec, answers, complete=complete)
         if problems:
-            raise HTTPException(422, detail=problem_body(problems))
+            raise problem_body(problems)
 
     @api.get(
         "/{token}",

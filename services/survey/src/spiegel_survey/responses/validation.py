@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringConstraints
+from spiegel_platform.errors import ApiError, Joined, Text
 
 from spiegel_survey.instruments.model import AnswerSpec
 
@@ -45,10 +46,10 @@ class AnswersIn(BaseModel):
 @dataclass(frozen=True)
 class Problem:
     field: str
-    message: str
+    message: Text  # translated into the caller's language in the answer
     type: str = "value_error"
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {"field": self.field, "message": self.message, "type": self.type}
 
 
@@ -58,37 +59,33 @@ def validate(spec: AnswerSpec, answers: AnswersIn, *, complete: bool) -> list[Pr
     for item_id, value in answers.ratings.items():
         rule = rules.get(item_id)
         if rule is None:
-            problems.append(
-                Problem(f"ratings.{item_id}", "unknown item of this questionnaire", "unknown_item")
-            )
+            problems.append(Problem(f"ratings.{item_id}", Text("answer.unknown_item"), "unknown_item"))
             continue
         low, high, nvt_allowed = rule
         if value == NOT_APPLICABLE:
             if not nvt_allowed:
                 problems.append(
-                    Problem(f"ratings.{item_id}", "this item has no 'n.v.t.' option", "not_applicable")
+                    Problem(f"ratings.{item_id}", Text("answer.no_not_applicable"), "not_applicable")
                 )
         elif not low <= value <= high:  # type: ignore[operator]
-            problems.append(Problem(f"ratings.{item_id}", f"must be {low}..{high} or 'nvt'", "out_of_range"))
+            range_ = Text("answer.out_of_range", low=low, high=high)
+            problems.append(Problem(f"ratings.{item_id}", range_, "out_of_range"))
     if complete:
         for item_id in spec.order:
             if item_id not in answers.ratings:
-                problems.append(
-                    Problem(f"ratings.{item_id}", "required: choose a score or 'nvt' (n.v.t.)", "missing")
-                )
+                problems.append(Problem(f"ratings.{item_id}", Text("answer.missing"), "missing"))
     limits = spec.comments
     for question_id, text in answers.comments.items():
         limit = limits.get(question_id)
         if limit is None:
             problems.append(
-                Problem(f"comments.{question_id}", "unknown question of this questionnaire", "unknown_item")
+                Problem(f"comments.{question_id}", Text("answer.unknown_question"), "unknown_item")
             )
         elif len(text) > limit:
-            problems.append(Problem(f"comments.{question_id}", f"at most {limit} characters", "too_long"))
+            too_long = Text("answer.too_long", limit=limit)
+            problems.append(Problem(f"comments.{question_id}", too_long, "too_long"))
         elif not _storable(text):
-            problems.append(
-                Problem(f"comments.{question_id}", "contains characters that are not text", "bad_text")
-            )
+            problems.append(Problem(f"comments.{question_id}", Text("answer.bad_text"), "bad_text"))
     return problems
 
 
@@ -102,10 +99,17 @@ def _storable(text: str) -> bool:
     return True
 
 
-def problem_body(problems: list[Problem]) -> dict[str, Any]:
-    summary = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
-    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-    return {"message": f"invalid answers: {summary}{more}", "errors": [p.as_dict() for p in problems]}
+def problem_body(problems: list[Problem]) -> ApiError:
+    """The refusal of answers: each problem names its field, in the caller's language."""
+    summary = Joined(
+        "; ", [Text("error.field_problem", field=p.field, problem=p.message) for p in problems[:5]]
+    )
+    errors = [p.as_dict() for p in problems]
+    if len(problems) > 5:
+        return ApiError(
+            422, "invalid_answers_more", extra={"errors": errors}, summary=summary, more=len(problems) - 5
+        )
+    return ApiError(422, "invalid_answers", extra={"errors": errors}, summary=summary)
 
 
 def answered(spec: AnswerSpec, answers: AnswersIn) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from spiegel_platform.errors import ApiError, Text
 
 from spiegel_survey import times
 from spiegel_survey.auth import Coordinator, RoundReader, check_round_reader, is_coordinating
@@ -206,13 +207,12 @@ def _out(doc: dict[str, Any]) -> RoundOut:
     return RoundOut.model_validate({k: doc.get(k) for k in RoundOut.model_fields if k in doc})
 
 
-def _problem(field: str, message: str) -> HTTPException:
-    return HTTPException(
+def _problem(field: str, reason: Text) -> ApiError:
+    return ApiError(
         422,
-        detail={
-            "message": f"invalid request: {field}: {message}",
-            "errors": [{"field": field, "message": message, "type": "value_error"}],
-        },
+        "invalid_request",
+        extra={"errors": [{"field": field, "message": reason, "type": "value_error"}]},
+        summary=Text("error.field_problem", field=field, problem=reason),
     )
 
 
@@ -230,13 +230,13 @@ def router(runtime: SurveyRuntime) -> APIRouter:
         chosen_id = instrument_id or DEFAULT_FOR_KIND[kind]
         found = await (catalogue.get(chosen_id, version) if version else catalogue.latest(chosen_id))
         if found is None:
-            raise _problem(
-                f"{field}.instrument_id", f"instrument {chosen_id} (version {version or 'latest'}) not found"
-            )
+            missing = "round.instrument_missing" if version else "round.instrument_missing_latest"
+            raise _problem(f"{field}.instrument_id", Text(missing, instrument_id=chosen_id, version=version))
         if found.kind is not kind:
-            raise _problem(
-                f"{field}.instrument_id", f"instrument {chosen_id} is for {found.kind} rounds, not {kind}"
+            reason = Text(
+                "round.instrument_other_kind", instrument_id=chosen_id, found=str(found.kind), kind=str(kind)
             )
+            raise _problem(f"{field}.instrument_id", reason)
         return found
 
     async def create_one(
@@ -359,7 +359,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
         try:
             doc = await service.get(store(principal), round_id)
         except service.NotFound:
-            raise HTTPException(404, f"round {round_id} not found") from None
+            raise ApiError(404, "round_not_found", round_id=round_id) from None
         check_round_reader(principal, doc)
         return doc
 
@@ -389,11 +389,11 @@ def router(runtime: SurveyRuntime) -> APIRouter:
         try:
             return _out(await action(store(principal)))
         except service.NotFound:
-            raise HTTPException(404, f"round {round_id} not found") from None
+            raise ApiError(404, "round_not_found", round_id=round_id) from None
         except LifecycleError as error:
-            raise HTTPException(409, str(error)) from None
+            raise ApiError(409, "round_lifecycle", problem=error.reason) from None
         except service.Conflict:
-            raise HTTPException(409, "the round changed meanwhile; reload and try again") from None
+            raise ApiError(409, "round_changed_meanwhile") from None
 
     @api.post("/{round_id}/open", response_model=RoundOut, summary="Open a draft round now")
     async def open_round(round_id: str, principal: Coordinator, request: Request) -> RoundOut:

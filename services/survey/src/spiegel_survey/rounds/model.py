@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from spiegel_platform.errors import Text
+
 from spiegel_survey.instruments.model import Kind
 
 
@@ -21,29 +23,37 @@ class RoundStatus(StrEnum):
     CLOSED = "closed"
 
 
+PACKAGE = "spiegel_survey"  # whose catalog holds the texts
+
+
 class LifecycleError(ValueError):
-    """A step the round's current state does not allow."""
+    """A step the round's current state does not allow; `reason` says which (a catalog text;
+    `str()` is the English one, as in the logs)."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason.in_language("en"))
+        self.reason = reason
 
 
 def check_open(status: RoundStatus, now: datetime, closes_at: datetime) -> None:
     if status is not RoundStatus.DRAFT:
-        raise LifecycleError(f"only a draft round can be opened; this round is {status}")
+        raise LifecycleError(Text("round.open_not_draft", package=PACKAGE, status=str(status)))
     if closes_at <= now:
-        raise LifecycleError("the closing time has passed; choose a later closing time")
+        raise LifecycleError(Text("round.open_closing_passed", package=PACKAGE))
 
 
 def check_close(status: RoundStatus) -> None:
     if status is not RoundStatus.OPEN:
-        raise LifecycleError(f"only an open round can be closed; this round is {status}")
+        raise LifecycleError(Text("round.close_not_open", package=PACKAGE, status=str(status)))
 
 
 def check_extend(status: RoundStatus, now: datetime, closes_at: datetime, new_closes_at: datetime) -> None:
     if status is not RoundStatus.OPEN:
-        raise LifecycleError(f"only an open round can be extended; this round is {status}")
+        raise LifecycleError(Text("round.extend_not_open", package=PACKAGE, status=str(status)))
     if closes_at <= now:
-        raise LifecycleError("the closing time has passed: the round is closing and cannot be extended")
+        raise LifecycleError(Text("round.extend_closing_passed", package=PACKAGE))
     if new_closes_at <= closes_at:
-        raise LifecycleError("closes_at: the new closing time must be later than the current one")
+        raise LifecycleError(Text("round.extend_not_later", package=PACKAGE))
 
 
 def is_due(status: RoundStatus, now: datetime, closes_at: datetime) -> bool:
