@@ -52,6 +52,9 @@ AUDIT_HEADER = "x-spiegel-audit"
 SESSION_HEADER = "x-spiegel-session"
 # The cookies the pages read and set themselves: the language choices. Never a credential.
 PAGE_COOKIES = (LANG_COOKIE, "spiegel_resp_lang")
+# A page's answer headers passed on beyond those of every service's (routing.client): a page that
+# reloads itself (a round still being prepared) says so in Refresh.
+PAGE_RESPONSE_HEADERS = ("refresh",)
 REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "user-agent")
 MAX_AUDITED_CALLS = 100
 
@@ -138,6 +141,9 @@ async def forward_page(request: Request) -> Response:
         log.error("web_refused_gateway_token", body=upstream.text[:300])
         raise HTTPException(502, "the web service did not accept the gateway's credentials")
     reply = upstream.as_response()
+    for name in PAGE_RESPONSE_HEADERS:
+        for value in upstream.headers.getall(name, []):
+            reply.raw_headers.append((name.encode(), value.encode("utf-8", "surrogateescape")))
     for value in upstream.headers.getall("set-cookie", []):
         if value.split("=", 1)[0].strip() in PAGE_COOKIES:
             reply.raw_headers.append((b"set-cookie", value.encode("latin-1")))
