@@ -20,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spiegel_platform.errors import ApiError, Text, message_key, rendered
@@ -126,9 +128,16 @@ def create_app(
     lifespan: Lifespan | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
     texts: Sequence[str] = (),
+    middleware: Sequence[Middleware] = (),
+    first_routes: Sequence[BaseRoute] = (),
+    docs_pages: bool = True,
 ) -> FastAPI:
-    """`texts`: the packages whose gettext catalogs hold the service's texts (error messages
-    of `ApiError`); the platform's own catalog is always added last."""
+    """A service's app. `texts`: the packages whose gettext catalogs hold the service's texts
+    (error messages of `ApiError`); the platform's own catalog is always added last.
+    `middleware` (outermost first) runs inside the platform's observability middleware, so
+    every answer has its correlation id and is measured; `first_routes` are plain Starlette
+    routes matched before every other route; `docs_pages=False` serves no Swagger UI or ReDoc
+    (the OpenAPI document stays at /openapi.json)."""
     checks = list(readiness_checks)
     text_packages = tuple(texts)
     register_packages(text_packages)
@@ -152,12 +161,17 @@ def create_app(
         version=version,
         lifespan=_lifespan,
         openapi_tags=openapi_tags,
+        docs_url="/docs" if docs_pages else None,
+        redoc_url="/redoc" if docs_pages else None,
+        middleware=list(middleware),
         # Metrics are Prometheus's (/metrics) and logs structlog's: FastAPI's own OpenTelemetry
         # would otherwise look for a configured provider on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.readiness_checks = checks
+    # Added last, so outermost: the service's own middleware runs inside it.
     app.add_middleware(ObservabilityMiddleware, service=service)
+    app.router.routes[0:0] = list(first_routes)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

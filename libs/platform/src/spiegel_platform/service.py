@@ -22,13 +22,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
 from spiegel_platform import kafka
 from spiegel_platform.app import create_app
@@ -97,6 +99,22 @@ class ServiceDefinition(Generic[SettingsT]):
     # Called with the built app and the runtime: exception handlers of its own, app state (the
     # web service's page-aware error handlers and its HTTP client).
     customise_app: Callable[[FastAPI, Runtime[SettingsT]], None] | None = None
+    # The api's own middleware, outermost first, inside the platform's (correlation id, request
+    # log and latency stay outermost): the gateway's security headers and size limit, tenant
+    # routing, CORS.
+    middleware: Callable[[Runtime[SettingsT]], Sequence[Middleware]] = lambda runtime: ()
+    # Plain Starlette routes matched before every other route: a busy path that needs nothing of
+    # FastAPI's validation (the gateway's /api/... forwarding). A router documents them.
+    first_routes: Callable[[Runtime[SettingsT]], Sequence[BaseRoute]] = lambda runtime: ()
+    # A step of the api's lifespan, inside the platform's: it starts after the storage is
+    # prepared and ends before the database client closes (the gateway closes its HTTP clients).
+    lifespan: Callable[[FastAPI, Runtime[SettingsT]], AbstractAsyncContextManager[None]] | None = None
+    # False: no Swagger UI or ReDoc pages (the gateway's CSP forbids their inline script and CDN);
+    # the OpenAPI document is at /openapi.json either way.
+    docs_pages: bool = True
+    # False: the service verifies no service tokens with the platform's verifier (the gateway signs
+    # them): it needs no SERVICE_TOKEN_JWKS, and its api does not check one at start.
+    verifies_service_tokens: bool = True
 
     def __post_init__(self) -> None:
         if not self.storage and (
@@ -178,7 +196,11 @@ def build_api(runtime: Runtime[SettingsT]) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.prepare_storage()
         try:
-            yield
+            if definition.lifespan is None:
+                yield
+            else:
+                async with definition.lifespan(app, runtime):
+                    yield
         finally:
             await runtime.close()
 
@@ -192,9 +214,13 @@ def build_api(runtime: Runtime[SettingsT]) -> FastAPI:
         openapi_tags=definition.openapi_tags,
         # The service's texts live in its own package (spiegel_<service>/locales).
         texts=(definition.settings_class.__module__.split(".")[0],),
+        middleware=definition.middleware(runtime),
+        first_routes=definition.first_routes(runtime),
+        docs_pages=definition.docs_pages,
     )
     app.state.runtime = runtime
-    app.state.token_verifier = runtime.verifier
+    if definition.verifies_service_tokens:
+        app.state.token_verifier = runtime.verifier
     if definition.customise_app is not None:
         definition.customise_app(app, runtime)
     return app
@@ -277,11 +303,17 @@ def main(definition: ServiceDefinition[SettingsT], argv: Sequence[str] | None = 
     runtime = Runtime(definition, settings)
     if process == "api":
         try:
-            runtime.verifier  # noqa: B018 - fail at start, not at the first request
+            if definition.verifies_service_tokens:
+                runtime.verifier  # noqa: B018 - fail at start, not at the first request
         except (OSError, ValueError) as error:
             print(f"{program}: configuration error: SERVICE_TOKEN_JWKS: {error}", file=sys.stderr)
             return 2
-        serve_api(build_api(runtime), host=settings.http_host, port=settings.http_port)
+        try:
+            app = build_api(runtime)
+        except (OSError, ValueError) as error:  # e.g. the gateway's signing key file, unreadable
+            print(f"{program}: configuration error: {error}", file=sys.stderr)
+            return 2
+        serve_api(app, host=settings.http_host, port=settings.http_port)
         return 0
     work = run_relay if process == "relay" else run_consumers
 

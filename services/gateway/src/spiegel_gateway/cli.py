@@ -1,4 +1,5 @@
-"""The gateway's command line: its process types, and commands for operators.
+"""The gateway's command line: its process types (run by the platform's `main`, as every
+service's are), and commands for operators.
 
     python -m spiegel_gateway api                  # the HTTP gateway
     python -m spiegel_gateway relay                # publishes TenantConfigured / PersonRegistered
@@ -25,8 +26,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from spiegel_platform.anonymity import MIN_GROUP_SIZE
 from spiegel_platform.logging import configure_logging
-from spiegel_platform.runner import serve_api
-from spiegel_platform.service import Runtime
+from spiegel_platform.service import PROCESSES, Runtime
 from spiegel_platform.service import main as platform_main
 from spiegel_platform.settings import load_settings
 
@@ -35,21 +35,6 @@ from spiegel_gateway.mail.addresses import MailAddress
 from spiegel_gateway.settings import GatewaySettings
 
 PROGRAM = "spiegel-gateway"
-
-
-def _serve() -> int:
-    from spiegel_gateway.app import build_app
-
-    settings = load_settings(GatewaySettings, PROGRAM)
-    configure_logging("gateway-api", fmt=settings.log_format, level=settings.log_level)
-    runtime = Runtime(DEFINITION, settings)
-    try:
-        app = build_app(runtime)
-    except (OSError, ValueError) as error:
-        print(f"{PROGRAM}: configuration error: {error}", file=sys.stderr)
-        return 2
-    serve_api(app, host=settings.http_host, port=settings.http_port)
-    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -173,12 +158,10 @@ def _jwks(paths: Sequence[str]) -> int:
 
 def main(argv: Sequence[str]) -> int:
     args_list = list(argv) or ["api"]
-    if args_list[0] == "api":
-        return _serve()
+    if args_list[0] in PROCESSES:  # the process types, run by the platform like every service's
+        return platform_main(DEFINITION, args_list)
     if args_list[0] == "jwks":
         return _jwks(args_list[1:])
-    if args_list[0] in ("relay", "consumer"):
-        return platform_main(DEFINITION, args_list)
     args = _parser().parse_args(args_list)
     settings = load_settings(GatewaySettings, PROGRAM)
     configure_logging("gateway-cli", fmt="console", level="WARNING")

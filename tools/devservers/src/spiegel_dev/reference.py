@@ -21,7 +21,6 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +92,9 @@ class Built:
 
 
 def build(name: str, definition: ServiceDefinition) -> Built:
-    """A service's app: by its `spiegel.apps` entry point when it builds its own (the gateway),
-    otherwise the platform's `build_api`."""
-    factories = {entry.name: entry for entry in entry_points(group="spiegel.apps")}
+    """A service's app, built by the platform's `build_api` as its api process builds it."""
     runtime = Runtime(definition, offline_settings(definition.settings_class))
-    app = factories[name].load()(runtime) if name in factories else build_api(runtime)
-    return Built(name, definition, runtime, app)
+    return Built(name, definition, runtime, build_api(runtime))
 
 
 def openapi(built: Built) -> str:

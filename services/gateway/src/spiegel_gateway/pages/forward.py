@@ -52,10 +52,10 @@ AUDIT_HEADER = "x-spiegel-audit"
 SESSION_HEADER = "x-spiegel-session"
 # The cookies the pages read and set themselves: the language choices. Never a credential.
 PAGE_COOKIES = (LANG_COOKIE, "spiegel_resp_lang")
-REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "user-agent")
-# Headers of a page's answer that only pages send (beyond those every service answer passes on):
-# `Refresh` reloads a page that says "a moment, this is being prepared".
+# A page's answer headers passed on beyond those of every service's (routing.client): a page that
+# reloads itself (a round still being prepared) says so in Refresh.
 PAGE_RESPONSE_HEADERS = ("refresh",)
+REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "user-agent")
 MAX_AUDITED_CALLS = 100
 
 
@@ -142,8 +142,8 @@ async def forward_page(request: Request) -> Response:
         raise HTTPException(502, "the web service did not accept the gateway's credentials")
     reply = upstream.as_response()
     for name in PAGE_RESPONSE_HEADERS:
-        if name in upstream.headers:
-            reply.raw_headers.append((name.encode("latin-1"), upstream.headers[name].encode("latin-1")))
+        for value in upstream.headers.getall(name, []):
+            reply.raw_headers.append((name.encode(), value.encode("utf-8", "surrogateescape")))
     for value in upstream.headers.getall("set-cookie", []):
         if value.split("=", 1)[0].strip() in PAGE_COOKIES:
             reply.raw_headers.append((b"set-cookie", value.encode("latin-1")))
