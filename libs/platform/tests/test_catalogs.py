@@ -15,6 +15,10 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # `_("key"`, `gettext("key"`, `texts("key"`, `Text("key"` (keys hold a dot), and `ApiError(<status>, "code"`.
 USED_KEY = re.compile(r"""(?:\b_|\bgettext|\btexts|\bText)\(\s*["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']""")
 USED_CODE = re.compile(r"""\bApiError\(\s*[^,()]+,\s*["']([a-z][a-z0-9_]*)["']""")
+# The pages' `t("key", ...)` (templates) and `page.t("key", ...)` (code) read `page.<key>` from
+# spiegel_pages' catalogs, in the packages that use the shared look (spiegel_pages/texts.py).
+USED_PAGE_KEY = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_]+)["'](?=\s*[,)])""")
+PAGES = "spiegel_pages"
 
 
 def _catalogs(package: Path) -> dict[str, Catalog]:
@@ -60,10 +64,17 @@ def catalog_problems(package: Path) -> list[str]:
     return problems
 
 
-def usage_problems(package: Path, platform: set[str]) -> list[str]:
-    """Keys the package's code and templates use that neither its catalogs nor the platform's hold."""
+def uses_pages(package: Path) -> bool:
+    """spiegel_pages itself, or a package whose project depends on spiegel-pages."""
+    project = package.parents[1] / "pyproject.toml"
+    return package.name == PAGES or (project.exists() and '"spiegel-pages"' in project.read_text())
+
+
+def usage_problems(package: Path, platform: set[str], pages: set[str] | None = None) -> list[str]:
+    """Keys the package's code and templates use that neither its catalogs nor the platform's hold
+    (nor spiegel_pages', given as `pages` for a package that uses the shared look)."""
     catalogs = _catalogs(package)
-    known = set(platform)
+    known = set(platform) | set(pages or ())
     if len(catalogs) == len(LANGUAGES):
         known |= set.intersection(*(set(_texts(c)) for c in catalogs.values()))
     problems: list[str] = []
@@ -72,6 +83,8 @@ def usage_problems(package: Path, platform: set[str]) -> list[str]:
             continue
         source = path.read_text(encoding="utf-8")
         used = set(USED_KEY.findall(source)) | {f"error.{code}" for code in USED_CODE.findall(source)}
+        if pages is not None:
+            used |= {f"page.{key}" for key in USED_PAGE_KEY.findall(source)}
         problems += [f"{path.name}: {key!r} is in no catalog" for key in sorted(used - known)]
     return problems
 
@@ -85,9 +98,20 @@ def test_every_text_has_a_dutch_and_an_english_form_with_the_same_placeholders()
     assert not problems, "\n".join(problems)
 
 
+def _page_keys() -> set[str]:
+    catalogs = _catalogs(ROOT / "libs/pages/src" / PAGES)
+    return set.intersection(*(set(_texts(c)) for c in catalogs.values()))
+
+
 def test_every_key_the_code_and_templates_use_is_in_a_catalog() -> None:
-    platform = _platform_keys()
-    problems = [problem for package in SOURCES for problem in usage_problems(package, platform)]
+    platform, pages = _platform_keys(), _page_keys()
+    assert {"page.sign_out", "page.q_progress"} <= pages
+    assert {p.name for p in SOURCES if uses_pages(p)} >= {PAGES, "spiegel_web", "spiegel_gateway"}
+    problems = [
+        problem
+        for package in SOURCES
+        for problem in usage_problems(package, platform, pages if uses_pages(package) else None)
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -105,6 +129,8 @@ def test_the_checks_fail_on_a_missing_language_a_missing_text_and_an_unknown_key
     _write_po(package, "en", {"mail.hello": "Hello %(who)s", "mail.only_dutch": ""})
     (package / "page.html").write_text('{{ _("mail.hello", name=n) }} {{ _("mail.nowhere") }}')
     (package / "api.py").write_text('raise ApiError(404, "thing_not_found")')
+    (package / "view.py").write_text('page.t("sign_out") + page.t("no_such_page_text", n=1) + t("kind_" + k)')
+    (package / "form.html").write_text("{{ t('q_progress', answered=1, required=2) }}{{ t('nowhere_page') }}")
     problems = catalog_problems(package)
     assert any("'mail.only_dutch' has no en text" in p for p in problems), problems
     assert any("'mail.hello' has different placeholders" in p for p in problems), problems
@@ -112,6 +138,11 @@ def test_the_checks_fail_on_a_missing_language_a_missing_text_and_an_unknown_key
     assert "page.html: 'mail.nowhere' is in no catalog" in used, used
     assert "api.py: 'error.thing_not_found' is in no catalog" in used, used
     assert not any("mail.hello" in p for p in used)
+    assert not any("'page." in p for p in used), used  # not a package of the shared look: no page keys
+    used = usage_problems(package, _platform_keys(), _page_keys())
+    assert "view.py: 'page.no_such_page_text' is in no catalog" in used, used
+    assert "form.html: 'page.nowhere_page' is in no catalog" in used, used
+    assert not any(k in p for p in used for k in ("sign_out", "q_progress", "kind_")), used
     lonely = tmp_path / "spiegel_lonely"
     _write_po(lonely, "nl", {"error.x": "x"})
     assert "spiegel_lonely: no en catalog" in catalog_problems(lonely)

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import spiegel_pages
 from spiegel_pages.look import LINK_PROBLEMS
-from spiegel_pages.texts import T, text
+from spiegel_pages.texts import PREFIX, text
+from spiegel_platform.i18n import catalog_path, read_catalog
 from spiegel_web import core, errors, imports, nominations, respondent, rounds
 from spiegel_web.upstream import Upstream
 
@@ -64,11 +65,15 @@ def used_keys() -> set[str]:
 
 
 def test_every_text_a_page_uses_exists_in_dutch_and_english() -> None:
-    missing = sorted(k for k in used_keys() if k not in T)
+    catalogs = {lang: read_catalog(catalog_path("spiegel_pages", lang), lang) for lang in ("nl", "en")}
+    texts = {lang: {str(m.id): str(m.string) for m in catalog if m.id} for lang, catalog in catalogs.items()}
+    missing = sorted(k for k in used_keys() if not all(PREFIX + k in found for found in texts.values()))
     assert not missing, missing
-    for key, (nl, en) in T.items():
-        assert nl.strip() and en.strip(), key
-        assert set(re.findall(r"{(\w+)}", nl)) == set(re.findall(r"{(\w+)}", en)), key
+    assert set(texts["nl"]) == set(texts["en"])
+    for key, nl in texts["nl"].items():
+        en = texts["en"][key]
+        assert key.startswith(PREFIX) and nl.strip() and en.strip(), key
+        assert set(re.findall(r"%\((\w+)\)s", nl)) == set(re.findall(r"%\((\w+)\)s", en)), key
     assert text("q_progress", "nl", answered=3, required=40) == "3 van 40 beantwoord"
     assert text("q_progress", "en", answered=3, required=40) == "3 of 40 answered"
     assert text("no-such-key", "nl") == "no-such-key"

@@ -11,7 +11,7 @@ A page handler is an ordinary FastAPI route in a module here, registered in
 - CSRF: every form has a hidden `csrf_token` (the session's token); `Page.form()`
   checks it;
 - language: Dutch by default (spiegel_pages.look.choose_language); every text
-  is in spiegel_pages.texts, in Dutch and English;
+  is in spiegel_pages' gettext catalogs (`page.<key>`), in Dutch and English;
 - services: `Page.call/data` with the caller's service token; the gateway
   audits reads of reports as through /api (the page hands back the list of its
   calls, see `audit.py`);
