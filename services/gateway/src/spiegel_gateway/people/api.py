@@ -69,9 +69,10 @@ def router() -> APIRouter:
                 request,
                 tenant.tenant_id,
                 403,
-                f"you may not give the roles {', '.join(sorted(wanted))}",
+                "roles_not_grantable",
                 actor=caller.subject,
                 roles=caller.roles,
+                wanted=", ".join(sorted(wanted)),
             )
 
     async def _person_or_404(request: Request, tenant: Tenant, person_id: str) -> Person:
@@ -90,7 +91,7 @@ def router() -> APIRouter:
                 request,
                 tenant.tenant_id,
                 403,
-                "your roles changed meanwhile; sign in again",
+                "roles_changed_sign_in_again",
                 actor=caller.subject,
                 roles=caller.roles,
             )
