@@ -178,9 +178,10 @@ async def test_request_size_is_limited(signed_in):  # type: ignore[no-untyped-de
     big = await browser.post(
         "/api/survey/test-echo",
         content=b"x" * (1_048_576 + 1),
-        headers={"content-type": "application/octet-stream"},
+        headers={"content-type": "application/octet-stream", "accept-language": "en"},
     )
     assert big.status_code == 413
+    assert big.json()["code"] == "body_too_large"
     assert "too large" in big.json()["message"]
 
     async def chunks():  # type: ignore[no-untyped-def]
