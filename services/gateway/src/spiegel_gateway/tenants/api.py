@@ -75,7 +75,7 @@ def operator_router() -> APIRouter:
         try:
             created = await gateway_of(request).tenants.create(body, correlation_id=correlation_of(request))
         except TenantConflict as error:
-            raise ApiError(409, "conflict", problem=str(error)) from None
+            raise ApiError(409, error.code, **error.params) from None
         except ValueError as error:
             raise ApiError(422, "invalid_value", problem=str(error)) from None
         await _audit(request, caller, PLATFORM, TENANT_CREATED, f"tenant {created.tenant_id}", 201)
@@ -106,7 +106,7 @@ def operator_router() -> APIRouter:
                 tenant_id, body, correlation_id=correlation_of(request)
             )
         except TenantConflict as error:
-            raise ApiError(409, "conflict", problem=str(error)) from None
+            raise ApiError(409, error.code, **error.params) from None
         except ValueError as error:
             raise ApiError(422, "invalid_value", problem=str(error)) from None
         await _audit(request, caller, PLATFORM, TENANT_CHANGED, f"tenant {tenant_id}", 200)
@@ -170,7 +170,7 @@ def tenant_router() -> APIRouter:
                 tenant.tenant_id, body, correlation_id=correlation_of(request)
             )
         except TenantConflict as error:
-            raise ApiError(409, "conflict", problem=str(error)) from None
+            raise ApiError(409, error.code, **error.params) from None
         except ValueError as error:
             raise ApiError(422, "invalid_value", problem=str(error)) from None
         await _audit(request, caller, tenant.tenant_id, TENANT_CHANGED, f"tenant {tenant.tenant_id}", 200)
