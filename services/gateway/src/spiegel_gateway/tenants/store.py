@@ -101,6 +101,14 @@ def _tenant(doc: dict[str, Any]) -> Tenant:
     )
 
 
+class TenantInvalid(ValueError):
+    """A hospital's settings that cannot go together: `code` as for an `ApiError` (422)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 class TenantStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], sealer: Sealer) -> None:
         self.db = db
@@ -117,7 +125,7 @@ class TenantStore:
         if spec is None:
             return None
         if spec.client_secret and spec.client_secret_ref:
-            raise ValueError("identity_provider: give client_secret or client_secret_ref, not both")
+            raise TenantInvalid("client_secret_twice")
         return {
             "issuer": str(spec.issuer).rstrip("/"),
             "client_id": spec.client_id,
