@@ -58,7 +58,7 @@ async def test_service_refuses_requests_without_a_valid_token(processes, unique)
     async with httpx.AsyncClient(base_url=api.url) as client:
         bare = await client.post("/rounds", json={}, headers={"X-Tenant": "hospital-a", "X-User": "admin"})
         assert bare.status_code == 401
-        assert "service token" in bare.json()["message"]
+        assert bare.json()["code"] == "service_token_required"
         forged = await client.get("/rounds/x", headers={"Authorization": "Bearer not-a-token"})
         assert forged.status_code == 401
         health = await client.get("/healthz")

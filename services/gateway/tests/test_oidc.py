@@ -77,9 +77,11 @@ async def test_sign_in_with_the_hospitals_identity_provider(deployment, oidc_hos
         assert me.json()["email"] == f"anna@{slug}.nl" and me.json()["roles"] == ["specialist"]
         # The same callback again (a replayed code and state) is refused.
         replay = await browser.get(
-            f"{callback.path}?{callback.query}", headers={"cookie": f"spiegel_oidc={binding}"}
+            f"{callback.path}?{callback.query}",
+            headers={"cookie": f"spiegel_oidc={binding}", "accept-language": "en"},
         )
         assert replay.status_code == 400 and "already used" in replay.json()["message"]
+        assert replay.json()["code"] in ("signin_already_used", "signin_expired_or_used")
 
 
 async def test_callback_in_another_browser_or_with_a_forged_state_is_refused(deployment, oidc_hospital):  # type: ignore[no-untyped-def]
@@ -91,9 +93,11 @@ async def test_callback_in_another_browser_or_with_a_forged_state_is_refused(dep
         back = urlsplit(await sign_in_at_provider(authorize, "anna"))
         # The victim's browser never started this sign-in (login CSRF): no binding cookie.
         other = await browser.get(
-            f"{back.path}?{back.query}", headers={"cookie": "spiegel_oidc=someone-else"}
+            f"{back.path}?{back.query}",
+            headers={"cookie": "spiegel_oidc=someone-else", "accept-language": "en"},
         )
         assert other.status_code == 403 and "another browser" in other.text
+        assert other.json()["code"] == "signin_other_browser"
         assert "spiegel_session" not in other.cookies
         forged = await browser.get(f"{back.path}?code=abc&state=forged-state")
         assert forged.status_code == 400

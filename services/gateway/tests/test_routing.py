@@ -147,7 +147,7 @@ async def test_respondent_links_are_never_made_by_hand_through_the_gateway(signe
     ):
         refused = await browser.request("POST", path, json={"respondent_group": "staff", "count": 3})
         assert refused.status_code == 403, path
-        assert "invitation service" in refused.text, (path, refused.text)
+        assert refused.json()["code"] == "respondent_links_by_invitation_only", (path, refused.text)
     # The rest of the survey API is forwarded as before.
     assert (await browser.request("GET", "/api/survey/test-echo")).status_code == 200
 
@@ -178,9 +178,10 @@ async def test_request_size_is_limited(signed_in):  # type: ignore[no-untyped-de
     big = await browser.post(
         "/api/survey/test-echo",
         content=b"x" * (1_048_576 + 1),
-        headers={"content-type": "application/octet-stream"},
+        headers={"content-type": "application/octet-stream", "accept-language": "en"},
     )
     assert big.status_code == 413
+    assert big.json()["code"] == "body_too_large"
     assert "too large" in big.json()["message"]
 
     async def chunks():  # type: ignore[no-untyped-def]

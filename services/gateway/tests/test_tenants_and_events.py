@@ -87,7 +87,9 @@ async def test_operator_api_names_the_field_it_refuses(deployment):  # type: ign
         assert zone.status_code == 422 and zone.json()["errors"][0]["field"] == "body.time_zone"
         slug = f"dup-{uuid.uuid4().hex[:6]}"
         assert (await operator.post("/operator/tenants", json={"slug": slug, "name": "x"})).status_code == 201
-        assert (await operator.post("/operator/tenants", json={"slug": slug, "name": "y"})).status_code == 409
+        taken = await operator.post("/operator/tenants", json={"slug": slug, "name": "y"})
+        assert taken.status_code == 409 and taken.json()["code"] == "slug_taken"
+        assert slug in taken.json()["message"]  # in Dutch by default: "de slug ... is al in gebruik"
         changed = await operator.request("PATCH", f"/operator/tenants/{slug}", json={"min_group_size": 2})
         assert changed.status_code == 422
     finally:

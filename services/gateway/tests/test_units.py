@@ -276,7 +276,7 @@ def test_reads_of_reports_and_pops_are_audited():
 def test_operational_endpoints_of_services_are_not_forwarded():
     for service in ("survey", "invitation", "aggregation"):
         for path in ("metrics", "/metrics/", "healthz", "readyz"):
-            assert closed_call(service, path) == "not part of the service's API", (service, path)
+            assert closed_call(service, path) == "not_part_of_service_api", (service, path)
     assert closed_call("survey", "rounds") is None and closed_call("aggregation", "metrics-of-x") is None
 
 

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import HTTPException
+from spiegel_platform.errors import ApiError
 
 MAX_KEYS = 200_000
 
@@ -36,16 +36,13 @@ class _Window:
     previous: int
 
 
-class RateLimited(HTTPException):
+class RateLimited(ApiError):
     def __init__(self, policy: Policy, retry_after: float) -> None:
         seconds = max(1, int(retry_after + 0.999))
         super().__init__(
             429,
-            {
-                "message": "too many attempts; try again later",
-                "policy": policy.name,
-                "retry_after_s": seconds,
-            },
+            "too_many_attempts",
+            extra={"policy": policy.name, "retry_after_s": seconds},
             headers={"Retry-After": str(seconds)},
         )
         self.policy = policy

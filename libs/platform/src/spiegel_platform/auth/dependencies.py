@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import HTTPException, Request, status
+from fastapi import Request, status
 
 from spiegel_platform.auth.service_tokens import Principal, TokenError
+from spiegel_platform.errors import ApiError
 from spiegel_platform.logging import bind_context, get_logger
 
 log = get_logger(__name__)
@@ -18,14 +19,13 @@ async def current_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "a service token (Authorization: Bearer) is required"
-        )
+        raise ApiError(status.HTTP_401_UNAUTHORIZED, "service_token_required")
     try:
         principal: Principal = verifier.verify(token)
     except TokenError as error:
         log.warning("service_token_rejected", reason=str(error), path=request.url.path)
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from None
+        # The reason (expired, wrong audience, ...) is logged; the caller gets the code.
+        raise ApiError(status.HTTP_401_UNAUTHORIZED, "service_token_invalid") from None
     bind_context(tenant_id=principal.tenant_id)
     request.state.principal = principal
     return principal
@@ -38,7 +38,7 @@ def require_roles(*roles: str) -> Callable[[Request], Coroutine[Any, Any, Princi
             log.warning(
                 "authorisation_failed", subject=principal.subject, needed=list(roles), path=request.url.path
             )
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs one of the roles: {', '.join(roles)}")
+            raise ApiError(status.HTTP_403_FORBIDDEN, "role_required", needed=", ".join(roles))
         return principal
 
     return dependency

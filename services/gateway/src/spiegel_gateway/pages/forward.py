@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import Response
 from spiegel_pages.look import LANG_COOKIE, PageError
+from spiegel_platform.errors import ApiError
 from spiegel_platform.logging import get_logger
 from starlette.types import Receive, Scope, Send
 
@@ -95,14 +96,14 @@ async def forward_page(request: Request) -> Response:
     gateway = gateway_of(request)
     base = gateway.settings.service_url(WEB)
     if base is None:
-        raise HTTPException(404, "Not Found")
+        raise ApiError(404, "not_found")
     if looks_like_page(request):
         state_of(request)["web_page"] = True
     tenant = await current_tenant(request)
     if tenant.is_platform:
         if looks_like_page(request):
             raise PageError(404, key="no_hospital")
-        raise HTTPException(404, "Not Found")
+        raise ApiError(404, "not_found")
     caller = await authenticate(request, tenant)
     tokens = gateway.tokens
     page_token = tokens.issue(
@@ -139,7 +140,7 @@ async def forward_page(request: Request) -> Response:
     if upstream.status_code == 401 and "www-authenticate" in upstream.headers:
         # The web service refused the gateway's page token (a page's own 401 is a page).
         log.error("web_refused_gateway_token", body=upstream.text[:300])
-        raise HTTPException(502, "the web service did not accept the gateway's credentials")
+        raise ApiError(502, "web_refused_gateway_credentials")
     reply = upstream.as_response()
     for name in PAGE_RESPONSE_HEADERS:
         for value in upstream.headers.getall(name, []):

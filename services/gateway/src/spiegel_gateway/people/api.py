@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request
 from spiegel_platform.auth import roles
 from spiegel_platform.errors import ApiError
+from spiegel_platform.i18n import language_of, translator
 
 from spiegel_gateway.audit.log import PERSON_CHANGED, PERSON_CREATED
 from spiegel_gateway.people.model import PersonIn, PersonOut, PersonPatch, may_grant
@@ -44,7 +45,7 @@ async def register_person(
             correlation_id=correlation_of(request),
         )
     except PersonConflict as error:
-        raise ApiError(409, "conflict", problem=str(error)) from None
+        raise ApiError(409, error.code, **error.params) from None
     await gateway.audit.record(
         tenant_id=tenant.tenant_id,
         action=PERSON_CREATED,
@@ -69,9 +70,10 @@ def router() -> APIRouter:
                 request,
                 tenant.tenant_id,
                 403,
-                f"you may not give the roles {', '.join(sorted(wanted))}",
+                "roles_not_grantable",
                 actor=caller.subject,
                 roles=caller.roles,
+                wanted=", ".join(sorted(wanted)),
             )
 
     async def _person_or_404(request: Request, tenant: Tenant, person_id: str) -> Person:
@@ -90,7 +92,7 @@ def router() -> APIRouter:
                 request,
                 tenant.tenant_id,
                 403,
-                "your roles changed meanwhile; sign in again",
+                "roles_changed_sign_in_again",
                 actor=caller.subject,
                 roles=caller.roles,
             )
@@ -162,7 +164,7 @@ def router() -> APIRouter:
                         person, change, correlation_id=correlation_of(request)
                     )
         except PersonConflict as error:  # changed meanwhile, or another role change took too long
-            raise ApiError(409, "conflict", problem=str(error)) from None
+            raise ApiError(409, error.code, **error.params) from None
         if body.roles is not None or body.active is False:
             for credential in await gateway.sessions.close_all_of(
                 tenant.tenant_id, person_id, api_tokens=True
@@ -191,6 +193,7 @@ def router() -> APIRouter:
     ) -> dict[str, str]:
         person = await _person_or_404(request, tenant, person_id)
         tasks.add_task(send_verification, request, tenant, person)
-        return {"message": "the e-mail is on its way"}
+        texts = translator(language_of(request.headers), ("spiegel_gateway",))
+        return {"code": "verification_mail_sent", "message": texts.gettext("message.verification_mail_sent")}
 
     return api

@@ -35,6 +35,12 @@ from spiegel_gateway.people.model import PersonOut, normalise_email
 class PersonConflict(Exception):
     """The e-mail address is taken, or the person changed meanwhile."""
 
+    def __init__(self, code: str, **params: Any) -> None:
+        """`code` and `params` as for an `ApiError` (the API answers 409 with them)."""
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
+
 
 @dataclass(frozen=True)
 class Person:
@@ -102,7 +108,7 @@ class PeopleStore:
         deadline = time.monotonic() + ROLE_CHANGE_WAIT_S
         while (holder := await claims.claim(repo, "roles", ROLE_CHANGE_LEASE)) is None:
             if time.monotonic() > deadline:
-                raise PersonConflict("another change of roles is under way; try again")
+                raise PersonConflict("role_change_under_way")
             await asyncio.sleep(0.02)
         try:
             yield
@@ -157,7 +163,7 @@ class PeopleStore:
             claimed = await emails.get(address)
             # A claim left by a crash before the person was written may be reused.
             if claimed is None or await self.get(tenant_id, claimed["person_id"]) is not None:
-                raise PersonConflict(f"{address} already has an account here") from None
+                raise PersonConflict("email_taken", email=address) from None
             person_id = claimed["person_id"]
         doc: dict[str, Any] = {
             "id": person_id,
@@ -213,7 +219,7 @@ class PeopleStore:
             expect={"revision": person.revision},
         )
         if updated is None:
-            raise PersonConflict("the person changed meanwhile; reload and try again")
+            raise PersonConflict("person_changed_meanwhile")
         return _person(updated)
 
     async def set_password(self, person: Person, password_hash: str, *, verified: bool = False) -> None:

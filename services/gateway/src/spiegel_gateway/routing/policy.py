@@ -45,25 +45,26 @@ AUDITED_READS = (  # meaning: the audit action
     PathRule("action-plan", re.compile(r"^(pops|action-plans|plans)(/.*)?$"), POP_READ),
 )
 
-CLOSED_CALLS = (  # meaning: why the gateway never forwards the call, whoever asks
+CLOSED_CALLS = (  # meaning: why the gateway never forwards the call, whoever asks (an error code)
     # Links made by hand could fill a respondent group up to its minimum with made-up answers,
     # and the report would then show what the one real respondent answered.
     PathRule(
         "survey",
         re.compile(r"^rounds/[^/]+/assignments$"),
-        "respondent links are issued by the invitation service only, never by hand",
+        "respondent_links_by_invitation_only",
     ),
     # A process's health and metrics are the operators' (scraped in the cluster), not a
     # hospital's: the metrics count every hospital's calls.
     *(
-        PathRule(service, re.compile(r"^(metrics|healthz|readyz)$"), "not part of the service's API")
+        PathRule(service, re.compile(r"^(metrics|healthz|readyz)$"), "not_part_of_service_api")
         for service in SERVICES
     ),
 )
 
 
 def closed_call(service: str, path: str) -> str | None:
-    """Why a call is never forwarded to a service, whoever asks; None for the others."""
+    """Why a call is never forwarded to a service, whoever asks (the error code); None for the
+    others."""
     return _meaning(CLOSED_CALLS, service, path)
 
 

@@ -52,7 +52,7 @@ async def forward(request: Request) -> Upstream:
             request,
             tenant.tenant_id,
             403,
-            "operators reach no hospital data",
+            "operators_no_hospital_data",
             actor=caller.subject,
             roles=caller.roles,
         )

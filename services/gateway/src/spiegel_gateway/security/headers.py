@@ -8,9 +8,12 @@ per-response nonce). HSTS is sent only when the request arrived over TLS
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from starlette.exceptions import HTTPException
+from spiegel_platform.errors import ApiError, message_key
+from spiegel_platform.i18n import language_of, translator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spiegel_gateway.security.proxies import Network, client_of
@@ -63,11 +66,11 @@ class SecurityMiddleware:
 
         if scope["path"] in INTERNAL_PATHS and "x-forwarded-for" in headers:
             # Prometheus scrapes the pod directly; through the ingress these are nobody's business.
-            await _not_found(send_with_headers)
+            await _not_found(send_with_headers, headers)
             return
         length = headers.get("content-length")
         if length is not None and not length.isdigit():
-            await _too_large(send_with_headers, self.max_body)
+            await _too_large(send_with_headers, headers, self.max_body)
             return
         # A declared length over the limit: nothing is read, and the first read raises, inside
         # the app, so a form gets the 413 page in the person's language and an API client JSON.
@@ -88,35 +91,36 @@ class SecurityMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
-            await _too_large(send_with_headers, self.max_body)
+            await _too_large(send_with_headers, headers, self.max_body)
 
 
-async def _not_found(send: Send) -> None:
-    body = b'{"message":"not found"}'
+async def _answer(send: Send, headers: Mapping[str, str], status: int, code: str, **params: Any) -> None:
+    """An error answered before the app (no app state): `{"code", "message"}` in the caller's
+    language (Accept-Language), as the app answers an `ApiError`."""
+    texts = translator(language_of(headers), ("spiegel_gateway",))
+    body = json.dumps(
+        {"code": code, "message": texts.gettext(message_key(code), **params)}, ensure_ascii=False
+    ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 404,
+            "status": status,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(HTTPException):
+async def _not_found(send: Send, headers: Mapping[str, str]) -> None:
+    await _answer(send, headers, 404, "not_found")
+
+
+class BodyTooLarge(ApiError):
     """Raised while the body streams in (no or a false Content-Length)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"request body too large (at most {limit} bytes)")
+        super().__init__(413, "body_too_large", limit=limit)
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = b'{"message":"request body too large (at most %d bytes)"}' % limit
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _too_large(send: Send, headers: Mapping[str, str], limit: int) -> None:
+    await _answer(send, headers, 413, "body_too_large", limit=limit)

@@ -18,9 +18,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, Request, Response
 from spiegel_platform.auth.service_tokens import TokenError
 from spiegel_platform.errors import ApiError
+from spiegel_platform.logging import get_logger
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED
 from spiegel_gateway.request_state import state_of
@@ -28,6 +29,8 @@ from spiegel_gateway.sessions.store import API_TOKEN_PREFIX, Session, credential
 from spiegel_gateway.tenants.model import PLATFORM, is_slug
 from spiegel_gateway.tenants.resolution import CurrentTenant
 from spiegel_gateway.tenants.store import Tenant
+
+log = get_logger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A respondent link opened from a page gets a cookie of its own, read only on the questionnaire's
@@ -99,12 +102,16 @@ async def refuse(
     request: Request,
     tenant_id: str,
     status: int,
-    message: str,
+    code: str,
     *,
     actor: str | None = None,
     roles: tuple[str, ...] | list[str] = (),
-) -> HTTPException:
-    """An authorisation failure: audit log + structured log, then the error to raise."""
+    **params: Any,
+) -> ApiError:
+    """An authorisation failure: audit log + structured log, then the error to raise (`code`
+    and `params` as for `ApiError`: the caller reads it in their language). The audit record
+    keeps the reason in English, as before, whatever the caller's language."""
+    error = ApiError(status, code, **params)
     await gateway_of(request).audit.record(
         tenant_id=tenant_id,
         action=AUTHORISATION_FAILED,
@@ -114,9 +121,9 @@ async def refuse(
         outcome=status,
         ip=client_ip(request),
         correlation_id=correlation_of(request),
-        detail={"reason": message},
+        detail={"reason": error.detail},
     )
-    return HTTPException(status, message)
+    return error
 
 
 async def issued_elsewhere(request: Request, owner: str | None, tenant: Tenant) -> bool:
@@ -149,7 +156,7 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
         if scheme.lower() != "bearer" or not token.startswith(API_TOKEN_PREFIX):
             raise ApiError(401, "unsupported_authorization")
         if await issued_elsewhere(request, credential_tenant(token), tenant):
-            raise await refuse(request, tenant.tenant_id, 403, "this API token belongs to another hospital")
+            raise await refuse(request, tenant.tenant_id, 403, "api_token_other_hospital")
         caller = await gateway.sessions.by_api_token(tenant.tenant_id, token)
         if caller is None:
             raise ApiError(401, "api_token_invalid")
@@ -167,7 +174,7 @@ async def authenticate(request: Request, tenant: Tenant) -> Session | None:
         state["cookie_used"] = used
         if cookie:
             if await issued_elsewhere(request, credential_tenant(cookie), tenant):
-                raise await refuse(request, tenant.tenant_id, 403, "this session belongs to another hospital")
+                raise await refuse(request, tenant.tenant_id, 403, "session_other_hospital")
             caller = await gateway.sessions.by_cookie(tenant.tenant_id, cookie)
             state["via"] = "cookie"
     state["caller"] = caller
@@ -181,9 +188,10 @@ async def service_caller(request: Request, tenant: Tenant, token: str) -> Sessio
     try:
         principal = gateway_of(request).caller_tokens.verify(token)
     except TokenError as error:
-        raise HTTPException(401, f"invalid service token: {error}") from None
+        log.warning("caller_token_rejected", reason=str(error), path=request.url.path)
+        raise ApiError(401, "service_token_invalid") from None
     if principal.tenant_id != tenant.tenant_id:
-        raise await refuse(request, tenant.tenant_id, 403, "this token belongs to another hospital")
+        raise await refuse(request, tenant.tenant_id, 403, "token_other_hospital")
     claims = principal.claims
     if isinstance(claims.get("ip"), str) and claims["ip"]:
         # The browser's address as the gateway saw it when it signed the token, not the web
@@ -229,7 +237,7 @@ async def refuse_link_session(request: Request, tenant: Tenant, caller: Session)
             request,
             tenant.tenant_id,
             403,
-            "an invitation link opens only its questionnaire",
+            "link_opens_only_questionnaire",
             actor=caller.subject,
             roles=caller.roles,
         )
@@ -256,9 +264,10 @@ def require_roles(*roles: str) -> Any:
                 request,
                 tenant.tenant_id,
                 403,
-                f"needs one of the roles: {', '.join(roles)}",
+                "role_required",
                 actor=caller.subject,
                 roles=caller.roles,
+                needed=", ".join(roles),
             )
         return caller
 

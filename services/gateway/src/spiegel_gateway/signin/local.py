@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Body, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from spiegel_platform.errors import ApiError
+from spiegel_platform.i18n import language_of, translator
 from spiegel_platform.logging import get_logger
 
 from spiegel_gateway.links import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE, page_url
@@ -165,7 +166,8 @@ def router() -> APIRouter:
         if gateway.limiter.retry_after(gateway.policies.reset_account, account) is None:
             gateway.limiter.count(gateway.policies.reset_account, account)
             tasks.add_task(send_reset, request, tenant, body.email)
-        return {"message": "if this address has an account, an e-mail is on its way"}
+        texts = translator(language_of(request.headers), ("spiegel_gateway",))
+        return {"code": "reset_mail_sent", "message": texts.gettext("message.reset_mail_sent")}
 
     @api.post("/password-reset/confirm", response_model=PersonOut)
     async def confirm_reset(

@@ -39,11 +39,14 @@ ALLOWED_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA", "RS384", "RS512", "ES3
 
 
 class OidcError(Exception):
-    """The sign-in cannot complete; the message says why (shown to the person)."""
+    """The sign-in cannot complete: `code` and `params` say why, as for an `ApiError` (the
+    person reads it in their language)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, status: int = 400, **params: Any) -> None:
+        super().__init__(code, params)
+        self.code = code
         self.status = status
+        self.params = params
 
 
 def _hash(value: str) -> str:
@@ -79,12 +82,12 @@ class OidcClient:
             response.raise_for_status()
             data: dict[str, Any] = response.json()
         except (httpx.HTTPError, ValueError) as error:
-            raise OidcError(f"the hospital's identity provider cannot be reached ({error})", 502) from None
+            raise OidcError("idp_unreachable", 502, detail=str(error)) from None
         if data.get("issuer", "").rstrip("/") != issuer:
-            raise OidcError("the identity provider's discovery document names another issuer", 502)
+            raise OidcError("idp_other_issuer", 502)
         for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
             if not data.get(field):
-                raise OidcError(f"the identity provider's discovery document lacks {field}", 502)
+                raise OidcError("idp_discovery_incomplete", 502, field=field)
         self._metadata[issuer] = (data, time.monotonic() + METADATA_SECONDS)
         return data
 
@@ -96,7 +99,7 @@ class OidcClient:
                 response.raise_for_status()
                 self._jwks[issuer] = KeySet.import_key_set(response.json())
             except (httpx.HTTPError, ValueError, JoseError) as error:
-                raise OidcError(f"the identity provider's keys cannot be read ({error})", 502) from None
+                raise OidcError("idp_keys_unreadable", 502, detail=str(error)) from None
         return self._jwks[issuer]
 
     async def start(
@@ -146,21 +149,21 @@ class OidcClient:
         """The verified ID token claims and the `next` path of the flow."""
         if params.get("error"):
             description = params.get("error_description") or params["error"]
-            raise OidcError(f"the identity provider refused the sign-in: {description[:200]}", 403)
+            raise OidcError("idp_refused_signin", 403, description=description[:200])
         state, code = params.get("state", ""), params.get("code", "")
         if not state or not code:
-            raise OidcError("the sign-in response lacks state or code; start again")
+            raise OidcError("signin_response_incomplete")
         flows = self._flows(tenant_id)
         flow = await flows.get(_hash(state))
         if flow is None or flow["used"] or flow["expires_at"] <= datetime.now(UTC):
-            raise OidcError("this sign-in has expired or was already used; start again")
+            raise OidcError("signin_expired_or_used")
         if await flows.update(flow["id"], {"$set": {"used": True}}, expect={"used": False}) is None:
-            raise OidcError("this sign-in was already used; start again")
+            raise OidcError("signin_already_used")
         if not binding or not hmac.compare_digest(_hash(binding), flow["binding"]):
-            raise OidcError("this sign-in was started in another browser; start again", 403)
+            raise OidcError("signin_other_browser", 403)
         issuer = idp["issuer"]
         if "iss" in params and params["iss"].rstrip("/") != issuer:
-            raise OidcError("the sign-in response comes from another issuer", 403)
+            raise OidcError("signin_response_other_issuer", 403)
         meta = await self.metadata(issuer)
         try:
             response = await self.http.post(
@@ -175,12 +178,12 @@ class OidcClient:
                 headers={"accept": "application/json"},
             )
         except httpx.HTTPError as error:
-            raise OidcError(f"the identity provider cannot be reached ({error})", 502) from None
+            raise OidcError("idp_unreachable", 502, detail=str(error)) from None
         if response.status_code != 200:
-            raise OidcError(f"the identity provider refused the code ({response.status_code})", 403)
+            raise OidcError("idp_refused_code", 403, answer=response.status_code)
         id_token = response.json().get("id_token")
         if not id_token:
-            raise OidcError("the identity provider returned no ID token", 502)
+            raise OidcError("idp_no_id_token", 502)
         claims = await self.verify_id_token(issuer, idp["client_id"], id_token, nonce=flow["nonce"])
         return claims, str(flow["next"])
 
@@ -206,9 +209,9 @@ class OidcClient:
             )
             registry.validate(token.claims)
         except (JoseError, ValueError) as error:
-            raise OidcError(f"the ID token is not valid: {error}", 403) from None
+            raise OidcError("id_token_invalid", 403, detail=str(error)) from None
         claims = dict(token.claims)
         audience = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         if len(audience) > 1 and claims.get("azp") != client_id:
-            raise OidcError("the ID token is meant for another client", 403)
+            raise OidcError("id_token_other_client", 403)
         return claims

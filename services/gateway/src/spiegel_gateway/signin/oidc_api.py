@@ -52,7 +52,7 @@ def router() -> APIRouter:
                 next_path=safe_next(next),
             )
         except OidcError as error:
-            raise ApiError(error.status, "signin_refused", problem=str(error)) from None
+            raise ApiError(error.status, error.code, **error.params) from None
         response = RedirectResponse(started.authorization_url, status_code=302)
         response.set_cookie(
             FLOW_COOKIE,
@@ -82,7 +82,7 @@ def router() -> APIRouter:
                 binding=request.cookies.get(FLOW_COOKIE),
             )
         except OidcError as error:
-            raise ApiError(error.status, "signin_refused", problem=str(error)) from None
+            raise ApiError(error.status, error.code, **error.params) from None
         people = gateway.people
         person = await people.by_identity(tenant.tenant_id, idp["issuer"], claims["sub"])
         if person is None and claims.get("email") and claims.get("email_verified") is True:

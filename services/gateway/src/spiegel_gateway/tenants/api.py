@@ -16,7 +16,7 @@ from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of,
 from spiegel_gateway.sessions.store import Session
 from spiegel_gateway.tenants.model import PLATFORM, TenantIn, TenantOut, TenantPatch
 from spiegel_gateway.tenants.resolution import CurrentTenant
-from spiegel_gateway.tenants.store import Tenant, TenantConflict
+from spiegel_gateway.tenants.store import Tenant, TenantConflict, TenantInvalid
 
 Operator = require_roles(roles.OPERATOR)
 Staff = require_roles(roles.TENANT_ADMIN, roles.COORDINATOR, roles.SPECIALIST, roles.FACILITATOR)
@@ -75,7 +75,9 @@ def operator_router() -> APIRouter:
         try:
             created = await gateway_of(request).tenants.create(body, correlation_id=correlation_of(request))
         except TenantConflict as error:
-            raise ApiError(409, "conflict", problem=str(error)) from None
+            raise ApiError(409, error.code, **error.params) from None
+        except TenantInvalid as error:
+            raise ApiError(422, error.code) from None
         except ValueError as error:
             raise ApiError(422, "invalid_value", problem=str(error)) from None
         await _audit(request, caller, PLATFORM, TENANT_CREATED, f"tenant {created.tenant_id}", 201)
@@ -106,7 +108,9 @@ def operator_router() -> APIRouter:
                 tenant_id, body, correlation_id=correlation_of(request)
             )
         except TenantConflict as error:
-            raise ApiError(409, "conflict", problem=str(error)) from None
+            raise ApiError(409, error.code, **error.params) from None
+        except TenantInvalid as error:
+            raise ApiError(422, error.code) from None
         except ValueError as error:
             raise ApiError(422, "invalid_value", problem=str(error)) from None
         await _audit(request, caller, PLATFORM, TENANT_CHANGED, f"tenant {tenant_id}", 200)
@@ -170,7 +174,9 @@ def tenant_router() -> APIRouter:
                 tenant.tenant_id, body, correlation_id=correlation_of(request)
             )
         except TenantConflict as error:
-            raise ApiError(409, "conflict", problem=str(error)) from None
+            raise ApiError(409, error.code, **error.params) from None
+        except TenantInvalid as error:
+            raise ApiError(422, error.code) from None
         except ValueError as error:
             raise ApiError(422, "invalid_value", problem=str(error)) from None
         await _audit(request, caller, tenant.tenant_id, TENANT_CHANGED, f"tenant {tenant.tenant_id}", 200)

@@ -37,6 +37,12 @@ CACHE_SECONDS = 5.0
 class TenantConflict(Exception):
     """The slug or tenant id is taken, or the tenant changed meanwhile."""
 
+    def __init__(self, code: str, **params: Any) -> None:
+        """`code` and `params` as for an `ApiError` (the API answers 409 with them)."""
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
+
 
 @dataclass(frozen=True)
 class Tenant:
@@ -95,6 +101,14 @@ def _tenant(doc: dict[str, Any]) -> Tenant:
     )
 
 
+class TenantInvalid(ValueError):
+    """A hospital's settings that cannot go together: `code` as for an `ApiError` (422)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 class TenantStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], sealer: Sealer) -> None:
         self.db = db
@@ -111,7 +125,7 @@ class TenantStore:
         if spec is None:
             return None
         if spec.client_secret and spec.client_secret_ref:
-            raise ValueError("identity_provider: give client_secret or client_secret_ref, not both")
+            raise TenantInvalid("client_secret_twice")
         return {
             "issuer": str(spec.issuer).rstrip("/"),
             "client_id": spec.client_id,
@@ -146,7 +160,7 @@ class TenantStore:
             # A crash between claiming the slug and writing the tenant leaves a claim
             # without a tenant: the same create may finish it.
             if claimed is None or claimed["target"] != tenant_id or await self.get(tenant_id) is not None:
-                raise TenantConflict(f"slug {spec.slug!r} is taken") from None
+                raise TenantConflict("slug_taken", slug=spec.slug) from None
         doc: dict[str, Any] = {
             "id": SETTINGS_ID,
             "tenant_id": tenant_id,
@@ -162,7 +176,7 @@ class TenantStore:
         try:
             await self._tenants(tenant_id).insert(doc, events=[self._event(doc, correlation_id)])
         except DuplicateKeyError:
-            raise TenantConflict(f"tenant {tenant_id!r} exists") from None
+            raise TenantConflict("tenant_exists", tenant_id=tenant_id) from None
         self._by_slug.pop(spec.slug, None)
         return _tenant(doc)
 
@@ -204,7 +218,7 @@ class TenantStore:
             expect={"revision": current.revision},
         )
         if updated is None:
-            raise TenantConflict("the tenant changed meanwhile; reload and try again")
+            raise TenantConflict("tenant_changed_meanwhile")
         self._by_slug.pop(current.slug, None)
         return _tenant(updated)
 
