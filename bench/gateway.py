@@ -36,6 +36,7 @@ from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.sealed import Sealer
 from spiegel_gateway.service_tokens import key_from_pem
 from spiegel_gateway.signin.passwords import hash_password
+from spiegel_gateway.storage import Store
 from spiegel_gateway.tenants.model import TenantIn
 from spiegel_gateway.tenants.store import TenantStore
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
@@ -101,8 +102,8 @@ async def setup(ctx: BenchContext) -> tuple[list[str], list[str], dict[str, int]
 
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(ctx.stack.mongodb_url, tz_aware=True)
     db = client[f"{prefix}_gateway"]
-    await TenantStore(db, Sealer(b"b" * 32)).create(TenantIn(slug="bench", name="Bench"))
-    person = await PeopleStore(db).create(
+    await TenantStore(Store.on(db), Sealer(b"b" * 32)).create(TenantIn(slug="bench", name="Bench"))
+    person = await PeopleStore(Store.on(db)).create(
         "bench",
         display_name="Bench",
         email="bench@bench-umc.nl",

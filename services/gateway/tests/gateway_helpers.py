@@ -269,8 +269,9 @@ async def add_person(
     to start; it is tested on its own)."""
     from spiegel_gateway.people.store import PeopleStore
     from spiegel_gateway.signin.passwords import hash_password_async
+    from spiegel_gateway.storage import Store
 
-    person = await PeopleStore(deployment.db()).create(
+    person = await PeopleStore(Store.on(deployment.db())).create(
         tenant_id,
         display_name=name,
         email=email,

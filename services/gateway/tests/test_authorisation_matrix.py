@@ -26,6 +26,7 @@ from gateway_world import open_round, publish_report, respondent_link
 from pymongo import AsyncMongoClient
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.signin.passwords import hash_password
+from spiegel_gateway.storage import Store
 from spiegel_gateway.tenants.model import PLATFORM
 
 pytestmark = pytest.mark.integration
@@ -158,7 +159,7 @@ class Hospital:
 
 async def _person(db: Any, tenant_id: str, role: str, name: str) -> tuple[str, str]:
     email = f"{role}-{uuid.uuid4().hex[:6]}@matrix-test.nl"
-    person = await PeopleStore(db).create(
+    person = await PeopleStore(Store.on(db)).create(
         tenant_id,
         display_name=name,
         email=email,
@@ -248,7 +249,7 @@ async def world(deployment, stack):  # type: ignore[no-untyped-def]
     db = client[f"{deployment.prefix}_gateway"]
     operator = Browser(deployment.url)
     email = f"op-{uuid.uuid4().hex[:6]}@matrix-test.nl"
-    await PeopleStore(db).create(
+    await PeopleStore(Store.on(db)).create(
         PLATFORM,
         display_name="SECRET-operator",
         email=email,

@@ -54,7 +54,7 @@ def key() -> ECKey:
 
 
 async def test_a_good_token_passes(key: ECKey) -> None:
-    client = OidcClient(db=None, http=_provider(KeySet([key])))  # type: ignore[arg-type]
+    client = OidcClient(stores=None, http=_provider(KeySet([key])))  # type: ignore[arg-type]
     claims = await client.verify_id_token(ISSUER, "spiegel", _token(key), nonce="n-1")
     assert claims["sub"] == "u1"
 
@@ -72,14 +72,14 @@ async def test_a_good_token_passes(key: ECKey) -> None:
     ],
 )
 async def test_bad_tokens_are_refused(key: ECKey, overrides: dict[str, Any]) -> None:
-    client = OidcClient(db=None, http=_provider(KeySet([key])))  # type: ignore[arg-type]
+    client = OidcClient(stores=None, http=_provider(KeySet([key])))  # type: ignore[arg-type]
     with pytest.raises(OidcError):
         await client.verify_id_token(ISSUER, "spiegel", _token(key, **overrides), nonce="n-1")
 
 
 async def test_a_token_signed_by_another_key_is_refused(key: ECKey) -> None:
     stranger = ECKey.generate_key("P-256", parameters={"kid": "k1"})
-    client = OidcClient(db=None, http=_provider(KeySet([key])))  # type: ignore[arg-type]
+    client = OidcClient(stores=None, http=_provider(KeySet([key])))  # type: ignore[arg-type]
     with pytest.raises(OidcError):
         await client.verify_id_token(ISSUER, "spiegel", _token(stranger), nonce="n-1")
 
@@ -94,6 +94,6 @@ async def test_unsigned_tokens_are_refused(key: ECKey) -> None:
     now = int(time.time())
     claims = {"iss": ISSUER, "sub": "u1", "aud": "spiegel", "exp": now + 60, "iat": now, "nonce": "n-1"}
     unsigned = f"{part({'alg': 'none'})}.{part(claims)}."
-    client = OidcClient(db=None, http=_provider(KeySet([key])))  # type: ignore[arg-type]
+    client = OidcClient(stores=None, http=_provider(KeySet([key])))  # type: ignore[arg-type]
     with pytest.raises(OidcError):
         await client.verify_id_token(ISSUER, "spiegel", unsigned, nonce="n-1")

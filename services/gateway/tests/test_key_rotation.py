@@ -13,6 +13,7 @@ from spiegel_dev.pytest_plugin import Processes
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.service_tokens import key_from_pem
 from spiegel_gateway.signin.passwords import hash_password
+from spiegel_gateway.storage import Store
 from spiegel_gateway.tenants.model import TenantIn
 from spiegel_gateway.tenants.store import TenantStore
 from spiegel_platform.auth.service_tokens import SigningKey
@@ -44,9 +45,9 @@ async def test_services_accept_tokens_across_a_rotation(stack, smtp, tmp_path): 
 
         client = AsyncMongoClient(stack.mongodb_url, tz_aware=True)
         db = client[f"{prefix}_gateway"]
-        await TenantStore(db, Sealer(b"x" * 32)).create(TenantIn(slug="rot", name="Rotatie"))
+        await TenantStore(Store.on(db), Sealer(b"x" * 32)).create(TenantIn(slug="rot", name="Rotatie"))
         email = "coord@rotatie-test.nl"
-        await PeopleStore(db).create(
+        await PeopleStore(Store.on(db)).create(
             "rot",
             display_name="C",
             email=email,

@@ -23,6 +23,7 @@ from spiegel_gateway.sessions.store import SessionStore
 from spiegel_gateway.settings import GatewayRuntime, GatewaySettings
 from spiegel_gateway.signin.oidc import OidcClient
 from spiegel_gateway.signin.one_time import OneTimeTokens
+from spiegel_gateway.storage import Store
 from spiegel_gateway.tenants.store import TenantStore
 
 
@@ -46,10 +47,11 @@ class Gateway:
         self.settings = settings
         db = runtime.db
         self.sealer = Sealer(master_secret(settings))
-        self.tenants = TenantStore(db, self.sealer)
-        self.people = PeopleStore(db)
-        self.sessions = SessionStore(db, cache_seconds=settings.session_cache_seconds)
-        self.one_time = OneTimeTokens(db)
+        self.stores = Store.on(db)
+        self.tenants = TenantStore(self.stores, self.sealer)
+        self.people = PeopleStore(self.stores)
+        self.sessions = SessionStore(self.stores, cache_seconds=settings.session_cache_seconds)
+        self.one_time = OneTimeTokens(self.stores)
         self.audit = AuditLog(db)
         self.limiter = RateLimiter()
         self.policies = Policies(settings)
@@ -64,7 +66,7 @@ class Gateway:
             json.dumps(self.tokens.jwks()), audience="gateway", issuer=self.tokens.issuer.issuer
         )
         self.outbound = httpx.AsyncClient(timeout=10.0, follow_redirects=False, trust_env=False)
-        self.oidc = OidcClient(db, self.outbound)
+        self.oidc = OidcClient(self.stores, self.outbound)
         self.mailer = Mailer(settings)
 
     @property

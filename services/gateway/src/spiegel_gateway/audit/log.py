@@ -17,6 +17,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from spiegel_platform.logging import get_logger
 from spiegel_platform.storage.repository import TenantRepository
+from spiegel_platform.storage.stores import Collection, TenantStores
 
 log = get_logger(__name__)
 COLLECTION = "audit_log"
@@ -31,12 +32,18 @@ PERSON_CHANGED = "person.changed"
 SIGNED_OUT_EVERYWHERE = "sessions.revoked"
 
 
+class AuditStore(TenantStores):
+    """The audit log's one collection, declared here alone: no other module reaches it."""
+
+    entries = Collection(COLLECTION)
+
+
 class AuditLog:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self._collection = db[COLLECTION]
+        self.stores = AuditStore.on(db)
 
     def _repo(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self._collection, tenant_id)
+        return self.stores.tenant(tenant_id).entries
 
     async def record(
         self,

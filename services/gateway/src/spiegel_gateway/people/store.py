@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from spiegel.gateway.v1 import events_pb2
 from spiegel_platform.events import new_event
@@ -30,6 +29,7 @@ from spiegel_platform.storage import claims
 from spiegel_platform.storage.repository import TenantRepository
 
 from spiegel_gateway.people.model import PersonOut, normalise_email
+from spiegel_gateway.storage import GatewayStores
 
 
 class PersonConflict(Exception):
@@ -91,8 +91,8 @@ ROLE_CHANGE_WAIT_S = 5.0
 
 
 class PeopleStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.db = db
+    def __init__(self, stores: GatewayStores) -> None:
+        self.stores = stores
 
     @contextlib.asynccontextmanager
     async def role_changes(self, tenant_id: str) -> AsyncIterator[None]:
@@ -104,7 +104,7 @@ class PeopleStore:
         takes milliseconds; the clocks are NTP-synchronised). A release that fails is left
         to lapse: the change itself was made.
         """
-        repo = TenantRepository(self.db["people_claims"], tenant_id)
+        repo = self.stores.tenant(tenant_id).people_claims
         deadline = time.monotonic() + ROLE_CHANGE_WAIT_S
         while (holder := await claims.claim(repo, "roles", ROLE_CHANGE_LEASE)) is None:
             if time.monotonic() > deadline:
@@ -117,13 +117,13 @@ class PeopleStore:
                 await claims.release(repo, "roles", holder)
 
     def _people(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.db["people"], tenant_id)
+        return self.stores.tenant(tenant_id).people
 
     def _emails(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.db["person_emails"], tenant_id)
+        return self.stores.tenant(tenant_id).person_emails
 
     def _identities(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.db["oidc_identities"], tenant_id)
+        return self.stores.tenant(tenant_id).oidc_identities
 
     @staticmethod
     def _event(doc: dict[str, Any], correlation_id: str | None) -> Any:

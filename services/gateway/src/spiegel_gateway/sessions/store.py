@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pymongo.asynchronous.database import AsyncDatabase
 from spiegel_platform.storage.repository import TenantRepository
 
 from spiegel_gateway.people.store import Person
+from spiegel_gateway.storage import GatewayStores
 
 API_TOKEN_PREFIX = "spg_"  # noqa: S105 - a prefix, not a secret
 
@@ -97,8 +97,8 @@ class SessionStore:
 
     MAX_CACHED = 100_000
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], *, cache_seconds: float = 0.0) -> None:
-        self.db = db
+    def __init__(self, stores: GatewayStores, *, cache_seconds: float = 0.0) -> None:
+        self.stores = stores
         self.cache_seconds = cache_seconds
         self._cache: dict[tuple[str, str], tuple[Session, float]] = {}
 
@@ -123,10 +123,10 @@ class SessionStore:
         self._cache.pop((tenant_id, credential_id), None)
 
     def _sessions(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.db["sessions"], tenant_id)
+        return self.stores.tenant(tenant_id).sessions
 
     def _tokens(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.db["api_tokens"], tenant_id)
+        return self.stores.tenant(tenant_id).api_tokens
 
     # -- browser sessions -----------------------------------------------------
     async def open(self, person: Person, *, lifetime: timedelta, method: str) -> tuple[str, Session]:

@@ -30,8 +30,9 @@ import httpx
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from pymongo.asynchronous.database import AsyncDatabase
 from spiegel_platform.storage.repository import TenantRepository
+
+from spiegel_gateway.storage import GatewayStores
 
 FLOW_LIFETIME = timedelta(minutes=10)
 METADATA_SECONDS = 3600.0
@@ -64,14 +65,14 @@ class Started:
 
 
 class OidcClient:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], http: httpx.AsyncClient) -> None:
-        self.db = db
+    def __init__(self, stores: GatewayStores, http: httpx.AsyncClient) -> None:
+        self.stores = stores
         self.http = http
         self._metadata: dict[str, tuple[dict[str, Any], float]] = {}
         self._jwks: dict[str, KeySet] = {}
 
     def _flows(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.db["oidc_flows"], tenant_id)
+        return self.stores.tenant(tenant_id).oidc_flows
 
     async def metadata(self, issuer: str) -> dict[str, Any]:
         hit = self._metadata.get(issuer)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from pymongo.asynchronous.database import AsyncDatabase
 from spiegel_platform.storage.repository import TenantRepository
+
+from spiegel_gateway.storage import GatewayStores
 
 Purpose = Literal["verify_email", "reset_password"]
 LIFETIME = {"verify_email": timedelta(days=3), "reset_password": timedelta(hours=1)}
@@ -24,11 +25,11 @@ def _hash(token: str) -> str:
 
 
 class OneTimeTokens:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.db = db
+    def __init__(self, stores: GatewayStores) -> None:
+        self.stores = stores
 
     def _repo(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.db["one_time_tokens"], tenant_id)
+        return self.stores.tenant(tenant_id).one_time_tokens
 
     async def issue(self, tenant_id: str, person_id: str, purpose: Purpose) -> str:
         token = secrets.token_urlsafe(32)

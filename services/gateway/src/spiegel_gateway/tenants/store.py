@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from spiegel.gateway.v1 import events_pb2
 from spiegel_platform.events import new_event
 from spiegel_platform.storage.repository import TenantRepository
 
 from spiegel_gateway.sealed import Sealer
+from spiegel_gateway.storage import GatewayStores
 from spiegel_gateway.tenants.model import (
     PLATFORM,
     IdentityProviderIn,
@@ -110,16 +110,16 @@ class TenantInvalid(ValueError):
 
 
 class TenantStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], sealer: Sealer) -> None:
-        self.db = db
+    def __init__(self, stores: GatewayStores, sealer: Sealer) -> None:
+        self.stores = stores
         self.sealer = sealer
         self._by_slug: dict[str, tuple[Tenant | None, float]] = {}
 
     def _tenants(self, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.db["tenants"], tenant_id)
+        return self.stores.tenant(tenant_id).tenants
 
     def _slugs(self) -> TenantRepository:
-        return TenantRepository(self.db["tenant_slugs"], PLATFORM)
+        return self.stores.tenant(PLATFORM).tenant_slugs
 
     def _idp(self, spec: IdentityProviderIn | None) -> dict[str, Any] | None:
         if spec is None:
