@@ -90,7 +90,7 @@ def _middleware(runtime: GatewayRuntime) -> Sequence[Middleware]:
 
 def _customise(app: FastAPI, runtime: GatewayRuntime) -> None:
     # The gateway's parts (wiring.py); routes and pages reach them as request.app.state.gateway.
-    app.state.gateway = Gateway(runtime)
+    app.state.gateway = Gateway.of(runtime)
     install_error_pages(app)
     # What no route takes (not even by path) is a page of the web service's.
     app.router.default = PageForwarding()

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import httpx
 from spiegel_platform.auth.service_tokens import ServiceTokenVerifier
+from spiegel_platform.wiring import Wiring
 
 from spiegel_gateway.audit.log import AuditLog
 from spiegel_gateway.mail.sender import Mailer
@@ -40,11 +41,13 @@ class Policies:
         self.link_token = Policy("link_token", settings.rate_limit_link_per_token, 60)
 
 
-class Gateway:
+class Gateway(Wiring[GatewaySettings]):
+    """The gateway's parts, built once per process (`Gateway.of(runtime)`; the app keeps it as
+    `app.state.gateway`)."""
+
     def __init__(self, runtime: GatewayRuntime) -> None:
+        super().__init__(runtime)
         settings = runtime.settings
-        self.runtime = runtime
-        self.settings = settings
         db = runtime.db
         self.sealer = Sealer(master_secret(settings))
         self.stores = Store.on(db)
