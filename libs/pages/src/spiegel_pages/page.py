@@ -9,6 +9,7 @@ the web service the session's token in the gateway's page token.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
@@ -54,7 +55,7 @@ def state_of(request: Request) -> dict[str, Any]:
 
 
 @dataclass
-class Page(Generic[HospitalT, PersonT]):
+class Page(ABC, Generic[HospitalT, PersonT]):
     request: Request
     tenant: HospitalT
     caller: PersonT | None
@@ -103,9 +104,10 @@ class Page(Generic[HospitalT, PersonT]):
     def redirect(self, path: str, **query: Any) -> RedirectResponse:
         return RedirectResponse(self.url(path, **query), status_code=303)
 
+    @abstractmethod
     def check_csrf(self, caller: PersonT, form_token: str) -> bool:
-        """Whether a posted change may be made: the process's own check (token, Origin)."""
-        raise NotImplementedError
+        """Whether a posted change may be made: each side's own check (the gateway's session,
+        the web service's page token; the token and the Origin)."""
 
     async def form(self) -> dict[str, Any]:
         """The posted form, after the CSRF check (every form carries `csrf_token`)."""

@@ -88,16 +88,21 @@ async def create(
     return await store.rounds.insert(doc, [event])
 
 
-def created_event(doc: dict[str, Any]) -> events_pb2.RoundCreated:
+def _subject(doc: dict[str, Any]) -> events_pb2.Subject:
+    """Who a round is about, as RoundCreated and RoundOpened both say it."""
     subject = doc["subject"]
+    return events_pb2.Subject(
+        subject_id=subject["subject_id"],
+        display_name=subject["display_name"],
+        member_ids=subject.get("member_ids", []),
+    )
+
+
+def created_event(doc: dict[str, Any]) -> events_pb2.RoundCreated:
     return events_pb2.RoundCreated(
         round_id=doc["id"],
         kind=KIND_PB[Kind(doc["kind"])],
-        subject=events_pb2.Subject(
-            subject_id=subject["subject_id"],
-            display_name=subject["display_name"],
-            member_ids=subject.get("member_ids", []),
-        ),
+        subject=_subject(doc),
         instrument_id=doc["instrument"]["id"],
         instrument_version=doc["instrument"]["version"],
         opens_at=times.stamp(times.as_stored(doc["opens_at"])) if doc.get("opens_at") else None,
@@ -113,15 +118,10 @@ async def min_group_size(store: Store) -> int:
 
 
 def opened_event(doc: dict[str, Any], min_size: int) -> events_pb2.RoundOpened:
-    subject = doc["subject"]
     return events_pb2.RoundOpened(
         round_id=doc["id"],
         kind=KIND_PB[Kind(doc["kind"])],
-        subject=events_pb2.Subject(
-            subject_id=subject["subject_id"],
-            display_name=subject["display_name"],
-            member_ids=subject.get("member_ids", []),
-        ),
+        subject=_subject(doc),
         instrument_id=doc["instrument"]["id"],
         instrument_version=doc["instrument"]["version"],
         opens_at=times.stamp(doc["opens_at"]),
