@@ -19,7 +19,7 @@ import httpx
 from spiegel_dev.processes import free_port
 from spiegel_dev.pytest_plugin import Processes
 from spiegel_dev.services import ServiceProcess
-from spiegel_dev.waiting import eventually
+from spiegel_dev.waiting import eventually, until
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
 
 SUPPORT = Path(__file__).parent / "support"
@@ -284,13 +284,7 @@ async def add_person(
 
 
 def wait_until(check: Any, timeout: float = 15, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout}s")
+    return until(check, timeout, what, interval=0.05)
 
 
 async def async_wait_until(check: Any, timeout: float = 15, what: str = "condition") -> Any:

@@ -139,3 +139,17 @@ def test_a_compose_file_without_the_services_gets_them() -> None:
     for name in deployment.routed(services):
         assert environment[f"{name.upper()}_URL"] == f"http://{name}-api:8000"
     assert rebuilt["survey-relay"]["environment"]["MONGODB_DATABASE"] == "spiegel_survey"
+
+
+def test_every_operation_of_every_service_has_its_own_id() -> None:
+    """Two operations with one id make generated clients pick one of them at random."""
+    for path in sorted(repo_root().glob("services/*/reference/openapi.json")):
+        document = json.loads(path.read_text())
+        ids = [
+            operation["operationId"]
+            for methods in document.get("paths", {}).values()
+            for operation in methods.values()
+            if isinstance(operation, dict) and "operationId" in operation
+        ]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        assert not duplicates, f"{path.relative_to(repo_root())}: {duplicates}"

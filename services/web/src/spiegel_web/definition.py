@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import FastAPI
-from spiegel_platform.service import Runtime, ServiceDefinition
+from spiegel_platform.service import ServiceDefinition
+from starlette.middleware import Middleware
 
 from spiegel_web import errors, pages
 from spiegel_web.audit import AuditHeaderMiddleware
-from spiegel_web.settings import WebSettings
+from spiegel_web.settings import WebRuntime, WebSettings
 from spiegel_web.upstream import Services
 
 
-def _customise(app: FastAPI, runtime: Runtime) -> None:
-    assert isinstance(runtime.settings, WebSettings)
-    services = Services(runtime.settings)
-    app.state.services = services
+def _customise(app: FastAPI, runtime: WebRuntime) -> None:
+    app.state.services = Services(runtime.settings)
     errors.install(app)
-    app.add_middleware(AuditHeaderMiddleware)
+
+
+def _middleware(runtime: WebRuntime) -> Sequence[Middleware]:
+    # Inside the platform's observability middleware, like every service's own middleware.
+    return [Middleware(AuditHeaderMiddleware)]
 
 
 DEFINITION = ServiceDefinition(
@@ -27,4 +32,5 @@ DEFINITION = ServiceDefinition(
     routers=lambda runtime: [pages.router()],
     storage=False,
     customise_app=_customise,
+    middleware=_middleware,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import Field
-from spiegel_platform.service import BaseServiceSettings
+from spiegel_platform.service import BaseServiceSettings, Runtime
 
 # The services the pages call, by name (= an audience of the caller's token), and their URL setting.
 SERVICES = {
@@ -30,3 +30,6 @@ class WebSettings(BaseServiceSettings):
         field = SERVICES.get(service)
         value = getattr(self, field) if field else None
         return value.rstrip("/") if value else None
+
+
+WebRuntime = Runtime[WebSettings]

@@ -20,3 +20,15 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what or check}: last {last!r}")
+
+
+def until(check: Callable[[], Any], timeout: float = 60.0, what: str = "", interval: float = 0.05) -> Any:
+    """`eventually` for a synchronous check (a test that runs in a thread or outside an event loop)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or check}: last {last!r}")

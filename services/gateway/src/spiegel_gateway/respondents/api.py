@@ -144,8 +144,9 @@ def router(open_link_page: LinkPage | None = None, optout_page: LinkPage | None 
         """Submit (survey: POST /questionnaires/{token}/submit); ends the link session. Needs X-CSRF-Token."""
         return await _call(request, "POST", "/submit", end_on_success=True)
 
-    # One operation id for both methods (FastAPI would pick one of them at random).
-    @api.api_route("/e/{token}/afmelden", methods=["GET", "POST"], operation_id="opt_out")
+    # Two operations, one handler: GET shows the page (or the state), POST opts out.
+    @api.get("/e/{token}/afmelden", operation_id="opt_out_page")
+    @api.post("/e/{token}/afmelden", operation_id="opt_out")
     async def opt_out(token: str, request: Request, tenant: CurrentTenant) -> Response:
         """Opt out of reminders (the invitation service's `/optout`, as this link); HTML for browsers."""
         gateway = gateway_of(request)

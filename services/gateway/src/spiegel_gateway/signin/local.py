@@ -20,7 +20,7 @@ from spiegel_platform.logging import get_logger
 
 from spiegel_gateway.links import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE, page_url
 from spiegel_gateway.mail.addresses import MailAddress
-from spiegel_gateway.mail.sender import render
+from spiegel_gateway.mail.sender import Mail, Mailer, render
 from spiegel_gateway.people.model import PersonOut, check_password, normalise_email
 from spiegel_gateway.people.store import Person
 from spiegel_gateway.sessions.auth import client_ip, gateway_of, set_session_cookie
@@ -73,12 +73,12 @@ async def send_verification(request: Request, tenant: Tenant, person: Person) ->
         link=page_url(gateway.settings, tenant, VERIFY_EMAIL_PAGE, token=token),
         valid_days=LIFETIME["verify_email"].days,
     )
-    await _send(gateway, mail)
+    await _send(gateway.mailer, mail)
 
 
-async def _send(gateway: object, mail: object) -> None:
+async def _send(mailer: Mailer, mail: Mail) -> None:
     try:
-        await gateway.mailer.send(mail)  # type: ignore[attr-defined]
+        await mailer.send(mail)
     except Exception as error:  # the person can ask again; never a 500 for a mail server hiccup
         log.error("mail_failed", error=repr(error))
 
@@ -100,7 +100,7 @@ async def send_reset(request: Request, tenant: Tenant, email: str) -> None:
         link=page_url(gateway.settings, tenant, RESET_PASSWORD_PAGE, token=token),
         valid_minutes=int(LIFETIME["reset_password"].total_seconds() // 60),
     )
-    await _send(gateway, mail)
+    await _send(gateway.mailer, mail)
 
 
 async def password_sign_in(request: Request, tenant: Tenant, email: str, password: str) -> Person:

@@ -37,7 +37,8 @@ from spiegel_invitation.mail.render import format_deadline
 from spiegel_invitation.mail.tokens import optout_path, questionnaire_path
 
 Document = Mapping[str, Any]
-NO_ADDRESS = "geen e-mailadres bekend / no e-mail address known"
+# A machine-readable reason, kept in the mail journal (`last_error`); no person reads it as such.
+NO_ADDRESS = "no_address"
 DEFAULT_LANGUAGE = "nl"
 FINAL_STATES = ("sent", "failed", "skipped")
 
