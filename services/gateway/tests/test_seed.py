@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from gateway_helpers import Browser
 from spiegel_demo.hospital import seed_demo
+from spiegel_demo.people import GROUPS
 from spiegel_gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.integration
@@ -13,15 +14,23 @@ pytestmark = pytest.mark.integration
 async def test_seed_makes_a_demo_hospital_whose_people_can_sign_in(deployment):  # type: ignore[no-untyped-def]
     settings = GatewaySettings(**{k.lower(): v for k, v in deployment.env.items() if k.isupper()})
     first = await seed_demo(settings)
-    accounts = await seed_demo(settings)  # twice: idempotent, fresh passwords
-    assert [a[1] for a in accounts] == [a[1] for a in first]
-    by_role = {roles: (email, password, tenant) for roles, email, password, tenant in accounts}
-    assert set(by_role) == {"tenant_admin, coordinator", "specialist", "facilitator", "operator"}
-    for roles, (email, password, tenant) in by_role.items():
-        browser = Browser(deployment.url, slug=None if tenant == "platform" else "demo")
+    accounts = await seed_demo(settings)  # twice: idempotent, a fresh password
+    assert [a.person.email for a in accounts] == [a.person.email for a in first]
+    assert accounts[0].password != first[0].password
+    roles = {role for a in accounts for role in a.person.roles}
+    assert roles >= {"tenant_admin", "coordinator", "facilitator", "board", "specialist", "operator"}
+    assert len([a for a in accounts if "facilitator" in a.person.roles]) >= 2
+    assert all(a.person.name.strip() and "@" in a.person.email for a in accounts)
+    for group in GROUPS:
+        assert len(group.members) >= 5 and all("specialist" in m.roles for m in group.members)
+    # Everyone but the specialists, and one specialist of each group, signs in with the printed password.
+    signing_in = [a for a in accounts if "specialist" not in a.person.roles]
+    signing_in += [a for a in accounts if a.person in (GROUPS[0].members[0], GROUPS[1].members[0])]
+    for account in signing_in:
+        browser = Browser(deployment.url, slug=None if account.tenant_id == "platform" else "demo")
         try:
-            signed_in = await browser.login(email, password)
-            assert signed_in.status_code == 200, (roles, signed_in.text)
+            signed_in = await browser.login(account.person.email, account.password)
+            assert signed_in.status_code == 200, (account.person, signed_in.text)
         finally:
             await browser.aclose()
     settings_prod = GatewaySettings(

@@ -1,14 +1,15 @@
 """Demo data for `make run` (development only): the demo hospital and people to sign in with.
 
-Tenant id and slug "demo"; a coordinator (also tenant admin), a specialist and a
-facilitator, and a platform operator. Each run sets fresh random passwords and
-prints them. Refuses to run with SPIEGEL_ENV=production.
+Tenant id and slug "demo"; its administrator, coordinator, two facilitators, a board member and
+twelve specialists in two groups (people.py), and a platform operator. Each run sets one fresh
+random password for all of them and prints it. Refuses to run with SPIEGEL_ENV=production.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from spiegel_gateway.definition import DEFINITION
@@ -16,16 +17,19 @@ from spiegel_gateway.settings import GatewaySettings
 from spiegel_gateway.tenants.model import PLATFORM, TenantIn
 from spiegel_platform.service import Runtime
 
+from spiegel_demo.people import DOMAIN, OPERATOR, PEOPLE, DemoPerson
+
 DEMO = "demo"
-PEOPLE = (
-    ("coordinator@demo.spiegel.nl", "Carla Coördinator", ["tenant_admin", "coordinator"], DEMO),
-    ("specialist@demo.spiegel.nl", "Dr. Sven Specialist", ["specialist"], DEMO),
-    ("facilitator@demo.spiegel.nl", "Fleur Facilitator", ["facilitator"], DEMO),
-    ("operator@spiegel.nl", "Otto Operator", ["operator"], PLATFORM),
-)
 
 
-async def seed_demo(settings: GatewaySettings) -> list[tuple[str, str, str, str]]:
+@dataclass(frozen=True)
+class Account:
+    person: DemoPerson
+    password: str
+    tenant_id: str
+
+
+async def seed_demo(settings: GatewaySettings) -> list[Account]:
     from spiegel_gateway.signin.passwords import hash_password_async
     from spiegel_gateway.wiring import Gateway
 
@@ -33,34 +37,34 @@ async def seed_demo(settings: GatewaySettings) -> list[tuple[str, str, str, str]
         raise RuntimeError("demo data is for development only")
     runtime = Runtime(DEFINITION, settings)
     gateway = Gateway(runtime)
-    printed = []
+    password = "demo-" + secrets.token_urlsafe(9)
+    password_hash = await hash_password_async(password)
+    accounts = []
     try:
         await runtime.prepare_storage()
         if await gateway.tenants.get(DEMO) is None:
             await gateway.tenants.create(
                 TenantIn(slug=DEMO, tenant_id=DEMO, name="Demo Ziekenhuis", languages=["nl", "en"])
             )
-        for email, name, roles, tenant_id in PEOPLE:
-            password = "demo-" + secrets.token_urlsafe(9)
-            password_hash = await hash_password_async(password)
-            person = await gateway.people.by_email(tenant_id, email)
+        for demo_person, tenant_id in [(p, DEMO) for p in PEOPLE] + [(OPERATOR, PLATFORM)]:
+            person = await gateway.people.by_email(tenant_id, demo_person.email)
             if person is None:
                 await gateway.people.create(
                     tenant_id,
-                    display_name=name,
-                    email=email,
-                    roles=roles,
+                    display_name=demo_person.name,
+                    email=demo_person.email,
+                    roles=list(demo_person.roles),
                     language="nl",
                     password_hash=password_hash,
                     email_verified=True,
                 )
             else:
                 await gateway.people.set_password(person, password_hash, verified=True)
-            printed.append((", ".join(roles), email, password, tenant_id))
+            accounts.append(Account(demo_person, password, tenant_id))
     finally:
         await gateway.aclose()
         await runtime.close()
-    return printed
+    return accounts
 
 
 def seed(stack: Any, processes: Any) -> None:
@@ -74,10 +78,12 @@ def seed(stack: Any, processes: Any) -> None:
     accounts = asyncio.run(seed_demo(settings))
     base = gateway.url
     rounds = _demo_rounds(base, accounts)
-    print(f"\n  Demo hospital: {base}/t/{DEMO}/  (development credentials, new each run)")
-    for roles, email, password, tenant_id in accounts:
-        where = f"{base}/t/{DEMO}/" if tenant_id == DEMO else f"{base}/"
-        print(f"    {roles:<28} {email:<32} {password}   at {where}")
+    password = accounts[0].password
+    print(f"\n  Demo hospital: {base}/t/{DEMO}/  (development accounts; password of each, new each run: {password})")
+    for account in accounts:
+        where = f"{base}/t/{DEMO}/" if account.tenant_id == DEMO else f"{base}/  (operator console)"
+        roles = ", ".join(account.person.roles)
+        print(f"    {roles:<14} {account.person.name:<24} {account.person.email:<36} at {where}")
     for line in rounds:
         print(line)
 
@@ -90,13 +96,14 @@ def _demo_rounds(base: str, accounts: list[tuple[str, str, str, str]]) -> list[s
 
     port = urlsplit(base).port or 8100
     mail_url = f"http://127.0.0.1:{port + 91}"  # the mail catcher of `make run` (spiegel_dev.run)
-    by_role = {roles: (email, password) for roles, email, password, _ in accounts}
+    by_email = {a.person.email: a for a in accounts}
+    coordinator = by_email[f"coordinator@{DOMAIN}"]
     try:
         return seed_rounds(
             base,
             mail_url,
-            by_role["tenant_admin, coordinator"],
-            {"specialist": by_role["specialist"][0], "facilitator": by_role["facilitator"][0]},
+            (coordinator.person.email, coordinator.password),
+            {"specialist": f"specialist@{DOMAIN}", "facilitator": f"facilitator@{DOMAIN}"},
         )
     except Exception as error:
         return [f"  demo rounds not made: {error}"]

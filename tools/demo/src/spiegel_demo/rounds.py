@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from spiegel_demo.people import respondent_names
+
 DEMO = "demo"
 LINK = re.compile(r"/e/([A-Za-z0-9_\-]{20,})")
 COMMENTS = [
@@ -88,19 +90,12 @@ class Demo:
 
     def nominate(self, round_id: str, plan: dict[str, int], tag: str) -> list[str]:
         addresses = []
-        names = {"colleagues": "Collega", "staff": "Medewerker", "flex": "Arts-assistent"}
         for group, count in plan.items():
-            for i in range(1, count + 1):
-                email = f"{group}{i}.{tag}@demo-respondent.nl"
+            for name, email in respondent_names(count, f"{tag}{group}"):
                 self.api(
                     "POST",
                     f"invitation/rounds/{round_id}/nominations",
-                    json={
-                        "group": group,
-                        "name": f"{names[group]} {i} ({tag})",
-                        "email": email,
-                        "accept_warnings": True,
-                    },
+                    json={"group": group, "name": name, "email": email, "accept_warnings": True},
                 )
                 addresses.append(email)
         return addresses
