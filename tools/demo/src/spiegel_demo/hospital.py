@@ -79,7 +79,8 @@ def seed(stack: Any, processes: Any) -> None:
     base = gateway.url
     rounds = _demo_rounds(base, accounts)
     password = accounts[0].password
-    print(f"\n  Demo hospital: {base}/t/{DEMO}/  (development accounts; password of each, new each run: {password})")
+    print(f"\n  Demo hospital: {base}/t/{DEMO}/")
+    print(f"  Development accounts, each with the password {password} (new each run):")
     for account in accounts:
         where = f"{base}/t/{DEMO}/" if account.tenant_id == DEMO else f"{base}/  (operator console)"
         roles = ", ".join(account.person.roles)

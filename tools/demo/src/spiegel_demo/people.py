@@ -32,7 +32,8 @@ class DemoGroup:
 
 def _specialists(names: list[tuple[str, str]], specialism: str, employment: str) -> tuple[DemoPerson, ...]:
     return tuple(
-        DemoPerson(f"{local}@{DOMAIN}", name, ("specialist",), specialism, employment) for local, name in names
+        DemoPerson(f"{local}@{DOMAIN}", name, ("specialist",), specialism, employment)
+        for local, name in names
     )
 
 
