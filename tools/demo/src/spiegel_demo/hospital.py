@@ -89,7 +89,7 @@ def seed(stack: Any, processes: Any) -> None:
         print(line)
 
 
-def _demo_rounds(base: str, accounts: list[tuple[str, str, str, str]]) -> list[str]:
+def _demo_rounds(base: str, accounts: list[Account]) -> list[str]:
     """Rounds, respondents' mails and a report (rounds.py); a failure is told, not fatal for `make run`."""
     from urllib.parse import urlsplit
 
