@@ -114,7 +114,7 @@ def router() -> APIRouter:
         if not upstream.is_success:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
         group = upstream.json()
-        history = await page.data("gateway", "GET", f"/groups/{quoted(group_id)}/history")
+        history = (await page.data("gateway", "GET", f"/groups/{quoted(group_id)}/history"))["entries"]
         members = {m["person_id"] for m in group["members"]}
         return page.render(
             "groups/detail.html",

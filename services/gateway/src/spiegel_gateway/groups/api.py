@@ -22,8 +22,10 @@ from spiegel_gateway.groups.model import (
     GroupOut,
     GroupPatch,
     HistoryOut,
+    HistoryPage,
     MemberIn,
     MemberOut,
+    MembersOn,
     text_problem,
 )
 from spiegel_gateway.groups.store import Group, GroupConflict
@@ -244,15 +246,15 @@ def router() -> APIRouter:
         await _audit(request, tenant, caller, GROUP_CHANGED, group, left=person_id)
         return await group_out(request, tenant, group)
 
-    @api.get("/{group_id}/history", response_model=list[HistoryOut])
+    @api.get("/{group_id}/history", response_model=HistoryPage)
     async def history(
         group_id: str, request: Request, tenant: CurrentTenant, caller: Session = Managers
-    ) -> list[HistoryOut]:
+    ) -> HistoryPage:
         """Every membership change, oldest first: who joined or left, when, and by whom."""
         group = await _group_or_404(request, tenant, caller, group_id)
         ids = {h.person_id for h in group.history} | {h.by for h in group.history}
         names = await _names(request, tenant, ids)
-        return [
+        entries = [
             HistoryOut(
                 person_id=h.person_id,
                 display_name=names.get(h.person_id, ""),
@@ -263,17 +265,18 @@ def router() -> APIRouter:
             )
             for h in group.history
         ]
+        return HistoryPage(group_id=group.group_id, name=group.name, entries=entries)
 
-    @api.get("/{group_id}/members", response_model=list[MemberOut])
+    @api.get("/{group_id}/members", response_model=MembersOn)
     async def members_on(
         group_id: str,
         request: Request,
         tenant: CurrentTenant,
         caller: Session = Managers,
         on: Annotated[
-            date | None, Query(description="the members at the end of this day (UTC); today when omitted")
+            date | None, Query(description="the members at the end of this day (UTC); now when omitted")
         ] = None,
-    ) -> list[MemberOut]:
+    ) -> MembersOn:
         """The members at the end of a day (from the history), or now."""
         group = await _group_or_404(request, tenant, caller, group_id)
         if on is None:
@@ -282,6 +285,11 @@ def router() -> APIRouter:
             end = datetime.combine(on, time.min, tzinfo=UTC) + timedelta(days=1) - timedelta(microseconds=1)
             ids = group.members_on(end)
         names = await _names(request, tenant, set(ids))
-        return [MemberOut(person_id=p, display_name=names.get(p, "")) for p in ids]
+        return MembersOn(
+            group_id=group.group_id,
+            name=group.name,
+            on=on,
+            members=[MemberOut(person_id=p, display_name=names.get(p, "")) for p in ids],
+        )
 
     return api

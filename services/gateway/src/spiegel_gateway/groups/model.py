@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -97,6 +97,19 @@ class HistoryOut(BaseModel):
     at: datetime
     by: str
     by_name: str
+
+
+class HistoryPage(BaseModel):
+    group_id: str
+    name: str
+    entries: list[HistoryOut]  # oldest first
+
+
+class MembersOn(BaseModel):
+    group_id: str
+    name: str
+    on: date | None  # None: now
+    members: list[MemberOut]
 
 
 class GroupOut(BaseModel):
