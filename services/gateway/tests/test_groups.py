@@ -242,3 +242,37 @@ async def test_groups_api_names_members_history_events_and_isolation(deployment,
         for hospital in (a, b):
             for browser in hospital["browsers"].values():
                 await browser.aclose()
+
+
+@pytest.mark.integration
+async def test_the_board_role_is_granted_by_tenant_admins_only_and_reads_nothing(deployment) -> None:  # type: ignore[no-untyped-def]
+    slug = f"brd-{uuid.uuid4().hex[:5]}"
+    tenant = await create_tenant(deployment, slug)
+    browsers: dict[str, Browser] = {}
+    try:
+        for role in ("tenant_admin", "coordinator"):
+            email = f"{role}-{uuid.uuid4().hex[:6]}@bestuur-test.nl"
+            await add_person(deployment, tenant["tenant_id"], email, role)
+            browsers[role] = Browser(deployment.url, slug=slug)
+            assert (await browsers[role].login(email)).status_code == 200
+        wanted = {"display_name": "Bram Bestuur", "roles": ["board"], "password": "een-lang-wachtwoord-1"}
+        refused = await browsers["coordinator"].post(
+            "/people", json={**wanted, "email": f"b-{uuid.uuid4().hex[:6]}@bestuur-test.nl"}
+        )
+        assert refused.status_code == 403 and refused.json()["code"] == "roles_not_grantable"
+        email = f"b-{uuid.uuid4().hex[:6]}@bestuur-test.nl"
+        made = await browsers["tenant_admin"].post("/people", json={**wanted, "email": email})
+        assert made.status_code == 201, made.text
+        assert made.json()["roles"] == ["board"]
+        await deployment.db()["people"].update_one(
+            {"_id": f"{tenant['tenant_id']}:{made.json()['person_id']}"}, {"$set": {"email_verified": True}}
+        )
+        board = Browser(deployment.url, slug=slug)
+        browsers["board"] = board
+        assert (await board.login(email, "een-lang-wachtwoord-1")).status_code == 200
+        assert (await board.get("/auth/session")).status_code == 200  # signed in
+        for path in ("/groups", "/people", "/tenant", "/api/survey/rounds", "/api/aggregation/reports/mine"):
+            assert (await board.get(path)).status_code == 403, path
+    finally:
+        for browser in browsers.values():
+            await browser.aclose()
