@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from web_browser import run_async
+from web_browser import Checked, run_async, sign_in
 from web_helpers import PASSWORD, WebDeployment, make_hospital
 
 pytestmark = pytest.mark.integration
@@ -150,7 +150,10 @@ def test_group_pages_refuse_bad_input_keep_it_and_keep_the_history(
         other, _ = signed_in(web, a, who)
         is_page(other.get("/groepen"), 403)
         is_page(other.get(group_path), 403)
-        assert "/groepen" not in other.get("/start").text
+        start = other.get("/start").text
+        assert "/groepen" not in start
+        # A specialist sees the groups they are in on their start page; nobody else's.
+        assert ("Mijn groepen" in start and "Longziekten" in start) == (who == f"s2@{a}.nl")
     hospitals["group_id"] = group_id
 
 
@@ -253,3 +256,49 @@ def test_the_board_sees_its_own_start_page_and_nothing_else(
         assert board.get(path, headers={"accept": "application/json"}).status_code == 403, path
     english = board.get("/start?lang=en")
     is_page(english, 200, "yearly progress of the action plans")
+
+
+@pytest.mark.browser
+def test_a_group_and_its_groepsmonitor_in_the_browser(web: WebDeployment, browser: Any) -> None:
+    """Chromium: a coordinator adds a group on its page, starts a Groepsmonitor from the group's
+    page with the members ticked; axe-core finds nothing serious; nothing wider than a phone."""
+    slug = f"gb-{uuid.uuid4().hex[:6]}"
+    coordinator = f"coordinator@{slug}.nl"
+    members = [(f"lid{i}@{slug}.nl", f"Dr. Hart {i}", "specialist") for i in (1, 2, 3)]
+    run_async(make_hospital(web.env, slug, [(coordinator, "Coen Coördinator", "coordinator"), *members]))
+    checked = Checked()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    sign_in(page, web, slug, coordinator)
+    page.get_by_role("link", name="Groepen").click()
+    checked.page(page, "groups-empty")
+    page.get_by_label("Naam", exact=True).fill("Maatschap Cardiologie")
+    page.get_by_label("Soort").select_option("maatschap")
+    page.get_by_label("Specialisme").fill("Cardiologie")
+    for _, name, _ in members[:2]:
+        page.get_by_label(name).check()
+    page.get_by_role("button", name="Groep toevoegen").click()
+    page.wait_for_url(re.compile(r"/groepen/[0-9a-f]+\?bericht=created$"))
+    assert "De groep is toegevoegd" in page.locator("[role=status]").inner_text()
+    page.get_by_label("Specialist toevoegen").select_option(label="Dr. Hart 3")
+    page.get_by_role("button", name="Toevoegen", exact=True).click()
+    assert "Leden nu (3)" in page.locator("h2").all_inner_texts()
+    checked.page(page, "group-detail")
+    page.get_by_role("link", name="Groepsmonitor voor deze groep starten").click()
+    form = page.locator("form", has=page.get_by_role("button", name="Groepsmonitor aanmaken"))
+    for _, name, _ in members:
+        assert form.get_by_label(name).is_checked()
+    form.get_by_label("Dr. Hart 3").uncheck()  # adjusted for this round
+    checked.page(page, "rounds-new-from-group")
+    form.get_by_role("button", name="Groepsmonitor aanmaken").click()
+    page.wait_for_url(re.compile(r"/rondes/[^/]+\?aangemaakt=1$"))
+    assert "Maatschap Cardiologie" in page.locator("main").inner_text()
+    context.close()
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="nl-NL")
+    small = phone.new_page()
+    sign_in(small, web, slug, coordinator)
+    small.goto(web.tenant_url(slug, "/groepen"))
+    assert small.evaluate("document.scrollingElement.scrollWidth") <= 390
+    checked.page(small, "groups-phone")
+    phone.close()
+    assert not checked.violations, checked.violations

@@ -56,6 +56,12 @@ def router() -> APIRouter:
         history = await optional(page, "invitation", "/me/history")
         reports = await optional(page, "aggregation", "/reports/mine")
         rounds = await own_rounds(page) if page.is_specialist else []
+        # The groups a specialist is a member of (the gateway's; a coordinator finds them under Groepen).
+        my_groups = (
+            await optional(page, "gateway", "/groups")
+            if page.is_specialist and not page.is_coordinator
+            else None
+        )
         groups = None
         if "facilitator" in page.roles:
             groups = await optional(page, "aggregation", "/discussion-groups")
@@ -67,6 +73,7 @@ def router() -> APIRouter:
             reports=reports,
             rounds=rounds,
             discussion_groups=groups,
+            my_groups=my_groups,
         )
 
     return api
