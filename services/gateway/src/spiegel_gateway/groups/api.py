@@ -61,20 +61,15 @@ def _check_text(field: str, value: str | None, limit: int, *, required: bool) ->
 
 
 async def _names(request: Request, tenant: Tenant, person_ids: set[str]) -> dict[str, str]:
-    people = gateway_of(request).people
-    names: dict[str, str] = {}
-    for person_id in person_ids:
-        person = await people.get(tenant.tenant_id, person_id)
-        if person is not None:
-            names[person_id] = person.display_name
-    return names
+    found = await gateway_of(request).people.many(tenant.tenant_id, person_ids)
+    return {person_id: person.display_name for person_id, person in found.items()}
 
 
 async def _check_members(request: Request, tenant: Tenant, person_ids: list[str], field: str) -> None:
     """Every one an active specialist of this hospital (another hospital's id is unknown here)."""
-    people = gateway_of(request).people
+    found = await gateway_of(request).people.many(tenant.tenant_id, person_ids)
     for person_id in person_ids:
-        person = await people.get(tenant.tenant_id, person_id) if person_id else None
+        person = found.get(person_id)
         if person is None:
             raise _invalid(field, Text("reason.no_person_here", package="spiegel_gateway", id=person_id))
         if roles.SPECIALIST not in person.roles or not person.active:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from spiegel_platform.errors import Text
 from spiegel_platform.names import is_hidden_control
 
@@ -65,12 +65,15 @@ def members_on(history: Iterable[MembershipChange], moment: datetime) -> list[st
     return list(members)
 
 
+PersonId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
 class GroupIn(BaseModel):
     name: str = Field(..., max_length=MAX_NAME)
     kind: Literal["vakgroep", "maatschap"] = "vakgroep"
     specialism: str = Field("", max_length=MAX_SPECIALISM)
     contact_person_id: str | None = Field(None, max_length=64)
-    member_person_ids: list[str] = Field(default_factory=list, max_length=500)
+    member_person_ids: list[PersonId] = Field(default_factory=list, max_length=500)
 
 
 class GroupPatch(BaseModel):
