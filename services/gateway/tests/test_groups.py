@@ -5,6 +5,7 @@ unknown. And the pure rules (model.py) without servers."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from gateway_helpers import Browser, add_person, async_wait_until, create_tenant
 from spiegel_gateway.groups.model import JOINED, LEFT, MembershipChange, members_on, name_key, text_problem
+from spiegel_gateway.groups.store import GroupStore
+from spiegel_gateway.storage import Store
 from spiegel_platform.events.envelope import decode
 
 # -- the rules -------------------------------------------------------------------------------------
@@ -275,4 +278,40 @@ async def test_the_board_role_is_granted_by_tenant_admins_only_and_reads_nothing
             assert (await board.get(path)).status_code == 403, path
     finally:
         for browser in browsers.values():
+            await browser.aclose()
+
+
+@pytest.mark.integration
+async def test_one_name_claimed_once_when_created_and_renamed_at_the_same_time(deployment) -> None:  # type: ignore[no-untyped-def]
+    hospital = await _hospital(deployment, "race")
+    coordinator: Browser = hospital["browsers"]["coordinator"]
+    try:
+        spellings = ["Vakgroep Urologie", "vakgroep urologie", "VAKGROEP UROLOGIE", " Vakgroep  Urologie "]
+        answers = await asyncio.gather(*(coordinator.post("/groups", json={"name": n}) for n in spellings))
+        assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.text for a in answers]
+        others = [
+            (await coordinator.post("/groups", json={"name": f"Groep {n}"})).json()["group_id"]
+            for n in range(3)
+        ]
+        renames = await asyncio.gather(
+            *(
+                coordinator.request("PATCH", f"/groups/{g}", json={"name": "Maatschap Urologie"})
+                for g in others
+            )
+        )
+        assert sorted(r.status_code for r in renames) == [200, 409, 409], [r.text for r in renames]
+        names = sorted(g["name"] for g in (await coordinator.get("/groups")).json())
+        # The losers keep their own names, which are still theirs.
+        assert names.count("Maatschap Urologie") == 1 and len(names) == 4
+        loser = next(g for g, r in zip(others, renames, strict=True) if r.status_code == 409)
+        kept = (await coordinator.get(f"/groups/{loser}")).json()["name"]
+        assert (await coordinator.post("/groups", json={"name": kept.upper()})).status_code == 409
+        # A claim a crash left behind (no group bears the name): refused for a moment, then taken over.
+        names = GroupStore(Store.on(deployment.db())).stores.tenant(hospital["tenant_id"]).group_names
+        await names.insert({"id": "vakgroep kno", "group_id": "crashed", "claimed_at": datetime.now(UTC)})
+        assert (await coordinator.post("/groups", json={"name": "Vakgroep KNO"})).status_code == 409
+        await names.update("vakgroep kno", {"$set": {"claimed_at": datetime.now(UTC) - timedelta(minutes=1)}})
+        assert (await coordinator.post("/groups", json={"name": "Vakgroep KNO"})).status_code == 201
+    finally:
+        for browser in hospital["browsers"].values():
             await browser.aclose()

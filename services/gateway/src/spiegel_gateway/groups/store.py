@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -28,6 +28,7 @@ from spiegel_platform.storage.repository import TenantRepository
 from spiegel_gateway.groups.model import JOINED, LEFT, MembershipChange, members_on, name_key
 from spiegel_gateway.storage import GatewayStores
 
+STALE_CLAIM = timedelta(seconds=30)  # a create or rename takes milliseconds between claim and write
 ATTEMPTS = 8  # a change that keeps losing the race to others this often is refused (409)
 
 
@@ -111,8 +112,9 @@ class GroupStore:
         """Claim `name` for `group_id`, or raise GroupConflict("group_name_taken")."""
         names = self._names(tenant_id)
         key = name_key(name)
+        now = datetime.now(UTC)
         try:
-            await names.insert({"id": key, "group_id": group_id})
+            await names.insert({"id": key, "group_id": group_id, "claimed_at": now})
             return
         except DuplicateKeyError:
             pass
@@ -122,9 +124,15 @@ class GroupStore:
         holder = await self._groups(tenant_id).get(claimed["group_id"])
         if holder is not None and name_key(holder["name"]) == key:
             raise GroupConflict("group_name_taken", name=holder["name"])
-        # A claim left by a crash (or by a rename that did not finish) is taken over.
+        # A claim whose group does not bear the name: a create or rename under way (a moment), or
+        # one a crash left behind, which is taken over once it is older than STALE_CLAIM.
+        claimed_at = claimed.get("claimed_at")
+        if claimed_at is not None and claimed_at.replace(tzinfo=UTC) > now - STALE_CLAIM:
+            raise GroupConflict("group_name_taken", name=name)
         taken = await names.update(
-            key, {"$set": {"group_id": group_id}}, expect={"group_id": claimed["group_id"]}
+            key,
+            {"$set": {"group_id": group_id, "claimed_at": now}},
+            expect={"group_id": claimed["group_id"]},
         )
         if taken is None:
             raise GroupConflict("group_name_taken", name=name)
