@@ -40,6 +40,9 @@ DYNAMIC = {
     "round_msg_": ["opened", "closed", "extended", "reminded", "resent"],
     "password_title_": ["verify_email", "reset_password"],
     "password_intro_": ["verify_email", "reset_password"],
+    "groups_kind_": ["vakgroep", "maatschap"],
+    "groups_change_": ["joined", "left"],
+    "groups_msg_": ["created", "saved", "member_added", "member_removed"],
 }
 
 QUESTIONNAIRE = {

@@ -29,6 +29,8 @@ TENANT_CREATED = "tenant.created"
 TENANT_CHANGED = "tenant.changed"
 PERSON_CREATED = "person.created"
 PERSON_CHANGED = "person.changed"
+GROUP_CREATED = "group.created"
+GROUP_CHANGED = "group.changed"
 SIGNED_OUT_EVERYWHERE = "sessions.revoked"
 
 
