@@ -6,7 +6,10 @@ import pytest
 from gateway_helpers import Browser
 from spiegel_demo.hospital import seed_demo
 from spiegel_demo.people import GROUPS
+from spiegel_gateway.definition import DEFINITION
 from spiegel_gateway.settings import GatewaySettings
+from spiegel_gateway.wiring import Gateway
+from spiegel_platform.service import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -23,6 +26,16 @@ async def test_seed_makes_a_demo_hospital_whose_people_can_sign_in(deployment): 
     assert all(a.person.name.strip() and "@" in a.person.email for a in accounts)
     for group in GROUPS:
         assert len(group.members) >= 5 and all("specialist" in m.roles for m in group.members)
+    runtime = Runtime(DEFINITION, settings)
+    gateway = Gateway(runtime)
+    try:
+        for group in GROUPS:
+            found = await gateway.groups.find_by_name("demo", group.name)
+            assert found is not None, group.name
+            assert len(await gateway.groups.members("demo", found.group_id)) == len(group.members)
+    finally:
+        await gateway.aclose()
+        await runtime.close()
     # Everyone but the specialists, and one specialist of each group, signs in with the printed password.
     signing_in = [a for a in accounts if "specialist" not in a.person.roles]
     signing_in += [a for a in accounts if a.person in (GROUPS[0].members[0], GROUPS[1].members[0])]

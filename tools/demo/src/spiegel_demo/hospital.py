@@ -17,7 +17,7 @@ from spiegel_gateway.settings import GatewaySettings
 from spiegel_gateway.tenants.model import PLATFORM, TenantIn
 from spiegel_platform.service import Runtime
 
-from spiegel_demo.people import DOMAIN, OPERATOR, PEOPLE, DemoPerson
+from spiegel_demo.people import DOMAIN, GROUPS, OPERATOR, PEOPLE, DemoPerson
 
 DEMO = "demo"
 
@@ -61,10 +61,28 @@ async def seed_demo(settings: GatewaySettings) -> list[Account]:
             else:
                 await gateway.people.set_password(person, password_hash, verified=True)
             accounts.append(Account(demo_person, password, tenant_id))
+        await _seed_groups(gateway)
     finally:
         await gateway.aclose()
         await runtime.close()
     return accounts
+
+
+async def _seed_groups(gateway: Any) -> None:
+    """The two groups with their specialists (skipped when a group of that name exists)."""
+    for group in GROUPS:
+        if await gateway.groups.find_by_name(DEMO, group.name) is not None:
+            continue
+        members = [await gateway.people.by_email(DEMO, m.email) for m in group.members]
+        await gateway.groups.create(
+            DEMO,
+            name=group.name,
+            kind=group.kind,
+            specialism=group.specialism,
+            contact_person_id=members[0].person_id,
+            members=[m.person_id for m in members],
+            by="demo",
+        )
 
 
 def seed(stack: Any, processes: Any) -> None:
