@@ -122,7 +122,11 @@ def _demo_rounds(base: str, accounts: list[Account]) -> list[str]:
             base,
             mail_url,
             (coordinator.person.email, coordinator.password),
-            {"specialist": f"specialist@{DOMAIN}", "facilitator": f"facilitator@{DOMAIN}"},
+            {
+                "specialist": f"specialist@{DOMAIN}",
+                "facilitator": f"facilitator@{DOMAIN}",
+                "group": GROUPS[0].name,
+            },
         )
     except Exception as error:
         return [f"  demo rounds not made: {error}"]

@@ -143,6 +143,17 @@ def seed_rounds(
     listed.raise_for_status()
     by_email = {p["email"]: {"id": p["person_id"], "name": p["display_name"]} for p in listed.json()}
     specialist, facilitator = by_email[emails["specialist"]], by_email[emails["facilitator"]]
+    groups = demo.client.get(f"{demo.base}/groups")
+    groups.raise_for_status()
+    by_id = {p["person_id"]: p for p in listed.json()}
+    group = next((g for g in groups.json() if g["name"] == emails.get("group")), None)
+    if group is not None:
+        group = {
+            "group_id": group["group_id"],
+            "name": group["name"],
+            "members": [m["person_id"] for m in group["members"]],
+            "member_people": [by_id[m["person_id"]] for m in group["members"] if m["person_id"] in by_id],
+        }
     year = datetime.now(UTC).year
     titles = {
         r["title"]: r
@@ -152,14 +163,16 @@ def seed_rounds(
     }
     earlier_title = f"IFMS {year - 1} – {specialist['name']}"
     current_title = f"IFMS {year} – {specialist['name']}"
+    rng = random.Random(2026)  # noqa: S311 - demo answers
     if current_title in titles:
-        return ["  demo rounds exist already"]
+        return ["  demo rounds exist already"] + (
+            [f"  demo: Groepsmonitor {seed_group_monitor(demo, group, rng)}"] if group else []
+        )
     # The directory of the invitation service must know the specialist (the self-evaluation mail).
     demo.wait(
         "the specialist in the invitation directory",
         lambda: demo.api("GET", f"invitation/people/{specialist['id']}"),
     )
-    rng = random.Random(2026)  # noqa: S311 - demo answers
 
     if earlier_title in titles:
         earlier = titles[earlier_title]["id"]
@@ -170,10 +183,57 @@ def seed_rounds(
     httpx.delete(f"{mail_url.rstrip('/')}/api/messages", timeout=10)  # only the open round's mail stays
     demo.api("POST", f"survey/rounds/{current}/open")
     demo.wait("the invitations of the open round", lambda: len(demo.links(addresses)) == len(addresses))
+    group_round = seed_group_monitor(demo, group, rng) if group else None
     return [
         f"  demo: a finished IFMS round with its report ({earlier}), and an open one ({current}) whose",
         f"  {len(addresses)} invitations are in the mail catcher: {mail_url}",
+        *(
+            [f"  demo: an open Groepsmonitor round of {group['name']} ({group_round})"]
+            if group and group_round
+            else []
+        ),
     ]
+
+
+def seed_group_monitor(demo: Demo, group: dict[str, Any], rng: random.Random) -> str:
+    """An open Groepsmonitor round of a group, its members' self-view and most respondents answered,
+    so that closing it from the pages gives a report with every part shown."""
+    year = datetime.now(UTC).year
+    title = f"Groepsmonitor {year} – {group['name']}"
+    existing = demo.api("GET", "survey/rounds", params={"group_id": group["group_id"], "limit": 100})["items"]
+    if any(r["title"] == title for r in existing):
+        return next(r["id"] for r in existing if r["title"] == title)
+    closes = (datetime.now(UTC) + timedelta(days=21)).replace(microsecond=0)
+    created = demo.api(
+        "POST",
+        "survey/rounds",
+        json={
+            "kind": "GROUP_MONITOR",
+            "title": title,
+            "subject": {
+                "subject_id": f"group-{group['group_id']}",
+                "display_name": group["name"],
+                "member_ids": group["members"],
+            },
+            "group_id": group["group_id"],
+            "closes_at": closes.isoformat(),
+        },
+    )
+    round_id = str(created["id"])
+    demo.wait("the round at the invitation service", lambda: demo.api("GET", f"invitation/rounds/{round_id}"))
+    addresses = demo.nominate(round_id, {"colleagues": 6, "staff": 6}, "gm")
+    demo.api("POST", f"survey/rounds/{round_id}/open")
+    members = [m["email"] for m in group["member_people"]]
+    for member in group["members"]:  # the self-view mails need the members in the invitation's directory
+        path = f"invitation/people/{member}"
+        demo.wait("a member in the invitation directory", lambda path=path: demo.api("GET", path))
+    links = demo.wait(
+        "the invitations of the Groepsmonitor",
+        lambda: found if len(found := demo.links(addresses + members)) == len(addresses + members) else None,
+    )
+    for address in addresses[:5] + addresses[6:10] + members[:5]:
+        demo.answer(links[address], rng)
+    return round_id
 
 
 def made_earlier_round(

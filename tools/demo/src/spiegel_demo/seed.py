@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from spiegel_demo import hospital, survey
+from spiegel_demo import hospital
 
 
 def seed(stack: Any, processes: list[Any]) -> None:
-    # The survey's own demo rounds first, then the hospital, its people and the rounds made
-    # through the gateway (each part skips what an earlier `make run` made).
-    for name, part in (("survey", survey.seed), ("gateway", hospital.seed)):
-        print(f"seeding demo data: {name}", flush=True)
-        part(stack=stack, processes=processes)
+    # The hospital, its people and groups, and the rounds made through the gateway as its
+    # coordinator would (each part skips what an earlier `make run` made).
+    print("seeding demo data", flush=True)
+    hospital.seed(stack=stack, processes=processes)
