@@ -61,7 +61,11 @@ async def seed_demo(settings: GatewaySettings) -> list[Account]:
             else:
                 # A demo account changed while walking the pages gets its demo name, roles and state back.
                 wanted = {"display_name": demo_person.name, "roles": list(demo_person.roles), "active": True}
-                now = {"display_name": person.display_name, "roles": list(person.roles), "active": person.active}
+                now = {
+                    "display_name": person.display_name,
+                    "roles": list(person.roles),
+                    "active": person.active,
+                }
                 if now != wanted:
                     person = await gateway.people.change(person, wanted)
                 await gateway.people.set_password(person, password_hash, verified=True)
