@@ -140,3 +140,20 @@ def test_a_name_is_kept_on_one_line_without_control_characters() -> None:
     assert (first.name, second.name, marked.name) == ("B. Bakker", "C. Claes", "E. Eerens")
     assert kinds(first) == kinds(second) == kinds(marked) == set()
     assert blank.name == "" and "missing_name" in kinds(blank)
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_in_plain_words() -> None:
+    # Walk finding: a PDF renamed to .xlsx was refused with "(CalamineError)".
+    import pytest
+
+    from spiegel_invitation.nominations.spreadsheet import SpreadsheetError, parse
+
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
+    damaged_zip = b"PK\x03\x04" + b"\x00" * 60
+    for content in (pdf, damaged_zip):
+        with pytest.raises(SpreadsheetError) as refused:
+            parse("lijst.xlsx", content)
+        for language, plain in (("nl", "geen Excel-bestand"), ("en", "not an Excel file")):
+            message = refused.value.reason.in_language(language)
+            assert plain in message, message
+            assert "Error" not in message and "Calamine" not in message, message
