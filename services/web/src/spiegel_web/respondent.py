@@ -188,7 +188,9 @@ def router() -> APIRouter:
             query=f"lang={page.lang}",
         )
         if submitted.is_success:
-            reply = page.redirect("/bedankt", lang=page.lang)
+            # A specialist's own self-evaluation is not "processed with the others in the group".
+            own = body["respondent_group"].get("is_self") and body["round"].get("kind") != "GROUP_MONITOR"
+            reply = page.redirect("/bedankt", lang=page.lang, zelf="1" if own else None)
             page.end_link_session(reply)
             return reply
         if submitted.status_code == 422:
@@ -198,6 +200,6 @@ def router() -> APIRouter:
     @api.get("/bedankt")
     async def thanks(request: Request) -> Response:
         page = await page_of(request)
-        return page.render("respondent/thanks.html")
+        return page.render("respondent/thanks.html", is_self=request.query_params.get("zelf") == "1")
 
     return api
