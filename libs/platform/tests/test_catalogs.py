@@ -172,7 +172,11 @@ def _dutch_instrument_texts(value: object, found: list[str]) -> list[str]:
 
 def test_the_informal_words_are_found_as_words() -> None:
     assert informal_words("Heb je vragen? Dank JE wel, Jouw groep, jezelf, jullie") == [
-        "je", "JE", "Jouw", "jezelf", "jullie"
+        "je",
+        "JE",
+        "Jouw",
+        "jezelf",
+        "jullie",
     ]
     assert informal_words("Hebt u vragen over uw jeugd, het project of uzelf?") == []
 

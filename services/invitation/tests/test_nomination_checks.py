@@ -145,7 +145,6 @@ def test_a_name_is_kept_on_one_line_without_control_characters() -> None:
 def test_a_file_that_is_not_a_spreadsheet_is_refused_in_plain_words() -> None:
     # Walk finding: a PDF renamed to .xlsx was refused with "(CalamineError)".
     import pytest
-
     from spiegel_invitation.nominations.spreadsheet import SpreadsheetError, parse
 
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
@@ -157,3 +156,29 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_in_plain_words() -> None:
             message = refused.value.reason.in_language(language)
             assert plain in message, message
             assert "Error" not in message and "Calamine" not in message, message
+
+
+def test_a_group_of_one_nominee_is_warned_in_the_singular() -> None:
+    # Walk finding: "heeft 1 genomineerden".
+    one, two = group_warnings({"colleagues": 1, "staff": 2, "flex": 6}, GROUPS)
+    assert "heeft 1 genomineerde;" in one["message"] and "has 1 nominee;" in one["message_en"], one
+    assert "heeft 2 genomineerden;" in two["message"] and "has 2 nominees;" in two["message_en"], two
+
+
+def test_problems_name_a_group_by_its_label_not_its_code() -> None:
+    # Walk finding: "(groep colleagues)" on a Dutch page.
+    context = ctx(existing={"p.pan@umc.example": ("colleagues", "P. Pan")})
+    results = validate_rows(
+        [
+            RowIn(2, "staff", "P. Pan", "p.pan@umc.example"),
+            RowIn(3, "staff", "Q. Quint", "q.quint@umc.example"),
+            RowIn(4, "colleagues", "Q. Quint", "q.quint@umc.example"),
+        ],
+        context,
+    )
+    taken = results[0].problems[0]
+    assert "(groep Collega medisch specialisten)" in taken.message, taken.message
+    assert "colleagues" not in taken.message and "colleagues" not in taken.message_en
+    twice = results[2].problems[0]
+    assert "groep Medewerkers" in twice.message and "staff" not in twice.message, twice.message
+    assert "staff" not in twice.message_en and "colleagues" not in results[1].problems[0].message_en

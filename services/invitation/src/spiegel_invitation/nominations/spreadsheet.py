@@ -225,7 +225,7 @@ def _parse_xlsx(content: bytes) -> Parsed:
     # openpyxl's reader, which matters for a 5,000-row list. The template is made with openpyxl.
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as error:  # calamine raises several kinds for a damaged file
+    except Exception:  # calamine raises several kinds for a damaged file
         # Say what is wrong in plain words: the reader's class name means nothing to a person.
         raise SpreadsheetError(Text("spreadsheet.xlsx_unreadable", package=PACKAGE)) from None
     round_id = None
@@ -240,9 +240,7 @@ def _parse_xlsx(content: bytes) -> Parsed:
         try:
             table = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception:
-            last_error = SpreadsheetError(
-                Text("spreadsheet.sheet_unreadable", package=PACKAGE, sheet=name)
-            )
+            last_error = SpreadsheetError(Text("spreadsheet.sheet_unreadable", package=PACKAGE, sheet=name))
             continue
         try:
             return Parsed(rows=_rows(table), round_id=round_id, sheet=name)
