@@ -138,3 +138,131 @@ def test_the_live_warning_for_a_group_of_one_is_in_the_singular() -> None:
     one = html.unescape(re.search(r'data-warning-one-text="([^"]*)"', shown).group(1))  # type: ignore[union-attr]
     many = html.unescape(re.search(r'data-warning-text="([^"]*)"', shown).group(1))  # type: ignore[union-attr]
     assert "{count} genomineerde." in one and "{count} genomineerden." in many, (one, many)
+
+
+COORDINATOR = Caller(
+    id="c1",
+    kind="person",
+    subject="c1",
+    roles=("coordinator", "tenant_admin"),
+    email="c@x.nl",
+    name="C",
+    language="nl",
+    csrf="c",
+    via="cookie",
+    token="t",
+)
+
+
+def field_value(shown: str, element_id: str) -> str | None:
+    tag = re.search(rf'<input[^>]*\bid="{element_id}"[^>]*>', shown)
+    assert tag, element_id
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return html.unescape(value.group(1)) if value else None
+
+
+def is_checked(shown: str, element_id: str) -> bool:
+    tag = re.search(rf'<input[^>]*\bid="{element_id}"[^>]*>', shown)
+    assert tag, element_id
+    return " checked" in tag.group(0)
+
+
+def test_the_new_round_forms_keep_what_was_typed_on_a_refusal() -> None:
+    from spiegel_web.rounds import Specialist
+
+    people = [Specialist("p1", "Dr. A", "a@x.nl"), Specialist("p2", "Dr. B", "b@x.nl")]
+    typed = {
+        "title": "Groepsmonitor <Cardio>",
+        "group_name": "Vakgroep Cardiologie",
+        "closes_on": "2027-03-04",
+        "members": ["p2"],
+        "include_patients": "1",
+    }
+    shown = bytes(
+        page(caller=COORDINATOR, path="/rondes/nieuw/groepsmonitor")
+        .render(
+            "rounds/new.html",
+            status=422,
+            specialists=people,
+            default_close="2027-01-01",
+            gm_errors=["Kies minstens twee leden."],
+            gm_form=typed,
+        )
+        .body
+    ).decode()
+    assert field_value(shown, "gm-title-input") == "Groepsmonitor <Cardio>"
+    assert field_value(shown, "gm-group") == "Vakgroep Cardiologie"
+    assert field_value(shown, "gm-closes") == "2027-03-04"
+    assert is_checked(shown, "gm-p2") and not is_checked(shown, "gm-p1")
+    assert is_checked(shown, "include_patients")
+    assert field_value(shown, "ifms-title-input") == "IFMS 2027"  # the other form as it was
+    ifms = bytes(
+        page(caller=COORDINATOR, path="/rondes/nieuw/ifms")
+        .render(
+            "rounds/new.html",
+            status=422,
+            specialists=people,
+            default_close="2027-01-01",
+            ifms_errors=["x"],
+            ifms_form={
+                "title": "Mijn ronde",
+                "closes_on": "2027-02-02",
+                "flex_label": "AIOS",
+                "specialists": ["p1"],
+            },
+        )
+        .body
+    ).decode()
+    assert field_value(ifms, "ifms-title-input") == "Mijn ronde" and field_value(ifms, "ifms-flex") == "AIOS"
+    assert field_value(ifms, "ifms-closes") == "2027-02-02"
+    assert is_checked(ifms, "sp-p1") and not is_checked(ifms, "sp-p2")
+    assert not is_checked(ifms, "include_patients") and field_value(ifms, "gm-group") in (None, "")
+
+
+def test_the_settings_forms_keep_what_was_typed_on_a_refusal() -> None:
+    shown = bytes(
+        page(caller=COORDINATOR, path="/instellingen/ziekenhuis")
+        .render(
+            "settings.html",
+            status=422,
+            min_size=4,
+            reminders={
+                "reminders": {"max_reminders": 3, "interval_days": 7, "quiet_days": 1},
+                "fatigue_limit": 8,
+            },
+            hospital_errors=["x"],
+            hospital_form={"name": "Nieuw Ziekenhuis", "min_group_size": "3", "lang_en": "1"},
+            reminder_form={
+                "max_reminders": "12",
+                "interval_days": "2",
+                "quiet_days": "0",
+                "fatigue_limit": "9",
+            },
+        )
+        .body
+    ).decode()
+    assert field_value(shown, "hname") == "Nieuw Ziekenhuis" and field_value(shown, "min_group_size") == "3"
+    assert not is_checked(shown, "lang_nl") and is_checked(shown, "lang_en")
+    assert [
+        field_value(shown, i) for i in ("max_reminders", "interval_days", "quiet_days", "fatigue_limit")
+    ] == ["12", "2", "0", "9"]
+
+
+def test_text_fields_have_a_maximum_length_on_the_page_and_on_the_server() -> None:
+    from spiegel_web import core as web_core
+    from spiegel_web.rounds import Specialist
+
+    shown = bytes(
+        page(caller=COORDINATOR, path="/rondes/nieuw")
+        .render(
+            "rounds/new.html", specialists=[Specialist("p1", "Dr. A", "a@x.nl")], default_close="2027-01-01"
+        )
+        .body
+    ).decode()
+    for element_id in ("ifms-title-input", "ifms-flex", "gm-title-input", "gm-group"):
+        tag = re.search(rf'<input[^>]*\bid="{element_id}"[^>]*>', shown)
+        assert tag and re.search(r'maxlength="\d+"', tag.group(0)), element_id
+    refused = web_core.too_long(
+        page(caller=COORDINATOR), {"title": "x" * 5000, "group_name": "ok"}, web_core.ROUND_FIELDS
+    )
+    assert refused == ["Titel: te lang, hoogstens 150 tekens (nu 5000)."], refused

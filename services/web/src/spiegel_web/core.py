@@ -43,6 +43,26 @@ SESSION_HEADER = "x-spiegel-session"
 
 env = look.environment(HERE / "templates")
 
+# The longest text a form's field takes: the page's maxlength and the server's check (a longer
+# text is refused with the field's name, never cut short unseen). Titles and names fit a line.
+MAX_LENGTH = {
+    "title": 150,
+    "group_name": 150,
+    "flex_label": 80,
+    "hospital_name": 200,
+    "name": 200,
+    "email": 320,
+}
+env.globals["max_length"] = MAX_LENGTH
+# form field -> (its label's text key, its MAX_LENGTH key)
+ROUND_FIELDS = {
+    "title": ("round_title", "title"),
+    "group_name": ("group_name", "group_name"),
+    "flex_label": ("new_flex_label", "flex_label"),
+}
+HOSPITAL_FIELDS = {"name": ("settings_name", "hospital_name")}
+NOMINEE_FIELDS = {"name": ("name", "name"), "email": ("email", "email")}
+
 __all__ = [
     "COORDINATING",
     "LANG_COOKIE",
@@ -187,6 +207,19 @@ class TokenRefused(HTTPException):
 def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+def too_long(page: Page, form: dict[str, Any], fields: dict[str, tuple[str, str]]) -> list[str]:
+    """A problem for each text longer than its field takes, naming the field and the limit."""
+    problems = []
+    for name, (label, limit) in fields.items():
+        value = form.get(name)
+        length = len(str(value).strip()) if isinstance(value, str) else 0
+        if length > MAX_LENGTH[limit]:
+            problems.append(
+                page.t("error_too_long", field=page.t(label), most=MAX_LENGTH[limit], length=length)
+            )
+    return problems
 
 
 async def page_of(request: Request) -> Page:

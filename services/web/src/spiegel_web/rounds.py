@@ -19,7 +19,17 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 
-from spiegel_web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
+from spiegel_web.core import (
+    COORDINATING,
+    MAX_LENGTH,
+    ROUND_FIELDS,
+    Page,
+    PageError,
+    page_of,
+    problem_text,
+    quoted,
+    too_long,
+)
 from spiegel_web.preparing import REFRESH_S, RoundPreparing, from_invitation, preparing_page
 
 CLOSING_HOUR = time(17, 0)
@@ -116,8 +126,8 @@ def router() -> APIRouter:
     async def create_ifms(request: Request) -> Response:
         page = await coordinator(request)
         form = await page.form()
-        errors = []
-        title = str(form.get("title") or "").strip()[:150]
+        errors = too_long(page, form, ROUND_FIELDS)
+        title = str(form.get("title") or "").strip()[: MAX_LENGTH["title"]]
         closes = closing_time(form.get("closes_on"), page.tenant.time_zone)
         known = {p.person_id: p for p in await specialists(page)}
         picked = [known[i] for i in chosen(form, "specialists") if i in known]
@@ -127,10 +137,11 @@ def router() -> APIRouter:
             errors.append(page.t("error_closes"))
         if not picked:
             errors.append(page.t("error_pick_specialists"))
-        flex_nl = str(form.get("flex_label") or "").strip()[:80]
+        flex_nl = str(form.get("flex_label") or "").strip()[: MAX_LENGTH["flex_label"]]
         flex = {"flex_label_nl": flex_nl} if flex_nl else {}
+        kept = {**form, "specialists": chosen(form, "specialists")}
         if errors:
-            return await new_form(page, 422, ifms_errors=errors, form=form)
+            return await new_form(page, 422, ifms_errors=errors, ifms_form=kept)
         assert closes is not None
         upstream = await page.call(
             "survey",
@@ -145,7 +156,7 @@ def router() -> APIRouter:
             },
         )
         if not upstream.is_success:
-            return await new_form(page, 422, ifms_errors=[problem_text(upstream, page.lang)], form=form)
+            return await new_form(page, 422, ifms_errors=[problem_text(upstream, page.lang)], ifms_form=kept)
         created = json.loads(upstream.content)
         return page.redirect("/rondes", aangemaakt=str(len(created)))
 
@@ -153,9 +164,9 @@ def router() -> APIRouter:
     async def create_group_monitor(request: Request) -> Response:
         page = await coordinator(request)
         form = await page.form()
-        errors = []
-        title = str(form.get("title") or "").strip()[:150]
-        group_name = str(form.get("group_name") or "").strip()[:150]
+        errors = too_long(page, form, ROUND_FIELDS)
+        title = str(form.get("title") or "").strip()[: MAX_LENGTH["title"]]
+        group_name = str(form.get("group_name") or "").strip()[: MAX_LENGTH["group_name"]]
         closes = closing_time(form.get("closes_on"), page.tenant.time_zone)
         known = {p.person_id for p in await specialists(page)}
         members = [m for m in chosen(form, "members") if m in known]
@@ -167,8 +178,9 @@ def router() -> APIRouter:
             errors.append(page.t("error_closes"))
         if len(members) < 2:
             errors.append(page.t("error_pick_members"))
+        kept = {**form, "members": chosen(form, "members")}
         if errors:
-            return await new_form(page, 422, gm_errors=errors, form=form)
+            return await new_form(page, 422, gm_errors=errors, gm_form=kept)
         assert closes is not None
         upstream = await page.call(
             "survey",
@@ -187,7 +199,7 @@ def router() -> APIRouter:
             },
         )
         if not upstream.is_success:
-            return await new_form(page, 422, gm_errors=[problem_text(upstream, page.lang)], form=form)
+            return await new_form(page, 422, gm_errors=[problem_text(upstream, page.lang)], gm_form=kept)
         created = json.loads(upstream.content)
         return page.redirect(f"/rondes/{quoted(created['id'])}", aangemaakt="1")
 
