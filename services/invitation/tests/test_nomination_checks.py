@@ -123,7 +123,29 @@ def test_addresses_are_stored_as_the_mail_relay_takes_them() -> None:
     # crashed the sender); a non-ASCII local part is refused at input, saying why.
     assert check_email("idn@exämple.org") == ("idn@xn--exmple-cua.org", None)
     address, reason = check_email("jörg@example.org")
-    assert address is None and reason is not None and "before the @-sign" in reason
+    assert address is None and reason is not None and "before the @-sign" in reason["en"]
+    assert "vóór de @" in reason["nl"] and "ö" in reason["nl"]
+
+
+def test_an_invalid_address_is_explained_in_the_readers_language() -> None:
+    # Walk finding: "The part after the @-sign contains invalid characters" on a Dutch page.
+    rows = [
+        RowIn(2, "staff", "A. Aap", "a@b@umc.example"),
+        RowIn(3, "staff", "B. Beer", "b.beer@umc example.nl"),
+        RowIn(4, "staff", "C. Claes", "c.claes"),
+        RowIn(5, "staff", "D. Dekker", "d..dekker@umc.example"),
+        RowIn(6, "staff", "E. Eerens", "e@localhost"),
+    ]
+    for result in validate_rows(rows, ctx()):
+        problem = result.problems[0]
+        assert problem.kind == "invalid_email", problem
+        for english in ("The part", "must", "invalid characters", "SPACE", "period"):
+            assert english not in problem.message, problem.message
+        assert "@" in problem.message_en
+    messages = [r.problems[0].message for r in validate_rows(rows, ctx())]
+    assert "na de @" in messages[0] and "'@'" in messages[0], messages[0]
+    assert "spatie" in messages[1] and "geen @" in messages[2] and "twee punten" in messages[3], messages
+    assert "punt" in messages[4], messages[4]
 
 
 def test_a_name_is_kept_on_one_line_without_control_characters() -> None:

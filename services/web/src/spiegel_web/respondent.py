@@ -168,7 +168,11 @@ def router() -> APIRouter:
                 "PUT",
                 f"/questionnaires/{token}/draft",
                 content=json.dumps(answers).encode(),
-                headers={"content-type": "application/json", "accept": "application/json"},
+                headers={
+                    "content-type": "application/json",
+                    "accept": "application/json",
+                    "accept-language": page.lang,
+                },
             )
             if saved.status_code in GONE or saved.status_code == 409:
                 return link_problem(page, saved.status_code, saved.content)
@@ -184,7 +188,11 @@ def router() -> APIRouter:
             "POST",
             f"/questionnaires/{token}/submit",
             content=json.dumps(answers).encode(),
-            headers={"content-type": "application/json", "accept": "application/json"},
+            headers={
+                "content-type": "application/json",
+                "accept": "application/json",
+                "accept-language": page.lang,
+            },
             query=f"lang={page.lang}",
         )
         if submitted.is_success:

@@ -15,7 +15,7 @@ from typing import Any
 from spiegel_platform.anonymity import MIN_GROUP_SIZE
 from spiegel_platform.i18n import LANGUAGES as TEXT_LANGUAGES
 from spiegel_platform.i18n import translator
-from spiegel_platform.mail_addresses import deliverable_address
+from spiegel_platform.mail_addresses import AddressError, deliverable_address
 from spiegel_platform.names import one_line
 
 from spiegel_invitation.nominations.domains import DomainAdvisor
@@ -123,12 +123,13 @@ def resolve_group(value: str, groups: Sequence[dict[str, Any]]) -> dict[str, Any
     return None
 
 
-def check_email(value: str) -> tuple[str | None, str | None]:
-    """(address as the mail relay takes it, None) or (None, reason); see `deliverable_address`."""
+def check_email(value: str) -> tuple[str | None, Label | None]:
+    """(address as the mail relay takes it, None) or (None, the reason in each language); see
+    `deliverable_address`."""
     try:
         return deliverable_address(value), None
-    except ValueError as error:
-        return None, str(error)
+    except AddressError as error:
+        return None, Label(nl=error.reason.in_language("nl"), en=error.reason.in_language("en"))
 
 
 def already_nominated(result: RowResult, other_group: Label) -> None:
