@@ -297,3 +297,16 @@ def test_a_temporary_failure_is_retried_later_each_time_then_given_up() -> None:
 def test_a_mail_not_ready_yet_is_tried_again_soon_however_often() -> None:
     assert after("retry", 1, retry_in=2.0) == ("retry", 2.0)
     assert after("retry", 9, retry_in=2.0) == ("retry", 2.0)
+
+
+def test_a_person_gets_no_more_reminders_than_the_maximum_and_none_too_soon() -> None:
+    # Walk finding: "Herinnering sturen" pressed twice sent ten reminders within seconds.
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    gap = timedelta(hours=24)
+    assert due.reminder_refusal([], now, most=3, min_interval=gap) is None
+    assert due.reminder_refusal([now - timedelta(hours=25)], now, most=3, min_interval=gap) is None
+    assert due.reminder_refusal([now - timedelta(seconds=5)], now, most=3, min_interval=gap) == "too_soon"
+    long_ago = [now - timedelta(days=d) for d in (9, 6, 3)]
+    assert due.reminder_refusal(long_ago, now, most=3, min_interval=gap) == "max_reached"
+    assert due.reminder_refusal(long_ago[:2], now, most=3, min_interval=gap) is None
+    assert due.reminder_refusal([], now, most=0, min_interval=gap) == "max_reached"

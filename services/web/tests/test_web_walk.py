@@ -266,3 +266,49 @@ def test_text_fields_have_a_maximum_length_on_the_page_and_on_the_server() -> No
         page(caller=COORDINATOR), {"title": "x" * 5000, "group_name": "ok"}, web_core.ROUND_FIELDS
     )
     assert refused == ["Titel: te lang, hoogstens 150 tekens (nu 5000)."], refused
+
+
+def test_a_round_closed_early_shows_when_it_was_closed() -> None:
+    closed = {
+        "id": "r1",
+        "title": "IFMS",
+        "kind": "IFMS",
+        "status": "closed",
+        "subject": {"display_name": "Dr. A"},
+        "closes_at": "2027-03-04T17:00:00+01:00",
+        "closed_at": "2027-02-20T10:15:00+01:00",
+        "respondent_groups": [],
+    }
+    detail = text_of(
+        page(caller=COORDINATOR, path="/rondes/r1").render(
+            "rounds/detail.html",
+            round=closed,
+            progress=None,
+            preparing=False,
+            versions=[],
+            message=None,
+            groups=[],
+            next_week="2027-03-11",
+        )
+    )
+    assert "Gesloten op 2027-02-20 10:15" in detail and "gepland: 2027-03-04 17:00" in detail, detail
+    listed = text_of(
+        page(caller=COORDINATOR, path="/rondes").render(
+            "rounds/list.html", rounds=[closed], total=1, filter_status=None
+        )
+    )
+    assert "2027-02-20" in listed and "2027-03-04" not in listed, listed
+    on_time = {**closed, "closed_at": "2027-03-04T17:00:00+01:00"}
+    detail = text_of(
+        page(caller=COORDINATOR, path="/rondes/r1").render(
+            "rounds/detail.html",
+            round=on_time,
+            progress=None,
+            preparing=False,
+            versions=[],
+            message=None,
+            groups=[],
+            next_week="2027-03-11",
+        )
+    )
+    assert "Gesloten op 2027-03-04 17:00" in detail and "gepland" not in detail, detail

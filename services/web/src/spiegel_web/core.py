@@ -10,9 +10,11 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
@@ -91,6 +93,24 @@ class Page(page.Page[Hospital, Caller]):
     host: str = ""
 
     env: ClassVar[Environment] = env
+
+    def when(self, value: str | None) -> str:
+        """A moment from a service (ISO 8601) as people read it: "2027-03-04 17:00" in the
+        hospital's time zone ("" when there is none; the text as given when it is not a moment)."""
+        if not value:
+            return ""
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value[:16].replace("T", " ")
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(ZoneInfo(self.tenant.time_zone))
+        return moment.strftime("%Y-%m-%d %H:%M")
+
+    def closing(self, round_doc: dict[str, Any]) -> str:
+        """When a round closes, or closed: a round closed early shows when it really was closed."""
+        closed = round_doc.get("closed_at") if round_doc.get("status") == "closed" else None
+        return self.when(closed or round_doc.get("closes_at"))
 
     @property
     def is_specialist(self) -> bool:

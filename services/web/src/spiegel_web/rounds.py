@@ -279,8 +279,12 @@ def router() -> APIRouter:
             f"/rounds/{quoted(round_id)}/reminders",
             json_body={"group": group, "request_id": uuid.uuid4().hex},
         )
+        skipped = sum((answer.get("skipped") or {}).values())
         return page.redirect(
-            f"/rondes/{quoted(round_id)}", bericht="reminded", aantal=answer.get("queued", 0)
+            f"/rondes/{quoted(round_id)}",
+            bericht="reminded",
+            aantal=answer.get("queued", 0),
+            overgeslagen=skipped or None,
         )
 
     @api.post("/rondes/{round_id}/uitnodigingen/{assignment_id}/opnieuw")
