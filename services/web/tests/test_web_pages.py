@@ -270,3 +270,16 @@ def test_walk_findings_dutch_pages_speak_dutch_and_forms_keep_their_input(
     )
     is_page(too_long, 422, "Titel: te lang, hoogstens 150 tekens (nu 5000).")
     assert f'value="{long_title}"' in too_long.text
+
+
+def test_the_questionnaire_without_its_link_session_speaks_to_a_respondent(
+    web: WebDeployment, hospital: dict[str, str]
+) -> None:
+    """Walk finding: the questionnaire page used again after submitting (the link session ended)
+    said "Log eerst in" to a respondent, who has no account."""
+    slug = hospital["slug"]
+    browser = httpx.Client(base_url=f"{web.url}/t/{slug}", headers=HTML, timeout=30)
+    for shown in (browser.get("/vragenlijst"), browser.post("/vragenlijst", data={"action": "submit"})):
+        assert shown.status_code in (401, 403), (shown.status_code, shown.text[:300])
+        assert "<h1" in shown.text and "Log eerst in" not in shown.text and "/inloggen" not in shown.text
+        assert "al verzonden" in shown.text and "dank u wel" in shown.text.lower(), shown.text[:1500]

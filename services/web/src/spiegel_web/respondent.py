@@ -90,11 +90,13 @@ def missing_items(answers: dict[str, Any], questionnaire: dict[str, Any]) -> lis
 def router() -> APIRouter:
     api = APIRouter(include_in_schema=False)
 
-    async def respondent_page(request: Request) -> Page:
+    async def respondent_page(request: Request) -> Page | Response:
         page = await page_of(request)
         caller = page.caller
         if caller is None or caller.kind != "respondent" or not caller.link_token:
-            raise PageError(401, key="open_your_link")
+            # No link session: most often the questionnaire was just submitted (which ends it) and
+            # the page is opened again. A respondent has no account: never "sign in first".
+            return page.render("respondent/link_problem.html", status=401, code="no_session", message="")
         return page
 
     async def questionnaire_of(page: Page) -> tuple[dict[str, Any] | None, Response | None]:
@@ -140,6 +142,8 @@ def router() -> APIRouter:
     @api.get("/vragenlijst")
     async def questionnaire(request: Request) -> Response:
         page = await respondent_page(request)
+        if isinstance(page, Response):
+            return page
         body, problem = await questionnaire_of(page)
         if body is None:
             assert problem is not None
@@ -151,6 +155,8 @@ def router() -> APIRouter:
     @api.post("/vragenlijst")
     async def answer(request: Request) -> Response:
         page = await respondent_page(request)
+        if isinstance(page, Response):
+            return page
         form = await page.form()
         body, problem = await questionnaire_of(page)
         if body is None:
