@@ -237,7 +237,7 @@ def test_report_ready_in_the_reader_s_language() -> None:
         "Dr. S",
         "en",
     )
-    assert mail.context == {"report_title": "IFMS 2027", "version": 3, "reason": "correctie"}
+    assert mail.context == {"report_title": "IFMS 2027", "version": 3, "reason": "correctie", "report_id": ""}
     assert not mail.unsubscribe and not mail.token_sealed
     dutch = due.letter({"template": "report_ready"}, report=report, person={"email": "spec@umc.example"})
     assert dutch.language == "nl" and dutch.context["version"] == 2
@@ -254,9 +254,13 @@ def test_links_and_unsubscribe() -> None:
     own = letter(invitation(), assignment=assignment(is_self=True))
     assert due.unsubscribe_url(own, base=base, token="tok") is None
     report = due.letter(
-        {"template": "report_ready"}, report={"title": "R"}, person={"email": "s@umc.example"}
+        {"template": "report_ready", "report_id": "r1:spec 1.v2"},
+        report={"title": "R"},
+        person={"email": "s@umc.example"},
     )
-    assert due.addressed(report, base=base, tenant_name="UMC", token=None)["dashboard_link"] == f"{base}/"
+    # Walk finding: the mail linked to the start page; it links to the report itself.
+    link = due.addressed(report, base=base, tenant_name="UMC", token=None)["report_link"]
+    assert link == f"{base}/rapportages/r1%3Aspec%201.v2", link
     assert due.unsubscribe_url(report, base=base, token=None) is None
 
 

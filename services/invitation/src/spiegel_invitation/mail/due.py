@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import quote
 from typing import Any
 
 from spiegel_platform.anonymity import threshold
@@ -249,6 +250,7 @@ def report_letter(entry: Document, report: Document | None, person: Document | N
         "report_title": report.get("title") or report.get("round_title") or "",
         "version": int(entry.get("version") or report.get("version") or 1),
         "reason": report.get("reason", ""),
+        "report_id": str(entry.get("report_id") or ""),
     }
     return Letter(
         kind="report_ready",
@@ -265,8 +267,9 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -
     context = dict(mail.context)
     if token is not None:
         context |= {"link": base + questionnaire_path(token), "optout_link": base + optout_path(token)}
-    if mail.kind == "report_ready":
-        context["dashboard_link"] = base + "/"
+    if mail.kind == "report_ready":  # the report itself (after signing in), not the start page
+        report_id = str(context.pop("report_id", "") or "")
+        context["report_link"] = base + (f"/rapportages/{quote(report_id, safe='')}" if report_id else "/")
     return context | {"tenant_name": tenant_name, "recipient_name": mail.to_name}
 
 
