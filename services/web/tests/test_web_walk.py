@@ -312,3 +312,74 @@ def test_a_round_closed_early_shows_when_it_was_closed() -> None:
         )
     )
     assert "Gesloten op 2027-03-04 17:00" in detail and "gepland" not in detail, detail
+
+
+def test_the_open_step_warns_about_groups_with_fewer_than_six_nominees() -> None:
+    from spiegel_web.rounds import open_warnings
+
+    draft = {
+        "id": "r1",
+        "title": "IFMS",
+        "kind": "IFMS",
+        "status": "draft",
+        "subject": {"display_name": "Dr. A"},
+        "closes_at": "2027-03-04T17:00:00+01:00",
+        "respondent_groups": [],
+    }
+    listed = {
+        "group_warnings": [
+            {
+                "group": "staff",
+                "nominees": 3,
+                "message": "Groep 'Medewerkers' heeft 3 genomineerden; nomineer er minstens 6.",
+                "message_en": "x",
+            },
+            {
+                "group": "flex",
+                "nominees": 0,
+                "message": "Groep 'Vrije groep' heeft 0 genomineerden",
+                "message_en": "y",
+            },
+        ]
+    }
+    warnings = open_warnings(page(caller=COORDINATOR), listed)
+    assert warnings == [
+        "Groep 'Medewerkers' heeft 3 genomineerden; nomineer er minstens 6."
+    ]  # an unused group: no
+    shown = bytes(
+        page(caller=COORDINATOR, path="/rondes/r1")
+        .render(
+            "rounds/detail.html",
+            round=draft,
+            progress=None,
+            preparing=False,
+            versions=[],
+            message=None,
+            groups=[],
+            next_week="2027-03-11",
+            open_warnings=warnings,
+        )
+        .body
+    ).decode()
+    open_form = shown[shown.index('/rondes/r1/openen"') :]
+    open_form = open_form[: open_form.index("</form>")]
+    assert "heeft 3 genomineerden" in open_form
+    assert re.search(
+        r'<input type="checkbox" id="accept-few" name="accept_few" value="1" required>', open_form
+    )
+    plain = bytes(
+        page(caller=COORDINATOR, path="/rondes/r1")
+        .render(
+            "rounds/detail.html",
+            round=draft,
+            progress=None,
+            preparing=False,
+            versions=[],
+            message=None,
+            groups=[],
+            next_week="2027-03-11",
+            open_warnings=[],
+        )
+        .body
+    ).decode()
+    assert "accept_few" not in plain

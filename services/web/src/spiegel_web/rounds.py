@@ -75,6 +75,24 @@ def _week_after(closes_at: str) -> str:
         return (date.today() + timedelta(days=7)).isoformat()
 
 
+def open_warnings(page: Page, listed: dict[str, Any]) -> list[str]:
+    """The invitation service's warnings about groups with too few nominees, for the open step:
+    only groups in use (a group nobody was nominated in is simply not asked)."""
+    return [
+        str(w.get("message_en") if page.lang == "en" else w.get("message")) or ""
+        for w in listed.get("group_warnings") or []
+        if w.get("nominees")
+    ]
+
+
+async def nominee_warnings(page: Page, round_id: str) -> list[str]:
+    try:
+        listed = await page.data("invitation", "GET", f"/rounds/{quoted(round_id)}/nominations")
+    except PageError:
+        return []
+    return open_warnings(page, listed)
+
+
 def chosen(form: dict[str, Any], name: str) -> list[str]:
     value = form.get(name)
     if value is None:
@@ -205,7 +223,10 @@ def router() -> APIRouter:
 
     @api.get("/rondes/{round_id}")
     async def round_page(round_id: str, request: Request) -> Response:
-        page = await coordinator(request)
+        return await show_round(await coordinator(request), round_id)
+
+    async def show_round(page: Page, round_id: str, status: int = 200, **extra: Any) -> Response:
+        request = page.request
         found = await page.data("survey", "GET", f"/rounds/{quoted(round_id)}")
         progress = None
         preparing = False
@@ -223,8 +244,14 @@ def router() -> APIRouter:
             except PageError:
                 versions = []
         message = request.query_params.get("bericht")
+        # Opening sends the invitations: groups with too few nominees are named at that step.
+        warnings = (
+            await nominee_warnings(page, round_id) if found["status"] == "draft" and not preparing else []
+        )
         response = page.render(
             "rounds/detail.html",
+            status=status,
+            open_warnings=warnings,
             round=found,
             progress=progress,
             preparing=preparing,
@@ -232,6 +259,7 @@ def router() -> APIRouter:
             message=message,
             groups=[g for g in found["respondent_groups"]],
             next_week=_week_after(found["closes_at"]),
+            **extra,
         )
         if preparing:
             response.headers["refresh"] = str(REFRESH_S)
@@ -240,7 +268,9 @@ def router() -> APIRouter:
     @api.post("/rondes/{round_id}/openen")
     async def open_round(round_id: str, request: Request) -> Response:
         page = await coordinator(request)
-        await page.form()
+        form = await page.form()
+        if form.get("accept_few") != "1" and await nominee_warnings(page, round_id):
+            return await show_round(page, round_id, 422, open_problem=page.t("error_accept_few"))
         await page.data("survey", "POST", f"/rounds/{quoted(round_id)}/open")
         return page.redirect(f"/rondes/{quoted(round_id)}", bericht="opened")
 
