@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from spiegel_platform.anonymity import threshold
 
