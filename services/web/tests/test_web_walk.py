@@ -383,3 +383,39 @@ def test_the_open_step_warns_about_groups_with_fewer_than_six_nominees() -> None
         .body
     ).decode()
     assert "accept_few" not in plain
+
+
+def test_the_extend_form_keeps_the_date_typed_and_says_why_it_was_refused() -> None:
+    opened = {
+        "id": "r1",
+        "title": "IFMS",
+        "kind": "IFMS",
+        "status": "open",
+        "subject": {"display_name": "Dr. A"},
+        "closes_at": "2027-03-04T17:00:00+01:00",
+        "respondent_groups": [],
+    }
+    shown = bytes(
+        page(caller=COORDINATOR, path="/rondes/r1/verlengen")
+        .render(
+            "rounds/detail.html",
+            status=422,
+            round=opened,
+            progress=None,
+            preparing=False,
+            versions=[],
+            message=None,
+            groups=[],
+            next_week="2027-03-11",
+            extend_value="2030-01-01",
+            extend_problem="Kies een sluitingsdatum in de toekomst.",
+            close_problem="Vink aan.",
+        )
+        .body
+    ).decode()
+    assert field_value(shown, "extend-date") == "2030-01-01"
+    extend_form = shown[shown.index("/verlengen") : shown.index("/sluiten")]
+    assert (
+        "Kies een sluitingsdatum in de toekomst." in extend_form
+        and "Vink aan." in shown[shown.index("/sluiten") :]
+    )

@@ -274,12 +274,21 @@ def router() -> APIRouter:
         await page.data("survey", "POST", f"/rounds/{quoted(round_id)}/open")
         return page.redirect(f"/rondes/{quoted(round_id)}", bericht="opened")
 
+    async def refused(page: Page, round_id: str, **problem: str) -> Response:
+        """The round's page again with the refused form's reason and what was typed (422); a plain
+        problem page when the round itself cannot be shown."""
+        try:
+            return await show_round(page, round_id, 422, **problem)
+        except PageError:
+            reason = problem.get("extend_problem") or problem.get("close_problem") or ""
+            raise PageError(422, reason) from None
+
     @api.post("/rondes/{round_id}/sluiten")
     async def close_round(round_id: str, request: Request) -> Response:
         page = await coordinator(request)
         form = await page.form()
         if form.get("confirm") != "1":
-            raise PageError(422, page.t("error_confirm_close"))
+            return await refused(page, round_id, close_problem=page.t("error_confirm_close"))
         await page.data("survey", "POST", f"/rounds/{quoted(round_id)}/close")
         return page.redirect(f"/rondes/{quoted(round_id)}", bericht="closed")
 
@@ -289,7 +298,8 @@ def router() -> APIRouter:
         form = await page.form()
         closes = closing_time(form.get("closes_on"), page.tenant.time_zone)
         if closes is None:
-            raise PageError(422, page.t("error_closes"))
+            typed = str(form.get("closes_on") or "")[:10]
+            return await refused(page, round_id, extend_problem=page.t("error_closes"), extend_value=typed)
         await page.data(
             "survey",
             "POST",
