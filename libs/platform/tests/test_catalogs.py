@@ -146,3 +146,53 @@ def test_the_checks_fail_on_a_missing_language_a_missing_text_and_an_unknown_key
     lonely = tmp_path / "spiegel_lonely"
     _write_po(lonely, "nl", {"error.x": "x"})
     assert "spiegel_lonely: no en catalog" in catalog_problems(lonely)
+
+
+# Dutch texts address people as "u" everywhere (mails, staff pages, questionnaires: the
+# respondents include patients). Whole words only: "jezelf" is caught, "jeugd" or "project" not.
+INFORMAL = re.compile(r"\b(je|jij|jou|jouw|jouwe|jezelf|jullie)\b", re.IGNORECASE)
+
+
+def informal_words(text: str) -> list[str]:
+    return INFORMAL.findall(text)
+
+
+def _dutch_instrument_texts(value: object, found: list[str]) -> list[str]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "nl" and isinstance(inner, str):
+                found.append(inner)
+            else:
+                _dutch_instrument_texts(inner, found)
+    elif isinstance(value, list):
+        for inner in value:
+            _dutch_instrument_texts(inner, found)
+    return found
+
+
+def test_the_informal_words_are_found_as_words() -> None:
+    assert informal_words("Heb je vragen? Dank JE wel, Jouw groep, jezelf, jullie") == [
+        "je",
+        "JE",
+        "Jouw",
+        "jezelf",
+        "jullie",
+    ]
+    assert informal_words("Hebt u vragen over uw jeugd, het project of uzelf?") == []
+
+
+def test_every_dutch_text_says_u() -> None:
+    import yaml
+
+    problems: list[str] = []
+    for package in SOURCES:
+        dutch = _catalogs(package).get("nl")
+        if dutch is not None:
+            for key, value in _texts(dutch).items():
+                if informal_words(value):
+                    problems.append(f"{package.name} {key}: {value}")
+        for path in sorted(package.rglob("*.yaml")):
+            for value in _dutch_instrument_texts(yaml.safe_load(path.read_text(encoding="utf-8")), []):
+                if informal_words(value):
+                    problems.append(f"{path.name}: {value}")
+    assert not problems, "\n".join(problems)

@@ -6,8 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 from spiegel_platform.app import create_app
+from spiegel_platform.mail_addresses import deliverable_address
+
+
+class Person(BaseModel):
+    email: Annotated[str, AfterValidator(deliverable_address)]
 
 
 class Thing(BaseModel):
@@ -79,3 +84,24 @@ def test_errors_carry_a_code_and_a_message_in_the_callers_language() -> None:
     assert english.json()["errors"] == [
         {"field": "body.count", "message": "Field required", "type": "missing"}
     ]
+
+
+def test_a_refused_address_is_explained_in_the_callers_language() -> None:
+    # Walk finding: "The part after the @-sign contains invalid characters" on a Dutch page.
+    api = APIRouter()
+
+    @api.post("/people")
+    async def add(person: Person) -> dict[str, str]:
+        return {"email": person.email}
+
+    client = TestClient(create_app(service="errors-test", title="Errors", routers=[api]))
+    for language, expected in (
+        ("nl", "het deel na de @ bevat tekens die daar niet mogen: spatie"),
+        ("en", "the part after the @-sign contains characters that are not allowed there: space"),
+    ):
+        answer = client.post(
+            "/people", json={"email": "a@umc example.nl"}, headers={"accept-language": language}
+        )
+        assert answer.status_code == 422, answer.text
+        message = answer.json()["errors"][0]["message"]
+        assert expected in message and "SPACE" not in message, message

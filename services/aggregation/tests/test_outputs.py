@@ -126,3 +126,82 @@ def test_a_chart_without_a_name_is_hidden_from_assistive_technology() -> None:
 
     svg = charts.to_svg(charts.Chart(230.0, 26.0))
     assert 'aria-hidden="true"' in svg and 'role="img"' not in svg
+
+
+def test_the_anonymity_note_states_the_rule_of_each_group() -> None:
+    # Walk finding: the note said 4 where the members' self-view of a Groepsmonitor needs 5.
+    from spiegel_demo.instruments import group_monitor_instrument
+    from spiegel_demo.simulation import GM_GROUPS
+
+    gm = group_monitor_instrument()
+    facts = RoundFacts(
+        "g",
+        "GROUP_MONITOR",
+        "Groepsmonitor 2026",
+        "group",
+        "Vakgroep Cardiologie",
+        member_ids=("m1", "m2", "m3", "m4", "m5"),
+        groups=tuple(GroupInfo(c, nl, en, s) for c, nl, en, s in GM_GROUPS),
+    )
+    responses = random_responses(random.Random(3), gm, {"members": 5, "colleagues": 4}, not_applicable=0)
+    body = build_report(
+        facts,
+        gm,
+        responses,
+        threshold=4,
+        report_id="g.v1",
+        version=1,
+        published_at="2026-03-01T10:00:00+00:00",
+    ).body
+    for language, words in (
+        ("nl", "Leden van de vakgroep: minder dan 5"),
+        ("en", "Members of the group: fewer than 5"),
+    ):
+        for shown in (render_page(body, language, fragment=True), _pdf_text(render_pdf(body, language))):
+            flat = " ".join(shown.split())
+            assert words in flat, (language, flat[flat.find("nonym") - 200 : flat.find("nonym") + 900])
+    ifms = render_page(_body(), "nl", fragment=True)
+    assert "minder dan 5" not in ifms and "Leden" not in ifms
+
+
+def test_the_preparation_explains_its_star_and_compares_only_what_can_be_compared() -> None:
+    # Walk finding: an unexplained ★, and "(0,0)" differences when only one group is visible.
+    from spiegel_aggregation.discussions.model import preparation
+    from spiegel_aggregation.discussions.page import render_preparation
+
+    rng = random.Random(5)
+    facts = RoundFacts(
+        "r1",
+        "IFMS",
+        "IFMS 2026",
+        "spec-1",
+        "Dr. A",
+        groups=tuple(GroupInfo(c, nl, en, s) for c, nl, en, s in IFMS_GROUPS),
+    )
+    group = {
+        "id": "d",
+        "title": "Groep 1",
+        "kind": "IFMS",
+        "facilitator_id": "f",
+        "round_ids": ["r1"],
+        "meeting_date": None,
+    }
+
+    def shown(counts: dict[str, int], lang: str = "nl") -> str:
+        body = build_report(
+            facts,
+            INSTRUMENT,
+            random_responses(rng, INSTRUMENT, counts),
+            threshold=4,
+            report_id="r1.v1",
+            version=1,
+            published_at="2026-03-01T10:00:00+00:00",
+        ).body
+        return " ".join(render_preparation(preparation(group, [body], []), lang, fragment=True).split())
+
+    one_group = shown({"self": 1, "colleagues": 6})
+    assert "★" in one_group and "★ =" in one_group, one_group
+    assert "(0,0)" not in one_group and "geen andere groep om mee te vergelijken" in one_group, one_group
+    assert "no other group to compare with" in shown({"self": 1, "colleagues": 6}, "en")
+    two_groups = shown({"self": 1, "colleagues": 6, "staff": 5})
+    assert "geen andere groep om mee te vergelijken" not in two_groups and "★ =" in two_groups

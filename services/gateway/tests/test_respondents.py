@@ -164,7 +164,7 @@ async def test_the_questionnaire_page_says_saved_only_when_the_survey_kept_the_a
         form = {"csrf_token": csrf, f"r_{item}": "4", f"c_{comment}": "goed\x00 overleg", "action": "save"}
         saved = await page.post("/vragenlijst", data=form, headers=html)
         assert saved.status_code == 200 and "opgeslagen=1" in str(saved.url)
-        assert "Je antwoorden zijn bewaard." in saved.text
+        assert "Uw antwoorden zijn bewaard." in saved.text
         draft = (await page.get("/respondent/questionnaire")).json()["draft"]
         assert draft["ratings"] == {item: 4} and draft["comments"] == {comment: "goed overleg"}
         # A superscript digit is no score: left out, never a server error.

@@ -133,7 +133,7 @@ async def test_one_address_nominated_at_once_many_times_is_saved_once(invitation
             for answer in answers:
                 if answer.status_code == 422:  # as when sent one after another
                     assert [p["kind"] for p in answer.json()["problems"]] == ["already_nominated"]
-                    assert "al genomineerd in deze ronde (groep staff)" in answer.json()["message"]
+                    assert "al genomineerd in deze ronde (groep Medewerkers)" in answer.json()["message"]
             return next(a.json()["assignment_id"] for a in answers if a.status_code == 201)
 
         first = await nominate_six_at_once()

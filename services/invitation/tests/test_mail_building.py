@@ -24,7 +24,7 @@ CONTEXT = {
     "version": 1,
     "reason": "",
     "report_title": "Rapport",
-    "dashboard_link": "https://umc.spiegel.example/",
+    "report_link": "https://umc.spiegel.example/rapportages/r1.v1",
 }
 
 
@@ -110,3 +110,10 @@ def test_encoded_words_cannot_smuggle_a_line_break() -> None:
     parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
     assert parsed["Bcc"] is None
     assert "victim" not in str(parsed["To"].addresses[0].addr_spec)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_report_ready_mail_links_to_the_report_itself(lang: str) -> None:
+    mail = MailRenderer().render("report_ready", lang, CONTEXT)
+    assert "https://umc.spiegel.example/rapportages/r1.v1" in mail.text
+    assert 'href="https://umc.spiegel.example/rapportages/r1.v1"' in mail.html

@@ -237,7 +237,7 @@ def test_report_ready_in_the_reader_s_language() -> None:
         "Dr. S",
         "en",
     )
-    assert mail.context == {"report_title": "IFMS 2027", "version": 3, "reason": "correctie"}
+    assert mail.context == {"report_title": "IFMS 2027", "version": 3, "reason": "correctie", "report_id": ""}
     assert not mail.unsubscribe and not mail.token_sealed
     dutch = due.letter({"template": "report_ready"}, report=report, person={"email": "spec@umc.example"})
     assert dutch.language == "nl" and dutch.context["version"] == 2
@@ -254,9 +254,13 @@ def test_links_and_unsubscribe() -> None:
     own = letter(invitation(), assignment=assignment(is_self=True))
     assert due.unsubscribe_url(own, base=base, token="tok") is None
     report = due.letter(
-        {"template": "report_ready"}, report={"title": "R"}, person={"email": "s@umc.example"}
+        {"template": "report_ready", "report_id": "r1:spec 1.v2"},
+        report={"title": "R"},
+        person={"email": "s@umc.example"},
     )
-    assert due.addressed(report, base=base, tenant_name="UMC", token=None)["dashboard_link"] == f"{base}/"
+    # Walk finding: the mail linked to the start page; it links to the report itself.
+    link = due.addressed(report, base=base, tenant_name="UMC", token=None)["report_link"]
+    assert link == f"{base}/rapportages/r1%3Aspec%201.v2", link
     assert due.unsubscribe_url(report, base=base, token=None) is None
 
 
@@ -297,3 +301,16 @@ def test_a_temporary_failure_is_retried_later_each_time_then_given_up() -> None:
 def test_a_mail_not_ready_yet_is_tried_again_soon_however_often() -> None:
     assert after("retry", 1, retry_in=2.0) == ("retry", 2.0)
     assert after("retry", 9, retry_in=2.0) == ("retry", 2.0)
+
+
+def test_a_person_gets_no_more_reminders_than_the_maximum_and_none_too_soon() -> None:
+    # Walk finding: "Herinnering sturen" pressed twice sent ten reminders within seconds.
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    gap = timedelta(hours=24)
+    assert due.reminder_refusal([], now, most=3, min_interval=gap) is None
+    assert due.reminder_refusal([now - timedelta(hours=25)], now, most=3, min_interval=gap) is None
+    assert due.reminder_refusal([now - timedelta(seconds=5)], now, most=3, min_interval=gap) == "too_soon"
+    long_ago = [now - timedelta(days=d) for d in (9, 6, 3)]
+    assert due.reminder_refusal(long_ago, now, most=3, min_interval=gap) == "max_reached"
+    assert due.reminder_refusal(long_ago[:2], now, most=3, min_interval=gap) is None
+    assert due.reminder_refusal([], now, most=0, min_interval=gap) == "max_reached"

@@ -123,7 +123,29 @@ def test_addresses_are_stored_as_the_mail_relay_takes_them() -> None:
     # crashed the sender); a non-ASCII local part is refused at input, saying why.
     assert check_email("idn@exämple.org") == ("idn@xn--exmple-cua.org", None)
     address, reason = check_email("jörg@example.org")
-    assert address is None and reason is not None and "before the @-sign" in reason
+    assert address is None and reason is not None and "before the @-sign" in reason["en"]
+    assert "vóór de @" in reason["nl"] and "ö" in reason["nl"]
+
+
+def test_an_invalid_address_is_explained_in_the_readers_language() -> None:
+    # Walk finding: "The part after the @-sign contains invalid characters" on a Dutch page.
+    rows = [
+        RowIn(2, "staff", "A. Aap", "a@b@umc.example"),
+        RowIn(3, "staff", "B. Beer", "b.beer@umc example.nl"),
+        RowIn(4, "staff", "C. Claes", "c.claes"),
+        RowIn(5, "staff", "D. Dekker", "d..dekker@umc.example"),
+        RowIn(6, "staff", "E. Eerens", "e@localhost"),
+    ]
+    for result in validate_rows(rows, ctx()):
+        problem = result.problems[0]
+        assert problem.kind == "invalid_email", problem
+        for english in ("The part", "must", "invalid characters", "SPACE", "period"):
+            assert english not in problem.message, problem.message
+        assert "@" in problem.message_en
+    messages = [r.problems[0].message for r in validate_rows(rows, ctx())]
+    assert "na de @" in messages[0] and "'@'" in messages[0], messages[0]
+    assert "spatie" in messages[1] and "geen @" in messages[2] and "twee punten" in messages[3], messages
+    assert "punt" in messages[4], messages[4]
 
 
 def test_a_name_is_kept_on_one_line_without_control_characters() -> None:
@@ -140,3 +162,45 @@ def test_a_name_is_kept_on_one_line_without_control_characters() -> None:
     assert (first.name, second.name, marked.name) == ("B. Bakker", "C. Claes", "E. Eerens")
     assert kinds(first) == kinds(second) == kinds(marked) == set()
     assert blank.name == "" and "missing_name" in kinds(blank)
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_in_plain_words() -> None:
+    # Walk finding: a PDF renamed to .xlsx was refused with "(CalamineError)".
+    import pytest
+    from spiegel_invitation.nominations.spreadsheet import SpreadsheetError, parse
+
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
+    damaged_zip = b"PK\x03\x04" + b"\x00" * 60
+    for content in (pdf, damaged_zip):
+        with pytest.raises(SpreadsheetError) as refused:
+            parse("lijst.xlsx", content)
+        for language, plain in (("nl", "geen Excel-bestand"), ("en", "not an Excel file")):
+            message = refused.value.reason.in_language(language)
+            assert plain in message, message
+            assert "Error" not in message and "Calamine" not in message, message
+
+
+def test_a_group_of_one_nominee_is_warned_in_the_singular() -> None:
+    # Walk finding: "heeft 1 genomineerden".
+    one, two = group_warnings({"colleagues": 1, "staff": 2, "flex": 6}, GROUPS)
+    assert "heeft 1 genomineerde;" in one["message"] and "has 1 nominee;" in one["message_en"], one
+    assert "heeft 2 genomineerden;" in two["message"] and "has 2 nominees;" in two["message_en"], two
+
+
+def test_problems_name_a_group_by_its_label_not_its_code() -> None:
+    # Walk finding: "(groep colleagues)" on a Dutch page.
+    context = ctx(existing={"p.pan@umc.example": ("colleagues", "P. Pan")})
+    results = validate_rows(
+        [
+            RowIn(2, "staff", "P. Pan", "p.pan@umc.example"),
+            RowIn(3, "staff", "Q. Quint", "q.quint@umc.example"),
+            RowIn(4, "colleagues", "Q. Quint", "q.quint@umc.example"),
+        ],
+        context,
+    )
+    taken = results[0].problems[0]
+    assert "(groep Collega medisch specialisten)" in taken.message, taken.message
+    assert "colleagues" not in taken.message and "colleagues" not in taken.message_en
+    twice = results[2].problems[0]
+    assert "groep Medewerkers" in twice.message and "staff" not in twice.message, twice.message
+    assert "staff" not in twice.message_en and "colleagues" not in results[1].problems[0].message_en

@@ -75,7 +75,8 @@ async def test_reminders_reach_only_who_has_not_completed_nor_opted_out(invitati
     # Reminders every day (so the first is due now), at most 2, none in the last day.
     async with invitation.client() as coordinator:
         policy = await coordinator.put(
-            "/rounds/r1/reminder-policy", json={"max_reminders": 2, "interval_days": 1, "quiet_days": 1}
+            "/rounds/r1/reminder-policy",
+            json={"max_reminders": 2, "interval_days": 1, "quiet_days": 1, "min_interval_hours": 0},
         )
         assert policy.status_code == 200, policy.text
         assert len(policy.json()["schedule"]) == 2
@@ -193,3 +194,62 @@ async def test_rater_fatigue_is_flagged_before_invitations_go_out(invitation):  
         preview = (await coordinator.post("/rounds/f9/imports", files={"file": ("l.csv", csv)})).json()
         kinds = {r["email"]: [p["kind"] for p in r["problems"]] for r in preview["rows"]}
         assert kinds == {"busy@umc.example": ["rater_fatigue"], "rare@umc.example": []}
+
+
+async def test_reminders_by_hand_keep_the_maximum_and_the_interval_however_often_asked(invitation):  # type: ignore[no-untyped-def]
+    """Walk finding: "Herinnering sturen" pressed twice sent ten reminder mails within seconds,
+    while the settings say at most three per person."""
+    invitation.start()
+    catcher = invitation.catcher
+    async with invitation.client() as coordinator:
+        await coordinator.put(
+            "/rounds/r9", json={"title": "IFMS", "subject_id": "spec-9", "subject_name": "Dr. N"}
+        )
+        for email in ("p@umc.example", "q@umc.example"):
+            added = await coordinator.post(
+                "/rounds/r9/nominations", json={"group": "staff", "name": f"Naam {email[0]}", "email": email}
+            )
+            assert added.status_code == 201, added.text
+    await invitation.open_round(
+        "r9",
+        subject_id="spec-9",
+        subject_name="Dr. N",
+        title="IFMS",
+        opens_at=datetime.now(UTC) - timedelta(hours=1),
+        closes_at=datetime.now(UTC) + timedelta(days=20),
+    )
+    catcher.wait_for(2)  # the invitations (the subject has no address here)
+
+    async def reminded() -> list[str]:
+        return sorted(
+            r
+            for m in catcher.messages()
+            if m.summary()["subject"].startswith("Herinnering")
+            for r in m.recipients
+        )
+
+    async with invitation.client() as coordinator:
+        # Pressed five times, some at once: each person is reminded once (24 hours apart at least).
+        presses = [coordinator.post("/rounds/r9/reminders", json={"group": "staff"}) for _ in range(3)]
+        answers = await asyncio.gather(*presses)
+        answers += [await coordinator.post("/rounds/r9/reminders", json={"group": "staff"}) for _ in range(2)]
+        assert all(a.status_code == 202 for a in answers), [a.text for a in answers]
+        assert sum(a.json()["queued"] for a in answers) == 2, [a.json() for a in answers]
+        assert sum(a.json()["skipped"]["too_soon"] for a in answers) == 8, [a.json() for a in answers]
+    catcher.wait_for(4)
+    await asyncio.sleep(2)  # more mails would arrive now
+    assert await reminded() == ["p@umc.example", "q@umc.example"]
+
+    # Without the interval the maximum still holds: at most 3 reminders per person in all.
+    async with invitation.client() as coordinator:
+        policy = await coordinator.put(
+            "/rounds/r9/reminder-policy",
+            json={"max_reminders": 3, "interval_days": 7, "quiet_days": 1, "min_interval_hours": 0},
+        )
+        assert policy.status_code == 200, policy.text
+        answers = [await coordinator.post("/rounds/r9/reminders", json={"group": "staff"}) for _ in range(5)]
+        assert sum(a.json()["queued"] for a in answers) == 4, [a.json() for a in answers]
+        assert answers[-1].json()["skipped"]["max_reached"] == 2
+    catcher.wait_for(8)
+    await asyncio.sleep(2)
+    assert await reminded() == ["p@umc.example"] * 3 + ["q@umc.example"] * 3

@@ -242,3 +242,16 @@ def test_a_new_round_is_announced_with_what_is_stored() -> None:
         "respondent_groups",
         "title",
     }
+
+
+def test_an_introduction_neither_repeats_the_page_nor_borrows_the_other_instruments_words() -> None:
+    # Walk finding: the page says how long filling in takes and that answers are anonymous (with
+    # the threshold that applies); the instrument's own introduction said it again, with other
+    # figures, and the Groepsmonitor's spoke of "the specialist".
+    for instrument in built_ins().values():
+        for perspective in Perspective:
+            for language in ("nl", "en"):
+                intro = render(instrument, perspective, language)["intro"]
+                assert not re.search(r"minut|anonie|anonym|\bvier\b|\bfour\b", intro, re.IGNORECASE), intro
+                if instrument.kind == Kind.GROUP_MONITOR:
+                    assert "specialist" not in intro, intro

@@ -58,6 +58,9 @@ def test_group_monitor_round_in_the_browser(web: WebDeployment, browser: Any) ->
     assert "Collega-specialisten" in page.locator(".warnings").inner_text()
     assert "4 genomineerden" in page.locator("#group-live").inner_text()
     page.goto(round_url)
+    # ... and at the open step, which asks to confirm (walk finding: no warning when opening).
+    assert "4 genomineerden" in page.locator(".warnings").inner_text()
+    page.get_by_label("Ik open de ronde toch, met deze groepen zoals ze zijn").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Ronde openen").click()
     assert "geopend" in page.locator("[role=status]").inner_text()

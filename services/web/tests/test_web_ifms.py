@@ -145,6 +145,7 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     assert "11 respondent(en) opgeslagen" in page.locator("[role=status]").inner_text()
     checked.page(page, "import-done")
     page.get_by_role("link", name="Terug naar de ronde").click()
+    page.get_by_label("Ik open de ronde toch, met deze groepen zoals ze zijn").check()  # the group of 2
     with page.expect_navigation():
         page.get_by_role("button", name="Ronde openen").click()
     assert "geopend" in page.locator("[role=status]").inner_text()

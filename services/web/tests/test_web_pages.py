@@ -227,3 +227,59 @@ def test_the_hospital_settings_page_changes_the_hospital_through_the_gateways_ap
     assert changed[0]["ip"] == "198.51.100.23"  # the browser's, not the web service's address
     # The specialists' list comes from the gateway's people (GET /people) in the same way.
     assert client.get("/rondes/nieuw").status_code == 200
+
+
+def test_walk_findings_dutch_pages_speak_dutch_and_forms_keep_their_input(
+    web: WebDeployment, hospital: dict[str, str]
+) -> None:
+    """Issue 18's walk: English service texts on Dutch pages, a discussion group called a report,
+    the Groepsmonitor form emptied by a refusal, a 5,000-character title cut short unseen."""
+    slug = hospital["slug"]
+    client, csrf = signed_in(web, slug, "coordinator")
+    for path in (
+        "/rondes/does-not-exist",
+        "/rondes/does-not-exist/nominaties",
+        "/rondes/does-not-exist/sjabloon.xlsx",
+    ):
+        shown = client.get(path)
+        assert shown.status_code in (200, 404), (path, shown.status_code)
+        assert "not found" not in shown.text and "does-not-exist not" not in shown.text, (
+            path,
+            shown.text[:800],
+        )
+    is_page(client.get("/gespreksgroepen/onbekend"), 404, "Deze gespreksgroep bestaat niet")
+    refused = client.post(
+        "/rondes/nieuw/groepsmonitor",
+        data={
+            "csrf_token": csrf,
+            "title": "Groepsmonitor Cardiologie",
+            "group_name": "Vakgroep Cardiologie",
+            "closes_on": "2099-01-01",
+            "include_patients": "1",
+        },
+    )
+    is_page(refused, 422)
+    assert (
+        'value="Groepsmonitor Cardiologie"' in refused.text and 'value="Vakgroep Cardiologie"' in refused.text
+    )
+    assert 'value="2099-01-01"' in refused.text
+    assert re.search(r'id="include_patients"[^>]*checked', refused.text), refused.text
+    long_title = "x" * 5000
+    too_long = client.post(
+        "/rondes/nieuw/ifms", data={"csrf_token": csrf, "title": long_title, "closes_on": "2099-01-01"}
+    )
+    is_page(too_long, 422, "Titel: te lang, hoogstens 150 tekens (nu 5000).")
+    assert f'value="{long_title}"' in too_long.text
+
+
+def test_the_questionnaire_without_its_link_session_speaks_to_a_respondent(
+    web: WebDeployment, hospital: dict[str, str]
+) -> None:
+    """Walk finding: the questionnaire page used again after submitting (the link session ended)
+    said "Log eerst in" to a respondent, who has no account."""
+    slug = hospital["slug"]
+    browser = httpx.Client(base_url=f"{web.url}/t/{slug}", headers=HTML, timeout=30)
+    for shown in (browser.get("/vragenlijst"), browser.post("/vragenlijst", data={"action": "submit"})):
+        assert shown.status_code in (401, 403), (shown.status_code, shown.text[:300])
+        assert "<h1" in shown.text and "Log eerst in" not in shown.text and "/inloggen" not in shown.text
+        assert "al verzonden" in shown.text and "dank u wel" in shown.text.lower(), shown.text[:1500]

@@ -30,8 +30,10 @@ PAGES = [
 DYNAMIC = {
     "error_title_": [str(s) for s in sorted(errors.SHOWN)],
     "error_advice_": [str(s) for s in sorted(errors.SHOWN)],
-    "link_title_": list(LINK_PROBLEMS.values()) + ["link_withdrawn", "link_expired", "round_not_open"],
-    "link_text_": list(LINK_PROBLEMS.values()) + ["link_withdrawn", "link_expired", "round_not_open"],
+    "link_title_": list(LINK_PROBLEMS.values())
+    + ["link_withdrawn", "link_expired", "round_not_open", "no_session"],
+    "link_text_": list(LINK_PROBLEMS.values())
+    + ["link_withdrawn", "link_expired", "round_not_open", "no_session"],
     "status_": ["all", "draft", "open", "closed"],
     "kind_": ["IFMS", "GROUP_MONITOR"],
     "mail_": ["sent", "pending", "not_issued", "failed", "withdrawn"],

@@ -28,6 +28,7 @@ from spiegel_platform.errors import ApiError, Text, message_key, rendered
 from spiegel_platform.health import ReadinessCheck, readiness
 from spiegel_platform.i18n import language_of, register_packages, translator
 from spiegel_platform.logging import bind_context, get_logger, unbind_context
+from spiegel_platform.mail_addresses import AddressError
 from spiegel_platform.metrics import HTTP_LATENCY
 
 log = get_logger(__name__)
@@ -104,6 +105,9 @@ def _validation_message(error: Any, language: str, _: Callable[..., str]) -> str
     """pydantic's message for English (it has the plural forms); otherwise the catalog's text
     for the error type, pydantic's when the catalog has none (a validator's own text)."""
     key = f"validation.{error['type']}"
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, AddressError):  # an e-mail address: why, in the caller's words
+        return cause.reason.render(_)
     if language == "en":
         return str(error["msg"])
     params = {

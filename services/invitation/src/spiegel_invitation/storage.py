@@ -22,6 +22,7 @@ each document has one writer besides the relay, which only rewrites
 | mail_attempts | "<mail key>#<n>" and "...#<n>!" | the mailer: claims and fates, insert only |
 | deliveries | mail key | the mailer: what happened to each e-mail |
 | reminder_due | round id | rounds with reminders still to come (small) |
+| reminder_claims | "<assignment>#<n>" | scheduler and chases: reminder n of a person (insert only) |
 | issue_queue | round id | opened rounds whose links are still to be issued (small) |
 | imports | import id; "<id>:confirming" | coordinator: previews; a confirm's claim (lapses in 2 min) |
 | reports | report id | ReportPublished |
@@ -52,6 +53,7 @@ class Store(TenantStores):
     mail_attempts = Collection()
     deliveries = Collection()
     reminder_due = Collection()
+    reminder_claims = Collection()
     issue_queue = Collection()
     imports = Collection()
     reports = Collection()

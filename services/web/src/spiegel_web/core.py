@@ -45,6 +45,26 @@ SESSION_HEADER = "x-spiegel-session"
 
 env = look.environment(HERE / "templates")
 
+# The longest text a form's field takes: the page's maxlength and the server's check (a longer
+# text is refused with the field's name, never cut short unseen). Titles and names fit a line.
+MAX_LENGTH = {
+    "title": 150,
+    "group_name": 150,
+    "flex_label": 80,
+    "hospital_name": 200,
+    "name": 200,
+    "email": 320,
+}
+env.globals["max_length"] = MAX_LENGTH
+# form field -> (its label's text key, its MAX_LENGTH key)
+ROUND_FIELDS = {
+    "title": ("round_title", "title"),
+    "group_name": ("group_name", "group_name"),
+    "flex_label": ("new_flex_label", "flex_label"),
+}
+HOSPITAL_FIELDS = {"name": ("settings_name", "hospital_name")}
+NOMINEE_FIELDS = {"name": ("name", "name"), "email": ("email", "email")}
+
 __all__ = [
     "COORDINATING",
     "LANG_COOKIE",
@@ -73,6 +93,24 @@ class Page(page.Page[Hospital, Caller]):
     host: str = ""
 
     env: ClassVar[Environment] = env
+
+    def when(self, value: str | None) -> str:
+        """A moment from a service (ISO 8601) as people read it: "2027-03-04 17:00" in the
+        hospital's time zone ("" when there is none; the text as given when it is not a moment)."""
+        if not value:
+            return ""
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value[:16].replace("T", " ")
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(ZoneInfo(self.tenant.time_zone))
+        return moment.strftime("%Y-%m-%d %H:%M")
+
+    def closing(self, round_doc: dict[str, Any]) -> str:
+        """When a round closes, or closed: a round closed early shows when it really was closed."""
+        closed = round_doc.get("closed_at") if round_doc.get("status") == "closed" else None
+        return self.when(closed or round_doc.get("closes_at"))
 
     @property
     def is_specialist(self) -> bool:
@@ -199,6 +237,19 @@ class TokenRefused(HTTPException):
 def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+def too_long(page: Page, form: dict[str, Any], fields: dict[str, tuple[str, str]]) -> list[str]:
+    """A problem for each text longer than its field takes, naming the field and the limit."""
+    problems = []
+    for name, (label, limit) in fields.items():
+        value = form.get(name)
+        length = len(str(value).strip()) if isinstance(value, str) else 0
+        if length > MAX_LENGTH[limit]:
+            problems.append(
+                page.t("error_too_long", field=page.t(label), most=MAX_LENGTH[limit], length=length)
+            )
+    return problems
 
 
 async def page_of(request: Request) -> Page:

@@ -14,7 +14,16 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from spiegel_platform.anonymity import MIN_GROUP_SIZE
 
-from spiegel_web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
+from spiegel_web.core import (
+    COORDINATING,
+    NOMINEE_FIELDS,
+    Page,
+    PageError,
+    page_of,
+    problem_text,
+    quoted,
+    too_long,
+)
 from spiegel_web.preparing import RoundPreparing, from_invitation, preparing_page
 
 ADVISED = 6
@@ -91,11 +100,15 @@ def router() -> APIRouter:
         form = await page.form()
         entry = {
             "group": str(form.get("group") or "")[:100],
-            "name": str(form.get("name") or "").strip()[:200],
-            "email": str(form.get("email") or "").strip()[:320],
+            "name": str(form.get("name") or "").strip(),
+            "email": str(form.get("email") or "").strip(),
             "language": str(form.get("language") or "")[:20],
             "accept_warnings": form.get("accept_warnings") == "1",
         }
+        longer = too_long(page, entry, NOMINEE_FIELDS)
+        if longer:  # refused here, with what was typed kept, rather than cut short unseen
+            loaded = await load(page, round_id)
+            return render(page, round_id, loaded, status=422, entry=entry, problems=longer)
         upstream = await page.call(
             "invitation", "POST", f"/rounds/{quoted(round_id)}/nominations", json_body=entry
         )

@@ -89,7 +89,7 @@ def router() -> APIRouter:
             query={"lang": page.lang},
         )
         if upstream.status_code == 404:
-            raise PageError(404, key="no_report")
+            raise PageError(404, key="no_discussion_group")
         if not upstream.is_success:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
         return page.render("preparation.html", body=fragment(upstream.content))

@@ -90,11 +90,13 @@ def missing_items(answers: dict[str, Any], questionnaire: dict[str, Any]) -> lis
 def router() -> APIRouter:
     api = APIRouter(include_in_schema=False)
 
-    async def respondent_page(request: Request) -> Page:
+    async def respondent_page(request: Request) -> Page | Response:
         page = await page_of(request)
         caller = page.caller
         if caller is None or caller.kind != "respondent" or not caller.link_token:
-            raise PageError(401, key="open_your_link")
+            # No link session: most often the questionnaire was just submitted (which ends it) and
+            # the page is opened again. A respondent has no account: never "sign in first".
+            return page.render("respondent/link_problem.html", status=401, code="no_session", message="")
         return page
 
     async def questionnaire_of(page: Page) -> tuple[dict[str, Any] | None, Response | None]:
@@ -140,6 +142,8 @@ def router() -> APIRouter:
     @api.get("/vragenlijst")
     async def questionnaire(request: Request) -> Response:
         page = await respondent_page(request)
+        if isinstance(page, Response):
+            return page
         body, problem = await questionnaire_of(page)
         if body is None:
             assert problem is not None
@@ -151,6 +155,8 @@ def router() -> APIRouter:
     @api.post("/vragenlijst")
     async def answer(request: Request) -> Response:
         page = await respondent_page(request)
+        if isinstance(page, Response):
+            return page
         form = await page.form()
         body, problem = await questionnaire_of(page)
         if body is None:
@@ -168,7 +174,11 @@ def router() -> APIRouter:
                 "PUT",
                 f"/questionnaires/{token}/draft",
                 content=json.dumps(answers).encode(),
-                headers={"content-type": "application/json", "accept": "application/json"},
+                headers={
+                    "content-type": "application/json",
+                    "accept": "application/json",
+                    "accept-language": page.lang,
+                },
             )
             if saved.status_code in GONE or saved.status_code == 409:
                 return link_problem(page, saved.status_code, saved.content)
@@ -184,11 +194,17 @@ def router() -> APIRouter:
             "POST",
             f"/questionnaires/{token}/submit",
             content=json.dumps(answers).encode(),
-            headers={"content-type": "application/json", "accept": "application/json"},
+            headers={
+                "content-type": "application/json",
+                "accept": "application/json",
+                "accept-language": page.lang,
+            },
             query=f"lang={page.lang}",
         )
         if submitted.is_success:
-            reply = page.redirect("/bedankt", lang=page.lang)
+            # A specialist's own self-evaluation is not "processed with the others in the group".
+            own = body["respondent_group"].get("is_self") and body["round"].get("kind") != "GROUP_MONITOR"
+            reply = page.redirect("/bedankt", lang=page.lang, zelf="1" if own else None)
             page.end_link_session(reply)
             return reply
         if submitted.status_code == 422:
@@ -198,6 +214,6 @@ def router() -> APIRouter:
     @api.get("/bedankt")
     async def thanks(request: Request) -> Response:
         page = await page_of(request)
-        return page.render("respondent/thanks.html")
+        return page.render("respondent/thanks.html", is_self=request.query_params.get("zelf") == "1")
 
     return api

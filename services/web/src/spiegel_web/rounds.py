@@ -20,7 +20,17 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 
-from spiegel_web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
+from spiegel_web.core import (
+    COORDINATING,
+    MAX_LENGTH,
+    ROUND_FIELDS,
+    Page,
+    PageError,
+    page_of,
+    problem_text,
+    quoted,
+    too_long,
+)
 from spiegel_web.preparing import REFRESH_S, RoundPreparing, from_invitation, preparing_page
 
 CLOSING_HOUR = time(17, 0)
@@ -96,6 +106,24 @@ def _week_after(closes_at: str) -> str:
         return (date.today() + timedelta(days=7)).isoformat()
 
 
+def open_warnings(page: Page, listed: dict[str, Any]) -> list[str]:
+    """The invitation service's warnings about groups with too few nominees, for the open step:
+    only groups in use (a group nobody was nominated in is simply not asked)."""
+    return [
+        str(w.get("message_en") if page.lang == "en" else w.get("message")) or ""
+        for w in listed.get("group_warnings") or []
+        if w.get("nominees")
+    ]
+
+
+async def nominee_warnings(page: Page, round_id: str) -> list[str]:
+    try:
+        listed = await page.data("invitation", "GET", f"/rounds/{quoted(round_id)}/nominations")
+    except PageError:
+        return []
+    return open_warnings(page, listed)
+
+
 def chosen(form: dict[str, Any], name: str) -> list[str]:
     value = form.get(name)
     if value is None:
@@ -163,8 +191,8 @@ def router() -> APIRouter:
     async def create_ifms(request: Request) -> Response:
         page = await coordinator(request)
         form = await page.form()
-        errors = []
-        title = str(form.get("title") or "").strip()[:150]
+        errors = too_long(page, form, ROUND_FIELDS)
+        title = str(form.get("title") or "").strip()[: MAX_LENGTH["title"]]
         closes = closing_time(form.get("closes_on"), page.tenant.time_zone)
         known = {p.person_id: p for p in await specialists(page)}
         picked = [known[i] for i in chosen(form, "specialists") if i in known]
@@ -174,10 +202,11 @@ def router() -> APIRouter:
             errors.append(page.t("error_closes"))
         if not picked:
             errors.append(page.t("error_pick_specialists"))
-        flex_nl = str(form.get("flex_label") or "").strip()[:80]
+        flex_nl = str(form.get("flex_label") or "").strip()[: MAX_LENGTH["flex_label"]]
         flex = {"flex_label_nl": flex_nl} if flex_nl else {}
+        kept = {**form, "specialists": chosen(form, "specialists")}
         if errors:
-            return await new_form(page, 422, ifms_errors=errors, form=form)
+            return await new_form(page, 422, ifms_errors=errors, ifms_form=kept)
         assert closes is not None
         upstream = await page.call(
             "survey",
@@ -192,7 +221,7 @@ def router() -> APIRouter:
             },
         )
         if not upstream.is_success:
-            return await new_form(page, 422, ifms_errors=[problem_text(upstream, page.lang)], form=form)
+            return await new_form(page, 422, ifms_errors=[problem_text(upstream, page.lang)], ifms_form=kept)
         created = json.loads(upstream.content)
         return page.redirect("/rondes", aangemaakt=str(len(created)))
 
@@ -200,12 +229,12 @@ def router() -> APIRouter:
     async def create_group_monitor(request: Request) -> Response:
         page = await coordinator(request)
         form = await page.form()
-        errors = []
+        errors = too_long(page, form, ROUND_FIELDS)
         # What was typed, shown again as it was on every refusal.
         gm: dict[str, Any] = {
-            "title": str(form.get("title") or "")[:150],
+            "title": str(form.get("title") or "")[: MAX_LENGTH["title"]],
             "group_id": str(form.get("group_id") or "").strip()[:64],
-            "group_name": str(form.get("group_name") or "")[:150],
+            "group_name": str(form.get("group_name") or "")[: MAX_LENGTH["group_name"]],
             "closes_on": str(form.get("closes_on") or "")[:10],
             "members": chosen(form, "members"),
             "include_patients": form.get("include_patients") == "1",
@@ -261,7 +290,10 @@ def router() -> APIRouter:
 
     @api.get("/rondes/{round_id}")
     async def round_page(round_id: str, request: Request) -> Response:
-        page = await coordinator(request)
+        return await show_round(await coordinator(request), round_id)
+
+    async def show_round(page: Page, round_id: str, status: int = 200, **extra: Any) -> Response:
+        request = page.request
         found = await page.data("survey", "GET", f"/rounds/{quoted(round_id)}")
         progress = None
         preparing = False
@@ -279,8 +311,14 @@ def router() -> APIRouter:
             except PageError:
                 versions = []
         message = request.query_params.get("bericht")
+        # Opening sends the invitations: groups with too few nominees are named at that step.
+        warnings = (
+            await nominee_warnings(page, round_id) if found["status"] == "draft" and not preparing else []
+        )
         response = page.render(
             "rounds/detail.html",
+            status=status,
+            open_warnings=warnings,
             round=found,
             progress=progress,
             preparing=preparing,
@@ -288,6 +326,7 @@ def router() -> APIRouter:
             message=message,
             groups=[g for g in found["respondent_groups"]],
             next_week=_week_after(found["closes_at"]),
+            **extra,
         )
         if preparing:
             response.headers["refresh"] = str(REFRESH_S)
@@ -296,16 +335,27 @@ def router() -> APIRouter:
     @api.post("/rondes/{round_id}/openen")
     async def open_round(round_id: str, request: Request) -> Response:
         page = await coordinator(request)
-        await page.form()
+        form = await page.form()
+        if form.get("accept_few") != "1" and await nominee_warnings(page, round_id):
+            return await show_round(page, round_id, 422, open_problem=page.t("error_accept_few"))
         await page.data("survey", "POST", f"/rounds/{quoted(round_id)}/open")
         return page.redirect(f"/rondes/{quoted(round_id)}", bericht="opened")
+
+    async def refused(page: Page, round_id: str, **problem: str) -> Response:
+        """The round's page again with the refused form's reason and what was typed (422); a plain
+        problem page when the round itself cannot be shown."""
+        try:
+            return await show_round(page, round_id, 422, **problem)
+        except PageError:
+            reason = problem.get("extend_problem") or problem.get("close_problem") or ""
+            raise PageError(422, reason) from None
 
     @api.post("/rondes/{round_id}/sluiten")
     async def close_round(round_id: str, request: Request) -> Response:
         page = await coordinator(request)
         form = await page.form()
         if form.get("confirm") != "1":
-            raise PageError(422, page.t("error_confirm_close"))
+            return await refused(page, round_id, close_problem=page.t("error_confirm_close"))
         await page.data("survey", "POST", f"/rounds/{quoted(round_id)}/close")
         return page.redirect(f"/rondes/{quoted(round_id)}", bericht="closed")
 
@@ -315,7 +365,8 @@ def router() -> APIRouter:
         form = await page.form()
         closes = closing_time(form.get("closes_on"), page.tenant.time_zone)
         if closes is None:
-            raise PageError(422, page.t("error_closes"))
+            typed = str(form.get("closes_on") or "")[:10]
+            return await refused(page, round_id, extend_problem=page.t("error_closes"), extend_value=typed)
         await page.data(
             "survey",
             "POST",
@@ -335,8 +386,12 @@ def router() -> APIRouter:
             f"/rounds/{quoted(round_id)}/reminders",
             json_body={"group": group, "request_id": uuid.uuid4().hex},
         )
+        skipped = sum((answer.get("skipped") or {}).values())
         return page.redirect(
-            f"/rondes/{quoted(round_id)}", bericht="reminded", aantal=answer.get("queued", 0)
+            f"/rondes/{quoted(round_id)}",
+            bericht="reminded",
+            aantal=answer.get("queued", 0),
+            overgeslagen=skipped or None,
         )
 
     @api.post("/rondes/{round_id}/uitnodigingen/{assignment_id}/opnieuw")

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from spiegel_platform.anonymity import MIN_GROUP_SIZE
 
-from spiegel_web.core import COORDINATING, Page, page_of, problem_text
+from spiegel_web.core import COORDINATING, HOSPITAL_FIELDS, MAX_LENGTH, Page, page_of, problem_text, too_long
 
 # The anonymity floor: no hospital sets its threshold lower (the gateway refuses it too).
 
@@ -51,11 +51,12 @@ def router() -> APIRouter:
         languages = [lang for lang in ("nl", "en") if form.get(f"lang_{lang}") == "1"]
         if not languages:
             errors.append(page.t("error_languages"))
-        name = str(form.get("name") or "").strip()[:200]
+        errors += too_long(page, form, HOSPITAL_FIELDS)
+        name = str(form.get("name") or "").strip()[: MAX_LENGTH["hospital_name"]]
         if not name:
             errors.append(page.t("error_name"))
         if errors:
-            return await show(page, 422, hospital_errors=errors)
+            return await show(page, 422, hospital_errors=errors, hospital_form=form)
         # The hospital is the gateway's: its API checks, stores and audits the change.
         changed = await page.call(
             "gateway",
@@ -64,7 +65,9 @@ def router() -> APIRouter:
             json_body={"name": name, "languages": languages, "min_group_size": threshold},
         )
         if not changed.is_success:
-            return await show(page, 422, hospital_errors=[problem_text(changed, page.lang)])
+            return await show(
+                page, 422, hospital_errors=[problem_text(changed, page.lang)], hospital_form=form
+            )
         return page.redirect("/instellingen", opgeslagen="ziekenhuis")
 
     @api.post("/instellingen/herinneringen")
@@ -77,7 +80,9 @@ def router() -> APIRouter:
         quiet = _int(form.get("quiet_days"), 0, 30)
         fatigue = _int(form.get("fatigue_limit"), 1, 100)
         if None in (count, interval, quiet, fatigue):
-            return await show(page, 422, reminder_errors=[page.t("error_reminder_numbers")])
+            return await show(
+                page, 422, reminder_errors=[page.t("error_reminder_numbers")], reminder_form=form
+            )
         await page.data(
             "invitation",
             "PUT",

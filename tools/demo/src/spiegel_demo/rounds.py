@@ -22,12 +22,22 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from spiegel_demo.people import respondent_names
 
 DEMO = "demo"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def closing_time(days: int, now: datetime | None = None) -> datetime:
+    """`days` from now at 17:00 in Amsterdam: when the pages say rounds close."""
+    day = ((now or datetime.now(UTC)) + timedelta(days=days)).astimezone(AMSTERDAM)
+    return day.replace(hour=17, minute=0, second=0, microsecond=0)
+
+
 LINK = re.compile(r"/e/([A-Za-z0-9_\-]{20,})")
 COMMENTS = [
     "Neemt altijd de tijd voor overleg, ook als het druk is.",
@@ -68,7 +78,7 @@ class Demo:
 
     # -- rounds --------------------------------------------------------------------------
     def create_round(self, specialist: dict[str, Any], title: str, days: int) -> str:
-        closes = (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
+        closes = closing_time(days)
         created = self.api(
             "POST",
             "survey/rounds",

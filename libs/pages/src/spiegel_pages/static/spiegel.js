@@ -70,7 +70,8 @@
     var live = document.getElementById("group-live");
     function warn() {
       var count = counts[select.value] || 0;
-      live.textContent = count < advised ? form.dataset.warningText.replace("{count}", count) : "";
+      var text = count === 1 ? form.dataset.warningOneText : form.dataset.warningText;
+      live.textContent = count < advised ? text.replace("{count}", count) : "";
     }
     select.addEventListener("change", warn);
     warn();

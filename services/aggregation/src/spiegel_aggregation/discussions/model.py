@@ -104,13 +104,16 @@ def group_highlights(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Per visible respondent group: its theme means and where it differs most from the others."""
     found = []
     labels = {g["code"]: g["label"] for g in body["groups"]}
+    others_groups = set(body.get("others_groups") or body["visible_groups"])
     for code in body["visible_groups"]:
         deviations = []
+        # A group that is all of "the others" differs from them by nothing: no contrast to show.
+        comparable = bool(others_groups - {code})
         for theme in body["themes"]:
             for statement in theme["statements"]:
                 cell = statement["groups"].get(code) or {}
                 others = statement.get("others") or {}
-                if cell.get("mean") is not None and others.get("mean") is not None:
+                if comparable and cell.get("mean") is not None and others.get("mean") is not None:
                     deviations.append(
                         {
                             "id": statement["id"],
@@ -127,6 +130,7 @@ def group_highlights(body: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "label": labels.get(code, {"nl": code, "en": code}),
                 "themes": {t["id"]: (t["groups"].get(code) or {}).get("mean") for t in body["themes"]},
                 "most_different": deviations[:3],
+                "compared": comparable,
             }
         )
     return found

@@ -64,7 +64,15 @@ class ReportView:
 
     @property
     def anonymity_text(self) -> str:
-        return self.t("anonymity_text", k=self.body["rules"]["threshold"])
+        """The rule as it applies to each group: a group with its own threshold (a Groepsmonitor's
+        members, A2) is named with it."""
+        k = self.body["rules"]["threshold"]
+        parts = [self.t("anonymity_text", k=k)]
+        for group in self.body["groups"]:
+            own = group.get("threshold")
+            if own is not None and own != k:
+                parts.append(self.t("anonymity_members", group=self.label(group["label"]), k=own))
+        return " ".join(parts)
 
     # -- groups ----------------------------------------------------------------------------
     @property

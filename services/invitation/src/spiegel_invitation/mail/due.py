@@ -6,6 +6,8 @@ Asking for mail (what goes into the queue):
 - `chase_recipients`: a coordinator's manual reminder, per group or per person; never
   to those completed, withdrawn, opted out, or not issued yet.
 - `report_readers`: who is told a report is ready.
+- `reminder_refusal`: whether one more reminder, scheduled or by hand, may go to a person:
+  never more than the policy's maximum in all, never two within its minimum interval.
 
 After an attempt (`after_attempt`): what is recorded, and when the next attempt is due.
 
@@ -28,8 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from spiegel_platform.anonymity import threshold
 
@@ -79,6 +82,19 @@ def chase_recipients(
         and not (row["completed"] or row["withdrawn"] or row["opted_out"])
         and row["invitation"] != "not_issued"
     ]
+
+
+def reminder_refusal(
+    previous: Sequence[datetime], now: datetime, *, most: int, min_interval: timedelta
+) -> str | None:
+    """Why a person may not get one more reminder ("max_reached", "too_soon"), or None. `previous`:
+    when each reminder already claimed for them was asked for, scheduled or by hand alike, so
+    the settings hold whoever asks and however often."""
+    if len(previous) >= most:
+        return "max_reached"
+    if previous and now - max(previous) < min_interval:
+        return "too_soon"
+    return None
 
 
 def report_readers(kind: str, subject_id: str, member_ids: Iterable[str]) -> list[str]:
@@ -235,6 +251,7 @@ def report_letter(entry: Document, report: Document | None, person: Document | N
         "report_title": report.get("title") or report.get("round_title") or "",
         "version": int(entry.get("version") or report.get("version") or 1),
         "reason": report.get("reason", ""),
+        "report_id": str(entry.get("report_id") or ""),
     }
     return Letter(
         kind="report_ready",
@@ -251,8 +268,9 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -
     context = dict(mail.context)
     if token is not None:
         context |= {"link": base + questionnaire_path(token), "optout_link": base + optout_path(token)}
-    if mail.kind == "report_ready":
-        context["dashboard_link"] = base + "/"
+    if mail.kind == "report_ready":  # the report itself (after signing in), not the start page
+        report_id = str(context.pop("report_id", "") or "")
+        context["report_link"] = base + (f"/rapportages/{quote(report_id, safe='')}" if report_id else "/")
     return context | {"tenant_name": tenant_name, "recipient_name": mail.to_name}
 
 

@@ -143,6 +143,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
             results,
             actor=principal.subject,
             source="manual",
+            groups=view["groups"],
             correlation_id=request.state.correlation_id,
         )
         if not saved:  # nominated by a request at the same time
@@ -279,6 +280,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
                 to_save,
                 actor=principal.subject,
                 source=f"import:{import_id}",
+                groups=view["groups"],
                 correlation_id=request.state.correlation_id,
             )
             if taken:  # nominated meanwhile by a request at the same time

@@ -14,6 +14,7 @@ from spiegel_invitation.nominations.validation import (
     RowIn,
     RowResult,
     already_nominated,
+    group_label,
     group_warnings,
     normalise_email,
 )
@@ -187,6 +188,7 @@ async def save_nominations(
     *,
     actor: str,
     source: str,
+    groups: Sequence[dict[str, Any]] = (),
     correlation_id: str | None = None,
 ) -> tuple[list[Document], list[RowResult]]:
     """Add checked rows to the round; invite them at once when the round is open.
@@ -218,7 +220,7 @@ async def save_nominations(
         if claim["id"] not in won:
             held = await store.nominees.get(claim["id"]) or claim
             if held["assignment_id"] in current or held["at"] > now - ABANDONED_CLAIM:
-                already_nominated(r, held["group"])
+                already_nominated(r, group_label(held["group"], groups))
                 refused.append(r)
                 continue
             claim = held

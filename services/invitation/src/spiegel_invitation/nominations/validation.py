@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from spiegel_platform.anonymity import MIN_GROUP_SIZE
-from spiegel_platform.i18n import texts, translator
-from spiegel_platform.mail_addresses import deliverable_address
+from spiegel_platform.i18n import LANGUAGES as TEXT_LANGUAGES
+from spiegel_platform.i18n import translator
+from spiegel_platform.mail_addresses import AddressError, deliverable_address
 from spiegel_platform.names import one_line
 
 from spiegel_invitation.nominations.domains import DomainAdvisor
@@ -68,9 +69,26 @@ class RowResult:
     def add(
         self, column: str, kind: str, severity: str, text: str, suggestion: str | None = None, **params: Any
     ) -> None:
-        """A problem whose words are the catalog's `nomination.<text>`, in Dutch and English."""
-        both = texts(f"nomination.{text}", (PACKAGE,), **params)
+        """A problem whose words are the catalog's `nomination.<text>`, in Dutch and English; a
+        parameter given as a `Label` is shown in each language's own words."""
+        both = {
+            language: translator(language, (PACKAGE,)).gettext(
+                f"nomination.{text}",
+                **{k: v.get(language, "") if isinstance(v, Label) else v for k, v in params.items()},
+            )
+            for language in TEXT_LANGUAGES
+        }
         self.problems.append(Problem(column, kind, severity, both["nl"], both["en"], suggestion))
+
+
+class Label(dict[str, str]):
+    """A name in every language (`{"nl": ..., "en": ...}`): what people read instead of a code."""
+
+
+def group_label(code: str, groups: Sequence[dict[str, Any]]) -> Label:
+    """A respondent group as people know it (its label, the code only when it has none)."""
+    group = next((g for g in groups if str(g.get("code")) == code), None) or {}
+    return Label(nl=group.get("label_nl") or code, en=group.get("label_en") or group.get("label_nl") or code)
 
 
 @dataclass
@@ -105,15 +123,16 @@ def resolve_group(value: str, groups: Sequence[dict[str, Any]]) -> dict[str, Any
     return None
 
 
-def check_email(value: str) -> tuple[str | None, str | None]:
-    """(address as the mail relay takes it, None) or (None, reason); see `deliverable_address`."""
+def check_email(value: str) -> tuple[str | None, Label | None]:
+    """(address as the mail relay takes it, None) or (None, the reason in each language); see
+    `deliverable_address`."""
     try:
         return deliverable_address(value), None
-    except ValueError as error:
-        return None, str(error)
+    except AddressError as error:
+        return None, Label(nl=error.reason.in_language("nl"), en=error.reason.in_language("en"))
 
 
-def already_nominated(result: RowResult, other_group: str) -> None:
+def already_nominated(result: RowResult, other_group: Label) -> None:
     result.add(
         "email", "already_nominated", ERROR, "already_nominated", email=result.email, group=other_group
     )
@@ -200,7 +219,7 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
             result.add(column, "self_nomination", ERROR, "self_nomination")
         if email_key:
             if email_key in ctx.existing:
-                already_nominated(result, ctx.existing[email_key][0])
+                already_nominated(result, group_label(ctx.existing[email_key][0], ctx.groups))
             earlier = seen.setdefault(email_key, [])
             for other_row, other_group in earlier:
                 if other_group == result.group:
@@ -221,7 +240,7 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                         ERROR,
                         "duplicate_across_groups",
                         email=result.email,
-                        group=other_group,
+                        group=group_label(other_group, ctx.groups),
                         row=other_row,
                     )
                     first = by_row[other_row]
@@ -232,7 +251,7 @@ def validate_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                             ERROR,
                             "duplicate_across_groups",
                             email=result.email,
-                            group=result.group,
+                            group=group_label(result.group, ctx.groups),
                             row=result.row,
                         )
                     break
@@ -267,12 +286,13 @@ def group_warnings(
             en = translator("en", (PACKAGE,))
             label_nl = group.get("label_nl") or group["code"]
             label_en = group.get("label_en") or group["code"]
+            key = "nomination.group_too_small_one" if count == 1 else "nomination.group_too_small"
             warnings.append(
                 {
                     "group": group["code"],
                     "nominees": count,
-                    "message": nl.gettext("nomination.group_too_small", group=label_nl, **values),
-                    "message_en": en.gettext("nomination.group_too_small", group=label_en, **values),
+                    "message": nl.gettext(key, group=label_nl, **values),
+                    "message_en": en.gettext(key, group=label_en, **values),
                 }
             )
     return warnings

@@ -28,7 +28,7 @@ class PersonIn(BaseModel):
     def _valid(cls, value: str) -> str:
         normalised, reason = check_email(value)
         if normalised is None:
-            raise ValueError(f"invalid e-mail address: {reason}")
+            raise ValueError(f"invalid e-mail address: {reason['en'] if reason else ''}")
         return normalised
 
 

@@ -18,9 +18,10 @@ from spiegel_platform.periodic import every
 
 from spiegel_invitation.mail.due import reminder_recipients
 from spiegel_invitation.mail.queue import assignment_mail, enqueue, reminder_key
+from spiegel_invitation.reminders.claims import claim_reminders
 from spiegel_invitation.rounds.handlers import schedule_reminders
 from spiegel_invitation.rounds.issuing import self_entries
-from spiegel_invitation.rounds.views import active_entries, round_view
+from spiegel_invitation.rounds.views import active_entries, reminder_policy, round_view
 from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
 from spiegel_invitation.wiring import Invitation
@@ -37,14 +38,23 @@ async def fire(store: Store, due: dict[str, Any]) -> int:
         return 0
     completed = (await store.progress.get(round_id) or {}).get("completed") or {}
     selves = [e["id"] for e in await self_entries(store, view)]
+    recipients = reminder_recipients(active_entries(view), selves, completed)
+    # Reminders asked for by hand count too: the maximum and the interval hold per person.
+    allowed, skipped = await claim_reminders(
+        store,
+        round_id,
+        [(aid, reminder_key(aid, number)) for aid in recipients],
+        await reminder_policy(store, view),
+        datetime.now(UTC),
+    )
     mails = [
         assignment_mail(reminder_key(aid, number), "reminder", aid, round_id, number=number)
-        for aid in reminder_recipients(active_entries(view), selves, completed)
+        for aid in allowed
     ]
     queued = await enqueue(store, mails)
     await store.reminder_due.update(round_id, {"$set": {"done": number}})
     await schedule_reminders(store, round_id)
-    log.info("reminders_queued", round_id=round_id, number=number, queued=len(queued))
+    log.info("reminders_queued", round_id=round_id, number=number, queued=len(queued), skipped=skipped)
     return len(queued)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -21,9 +21,10 @@ from spiegel_invitation.mail.queue import (
     manual_key,
 )
 from spiegel_invitation.nominations.service import RoundCache, fatigue_limit, open_requests
+from spiegel_invitation.reminders.claims import claim_reminders
 from spiegel_invitation.rounds.handlers import schedule_reminders
 from spiegel_invitation.rounds.model import GROUP_MONITOR, IFMS, Group, ReminderPolicy, default_groups
-from spiegel_invitation.rounds.views import active_entries, round_view
+from spiegel_invitation.rounds.views import active_entries, reminder_policy, round_view
 from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
 from spiegel_invitation.wiring import Invitation
@@ -64,6 +65,12 @@ class PolicyIn(BaseModel):
     max_reminders: int = Field(3, ge=0, le=10)
     interval_days: float = Field(7.0, ge=1.0, le=60.0)
     quiet_days: float = Field(1.0, ge=0.0, le=30.0)
+    min_interval_hours: float = Field(
+        24.0,
+        ge=0.0,
+        le=720.0,
+        description="the least time between two reminders to one person, by hand or not",
+    )
 
 
 class ChaseIn(BaseModel):
@@ -267,20 +274,27 @@ def router(runtime: InvitationRuntime) -> APIRouter:
         if unknown:
             raise ApiError(422, "assignments_unknown", ids=str(sorted(unknown)[:5]))
         chosen = chase_recipients(rows, group=body.group, wanted=wanted)
+        # The policy's maximum and interval hold per person, however often the button is pressed.
+        allowed, skipped = await claim_reminders(
+            store,
+            round_id,
+            [(r["assignment_id"], manual_key(r["assignment_id"], body.request_id)) for r in chosen],
+            await reminder_policy(store, view),
+            datetime.now(UTC),
+        )
         queued = await enqueue_request(
             store,
             [
-                assignment_mail(
-                    manual_key(r["assignment_id"], body.request_id),
-                    "reminder",
-                    r["assignment_id"],
-                    round_id,
-                    manual=True,
-                )
-                for r in chosen
+                assignment_mail(manual_key(aid, body.request_id), "reminder", aid, round_id, manual=True)
+                for aid in allowed
             ],
         )
-        return {"round_id": round_id, "request_id": body.request_id, "queued": len(queued)}
+        return {
+            "round_id": round_id,
+            "request_id": body.request_id,
+            "queued": len(queued),
+            "skipped": skipped,
+        }
 
     @api.post("/{round_id}/invitations/{assignment_id}/resend", status_code=202)
     async def resend(round_id: str, assignment_id: str, principal: Coordinator) -> Document:

@@ -70,6 +70,8 @@ class ReminderPolicy:
     max_reminders: int = 3
     interval_days: float = 7.0
     quiet_days: float = 1.0  # none in the last day before closing
+    # Between two reminders to one person, scheduled or by hand: a button pressed twice sends one.
+    min_interval_hours: float = 24.0
 
     def due_times(self, opens_at: datetime, closes_at: datetime) -> list[datetime]:
         times = []
@@ -96,6 +98,7 @@ class ReminderPolicy:
             max_reminders=int(doc.get("max_reminders", base.max_reminders)),
             interval_days=float(doc.get("interval_days", base.interval_days)),
             quiet_days=float(doc.get("quiet_days", base.quiet_days)),
+            min_interval_hours=float(doc.get("min_interval_hours", base.min_interval_hours)),
         )
 
     def as_doc(self) -> dict[str, Any]:
@@ -103,6 +106,7 @@ class ReminderPolicy:
             "max_reminders": self.max_reminders,
             "interval_days": self.interval_days,
             "quiet_days": self.quiet_days,
+            "min_interval_hours": self.min_interval_hours,
         }
 
 

@@ -44,7 +44,7 @@ class DraftOut(BaseModel):
 
 class SubmittedOut(BaseModel):
     status: Literal["submitted"] = "submitted"
-    message_nl: str = "Dank je wel! Je antwoorden zijn verzonden."
+    message_nl: str = "Dank u wel! Uw antwoorden zijn verzonden."
     message_en: str = "Thank you! Your answers have been submitted."
 
 
