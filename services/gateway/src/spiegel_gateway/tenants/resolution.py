@@ -118,6 +118,10 @@ async def current_tenant(request: Request) -> Tenant:
     tenant: Tenant | None = await request.app.state.gateway.tenants.by_slug(slug)
     if tenant is None:
         raise ApiError(404, "unknown_hospital")
+    if tenant.suspended:
+        # Suspended by an operator: nothing of the hospital is reachable on its host (sign-in,
+        # pages, respondents' links, API tokens, the web pages' calls back); nothing is deleted.
+        raise ApiError(403, "hospital_suspended")
     state["tenant"] = tenant
     return tenant
 

@@ -20,9 +20,11 @@ from spiegel_platform.events import new_event
 from spiegel_platform.storage.repository import TenantRepository
 
 from spiegel_gateway.sealed import Sealer
-from spiegel_gateway.storage import GatewayStores
+from spiegel_gateway.storage import GatewayStores, Store
 from spiegel_gateway.tenants.model import (
+    ACTIVE,
     PLATFORM,
+    SUSPENDED,
     IdentityProviderIn,
     IdentityProviderOut,
     TenantIn,
@@ -54,14 +56,20 @@ class Tenant:
     min_group_size: int
     identity_provider: dict[str, Any] | None
     revision: int
+    status: str = ACTIVE
 
     @property
     def is_platform(self) -> bool:
         return self.tenant_id == PLATFORM
 
     @property
+    def suspended(self) -> bool:
+        return self.status == SUSPENDED
+
+    @property
     def default_language(self) -> str:
-        return "nl" if "nl" in self.languages else self.languages[0]
+        # The first language is the default (as the invitation service reads TenantConfigured).
+        return self.languages[0] if self.languages else "nl"
 
     def out(self) -> TenantOut:
         idp = self.identity_provider
@@ -81,6 +89,7 @@ class Tenant:
             if idp
             else None,
             revision=self.revision,
+            status=SUSPENDED if self.suspended else ACTIVE,
         )
 
 
@@ -98,6 +107,7 @@ def _tenant(doc: dict[str, Any]) -> Tenant:
         min_group_size=int(doc["min_group_size"]),
         identity_provider=doc.get("identity_provider"),
         revision=int(doc["revision"]),
+        status=SUSPENDED if doc.get("status") == SUSPENDED else ACTIVE,
     )
 
 
@@ -144,6 +154,7 @@ class TenantStore:
                 time_zone=doc["time_zone"],
                 min_group_size=doc["min_group_size"],
                 revision=doc["revision"],
+                suspended=doc.get("status") == SUSPENDED,
             ),
             tenant_id=doc["tenant_id"],
             producer="gateway",
@@ -208,6 +219,7 @@ class TenantStore:
             "languages": list(current.languages),
             "time_zone": current.time_zone,
             "min_group_size": current.min_group_size,
+            "status": current.status,
             **change,
             "revision": current.revision + 1,
         }
@@ -221,6 +233,40 @@ class TenantStore:
             raise TenantConflict("tenant_changed_meanwhile")
         self._by_slug.pop(current.slug, None)
         return _tenant(updated)
+
+    async def set_status(
+        self, tenant_id: str, status: str, *, correlation_id: str | None = None
+    ) -> tuple[Tenant, bool]:
+        """Suspend or reactivate a hospital (TenantConfigured carries it); nothing else changes.
+        Returns the hospital and whether its status changed (the same request twice changes once)."""
+        current = await self.get(tenant_id)
+        if current is None:
+            raise LookupError(f"tenant {tenant_id} not found")
+        if current.status == status:
+            return current, False
+        merged = {**self._doc_of(current), "status": status, "revision": current.revision + 1}
+        updated = await self._tenants(tenant_id).update(
+            SETTINGS_ID,
+            {"$set": {"status": status, "revision": current.revision + 1, "status_at": datetime.now(UTC)}},
+            events=[self._event(merged, correlation_id)],
+            expect={"revision": current.revision},
+        )
+        if updated is None:
+            raise TenantConflict("tenant_changed_meanwhile")
+        self._by_slug.pop(current.slug, None)
+        return _tenant(updated), True
+
+    @staticmethod
+    def _doc_of(tenant: Tenant) -> dict[str, Any]:
+        return {
+            "tenant_id": tenant.tenant_id,
+            "slug": tenant.slug,
+            "name": tenant.name,
+            "languages": list(tenant.languages),
+            "time_zone": tenant.time_zone,
+            "min_group_size": tenant.min_group_size,
+            "status": tenant.status,
+        }
 
     async def get(self, tenant_id: str) -> Tenant | None:
         doc = await self._tenants(tenant_id).get(SETTINGS_ID)
@@ -242,9 +288,13 @@ class TenantStore:
         return tenant
 
     async def all(self) -> list[Tenant]:
-        claims = await self._slugs().find({}, sort=[("id", 1)], limit=10_000)
-        found = [await self.get(c["target"]) for c in claims]
-        return [t for t in found if t is not None]
+        """Every hospital, by slug: one read of the whole collection (the operator's list; a get
+        per hospital made 200 hospitals cost 200 round trips)."""
+        docs = self.stores.across_tenants(Store.tenants).find(
+            {"id": SETTINGS_ID}, projection={"_outbox": 0}, limit=10_000
+        )
+        found = [_tenant(doc) async for doc in docs if doc.get("tenant_id") != PLATFORM]
+        return sorted(found, key=lambda t: t.slug)
 
     def client_secret(self, tenant: Tenant) -> str | None:
         from spiegel_gateway.sealed import resolve_secret_ref
