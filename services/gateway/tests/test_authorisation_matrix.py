@@ -35,6 +35,7 @@ STAFF = ("tenant_admin", "coordinator", "specialist", "facilitator")
 PRINCIPALS = ("anonymous", "operator", *STAFF, "respondent")
 OBJECTS = ("own", "colleague", "foreign")  # mine / someone else's in my hospital / another hospital's
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+SPARE = "mx-spare"  # a hospital the matrix suspends and reactivates (the others stay active)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Route:
     sees: Callable[[str], tuple[tuple[str, str], ...] | str] = lambda role: ()
     body: Any = None
     host: str = "tenant"  # "platform": served on the platform's host only
+    page: bool = False  # a page: an anonymous caller is sent to the sign-in form (303), not 401
 
     @property
     def name(self) -> str:
@@ -144,6 +146,16 @@ ROUTES = (
         ok=(201,),
         body=lambda: {"slug": f"m-{uuid.uuid4().hex[:8]}", "name": "Matrix"},
     ),  # type: ignore[arg-type]
+    # the operators' console (issue 18): the gateway's operator API and the web service's pages on the
+    # platform's host; the survey's round counts answer only the gateway's platform-scoped token
+    Route("GET", "/operator/overview", ("operator",), host="platform"),
+    Route("GET", "/operator/status", ("operator",), host="platform"),
+    Route("POST", f"/operator/tenants/{SPARE}/suspend", ("operator",), host="platform"),
+    Route("POST", f"/operator/tenants/{SPARE}/reactivate", ("operator",), host="platform"),
+    Route("GET", "/ziekenhuizen", ("operator",), host="platform", page=True),
+    Route("GET", "/ziekenhuizen/nieuw", ("operator",), host="platform", page=True),
+    Route("GET", "/platformstatus", ("operator",), host="platform", page=True),
+    Route("GET", "/api/survey/platform/round-counts", ()),
 )
 
 
@@ -219,6 +231,8 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
 def expected(route: Route, principal: str, side: str, obj: str) -> tuple[int, ...]:
     """The statuses this cell may answer with. side: "own" (the principal's home host) or "other"."""
     if principal == "anonymous":
+        if route.page:  # the sign-in form on the platform's host; in a hospital no such page at all
+            return (303,) if side == "own" else (404,)
         return (401,)
     home_is_platform = principal == "operator"
     if side == "other":
@@ -259,6 +273,8 @@ async def world(deployment, stack):  # type: ignore[no-untyped-def]
         email_verified=True,
     )
     assert (await operator.login(email)).status_code == 200
+    spare = await operator.post("/operator/tenants", json={"slug": SPARE, "name": "Reserve"})
+    assert spare.status_code == 201, spare.text
     a = await _hospital(deployment, db, operator, "A")
     b = await _hospital(deployment, db, operator, "B")
     yield {"A": a, "B": b, "operator": operator, "db": db}

@@ -10,9 +10,12 @@ routes (this package), the paths that are its API and never a page, and its requ
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from spiegel_pages.errors import DEFAULT_LIMIT, ErrorPages
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spiegel_gateway.pages.core import Page
+from spiegel_gateway.tenants.resolution import HospitalSuspended
 
 API_PREFIXES = (
     "/api/",
@@ -43,3 +46,12 @@ PAGES = ErrorPages(
 def install(app: FastAPI) -> None:
     """Page-aware handlers in front of the platform's JSON ones."""
     PAGES.install(app)
+    on_http = app.exception_handlers[StarletteHTTPException]  # the page-aware one just installed
+
+    async def on_suspended(request: Request, error: Exception) -> Response:
+        # A suspended hospital's people and respondents read why, in their language, on a page.
+        if PAGES.is_page(request):
+            return PAGES.error_page(request, 403, key="hospital_suspended")
+        return await on_http(request, error)  # type: ignore[no-any-return]
+
+    app.add_exception_handler(HospitalSuspended, on_suspended)

@@ -24,6 +24,14 @@ from spiegel_gateway.tenants.store import PLATFORM_TENANT, Tenant
 _PREFIX = re.compile(r"^/t/([^/]+)(/.*)?$")
 
 
+class HospitalSuspended(ApiError):
+    """403 `hospital_suspended`: a page request gets its own page (pages/errors.py), in the
+    reader's language; an API client the JSON answer."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "hospital_suspended")
+
+
 @dataclass(frozen=True)
 class Resolved:
     slug: str | None  # None: the platform
@@ -121,7 +129,7 @@ async def current_tenant(request: Request) -> Tenant:
     if tenant.suspended:
         # Suspended by an operator: nothing of the hospital is reachable on its host (sign-in,
         # pages, respondents' links, API tokens, the web pages' calls back); nothing is deleted.
-        raise ApiError(403, "hospital_suspended")
+        raise HospitalSuspended()
     state["tenant"] = tenant
     return tenant
 
