@@ -399,3 +399,28 @@ async def test_a_service_in_the_routing_table_without_an_address_is_not_deployed
     assert refused.value.status_code == 503
     assert refused.value.code == "service_not_deployed"
     assert refused.value.detail == "the aggregation service is not deployed here; try again later"
+
+
+def test_the_status_page_reads_lag_backlog_and_dead_letters_from_prometheus_text() -> None:
+    from spiegel_gateway.operator.status import read_metrics
+
+    exposition = """# HELP spiegel_consumer_lag Messages behind the end of the partition
+# TYPE spiegel_consumer_lag gauge
+spiegel_consumer_lag{consumer="a",partition="0",topic="t"} 3.0
+spiegel_consumer_lag{consumer="a",partition="1",topic="t"} 4.0
+# HELP spiegel_outbox_backlog Documents with events waiting for the relay
+# TYPE spiegel_outbox_backlog gauge
+spiegel_outbox_backlog{service="survey"} 2.0
+# HELP spiegel_events_processed_total Events handled by a consumer, by outcome
+# TYPE spiegel_events_processed_total counter
+spiegel_events_processed_total{consumer="a",event_type="x",outcome="applied"} 10.0
+spiegel_events_processed_total{consumer="a",event_type="x",outcome="dead_lettered"} 1.0
+spiegel_events_processed_total{consumer="a",event_type="y",outcome="dead_lettered"} 2.0
+spiegel_events_processed_created{consumer="a",event_type="y",outcome="dead_lettered"} 1.7e9
+"""
+    assert read_metrics(exposition) == {"consumer_lag": 7, "outbox_backlog": 2, "dead_letters": 3}
+    assert read_metrics("# nothing exported\n") == {
+        "consumer_lag": None,
+        "outbox_backlog": None,
+        "dead_letters": None,
+    }

@@ -40,6 +40,8 @@ DYNAMIC = {
     "round_msg_": ["opened", "closed", "extended", "reminded", "resent"],
     "password_title_": ["verify_email", "reset_password"],
     "password_intro_": ["verify_email", "reset_password"],
+    "op_status_": ["active", "suspended"],
+    "op_": ["consumer_lag", "outbox_backlog", "dead_letters"],
 }
 
 QUESTIONNAIRE = {
