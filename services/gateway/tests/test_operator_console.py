@@ -18,7 +18,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from gateway_helpers import PASSWORD, Browser, add_person, create_tenant, operator_login, random_ip, start_gateway
+from gateway_helpers import (
+    PASSWORD,
+    Browser,
+    add_person,
+    create_tenant,
+    operator_login,
+    random_ip,
+    start_gateway,
+)
 from gateway_world import open_round, respondent_link
 from spiegel_dev.processes import free_port
 
@@ -224,7 +232,9 @@ async def test_the_hospital_form_refuses_bad_input_clearly_and_keeps_it(deployme
 async def test_the_list_counts_people_and_rounds_and_nothing_more(deployment, operator) -> None:  # type: ignore[no-untyped-def]
     tenant = await create_tenant(deployment, f"cnt-{uuid.uuid4().hex[:6]}")
     for role in ("tenant_admin", "specialist", "specialist"):
-        await add_person(deployment, tenant["tenant_id"], f"{uuid.uuid4().hex[:6]}@cnt.nl", role, "SECRET-NAME")
+        await add_person(
+            deployment, tenant["tenant_id"], f"{uuid.uuid4().hex[:6]}@cnt.nl", role, "SECRET-NAME"
+        )
     await open_round(deployment, tenant["tenant_id"], title="SECRET-ROUND")
     await open_round(deployment, tenant["tenant_id"], title="SECRET-ROUND")
     listing = await operator.get("/ziekenhuizen")
@@ -291,7 +301,9 @@ async def test_suspending_ends_sessions_and_refuses_everything_until_reactivated
         page = await respondent.get(f"/t/{slug}/vragenlijst")
         assert page.status_code == 403 and "buiten gebruik" in page.text
         # Twice is once: the same act changes nothing more.
-        twice = await operator.post_form(f"/ziekenhuizen/{tenant_id}/opschorten", {}, csrf_from="/ziekenhuizen")
+        twice = await operator.post_form(
+            f"/ziekenhuizen/{tenant_id}/opschorten", {}, csrf_from="/ziekenhuizen"
+        )
         assert twice.status_code == 303
 
         reactivated = await operator.post_form(
@@ -308,7 +320,9 @@ async def test_suspending_ends_sessions_and_refuses_everything_until_reactivated
         await api_client.aclose()
         await respondent.aclose()
     log = deployment.db()["audit_log"]
-    platform_acts = [d["action"] async for d in log.find({"tenant_id": "platform", "target": f"tenant {slug}"})]
+    platform_acts = [
+        d["action"] async for d in log.find({"tenant_id": "platform", "target": f"tenant {slug}"})
+    ]
     assert platform_acts.count("tenant.suspended") == 1 and platform_acts.count("tenant.reactivated") == 1
     own = [d["action"] async for d in log.find({"tenant_id": tenant_id, "action": {"$regex": "^tenant\\."}})]
     assert sorted(own) == ["tenant.reactivated", "tenant.suspended"]

@@ -424,3 +424,37 @@ spiegel_events_processed_created{consumer="a",event_type="y",outcome="dead_lette
         "outbox_backlog": None,
         "dead_letters": None,
     }
+
+
+def test_an_operators_caller_token_names_the_gateway_alone() -> None:
+    """The web pages of the operators' console call the gateway's operator API; an operator's token
+    never names a domain service (operators reach no hospital's data)."""
+    from datetime import UTC, datetime, timedelta
+
+    import jwt
+    from spiegel_gateway.routing.client import CALLER_AUDIENCE, ServiceClient
+    from spiegel_gateway.service_tokens import ServiceTokens
+    from spiegel_gateway.sessions.store import Session
+    from spiegel_platform.auth.service_tokens import SigningKey
+
+    client = ServiceClient(None, ServiceTokens(SigningKey.generate(), previous=[], lifetime_s=60))  # type: ignore[arg-type]
+
+    def audience_of(tenant_id: str, roles: tuple[str, ...]) -> object:
+        session = Session(
+            id=f"s-{tenant_id}",
+            tenant_id=tenant_id,
+            kind="person",
+            subject="p1",
+            roles=roles,
+            email="p@x.nl",
+            name="P",
+            language="nl",
+            csrf="c",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        return jwt.decode(client.caller_token(session, "192.0.2.1"), options={"verify_signature": False})[
+            "aud"
+        ]
+
+    assert audience_of("platform", ("operator",)) == ["gateway"]
+    assert sorted(audience_of("umc-noord", ("coordinator",))) == sorted(CALLER_AUDIENCE)  # type: ignore[arg-type]

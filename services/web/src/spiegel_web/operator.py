@@ -53,6 +53,10 @@ async def operator_page(request: Request) -> Page:
     return page
 
 
+def _slug_or_empty(value: str) -> str:
+    return value if len(value) <= SLUG_MAX_LENGTH and is_slug(value) else ""
+
+
 def _text(form: Any, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
@@ -142,8 +146,9 @@ def router() -> APIRouter:
         return page.render(
             "operator/hospitals.html",
             hospitals=rows,
-            created=request.query_params.get("aangemaakt", "")[:SLUG_MAX_LENGTH],
-            changed=request.query_params.get("gewijzigd", "")[:SLUG_MAX_LENGTH],
+            # Only an address is ever said back (a crafted link cannot put words on this page).
+            created=_slug_or_empty(request.query_params.get("aangemaakt", "")),
+            changed=_slug_or_empty(request.query_params.get("gewijzigd", "")),
         )
 
     def show_form(
