@@ -90,6 +90,7 @@ def operator_router() -> APIRouter:
             raise ApiError(422, error.code) from None
         except ValueError as error:
             raise ApiError(422, "invalid_value", problem=str(error)) from None
+        gateway_of(request).counts.invalidate()
         await _audit(request, caller, PLATFORM, TENANT_CREATED, f"tenant {created.tenant_id}", 201)
         return created.out()
 
@@ -201,6 +202,7 @@ def operator_router() -> APIRouter:
         person = await register_person(
             request, target, body, actor=f"operator:{caller.subject}", actor_roles=caller.roles, tasks=tasks
         )
+        gateway_of(request).counts.invalidate()
         await _audit(
             request,
             caller,

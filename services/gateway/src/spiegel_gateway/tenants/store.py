@@ -124,6 +124,7 @@ class TenantStore:
         self.stores = stores
         self.sealer = sealer
         self._by_slug: dict[str, tuple[Tenant | None, float]] = {}
+        self._all: tuple[list[Tenant], float] | None = None
 
     def _tenants(self, tenant_id: str) -> TenantRepository:
         return self.stores.tenant(tenant_id).tenants
@@ -189,6 +190,7 @@ class TenantStore:
         except DuplicateKeyError:
             raise TenantConflict("tenant_exists", tenant_id=tenant_id) from None
         self._by_slug.pop(spec.slug, None)
+        self._all = None
         return _tenant(doc)
 
     async def update(
@@ -232,6 +234,7 @@ class TenantStore:
         if updated is None:
             raise TenantConflict("tenant_changed_meanwhile")
         self._by_slug.pop(current.slug, None)
+        self._all = None
         return _tenant(updated)
 
     async def set_status(
@@ -254,6 +257,7 @@ class TenantStore:
         if updated is None:
             raise TenantConflict("tenant_changed_meanwhile")
         self._by_slug.pop(current.slug, None)
+        self._all = None
         return _tenant(updated), True
 
     @staticmethod
@@ -289,12 +293,19 @@ class TenantStore:
 
     async def all(self) -> list[Tenant]:
         """Every hospital, by slug: one read of the whole collection (the operator's list; a get
-        per hospital made 200 hospitals cost 200 round trips)."""
+        per hospital made 200 hospitals cost 200 round trips), kept for `CACHE_SECONDS` like a
+        hospital read by its address; a change made through this process is seen at once."""
+        now = time.monotonic()
+        if self._all is not None and self._all[1] > now:
+            return list(self._all[0])
         docs = self.stores.across_tenants(Store.tenants).find(
             {"id": SETTINGS_ID}, projection={"_outbox": 0}, limit=10_000
         )
-        found = [_tenant(doc) async for doc in docs if doc.get("tenant_id") != PLATFORM]
-        return sorted(found, key=lambda t: t.slug)
+        found = sorted(
+            [_tenant(doc) async for doc in docs if doc.get("tenant_id") != PLATFORM], key=lambda t: t.slug
+        )
+        self._all = (found, now + CACHE_SECONDS)
+        return list(found)
 
     def client_secret(self, tenant: Tenant) -> str | None:
         from spiegel_gateway.sealed import resolve_secret_ref
