@@ -254,6 +254,8 @@ async def test_the_list_counts_people_and_rounds_and_nothing_more(deployment, op
         rows = {r["slug"]: r for r in (await api.get("/operator/overview")).json()}
         assert rows[tenant["slug"]]["people"] == 3 and rows[tenant["slug"]]["rounds"] == 2
         assert rows[tenant["slug"]]["status"] == "active"
+        for bad in ("no-such-hospital", "a:b", "x" * 300):
+            assert (await api.post(f"/operator/tenants/{bad}/suspend")).status_code == 404, bad
         # The operator's session reaches no service, also not the survey's counts.
         assert (await api.get("/api/survey/platform/round-counts")).status_code == 403
     finally:

@@ -24,6 +24,7 @@ from spiegel_gateway.tenants.model import (
     TenantOut,
     TenantOverview,
     TenantPatch,
+    is_slug,
 )
 from spiegel_gateway.tenants.resolution import CurrentTenant
 from spiegel_gateway.tenants.store import Tenant, TenantConflict, TenantInvalid
@@ -67,7 +68,8 @@ async def _audit(
 
 
 async def _tenant_or_404(request: Request, tenant_id: str) -> Tenant:
-    found: Tenant | None = await gateway_of(request).tenants.get(tenant_id)
+    # An id is a host-name label: anything else names no hospital (and never reaches the storage).
+    found: Tenant | None = await gateway_of(request).tenants.get(tenant_id) if is_slug(tenant_id) else None
     if found is None:
         raise ApiError(404, "hospital_not_found", tenant_id=tenant_id)
     return found
@@ -127,8 +129,10 @@ def operator_router() -> APIRouter:
             )
         except TenantConflict as error:
             raise ApiError(409, error.code, **error.params) from None
+        # Also when it was suspended already: a suspension cut short between its two steps is finished
+        # by doing it again. (A suspended hospital's sessions are refused anyway; this ends them.)
+        ended = await gateway.sessions.close_all_in(tenant_id) if status == SUSPENDED else 0
         if did:
-            ended = await gateway.sessions.close_all_in(tenant_id) if status == SUSPENDED else 0
             action = TENANT_SUSPENDED if status == SUSPENDED else TENANT_REACTIVATED
             # In the platform's log (the operator's act) and in the hospital's own (its admins read it).
             await _audit(request, caller, PLATFORM, action, f"tenant {tenant_id}", 200)
