@@ -105,6 +105,8 @@ class CountsSnapshot:
     def _refresh(self, correlation_id: str) -> asyncio.Task[Counts]:
         if self._running is None or self._running.done():
             self._running = asyncio.create_task(self._count(correlation_id))
+            # A failed refresh in the background is retried by the next caller, not a stray warning.
+            self._running.add_done_callback(lambda task: task.cancelled() or task.exception())
         return self._running
 
     async def get(self, correlation_id: str) -> Counts:

@@ -9,6 +9,7 @@ Layout (every read on the request path is a get by id):
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -125,6 +126,8 @@ class TenantStore:
         self.sealer = sealer
         self._by_slug: dict[str, tuple[Tenant | None, float]] = {}
         self._all: tuple[list[Tenant], float] | None = None
+        self._all_generation = 0  # a change made here makes every earlier read of all() stale
+        self._all_reading: tuple[int, asyncio.Task[list[Tenant]]] | None = None
 
     def _tenants(self, tenant_id: str) -> TenantRepository:
         return self.stores.tenant(tenant_id).tenants
@@ -190,7 +193,7 @@ class TenantStore:
         except DuplicateKeyError:
             raise TenantConflict("tenant_exists", tenant_id=tenant_id) from None
         self._by_slug.pop(spec.slug, None)
-        self._all = None
+        self._forget_all()
         return _tenant(doc)
 
     async def update(
@@ -234,7 +237,7 @@ class TenantStore:
         if updated is None:
             raise TenantConflict("tenant_changed_meanwhile")
         self._by_slug.pop(current.slug, None)
-        self._all = None
+        self._forget_all()
         return _tenant(updated)
 
     async def set_status(
@@ -257,7 +260,7 @@ class TenantStore:
         if updated is None:
             raise TenantConflict("tenant_changed_meanwhile")
         self._by_slug.pop(current.slug, None)
-        self._all = None
+        self._forget_all()
         return _tenant(updated), True
 
     @staticmethod
@@ -291,21 +294,44 @@ class TenantStore:
         self._by_slug[slug] = (tenant, now + CACHE_SECONDS)
         return tenant
 
-    async def all(self) -> list[Tenant]:
-        """Every hospital, by slug: one read of the whole collection (the operator's list; a get
-        per hospital made 200 hospitals cost 200 round trips), kept for `CACHE_SECONDS` like a
-        hospital read by its address; a change made through this process is seen at once."""
-        now = time.monotonic()
-        if self._all is not None and self._all[1] > now:
-            return list(self._all[0])
+    def _forget_all(self) -> None:
+        self._all_generation += 1
+        self._all = None
+
+    async def _read_all(self, generation: int) -> list[Tenant]:
+        started = time.monotonic()
         docs = self.stores.across_tenants(Store.tenants).find(
             {"id": SETTINGS_ID}, projection={"_outbox": 0}, limit=10_000
         )
         found = sorted(
             [_tenant(doc) async for doc in docs if doc.get("tenant_id") != PLATFORM], key=lambda t: t.slug
         )
-        self._all = (found, now + CACHE_SECONDS)
-        return list(found)
+        if generation == self._all_generation:  # no change was made here while it was read
+            self._all = (found, started + CACHE_SECONDS)
+        return found
+
+    def _reading_all(self) -> asyncio.Task[list[Tenant]]:
+        """One read at a time (twenty operators' pages whose copy expired together read once)."""
+        reading = self._all_reading
+        if reading is None or reading[1].done() or reading[0] != self._all_generation:
+            generation = self._all_generation
+            reading = (generation, asyncio.create_task(self._read_all(generation)))
+            # A failed read in the background is the next caller's to retry, not a stray warning.
+            reading[1].add_done_callback(lambda task: task.cancelled() or task.exception())
+            self._all_reading = reading
+        return reading[1]
+
+    async def all(self) -> list[Tenant]:
+        """Every hospital, by slug: one read of the whole collection (the operator's list; a get
+        per hospital made 200 hospitals cost 200 round trips), kept for `CACHE_SECONDS` like a
+        hospital read by its address: an older copy is answered while one fresh read runs; a change
+        made through this process is seen at once (its next call waits for a fresh read)."""
+        kept = self._all
+        if kept is None:
+            return list(await asyncio.shield(self._reading_all()))
+        if kept[1] <= time.monotonic():
+            self._reading_all()
+        return list(kept[0])
 
     def client_secret(self, tenant: Tenant) -> str | None:
         from spiegel_gateway.sealed import resolve_secret_ref
