@@ -155,6 +155,8 @@ ROUTES = (
     Route("GET", "/ziekenhuizen", ("operator",), host="platform", page=True),
     Route("GET", "/ziekenhuizen/nieuw", ("operator",), host="platform", page=True),
     Route("GET", "/platformstatus", ("operator",), host="platform", page=True),
+    Route("GET", f"/ziekenhuizen/{SPARE}", ("operator",), host="platform", page=True),
+    Route("GET", f"/ziekenhuizen/{SPARE}/beheerder", ("operator",), host="platform", page=True),
     Route("GET", "/api/survey/platform/round-counts", ()),
 )
 

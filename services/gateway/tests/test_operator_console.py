@@ -228,6 +228,16 @@ async def test_the_hospital_form_refuses_bad_input_clearly_and_keeps_it(deployme
         assert "<form" in response.text and "Traceback" not in response.text
     listing = await operator.get("/ziekenhuizen")
     assert 'data-slug="stale-slug"' not in listing.text and 'data-slug="www"' not in listing.text
+    # Inviting another administrator of an existing hospital: the same checks, the input kept.
+    invite = f"/ziekenhuizen/{taken['tenant_id']}/beheerder"
+    assert (await operator.get(invite)).status_code == 200
+    bad = await operator.post_form(invite, {"admin_name": "Dr. B", "admin_email": "b@@x"}, csrf_from=invite)
+    assert bad.status_code == 422 and "geen bruikbaar e-mailadres" in bad.text and 'value="Dr. B"' in bad.text
+    unknown = await operator.post_form(
+        "/ziekenhuizen/bestaat-niet/beheerder", {"admin_name": "B", "admin_email": email}, csrf_from=invite
+    )
+    assert unknown.status_code == 404
+    assert (await operator.get("/ziekenhuizen/bestaat-niet")).status_code == 404
 
 
 async def test_the_list_counts_people_and_rounds_and_nothing_more(deployment, operator) -> None:  # type: ignore[no-untyped-def]
@@ -286,13 +296,15 @@ async def test_suspending_ends_sessions_and_refuses_everything_until_reactivated
         sessions = deployment.db()["sessions"]
         assert await sessions.count_documents({"tenant_id": tenant_id}) >= 2
 
-        listing = await operator.get("/ziekenhuizen")
+        detail = await operator.get(f"/ziekenhuizen/{tenant_id}")
+        assert detail.status_code == 200 and "opschorten</button>" in detail.text and "Actief" in detail.text
         suspended = await operator.post_form(
-            f"/ziekenhuizen/{tenant_id}/opschorten", {}, csrf_from="/ziekenhuizen"
+            f"/ziekenhuizen/{tenant_id}/opschorten", {}, csrf_from=f"/ziekenhuizen/{tenant_id}"
         )
         assert suspended.status_code == 303, suspended.text[:500]
         listing = await operator.get(suspended.headers["location"])
-        assert "Opgeschort" in row_of(listing, slug) and "weer activeren" in row_of(listing, slug)
+        assert "Opgeschort" in row_of(listing, slug)
+        assert "weer activeren</button>" in (await operator.get(f"/ziekenhuizen/{tenant_id}")).text
 
         # Every session of the hospital ended (people's and respondents' links); nothing else deleted.
         assert await sessions.count_documents({"tenant_id": tenant_id}) == 0

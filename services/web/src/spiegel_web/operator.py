@@ -257,6 +257,31 @@ def router() -> APIRouter:
             )
         return await invite(page, tenant_id, form)
 
+    @api.get("/ziekenhuizen/{tenant_id}")
+    async def hospital(tenant_id: str, request: Request) -> Response:
+        """One hospital: its settings, suspending or reactivating it, inviting an administrator."""
+        page = await operator_page(request)
+        if not is_slug(tenant_id):
+            raise PageError(404)
+        found = await page.call("gateway", "GET", f"/operator/tenants/{quoted(tenant_id)}")
+        if found.status_code == 404:
+            raise PageError(404)
+        if not found.is_success:
+            raise PageError(found.status_code, problem_text(found, page.lang))
+        return page.render("operator/hospital.html", hospital=found.json())
+
+    @api.get("/ziekenhuizen/{tenant_id}/beheerder")
+    async def invite_form(tenant_id: str, request: Request) -> Response:
+        page = await operator_page(request)
+        if not is_slug(tenant_id):
+            raise PageError(404)
+        return page.render(
+            "operator/invite.html",
+            tenant_id=tenant_id,
+            values={"admin_name": "", "admin_email": "", "default_language": ""},
+            limits={"name": NAME_MAX, "email": EMAIL_MAX},
+        )
+
     async def change_status(request: Request, tenant_id: str, action: str) -> Response:
         page = await operator_page(request)
         await page.form()  # the CSRF check
