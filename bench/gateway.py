@@ -6,6 +6,12 @@ Targets (issue #6): throughput through the gateway at least 0.6 of direct; at 50
 the gateway adds under 10 ms to the p99 latency. Also: 10,000 guessed invitation links from one
 address, and how many of them the gateway lets through to the survey service.
 
+The operators' list of hospitals (issue 18) with 200 hospitals (each with people and a round): the
+page (`GET /ziekenhuizen`: gateway -> web service -> the gateway's operator API, which reads the
+hospitals and people and asks the survey for the round counts), beside its baseline, the same list
+from the gateway's operator API directly (`GET /operator/overview`), in the same run, at 20
+requests in flight. Target: p95 of the page under 300 ms.
+
 Throughput is each path's peak over the number of calls in flight (16 to 128), found the same
 way for both: a path through one more process may need more calls in flight to keep the two
 cores busy (Little's law), and one fixed number favours whichever path peaks there. Every level
@@ -27,17 +33,19 @@ import statistics
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 from pymongo import AsyncMongoClient
+from spiegel_dev.processes import free_port
 from spiegel_dev.services import new_process
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.sealed import Sealer
 from spiegel_gateway.service_tokens import key_from_pem
 from spiegel_gateway.signin.passwords import hash_password
 from spiegel_gateway.storage import Store
-from spiegel_gateway.tenants.model import TenantIn
+from spiegel_gateway.tenants.model import PLATFORM, TenantIn
 from spiegel_gateway.tenants.store import TenantStore
 from spiegel_platform.auth.service_tokens import ServiceTokenIssuer, SigningKey
 
@@ -73,9 +81,95 @@ async def loadgen(*args: str, watch: dict[str, int] | None = None) -> dict[str, 
     return result
 
 
+HOSPITALS = 200
+PEOPLE_PER_HOSPITAL = 5
+HOSPITALS_IN_FLIGHT = 20
+HOSPITALS_SECONDS = 10.0
+
+
 async def run(ctx: BenchContext) -> dict[str, Any]:
     direct, via, watch, gateway_url = await setup(ctx)
-    return await measure(direct, via, watch, gateway_url)
+    figures = await measure(direct, via, watch, gateway_url)
+    figures["hospitals_list"] = await hospitals_list(ctx, watch, gateway_url)
+    return figures
+
+
+async def hospitals_list(ctx: BenchContext, watch: dict[str, int], gateway_url: str) -> dict[str, Any]:
+    """200 hospitals with people and a round each; the operator's page beside the operator API."""
+    info = json.loads(await asyncio.to_thread((ctx.workdir / "hospitals.json").read_text))
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(ctx.stack.mongodb_url, tz_aware=True)
+    db = client[f"{info['prefix']}_gateway"]
+    tenants, people = TenantStore(Store.on(db), Sealer(b"b" * 32)), PeopleStore(Store.on(db))
+    pem = await asyncio.to_thread(Path(info["key_file"]).read_bytes)
+    issuer = ServiceTokenIssuer(key_from_pem(pem), lifetime_s=3600)
+    async with httpx.AsyncClient(base_url=info["survey_url"], timeout=30) as survey:
+        for n in range(HOSPITALS):
+            slug = f"ziekenhuis-{n:03d}"
+            await tenants.create(TenantIn(slug=slug, name=f"Ziekenhuis {n:03d}"))
+            for p in range(PEOPLE_PER_HOSPITAL):
+                await people.create(
+                    slug,
+                    display_name=f"Persoon {p}",
+                    email=f"p{p}@{slug}.nl",
+                    roles=["specialist"],
+                    language="nl",
+                    email_verified=True,
+                )
+            token = issuer.issue(audience="survey", subject="bench", tenant_id=slug, roles=["coordinator"])
+            made = await survey.post(
+                "/rounds",
+                headers={"authorization": f"Bearer {token}"},
+                json={
+                    "kind": "IFMS",
+                    "title": "Bench",
+                    "subject": {"subject_id": "s", "display_name": "Dr. S"},
+                    "closes_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+                },
+            )
+            made.raise_for_status()
+        await people.create(
+            PLATFORM,
+            display_name="Operator",
+            email="operator@spiegel-bench.nl",
+            roles=["operator"],
+            language="nl",
+            password_hash=hash_password(PASSWORD),
+            email_verified=True,
+        )
+    await client.close()
+    async with httpx.AsyncClient(base_url=gateway_url) as http:
+        operator = {"email": "operator@spiegel-bench.nl", "password": PASSWORD}
+        login = await http.post("/auth/login", json=operator)
+        login.raise_for_status()
+        cookie = login.cookies["spiegel_session"]
+        page = await http.get("/ziekenhuizen", headers={"cookie": f"spiegel_session={cookie}"})
+        assert page.status_code == 200 and page.text.count("<tr data-slug=") >= HOSPITALS, page.text[:300]
+    common = ["--header", f"Cookie: spiegel_session={cookie}", "--mode", "closed"]
+    load = ["--concurrency", str(HOSPITALS_IN_FLIGHT), "--seconds", str(HOSPITALS_SECONDS)]
+    targets = {
+        "page": ["--url", f"{gateway_url}/ziekenhuizen", "--header", "Accept: text/html", *common],
+        "operator_api": ["--url", f"{gateway_url}/operator/overview", *common],
+    }
+    web_watch = {**watch, "web": info["web_pid"]}
+    figures: dict[str, Any] = {}
+    for target in targets.values():
+        await loadgen(*target, "--concurrency", "4", "--seconds", "2")  # warm-up
+    for round_no in (1, 2):  # alternating: both see the same (shared) machine
+        for name, target in targets.items():
+            figures[f"{name}_{round_no}"] = await loadgen(*target, *load, watch=web_watch)
+    page_p95 = min(figures[f"page_{n}"]["p95_ms"] for n in (1, 2))
+    figures["summary"] = {
+        "hospitals": HOSPITALS,
+        "calls_in_flight": HOSPITALS_IN_FLIGHT,
+        "p95_page_ms": page_p95,
+        "p95_page_ms_both_rounds": [figures[f"page_{n}"]["p95_ms"] for n in (1, 2)],
+        "p95_operator_api_ms": min(figures[f"operator_api_{n}"]["p95_ms"] for n in (1, 2)),
+        "p95_target_ms": "< 300",
+        "rps_page": max(figures[f"page_{n}"]["rps"] for n in (1, 2)),
+        "rps_operator_api": max(figures[f"operator_api_{n}"]["rps"] for n in (1, 2)),
+        "errors": sum(int(v.get("errors", 0)) for v in figures.values() if isinstance(v, dict)),
+    }
+    return figures
 
 
 async def setup(ctx: BenchContext) -> tuple[list[str], list[str], dict[str, int], str]:
@@ -87,16 +181,28 @@ async def setup(ctx: BenchContext) -> tuple[list[str], list[str], dict[str, int]
     jwks = json.dumps({"keys": [key.public_jwk()]})
     prefix = f"bench_gw_{uuid.uuid4().hex[:6]}"
     survey = ctx.processes.start("survey", "api", prefix, SERVICE_TOKEN_JWKS=jwks, LOG_LEVEL="WARNING")
+    port = free_port()
+    # The web pages (the operators' list of hospitals), which call the gateway back.
+    web = ctx.processes.start(
+        "web",
+        "api",
+        prefix,
+        SERVICE_TOKEN_JWKS=jwks,
+        GATEWAY_URL=f"http://127.0.0.1:{port}",
+        SURVEY_URL=survey.url,
+        LOG_LEVEL="WARNING",
+    )
     env = ctx.processes.env(
         "gateway",
         prefix,
         SERVICE_TOKEN_SIGNING_KEY_FILE=str(ctx.workdir / "signing-key.pem"),
         SURVEY_URL=survey.url,
+        WEB_URL=web.url,
         SESSION_SECRET=f"bench-session-secret-{uuid.uuid4().hex}",
         LOG_LEVEL="WARNING",
         RATE_LIMIT_LINK_PER_IP="1000000",  # the guessing run: only the failure limit applies
     )
-    gateway = new_process("gateway", "api", env, ctx.workdir / "logs")
+    gateway = new_process("gateway", "api", env, ctx.workdir / "logs", port=port)
     ctx.processes.started.append(gateway)
     gateway.start()
 
@@ -142,7 +248,17 @@ async def setup(ctx: BenchContext) -> tuple[list[str], list[str], dict[str, int]
         f"Cookie: spiegel_session={cookie}",
     ]
 
-    assert survey.handle is not None and gateway.handle is not None
+    assert survey.handle is not None and gateway.handle is not None and web.handle is not None
+    (ctx.workdir / "hospitals.json").write_text(
+        json.dumps(
+            {
+                "prefix": prefix,
+                "survey_url": survey.url,
+                "key_file": str(ctx.workdir / "signing-key.pem"),
+                "web_pid": web.handle.pid,
+            }
+        )
+    )
     watch = {"survey": survey.handle.pid, "gateway": gateway.handle.pid}
     if ctx.ferretdb_pid is not None:
         watch["ferretdb"] = ctx.ferretdb_pid

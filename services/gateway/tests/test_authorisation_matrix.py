@@ -41,6 +41,7 @@ MANAGERS = ("tenant_admin", "coordinator")
 NEUTRAL: dict[str, str] = {}
 OBJECTS = ("own", "colleague", "foreign")  # mine / someone else's in my hospital / another hospital's
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+SPARE = "mx-spare"  # a hospital the matrix suspends and reactivates (the others stay active)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Route:
     host: str = "tenant"  # "platform": served on the platform's host only
     # An admitted answer about a group also names its members: (kind, own|colleague) -> their markers.
     members_shown: bool = False
+
+    page: bool = False  # a page: an anonymous caller is sent to the sign-in form (303), not 401
 
     @property
     def name(self) -> str:
@@ -190,6 +193,18 @@ ROUTES = (
         ok=(201,),
         body=lambda: {"slug": f"m-{uuid.uuid4().hex[:8]}", "name": "Matrix"},
     ),  # type: ignore[arg-type]
+    # the operators' console (issue 18): the gateway's operator API and the web service's pages on the
+    # platform's host; the survey's round counts answer only the gateway's platform-scoped token
+    Route("GET", "/operator/overview", ("operator",), host="platform"),
+    Route("GET", "/operator/status", ("operator",), host="platform"),
+    Route("POST", f"/operator/tenants/{SPARE}/suspend", ("operator",), host="platform"),
+    Route("POST", f"/operator/tenants/{SPARE}/reactivate", ("operator",), host="platform"),
+    Route("GET", "/ziekenhuizen", ("operator",), host="platform", page=True),
+    Route("GET", "/ziekenhuizen/nieuw", ("operator",), host="platform", page=True),
+    Route("GET", "/platformstatus", ("operator",), host="platform", page=True),
+    Route("GET", f"/ziekenhuizen/{SPARE}", ("operator",), host="platform", page=True),
+    Route("GET", f"/ziekenhuizen/{SPARE}/beheerder", ("operator",), host="platform", page=True),
+    Route("GET", "/api/survey/platform/round-counts", ()),
 )
 
 
@@ -273,6 +288,8 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
 def expected(route: Route, principal: str, side: str, obj: str) -> tuple[int, ...]:
     """The statuses this cell may answer with. side: "own" (the principal's home host) or "other"."""
     if principal == "anonymous":
+        if route.page:  # the sign-in form on the platform's host; in a hospital no such page at all
+            return (303,) if side == "own" else (404,)
         return (401,)
     home_is_platform = principal == "operator"
     if side == "other":
@@ -313,6 +330,8 @@ async def world(deployment, stack):  # type: ignore[no-untyped-def]
         email_verified=True,
     )
     assert (await operator.login(email)).status_code == 200
+    spare = await operator.post("/operator/tenants", json={"slug": SPARE, "name": "Reserve"})
+    assert spare.status_code == 201, spare.text
     a = await _hospital(deployment, db, operator, "A")
     b = await _hospital(deployment, db, operator, "B")
     yield {"A": a, "B": b, "operator": operator, "db": db}

@@ -399,3 +399,62 @@ async def test_a_service_in_the_routing_table_without_an_address_is_not_deployed
     assert refused.value.status_code == 503
     assert refused.value.code == "service_not_deployed"
     assert refused.value.detail == "the aggregation service is not deployed here; try again later"
+
+
+def test_the_status_page_reads_lag_backlog_and_dead_letters_from_prometheus_text() -> None:
+    from spiegel_gateway.operator.status import read_metrics
+
+    exposition = """# HELP spiegel_consumer_lag Messages behind the end of the partition
+# TYPE spiegel_consumer_lag gauge
+spiegel_consumer_lag{consumer="a",partition="0",topic="t"} 3.0
+spiegel_consumer_lag{consumer="a",partition="1",topic="t"} 4.0
+# HELP spiegel_outbox_backlog Documents with events waiting for the relay
+# TYPE spiegel_outbox_backlog gauge
+spiegel_outbox_backlog{service="survey"} 2.0
+# HELP spiegel_events_processed_total Events handled by a consumer, by outcome
+# TYPE spiegel_events_processed_total counter
+spiegel_events_processed_total{consumer="a",event_type="x",outcome="applied"} 10.0
+spiegel_events_processed_total{consumer="a",event_type="x",outcome="dead_lettered"} 1.0
+spiegel_events_processed_total{consumer="a",event_type="y",outcome="dead_lettered"} 2.0
+spiegel_events_processed_created{consumer="a",event_type="y",outcome="dead_lettered"} 1.7e9
+"""
+    assert read_metrics(exposition) == {"consumer_lag": 7, "outbox_backlog": 2, "dead_letters": 3}
+    assert read_metrics("# nothing exported\n") == {
+        "consumer_lag": None,
+        "outbox_backlog": None,
+        "dead_letters": None,
+    }
+
+
+def test_an_operators_caller_token_names_the_gateway_alone() -> None:
+    """The web pages of the operators' console call the gateway's operator API; an operator's token
+    never names a domain service (operators reach no hospital's data)."""
+    from datetime import UTC, datetime, timedelta
+
+    import jwt
+    from spiegel_gateway.routing.client import CALLER_AUDIENCE, ServiceClient
+    from spiegel_gateway.service_tokens import ServiceTokens
+    from spiegel_gateway.sessions.store import Session
+    from spiegel_platform.auth.service_tokens import SigningKey
+
+    client = ServiceClient(None, ServiceTokens(SigningKey.generate(), previous=[], lifetime_s=60))  # type: ignore[arg-type]
+
+    def audience_of(tenant_id: str, roles: tuple[str, ...]) -> object:
+        session = Session(
+            id=f"s-{tenant_id}",
+            tenant_id=tenant_id,
+            kind="person",
+            subject="p1",
+            roles=roles,
+            email="p@x.nl",
+            name="P",
+            language="nl",
+            csrf="c",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        return jwt.decode(client.caller_token(session, "192.0.2.1"), options={"verify_signature": False})[
+            "aud"
+        ]
+
+    assert audience_of("platform", ("operator",)) == ["gateway"]
+    assert sorted(audience_of("umc-noord", ("coordinator",))) == sorted(CALLER_AUDIENCE)  # type: ignore[arg-type]

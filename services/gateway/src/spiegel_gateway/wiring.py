@@ -16,6 +16,7 @@ from spiegel_platform.wiring import Wiring
 from spiegel_gateway.audit.log import AuditLog
 from spiegel_gateway.groups.store import GroupStore
 from spiegel_gateway.mail.sender import Mailer
+from spiegel_gateway.operator.overview import CountsSnapshot
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.ratelimits import Policy, RateLimiter
 from spiegel_gateway.routing.client import ServiceClient
@@ -73,6 +74,8 @@ class Gateway(Wiring[GatewaySettings]):
         self.outbound = httpx.AsyncClient(timeout=10.0, follow_redirects=False, trust_env=False)
         self.oidc = OidcClient(self.stores, self.outbound)
         self.mailer = Mailer(settings)
+        # The operators' list: people and rounds per hospital, a snapshot refreshed off the request path.
+        self.counts = CountsSnapshot(self)
 
     @property
     def session_lifetime(self) -> timedelta:

@@ -8,6 +8,7 @@ from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_survey.assignments import api as assignments_api
 from spiegel_survey.assignments import handlers as assignment_handlers
 from spiegel_survey.instruments import api as instruments_api
+from spiegel_survey.platform import api as platform_api
 from spiegel_survey.responses import api as questionnaires_api
 from spiegel_survey.responses.submission import repair_job
 from spiegel_survey.rounds import api as rounds_api
@@ -42,6 +43,7 @@ DEFINITION = ServiceDefinition(
         rounds_api.router(runtime),
         assignments_api.router(runtime),
         questionnaires_api.router(runtime),
+        platform_api.router(runtime),
     ],
     consumers=[
         ConsumerSpec(
@@ -71,5 +73,9 @@ DEFINITION = ServiceDefinition(
             "description": "Links for tests and demos (normally: the invitation service).",
         },
         {"name": "questionnaires", "description": "The respondent's questionnaire by personal link."},
+        {
+            "name": "platform",
+            "description": "Numbers across hospitals for operators (no hospital data).",
+        },
     ],
 )

@@ -31,7 +31,8 @@ class Hospital:
 
     @property
     def default_language(self) -> str:
-        return "nl" if "nl" in self.languages else self.languages[0]
+        # The first language is the default (as the invitation service reads TenantConfigured).
+        return self.languages[0] if self.languages else "nl"
 
 
 @dataclass(frozen=True)

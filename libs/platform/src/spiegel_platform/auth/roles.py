@@ -14,3 +14,8 @@ RESPONDENT = "respondent"
 ALL = (OPERATOR, TENANT_ADMIN, COORDINATOR, SPECIALIST, FACILITATOR, BOARD, RESPONDENT)
 # Staff of the hospital's medical staff office who run rounds.
 COORDINATING = (TENANT_ADMIN, COORDINATOR)
+
+# The scope of an operator's token: the platform itself, never a hospital (the gateway reserves the
+# slug). A token of this scope reaches no hospital's objects; a service that answers it at all
+# answers with numbers across hospitals only (the survey's round counts).
+PLATFORM_SCOPE = "platform"

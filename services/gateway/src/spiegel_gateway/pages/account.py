@@ -35,6 +35,14 @@ def check_form_token(request: Request, given: object) -> None:
         raise PageError(403, key="csrf_signin")
 
 
+# Where a signed-in person starts: a hospital's start page, or the operators' list of hospitals.
+def start_of(page: Page) -> str:
+    return OPERATOR_START if page.tenant.is_platform else "/start"
+
+
+OPERATOR_START = "/ziekenhuizen"
+
+
 def render_signin(page: Page, *, status: int = 200, error: str = "", email: str = "") -> Response:
     placeholder = Response()
     token = form_token(page.request, placeholder)
@@ -44,7 +52,7 @@ def render_signin(page: Page, *, status: int = 200, error: str = "", email: str 
         error=error,
         email=email,
         form_token=token,
-        next=local_path(page.request.query_params.get("next"), "/start"),
+        next=local_path(page.request.query_params.get("next"), start_of(page)),
         oidc=bool(page.tenant.identity_provider),
     )
     for header in placeholder.headers.getlist("set-cookie"):
@@ -57,21 +65,21 @@ def router() -> APIRouter:
 
     @api.get("/")
     async def home(request: Request) -> Response:
-        page = await page_of(request)
+        page = await page_of(request, platform=True)
         if page.caller is None or page.caller.kind != "person":
             return page.redirect("/inloggen")
-        return page.redirect("/start")
+        return page.redirect(start_of(page))
 
     @api.get("/inloggen")
     async def signin_form(request: Request) -> Response:
-        page = await page_of(request)
+        page = await page_of(request, platform=True)
         if page.caller is not None and page.caller.kind == "person":
-            return page.redirect(local_path(request.query_params.get("next"), "/start"))
+            return page.redirect(local_path(request.query_params.get("next"), start_of(page)))
         return render_signin(page)
 
     @api.post("/inloggen")
     async def signin(request: Request) -> Response:
-        page = await page_of(request)
+        page = await page_of(request, platform=True)
         try:
             form = await request.form()
         except Exception:
@@ -95,14 +103,14 @@ def router() -> APIRouter:
         cookie, session = await gateway.sessions.open(
             person, lifetime=gateway.session_lifetime, method="password"
         )
-        reply = page.redirect(local_path(str(form.get("next") or ""), "/start"))
+        reply = page.redirect(local_path(str(form.get("next") or ""), start_of(page)))
         set_session_cookie(reply, request, cookie, session.expires_at)
         reply.delete_cookie(FORM_COOKIE, path=cookie_path(request))
         return reply
 
     @api.post("/uitloggen")
     async def signout(request: Request) -> Response:
-        page = await page_of(request)
+        page = await page_of(request, platform=True)
         gateway = gateway_of(request)
         if page.caller is not None and page.caller.kind == "person":
             await page.form()  # the CSRF check
@@ -115,7 +123,7 @@ def router() -> APIRouter:
     @api.get("/taal")
     async def language(request: Request) -> Response:
         """The language switch: a cookie (no state of the account changes, so a plain link)."""
-        page = await page_of(request)
+        page = await page_of(request, platform=True)
         chosen = request.query_params.get("lang", "")
         if chosen not in page.tenant.languages:
             raise PageError(404, key="no_language")

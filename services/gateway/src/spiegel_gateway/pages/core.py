@@ -55,11 +55,12 @@ class Page(page.Page[Tenant, Session]):
         return True
 
 
-async def page_of(request: Request) -> Page:
-    """The page context: hospital (404 page when unknown), the person if signed in, the language."""
+async def page_of(request: Request, *, platform: bool = False) -> Page:
+    """The page context: hospital (404 page when unknown), the person if signed in, the language.
+    `platform`: the page is also the platform's own (operators sign in and out there)."""
     state_of(request)["web_page"] = True
     tenant = await current_tenant(request)
-    if tenant.is_platform:
+    if tenant.is_platform and not platform:
         raise PageError(404, key="no_hospital")
     caller = await authenticate(request, tenant)
     prefix = str(state_of(request).get("tenant_prefix", "") or "")

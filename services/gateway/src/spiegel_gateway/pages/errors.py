@@ -9,10 +9,16 @@ routes (this package), the paths that are its API and never a page, and its requ
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import cast
+
 from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from spiegel_pages.errors import DEFAULT_LIMIT, ErrorPages
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spiegel_gateway.pages.core import Page
+from spiegel_gateway.tenants.resolution import HospitalSuspended
 
 API_PREFIXES = (
     "/api/",
@@ -43,3 +49,15 @@ PAGES = ErrorPages(
 def install(app: FastAPI) -> None:
     """Page-aware handlers in front of the platform's JSON ones."""
     PAGES.install(app)
+    # The page-aware handler just installed (an async function).
+    on_http = cast(
+        Callable[[Request, Exception], Awaitable[Response]], app.exception_handlers[StarletteHTTPException]
+    )
+
+    async def on_suspended(request: Request, error: Exception) -> Response:
+        # A suspended hospital's people and respondents read why, in their language, on a page.
+        if PAGES.is_page(request):
+            return PAGES.error_page(request, 403, key="hospital_suspended")
+        return await on_http(request, error)
+
+    app.add_exception_handler(HospitalSuspended, on_suspended)

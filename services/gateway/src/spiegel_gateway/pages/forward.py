@@ -61,6 +61,13 @@ MAX_AUDITED_CALLS = 100
 
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+# The web service's pages on the platform's own address (operators): nothing else of it is a page
+# there. An operator's caller token names the gateway alone (routing.client.caller_token).
+OPERATOR_PAGES = ("/ziekenhuizen", "/platformstatus")
+
+
+def is_operator_page(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in OPERATOR_PAGES)
 
 
 def looks_like_page(request: Request) -> bool:
@@ -100,7 +107,7 @@ async def forward_page(request: Request) -> Response:
     if looks_like_page(request):
         state_of(request)["web_page"] = True
     tenant = await current_tenant(request)
-    if tenant.is_platform:
+    if tenant.is_platform and not is_operator_page(request.scope["path"]):
         if looks_like_page(request):
             raise PageError(404, key="no_hospital")
         raise ApiError(404, "not_found")

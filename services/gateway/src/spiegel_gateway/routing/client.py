@@ -25,6 +25,7 @@ from yarl import URL
 from spiegel_gateway.service_tokens import ServiceTokens
 from spiegel_gateway.sessions.store import Session
 from spiegel_gateway.settings import SERVICES, GatewaySettings
+from spiegel_gateway.tenants.model import PLATFORM
 
 # Who the web service may call as the caller with the caller's token: the domain services and the
 # gateway's own API (people, the hospital).
@@ -134,10 +135,11 @@ class ServiceClient:
         API with, as the caller (see services/web/README.md): the claims of `token_for`, every one of
         them as audience, the kind of session (a respondent's link reaches only its questionnaire)
         and the browser's address (the gateway's audit log says where a change came from, not the
-        web service's address; a token is reused for half its minute, from the same address)."""
+        web service's address; a token is reused for half its minute, from the same address).
+        An operator's (the platform's scope) names the gateway alone: operators reach no service."""
         return self.tokens.issue(
             cache_key=caller.id,
-            audience=CALLER_AUDIENCE,
+            audience=["gateway"] if caller.tenant_id == PLATFORM else CALLER_AUDIENCE,
             subject=caller.subject,
             tenant_id=caller.tenant_id,
             roles=list(caller.roles),

@@ -211,6 +211,17 @@ class SessionStore:
                 revoked.append(doc["id"])
         return revoked
 
+    async def close_all_in(self, tenant_id: str) -> int:
+        """Every session of a hospital, its people's and its respondents' links (the hospital is
+        suspended). API tokens stay: they are refused while it is suspended and work again after."""
+        sessions = self._sessions(tenant_id)
+        ids = [doc["id"] for doc in await sessions.find({}, projection={"id": 1})]
+        for credential_id in ids:
+            self.evict(tenant_id, credential_id)
+        if ids:
+            await sessions.delete_many_by_id(ids)
+        return len(ids)
+
     async def language(self, session: Session, language: str) -> None:
         self.evict(session.tenant_id, session.id)
         await self._sessions(session.tenant_id).update(session.id, {"$set": {"language": language}})

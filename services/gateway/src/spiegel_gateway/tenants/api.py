@@ -9,12 +9,23 @@ from pydantic import BaseModel
 from spiegel_platform.auth import roles
 from spiegel_platform.errors import ApiError
 
-from spiegel_gateway.audit.log import TENANT_CHANGED, TENANT_CREATED
+from spiegel_gateway.audit.log import TENANT_CHANGED, TENANT_CREATED, TENANT_REACTIVATED, TENANT_SUSPENDED
+from spiegel_gateway.operator.overview import overview
+from spiegel_gateway.operator.status import ServiceStatus, platform_status
 from spiegel_gateway.people.api import register_person
 from spiegel_gateway.people.model import PersonIn, PersonOut
 from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of, require_roles
 from spiegel_gateway.sessions.store import Session
-from spiegel_gateway.tenants.model import PLATFORM, TenantIn, TenantOut, TenantPatch
+from spiegel_gateway.tenants.model import (
+    ACTIVE,
+    PLATFORM,
+    SUSPENDED,
+    TenantIn,
+    TenantOut,
+    TenantOverview,
+    TenantPatch,
+    is_slug,
+)
 from spiegel_gateway.tenants.resolution import CurrentTenant
 from spiegel_gateway.tenants.store import Tenant, TenantConflict, TenantInvalid
 
@@ -57,7 +68,8 @@ async def _audit(
 
 
 async def _tenant_or_404(request: Request, tenant_id: str) -> Tenant:
-    found: Tenant | None = await gateway_of(request).tenants.get(tenant_id)
+    # An id is a host-name label: anything else names no hospital (and never reaches the storage).
+    found: Tenant | None = await gateway_of(request).tenants.get(tenant_id) if is_slug(tenant_id) else None
     if found is None:
         raise ApiError(404, "hospital_not_found", tenant_id=tenant_id)
     return found
@@ -80,6 +92,7 @@ def operator_router() -> APIRouter:
             raise ApiError(422, error.code) from None
         except ValueError as error:
             raise ApiError(422, "invalid_value", problem=str(error)) from None
+        gateway_of(request).counts.invalidate()
         await _audit(request, caller, PLATFORM, TENANT_CREATED, f"tenant {created.tenant_id}", 201)
         return created.out()
 
@@ -89,6 +102,68 @@ def operator_router() -> APIRouter:
     ) -> list[TenantOut]:
         _platform_only(tenant)
         return [t.out() for t in await gateway_of(request).tenants.all()]
+
+    @api.get("/overview", response_model=list[TenantOverview])
+    async def hospitals_overview(
+        request: Request, tenant: CurrentTenant, caller: Session = Operator
+    ) -> list[TenantOverview]:
+        """Every hospital with its status and counts (people, rounds): numbers only, no hospital's data."""
+        _platform_only(tenant)
+        return await overview(gateway_of(request), correlation_of(request))
+
+    @api.get("/status", response_model=list[ServiceStatus])
+    async def services_status(
+        request: Request, tenant: CurrentTenant, caller: Session = Operator
+    ) -> list[ServiceStatus]:
+        """Each service's readiness, consumer lag, outbox backlog and dead letters (its /readyz and
+        /metrics, a timeout per service: one that does not answer is shown as not reachable)."""
+        _platform_only(tenant)
+        return await platform_status(gateway_of(request))
+
+    async def change_status(request: Request, caller: Session, tenant_id: str, status: str) -> TenantOut:
+        await _tenant_or_404(request, tenant_id)
+        gateway = gateway_of(request)
+        try:
+            changed, did = await gateway.tenants.set_status(
+                tenant_id, status, correlation_id=correlation_of(request)
+            )
+        except TenantConflict as error:
+            raise ApiError(409, error.code, **error.params) from None
+        # Also when it was suspended already: a suspension cut short between its two steps is finished
+        # by doing it again. (A suspended hospital's sessions are refused anyway; this ends them.)
+        ended = await gateway.sessions.close_all_in(tenant_id) if status == SUSPENDED else 0
+        if did:
+            action = TENANT_SUSPENDED if status == SUSPENDED else TENANT_REACTIVATED
+            # In the platform's log (the operator's act) and in the hospital's own (its admins read it).
+            await _audit(request, caller, PLATFORM, action, f"tenant {tenant_id}", 200)
+            await gateway.audit.record(
+                tenant_id=tenant_id,
+                action=action,
+                actor=f"operator:{caller.subject}",
+                roles=caller.roles,
+                target=f"tenant {tenant_id}",
+                outcome=200,
+                ip=client_ip(request),
+                correlation_id=correlation_of(request),
+                detail={"sessions_ended": ended} if status == SUSPENDED else None,
+            )
+        return changed.out()
+
+    @api.post("/tenants/{tenant_id}/suspend", response_model=TenantOut)
+    async def suspend_tenant(
+        tenant_id: str, request: Request, tenant: CurrentTenant, caller: Session = Operator
+    ) -> TenantOut:
+        """Suspend a hospital: its sessions end, sign-in, links and API tokens are refused; nothing is
+        deleted (reactivating restores it all)."""
+        _platform_only(tenant)
+        return await change_status(request, caller, tenant_id, SUSPENDED)
+
+    @api.post("/tenants/{tenant_id}/reactivate", response_model=TenantOut)
+    async def reactivate_tenant(
+        tenant_id: str, request: Request, tenant: CurrentTenant, caller: Session = Operator
+    ) -> TenantOut:
+        _platform_only(tenant)
+        return await change_status(request, caller, tenant_id, ACTIVE)
 
     @api.get("/tenants/{tenant_id}", response_model=TenantOut)
     async def get_tenant(
@@ -131,6 +206,7 @@ def operator_router() -> APIRouter:
         person = await register_person(
             request, target, body, actor=f"operator:{caller.subject}", actor_roles=caller.roles, tasks=tasks
         )
+        gateway_of(request).counts.invalidate()
         await _audit(
             request,
             caller,

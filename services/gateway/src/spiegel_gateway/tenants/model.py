@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool, field_validator
 from spiegel_platform.anonymity import MIN_GROUP_SIZE
+from spiegel_platform.auth.roles import PLATFORM_SCOPE
+from spiegel_platform.hospitals import RESERVED_SLUGS, SLUG_PATTERN, is_slug
 
 # The platform's own scope (operators, the slug index). Never a hospital.
-PLATFORM = "platform"
-RESERVED_SLUGS = frozenset({PLATFORM, "www", "api", "admin", "static", "mail", "t", "e"})
-SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
-_SLUG = re.compile(SLUG_PATTERN)
-
-
-def is_slug(value: str) -> bool:
-    """A host-name label, as a hospital's slug and id are."""
-    return _SLUG.match(value) is not None
+PLATFORM = PLATFORM_SCOPE
+__all__ = ["PLATFORM", "RESERVED_SLUGS", "SLUG_PATTERN", "is_slug"]
 
 
 LANGUAGES = ("nl", "en")
 
 Language = Literal["nl", "en"]
+# A hospital is active, or suspended by an operator (nobody of it gets in; nothing is deleted).
+Status = Literal["active", "suspended"]
+ACTIVE: Status = "active"
+SUSPENDED: Status = "suspended"
 
 
 def check_zone(value: str | None) -> str | None:
@@ -133,8 +131,25 @@ class TenantOut(BaseModel):
     tenant_id: str
     slug: str
     name: str
-    languages: list[str]
+    languages: list[str] = Field(..., description="the first is the hospital's default language")
     time_zone: str
     min_group_size: int
     identity_provider: IdentityProviderOut | None
     revision: int
+    status: Status = ACTIVE
+
+
+class TenantOverview(BaseModel):
+    """A row of the operator's list of hospitals: settings and counts, never a hospital's data."""
+
+    tenant_id: str
+    slug: str
+    name: str
+    status: Status
+    min_group_size: int
+    languages: list[str]
+    identity_provider: bool
+    people: int = Field(..., description="people registered in the hospital (its staff accounts)")
+    rounds: int | None = Field(
+        ..., description="rounds the survey service holds for it; null when the survey did not answer"
+    )

@@ -24,6 +24,14 @@ from spiegel_gateway.tenants.store import PLATFORM_TENANT, Tenant
 _PREFIX = re.compile(r"^/t/([^/]+)(/.*)?$")
 
 
+class HospitalSuspended(ApiError):
+    """403 `hospital_suspended`: a page request gets its own page (pages/errors.py), in the
+    reader's language; an API client the JSON answer."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "hospital_suspended")
+
+
 @dataclass(frozen=True)
 class Resolved:
     slug: str | None  # None: the platform
@@ -118,6 +126,10 @@ async def current_tenant(request: Request) -> Tenant:
     tenant: Tenant | None = await request.app.state.gateway.tenants.by_slug(slug)
     if tenant is None:
         raise ApiError(404, "unknown_hospital")
+    if tenant.suspended:
+        # Suspended by an operator: nothing of the hospital is reachable on its host (sign-in,
+        # pages, respondents' links, API tokens, the web pages' calls back); nothing is deleted.
+        raise HospitalSuspended()
     state["tenant"] = tenant
     return tenant
 

@@ -9,6 +9,7 @@ Layout (every read on the request path is a get by id):
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,9 +21,11 @@ from spiegel_platform.events import new_event
 from spiegel_platform.storage.repository import TenantRepository
 
 from spiegel_gateway.sealed import Sealer
-from spiegel_gateway.storage import GatewayStores
+from spiegel_gateway.storage import GatewayStores, Store
 from spiegel_gateway.tenants.model import (
+    ACTIVE,
     PLATFORM,
+    SUSPENDED,
     IdentityProviderIn,
     IdentityProviderOut,
     TenantIn,
@@ -54,14 +57,20 @@ class Tenant:
     min_group_size: int
     identity_provider: dict[str, Any] | None
     revision: int
+    status: str = ACTIVE
 
     @property
     def is_platform(self) -> bool:
         return self.tenant_id == PLATFORM
 
     @property
+    def suspended(self) -> bool:
+        return self.status == SUSPENDED
+
+    @property
     def default_language(self) -> str:
-        return "nl" if "nl" in self.languages else self.languages[0]
+        # The first language is the default (as the invitation service reads TenantConfigured).
+        return self.languages[0] if self.languages else "nl"
 
     def out(self) -> TenantOut:
         idp = self.identity_provider
@@ -81,6 +90,7 @@ class Tenant:
             if idp
             else None,
             revision=self.revision,
+            status=SUSPENDED if self.suspended else ACTIVE,
         )
 
 
@@ -98,6 +108,7 @@ def _tenant(doc: dict[str, Any]) -> Tenant:
         min_group_size=int(doc["min_group_size"]),
         identity_provider=doc.get("identity_provider"),
         revision=int(doc["revision"]),
+        status=SUSPENDED if doc.get("status") == SUSPENDED else ACTIVE,
     )
 
 
@@ -114,6 +125,9 @@ class TenantStore:
         self.stores = stores
         self.sealer = sealer
         self._by_slug: dict[str, tuple[Tenant | None, float]] = {}
+        self._all: tuple[list[Tenant], float] | None = None
+        self._all_generation = 0  # a change made here makes every earlier read of all() stale
+        self._all_reading: tuple[int, asyncio.Task[list[Tenant]]] | None = None
 
     def _tenants(self, tenant_id: str) -> TenantRepository:
         return self.stores.tenant(tenant_id).tenants
@@ -144,6 +158,7 @@ class TenantStore:
                 time_zone=doc["time_zone"],
                 min_group_size=doc["min_group_size"],
                 revision=doc["revision"],
+                suspended=doc.get("status") == SUSPENDED,
             ),
             tenant_id=doc["tenant_id"],
             producer="gateway",
@@ -178,6 +193,7 @@ class TenantStore:
         except DuplicateKeyError:
             raise TenantConflict("tenant_exists", tenant_id=tenant_id) from None
         self._by_slug.pop(spec.slug, None)
+        self._forget_all()
         return _tenant(doc)
 
     async def update(
@@ -208,6 +224,7 @@ class TenantStore:
             "languages": list(current.languages),
             "time_zone": current.time_zone,
             "min_group_size": current.min_group_size,
+            "status": current.status,
             **change,
             "revision": current.revision + 1,
         }
@@ -220,7 +237,43 @@ class TenantStore:
         if updated is None:
             raise TenantConflict("tenant_changed_meanwhile")
         self._by_slug.pop(current.slug, None)
+        self._forget_all()
         return _tenant(updated)
+
+    async def set_status(
+        self, tenant_id: str, status: str, *, correlation_id: str | None = None
+    ) -> tuple[Tenant, bool]:
+        """Suspend or reactivate a hospital (TenantConfigured carries it); nothing else changes.
+        Returns the hospital and whether its status changed (the same request twice changes once)."""
+        current = await self.get(tenant_id)
+        if current is None:
+            raise LookupError(f"tenant {tenant_id} not found")
+        if current.status == status:
+            return current, False
+        merged = {**self._doc_of(current), "status": status, "revision": current.revision + 1}
+        updated = await self._tenants(tenant_id).update(
+            SETTINGS_ID,
+            {"$set": {"status": status, "revision": current.revision + 1, "status_at": datetime.now(UTC)}},
+            events=[self._event(merged, correlation_id)],
+            expect={"revision": current.revision},
+        )
+        if updated is None:
+            raise TenantConflict("tenant_changed_meanwhile")
+        self._by_slug.pop(current.slug, None)
+        self._forget_all()
+        return _tenant(updated), True
+
+    @staticmethod
+    def _doc_of(tenant: Tenant) -> dict[str, Any]:
+        return {
+            "tenant_id": tenant.tenant_id,
+            "slug": tenant.slug,
+            "name": tenant.name,
+            "languages": list(tenant.languages),
+            "time_zone": tenant.time_zone,
+            "min_group_size": tenant.min_group_size,
+            "status": tenant.status,
+        }
 
     async def get(self, tenant_id: str) -> Tenant | None:
         doc = await self._tenants(tenant_id).get(SETTINGS_ID)
@@ -241,10 +294,44 @@ class TenantStore:
         self._by_slug[slug] = (tenant, now + CACHE_SECONDS)
         return tenant
 
+    def _forget_all(self) -> None:
+        self._all_generation += 1
+        self._all = None
+
+    async def _read_all(self, generation: int) -> list[Tenant]:
+        started = time.monotonic()
+        docs = self.stores.across_tenants(Store.tenants).find(
+            {"id": SETTINGS_ID}, projection={"_outbox": 0}, limit=10_000
+        )
+        found = sorted(
+            [_tenant(doc) async for doc in docs if doc.get("tenant_id") != PLATFORM], key=lambda t: t.slug
+        )
+        if generation == self._all_generation:  # no change was made here while it was read
+            self._all = (found, started + CACHE_SECONDS)
+        return found
+
+    def _reading_all(self) -> asyncio.Task[list[Tenant]]:
+        """One read at a time (twenty operators' pages whose copy expired together read once)."""
+        reading = self._all_reading
+        if reading is None or reading[1].done() or reading[0] != self._all_generation:
+            generation = self._all_generation
+            reading = (generation, asyncio.create_task(self._read_all(generation)))
+            # A failed read in the background is the next caller's to retry, not a stray warning.
+            reading[1].add_done_callback(lambda task: task.cancelled() or task.exception())
+            self._all_reading = reading
+        return reading[1]
+
     async def all(self) -> list[Tenant]:
-        claims = await self._slugs().find({}, sort=[("id", 1)], limit=10_000)
-        found = [await self.get(c["target"]) for c in claims]
-        return [t for t in found if t is not None]
+        """Every hospital, by slug: one read of the whole collection (the operator's list; a get
+        per hospital made 200 hospitals cost 200 round trips), kept for `CACHE_SECONDS` like a
+        hospital read by its address: an older copy is answered while one fresh read runs; a change
+        made through this process is seen at once (its next call waits for a fresh read)."""
+        kept = self._all
+        if kept is None:
+            return list(await asyncio.shield(self._reading_all()))
+        if kept[1] <= time.monotonic():
+            self._reading_all()
+        return list(kept[0])
 
     def client_secret(self, tenant: Tenant) -> str | None:
         from spiegel_gateway.sealed import resolve_secret_ref
