@@ -60,7 +60,6 @@ class Route:
     host: str = "tenant"  # "platform": served on the platform's host only
     # An admitted answer about a group also names its members: (kind, own|colleague) -> their markers.
     members_shown: bool = False
-
     page: bool = False  # a page: an anonymous caller is sent to the sign-in form (303), not 401
 
     @property

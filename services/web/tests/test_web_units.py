@@ -45,7 +45,6 @@ DYNAMIC = {
     "groups_kind_": ["vakgroep", "maatschap"],
     "groups_change_": ["joined", "left"],
     "groups_msg_": ["created", "saved", "member_added", "member_removed"],
-
     "op_status_": ["active", "suspended"],
     "op_": ["consumer_lag", "outbox_backlog", "dead_letters"],
 }

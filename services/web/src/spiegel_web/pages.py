@@ -20,7 +20,17 @@ from spiegel_web import (
 
 def router() -> APIRouter:
     api = APIRouter(include_in_schema=False)
-    for module in (respondent, dashboard, nominations, reports, rounds, groups, imports, settings_page, operator):
+    for module in (
+        respondent,
+        dashboard,
+        nominations,
+        reports,
+        rounds,
+        groups,
+        imports,
+        settings_page,
+        operator,
+    ):
         api.include_router(module.router())
     api.include_router(static_router())
     return api
