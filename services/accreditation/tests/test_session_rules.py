@@ -91,7 +91,10 @@ def test_an_ifms_session_has_one_to_eight_participants_with_their_own_closed_rou
     with pytest.raises(RuleError) as unknown:
         model.check_participants(IFMS, two, {two[0].round_id: rounds[two[0].round_id]})
     assert unknown.value.field == "participants[1].round_id"
-    open_round = {**rounds, two[1].round_id: RoundFacts(two[1].round_id, IFMS, two[1].person_id, closed=False)}
+    open_round = {
+        **rounds,
+        two[1].round_id: RoundFacts(two[1].round_id, IFMS, two[1].person_id, closed=False),
+    }
     with pytest.raises(RuleError) as still_open:
         model.check_participants(IFMS, two, open_round)
     assert still_open.value.field == "participants[1].round_id" and "niet gesloten" in str(still_open.value)
@@ -102,7 +105,9 @@ def test_an_ifms_session_has_one_to_eight_participants_with_their_own_closed_rou
     with pytest.raises(RuleError) as twice:
         model.check_participants(IFMS, [two[0], two[0]], rounds)
     assert twice.value.field == "participants[1].person_id"
-    gm_round = {two[0].round_id: RoundFacts(two[0].round_id, GROUP_MONITOR, "group", (two[0].person_id,), True)}
+    gm_round = {
+        two[0].round_id: RoundFacts(two[0].round_id, GROUP_MONITOR, "group", (two[0].person_id,), True)
+    }
     with pytest.raises(RuleError) as other_kind:
         model.check_participants(IFMS, [two[0]], gm_round)
     assert other_kind.value.field == "participants[0].round_id"
@@ -187,7 +192,9 @@ def test_proposal_one_moment_same_time_own_rooms() -> None:
         facilitator_ids=["f1", "f2", "f3"],
     )
     assert [len(d.participants) for d in drafts] == [6, 6, 5]
-    assert {d.starts_at for d in drafts} == {NOW} and {d.ends_at for d in drafts} == {NOW + timedelta(minutes=150)}
+    assert {d.starts_at for d in drafts} == {NOW} and {d.ends_at for d in drafts} == {
+        NOW + timedelta(minutes=150)
+    }
     assert [d.location for d in drafts] == ["Zaal A", "Zaal B", ""]
     assert [d.facilitator_ids for d in drafts] == [["f1"], ["f2"], ["f3"]]
     with pytest.raises(RuleError) as refused:

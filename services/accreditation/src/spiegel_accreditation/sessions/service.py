@@ -322,9 +322,9 @@ class Sessions:
             raise ApiError(
                 422, "swap_not_participant", extra={"field": "out_person_id"}, person=out_person_id
             )
-        facts = await self.round_facts(store, [incoming.round_id])
         index = people.index(leaving)
         replaced = [incoming if p == leaving else p for p in people]
+        facts = await self.round_facts(store, [p.round_id for p in replaced])
         self._check(lambda: model.check_participants(IFMS, replaced, facts))
         self._check(lambda: model.check_facilitators(current["facilitator_ids"], replaced))
         try:
