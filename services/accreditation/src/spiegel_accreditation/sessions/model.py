@@ -40,6 +40,7 @@ MAX_FACILITATORS = 2
 # A discussion takes 2 hours for a small group, 3 for a full one (the source: 2-3 hours).
 SHORTEST_MINUTES = 120
 LONGEST_MINUTES = 180
+SMALL_GROUP = 4  # up to this many people, the shortest discussion
 # Longer than a working day is a typing error, not a discussion.
 MAX_SESSION = timedelta(hours=12)
 
@@ -88,7 +89,7 @@ def suggested_minutes(size: int) -> int:
     a quarter of an hour more for each one beyond, at most 3 hours."""
     if size < 1:
         raise ValueError("a discussion has at least one participant")
-    return min(LONGEST_MINUTES, SHORTEST_MINUTES + 15 * max(0, size - 4))
+    return min(LONGEST_MINUTES, SHORTEST_MINUTES + 15 * max(0, size - SMALL_GROUP))
 
 
 def split_sizes(count: int, most: int = MAX_IFMS_PARTICIPANTS) -> list[int]:
