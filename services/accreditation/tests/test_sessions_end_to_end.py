@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -82,7 +84,8 @@ async def test_planning_splitting_limits_and_one_session_per_round(deployment: D
             },
         )
         assert proposal.status_code == 200, proposal.text
-        drafts = proposal.json()["sessions"]
+        drafts = [d["session"] for d in proposal.json()["sessions"]]
+        assert [d["suggested_minutes"] for d in proposal.json()["sessions"]] == [150, 135]
         assert [len(d["participants"]) for d in drafts] == [6, 5]
         assert drafts[1]["starts_at"] == at(21).isoformat()
         assert await deployment.db["sessions"].count_documents({}) == 0
@@ -95,14 +98,13 @@ async def test_planning_splitting_limits_and_one_session_per_round(deployment: D
                 "rooms": ["Zaal A", "Zaal B"],
             },
         )
-        assert {d["starts_at"] for d in one_moment.json()["sessions"]} == {at(14).isoformat()}
-        assert [d["location"] for d in one_moment.json()["sessions"]] == ["Zaal A", "Zaal B"]
+        assert {d["session"]["starts_at"] for d in one_moment.json()["sessions"]} == {at(14).isoformat()}
+        assert [d["session"]["location"] for d in one_moment.json()["sessions"]] == ["Zaal A", "Zaal B"]
 
         # -- saved as proposed (the coordinator filled in the place) --------------------------
         saved = []
         for draft in drafts:
             draft["location"] = "Vergaderzaal 2"
-            draft.pop("suggested_minutes")
             answer = await coordinator.post("/sessions", json=draft)
             assert answer.status_code == 201, answer.text
             saved.append(answer.json())
@@ -297,6 +299,10 @@ async def test_who_may_see_what_and_another_hospital_sees_nothing(deployment: De
         assert planned_there.status_code == 422 and "niet bekend" in planned_there.json()["message"]
     async with deployment.client(TENANT, *COORDINATOR) as coordinator:
         assert (await coordinator.get(f"/sessions/{mine_id}")).json()["state"] == "planned"
+    async with deployment.client(TENANT, "admin-1", "tenant_admin") as admin:
+        assert {mine_id, other_id} <= {s["id"] for s in (await admin.get("/sessions")).json()}
+        moved = await admin.put(f"/sessions/{other_id}/place", json={"location": "Zaal 7"})
+        assert moved.status_code == 200 and moved.json()["location"] == "Zaal 7"
 
 
 async def test_a_group_monitor_discussion_is_the_whole_group(deployment: Deployment) -> None:
@@ -333,3 +339,80 @@ async def test_a_group_monitor_discussion_is_the_whole_group(deployment: Deploym
             json={"out_person_id": members[0], "incoming": {"person_id": "x", "round_id": round_id}},
         )
         assert swap.status_code == 422 and swap.json()["field"] == "out_person_id"
+
+
+async def test_one_seat_under_concurrency_and_after_a_crash(deployment: Deployment) -> None:
+    rounds = await deployment.closed_ifms_rounds(TENANT, ["kim", "lot", "mo"])
+    async with deployment.client(TENANT, *COORDINATOR) as coordinator:
+        # Five coordinators plan kim at the same moment: exactly one session.
+        answers = await asyncio.gather(
+            *(
+                coordinator.post("/sessions", json=body({"kim": rounds["kim"]}, [f"fac-{i}"]))
+                for i in range(5)
+            )
+        )
+        assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
+        kims = await deployment.db["sessions"].count_documents(
+            {"tenant_id": TENANT, "participant_ids": "kim"}
+        )
+        assert kims == 1
+
+        # A planning request died after taking lot's seat, before writing its session.
+        seat = f"{rounds['lot']}/lot"
+        await deployment.db["seats"].insert_one(
+            {
+                "_id": f"{TENANT}:{seat}",
+                "id": seat,
+                "tenant_id": TENANT,
+                "session_id": "ghost",
+                "at": datetime.now(UTC),
+            }
+        )
+        young = await coordinator.post("/sessions", json=body({"lot": rounds["lot"]}, ["fac-1"]))
+        assert young.status_code == 409  # it may still be writing
+        await deployment.db["seats"].update_one(
+            {"_id": f"{TENANT}:{seat}"}, {"$set": {"at": datetime.now(UTC) - timedelta(minutes=5)}}
+        )
+        taken_over = await coordinator.post("/sessions", json=body({"lot": rounds["lot"]}, ["fac-1"]))
+        assert taken_over.status_code == 201, taken_over.text
+        assert (await deployment.db["seats"].find_one({"_id": f"{TENANT}:{seat}"}))[
+            "session_id"
+        ] == taken_over.json()["id"]
+
+        # A cancellation died before giving mo's seat back: the cancelled session holds nobody.
+        first = await coordinator.post("/sessions", json=body({"mo": rounds["mo"]}, ["fac-1"]))
+        assert (await coordinator.post(f"/sessions/{first.json()['id']}/cancel")).status_code == 200
+        mo_seat = f"{rounds['mo']}/mo"
+        await deployment.db["seats"].insert_one(
+            {
+                "_id": f"{TENANT}:{mo_seat}",
+                "id": mo_seat,
+                "tenant_id": TENANT,
+                "session_id": first.json()["id"],
+                "at": datetime.now(UTC),
+            }
+        )
+        again = await coordinator.post("/sessions", json=body({"mo": rounds["mo"]}, ["fac-1"], days=20))
+        assert again.status_code == 201, again.text
+
+
+async def test_a_session_that_has_started_is_no_longer_changed(deployment: Deployment) -> None:
+    rounds = await deployment.closed_ifms_rounds(TENANT, ["noor"])
+    soon = datetime.now(UTC) + timedelta(seconds=3)
+    async with deployment.client(TENANT, *COORDINATOR) as coordinator:
+        planned = await coordinator.post(
+            "/sessions",
+            json={
+                **body({"noor": rounds["noor"]}, ["fac-1"]),
+                "starts_at": soon.isoformat(),
+                "ends_at": (soon + timedelta(hours=2)).isoformat(),
+            },
+        )
+        assert planned.status_code == 201, planned.text
+        session_id = planned.json()["id"]
+        await asyncio.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.5)
+        for answer in (
+            await coordinator.post(f"/sessions/{session_id}/cancel"),
+            await coordinator.put(f"/sessions/{session_id}/place", json={"location": "Zaal 1"}),
+        ):
+            assert answer.status_code == 409 and answer.json()["code"] == "session_started", answer.text

@@ -177,18 +177,20 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
             "mode": body.mode,
             "most_per_session": MAX_IFMS_PARTICIPANTS,
             "series_id": series_id,
-            # Each one the body of a POST /sessions once facilitators and a place are filled in.
+            # Each one a POST /sessions body (`session`) once facilitators and a place are filled in.
             "sessions": [
                 {
-                    "kind": "IFMS",
-                    "participants": [
-                        {"person_id": p.person_id, "round_id": p.round_id} for p in d.participants
-                    ],
-                    "facilitator_ids": d.facilitator_ids,
-                    "starts_at": d.starts_at.isoformat(),
-                    "ends_at": d.ends_at.isoformat(),
-                    "location": d.location,
-                    "series_id": series_id,
+                    "session": {
+                        "kind": "IFMS",
+                        "participants": [
+                            {"person_id": p.person_id, "round_id": p.round_id} for p in d.participants
+                        ],
+                        "facilitator_ids": d.facilitator_ids,
+                        "starts_at": d.starts_at.isoformat(),
+                        "ends_at": d.ends_at.isoformat(),
+                        "location": d.location,
+                        "series_id": series_id,
+                    },
                     "suggested_minutes": suggested_minutes(len(d.participants)),
                 }
                 for d in drafts

@@ -248,6 +248,9 @@ class Sessions:
             current = await self.get(tenant_id, session_id)
             if current["state"] != PLANNED:
                 raise ApiError(409, "session_cancelled", session_id=session_id)
+            if _aware(current["starts_at"]) <= datetime.now(UTC):
+                # What happened is recorded as attendance, not by changing the session.
+                raise ApiError(409, "session_started", session_id=session_id)
             fields, changes, extra = step(current)
             after = {**current, **fields, "version": current["version"] + 1}
             event = events_pb2.SessionChanged(
