@@ -41,6 +41,7 @@ class Deployment:
         self.prefix = f"acc_{uuid.uuid4().hex[:8]}"
         self.topic_prefix = f"{self.prefix}."
         self.api: Any = None
+        self.relay: Any = None
         self._producer: AIOKafkaProducer | None = None
         self.mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_url, tz_aware=True)
         self.db = self.mongo[f"{self.prefix}_accreditation"]
@@ -48,8 +49,13 @@ class Deployment:
     def start(self) -> None:
         env = {"KAFKA_TOPIC_PREFIX": self.topic_prefix}
         self.processes.start("accreditation", "consumer", self.prefix, **env)
-        self.processes.start("accreditation", "relay", self.prefix, **env)
+        self.relay = self.processes.start("accreditation", "relay", self.prefix, **env)
         self.api = self.processes.start("accreditation", "api", self.prefix, **env)
+
+    def restart_relay(self) -> None:
+        self.relay = self.processes.start(
+            "accreditation", "relay", self.prefix, KAFKA_TOPIC_PREFIX=self.topic_prefix
+        )
 
     async def close(self) -> None:
         if self._producer is not None:
@@ -134,8 +140,8 @@ class Deployment:
         await eventually(known, 60, f"{len(round_ids)} rounds known to the accreditation service")
 
     # -- its events out ------------------------------------------------------------------
-    async def session_events(self, count: int, timeout: float = 60) -> list[ReceivedEvent]:
-        """At least `count` events from the session topic, from its beginning."""
+    async def session_events(self, count: int, timeout: float = 60, key: str = "") -> list[ReceivedEvent]:
+        """At least `count` events from the session topic, from its beginning (and one with `key`)."""
         consumer = AIOKafkaConsumer(
             self.topic_prefix + SESSIONS_TOPIC,
             bootstrap_servers=self.stack.kafka_bootstrap,
@@ -151,7 +157,7 @@ class Deployment:
                 batches = await consumer.getmany(timeout_ms=500)
                 for records in batches.values():
                     found.extend(decode(r.value, topic=r.topic, headers=tuple(r.headers)) for r in records)
-                return len(found) >= count
+                return len(found) >= count and (not key or any(e.key == key for e in found))
 
             await eventually(enough, timeout, f"{count} session events", interval=0)
         finally:

@@ -419,3 +419,23 @@ async def test_a_session_that_has_started_is_no_longer_changed(deployment: Deplo
             await coordinator.put(f"/sessions/{session_id}/place", json={"location": "Zaal 1"}),
         ):
             assert answer.status_code == 409 and answer.json()["code"] == "session_started", answer.text
+
+
+async def test_a_session_and_its_event_are_one_write_published_after_a_relay_crash(
+    deployment: Deployment,
+) -> None:
+    rounds = await deployment.closed_ifms_rounds(TENANT, ["pim", "quinten"])
+    deployment.relay.handle.kill()  # kill -9
+    deployment.relay.handle.wait()
+    async with deployment.client(TENANT, *COORDINATOR) as coordinator:
+        planned = await coordinator.post("/sessions", json=body(rounds, ["fac-r"]))
+        assert planned.status_code == 201, planned.text
+    session_id = planned.json()["id"]
+    # The event waits in the session's own document (the outbox), written with it.
+    stored = await deployment.db["sessions"].find_one({"_id": f"{TENANT}:{session_id}"})
+    assert stored is not None and len(stored.get("_outbox", {})) == 1
+    deployment.restart_relay()
+    events = await deployment.session_events(1, key=session_id)
+    assert [e.event_type for e in events if e.key == session_id] == [
+        "spiegel.accreditation.v1.SessionPlanned"
+    ]
