@@ -6,8 +6,9 @@ once, exactly one gets the seat. Seats are taken before the session is written a
 after a session lets a participant go, so a crash in between can leave a seat naming a session
 that does not exist (planning died before its write) or that no longer holds the participant
 (a swap or cancellation died before its release). Such a seat is stale: the next claim takes it
-over with one conditional write, for a session that does not exist only after a grace period
-(the planning request may still be on its way to writing it).
+over with one conditional write. A seat of a cancelled session is stale at once; any other only
+after a grace period, since the step that took it (a planning or a swap) may still be on its way
+to writing the session: taking it over then would put the participant in two sessions.
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ async def holder(store: Store, participant: Participant, grace: timedelta) -> st
     session = await store.sessions.get(seat["session_id"], projection={"state": 1, "participants": 1})
     if _holds(session, participant):
         return str(seat["session_id"])
-    if session is None and seat["at"] > datetime.now(UTC) - grace:
-        return str(seat["session_id"])  # its planning may still be writing the session
+    if session is not None and session.get("state") == CANCELLED:
+        return None  # final: nobody will write this participant into it any more
+    if seat["at"] > datetime.now(UTC) - grace:
+        # The step that took it (planning, a swap) may still be writing the session.
+        return str(seat["session_id"])
     return None
 
 
