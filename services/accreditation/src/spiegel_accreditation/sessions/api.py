@@ -25,7 +25,7 @@ from spiegel_accreditation.sessions.model import (
     Participant,
     suggested_minutes,
 )
-from spiegel_accreditation.sessions.service import Plan, Sessions, participants_of
+from spiegel_accreditation.sessions.service import Plan, participants_of
 from spiegel_accreditation.settings import AccreditationRuntime
 from spiegel_accreditation.storage import Document
 from spiegel_accreditation.wiring import Accreditation
@@ -127,8 +127,7 @@ def _correlation(request: Request) -> str:
 
 def router(runtime: AccreditationRuntime) -> APIRouter:
     api = APIRouter(prefix="/sessions", tags=["sessions"])
-    wiring = Accreditation.of(runtime)
-    sessions = Sessions(wiring.stores, runtime.settings)
+    sessions = Accreditation.of(runtime).sessions
 
     def may_read(principal: Principal, doc: Document) -> bool:
         if principal.has_role(*COORDINATING):

@@ -18,6 +18,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from spiegel.accreditation.v1 import events_pb2
 from spiegel_platform.errors import ApiError, Text
 from spiegel_platform.events import OutgoingEvent, new_event
+from spiegel_platform.storage.stores import Stores
 
 from spiegel_accreditation.sessions import model, seats
 from spiegel_accreditation.sessions.model import (
@@ -112,14 +113,13 @@ def _pb_participants(people: Sequence[Participant]) -> list[events_pb2.Participa
 class Sessions:
     """The steps, for every tenant of the process (stores from the wiring)."""
 
-    def __init__(self, stores: Any, settings: AccreditationSettings) -> None:
+    def __init__(self, stores: Stores[Store], settings: AccreditationSettings) -> None:
         self.stores = stores
         self.horizon = timedelta(days=settings.planning_horizon_days)
         self.grace = timedelta(seconds=settings.seat_claim_grace_seconds)
 
     def store(self, tenant_id: str) -> Store:
-        store: Store = self.stores.tenant(tenant_id)
-        return store
+        return self.stores.tenant(tenant_id)
 
     async def round_facts(self, store: Store, round_ids: Sequence[str]) -> dict[str, RoundFacts]:
         unique = list(dict.fromkeys(round_ids))
