@@ -11,6 +11,7 @@ SERVICES = {
     "survey": "survey_url",
     "invitation": "invitation_url",
     "aggregation": "aggregation_url",
+    "accreditation": "accreditation_url",
 }
 
 
@@ -21,6 +22,7 @@ class WebSettings(BaseServiceSettings):
     survey_url: str | None = None
     invitation_url: str | None = None
     aggregation_url: str | None = None
+    accreditation_url: str | None = None
     upstream_connect_timeout_s: float = Field(2.0, gt=0, le=60)
     upstream_timeout_s: float = Field(30.0, gt=0, le=300)
     upstream_max_connections: int = Field(100, ge=1, le=10000)

@@ -1,0 +1,1 @@
+"""Spiegel's accreditation service: the group discussions (groepsbesprekingen) and what follows them."""

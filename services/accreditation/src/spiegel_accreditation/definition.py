@@ -1,0 +1,48 @@
+"""What the accreditation service stores, consumes, publishes and serves: declared here, built in
+wiring.py."""
+
+from __future__ import annotations
+
+from spiegel_platform.events.contracts import topics_of
+from spiegel_platform.service import ConsumerSpec, ServiceDefinition
+from spiegel_platform.storage.repository import IndexSpec
+
+from spiegel_accreditation.rounds import api as rounds_api
+from spiegel_accreditation.rounds import handlers as round_handlers
+from spiegel_accreditation.sessions import api as sessions_api
+from spiegel_accreditation.settings import AccreditationSettings
+from spiegel_accreditation.storage import Store
+
+PRODUCED = [
+    "spiegel.accreditation.v1.SessionPlanned",
+    "spiegel.accreditation.v1.SessionChanged",
+    "spiegel.accreditation.v1.SessionCancelled",
+]
+
+DEFINITION = ServiceDefinition(
+    name="accreditation",
+    title="Spiegel accreditation service",
+    description="Group discussions (groepsbesprekingen): planning, splitting, participants and facilitators.",
+    settings_class=AccreditationSettings,
+    outbox_collections=[Store.sessions.name],
+    indexes={
+        Store.sessions.name: [
+            IndexSpec([("facilitator_ids", 1)]),
+            IndexSpec([("participant_ids", 1)]),
+        ],
+    },
+    routers=lambda runtime: [sessions_api.router(runtime), rounds_api.router(runtime)],
+    consumers=[
+        # The survey's round events: which rounds exist and which have closed.
+        ConsumerSpec(
+            group_id="accreditation.rounds",
+            handlers=round_handlers.handlers,
+            topics=topics_of(*round_handlers.EVENTS),
+        ),
+    ],
+    produces_topics=topics_of(*PRODUCED),
+    openapi_tags=[
+        {"name": "sessions", "description": "Groepsbesprekingen: plannen, splitsen, wijzigen, annuleren"},
+        {"name": "rounds", "description": "Gesloten rondes die in een groepsbespreking kunnen"},
+    ],
+)

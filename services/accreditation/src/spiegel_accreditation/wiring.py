@@ -1,0 +1,29 @@
+"""Builds the parts of one accreditation process, in one place; nothing connects at import.
+
+Routers and handlers take their parts from `Accreditation.of(runtime)`. A test replaces a part
+by wiring the runtime first: `Accreditation(runtime, stores=...)`.
+"""
+
+from __future__ import annotations
+
+from spiegel_platform.storage.stores import Stores
+from spiegel_platform.wiring import Wiring
+
+from spiegel_accreditation.sessions.service import Sessions
+from spiegel_accreditation.settings import AccreditationRuntime, AccreditationSettings
+from spiegel_accreditation.storage import Store
+
+
+class Accreditation(Wiring[AccreditationSettings]):
+    def __init__(
+        self,
+        runtime: AccreditationRuntime,
+        *,
+        stores: Stores[Store] | None = None,
+        sessions: Sessions | None = None,
+    ) -> None:
+        super().__init__(runtime)
+        # Each tenant's collections, made once per process.
+        self.stores = stores if stores is not None else Store.on(runtime.db)
+        # The steps on discussion sessions (rules, seats, events), for every tenant.
+        self.sessions = sessions if sessions is not None else Sessions(self.stores, self.settings)
