@@ -8,6 +8,8 @@ The accreditation service reads the same rule from here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from spiegel_platform.errors import Text
 
 DIGITS = 11
@@ -19,7 +21,7 @@ class BigNumberError(ValueError):
     """Not a BIG number; `code` names why (`big_number_characters`, `big_number_length`) and
     `reason` is the text (a catalog text of the platform; `str()` is the Dutch one)."""
 
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
         self.reason = Text(f"validation.{code}", **params)

@@ -29,6 +29,7 @@ TENANT_CREATED = "tenant.created"
 TENANT_CHANGED = "tenant.changed"
 PERSON_CREATED = "person.created"
 PERSON_CHANGED = "person.changed"
+PEOPLE_IMPORTED = "people.imported"
 SIGNED_OUT_EVERYWHERE = "sessions.revoked"
 
 

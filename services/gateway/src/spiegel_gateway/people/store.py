@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -28,7 +29,7 @@ from spiegel_platform.events import new_event
 from spiegel_platform.storage import claims
 from spiegel_platform.storage.repository import TenantRepository
 
-from spiegel_gateway.people.model import PersonOut, normalise_email
+from spiegel_gateway.people.model import PersonOut, normalise_email, status_of
 from spiegel_gateway.storage import GatewayStores
 
 
@@ -54,6 +55,13 @@ class Person:
     email_verified: bool
     password_hash: str | None
     revision: int
+    specialism: str | None = None
+    employment: str | None = None
+    big_number: str | None = None
+
+    @property
+    def status(self) -> str:
+        return status_of(self.active, self.email_verified)
 
     def out(self) -> PersonOut:
         return PersonOut(
@@ -64,6 +72,10 @@ class Person:
             language=self.language,
             active=self.active,
             email_verified=self.email_verified,
+            status=self.status,  # type: ignore[arg-type]
+            specialism=self.specialism,
+            employment=self.employment,  # type: ignore[arg-type]
+            big_number=self.big_number,
         )
 
 
@@ -79,7 +91,36 @@ def _person(doc: dict[str, Any]) -> Person:
         email_verified=bool(doc["email_verified"]),
         password_hash=doc.get("password_hash"),
         revision=int(doc["revision"]),
+        specialism=doc.get("specialism") or None,
+        employment=doc.get("employment") or None,
+        big_number=doc.get("big_number") or None,
     )
+
+
+# The filters of the people list (GET /people): which documents each status means.
+STATUS_FILTERS: dict[str, dict[str, Any]] = {
+    "active": {"active": True, "email_verified": True},
+    "inactive": {"active": False},
+    "not_activated": {"active": True, "email_verified": False},
+}
+
+
+def search_filter(
+    query: str = "", role: str | None = None, status: str | None = None, ids: list[str] | None = None
+) -> dict[str, Any]:
+    """The people matching a search: `query` in the name or the e-mail address (case-insensitive,
+    taken literally), holding `role`, in `status`, among `ids` (a group's members)."""
+    wanted: dict[str, Any] = {}
+    if query.strip():
+        pattern = {"$regex": re.escape(query.strip()), "$options": "i"}
+        wanted["$or"] = [{"display_name": pattern}, {"email": pattern}]
+    if role:
+        wanted["roles"] = role
+    if status:
+        wanted.update(STATUS_FILTERS[status])
+    if ids is not None:
+        wanted["id"] = {"$in": ids}
+    return wanted
 
 
 def identity_key(issuer: str, subject: str) -> str:
@@ -153,6 +194,9 @@ class PeopleStore:
         password_hash: str | None = None,
         email_verified: bool = False,
         correlation_id: str | None = None,
+        specialism: str | None = None,
+        employment: str | None = None,
+        big_number: str | None = None,
     ) -> Person:
         address = normalise_email(email)
         person_id = uuid.uuid4().hex
@@ -177,9 +221,144 @@ class PeopleStore:
             "password_hash": password_hash,
             "revision": 1,
             "created_at": datetime.now(UTC),
+            "specialism": specialism,
+            "employment": employment,
+            "big_number": big_number,
         }
         await self._people(tenant_id).insert(doc, events=[self._event(doc, correlation_id)])
         return _person(doc)
+
+    async def create_many(
+        self, tenant_id: str, people: list[dict[str, Any]], *, correlation_id: str | None = None
+    ) -> list[Person]:
+        """Register many people at once, all or none: each entry holds its `id` (chosen when the
+        import was checked), `display_name`, `email`, `roles`, `language` and the optional fields.
+
+        First every address is claimed for its person (one unique insert each); if any is taken
+        by someone else, the claims this call made are taken back and PersonConflict names the
+        addresses: nobody is saved. Then the people are written, each with its PersonRegistered.
+        Repeating the call after a crash between the two steps (or during the second) finishes
+        the job: a claim that already names the same person is this import's own, and a person
+        written already is skipped with its event (`insert_many`).
+        """
+        emails = self._emails(tenant_id)
+        wanted = {normalise_email(p["email"]): p["id"] for p in people}
+        inserted = set(await emails.insert_many([{"id": a, "person_id": i} for a, i in wanted.items()]))
+        taken: list[str] = []
+        stale: list[str] = []
+        rest = [a for a in wanted if a not in inserted]
+        for start in range(0, len(rest), 500):
+            chunk = rest[start : start + 500]
+            claimed = {c["id"]: c["person_id"] for c in await emails.find({"id": {"$in": chunk}})}
+            holders = {
+                d["id"]
+                for d in await self._people(tenant_id).find(
+                    {"id": {"$in": list(set(claimed.values()))}}, projection={"id": 1}
+                )
+            }
+            for address in chunk:
+                holder = claimed.get(address)
+                if holder == wanted[address]:
+                    continue  # this import's own claim (a confirmation repeated)
+                if holder is None or holder not in holders:
+                    stale.append(address)  # left by a crash before its person was written
+                else:
+                    taken.append(address)
+        if taken:
+            await emails.delete_many_by_id(sorted(inserted))
+            raise PersonConflict("emails_taken", emails=", ".join(sorted(taken)[:10]))
+        for address in stale:
+            await emails.update(address, {"$set": {"person_id": wanted[address]}})
+        now = datetime.now(UTC)
+        docs = [
+            {
+                "id": p["id"],
+                "tenant_id": tenant_id,
+                "display_name": p["display_name"],
+                "email": normalise_email(p["email"]),
+                "roles": list(p["roles"]),
+                "language": p.get("language") or "nl",
+                "active": True,
+                "email_verified": False,
+                "password_hash": None,
+                "revision": 1,
+                "created_at": now,
+                "specialism": p.get("specialism") or None,
+                "employment": p.get("employment") or None,
+                "big_number": p.get("big_number") or None,
+            }
+            for p in people
+        ]
+        await self._people(tenant_id).insert_many(docs, [[self._event(d, correlation_id)] for d in docs])
+        return [_person(d) for d in docs]
+
+    async def change_email(self, person: Person, email: str, *, correlation_id: str | None = None) -> Person:
+        """A new address, unique within the hospital: claimed first, the old claim given up after."""
+        address = normalise_email(email)
+        if address == person.email:
+            return person
+        emails = self._emails(person.tenant_id)
+        try:
+            await emails.insert({"id": address, "person_id": person.person_id})
+        except DuplicateKeyError:
+            claimed = await emails.get(address)
+            holder = claimed["person_id"] if claimed else None
+            if holder != person.person_id:
+                if holder is not None and await self.get(person.tenant_id, holder) is not None:
+                    raise PersonConflict("email_taken", email=address) from None
+                await emails.update(address, {"$set": {"person_id": person.person_id}})
+        try:
+            updated = await self.change(person, {"email": address}, correlation_id=correlation_id)
+        except PersonConflict:
+            await emails.delete(address)
+            raise
+        old = await emails.get(person.email)
+        if old is not None and old["person_id"] == person.person_id:
+            await emails.delete(person.email)
+        return updated
+
+    async def search(
+        self,
+        tenant_id: str,
+        *,
+        query: str = "",
+        role: str | None = None,
+        status: str | None = None,
+        ids: list[str] | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[Person], int]:
+        """One page of the people matching (by name, then id), and how many match in all."""
+        wanted = search_filter(query, role, status, ids)
+        people = self._people(tenant_id)
+        docs, total = await asyncio.gather(
+            people.find(
+                wanted,
+                sort=[("display_name", 1), ("id", 1)],
+                skip=offset,
+                limit=limit,
+            ),
+            people.count(wanted),
+        )
+        return [_person(d) for d in docs], total
+
+    async def emails_in_use(self, tenant_id: str, addresses: list[str]) -> dict[str, tuple[str, str]]:
+        """Of these (normalised) addresses, those a person of this hospital has:
+        address -> (person id, name)."""
+        found: dict[str, tuple[str, str]] = {}
+        emails = self._emails(tenant_id)
+        for start in range(0, len(addresses), 500):
+            claimed = {
+                c["person_id"]: c["id"]
+                for c in await emails.find({"id": {"$in": addresses[start : start + 500]}})
+            }
+            if not claimed:
+                continue
+            for doc in await self._people(tenant_id).find(
+                {"id": {"$in": list(claimed)}}, projection={"id": 1, "display_name": 1}
+            ):
+                found[claimed[doc["id"]]] = (doc["id"], doc["display_name"])
+        return found
 
     async def get(self, tenant_id: str, person_id: str) -> Person | None:
         doc = await self._people(tenant_id).get(person_id)
@@ -192,6 +371,11 @@ class PeopleStore:
     async def all(self, tenant_id: str, limit: int = 1000) -> list[Person]:
         docs = await self._people(tenant_id).find({}, sort=[("display_name", 1)], limit=limit)
         return [_person(d) for d in docs]
+
+    async def names(self, tenant_id: str) -> set[str]:
+        """Every name in the hospital, lower-case (an import warns of a second person of that name)."""
+        docs = await self._people(tenant_id).find({}, projection={"display_name": 1})
+        return {str(d.get("display_name", "")).lower() for d in docs}
 
     async def active_with_role(self, tenant_id: str, role: str, limit: int = 0) -> list[Person]:
         docs = await self._people(tenant_id).find({"roles": role, "active": True}, limit=limit)
@@ -209,6 +393,7 @@ class PeopleStore:
             "roles": list(person.roles),
             "language": person.language,
             "active": person.active,
+            "email_verified": person.email_verified,
             **change,
             "revision": person.revision + 1,
         }
