@@ -155,13 +155,11 @@ def _roles(result: RowResult, value: str, ctx: Context) -> list[str] | None:
 
 def check_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
     results: list[RowResult] = []
-    by_row: dict[int, RowResult] = {}
     seen: dict[str, int] = {}  # stored address -> first row
     for raw in rows:
         values = {k: raw.values.get(k, "") for k in raw.values}
         result = RowResult(row=raw.row, values=values)
         results.append(result)
-        by_row[raw.row] = result
         for column in raw.formulas:
             result.add(column, "formula", ERROR)
         for column in raw.merged:
@@ -195,11 +193,8 @@ def check_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
                     result.add("email", "email_registered", ERROR, email=key, name=ctx.existing[key])
                     address = None
                 elif key in seen:
+                    # The first row with the address stands; each later one is refused, naming it.
                     result.add("email", "email_twice", ERROR, email=key, row=seen[key])
-                    first = by_row[seen[key]]
-                    if not any(p.kind == "email_twice" for p in first.problems):
-                        first.add("email", "email_twice", ERROR, email=key, row=raw.row)
-                        first.person = None
                     address = None
                 else:
                     seen[key] = raw.row
