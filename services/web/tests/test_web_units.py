@@ -40,6 +40,12 @@ DYNAMIC = {
     "round_msg_": ["opened", "closed", "extended", "reminded", "resent"],
     "password_title_": ["verify_email", "reset_password"],
     "password_intro_": ["verify_email", "reset_password"],
+    "people_message_": ["added", "saved", "deactivated", "activated", "mail_sent"],
+    "people_role_": ["specialist", "coordinator", "facilitator", "tenant_admin"],
+    "people_status_": ["active", "inactive", "not_activated"],
+    "people_employment_": ["employed", "self_employed"],
+    "people_column_": ["name", "email", "role", "specialism", "group", "employment", "big_number"],
+    "people_field_": ["display_name", "email", "specialism", "big_number"],
 }
 
 QUESTIONNAIRE = {

@@ -5,12 +5,34 @@ from __future__ import annotations
 from fastapi import APIRouter
 from spiegel_pages.look import static_router
 
-from spiegel_web import dashboard, imports, nominations, reports, respondent, rounds, settings_page
+from spiegel_web import (
+    dashboard,
+    imports,
+    nominations,
+    people,
+    people_import,
+    reports,
+    respondent,
+    rounds,
+    settings_page,
+)
 
 
 def router() -> APIRouter:
     api = APIRouter(include_in_schema=False)
-    for module in (respondent, dashboard, nominations, reports, rounds, imports, settings_page):
+    # people_import before people: /mensen/importeren is not a person's id.
+    modules = (
+        respondent,
+        dashboard,
+        nominations,
+        reports,
+        rounds,
+        imports,
+        settings_page,
+        people_import,
+        people,
+    )
+    for module in modules:
         api.include_router(module.router())
     api.include_router(static_router())
     return api
