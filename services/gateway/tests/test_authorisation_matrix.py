@@ -24,6 +24,7 @@ import pytest
 from gateway_helpers import PASSWORD, Browser
 from gateway_world import open_round, publish_report, respondent_link
 from pymongo import AsyncMongoClient
+from spiegel_gateway.groups.store import GroupStore
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.signin.passwords import hash_password
 from spiegel_gateway.storage import Store
@@ -32,7 +33,12 @@ from spiegel_gateway.tenants.model import PLATFORM
 pytestmark = pytest.mark.integration
 
 STAFF = ("tenant_admin", "coordinator", "specialist", "facilitator")
-PRINCIPALS = ("anonymous", "operator", *STAFF, "respondent")
+# The medical staff board (MSB / Coöperatie): signs in, and reads nothing of the hospital today.
+BOARD = "board"
+PRINCIPALS = ("anonymous", "operator", *STAFF, BOARD, "respondent")
+MANAGERS = ("tenant_admin", "coordinator")
+# A specialist of each hospital with no secret in their name, added to and removed from groups.
+NEUTRAL: dict[str, str] = {}
 OBJECTS = ("own", "colleague", "foreign")  # mine / someone else's in my hospital / another hospital's
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
@@ -53,6 +59,8 @@ class Route:
     host: str = "tenant"  # "platform": served on the platform's host only
     files: Any = None  # a multipart upload instead of a JSON body
     answers_with_object: bool = True  # False: an action whose answer names no part of the object
+    # An admitted answer about a group also names its members: (kind, own|colleague) -> their markers.
+    members_shown: bool = False
 
     @property
     def bare(self) -> str:
@@ -70,6 +78,11 @@ def _round_body() -> dict[str, Any]:
         "subject": {"subject_id": "s", "display_name": "Dr. S"},
         "closes_at": (datetime.now(UTC) + timedelta(days=9)).isoformat(),
     }
+
+
+def group_reach(role: str) -> tuple[str, ...]:
+    """A specialist reads the groups they are a member of (the "own" group), managers every group."""
+    return ("own",) if role == "specialist" else ("own", "colleague")
 
 
 def report_reach(role: str) -> tuple[str, ...]:
@@ -188,7 +201,40 @@ ROUTES = (
     Route("GET", "/tenant", STAFF),
     Route("PATCH", "/tenant", ("tenant_admin",), body={"min_group_size": 5}),
     Route("GET", "/audit", ("tenant_admin",)),
-    Route("GET", "/auth/api-tokens", (*STAFF, "operator")),
+    # One's own API tokens: every person who signs in, the board too (the services refuse it anyway).
+    Route("GET", "/auth/api-tokens", (*STAFF, BOARD, "operator")),
+    # groups (vakgroepen, maatschappen): managed by tenant admins and coordinators; a specialist reads
+    # the groups they are in; another hospital's group is unknown (404)
+    Route(
+        "GET",
+        "/groups",
+        (*MANAGERS, "specialist"),
+        sees=lambda role: (("group", "own"),) if role == "specialist" else "all",
+    ),
+    Route("POST", "/groups", MANAGERS, ok=(201,), body=lambda: {"name": f"Matrix {uuid.uuid4().hex[:8]}"}),  # type: ignore[arg-type]
+    Route(
+        "GET",
+        "/groups/{object}",
+        (*MANAGERS, "specialist"),
+        kind="group",
+        reach=group_reach,
+        hidden=404,
+        members_shown=True,
+    ),
+    Route(
+        "PATCH", "/groups/{object}", MANAGERS, kind="group", body={"specialism": "Matrix"}, members_shown=True
+    ),
+    Route(
+        "POST",
+        "/groups/{object}/members",
+        MANAGERS,
+        kind="group",
+        body=lambda: {"person_id": NEUTRAL["A"]},  # type: ignore[arg-type]
+        members_shown=True,
+    ),
+    Route("DELETE", "/groups/{object}/members/{neutral}", MANAGERS, kind="group", members_shown=True),
+    Route("GET", "/groups/{object}/history", MANAGERS, kind="group", members_shown=True),
+    Route("GET", "/groups/{object}/members", MANAGERS, kind="group", members_shown=True),
     Route("GET", "/respondent/questionnaire", ("respondent",)),
     Route("GET", "/operator/tenants", ("operator",), host="platform"),
     Route(
@@ -237,7 +283,7 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
     created = await operator.post("/operator/tenants", json={"slug": slug, "name": f"Ziekenhuis {label}"})
     assert created.status_code == 201, created.text
     hospital = Hospital(slug, created.json()["tenant_id"])
-    for role in STAFF:
+    for role in (*STAFF, BOARD):
         person_id, email = await _person(db, hospital.tenant_id, role, f"SECRET-{label}-{role}")
         hospital.people[role] = person_id
         browser = Browser(deployment.url, slug=slug)
@@ -278,6 +324,14 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         assert uploaded.status_code == 201, uploaded.text
         hospital.objects[("import", which)] = uploaded.json()["import_id"]
         hospital.markers[("import", which)] = marker
+    # Groups: the specialist's own, and a colleague's that the specialist is not in.
+    NEUTRAL[label], _ = await _person(db, hospital.tenant_id, "specialist", f"Matrix {label} lid")
+    groups = GroupStore(Store.on(db))
+    for which, member in (("own", hospital.people["specialist"]), ("colleague", colleague_id)):
+        marker = f"SECRET-{label}-group-{which}-{uuid.uuid4().hex[:6]}"
+        group = await groups.create(hospital.tenant_id, name=marker, members=[member], by="setup")
+        hospital.objects[("group", which)] = group.group_id
+        hospital.markers[("group", which)] = marker
     # A respondent with an open link session.
     token, _ = await respondent_link(deployment, hospital.tenant_id, title=f"SECRET-{label}-questionnaire")
     respondent = Browser(deployment.url, slug=slug)
@@ -362,6 +416,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         source = b if obj == "foreign" else a
                         key = (route.kind, "colleague" if obj == "colleague" else "own")
                         path = path.replace("{object}", source.objects[key])
+                        path = path.replace("{neutral}", NEUTRAL["B" if source is b else "A"])
                         target_marker = source.markers[key]
                     correlation = f"mx-{uuid.uuid4().hex}"
                     headers = {"x-correlation-id": correlation}
@@ -383,6 +438,8 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                     allowed_markers = {f"SECRET-A-{principal}"}  # one's own name (e.g. in the token's claims)
                     if route.kind and admitted:
                         allowed_markers.add(target_marker)
+                        if route.members_shown:  # the group's member: the specialist, or the colleague
+                            allowed_markers.add(source.markers[("person", key[1])])
                         if route.answers_with_object and target_marker not in response.text:
                             mismatches.append(
                                 f"{route.name} {principal} {side} {obj}: admitted without the object"
@@ -394,7 +451,9 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         else:
                             allowed_markers |= {a.markers[key] for key in visible}
                     if route.bare in ("/people", "/audit") and admitted:
-                        allowed_markers = {m for m in a.markers.values()} | {f"SECRET-A-{r}" for r in STAFF}
+                        allowed_markers = {m for m in a.markers.values()} | {
+                            f"SECRET-A-{r}" for r in (*STAFF, BOARD)
+                        }
                     leaked = {m for m in all_markers if m in response.text} - allowed_markers
                     if route.bare == "/people" and admitted:
                         leaked = {m for m in leaked if "-B-" in m}

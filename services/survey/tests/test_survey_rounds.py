@@ -30,9 +30,13 @@ async def test_lifecycle_events_and_closing_on_time(client, survey) -> None:  # 
     assert await eventually(threshold_known, timeout=30, interval=0.5)
 
     draft = await client.create_round(
-        "GROUP_MONITOR", open=False, include_patients=True, opens_at="2026-01-05T09:00:00"
+        "GROUP_MONITOR",
+        open=False,
+        include_patients=True,
+        opens_at="2026-01-05T09:00:00",
+        group_id="gateway-group-cardio",
     )
-    assert draft["status"] == "draft"
+    assert draft["status"] == "draft" and draft["group_id"] == "gateway-group-cardio"
     codes = [g["code"] for g in draft["respondent_groups"]]
     assert codes == ["members", "colleagues", "staff", "managers", "referrers", "partners", "patients"]
     assert draft["opens_at"].endswith("+01:00")  # Amsterdam winter time
@@ -127,6 +131,7 @@ async def test_lifecycle_events_and_closing_on_time(client, survey) -> None:  # 
     assert list(group_created.respondent_groups) == list(group_opened.respondent_groups)
     assert group_created.title == group_opened.title and group_created.closes_at == group_opened.closes_at
     assert group_created.instrument_id == "groepsmonitor" and group_created.instrument_version == 1
+    assert group_created.group_id == "gateway-group-cardio"  # the gateway's group, followed round to round
     planned = group_created.opens_at.ToDatetime(tzinfo=UTC)
     assert planned == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # the planned opening, not when it opened
     # One key per round: its events arrive in the order they happened, created before opened.
@@ -161,7 +166,7 @@ async def test_list_filters_paging_and_specialist_access(client) -> None:  # typ
     )
     assert batch.status_code == 201, batch.text
     assert [r["title"] for r in batch.json()][:2] == ["IFMS 2026 – Dr. 1", "IFMS 2026 – Dr. 2"]
-    await client.create_round("GROUP_MONITOR", open=False)
+    followed = await client.create_round("GROUP_MONITOR", open=False, group_id="gateway-group-7")
 
     async def page(**params: str) -> dict:  # type: ignore[type-arg]
         response = await client.http.get("/rounds", params=params, headers=client.coordinator)
@@ -171,6 +176,9 @@ async def test_list_filters_paging_and_specialist_access(client) -> None:  # typ
     assert (await page())["total"] == 6
     assert (await page(kind="IFMS"))["total"] == 5
     assert (await page(status="draft"))["total"] == 1
+    assert [r["id"] for r in (await page(group_id="gateway-group-7"))["items"]] == [followed["id"]]
+    assert (await page(group_id="gateway-group-8"))["total"] == 0
+    assert all(r["group_id"] is None for r in batch.json())
     assert (await page(subject_id="spec-2"))["total"] == 2  # own IFMS round and the group they belong to
     first, second = await page(limit="4"), await page(limit="4", offset="4")
     assert len(first["items"]) == 4 and len(second["items"]) == 2
@@ -198,6 +206,18 @@ async def test_list_filters_paging_and_specialist_access(client) -> None:  # typ
         },
     )
     assert bad.status_code == 422 and "closes_at" in bad.json()["message"]
+    ifms_of_a_group = await client.http.post(
+        "/rounds",
+        headers=client.coordinator,
+        json={
+            "kind": "IFMS",
+            "title": "x",
+            "subject": {"subject_id": "s", "display_name": "S"},
+            "closes_at": (datetime.now(UTC) + timedelta(days=9)).isoformat(),
+            "group_id": "gateway-group-7",
+        },
+    )
+    assert ifms_of_a_group.status_code == 422 and "group_id" in ifms_of_a_group.json()["message"]
     wrong_instrument = await client.http.post(
         "/rounds",
         headers=client.coordinator,

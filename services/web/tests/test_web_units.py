@@ -46,6 +46,9 @@ DYNAMIC = {
     "people_employment_": ["employed", "self_employed"],
     "people_column_": ["name", "email", "role", "specialism", "group", "employment", "big_number"],
     "people_field_": ["display_name", "email", "specialism", "big_number"],
+    "groups_kind_": ["vakgroep", "maatschap"],
+    "groups_change_": ["joined", "left"],
+    "groups_msg_": ["created", "saved", "member_added", "member_removed"],
 }
 
 QUESTIONNAIRE = {

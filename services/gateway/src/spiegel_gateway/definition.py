@@ -23,6 +23,7 @@ from starlette.middleware import Middleware
 
 from spiegel_gateway import pages
 from spiegel_gateway.audit.log import COLLECTION as AUDIT_COLLECTION
+from spiegel_gateway.groups import api as groups_api
 from spiegel_gateway.pages.errors import install as install_error_pages
 from spiegel_gateway.pages.forward import PageForwarding
 from spiegel_gateway.pages.links import open_link_page, optout_page
@@ -56,6 +57,7 @@ def _routers(runtime: GatewayRuntime) -> Sequence[APIRouter]:
         session_api.router(),
         people_imports.router(),  # before /people/{person_id}
         people_api.router(),
+        groups_api.router(),
         tenants_api.tenant_router(),
         tenants_api.operator_router(),
         respondents_api.router(open_link_page, optout_page),
@@ -111,17 +113,23 @@ DEFINITION = ServiceDefinition(
     title="Spiegel gateway",
     description=DESCRIPTION,
     settings_class=GatewaySettings,
-    # TenantConfigured and PersonRegistered sit in these documents' outboxes.
-    outbox_collections=["tenants", "people"],
+    # TenantConfigured, PersonRegistered and GroupChanged sit in these documents' outboxes.
+    outbox_collections=["tenants", "people", "groups"],
     indexes={
         # Rare scans only: logout everywhere, a person's API tokens, the audit log page.
         "sessions": [IndexSpec([("person_id", 1)])],
         "api_tokens": [IndexSpec([("person_id", 1)])],
         # The people list: a hospital's people by name, a page at a time.
         "people": [IndexSpec([("display_name", 1), ("id", 1)])],
+        # A person's groups (the people pages, the rounds form); the list in name order.
+        "groups": [IndexSpec([("members", 1)]), IndexSpec([("name_key", 1)])],
         AUDIT_COLLECTION: [IndexSpec([("action", 1), ("id", -1)])],
     },
-    produces_topics=topics_of("spiegel.gateway.v1.TenantConfigured", "spiegel.gateway.v1.PersonRegistered"),
+    produces_topics=topics_of(
+        "spiegel.gateway.v1.TenantConfigured",
+        "spiegel.gateway.v1.PersonRegistered",
+        "spiegel.gateway.v1.GroupChanged",
+    ),
     routers=_routers,
     middleware=_middleware,
     # /api/... before every router (see proxy.lean_route).

@@ -13,9 +13,11 @@ r"""The gateway's collections, declared once (the platform's storage idiom, `Ten
 | api_tokens | token id | a person's API tokens (hashed) |
 | one_time_tokens | token hash | the links of verification and password-reset mails (used once) |
 | oidc_flows | sha256(state) | a sign-in under way at an identity provider (used once) |
+| groups | group id | a vakgroep or maatschap, its members and their history; outbox of GroupChanged |
+| group_names | the case-folded name | name -> group id: unique within a hospital |
 
 The wiring makes `Store.on(db)` once; the domain stores (`TenantStore`, `PeopleStore`,
-`SessionStore`, `OneTimeTokens`, `OidcClient`) read and
+`SessionStore`, `OneTimeTokens`, `OidcClient`, `GroupStore`) read and
 write through a tenant's store. The audit log is append-only and declares its collection in
 `audit/log.py` alone (`AuditStore`): no other module can reach it.
 """
@@ -37,6 +39,8 @@ class Store(TenantStores):
     api_tokens = Collection()
     one_time_tokens = Collection()
     oidc_flows = Collection()
+    groups = Collection()
+    group_names = Collection()
 
 
 GatewayStores = Stores[Store]

@@ -14,6 +14,7 @@ from spiegel_platform.auth.service_tokens import ServiceTokenVerifier
 from spiegel_platform.wiring import Wiring
 
 from spiegel_gateway.audit.log import AuditLog
+from spiegel_gateway.groups.store import GroupStore
 from spiegel_gateway.mail.sender import Mailer
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.ratelimits import Policy, RateLimiter
@@ -53,6 +54,7 @@ class Gateway(Wiring[GatewaySettings]):
         self.stores = Store.on(db)
         self.tenants = TenantStore(self.stores, self.sealer)
         self.people = PeopleStore(self.stores)
+        self.groups = GroupStore(self.stores)
         self.sessions = SessionStore(self.stores, cache_seconds=settings.session_cache_seconds)
         self.one_time = OneTimeTokens(self.stores)
         self.audit = AuditLog(db)

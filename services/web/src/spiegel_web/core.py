@@ -10,9 +10,11 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
@@ -79,6 +81,16 @@ class Page(page.Page[Hospital, Caller]):
     @property
     def is_admin(self) -> bool:
         return role_names.TENANT_ADMIN in self.roles
+
+    def moment(self, value: str) -> str:
+        """A moment from a service (ISO 8601) as the hospital's clock shows it: 07-12-2026 14:05."""
+        try:
+            parsed = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            return str(value or "")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(ZoneInfo(self.tenant.time_zone)).strftime("%d-%m-%Y %H:%M")
 
     def label(self, item: dict[str, Any], base: str = "label") -> str:
         return str(item.get(f"{base}_{self.lang}") or item.get(f"{base}_nl") or item.get("code") or "")

@@ -3,7 +3,9 @@
 Everything comes from the services with the person's own service token: the
 invitation service's /me/todo and /me/history, the aggregation service's
 /reports/mine, the survey's rounds about the person, and per open round the
-counts per group (a subject sees counts only, never who).
+counts per group (a subject sees counts only, never who). A member of the medical staff board
+(role `board`, and no other) sees what their page will hold once the action-plan service is there:
+the yearly progress of the groups' action plans; no service is asked anything for them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from spiegel_platform.auth import roles
 
 from spiegel_web.core import Page, PageError, page_of, quoted
 
@@ -45,6 +48,10 @@ def router() -> APIRouter:
     async def start(request: Request) -> Response:
         page = await page_of(request)
         page.require()
+        if set(page.roles) <= {roles.BOARD}:
+            # The board reads nothing of the services today: it asks them nothing, and is told what
+            # this page will show.
+            return page.render("board.html")
         todo = await optional(page, "invitation", "/me/todo")
         history = await optional(page, "invitation", "/me/history")
         reports = await optional(page, "aggregation", "/reports/mine")
@@ -54,6 +61,7 @@ def router() -> APIRouter:
             groups = await optional(page, "aggregation", "/discussion-groups")
         return page.render(
             "dashboard.html",
+            is_board=roles.BOARD in page.roles,
             todo=None if todo is None else todo.get("items", []),
             evaluations=None if history is None else history.get("evaluations", []),
             reports=reports,

@@ -7,6 +7,7 @@ from spiegel_pages.look import static_router
 
 from spiegel_web import (
     dashboard,
+    groups,
     imports,
     nominations,
     people,
@@ -27,6 +28,7 @@ def router() -> APIRouter:
         nominations,
         reports,
         rounds,
+        groups,
         imports,
         settings_page,
         people_import,

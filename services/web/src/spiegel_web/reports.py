@@ -16,7 +16,7 @@ import re
 from fastapi import APIRouter, Request, Response
 from markupsafe import Markup
 
-from spiegel_web.core import Page, PageError, page_of, problem_text, quoted
+from spiegel_web.core import COORDINATING, Page, PageError, page_of, problem_text, quoted
 
 _REPORT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
 
@@ -25,6 +25,11 @@ def fragment(content: bytes) -> Markup:
     """The aggregation service's fragment, shown as it came (it is autoescaped there)."""
     text = content.decode("utf-8", errors="replace")
     return Markup(text)  # noqa: S704 - autoescaped by the aggregation service
+
+
+# Who may ask for a report at all (the aggregation service decides which): not the board, which
+# reads no report (it follows the groups' action plans).
+READERS = ("specialist", "facilitator", *COORDINATING)
 
 
 def check_id(report_id: str) -> None:
@@ -48,7 +53,7 @@ def router() -> APIRouter:
     @api.get("/rapportages/{report_id}")
     async def report(report_id: str, request: Request) -> Response:
         page = await page_of(request)
-        page.require()
+        page.require(*READERS)
         check_id(report_id)
         content = await fetch(page, report_id, "fragment")
         assert isinstance(content, bytes)
@@ -57,7 +62,7 @@ def router() -> APIRouter:
     @api.get("/rapportages/{report_id}/pdf")
     async def report_pdf(report_id: str, request: Request) -> Response:
         page = await page_of(request)
-        page.require()
+        page.require(*READERS)
         check_id(report_id)
         content = await fetch(page, report_id, "pdf")
         assert isinstance(content, bytes)

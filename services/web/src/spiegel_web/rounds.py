@@ -11,6 +11,7 @@ round (survey) makes the invitation service send the links.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -23,6 +24,7 @@ from spiegel_web.core import COORDINATING, Page, PageError, page_of, problem_tex
 from spiegel_web.preparing import REFRESH_S, RoundPreparing, from_invitation, preparing_page
 
 CLOSING_HOUR = time(17, 0)
+_GROUP_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_DAYS = 366
 
 
@@ -55,6 +57,35 @@ async def specialists(page: Page) -> list[Specialist]:
         if "specialist" in p.get("roles", []) and p.get("active")
     ]
     return sorted(found, key=lambda p: p.display_name.lower())
+
+
+async def groups_to_choose(page: Page) -> list[dict[str, Any]]:
+    """The hospital's groups (the gateway's), for a Groepsmonitor; none when the gateway is away."""
+    upstream = await page.call("gateway", "GET", "/groups")
+    return list(upstream.json()) if upstream.is_success else []
+
+
+async def group_of(page: Page, group_id: str) -> dict[str, Any] | None:
+    """One group of this hospital with its current members; None when unknown here (another
+    hospital's group id is unknown too)."""
+    if not _GROUP_ID.match(group_id):
+        return None
+    upstream = await page.call("gateway", "GET", f"/groups/{quoted(group_id)}")
+    if upstream.status_code == 404:
+        return None
+    if not upstream.is_success:
+        raise PageError(upstream.status_code, problem_text(upstream, page.lang))
+    found: dict[str, Any] = upstream.json()
+    return found
+
+
+def from_group(group: dict[str, Any]) -> dict[str, Any]:
+    """The Groepsmonitor form's fields a group fills in: the group, its name, its current members."""
+    return {
+        "group_id": group["group_id"],
+        "group_name": group["name"],
+        "members": [m["person_id"] for m in group["members"]],
+    }
 
 
 def _week_after(closes_at: str) -> str:
@@ -100,17 +131,33 @@ def router() -> APIRouter:
 
     async def new_form(page: Page, status: int = 200, **extra: Any) -> Response:
         default_close = (date.today() + timedelta(days=21)).isoformat()
+        gm: dict[str, Any] = {
+            "title": f"Groepsmonitor {default_close[:4]}",
+            "closes_on": default_close,
+            "members": [],
+            **extra.pop("gm", {}),
+        }
         return page.render(
             "rounds/new.html",
             status=status,
             specialists=await specialists(page),
+            groups=await groups_to_choose(page),
             default_close=default_close,
+            gm=gm,
             **extra,
         )
 
     @api.get("/rondes/nieuw")
     async def new_round(request: Request) -> Response:
-        return await new_form(await coordinator(request))
+        page = await coordinator(request)
+        group_id = request.query_params.get("groep", "")
+        if not group_id:
+            return await new_form(page)
+        # From a group's page: the Groepsmonitor form filled in with the group and its members.
+        group = await group_of(page, group_id)
+        if group is None:
+            return await new_form(page, gm_errors=[page.t("error_group_unknown")])
+        return await new_form(page, gm=from_group(group))
 
     @api.post("/rondes/nieuw/ifms")
     async def create_ifms(request: Request) -> Response:
@@ -154,11 +201,31 @@ def router() -> APIRouter:
         page = await coordinator(request)
         form = await page.form()
         errors = []
-        title = str(form.get("title") or "").strip()[:150]
-        group_name = str(form.get("group_name") or "").strip()[:150]
-        closes = closing_time(form.get("closes_on"), page.tenant.time_zone)
+        # What was typed, shown again as it was on every refusal.
+        gm: dict[str, Any] = {
+            "title": str(form.get("title") or "")[:150],
+            "group_id": str(form.get("group_id") or "").strip()[:64],
+            "group_name": str(form.get("group_name") or "")[:150],
+            "closes_on": str(form.get("closes_on") or "")[:10],
+            "members": chosen(form, "members"),
+            "include_patients": form.get("include_patients") == "1",
+        }
+        group = await group_of(page, gm["group_id"]) if gm["group_id"] else None
+        if gm["group_id"] and group is None:
+            errors.append(page.t("error_group_unknown"))
+        if form.get("action") == "load":
+            # "Take over this group's members": the form again, the group's name and members filled in.
+            if group is not None:
+                gm = {**gm, **from_group(group)}
+            return await new_form(page, 422 if errors else 200, gm_errors=errors, gm=gm)
+        title = gm["title"].strip()
+        group_name = gm["group_name"].strip() or (group["name"] if group else "")
+        closes = closing_time(gm["closes_on"], page.tenant.time_zone)
         known = {p.person_id for p in await specialists(page)}
-        members = [m for m in chosen(form, "members") if m in known]
+        picked = gm["members"]
+        if group is not None and not picked:
+            picked = [m["person_id"] for m in group["members"]]  # the group's members, as prefilled
+        members = [m for m in picked if m in known]
         if not title:
             errors.append(page.t("error_title"))
         if not group_name:
@@ -168,7 +235,7 @@ def router() -> APIRouter:
         if len(members) < 2:
             errors.append(page.t("error_pick_members"))
         if errors:
-            return await new_form(page, 422, gm_errors=errors, form=form)
+            return await new_form(page, 422, gm_errors=errors, gm=gm)
         assert closes is not None
         upstream = await page.call(
             "survey",
@@ -183,11 +250,12 @@ def router() -> APIRouter:
                     "member_ids": members,
                 },
                 "closes_at": closes.isoformat(),
-                "include_patients": form.get("include_patients") == "1",
+                "include_patients": gm["include_patients"],
+                **({"group_id": group["group_id"]} if group else {}),
             },
         )
         if not upstream.is_success:
-            return await new_form(page, 422, gm_errors=[problem_text(upstream, page.lang)], form=form)
+            return await new_form(page, 422, gm_errors=[problem_text(upstream, page.lang)], gm=gm)
         created = json.loads(upstream.content)
         return page.redirect(f"/rondes/{quoted(created['id'])}", aangemaakt="1")
 

@@ -30,6 +30,8 @@ TENANT_CHANGED = "tenant.changed"
 PERSON_CREATED = "person.created"
 PERSON_CHANGED = "person.changed"
 PEOPLE_IMPORTED = "people.imported"
+GROUP_CREATED = "group.created"
+GROUP_CHANGED = "group.changed"
 SIGNED_OUT_EVERYWHERE = "sessions.revoked"
 
 

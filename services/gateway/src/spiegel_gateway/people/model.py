@@ -24,7 +24,7 @@ from spiegel_platform.names import is_hidden_control
 
 from spiegel_gateway.mail.addresses import MailAddress
 
-TENANT_ROLES = (roles.TENANT_ADMIN, roles.COORDINATOR, roles.SPECIALIST, roles.FACILITATOR)
+TENANT_ROLES = (roles.TENANT_ADMIN, roles.COORDINATOR, roles.SPECIALIST, roles.FACILITATOR, roles.BOARD)
 PLATFORM_ROLES = (roles.OPERATOR,)
 # Who may hand out which role (inside one hospital).
 GRANTABLE_BY = {
@@ -109,7 +109,7 @@ def may_grant(granter_roles: frozenset[str] | set[str], wanted: list[str]) -> bo
 class PersonIn(BaseModel):
     display_name: str = Field(..., min_length=1, max_length=200)
     email: MailAddress
-    roles: list[Literal["tenant_admin", "coordinator", "specialist", "facilitator"]] = Field(
+    roles: list[Literal["tenant_admin", "coordinator", "specialist", "facilitator", "board"]] = Field(
         ..., min_length=1
     )
     language: Literal["nl", "en"] = "nl"
@@ -135,7 +135,7 @@ class PersonIn(BaseModel):
 
 class PersonPatch(BaseModel):
     display_name: str | None = Field(None, min_length=1, max_length=200)
-    roles: list[Literal["tenant_admin", "coordinator", "specialist", "facilitator"]] | None = Field(
+    roles: list[Literal["tenant_admin", "coordinator", "specialist", "facilitator", "board"]] | None = Field(
         None, min_length=1
     )
     language: Literal["nl", "en"] | None = None

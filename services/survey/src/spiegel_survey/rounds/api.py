@@ -65,6 +65,11 @@ class RoundIn(RoundSettings):
     include_patients: StrictBool = Field(
         False, description="Groepsmonitor: add the respondent group 'patients'."
     )
+    group_id: PersonId | None = Field(
+        None,
+        description="Groepsmonitor: the gateway's group (vakgroep, maatschap) the members were taken "
+        "from, so the group can be followed from one round to the next.",
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -99,6 +104,8 @@ class RoundIn(RoundSettings):
             raise ValueError("subject.member_ids: a Groepsmonitor round needs the group's members")
         if self.kind is Kind.IFMS and self.subject.member_ids:
             raise ValueError("subject.member_ids: an IFMS round is about one specialist, not a group")
+        if self.kind is Kind.IFMS and self.group_id:
+            raise ValueError("group_id: an IFMS round is about one specialist, not a group")
         return self
 
 
@@ -180,6 +187,7 @@ class RoundOut(BaseModel):
     closes_at: LocalTime
     closed_at: LocalTime | None = None
     min_group_size: int | None = None
+    group_id: str | None = None
 
 
 class RoundPage(BaseModel):
@@ -252,6 +260,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
         flex_nl: str | None = None,
         flex_en: str | None = None,
         include_patients: bool = False,
+        group_id: str | None = None,
     ) -> dict[str, Any]:
         doc = service.new_round_document(
             kind=kind,
@@ -264,6 +273,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
             opens_at=settings.opens_at,
             closes_at=settings.closes_at,
             created_by=principal.subject,
+            group_id=group_id,
         )
         correlation = request.state.correlation_id
         stored = await service.create(db, doc, instrument, correlation)
@@ -289,6 +299,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
             flex_nl=body.flex_label_nl,
             flex_en=body.flex_label_en,
             include_patients=body.include_patients,
+            group_id=body.group_id,
         )
         return _out(doc)
 
@@ -330,6 +341,9 @@ def router(runtime: SurveyRuntime) -> APIRouter:
         kind: Kind | None = None,
         status: RoundStatus | None = None,
         subject_id: Annotated[str | None, Query(max_length=100)] = None,
+        group_id: Annotated[
+            str | None, Query(max_length=100, description="Groepsmonitor rounds of one group (gateway)")
+        ] = None,
         period_from: Annotated[
             times.Moment | None, Query(description="Rounds still open on or after this moment")
         ] = None,
@@ -349,6 +363,7 @@ def router(runtime: SurveyRuntime) -> APIRouter:
             subject_id=subject_id,
             period_from=period_from,
             period_to=period_to,
+            group_id=group_id,
         )
         db = store(principal)
         total = await db.rounds.count(filter)

@@ -54,6 +54,7 @@ def new_round_document(
     opens_at: datetime | None,
     closes_at: datetime,
     created_by: str,
+    group_id: str | None = None,
 ) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
@@ -68,6 +69,8 @@ def new_round_document(
         "status": RoundStatus.DRAFT.value,
         "created_at": times.now(),
         "created_by": created_by,
+        # A Groepsmonitor's group in the gateway (vakgroep, maatschap), when it was taken from one.
+        "group_id": group_id,
     }
 
 
@@ -109,6 +112,7 @@ def created_event(doc: dict[str, Any]) -> events_pb2.RoundCreated:
         closes_at=times.stamp(times.as_stored(doc["closes_at"])),
         respondent_groups=[events_pb2.RespondentGroup(**g) for g in doc["respondent_groups"]],
         title=doc["title"],
+        group_id=doc.get("group_id") or "",
     )
 
 
@@ -255,8 +259,11 @@ def list_filter(
     subject_id: str | None,
     period_from: datetime | None,
     period_to: datetime | None,
+    group_id: str | None = None,
 ) -> dict[str, Any]:
     clauses: list[dict[str, Any]] = []
+    if group_id:
+        clauses.append({"group_id": group_id})
     if kind is not None:
         clauses.append({"kind": kind.value})
     if status is not None:

@@ -1,0 +1,1 @@
+"""Groups of specialists (vakgroepen, maatschappen): who belongs to which, and since when."""
