@@ -185,6 +185,8 @@ async def test_import_checks_every_row_then_saves_all_or_none(deployment, inbox:
     tenant, admin, _ = await _hospital(deployment)
     other, other_admin, _ = await _hospital(deployment)
     try:
+        made = await admin.post("/groups", json={"name": "Maatschap Cardio", "kind": "maatschap"})
+        assert made.status_code == 201, made.text
         await add_person(
             deployment, tenant["tenant_id"], "bestaat@umc-test.nl", "specialist", name="Dr. Bestaat"
         )
@@ -203,8 +205,16 @@ async def test_import_checks_every_row_then_saves_all_or_none(deployment, inbox:
                     "vrijgevestigd",
                     "19012345601",
                 ],
-                ["Dr. Bob Jansen ", "Bob@UMC-test.nl", "specialsit", "", "", "loondienst", "123456789"],
-                ["Dr. Elders", "elders@umc-test.nl", "gespreksleider", "", "", "", ""],
+                [
+                    "Dr. Bob Jansen ",
+                    "Bob@UMC-test.nl",
+                    "specialsit",
+                    "",
+                    "Vakgroep Longziekten",
+                    "loondienst",
+                    "123456789",
+                ],
+                ["Dr. Elders", "elders@umc-test.nl", "gespreksleider", "", "maatschap cardio", "", ""],
                 ["Dr. Dubbel", "anna@umc-test.nl", "specialist", "", "", "", ""],
                 ["Dr. Bestaat Weer", "bestaat@umc-test.nl", "specialist", "", "", "", ""],
                 ["Eve\u202eliS", "eve@bücher.de", "specialist", "", "", "", "12-34"],
@@ -216,8 +226,12 @@ async def test_import_checks_every_row_then_saves_all_or_none(deployment, inbox:
         assert checked.status_code == 201, checked.text
         result = checked.json()
         rows = {r["row"]: r for r in result["rows"]}
-        assert result["summary"] == {"rows": 6, "ok": 2, "warnings": 0, "errors": 4}
-        assert rows[2]["status"] == "ok" and rows[4]["status"] == "ok"
+        assert result["summary"] == {"rows": 6, "ok": 1, "warnings": 0, "errors": 5}
+        assert rows[2]["status"] == "ok"
+        # An address known only in another hospital is simply new here (nothing says otherwise).
+        assert "email" not in {p["column"] for p in rows[4]["problems"]}
+        # Only specialists are members of a group.
+        assert "specialist" in {p["column"]: p for p in rows[4]["problems"]}["group"]["message_en"]
         problems = {(r["row"], p["column"]): p for r in result["rows"] for p in r["problems"]}
         assert problems[(3, "name")]["suggestion"] == "Dr. Bob Jansen"
         assert problems[(3, "email")]["suggestion"] == "bob@umc-test.nl"
@@ -244,7 +258,11 @@ async def test_import_checks_every_row_then_saves_all_or_none(deployment, inbox:
         )
         assert half.status_code == 422 and "3" in half.json()["message"], half.text
         assert (await admin.get("/people", params={"q": "umc-test.nl"})).headers["x-total-count"] == "2"
-        # Meanwhile someone registers row 4's address: the whole confirmation is refused.
+        # The check shows the group that will be made (the existing one, whatever its case, is not).
+        shown = (await admin.get(f"/people/imports/{import_id}")).json()
+        assert shown["new_groups"] == ["Vakgroep Longziekten"]
+        # Checked again on confirmation: row 4's address taken meanwhile, its group needs a
+        # specialist; the whole confirmation is refused.
         await add_person(
             deployment, tenant["tenant_id"], "elders@umc-test.nl", "specialist", name="Dr. Tussendoor"
         )
@@ -259,6 +277,7 @@ async def test_import_checks_every_row_then_saves_all_or_none(deployment, inbox:
         )
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["created"] == 2
+        assert confirmed.json()["groups_created"] == ["Vakgroep Longziekten"]
         again = await admin.post(
             f"/people/imports/{import_id}/confirm", json={"rows": [2, 3], "apply": fixes}
         )
@@ -269,6 +288,16 @@ async def test_import_checks_every_row_then_saves_all_or_none(deployment, inbox:
         ] == [("Dr. Bob Jansen", ["specialist"], "employed", "00123456789", "not_activated")]
         anna = (await admin.get("/people", params={"q": "anna@"})).json()[0]
         assert (anna["specialism"], anna["employment"]) == ("Cardiologie", "self_employed")
+        # Anna joined the existing group, Bob the new one; the list filters by group.
+        groups = {g["name"]: g for g in (await admin.get("/groups")).json()}
+        assert set(groups) == {"Maatschap Cardio", "Vakgroep Longziekten"}
+        cardio = await admin.get("/people", params={"group": groups["Maatschap Cardio"]["group_id"]})
+        assert [p["email"] for p in cardio.json()] == ["anna@umc-test.nl"]
+        lungs = await admin.get("/people", params={"group": groups["Vakgroep Longziekten"]["group_id"]})
+        assert [p["email"] for p in lungs.json()] == ["bob@umc-test.nl"]
+        assert (
+            await other_admin.get("/people", params={"group": groups["Maatschap Cardio"]["group_id"]})
+        ).status_code == 404
         assert "token=" in Inbox.text(inbox.wait_for("bob@umc-test.nl"))
     finally:
         await admin.aclose()

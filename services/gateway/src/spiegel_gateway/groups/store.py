@@ -295,6 +295,29 @@ class GroupStore:
 
         return await self._apply(tenant_id, group_id, step, correlation_id)
 
+    async def add_members(
+        self,
+        tenant_id: str,
+        group_id: str,
+        person_ids: list[str],
+        *,
+        by: str,
+        correlation_id: str | None = None,
+    ) -> Group | None:
+        """Add many members in one write (those who are members already are left as they are; the
+        people import links a whole file's rows this way); None for an unknown group."""
+
+        def step(doc: dict[str, Any]) -> dict[str, Any] | None:
+            current = doc.get("members", [])
+            new = [p for p in dict.fromkeys(person_ids) if p not in current]
+            if not new:
+                return None
+            now = datetime.now(UTC)
+            entries = [{"person_id": p, "change": JOINED, "at": now, "by": by} for p in new]
+            return {"members": [*current, *new], "history": [*doc.get("history", []), *entries]}
+
+        return await self._apply(tenant_id, group_id, step, correlation_id)
+
     async def remove_member(
         self, tenant_id: str, group_id: str, person_id: str, *, by: str, correlation_id: str | None = None
     ) -> Group | None:

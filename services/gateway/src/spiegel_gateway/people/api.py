@@ -118,6 +118,7 @@ def router() -> APIRouter:
         q: str = Query("", max_length=200, description="part of the name or the e-mail address"),
         role: str | None = Query(None, description="holding this role"),
         status: str | None = Query(None, description="active, inactive or not_activated"),
+        group: str | None = Query(None, max_length=64, description="a group's id: its current members"),
         offset: int = Query(0, ge=0, le=1_000_000),
         limit: int = Query(1000, ge=1, le=1000),
         caller: Session = Managers,
@@ -128,8 +129,15 @@ def router() -> APIRouter:
             raise ApiError(422, "invalid_filter", field="role", allowed=", ".join(TENANT_ROLES))
         if status is not None and status not in STATUSES:
             raise ApiError(422, "invalid_filter", field="status", allowed=", ".join(STATUSES))
-        people, total = await gateway_of(request).people.search(
-            tenant.tenant_id, query=q, role=role, status=status, offset=offset, limit=limit
+        gateway = gateway_of(request)
+        members = None
+        if group is not None:
+            found = await gateway.groups.get(tenant.tenant_id, group)
+            if found is None:  # another hospital's group is unknown here
+                raise ApiError(404, "group_not_found", group_id=group)
+            members = list(found.members)
+        people, total = await gateway.people.search(
+            tenant.tenant_id, query=q, role=role, status=status, ids=members, offset=offset, limit=limit
         )
         response.headers["x-total-count"] = str(total)
         return [p.out() for p in people]

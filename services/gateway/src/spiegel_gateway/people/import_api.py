@@ -24,6 +24,8 @@ from spiegel_platform.i18n import language_of
 from spiegel_platform.storage import claims
 
 from spiegel_gateway.audit.log import PEOPLE_IMPORTED
+from spiegel_gateway.groups.model import name_key
+from spiegel_gateway.groups.store import GroupConflict
 from spiegel_gateway.people import import_checks, spreadsheet
 from spiegel_gateway.people.api import Managers
 from spiegel_gateway.people.model import GRANTABLE_BY, normalise_email
@@ -72,23 +74,31 @@ async def check(
     tenant: Tenant,
     caller: Session,
     rows: list[spreadsheet.RowIn],
-    own_ids: set[str] = frozenset(),  # type: ignore[assignment]
-) -> list[import_checks.RowResult]:
+    own_ids: frozenset[str] = frozenset(),
+) -> tuple[list[import_checks.RowResult], import_checks.Context]:
     """The rows checked against the hospital as it is now (`own_ids`: people this import saved
     already, in a confirmation repeated)."""
-    people = gateway_of(request).people
+    gateway = gateway_of(request)
     addresses = [normalise_email(r.values["email"]) for r in rows if r.values.get("email", "").strip()]
-    in_use = await people.emails_in_use(tenant.tenant_id, sorted(set(addresses)))
+    in_use = await gateway.people.emails_in_use(tenant.tenant_id, sorted(set(addresses)))
     existing = {a: name for a, (pid, name) in in_use.items() if pid not in own_ids}
-    names = await people.names(tenant.tenant_id) if not own_ids else set()
+    names = await gateway.people.names(tenant.tenant_id) if not own_ids else set()
+    groups = {name_key(g.name): g.name for g in await gateway.groups.all(tenant.tenant_id, limit=0)}
     ctx = import_checks.Context(
-        grantable=grantable(caller), existing=existing, names=names, language=tenant.default_language
+        grantable=grantable(caller),
+        existing=existing,
+        names=names,
+        groups=groups,
+        language=tenant.default_language,
     )
-    return import_checks.check_rows(rows, ctx)
+    return import_checks.check_rows(rows, ctx), ctx
 
 
-def answer(doc: dict[str, Any], results: list[import_checks.RowResult]) -> dict[str, Any]:
+def answer(
+    doc: dict[str, Any], results: list[import_checks.RowResult], ctx: import_checks.Context
+) -> dict[str, Any]:
     return {
+        "new_groups": import_checks.new_groups(results, ctx),
         "import_id": doc["id"],
         "filename": doc.get("filename", ""),
         "sheet": doc.get("sheet", ""),
@@ -97,6 +107,48 @@ def answer(doc: dict[str, Any], results: list[import_checks.RowResult]) -> dict[
         "rows": [r.as_dict() for r in results],
         "confirmed": doc.get("confirmed"),
     }
+
+
+async def _link_groups(
+    request: Request,
+    tenant: Tenant,
+    caller: Session,
+    people: list[dict[str, Any] | None],
+    person_ids: list[str],
+) -> list[str]:
+    """Each imported person into the group their row names; a group the hospital does not have
+    yet is made (it was shown in the check). Returns the names of the groups made. Repeating
+    it (a confirmation interrupted) changes nothing more: found by name, members once."""
+    groups = gateway_of(request).groups
+    wanted: dict[str, tuple[str, list[str]]] = {}
+    for person, person_id in zip(people, person_ids, strict=True):
+        if person and person.get("group"):
+            key = name_key(person["group"])
+            wanted.setdefault(key, (person["group"], []))[1].append(person_id)
+    made: list[str] = []
+    for name, members in wanted.values():
+        group = await groups.find_by_name(tenant.tenant_id, name)
+        if group is None:
+            try:
+                group = await groups.create(
+                    tenant.tenant_id,
+                    name=name,
+                    specialism="",
+                    by=caller.subject,
+                    correlation_id=correlation_of(request),
+                )
+                made.append(group.name)
+            except GroupConflict:  # made meanwhile (a confirmation repeated at the same time)
+                group = await groups.find_by_name(tenant.tenant_id, name)
+        if group is not None:
+            await groups.add_members(
+                tenant.tenant_id,
+                group.group_id,
+                members,
+                by=caller.subject,
+                correlation_id=correlation_of(request),
+            )
+    return made
 
 
 def router() -> APIRouter:
@@ -151,7 +203,7 @@ def router() -> APIRouter:
             raise ApiError(422, "people_file_refused", reason=error.reason, extra={"field": "file"}) from None
         if not parsed.rows:
             raise ApiError(422, "people_file_empty", extra={"field": "file"})
-        results = await check(request, tenant, caller, parsed.rows)
+        results, ctx = await check(request, tenant, caller, parsed.rows)
         doc = {
             "id": uuid.uuid4().hex,
             "created_by": caller.subject,
@@ -168,14 +220,14 @@ def router() -> APIRouter:
             "confirmed": None,
         }
         await gateway_of(request).stores.tenant(tenant.tenant_id).people_imports.insert(doc)
-        return answer(doc, results)
+        return answer(doc, results, ctx)
 
     @api.get("/{import_id}")
     async def get_import(
         request: Request, import_id: str, tenant: CurrentTenant, caller: Session = Managers
     ) -> dict[str, Any]:
         doc = await _import_or_404(request, tenant, caller, import_id)
-        return answer(doc, await check(request, tenant, caller, _rows_in(doc)))
+        return answer(doc, *await check(request, tenant, caller, _rows_in(doc)))
 
     @api.post("/{import_id}/confirm")
     async def confirm(
@@ -202,11 +254,12 @@ def router() -> APIRouter:
             raise ApiError(409, "import_being_confirmed")
         try:
             person_ids: dict[str, str] = doc["person_ids"]
-            first = await check(request, tenant, caller, rows, own_ids=set(person_ids.values()))
+            own = frozenset(person_ids.values())
+            first, _ = await check(request, tenant, caller, rows, own_ids=own)
             suggested = {(r.row, p.column): p.suggestion for r in first for p in r.problems if p.suggestion}
             chosen = {(f.row, f.column) for f in body.apply}
             fixed = import_checks.apply_suggestions(rows, chosen, suggested)  # type: ignore[arg-type]
-            results = await check(request, tenant, caller, fixed, own_ids=set(person_ids.values()))
+            results, _ = await check(request, tenant, caller, fixed, own_ids=own)
             wanted = set(body.rows)
             not_ready = [r for r in results if r.row in wanted and r.person is None]
             if not_ready:
@@ -231,7 +284,19 @@ def router() -> APIRouter:
                 )
             except PersonConflict as error:
                 raise ApiError(409, error.code, **error.params) from None
-            outcome = {"import_id": import_id, "created": len(saved), "people": [p.person_id for p in saved]}
+            grouped = await _link_groups(
+                request,
+                tenant,
+                caller,
+                [r.person for r in results if r.row in wanted],
+                [person_ids[str(r.row)] for r in results if r.row in wanted],
+            )
+            outcome = {
+                "import_id": import_id,
+                "created": len(saved),
+                "people": [p.person_id for p in saved],
+                "groups_created": grouped,
+            }
             await imports.update(import_id, {"$set": {"confirmed": outcome}})
         finally:
             await claims.release(imports, f"{import_id}:confirming", holder)

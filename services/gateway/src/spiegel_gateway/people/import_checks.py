@@ -20,6 +20,8 @@ from spiegel_platform.i18n import texts
 from spiegel_platform.mail_addresses import deliverable_address
 from spiegel_platform.names import is_hidden_control, one_line
 
+from spiegel_gateway.groups.model import MAX_NAME as MAX_GROUP_NAME
+from spiegel_gateway.groups.model import name_key
 from spiegel_gateway.people.spreadsheet import PACKAGE, RowIn
 
 ERROR = "error"
@@ -32,6 +34,7 @@ ROLE_SPELLINGS: dict[str, tuple[str, ...]] = {
     roles.COORDINATOR: ("coördinator", "coordinator"),
     roles.FACILITATOR: ("gespreksleider", "facilitator"),
     roles.TENANT_ADMIN: ("beheerder", "administrator", "admin", "tenant_admin"),
+    roles.BOARD: ("bestuur", "board", "msb", "bestuurslid", "board member"),
 }
 EMPLOYMENT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "employed": ("loondienst", "in loondienst", "employed", "salaried"),
@@ -55,6 +58,7 @@ class RowResult:
     values: dict[str, str]  # as typed (with the ticked suggestions applied)
     problems: list[Problem] = field(default_factory=list)
     person: dict[str, Any] | None = None  # what would be saved, when the row has no error
+    group: str | None = None  # the group the row names, when that column has no error
 
     @property
     def status(self) -> str:
@@ -83,6 +87,7 @@ class Context:
     grantable: set[str]  # the roles the importing person may hand out
     existing: dict[str, str] = field(default_factory=dict)  # stored address -> name, in this hospital
     names: set[str] = field(default_factory=set)  # the names of the hospital's people (lower-case)
+    groups: dict[str, str] = field(default_factory=dict)  # name_key -> the group's name, in this hospital
     language: str = "nl"  # of the people imported (their mails)
 
 
@@ -206,7 +211,12 @@ def check_rows(rows: Sequence[RowIn], ctx: Context) -> list[RowResult]:
             specialism = _plain_text(result, "specialism", specialism, MAX_TEXT) or ""
         group = values.get("group", "")
         if group:
-            group = _plain_text(result, "group", group, MAX_TEXT) or ""
+            group = _plain_text(result, "group", group, MAX_GROUP_NAME) or ""
+        if group and wanted_roles is not None and roles.SPECIALIST not in wanted_roles:
+            result.add("group", "group_needs_specialist", ERROR, group=group)
+        elif group:
+            group = ctx.groups.get(name_key(group), group)  # an existing group's name as it is spelled
+            result.group = group
 
         employment: str | None = None
         if values.get("employment", "").strip():
@@ -260,6 +270,17 @@ def apply_suggestions(
                 values[column] = suggested[(raw.row, column)]
         changed.append(RowIn(raw.row, values, list(raw.formulas), list(raw.merged)))
     return changed
+
+
+def new_groups(results: Sequence[RowResult], ctx: Context) -> list[str]:
+    """The groups the rows name that the hospital does not have yet (made on confirmation of a
+    row that names one)."""
+    found: dict[str, str] = {}
+    for result in results:
+        group = result.group
+        if group and name_key(group) not in ctx.groups:
+            found.setdefault(name_key(group), group)
+    return sorted(found.values(), key=str.casefold)
 
 
 def summary(results: Sequence[RowResult]) -> dict[str, int]:
