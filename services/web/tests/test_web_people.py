@@ -177,7 +177,15 @@ def test_import_preview_fixes_and_confirm(web: WebDeployment, hospitals: dict[st
     assert "Error" not in pdf.text
     content = _xlsx(
         [
-            ["Dr. Ans Klaar", f"ans@{slug}.nl", "specialist", "Cardiologie", "", "loondienst", ""],
+            [
+                "Dr. Ans Klaar",
+                f"ans@{slug}.nl",
+                "specialist",
+                "Cardiologie",
+                "Maatschap Longen",
+                "loondienst",
+                "",
+            ],
             ["Dr. Bert Spatie ", f"Bert@{slug}.nl", "Specialist", "", "", "", "123456789"],
             ["Dr. Cor Beheer", f"cor@{slug}.nl", "beheerder", "", "", "", ""],
         ]
@@ -191,6 +199,9 @@ def test_import_preview_fixes_and_confirm(web: WebDeployment, hospitals: dict[st
     assert "er staan spaties voor, achter of dubbel in" in preview.text
     assert 'value="3:email"' in preview.text and f"bert@{slug}.nl (kleine letters" in preview.text
     assert "u mag de rol" in preview.text
+    assert (
+        "Deze groepen bestaan nog niet en worden bij het opslaan gemaakt: Maatschap Longen." in preview.text
+    )
     confirm_path = re.search(
         r'action="/t/[^/]+(/mensen/importeren/[0-9a-f]+/bevestigen)"', preview.text
     ).group(1)  # type: ignore[union-attr]
@@ -212,6 +223,11 @@ def test_import_preview_fixes_and_confirm(web: WebDeployment, hospitals: dict[st
     assert "Dr. Bert Spatie<" in bert.text and "Nog niet geactiveerd" in bert.text
     assert "token=" in _mail_to(web, f"bert@{slug}.nl", 1)
     assert "0 personen gevonden" in coordinator.get("/mensen", params={"zoek": "cor@"}).text
+    assert "Nieuwe groepen: Maatschap Longen." in done.text
+    listed = coordinator.get("/mensen")
+    group_id = re.search(r'<option value="([0-9a-f]+)">Maatschap Longen</option>', listed.text).group(1)  # type: ignore[union-attr]
+    members = coordinator.get("/mensen", params={"groep": group_id})
+    assert "1 personen gevonden" in members.text and "Dr. Ans Klaar" in members.text
     # Another hospital's administrator does not reach this import.
     admin_a, _ = signed_in(web, hospitals["a"]["slug"], "admin")
     is_page(admin_a.get(confirm_path.rsplit("/", 1)[0]), 404)

@@ -41,7 +41,7 @@ DYNAMIC = {
     "password_title_": ["verify_email", "reset_password"],
     "password_intro_": ["verify_email", "reset_password"],
     "people_message_": ["added", "saved", "deactivated", "activated", "mail_sent"],
-    "people_role_": ["specialist", "coordinator", "facilitator", "tenant_admin"],
+    "people_role_": ["specialist", "coordinator", "facilitator", "tenant_admin", "board"],
     "people_status_": ["active", "inactive", "not_activated"],
     "people_employment_": ["employed", "self_employed"],
     "people_column_": ["name", "email", "role", "specialism", "group", "employment", "big_number"],

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response
 from spiegel_web.core import COORDINATING, Page, PageError, form_number, page_of, problem_text, quoted
 
 PAGE_SIZE = 25
-ROLES = ("specialist", "coordinator", "facilitator", "tenant_admin")
+ROLES = ("specialist", "coordinator", "facilitator", "tenant_admin", "board")
 STATUSES = ("active", "not_activated", "inactive")
 EMPLOYMENTS = ("employed", "self_employed")
 LIMITS = {"display_name": 200, "email": 320, "specialism": 100, "big_number": 30}
@@ -59,6 +59,11 @@ def router() -> APIRouter:
         page.require(*COORDINATING)
         return page
 
+    async def groups_of(page: Page) -> list[dict[str, Any]]:
+        """The hospital's groups (for the filter, and a person's groups on their page)."""
+        found: list[dict[str, Any]] = await page.data("gateway", "GET", "/groups")
+        return found
+
     async def person_of(page: Page, person_id: str) -> dict[str, Any]:
         # Another hospital's person (or none): the gateway answers 404, shown as a page.
         person: dict[str, Any] = await page.data("gateway", "GET", f"/people/{quoted(person_id)}")
@@ -72,6 +77,8 @@ def router() -> APIRouter:
         role = query.get("rol") if query.get("rol") in ROLES else None
         status = query.get("status") if query.get("status") in STATUSES else None
         number = max(1, min(form_number(query.get("pagina", "1")) or 1, 100_000))
+        groups = await groups_of(page)
+        group = query.get("groep") if query.get("groep") in {g["group_id"] for g in groups} else None
         upstream = await page.call(
             "gateway",
             "GET",
@@ -80,6 +87,7 @@ def router() -> APIRouter:
                 "q": search or None,
                 "role": role,
                 "status": status,
+                "group": group,
                 "offset": (number - 1) * PAGE_SIZE,
                 "limit": PAGE_SIZE,
             },
@@ -94,6 +102,8 @@ def router() -> APIRouter:
             search=search,
             role=role,
             filter_status=status,
+            group=group,
+            groups=groups,
             number=number,
             pages=max(1, math.ceil(total / PAGE_SIZE)),
             roles=ROLES,
