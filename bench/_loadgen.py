@@ -155,6 +155,7 @@ def summary(
         "rps": round(len(latencies) / seconds, 1) if seconds else 0,
         "p50_ms": pct(50),
         "p90_ms": pct(90),
+        "p95_ms": pct(95),
         "p99_ms": pct(99),
         "max_ms": round(ordered[-1], 2) if ordered else float("nan"),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},

@@ -61,13 +61,9 @@ def _check_text(field: str, value: str | None, limit: int, *, required: bool) ->
 
 
 async def _names(request: Request, tenant: Tenant, person_ids: set[str]) -> dict[str, str]:
-    people = gateway_of(request).people
-    names: dict[str, str] = {}
-    for person_id in person_ids:
-        person = await people.get(tenant.tenant_id, person_id)
-        if person is not None:
-            names[person_id] = person.display_name
-    return names
+    # From the hospital's people list as this process holds it: one read per change of people,
+    # not one per member (a group list of thousands of members).
+    return await gateway_of(request).people.names_by_id(tenant.tenant_id, person_ids)
 
 
 async def _check_members(request: Request, tenant: Tenant, person_ids: list[str], field: str) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -97,36 +96,46 @@ def _person(doc: dict[str, Any]) -> Person:
     )
 
 
-# The filters of the people list (GET /people): which documents each status means.
-STATUS_FILTERS: dict[str, dict[str, Any]] = {
-    "active": {"active": True, "email_verified": True},
-    "inactive": {"active": False},
-    "not_activated": {"active": True, "email_verified": False},
-}
+def matches(
+    person: Person,
+    query: str = "",
+    role: str | None = None,
+    status: str | None = None,
+    ids: set[str] | None = None,
+) -> bool:
+    """Whether a person is in a search of the people list: `query` in the name or the e-mail
+    address (case-insensitive, taken literally), holding `role`, in `status`, among `ids`."""
+    wanted = query.strip().casefold()
+    if wanted and wanted not in person.display_name.casefold() and wanted not in person.email:
+        return False
+    if role and role not in person.roles:
+        return False
+    if status and person.status != status:
+        return False
+    return ids is None or person.person_id in ids
 
 
-def search_filter(
-    query: str = "", role: str | None = None, status: str | None = None, ids: list[str] | None = None
-) -> dict[str, Any]:
-    """The people matching a search: `query` in the name or the e-mail address (case-insensitive,
-    taken literally), holding `role`, in `status`, among `ids` (a group's members)."""
-    wanted: dict[str, Any] = {}
-    if query.strip():
-        pattern = {"$regex": re.escape(query.strip()), "$options": "i"}
-        wanted["$or"] = [{"display_name": pattern}, {"email": pattern}]
-    if role:
-        wanted["roles"] = role
-    if status:
-        wanted.update(STATUS_FILTERS[status])
-    if ids is not None:
-        wanted["id"] = {"$in": ids}
-    return wanted
+@dataclass(frozen=True)
+class Directory:
+    """A hospital's people as the list shows them (by name, then id), read whole once and kept
+    until a write changes the hospital's people version."""
+
+    version: int
+    loaded_at: float
+    people: tuple[Person, ...]
 
 
 def identity_key(issuer: str, subject: str) -> str:
     return hashlib.sha256(f"{issuer}|{subject}".encode()).hexdigest()
 
 
+# The version of a hospital's people (in people_claims): every write adds one after it is made,
+# so a process's copy of the list (`directory`) is read again after any change, by any process.
+# FerretDB answers a query on anything but the id by reading every document (about a second for
+# 5,000 people on this machine class), so the list is read whole once per change, not per page.
+DIRECTORY_VERSION = "directory_version"
+DIRECTORY_TTL_S = 60.0  # read again after this long anyway (a version bump lost to a crash)
+DIRECTORIES_KEPT = 64
 ROLE_CHANGE_LEASE = timedelta(seconds=30)  # a change takes milliseconds; a crashed one lapses
 ROLE_CHANGE_WAIT_S = 5.0
 
@@ -134,6 +143,40 @@ ROLE_CHANGE_WAIT_S = 5.0
 class PeopleStore:
     def __init__(self, stores: GatewayStores) -> None:
         self.stores = stores
+        self._directories: dict[str, Directory] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
+
+    async def _changed(self, tenant_id: str) -> None:
+        """After a write: the hospital's people version goes up (every process reads the list again)."""
+        await self.stores.tenant(tenant_id).people_claims.update(
+            DIRECTORY_VERSION, {"$inc": {"version": 1}}, upsert=True
+        )
+
+    async def directory(self, tenant_id: str) -> Directory:
+        """The hospital's people, read whole when they changed since this process last read them."""
+        marker = await self.stores.tenant(tenant_id).people_claims.get(DIRECTORY_VERSION)
+        version = int((marker or {}).get("version", 0))
+
+        def current() -> Directory | None:
+            kept = self._directories.get(tenant_id)
+            fresh = kept is not None and time.monotonic() - kept.loaded_at < DIRECTORY_TTL_S
+            return kept if fresh and kept is not None and kept.version >= version else None
+
+        if (kept := current()) is not None:
+            return kept
+        async with self._loading.setdefault(tenant_id, asyncio.Lock()):
+            if (kept := current()) is not None:  # read meanwhile by another request
+                return kept
+            docs = await self._people(tenant_id).find({}, projection={"password_hash": 0, "_outbox": 0})
+            people = sorted(
+                (_person(d) for d in docs), key=lambda p: (p.display_name.casefold(), p.person_id)
+            )
+            loaded = Directory(version, time.monotonic(), tuple(people))
+            self._directories.pop(tenant_id, None)
+            self._directories[tenant_id] = loaded
+            while len(self._directories) > DIRECTORIES_KEPT:
+                self._directories.pop(next(iter(self._directories)))
+            return loaded
 
     @contextlib.asynccontextmanager
     async def role_changes(self, tenant_id: str) -> AsyncIterator[None]:
@@ -226,6 +269,7 @@ class PeopleStore:
             "big_number": big_number,
         }
         await self._people(tenant_id).insert(doc, events=[self._event(doc, correlation_id)])
+        await self._changed(tenant_id)
         return _person(doc)
 
     async def create_many(
@@ -290,6 +334,7 @@ class PeopleStore:
             for p in people
         ]
         await self._people(tenant_id).insert_many(docs, [[self._event(d, correlation_id)] for d in docs])
+        await self._changed(tenant_id)
         return [_person(d) for d in docs]
 
     async def change_email(self, person: Person, email: str, *, correlation_id: str | None = None) -> Person:
@@ -329,36 +374,29 @@ class PeopleStore:
         limit: int = 50,
     ) -> tuple[list[Person], int]:
         """One page of the people matching (by name, then id), and how many match in all."""
-        wanted = search_filter(query, role, status, ids)
-        people = self._people(tenant_id)
-        docs, total = await asyncio.gather(
-            people.find(
-                wanted,
-                sort=[("display_name", 1), ("id", 1)],
-                skip=offset,
-                limit=limit,
-            ),
-            people.count(wanted),
-        )
-        return [_person(d) for d in docs], total
+        people = (await self.directory(tenant_id)).people
+        among = set(ids) if ids is not None else None
+        found = [p for p in people if matches(p, query, role, status, among)]
+        return found[offset : offset + limit], len(found)
+
+    async def names_by_id(self, tenant_id: str, person_ids: set[str] | list[str]) -> dict[str, str]:
+        """The names of these people of the hospital (an unknown id is left out)."""
+        wanted = set(person_ids)
+        return {
+            p.person_id: p.display_name
+            for p in (await self.directory(tenant_id)).people
+            if p.person_id in wanted
+        }
 
     async def emails_in_use(self, tenant_id: str, addresses: list[str]) -> dict[str, tuple[str, str]]:
         """Of these (normalised) addresses, those a person of this hospital has:
         address -> (person id, name)."""
-        found: dict[str, tuple[str, str]] = {}
-        emails = self._emails(tenant_id)
-        for start in range(0, len(addresses), 500):
-            claimed = {
-                c["person_id"]: c["id"]
-                for c in await emails.find({"id": {"$in": addresses[start : start + 500]}})
-            }
-            if not claimed:
-                continue
-            for doc in await self._people(tenant_id).find(
-                {"id": {"$in": list(claimed)}}, projection={"id": 1, "display_name": 1}
-            ):
-                found[claimed[doc["id"]]] = (doc["id"], doc["display_name"])
-        return found
+        wanted = set(addresses)
+        return {
+            p.email: (p.person_id, p.display_name)
+            for p in (await self.directory(tenant_id)).people
+            if p.email in wanted
+        }
 
     async def get(self, tenant_id: str, person_id: str) -> Person | None:
         doc = await self._people(tenant_id).get(person_id)
@@ -374,8 +412,7 @@ class PeopleStore:
 
     async def names(self, tenant_id: str) -> set[str]:
         """Every name in the hospital, lower-case (an import warns of a second person of that name)."""
-        docs = await self._people(tenant_id).find({}, projection={"display_name": 1})
-        return {str(d.get("display_name", "")).lower() for d in docs}
+        return {p.display_name.lower() for p in (await self.directory(tenant_id)).people}
 
     async def active_with_role(self, tenant_id: str, role: str, limit: int = 0) -> list[Person]:
         docs = await self._people(tenant_id).find({"roles": role, "active": True}, limit=limit)
@@ -405,6 +442,7 @@ class PeopleStore:
         )
         if updated is None:
             raise PersonConflict("person_changed_meanwhile")
+        await self._changed(person.tenant_id)
         return _person(updated)
 
     async def set_password(self, person: Person, password_hash: str, *, verified: bool = False) -> None:
@@ -412,9 +450,12 @@ class PeopleStore:
         if verified:
             change["email_verified"] = True
         await self._people(person.tenant_id).update(person.person_id, {"$set": change})
+        if verified:
+            await self._changed(person.tenant_id)
 
     async def mark_verified(self, person: Person) -> None:
         await self._people(person.tenant_id).update(person.person_id, {"$set": {"email_verified": True}})
+        await self._changed(person.tenant_id)
 
     # -- OpenID Connect identities ------------------------------------------
     async def by_identity(self, tenant_id: str, issuer: str, subject: str) -> Person | None:
