@@ -59,9 +59,11 @@ def router() -> APIRouter:
         page.require(*COORDINATING)
         return page
 
-    async def groups_of(page: Page) -> list[dict[str, Any]]:
-        """The hospital's groups (for the filter, and a person's groups on their page)."""
-        found: list[dict[str, Any]] = await page.data("gateway", "GET", "/groups")
+    async def groups_of(page: Page, member: str | None = None) -> list[dict[str, Any]]:
+        """The hospital's groups, without their members (for the filter), or those of one person."""
+        found: list[dict[str, Any]] = await page.data(
+            "gateway", "GET", "/groups", query={"brief": "true", "member": member}
+        )
         return found
 
     async def person_of(page: Page, person_id: str) -> dict[str, Any]:

@@ -131,14 +131,33 @@ def router() -> APIRouter:
 
     @api.get("", response_model=list[GroupOut])
     async def list_groups(
-        request: Request, tenant: CurrentTenant, caller: Session = Readers
+        request: Request,
+        tenant: CurrentTenant,
+        brief: bool = Query(False, description="each group without its members (a choice of group)"),
+        member: str | None = Query(None, max_length=64, description="only the groups this person is in"),
+        caller: Session = Readers,
     ) -> list[GroupOut]:
         """The hospital's groups (tenant admins and coordinators); a specialist's own groups."""
         store = gateway_of(request).groups
         if _manages(caller):
-            groups = await store.all(tenant.tenant_id)
+            groups = await (
+                store.groups_of(tenant.tenant_id, member) if member else store.all(tenant.tenant_id)
+            )
         else:
             groups = await store.groups_of(tenant.tenant_id, caller.subject)
+        if brief:
+            return [
+                GroupOut(
+                    group_id=g.group_id,
+                    name=g.name,
+                    kind=g.kind,
+                    specialism=g.specialism,
+                    contact_person_id=g.contact_person_id,
+                    members=[],
+                    revision=g.revision,
+                )
+                for g in groups
+            ]
         return [await group_out(request, tenant, g) for g in groups]
 
     @api.post("", status_code=201, response_model=GroupOut)

@@ -123,6 +123,7 @@ class Directory:
     version: int
     loaded_at: float
     people: tuple[Person, ...]
+    by_id: dict[str, Person]
 
 
 def identity_key(issuer: str, subject: str) -> str:
@@ -171,7 +172,7 @@ class PeopleStore:
             people = sorted(
                 (_person(d) for d in docs), key=lambda p: (p.display_name.casefold(), p.person_id)
             )
-            loaded = Directory(version, time.monotonic(), tuple(people))
+            loaded = Directory(version, time.monotonic(), tuple(people), {p.person_id: p for p in people})
             self._directories.pop(tenant_id, None)
             self._directories[tenant_id] = loaded
             while len(self._directories) > DIRECTORIES_KEPT:
@@ -381,12 +382,8 @@ class PeopleStore:
 
     async def names_by_id(self, tenant_id: str, person_ids: set[str] | list[str]) -> dict[str, str]:
         """The names of these people of the hospital (an unknown id is left out)."""
-        wanted = set(person_ids)
-        return {
-            p.person_id: p.display_name
-            for p in (await self.directory(tenant_id)).people
-            if p.person_id in wanted
-        }
+        known = (await self.directory(tenant_id)).by_id
+        return {i: known[i].display_name for i in person_ids if i in known}
 
     async def emails_in_use(self, tenant_id: str, addresses: list[str]) -> dict[str, tuple[str, str]]:
         """Of these (normalised) addresses, those a person of this hospital has:
