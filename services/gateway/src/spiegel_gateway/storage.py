@@ -5,7 +5,7 @@ r"""The gateway's collections, declared once (the platform's storage idiom, `Ten
 | tenants | tenant id | a hospital and its settings (sealed OIDC secret); outbox of TenantConfigured |
 | tenant_slugs | slug (platform scope) | slug -> tenant id: one unique insert claims an address |
 | people | person id | a person: name, roles, state, password hash; outbox of PersonRegistered |
-| people_claims | "roles", "directory_version" | one role change at a time (a lease); the people version |
+| people_claims | "roles", "directory_version", "groups_version" | a role change at a time; versions |
 | person_emails | the lower-cased e-mail address | address -> person id: unique within a hospital |
 | people_imports | import id | a people spreadsheet checked row by row, waiting for its confirmation |
 | oidc_identities | sha256(issuer \| subject) | an identity provider's account -> person id |

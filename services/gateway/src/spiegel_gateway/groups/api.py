@@ -141,7 +141,9 @@ def router() -> APIRouter:
         store = gateway_of(request).groups
         if _manages(caller):
             groups = await (
-                store.groups_of(tenant.tenant_id, member) if member else store.all(tenant.tenant_id)
+                store.groups_of(tenant.tenant_id, member)
+                if member
+                else (store.briefly(tenant.tenant_id) if brief else store.all(tenant.tenant_id))
             )
         else:
             groups = await store.groups_of(tenant.tenant_id, caller.subject)

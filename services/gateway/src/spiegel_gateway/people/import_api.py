@@ -83,7 +83,7 @@ async def check(
     in_use = await gateway.people.emails_in_use(tenant.tenant_id, sorted(set(addresses)))
     existing = {a: name for a, (pid, name) in in_use.items() if pid not in own_ids}
     names = await gateway.people.names(tenant.tenant_id) if not own_ids else set()
-    groups = {name_key(g.name): g.name for g in await gateway.groups.all(tenant.tenant_id, limit=0)}
+    groups = {name_key(g.name): g.name for g in await gateway.groups.briefly(tenant.tenant_id)}
     ctx = import_checks.Context(
         grantable=grantable(caller),
         existing=existing,
