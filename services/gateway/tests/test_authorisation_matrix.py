@@ -211,6 +211,13 @@ ROUTES = (
         (*MANAGERS, "specialist"),
         sees=lambda role: (("group", "own"),) if role == "specialist" else "all",
     ),
+    # the people pages' choice of group (no members), and a person's groups
+    Route(
+        "GET",
+        "/groups?brief=true",
+        (*MANAGERS, "specialist"),
+        sees=lambda role: (("group", "own"),) if role == "specialist" else "all",
+    ),
     Route("POST", "/groups", MANAGERS, ok=(201,), body=lambda: {"name": f"Matrix {uuid.uuid4().hex[:8]}"}),  # type: ignore[arg-type]
     Route(
         "GET",
