@@ -28,6 +28,7 @@ from spiegel_gateway.pages.errors import install as install_error_pages
 from spiegel_gateway.pages.forward import PageForwarding
 from spiegel_gateway.pages.links import open_link_page, optout_page
 from spiegel_gateway.people import api as people_api
+from spiegel_gateway.people import import_api as people_imports
 from spiegel_gateway.respondents import api as respondents_api
 from spiegel_gateway.routing import jwks, proxy
 from spiegel_gateway.security.headers import SecurityMiddleware
@@ -54,6 +55,7 @@ def _routers(runtime: GatewayRuntime) -> Sequence[APIRouter]:
         local.router(),
         oidc_api.router(),
         session_api.router(),
+        people_imports.router(),  # before /people/{person_id}
         people_api.router(),
         groups_api.router(),
         tenants_api.tenant_router(),
@@ -117,6 +119,8 @@ DEFINITION = ServiceDefinition(
         # Rare scans only: logout everywhere, a person's API tokens, the audit log page.
         "sessions": [IndexSpec([("person_id", 1)])],
         "api_tokens": [IndexSpec([("person_id", 1)])],
+        # The people list: a hospital's people by name, a page at a time.
+        "people": [IndexSpec([("display_name", 1), ("id", 1)])],
         # A person's groups (the people pages, the rounds form); the list in name order.
         "groups": [IndexSpec([("members", 1)]), IndexSpec([("name_key", 1)])],
         AUDIT_COLLECTION: [IndexSpec([("action", 1), ("id", -1)])],

@@ -5,8 +5,9 @@ r"""The gateway's collections, declared once (the platform's storage idiom, `Ten
 | tenants | tenant id | a hospital and its settings (sealed OIDC secret); outbox of TenantConfigured |
 | tenant_slugs | slug (platform scope) | slug -> tenant id: one unique insert claims an address |
 | people | person id | a person: name, roles, state, password hash; outbox of PersonRegistered |
-| people_claims | "roles" | one change of roles or activation at a time in a hospital (a claim that lapses) |
+| people_claims | "roles", "directory_version", "groups_version" | a role change at a time; versions |
 | person_emails | the lower-cased e-mail address | address -> person id: unique within a hospital |
+| people_imports | import id | a people spreadsheet checked row by row, waiting for its confirmation |
 | oidc_identities | sha256(issuer \| subject) | an identity provider's account -> person id |
 | sessions | session id | a signed-in browser or a link session |
 | api_tokens | token id | a person's API tokens (hashed) |
@@ -32,6 +33,7 @@ class Store(TenantStores):
     people = Collection()
     people_claims = Collection()
     person_emails = Collection()
+    people_imports = Collection()
     oidc_identities = Collection()
     sessions = Collection()
     api_tokens = Collection()

@@ -11,6 +11,8 @@ from spiegel_web import (
     imports,
     nominations,
     operator,
+    people,
+    people_import,
     reports,
     respondent,
     rounds,
@@ -20,7 +22,8 @@ from spiegel_web import (
 
 def router() -> APIRouter:
     api = APIRouter(include_in_schema=False)
-    for module in (
+    # people_import before people: /mensen/importeren is not a person's id.
+    modules = (
         respondent,
         dashboard,
         nominations,
@@ -30,7 +33,10 @@ def router() -> APIRouter:
         imports,
         settings_page,
         operator,
-    ):
+        people_import,
+        people,
+    )
+    for module in modules:
         api.include_router(module.router())
     api.include_router(static_router())
     return api

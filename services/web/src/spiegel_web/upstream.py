@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+import aiohttp
 from fastapi import HTTPException
+from yarl import URL
 
 from spiegel_web.settings import WebSettings
 
@@ -51,19 +52,23 @@ class Upstream:
 class Services:
     def __init__(self, settings: WebSettings) -> None:
         self.settings = settings
-        self._http: httpx.AsyncClient | None = None
+        self._http: aiohttp.ClientSession | None = None
 
     @property
-    def http(self) -> httpx.AsyncClient:
-        # Made on first use, inside the running event loop.
+    def http(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running event loop. aiohttp's pooled client, as the
+        # gateway's: httpx's pool took about 1.6 ms of CPU per call at 20 calls in flight against
+        # aiohttp's 0.1 ms (measured for the people page, which makes two calls).
         if self._http is None:
             settings = self.settings
-            self._http = httpx.AsyncClient(
-                timeout=httpx.Timeout(
-                    settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=settings.upstream_max_connections, keepalive_timeout=30, ttl_dns_cache=60
                 ),
-                limits=httpx.Limits(max_connections=settings.upstream_max_connections),
-                follow_redirects=False,
+                timeout=aiohttp.ClientTimeout(
+                    total=settings.upstream_timeout_s, sock_connect=settings.upstream_connect_timeout_s
+                ),
+                cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=False,
             )
         return self._http
@@ -95,13 +100,16 @@ class Services:
         if host:
             sent["host"] = host
         try:
-            response = await self.http.request(method, url, content=content, headers=sent)
-        except httpx.TimeoutException:
+            async with self.http.request(
+                method, URL(url, encoded=True), data=content, headers=sent, allow_redirects=False
+            ) as response:
+                body = await response.read()
+                return Upstream(response.status, response.headers, body)
+        except TimeoutError:
             raise ServiceUnavailable(service, "did not answer in time") from None
-        except httpx.HTTPError:
+        except aiohttp.ClientError:
             raise ServiceUnavailable(service, "is not reachable") from None
-        return Upstream(response.status_code, response.headers, response.content)
 
     async def aclose(self) -> None:
         if self._http is not None:
-            await self._http.aclose()
+            await self._http.close()

@@ -61,8 +61,9 @@ def _check_text(field: str, value: str | None, limit: int, *, required: bool) ->
 
 
 async def _names(request: Request, tenant: Tenant, person_ids: set[str]) -> dict[str, str]:
-    found = await gateway_of(request).people.many(tenant.tenant_id, person_ids)
-    return {person_id: person.display_name for person_id, person in found.items()}
+    # From the hospital's people list as this process holds it: one read per change of people,
+    # not one per member (a group list of thousands of members).
+    return await gateway_of(request).people.names_by_id(tenant.tenant_id, person_ids)
 
 
 async def _check_members(request: Request, tenant: Tenant, person_ids: list[str], field: str) -> None:
@@ -130,14 +131,35 @@ def router() -> APIRouter:
 
     @api.get("", response_model=list[GroupOut])
     async def list_groups(
-        request: Request, tenant: CurrentTenant, caller: Session = Readers
+        request: Request,
+        tenant: CurrentTenant,
+        brief: bool = Query(False, description="each group without its members (a choice of group)"),
+        member: str | None = Query(None, max_length=64, description="only the groups this person is in"),
+        caller: Session = Readers,
     ) -> list[GroupOut]:
         """The hospital's groups (tenant admins and coordinators); a specialist's own groups."""
         store = gateway_of(request).groups
         if _manages(caller):
-            groups = await store.all(tenant.tenant_id)
+            groups = await (
+                store.groups_of(tenant.tenant_id, member)
+                if member
+                else (store.briefly(tenant.tenant_id) if brief else store.all(tenant.tenant_id))
+            )
         else:
             groups = await store.groups_of(tenant.tenant_id, caller.subject)
+        if brief:
+            return [
+                GroupOut(
+                    group_id=g.group_id,
+                    name=g.name,
+                    kind=g.kind,
+                    specialism=g.specialism,
+                    contact_person_id=g.contact_person_id,
+                    members=[],
+                    revision=g.revision,
+                )
+                for g in groups
+            ]
         return [await group_out(request, tenant, g) for g in groups]
 
     @api.post("", status_code=201, response_model=GroupOut)

@@ -14,6 +14,7 @@ what it is given.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,9 +81,15 @@ def _group(doc: dict[str, Any]) -> Group:
     )
 
 
+# The version of a hospital's groups (in people_claims, beside the people version).
+GROUPS_VERSION = "groups_version"
+BRIEF_TTL_S = 60.0
+
+
 class GroupStore:
     def __init__(self, stores: GatewayStores) -> None:
         self.stores = stores
+        self._brief: dict[str, tuple[int, float, tuple[Group, ...]]] = {}
 
     def _groups(self, tenant_id: str) -> TenantRepository:
         return self.stores.tenant(tenant_id).groups
@@ -156,8 +163,34 @@ class GroupStore:
         group = await self.get(tenant_id, claimed["group_id"])
         return group if group is not None and name_key(group.name) == name_key(name) else None
 
-    async def all(self, tenant_id: str, limit: int = 1000) -> list[Group]:
-        docs = await self._groups(tenant_id).find({}, sort=[("name_key", 1)], limit=limit)
+    async def _changed(self, tenant_id: str) -> None:
+        """After a write: the hospital's groups version goes up (the brief list is read again)."""
+        await self.stores.tenant(tenant_id).people_claims.update(
+            GROUPS_VERSION, {"$inc": {"version": 1}}, upsert=True
+        )
+
+    async def briefly(self, tenant_id: str) -> list[Group]:
+        """The hospital's groups by name without members and history (a choice of group: the
+        people list's filter), read again only when a group changed (FerretDB reads every
+        group's whole document for a list, members and history included)."""
+        marker = await self.stores.tenant(tenant_id).people_claims.get(GROUPS_VERSION)
+        version = int((marker or {}).get("version", 0))
+        kept = self._brief.get(tenant_id)
+        if kept is not None and kept[0] >= version and time.monotonic() - kept[1] < BRIEF_TTL_S:
+            return list(kept[2])
+        groups = await self.all(tenant_id, limit=0, brief=True)
+        self._brief.pop(tenant_id, None)
+        self._brief[tenant_id] = (version, time.monotonic(), tuple(groups))
+        while len(self._brief) > 64:
+            self._brief.pop(next(iter(self._brief)))
+        return groups
+
+    async def all(self, tenant_id: str, limit: int = 1000, *, brief: bool = False) -> list[Group]:
+        """The hospital's groups by name; `brief`: without members and history (a choice of group)."""
+        projection = {"members": 0, "history": 0, "_outbox": 0} if brief else None
+        docs = await self._groups(tenant_id).find(
+            {}, sort=[("name_key", 1)], limit=limit, projection=projection
+        )
         return [_group(d) for d in docs]
 
     async def groups_of(self, tenant_id: str, person_id: str) -> list[Group]:
@@ -208,6 +241,7 @@ class GroupStore:
             "created_by": by,
         }
         await self._groups(tenant_id).insert(doc, events=[self._event(doc, correlation_id)])
+        await self._changed(tenant_id)
         return _group(doc)
 
     async def _apply(
@@ -237,6 +271,7 @@ class GroupStore:
                 expect={"revision": doc["revision"]},
             )
             if updated is not None:
+                await self._changed(tenant_id)
                 return _group(updated)
         raise GroupConflict("group_changed_meanwhile")
 
@@ -300,6 +335,29 @@ class GroupStore:
                 "members": [*doc.get("members", []), person_id],
                 "history": [*doc.get("history", []), entry],
             }
+
+        return await self._apply(tenant_id, group_id, step, correlation_id)
+
+    async def add_members(
+        self,
+        tenant_id: str,
+        group_id: str,
+        person_ids: list[str],
+        *,
+        by: str,
+        correlation_id: str | None = None,
+    ) -> Group | None:
+        """Add many members in one write (those who are members already are left as they are; the
+        people import links a whole file's rows this way); None for an unknown group."""
+
+        def step(doc: dict[str, Any]) -> dict[str, Any] | None:
+            current = doc.get("members", [])
+            new = [p for p in dict.fromkeys(person_ids) if p not in current]
+            if not new:
+                return None
+            now = datetime.now(UTC)
+            entries = [{"person_id": p, "change": JOINED, "at": now, "by": by} for p in new]
+            return {"members": [*current, *new], "history": [*doc.get("history", []), *entries]}
 
         return await self._apply(tenant_id, group_id, step, correlation_id)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from spiegel_platform.auth import roles
 from spiegel_platform.errors import ApiError
 from spiegel_platform.i18n import language_of, translator
 
 from spiegel_gateway.audit.log import PERSON_CHANGED, PERSON_CREATED
-from spiegel_gateway.people.model import PersonIn, PersonOut, PersonPatch, may_grant
+from spiegel_gateway.people.model import STATUSES, TENANT_ROLES, PersonIn, PersonOut, PersonPatch, may_grant
 from spiegel_gateway.people.store import Person, PersonConflict
 from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of, refuse, require_roles
 from spiegel_gateway.sessions.store import Session
@@ -43,6 +43,9 @@ async def register_person(
             language=body.language,
             password_hash=password_hash,
             correlation_id=correlation_of(request),
+            specialism=body.specialism,
+            employment=body.employment,
+            big_number=body.big_number,
         )
     except PersonConflict as error:
         raise ApiError(409, error.code, **error.params) from None
@@ -109,10 +112,35 @@ def router() -> APIRouter:
 
     @api.get("", response_model=list[PersonOut])
     async def list_people(
-        request: Request, tenant: CurrentTenant, caller: Session = Managers
+        request: Request,
+        response: Response,
+        tenant: CurrentTenant,
+        q: str = Query("", max_length=200, description="part of the name or the e-mail address"),
+        role: str | None = Query(None, description="holding this role"),
+        status: str | None = Query(None, description="active, inactive or not_activated"),
+        group: str | None = Query(None, max_length=64, description="a group's id: its current members"),
+        offset: int = Query(0, ge=0, le=1_000_000),
+        limit: int = Query(1000, ge=1, le=1000),
+        caller: Session = Managers,
     ) -> list[PersonOut]:
-        """The hospital's people (tenant admins and coordinators)."""
-        return [p.out() for p in await gateway_of(request).people.all(tenant.tenant_id)]
+        """The hospital's people by name (tenant admins and coordinators): a search, filters and a
+        page of it; `X-Total-Count` says how many match in all."""
+        if role is not None and role not in TENANT_ROLES:
+            raise ApiError(422, "invalid_filter", field="role", allowed=", ".join(TENANT_ROLES))
+        if status is not None and status not in STATUSES:
+            raise ApiError(422, "invalid_filter", field="status", allowed=", ".join(STATUSES))
+        gateway = gateway_of(request)
+        members = None
+        if group is not None:
+            found = await gateway.groups.get(tenant.tenant_id, group)
+            if found is None:  # another hospital's group is unknown here
+                raise ApiError(404, "group_not_found", group_id=group)
+            members = list(found.members)
+        people, total = await gateway.people.search(
+            tenant.tenant_id, query=q, role=role, status=status, ids=members, offset=offset, limit=limit
+        )
+        response.headers["x-total-count"] = str(total)
+        return [p.out() for p in people]
 
     @api.post("", status_code=201, response_model=PersonOut)
     async def create_person(
@@ -139,11 +167,17 @@ def router() -> APIRouter:
     async def change_person(
         person_id: str, body: PersonPatch, request: Request, tenant: CurrentTenant, caller: Session = Managers
     ) -> PersonOut:
-        """Change name, language, roles or switch an account off; role changes end the person's sessions."""
+        """Change name, e-mail address, language, the profile, roles, or switch an account off or
+        on; a role change or switching off ends the person's sessions and API tokens at once."""
         gateway = gateway_of(request)
         change: dict[str, Any] = body.model_dump(exclude_none=True)
+        email = change.pop("email", None)
+        for optional in ("specialism", "employment", "big_number"):
+            if change.get(optional) == "":
+                change[optional] = None  # "" clears it
         try:
-            if body.roles is None and body.active is None:  # name, language: no rights change hands
+            if body.roles is None and body.active is None and email is None:
+                # name, language, profile: no rights change hands
                 person = await _person_or_404(request, tenant, person_id)
                 if not change:
                     return person.out()
@@ -154,14 +188,20 @@ def router() -> APIRouter:
                 async with gateway.people.role_changes(tenant.tenant_id):
                     person = await _person_or_404(request, tenant, person_id)
                     await _check_still_allowed(request, tenant, caller)
-                    # Changing someone's roles or switching them off needs the right to grant all
-                    # their roles.
+                    # Changing someone's roles, switching them off or on, or their address (where
+                    # their activation and password mails go) needs the right to grant all their roles.
                     await _check_grant(
                         request, tenant, caller, list(set(person.roles) | set(body.roles or []))
                     )
                     await _check_an_administrator_stays(request, tenant, person, change)
-                    updated = await gateway.people.change(
-                        person, change, correlation_id=correlation_of(request)
+                    if email is not None:  # unique in the hospital; their sign-in name changes with it
+                        person = await gateway.people.change_email(
+                            person, str(email), correlation_id=correlation_of(request)
+                        )
+                    updated = (
+                        await gateway.people.change(person, change, correlation_id=correlation_of(request))
+                        if change
+                        else person
                     )
         except PersonConflict as error:  # changed meanwhile, or another role change took too long
             raise ApiError(409, error.code, **error.params) from None
@@ -179,7 +219,9 @@ def router() -> APIRouter:
             outcome=200,
             ip=client_ip(request),
             correlation_id=correlation_of(request),
-            detail={k: v for k, v in change.items() if k in ("roles", "active")} or None,
+            detail={k: v for k, v in change.items() if k in ("roles", "active")}
+            | ({"email": "changed"} if email is not None else {})
+            or None,
         )
         return updated.out()
 

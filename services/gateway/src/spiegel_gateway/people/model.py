@@ -16,7 +16,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool, field_validator
+from pydantic_core import PydanticCustomError
 from spiegel_platform.auth import roles
+from spiegel_platform.big_numbers import BigNumberError, big_number
 from spiegel_platform.mail_addresses import deliverable_address
 from spiegel_platform.names import is_hidden_control
 
@@ -30,6 +32,17 @@ GRANTABLE_BY = {
     roles.COORDINATOR: {roles.SPECIALIST, roles.FACILITATOR},
 }
 MIN_PASSWORD_LENGTH = 12
+EMPLOYMENTS = ("employed", "self_employed")  # loondienst, vrijgevestigd
+Employment = Literal["employed", "self_employed"]
+# A person's state as the people pages filter it: signed in at least once (their address
+# confirmed), switched off, or registered but not yet activated.
+STATUSES = ("active", "inactive", "not_activated")
+
+
+def status_of(active: bool, email_verified: bool) -> str:
+    if not active:
+        return "inactive"
+    return "active" if email_verified else "not_activated"
 
 
 def normalise_email(email: str) -> str:
@@ -61,6 +74,26 @@ def check_display_name(value: str | None) -> str | None:
     return value.strip()
 
 
+def check_big_number(value: str | None) -> str | None:
+    """ "" clears it (a change); otherwise 11 digits as `big_number` stores them, or the reason."""
+    if value is None or not value.strip():
+        return None if value is None else ""
+    try:
+        return big_number(value)
+    except BigNumberError as error:
+        raise PydanticCustomError(
+            error.code, error.reason.in_language("en"), {k: str(v) for k, v in error.params.items()}
+        ) from None
+
+
+def check_specialism(value: str | None) -> str | None:
+    if value is None:
+        return value
+    if any(c in "<>" or is_hidden_control(c) for c in value):
+        raise ValueError("no line breaks, tabs, other control characters, direction marks or angle brackets")
+    return value.strip()
+
+
 def distinct_roles(value: list[str] | None) -> list[str] | None:
     """Each role once, in the order given."""
     return value if value is None else list(dict.fromkeys(value))
@@ -83,9 +116,16 @@ class PersonIn(BaseModel):
     password: str | None = Field(
         None, description="optional; otherwise the person sets one through the verification e-mail"
     )
+    specialism: str | None = Field(None, max_length=100)
+    employment: Employment | None = Field(None, description="employed (loondienst) or self_employed")
+    big_number: str | None = Field(
+        None, max_length=30, description="optional; stored as 11 digits (9 or 10 get leading zeros)"
+    )
 
     _name = field_validator("display_name")(classmethod(lambda cls, v: check_display_name(v)))
     _roles = field_validator("roles")(classmethod(lambda cls, v: distinct_roles(v)))
+    _specialism = field_validator("specialism")(classmethod(lambda cls, v: check_specialism(v) or None))
+    _big = field_validator("big_number")(classmethod(lambda cls, v: check_big_number(v) or None))
 
     @field_validator("password")
     @classmethod
@@ -100,9 +140,15 @@ class PersonPatch(BaseModel):
     )
     language: Literal["nl", "en"] | None = None
     active: StrictBool | None = None
+    email: MailAddress | None = Field(None, description="unique within the hospital (case-insensitive)")
+    specialism: str | None = Field(None, max_length=100, description='"" clears it')
+    employment: Literal["employed", "self_employed", ""] | None = Field(None, description='"" clears it')
+    big_number: str | None = Field(None, max_length=30, description='"" clears it')
 
     _name = field_validator("display_name")(classmethod(lambda cls, v: check_display_name(v)))
     _roles = field_validator("roles")(classmethod(lambda cls, v: distinct_roles(v)))
+    _specialism = field_validator("specialism")(classmethod(lambda cls, v: check_specialism(v)))
+    _big = field_validator("big_number")(classmethod(lambda cls, v: check_big_number(v)))
 
 
 class PersonOut(BaseModel):
@@ -113,3 +159,16 @@ class PersonOut(BaseModel):
     language: str
     active: bool
     email_verified: bool
+    status: Literal["active", "inactive", "not_activated"]
+    specialism: str | None = None
+    employment: Employment | None = None
+    big_number: str | None = None
+
+
+class PeoplePage(BaseModel):
+    """One page of a search: `total` matches in all, `people` from `offset` on."""
+
+    people: list[PersonOut]
+    total: int
+    offset: int
+    limit: int
