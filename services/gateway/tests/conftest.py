@@ -4,6 +4,7 @@ server. (The pages' whole-Spiegel deployment is services/web/tests/conftest.py.)
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +40,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def smtp() -> Iterator[tuple[Inbox, int]]:
     from aiosmtpd.controller import Controller
 
+    # aiosmtpd logs every connection at INFO from its own thread, which outlives a test's captured
+    # stderr ("Logging error ... I/O operation on closed file"); its warnings are enough here.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import email
 import html
+import logging
 import re
 import threading
 import time
@@ -29,6 +30,9 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from spiegel_dev.processes import free_port
+
+# aiosmtpd logs every connection at INFO from its own thread; its warnings are enough here.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 _LINK = re.compile(r"https?://[^\s<>\"')]+")
 
