@@ -193,10 +193,11 @@ async def test_check_in_with_the_big_number_and_an_evaluation_apart_from_who_gav
         listed = (await facilitator.get(f"/sessions/{session_id}/attendance")).json()["participants"]
         by_person = {p["person_id"]: p for p in listed}
         assert by_person["anna"]["status"] == "present" and by_person["anna"]["checked_in"]
-        assert by_person["anna"]["hours_present"] == 2
+        assert by_person["anna"]["hours_present"] == 2 and by_person["anna"]["name"] == "anna"
         overview = (await coordinator.get(f"/sessions/{session_id}/attendance")).json()["participants"]
         assert all(
-            set(p) == {"person_id", "status", "hours_present", "checked_in", "source"} for p in overview
+            set(p) == {"person_id", "name", "status", "hours_present", "checked_in", "source"}
+            for p in overview
         )
         assert "987654321" not in str(overview) and "00123456789" not in str(listed)
 

@@ -156,6 +156,7 @@ def _record_out(record: Document, *, with_reason: bool) -> dict[str, Any]:
     status = record.get("status")
     out: dict[str, Any] = {
         "person_id": record["person_id"],
+        "name": record.get("name", ""),
         "status": status or "unknown",
         "hours_present": round(int(record.get("minutes", 0)) / 60, 2) if status else None,
         "checked_in": bool(record.get("checked_in_at")),

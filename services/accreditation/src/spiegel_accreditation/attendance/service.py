@@ -22,13 +22,14 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 from spiegel.accreditation.v1 import events_pb2
+from spiegel_platform import anonymity
 from spiegel_platform.errors import ApiError
 from spiegel_platform.events import OutgoingEvent, new_event
 from spiegel_platform.storage.stores import Stores
 
 from spiegel_accreditation.attendance import model
 from spiegel_accreditation.attendance.model import CHECK_IN, FACILITATOR, PRESENT, Evaluation, Mark
-from spiegel_accreditation.sessions.model import CANCELLED, RuleError
+from spiegel_accreditation.sessions.model import CANCELLED, Participant, RuleError
 from spiegel_accreditation.sessions.service import PRODUCER, participants_of, refused
 from spiegel_accreditation.settings import AccreditationSettings
 from spiegel_accreditation.storage import Document, Store, participant_key
@@ -104,6 +105,7 @@ class Attendance:
             "evaluated": bool(record and record.get("evaluated")),
             "big_number": (remembered or {}).get("big_number", ""),
             "statements": list(model.STATEMENTS),
+            "threshold": anonymity.threshold(),
         }
 
     async def check_in(
@@ -269,12 +271,28 @@ class Attendance:
     # -- readers ----------------------------------------------------------------------------------
     async def records(self, tenant_id: str, doc: Document) -> list[Document]:
         """Every participant's attendance (one lookup by id each: the fast path on FerretDB)."""
-        repo = self.store(tenant_id).attendance
+        store = self.store(tenant_id)
         found = []
         for participant in participants_of(doc):
-            record = await repo.get(participant_key(doc["id"], participant.person_id))
-            found.append(record or {"person_id": participant.person_id})
+            record = await store.attendance.get(participant_key(doc["id"], participant.person_id))
+            found.append(
+                {
+                    **(record or {"person_id": participant.person_id}),
+                    "name": await self._name(store, participant),
+                }
+            )
         return found
+
+    @staticmethod
+    async def _name(store: Store, participant: Participant) -> str:
+        """An IFMS participant's name as the survey announced their round (a Groepsmonitor's
+        members are known by id only)."""
+        round_doc = await store.rounds.get(
+            participant.round_id, projection={"subject_id": 1, "subject_name": 1}
+        )
+        if round_doc and round_doc.get("subject_id") == participant.person_id:
+            return str(round_doc.get("subject_name") or "")
+        return ""
 
     async def evaluations(self, tenant_id: str, session_id: str) -> list[Document]:
         return await self.store(tenant_id).evaluations.find(
