@@ -4,6 +4,7 @@ beforehand, through the real processes (api, relay, consumer) on the real Kafka 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -237,6 +238,9 @@ async def test_only_the_sessions_own_participants_within_the_window(deployment: 
             assert refused.status_code == 403, refused.text
             assert refused.json()["code"] == "checkin_not_participant"
             assert "alleen de eigen deelnemers" in refused.json()["message"]
+        # who is asked first: a stranger's bad BIG number is still "not a participant"
+        bad = await stranger.post(f"/sessions/{session_id}/checkin", json={"big_number": "=1+1"})
+        assert bad.status_code == 403
         # another hospital: unknown
         assert (await elsewhere.post(f"/sessions/{session_id}/checkin", json=body)).status_code == 404
         # after the window (14 days after the end); just within it
@@ -386,3 +390,47 @@ async def test_themes_chosen_beforehand(deployment: Deployment) -> None:
         assert {p["person_id"]: p["themes"] for p in everyone} == {"olga": chosen, "piet": []}
         # coordinators see attendance only
         assert (await coordinator.get(path)).status_code == 403
+
+
+async def test_a_burst_of_check_ins_of_twenty_sessions_ending_at_once(deployment: Deployment) -> None:
+    """160 participants of 20 sessions of 8 check in within moments (straight to the api, without
+    the gateway: the issue's bench through the gateway is still to be written). Prints p50/p99."""
+    sessions = []
+    for s in range(20):
+        people = [f"burst-{s:02d}-{i}" for i in range(8)]
+        sessions.append((await started_session(deployment, TENANT, people, f"fac-burst-{s}"), people))
+    clients = {
+        person: deployment.client(TENANT, person, "specialist") for _, people in sessions for person in people
+    }
+    timings: list[float] = []
+
+    async def check_in(session_id: str, person: str, n: int) -> None:
+        started = time.perf_counter()
+        answer = await clients[person].post(
+            f"/sessions/{session_id}/checkin",
+            json={"big_number": f"{100000000 + n}", "evaluation": evaluation(1 + n % 5, f"opmerking {n}")},
+        )
+        timings.append(time.perf_counter() - started)
+        assert answer.status_code == 200, answer.text
+
+    try:
+        began = time.perf_counter()
+        await asyncio.gather(
+            *(
+                check_in(session_id, person, i * 8 + j)
+                for i, (session_id, people) in enumerate(sessions)
+                for j, person in enumerate(people)
+            )
+        )
+        wall = time.perf_counter() - began
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    ordered = sorted(timings)
+    p50, p99 = ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99) - 1]
+    print(f"check-in burst: 160 in {wall:.2f} s, p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
+    assert len(timings) == 160
+    assert await deployment.db["evaluations"].count_documents({"session_id": sessions[0][0]}) == 8
+    # All at once from one client on two busy cores: far from the 500 ms the issue asks through the
+    # gateway at a minute's pace, so only a loose bound here; the figure is printed.
+    assert wall < 60

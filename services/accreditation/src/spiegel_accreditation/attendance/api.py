@@ -23,9 +23,7 @@ from spiegel_platform.auth.service_tokens import Principal
 from spiegel_platform.errors import ApiError
 
 from spiegel_accreditation.attendance import model
-from spiegel_accreditation.attendance.service import checkin_refused
 from spiegel_accreditation.sessions.api import Id
-from spiegel_accreditation.sessions.model import RuleError
 from spiegel_accreditation.settings import AccreditationRuntime
 from spiegel_accreditation.storage import Document
 from spiegel_accreditation.wiring import Accreditation
@@ -92,16 +90,13 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
         session_id: Id, body: CheckInIn, principal: Participant, request: Request
     ) -> dict[str, Any]:
         given = body.evaluation or EvaluationIn()
-        try:
-            evaluation = model.parse_evaluation(given.answers, given.remark)
-        except RuleError as error:
-            raise checkin_refused(error) from None
         done = await attendance.check_in(
             principal.tenant_id,
             session_id,
             principal.subject,
             body.big_number,
-            evaluation,
+            given.answers,
+            given.remark,
             _correlation(request),
         )
         return {

@@ -16,6 +16,7 @@ at most once by design, since nothing may link it back to retry it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from spiegel_platform.events import OutgoingEvent, new_event
 from spiegel_platform.storage.stores import Stores
 
 from spiegel_accreditation.attendance import model
-from spiegel_accreditation.attendance.model import CHECK_IN, FACILITATOR, PRESENT, Evaluation, Mark
+from spiegel_accreditation.attendance.model import CHECK_IN, FACILITATOR, PRESENT, Mark
 from spiegel_accreditation.sessions.model import CANCELLED, Participant, RuleError
 from spiegel_accreditation.sessions.service import PRODUCER, participants_of, refused
 from spiegel_accreditation.settings import AccreditationSettings
@@ -114,9 +115,12 @@ class Attendance:
         session_id: str,
         person_id: str,
         big_number: str | None,
-        evaluation: Evaluation,
+        answers: Mapping[str, Any],
+        remark: str,
         correlation_id: str,
     ) -> CheckedIn:
+        """Checks, in this order, who (403), the session's state and the window (409), the BIG
+        number and the evaluation (422): a refusal names the field, and nothing is written."""
         store = self.store(tenant_id)
         doc = await self.participant_session(tenant_id, session_id, person_id)
         if doc["state"] == CANCELLED:
@@ -126,6 +130,7 @@ class Attendance:
         try:
             model.check_window(aware(doc["starts_at"]), aware(doc["ends_at"]), now=now, window=self.window)
             number = model.parse_big_number(big_number, (remembered or {}).get("big_number"))
+            evaluation = model.parse_evaluation(answers, remark)
         except RuleError as error:
             raise checkin_refused(error) from None
         # 1. The BIG number, remembered for next time.
