@@ -393,8 +393,9 @@ async def test_themes_chosen_beforehand(deployment: Deployment) -> None:
 
 
 async def test_a_burst_of_check_ins_of_twenty_sessions_ending_at_once(deployment: Deployment) -> None:
-    """160 participants of 20 sessions of 8 check in within moments (straight to the api, without
-    the gateway: the issue's bench through the gateway is still to be written). Prints p50/p99."""
+    """160 participants of 20 sessions of 8 check in within 15 seconds (the issue: within a minute),
+    straight to the api, without the gateway (the issue's bench through the gateway is still to be
+    written). Prints p50/p99."""
     sessions = []
     for s in range(20):
         people = [f"burst-{s:02d}-{i}" for i in range(8)]
@@ -405,6 +406,7 @@ async def test_a_burst_of_check_ins_of_twenty_sessions_ending_at_once(deployment
     timings: list[float] = []
 
     async def check_in(session_id: str, person: str, n: int) -> None:
+        await asyncio.sleep(n * 15 / 160)
         started = time.perf_counter()
         answer = await clients[person].post(
             f"/sessions/{session_id}/checkin",
@@ -431,6 +433,7 @@ async def test_a_burst_of_check_ins_of_twenty_sessions_ending_at_once(deployment
     print(f"check-in burst: 160 in {wall:.2f} s, p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
     assert len(timings) == 160
     assert await deployment.db["evaluations"].count_documents({"session_id": sessions[0][0]}) == 8
-    # All at once from one client on two busy cores: far from the 500 ms the issue asks through the
-    # gateway at a minute's pace, so only a loose bound here; the figure is printed.
+    # All 160 within the minute. The latency (the issue: p99 under 500 ms through the gateway, in
+    # `make bench` beside a baseline) depends on what else the two shared cores run, so it is
+    # printed here, not asserted.
     assert wall < 60

@@ -156,9 +156,9 @@ class Attendance:
         }
         try:
             await store.attendance.insert(record, [self._event(tenant_id, record, correlation_id)])
-            already, claimed = False, wants_evaluation
+            already, claimed, evaluated = False, wants_evaluation, wants_evaluation
         except DuplicateKeyError:
-            already, claimed = await self._again(store, key, wants_evaluation, now)
+            already, claimed, evaluated = await self._again(store, key, wants_evaluation, now)
         # 3. The evaluation, apart from who gave it.
         if claimed:
             await store.evaluations.insert(
@@ -169,20 +169,14 @@ class Attendance:
                     "remark": evaluation.remark,
                 }
             )
-        current = await store.attendance.get(key)
-        return CheckedIn(
-            already=already,
-            big_number=number,
-            evaluated=bool(current and current.get("evaluated")),
-            evaluation_saved=claimed,
-        )
+        return CheckedIn(already=already, big_number=number, evaluated=evaluated, evaluation_saved=claimed)
 
     async def _again(
         self, store: Store, key: str, wants_evaluation: bool, now: datetime
-    ) -> tuple[bool, bool]:
+    ) -> tuple[bool, bool, bool]:
         """A second check-in (or the first after a facilitator's mark): (already checked in,
-        whether this one's evaluation is to be stored). Each step is conditional, so two at
-        once store at most one evaluation."""
+        whether this one's evaluation is to be stored, whether they have evaluated now). Each step
+        is conditional, so two at once store at most one evaluation."""
         current = await store.attendance.get(key)
         assert current is not None
         already = bool(current.get("checked_in_at"))
@@ -196,7 +190,7 @@ class Attendance:
                 await store.attendance.update(key, {"$set": {"evaluated": True}}, expect={"evaluated": False})
                 is not None
             )
-        return already, claimed
+        return already, claimed, claimed or bool(current.get("evaluated"))
 
     # -- the facilitator -------------------------------------------------------------------------
     async def mark(
