@@ -138,7 +138,7 @@ def start_deployment(
     processes: Processes, key: SigningKey, key_file: Path, smtp_port: int, prefix: str, **gateway_env: str
 ) -> Deployment:
     """The real services behind a real gateway: survey (api, relay), aggregation (consumer, api),
-    invitation (api, sending to the test's SMTP server)."""
+    invitation (api, sending to the test's SMTP server), accreditation (api)."""
     from cryptography.fernet import Fernet
 
     jwks = json.dumps({"keys": [key.public_jwk()]})
@@ -167,7 +167,14 @@ def start_deployment(
         LINK_TOKEN_KEYS=Fernet.generate_key().decode(),
         **namespace,
     )
-    urls = {"SURVEY_URL": survey.url, "AGGREGATION_URL": aggregation.url, "INVITATION_URL": invitation.url}
+    # The accreditation service's api (its sessions are written with its store by the tests).
+    accreditation = processes.start("accreditation", "api", prefix, SERVICE_TOKEN_JWKS=jwks, **namespace)
+    urls = {
+        "SURVEY_URL": survey.url,
+        "AGGREGATION_URL": aggregation.url,
+        "INVITATION_URL": invitation.url,
+        "ACCREDITATION_URL": accreditation.url,
+    }
     # The web pages, behind the gateway (which they call for people and the hospital).
     port = free_port()
     web = processes.start(

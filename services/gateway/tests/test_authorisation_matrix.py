@@ -24,6 +24,7 @@ import pytest
 from gateway_helpers import PASSWORD, Browser
 from gateway_world import open_round, publish_report, respondent_link
 from pymongo import AsyncMongoClient
+from spiegel_accreditation.storage import Store as AccreditationStore
 from spiegel_gateway.groups.store import GroupStore
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.signin.passwords import hash_password
@@ -145,6 +146,80 @@ ROUTES = (
     # invitation service
     Route("GET", "/api/invitation/me/todo", STAFF),
     Route("GET", "/api/invitation/settings", ("tenant_admin", "coordinator")),
+    # accreditation service (issue 19): discussion sessions. "own": a session the hospital's
+    # specialist takes part in and its facilitator leads; "colleague": the colleague's session, led
+    # by someone else. A session one may not reach is unknown (404), except check-in and choosing
+    # themes, which say "not a participant" (403) so that a scanned QR code gets a clear answer.
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}",
+        (*MANAGERS, "specialist", "facilitator"),
+        kind="session",
+        reach=lambda role: ("own",) if role in ("specialist", "facilitator") else ("own", "colleague"),
+        hidden=404,
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/checkin",
+        ("specialist",),
+        kind="session",
+        reach=lambda role: ("own",),
+    ),
+    Route(
+        "POST",
+        "/api/accreditation/sessions/{object}/checkin",
+        ("specialist",),
+        kind="session",
+        reach=lambda role: ("own",),
+        body={"big_number": "123456789", "evaluation": {"answers": {"useful": 4}, "remark": "matrix"}},
+        answers_with_object=False,
+    ),
+    Route(
+        "PUT",
+        "/api/accreditation/sessions/{object}/attendance/{participant}",
+        ("facilitator",),
+        kind="session",
+        reach=lambda role: ("own",),
+        hidden=404,
+        body={"status": "partial", "hours": 1, "reason": "matrix"},
+        answers_with_object=False,
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/attendance",
+        (*MANAGERS, "facilitator"),
+        kind="session",
+        reach=lambda role: ("own",) if role == "facilitator" else ("own", "colleague"),
+        hidden=404,
+        answers_with_object=False,
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/evaluation",
+        (*MANAGERS, "facilitator"),
+        kind="session",
+        reach=lambda role: ("own",) if role == "facilitator" else ("own", "colleague"),
+        hidden=404,
+        answers_with_object=False,
+    ),
+    Route(
+        "PUT",
+        "/api/accreditation/sessions/{object}/themes",
+        ("specialist",),
+        kind="session",
+        reach=lambda role: ("own",),
+        body={"themes": [{"theme_id": "communicatie", "name": "Communicatie"}]},
+        answers_with_object=False,
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/themes",
+        ("specialist", "facilitator"),
+        kind="session",
+        reach=lambda role: ("own",),
+        hidden=404,
+        answers_with_object=False,
+    ),
     # the gateway's own routes
     Route("GET", "/people/{object}", ("tenant_admin", "coordinator"), kind="person"),
     Route("GET", "/people", ("tenant_admin", "coordinator")),
@@ -283,6 +358,7 @@ class Hospital:
     people: dict[str, str] = field(default_factory=dict)  # role -> person id
     objects: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, own|colleague) -> id
     markers: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, own|colleague) -> secret text
+    participants: dict[str, str] = field(default_factory=dict)  # own|colleague -> its session's participant
 
 
 async def _person(db: Any, tenant_id: str, role: str, name: str) -> tuple[str, str]:
@@ -353,6 +429,39 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         group = await groups.create(hospital.tenant_id, name=marker, members=[member], by="setup")
         hospital.objects[("group", which)] = group.group_id
         hospital.markers[("group", which)] = marker
+    # Discussion sessions (accreditation): under way (check-in open, themes still to choose), the
+    # specialist's led by the hospital's facilitator, the colleague's by someone else; the place is
+    # the marker.
+    sessions = AccreditationStore.on(db.client[f"{deployment.prefix}_accreditation"]).tenant(
+        hospital.tenant_id
+    )
+    for which, member, leader in (
+        ("own", hospital.people["specialist"], hospital.people["facilitator"]),
+        ("colleague", colleague_id, f"other-facilitator-{label}"),
+    ):
+        marker = f"SECRET-{label}-session-{which}-{uuid.uuid4().hex[:6]}"
+        session_id = str(uuid.uuid4())
+        start = datetime.now(UTC) - timedelta(hours=1)
+        await sessions.sessions.insert(
+            {
+                "id": session_id,
+                "kind": "IFMS",
+                "participants": [{"person_id": member, "round_id": f"r-{session_id[:8]}"}],
+                "participant_ids": [member],
+                "facilitator_ids": [leader],
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=3),
+                "location": marker,
+                "online_url": "",
+                "group_id": "",
+                "series_id": "",
+                "state": "planned",
+                "version": 1,
+            }
+        )
+        hospital.objects[("session", which)] = session_id
+        hospital.markers[("session", which)] = marker
+        hospital.participants[which] = member
     # A respondent with an open link session.
     token, _ = await respondent_link(deployment, hospital.tenant_id, title=f"SECRET-{label}-questionnaire")
     respondent = Browser(deployment.url, slug=slug)
@@ -442,6 +551,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         key = (route.kind, "colleague" if obj == "colleague" else "own")
                         path = path.replace("{object}", source.objects[key])
                         path = path.replace("{neutral}", NEUTRAL["B" if source is b else "A"])
+                        path = path.replace("{participant}", source.participants.get(key[1], ""))
                         target_marker = source.markers[key]
                     correlation = f"mx-{uuid.uuid4().hex}"
                     headers = {"x-correlation-id": correlation}

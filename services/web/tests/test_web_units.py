@@ -53,6 +53,10 @@ DYNAMIC = {
     "groups_msg_": ["created", "saved", "member_added", "member_removed"],
     "op_status_": ["active", "suspended"],
     "op_": ["consumer_lag", "outbox_backlog", "dead_letters"],
+    "checkin_msg_": ["marked"],
+    "checkin_msg_themes_": ["saved"],
+    "checkin_status_": ["present", "partial", "absent", "unknown"],
+    "checkin_statement_": ["prepared", "safe", "useful", "facilitation", "recommend"],
 }
 
 QUESTIONNAIRE = {

@@ -1,6 +1,6 @@
-"""A whole Spiegel for the browser tests: every process type of survey, invitation and aggregation,
-the web pages, the gateway (api and relay), and a real SMTP server (the mail catcher) the
-invitations arrive at."""
+"""A whole Spiegel for the browser tests: every process type of survey, invitation, aggregation and
+accreditation, the web pages, the gateway (api and relay), and a real SMTP server (the mail
+catcher) the invitations arrive at."""
 
 from __future__ import annotations
 
@@ -83,6 +83,10 @@ def start_web_deployment(
         processes.start("aggregation", kind, prefix, wait=False, REPORT_WAIT_SECONDS="5", **common)
         for kind in ("api", "relay", "consumer")
     ]
+    accreditation = [
+        processes.start("accreditation", kind, prefix, wait=False, **common)
+        for kind in ("api", "relay", "consumer")
+    ]
     # The web pages: a service of their own, behind the gateway (it calls the gateway's own API too).
     web = processes.start(
         "web",
@@ -93,9 +97,10 @@ def start_web_deployment(
         SURVEY_URL=survey[0].url,
         INVITATION_URL=invitation[0].url,
         AGGREGATION_URL=aggregation[0].url,
+        ACCREDITATION_URL=accreditation[0].url,
         **common,
     )
-    for process in [*survey, *invitation, *aggregation, web]:
+    for process in [*survey, *invitation, *aggregation, *accreditation, web]:
         process.wait_ready(timeout=120)
     env = processes.env(
         "gateway",
@@ -104,6 +109,7 @@ def start_web_deployment(
         SURVEY_URL=survey[0].url,
         INVITATION_URL=invitation[0].url,
         AGGREGATION_URL=aggregation[0].url,
+        ACCREDITATION_URL=accreditation[0].url,
         WEB_URL=web.url,
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(catcher.smtp_port),
@@ -128,7 +134,7 @@ def start_web_deployment(
         started.append(process.start(wait=False))
     for process in started:
         process.wait_ready(timeout=120)
-    everything = [*survey, *invitation, *aggregation, web, *started]
+    everything = [*survey, *invitation, *aggregation, *accreditation, web, *started]
     return WebDeployment(gateway_url, prefix, dict(env), catcher, processes, everything)
 
 

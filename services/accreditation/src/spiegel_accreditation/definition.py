@@ -7,31 +7,43 @@ from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
+from spiegel_accreditation.attendance import api as attendance_api
 from spiegel_accreditation.rounds import api as rounds_api
 from spiegel_accreditation.rounds import handlers as round_handlers
 from spiegel_accreditation.sessions import api as sessions_api
 from spiegel_accreditation.settings import AccreditationSettings
 from spiegel_accreditation.storage import Store
+from spiegel_accreditation.themes import api as themes_api
 
 PRODUCED = [
     "spiegel.accreditation.v1.SessionPlanned",
     "spiegel.accreditation.v1.SessionChanged",
     "spiegel.accreditation.v1.SessionCancelled",
+    "spiegel.accreditation.v1.AttendanceRecorded",
 ]
 
 DEFINITION = ServiceDefinition(
     name="accreditation",
     title="Spiegel accreditation service",
-    description="Group discussions (groepsbesprekingen): planning, splitting, participants and facilitators.",
+    description=(
+        "Group discussions (groepsbesprekingen): planning, splitting, participants and facilitators;"
+        " check-in with the BIG number, attendance and the meeting's evaluation; themes chosen beforehand."
+    ),
     settings_class=AccreditationSettings,
-    outbox_collections=[Store.sessions.name],
+    outbox_collections=[Store.sessions.name, Store.attendance.name],
     indexes={
         Store.sessions.name: [
             IndexSpec([("facilitator_ids", 1)]),
             IndexSpec([("participant_ids", 1)]),
         ],
+        Store.evaluations.name: [IndexSpec([("session_id", 1)])],
     },
-    routers=lambda runtime: [sessions_api.router(runtime), rounds_api.router(runtime)],
+    routers=lambda runtime: [
+        sessions_api.router(runtime),
+        attendance_api.router(runtime),
+        themes_api.router(runtime),
+        rounds_api.router(runtime),
+    ],
     consumers=[
         # The survey's round events: which rounds exist and which have closed.
         ConsumerSpec(
@@ -43,6 +55,8 @@ DEFINITION = ServiceDefinition(
     produces_topics=topics_of(*PRODUCED),
     openapi_tags=[
         {"name": "sessions", "description": "Groepsbesprekingen: plannen, splitsen, wijzigen, annuleren"},
+        {"name": "attendance", "description": "Aanmelden met het BIG-nummer, aanwezigheid, evaluatie"},
+        {"name": "themes", "description": "Thema's die een deelnemer vooraf kiest"},
         {"name": "rounds", "description": "Gesloten rondes die in een groepsbespreking kunnen"},
     ],
 )

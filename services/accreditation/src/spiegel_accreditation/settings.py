@@ -9,6 +9,9 @@ class AccreditationSettings(ServiceSettings):
     # A participant's seat claimed by a planning request that crashed before its session was
     # written is taken over by the next request after this long (see sessions/seats.py).
     seat_claim_grace_seconds: float = Field(60.0, ge=1, le=3600)
+    # A participant checks in from the session's start until this many days after its end
+    # (someone who missed the moment uses the link in the follow-up mail).
+    checkin_window_days: int = Field(14, ge=1, le=365)
 
 
 # The runtime of this service: `runtime.settings` is an AccreditationSettings (typed, no casts).

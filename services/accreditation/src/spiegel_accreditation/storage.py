@@ -7,6 +7,17 @@
   round (a unique insert: the claim, sessions/seats.py). Written by the api.
 - `rounds` (id: the round id): what the survey announced about a round: kind, subject,
   members, closed. Written by the consumer (the survey's round events).
+- `attendance` (id: `<session id>/<person id>`): a participant's attendance of a session:
+  status, minutes present, source (check-in or facilitator), the facilitator's reason, when
+  they checked in, whether they gave an evaluation (not which); version; the outbox of
+  AttendanceRecorded. Written by the api (attendance/).
+- `big_numbers` (id: the person id): a person's BIG number (11 digits as text), remembered
+  for their next check-in. Never in an event. Written by the api (attendance/).
+- `evaluations` (id: a random uuid): one evaluation of a meeting: the session id, the answers
+  and the remark; no person id and no time (nothing links it to a check-in). Written by the
+  api (attendance/).
+- `themes` (id: `<session id>/<person id>`): the themes of their own report a participant
+  wants to discuss. Written by the api (themes/).
 """
 
 from __future__ import annotations
@@ -24,7 +35,15 @@ class Store(TenantStores):
     sessions = Collection()
     seats = Collection()
     rounds = Collection()
+    attendance = Collection()
+    big_numbers = Collection()
+    evaluations = Collection()
+    themes = Collection()
 
 
 def seat_id(round_id: str, person_id: str) -> str:
     return f"{round_id}/{person_id}"
+
+
+def participant_key(session_id: str, person_id: str) -> str:
+    return f"{session_id}/{person_id}"

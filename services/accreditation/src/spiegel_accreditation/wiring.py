@@ -9,6 +9,7 @@ from __future__ import annotations
 from spiegel_platform.storage.stores import Stores
 from spiegel_platform.wiring import Wiring
 
+from spiegel_accreditation.attendance.service import Attendance
 from spiegel_accreditation.sessions.service import Sessions
 from spiegel_accreditation.settings import AccreditationRuntime, AccreditationSettings
 from spiegel_accreditation.storage import Store
@@ -21,9 +22,12 @@ class Accreditation(Wiring[AccreditationSettings]):
         *,
         stores: Stores[Store] | None = None,
         sessions: Sessions | None = None,
+        attendance: Attendance | None = None,
     ) -> None:
         super().__init__(runtime)
         # Each tenant's collections, made once per process.
         self.stores = stores if stores is not None else Store.on(runtime.db)
         # The steps on discussion sessions (rules, seats, events), for every tenant.
         self.sessions = sessions if sessions is not None else Sessions(self.stores, self.settings)
+        # Check-in, attendance and the meeting's evaluation.
+        self.attendance = attendance if attendance is not None else Attendance(self.stores, self.settings)

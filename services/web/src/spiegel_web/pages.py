@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from spiegel_pages.look import static_router
 
 from spiegel_web import (
+    checkin,
     dashboard,
     groups,
     imports,
@@ -35,6 +36,7 @@ def router() -> APIRouter:
         operator,
         people_import,
         people,
+        checkin,
     )
     for module in modules:
         api.include_router(module.router())

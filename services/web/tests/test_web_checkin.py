@@ -1,0 +1,190 @@
+"""Check-in with the BIG number by QR code, attendance and themes, in a real browser.
+
+A session that has started (written with the accreditation service's own store, as if the
+clock had moved on: the API plans no session in the past). The facilitator opens the session
+page and the full-screen QR code; a participant opens the check-in address on a 390x844 phone,
+types a 9-digit BIG number and an evaluation, and sees it stored as 11 digits with its leading
+zeros; a second visit says "already checked in" with the number prefilled; someone else of the
+hospital who opens the same address gets a clear refusal; the facilitator marks a participant
+partly present. axe-core on every page, screenshots in test-artifacts/web-checkin-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+from web_browser import Checked, run_async, sign_in
+from web_helpers import WebDeployment, make_hospital
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+async def started_session(web: WebDeployment, tenant: str, people: dict[str, str], facilitator: str) -> str:
+    """An IFMS session of `people` (person id -> name) that began an hour ago, in the
+    accreditation service's database (with the rounds the survey would have announced)."""
+    from spiegel_accreditation.storage import Store
+
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(web.env["MONGODB_URL"], tz_aware=True)
+    try:
+        store = Store.on(client[f"{web.prefix}_accreditation"]).tenant(tenant)
+        participants = []
+        for person_id, name in people.items():
+            round_id = f"r-{uuid.uuid4().hex[:10]}"
+            await store.rounds.insert(
+                {
+                    "id": round_id,
+                    "kind": "IFMS",
+                    "subject_id": person_id,
+                    "subject_name": name,
+                    "closed": True,
+                }
+            )
+            participants.append({"person_id": person_id, "round_id": round_id})
+        start = datetime.now(UTC) - timedelta(hours=1)
+        session_id = str(uuid.uuid4())
+        await store.sessions.insert(
+            {
+                "id": session_id,
+                "kind": "IFMS",
+                "participants": participants,
+                "participant_ids": list(people),
+                "facilitator_ids": [facilitator],
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=2),
+                "location": "Vergaderzaal 2",
+                "online_url": "",
+                "group_id": "",
+                "series_id": "",
+                "state": "planned",
+                "version": 1,
+            }
+        )
+        return session_id
+    finally:
+        await client.close()
+
+
+def test_check_in_by_qr_code_on_a_phone(web: WebDeployment, browser: Any) -> None:
+    slug = f"ci-{uuid.uuid4().hex[:6]}"
+    facilitator, anna, bram, other = (f"{who}@{slug}.nl" for who in ("gl", "anna", "bram", "other"))
+    ids = run_async(
+        make_hospital(
+            web.env,
+            slug,
+            [
+                (facilitator, "Greet Gespreksleider", "facilitator"),
+                (anna, "Anna Arts", "specialist"),
+                (bram, "Bram Bakker", "specialist"),
+                (other, "Olga Anders", "specialist"),
+            ],
+        )
+    )
+    session_id = run_async(
+        started_session(web, slug, {ids[anna]: "Anna Arts", ids[bram]: "Bram Bakker"}, ids[facilitator])
+    )
+    checked = Checked()
+
+    # -- the facilitator: the session page and the QR code full screen --------------------------------
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    lead = desk.new_page()
+    sign_in(lead, web, slug, facilitator)
+    lead.goto(web.tenant_url(slug, "/mijn-besprekingen"))
+    checked.page(lead, "checkin-mine")
+    lead.get_by_role("link", name=re.compile("Vergaderzaal 2")).click()
+    assert "Anna Arts" in lead.inner_text("main") and "Bram Bakker" in lead.inner_text("main")
+    checked.page(lead, "checkin-session")
+    lead.get_by_role("link", name="QR-code voor aanmelden tonen").first.click()
+    lead.wait_for_url(re.compile(r"/qr$"))
+    address = lead.locator("figcaption.address").inner_text()
+    assert address == web.tenant_url(slug, f"/aanmelden/{session_id}")
+    assert lead.locator("svg.qr-code path").count() == 1
+    box = lead.locator("svg.qr-code").bounding_box()
+    assert box is not None and box["width"] >= 500  # full screen: most of the 900 px height
+    checked.page(lead, "checkin-qr")
+
+    # -- a participant scans it on a phone: signs in, lands on the check-in page ---------------------
+    phone_context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        locale="nl-NL",
+    )
+    phone = phone_context.new_page()
+    phone.goto(address)
+    phone.wait_for_url(re.compile(r"/inloggen"))
+    phone.get_by_label("E-mailadres").fill(anna)
+    phone.get_by_label("Wachtwoord").fill("correct horse battery staple")
+    phone.get_by_role("button", name="Inloggen").tap()
+    phone.wait_for_url(re.compile(rf"/aanmelden/{session_id}$"))
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    checked.page(phone, "checkin-phone")
+    # a BIG number with a letter: refused, naming the field and why, what was typed kept
+    phone.get_by_label("BIG-nummer").fill("12345678A")
+    phone.locator("fieldset.rating").first.locator("label.choice").nth(3).tap()
+    phone.get_by_role("button", name="Aanmelden").tap()
+    assert "big_number" in phone.locator(".error-summary").inner_text()
+    assert "alleen uit cijfers" in phone.locator(".error-summary").inner_text()
+    assert phone.get_by_label("BIG-nummer").input_value() == "12345678A"
+    assert phone.locator("fieldset.rating").first.locator("input[value='4']").is_checked()
+    checked.page(phone, "checkin-phone-refused")
+    # 9 digits: stored as 11, with leading zeros
+    phone.get_by_label("BIG-nummer").fill("123 456 789")
+    phone.get_by_label("Opmerking (vrijwillig)").fill("Leerzaam <b>gesprek</b>")
+    phone.get_by_role("button", name="Aanmelden").tap()
+    phone.get_by_text("U bent aangemeld voor deze groepsbespreking.").wait_for()
+    assert phone.locator("strong.big-number").inner_text() == "00123456789"
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    checked.page(phone, "checkin-phone-done")
+    # again: "already checked in", the number prefilled, no second evaluation asked
+    phone.goto(address)
+    assert "U bent al aangemeld" in phone.inner_text("main")
+    assert phone.get_by_label("BIG-nummer").input_value() == "00123456789"
+    assert phone.locator("fieldset.rating").count() == 0
+    phone.get_by_role("button", name="Aanmelden").tap()
+    phone.get_by_text("U bent al aangemeld voor deze groepsbespreking.").wait_for()
+    # themes: no report yet in this test's hospital: the page says so
+    phone.goto(web.tenant_url(slug, f"/bespreking/{session_id}/themas"))
+    assert "Uw rapportage is er nog niet" in phone.inner_text("main")
+    checked.page(phone, "checkin-themes-phone")
+    phone_context.close()
+
+    # -- someone of the hospital who is not a participant: a clear page, no check-in -----------------
+    stranger_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-NL")
+    stranger = stranger_context.new_page()
+    sign_in(stranger, web, slug, other)
+    refused = stranger.goto(address)
+    assert refused is not None and refused.status == 403
+    assert "Aanmelden kan hier niet" in stranger.inner_text("main")
+    assert "alleen de eigen deelnemers" in stranger.inner_text("main")
+    checked.page(stranger, "checkin-not-yours")
+    stranger_context.close()
+
+    # -- the facilitator marks Bram partly present; Anna shows as checked in --------------------------
+    lead.goto(web.tenant_url(slug, f"/bespreking/{session_id}"))
+    lead.get_by_label("Deelnemer", exact=True).select_option(label="Bram Bakker")
+    lead.get_by_role("radio", name="gedeeltelijk aanwezig").check()
+    lead.get_by_label("Uren aanwezig (bij gedeeltelijk aanwezig)").fill("1,5")
+    lead.get_by_role("button", name="Vastleggen").click()
+    assert "geef een reden" in lead.locator(".error-summary").inner_text()
+    assert lead.get_by_label("Uren aanwezig (bij gedeeltelijk aanwezig)").input_value() == "1,5"
+    lead.get_by_label("Reden (verplicht bij gedeeltelijk aanwezig en afwezig)").fill("Later gekomen")
+    lead.get_by_role("button", name="Vastleggen").click()
+    lead.get_by_text("De aanwezigheid is vastgelegd.").wait_for()
+    rows = lead.locator("table.responsive tbody tr")
+    text = rows.all_inner_texts()
+    assert any(
+        "Bram Bakker" in r and "gedeeltelijk aanwezig (1.5 uur)" in r and "Later gekomen" in r for r in text
+    ), text
+    assert any("Anna Arts" in r and "aanwezig" in r and "ja" in r for r in text), text
+    # one evaluation: not shown (fewer than 4), not even the remark
+    assert "zodra ten minste 4 deelnemers" in lead.inner_text("main")
+    assert "Leerzaam" not in lead.content()
+    checked.page(lead, "checkin-session-marked")
+    desk.close()
+    assert not checked.violations, checked.violations
