@@ -11,6 +11,7 @@ from spiegel_platform.events import Handler
 from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 
+from spiegel_invitation.discussions import handlers as discussion_handlers
 from spiegel_invitation.mail import sending
 from spiegel_invitation.nominations import api as nominations_api
 from spiegel_invitation.people import api as people_api
@@ -34,7 +35,8 @@ DEFINITION = ServiceDefinition(
     title="Spiegel invitation service",
     description=(
         "Who is asked: nominations and spreadsheet imports, personal links (announced without identity), "
-        "every e-mail the platform sends (invitations, reminders, report ready), progress and to-do lists."
+        "every e-mail the platform sends (invitations, reminders, report ready, group discussions with "
+        "their calendar files), progress and to-do lists."
     ),
     settings_class=InvitationSettings,
     outbox_collections=[Store.assignments.name],
@@ -54,6 +56,11 @@ DEFINITION = ServiceDefinition(
             group_id="invitation.reports",
             handlers=report_handlers.handlers,
             topics=topics_of("spiegel.aggregation.v1.ReportPublished"),
+        ),
+        ConsumerSpec(
+            group_id="invitation.discussions",
+            handlers=discussion_handlers.handlers,
+            topics=topics_of(*discussion_handlers.EVENTS),
         ),
         ConsumerSpec(
             group_id="invitation.directory",
