@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import icalendar
 import pytest
 from invitation_support import stamp
@@ -188,6 +189,31 @@ async def test_plan_swap_reschedule_cancel_each_mailed_to_whom_it_concerns(invit
         assert (found["method"], found["sequence"], found["start"]) == ("REQUEST", 3, later)
         assert found["uid"] == (by_person.get(person) or second[person])["uid"]
     assert third["spec-1@umc.example"]["subject"].startswith("Gewijzigd")
+
+    # "Mijn groepsbesprekingen" and its calendar file: the invitation's event (same UID, SEQUENCE).
+    async with invitation.client(["specialist"], subject="spec-1") as specialist:
+        listed = (await specialist.get("/me/discussions")).json()["discussions"]
+        assert [(d["session_id"], d["role"], d["version"]) for d in listed] == [("ses-1", "participant", 3)]
+        assert listed[0]["facilitator_names"] == ["Dr. Fac-1"]
+        download = await specialist.get("/me/discussions/ses-1/calendar.ics")
+        assert download.status_code == 200 and download.headers["content-type"].startswith("text/calendar")
+        downloaded = icalendar.Calendar.from_ical(download.content).walk("VEVENT")[0]
+        assert str(downloaded["UID"]) == by_person["spec-1@umc.example"]["uid"]
+        assert (int(downloaded["SEQUENCE"]), downloaded["DTSTART"].dt) == (3, later)
+    async with invitation.client(["specialist"], subject="spec-3") as swapped_out:
+        assert (await swapped_out.get("/me/discussions")).json()["discussions"] == []
+        refused = await swapped_out.get("/me/discussions/ses-1/calendar.ics")
+        assert refused.status_code == 404 and refused.json()["code"] == "discussion_not_found"
+    async with invitation.client(["facilitator"], subject="fac-1") as facilitator:
+        assert (await facilitator.get("/me/discussions")).json()["discussions"][0]["role"] == "facilitator"
+    foreign = invitation.token_issuer.issue(
+        audience="invitation", subject="spec-1", tenant_id="other-hospital", roles=["specialist"]
+    )
+    async with httpx.AsyncClient(
+        base_url=invitation.api.url, headers={"Authorization": f"Bearer {foreign}"}
+    ) as other:
+        assert (await other.get("/me/discussions/ses-1/calendar.ics")).status_code == 404
+        assert (await other.get("/me/discussions")).json()["discussions"] == []
 
     # Redelivered events (the same ids) and an old version arriving late: nothing new.
     for again in (planned, swap, moved):

@@ -11,6 +11,7 @@ from spiegel_platform.events import Handler
 from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 
+from spiegel_invitation.discussions import api as discussions_api
 from spiegel_invitation.discussions import handlers as discussion_handlers
 from spiegel_invitation.mail import sending
 from spiegel_invitation.nominations import api as nominations_api
@@ -45,6 +46,7 @@ DEFINITION = ServiceDefinition(
         nominations_api.router(runtime),
         people_api.router(runtime),
         todo_api.router(runtime),
+        discussions_api.router(runtime),
     ],
     consumers=[
         ConsumerSpec(

@@ -75,16 +75,17 @@ def calendar_file(
     event.add(
         "organizer", f"mailto:{organizer_address}", parameters={"CN": organizer_name or organizer_address}
     )
-    event.add(
-        "attendee",
-        f"mailto:{attendee}",
-        parameters={
-            "CN": attendee_name or attendee,
-            "ROLE": "REQ-PARTICIPANT",
-            "PARTSTAT": "NEEDS-ACTION",
-            "RSVP": "FALSE",
-        },
-    )
+    if attendee:
+        event.add(
+            "attendee",
+            f"mailto:{attendee}",
+            parameters={
+                "CN": attendee_name or attendee,
+                "ROLE": "REQ-PARTICIPANT",
+                "PARTSTAT": "NEEDS-ACTION",
+                "RSVP": "FALSE",
+            },
+        )
     calendar.add_component(event)
     # The zone's rules around the meeting only (not every change since 1970).
     first = spec["starts_at"].astimezone(local).date()
