@@ -162,6 +162,8 @@ def test_a_session_that_started_or_is_unknown_or_a_person_without_address() -> N
         letter(first.mails[0], stored(first, session()), now=NOW + timedelta(days=21))
     with pytest.raises(NotYet):
         discussion_letter(first.mails[0], discussion=None, person=PEOPLE["p1"], now=NOW)
+    with pytest.raises(NotYet, match="directory"):
+        discussion_letter(first.mails[0], discussion=stored(first, session()), person=None, now=NOW)
     with pytest.raises(Undeliverable):
         discussion_letter(first.mails[0], discussion=stored(first, session()), person={"email": ""}, now=NOW)
 

@@ -228,7 +228,11 @@ def discussion_letter(
         method = "CANCEL"
     else:
         raise Undeliverable(f"unknown mail template {entry['template']!r}")
-    if not person or not person.get("email"):
+    if person is None:
+        # The gateway's PersonRegistered may come after the session's event: wait for it (the
+        # session's start ends the waiting, above).
+        raise NotYet("the person is not in the directory yet")
+    if not person.get("email"):
         raise Undeliverable(NO_ADDRESS)
     language = person.get("language") or DEFAULT_LANGUAGE
     minutes = int((shown["ends_at"] - shown["starts_at"]).total_seconds() // 60)
