@@ -53,6 +53,8 @@ DYNAMIC = {
     "groups_msg_": ["created", "saved", "member_added", "member_removed"],
     "op_status_": ["active", "suspended"],
     "op_": ["consumer_lag", "outbox_backlog", "dead_letters"],
+    "discussion_role_": ["participant", "facilitator"],
+    "discussion_kind_": ["ifms", "group_monitor"],
 }
 
 QUESTIONNAIRE = {
