@@ -20,6 +20,9 @@ from spiegel_invitation.discussions.model import (
     decide,
     discussion_letter,
     invite_at,
+    next_wake,
+    now_due,
+    still_waiting,
 )
 from spiegel_invitation.mail.due import NotYet, Skip, Undeliverable
 from spiegel_invitation.mail.message import build_message
@@ -231,3 +234,16 @@ def test_the_message_carries_the_practical_information_and_a_calendar_file(langu
     assert int(event.get("SEQUENCE")) == 1 and str(event.get("STATUS")) == "CONFIRMED"
     assert str(event.get("ATTENDEE")) == "mailto:a@umc.example"
     assert calendar.walk("VTIMEZONE"), "the time zone travels with the file"
+
+
+def test_mails_not_due_yet_wait_for_the_scheduler_and_are_queued_once_due() -> None:
+    first = decide(None, session(), PLANNED, days_ahead=7, now=NOW)
+    due = NOW + timedelta(days=13)
+    assert next_wake(None, first.mails, NOW) == due
+    assert next_wake(NOW + timedelta(days=2), first.mails, NOW) == NOW + timedelta(days=2)
+    by_version = {"1": first.mails}
+    assert now_due(by_version, None, NOW) == []
+    assert len(now_due(by_version, None, due)) == 3
+    assert now_due(by_version, due, due + timedelta(minutes=1)) == []  # queued by the last tick
+    assert still_waiting(by_version, NOW) == due
+    assert still_waiting(by_version, due) is None

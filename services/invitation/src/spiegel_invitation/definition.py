@@ -13,6 +13,7 @@ from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 
 from spiegel_invitation.discussions import api as discussions_api
 from spiegel_invitation.discussions import handlers as discussion_handlers
+from spiegel_invitation.discussions import scheduler as discussion_scheduler
 from spiegel_invitation.mail import sending
 from spiegel_invitation.nominations import api as nominations_api
 from spiegel_invitation.people import api as people_api
@@ -71,7 +72,7 @@ DEFINITION = ServiceDefinition(
         ),
     ],
     produces_topics=topics_of("spiegel.invitation.v1.AssignmentIssued"),
-    background=[issuer.run, sending.run, scheduler.run],
+    background=[issuer.run, sending.run, scheduler.run, discussion_scheduler.run],
     openapi_tags=[
         {"name": "rounds", "description": "Round setup, progress, reminders, rater fatigue"},
         {"name": "nominations", "description": "Nominations, spreadsheet template and import"},

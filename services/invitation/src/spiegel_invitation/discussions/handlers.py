@@ -8,7 +8,8 @@ Each is handled in two idempotent steps:
    `model.decide` (who takes part, when each person's invitation is due, which mails the
    change asks for, kept under `mails.<version>`), unless this version or a later one is
    stored already;
-2. those mails are queued (`mail/queue.py`: a unique insert per mail key).
+2. those due now are queued (`mail/queue.py`: a unique insert per mail key); the others wait
+   in the document (`next_at`) for the scheduler (`scheduler.py`), as reminders wait.
 
 A crash between the two, or a redelivered event, finds the stored version and queues its
 recorded mails again: the unique keys queue each once, the mailer sends each once. An older
@@ -75,7 +76,7 @@ async def apply(
     version = session["version"]
     previous = await store.discussions.get(session_id)
     if previous is not None and int(previous.get("version", 0)) >= version:
-        recorded = (previous.get("mails") or {}).get(str(version))
+        recorded = [m for m in (previous.get("mails") or {}).get(str(version)) or [] if m["due"] <= now]
         return await enqueue(store, recorded) if recorded else []
     tenant = await store.tenants.get(store.tenant_id)
     decision = model.decide(
@@ -86,6 +87,7 @@ async def apply(
         "state": decision.state,
         "people": decision.people,
         "updated_at": now,
+        "next_at": model.next_wake((previous or {}).get("next_at"), decision.mails, now),
     }
     # Two handlers of one session at once (only around a rebalance): the later write loses
     # and decides again from what the other wrote.
@@ -104,7 +106,7 @@ async def apply(
         )
         if stored is None:
             return await apply(store, session, kind, changes=changes, now=now)
-    queued = await enqueue(store, decision.mails)
+    queued = await enqueue(store, [m for m in decision.mails if m["due"] <= now])
     log.info("discussion_mails_queued", session_id=session_id, version=version, kind=kind, queued=len(queued))
     return queued
 

@@ -191,6 +191,36 @@ def _snapshot(session: Document) -> dict[str, Any]:
     return {k: session.get(k) for k in ("kind", "starts_at", "ends_at", "location", "online_url")}
 
 
+# -- waiting ------------------------------------------------------------------------------------
+# Mails due later stay out of the mail queue (the mailer reads the queue twice a second, and on
+# FerretDB every read of it decodes every entry): they wait in the session's own document, whose
+# `next_at` the scheduler (`discussions/scheduler.py`) looks at once a tick, as reminders wait.
+def next_wake(current: datetime | None, mails: Sequence[Document], now: datetime) -> datetime | None:
+    """When the session's document must be looked at again: the sooner of what it waited for
+    already and the new mails that are not due yet."""
+    candidates = [m["due"] for m in mails if m["due"] > now]
+    if current is not None:
+        candidates.append(current)
+    return min(candidates) if candidates else None
+
+
+def now_due(
+    mails_by_version: Mapping[str, Sequence[Document]], after: datetime | None, now: datetime
+) -> list[dict[str, Any]]:
+    """The session's mails that fell due after `after` (the last tick that queued them) and by `now`."""
+    return [
+        dict(m)
+        for mails in mails_by_version.values()
+        for m in mails
+        if m["due"] <= now and (after is None or m["due"] > after)
+    ]
+
+
+def still_waiting(mails_by_version: Mapping[str, Sequence[Document]], now: datetime) -> datetime | None:
+    later = [m["due"] for mails in mails_by_version.values() for m in mails if m["due"] > now]
+    return min(later) if later else None
+
+
 # -- sending ------------------------------------------------------------------------------------
 def discussion_letter(
     entry: Document,
