@@ -167,6 +167,10 @@ def test_a_session_that_started_or_is_unknown_or_a_person_without_address() -> N
         discussion_letter(first.mails[0], discussion=None, person=PEOPLE["p1"], now=NOW)
     with pytest.raises(NotYet, match="directory"):
         discussion_letter(first.mails[0], discussion=stored(first, session()), person=None, now=NOW)
+    with pytest.raises(Undeliverable):  # not there after many tries: recorded as failed (no address)
+        discussion_letter(
+            {**first.mails[0], "attempt": 15}, discussion=stored(first, session()), person=None, now=NOW
+        )
     with pytest.raises(Undeliverable):
         discussion_letter(first.mails[0], discussion=stored(first, session()), person={"email": ""}, now=NOW)
 

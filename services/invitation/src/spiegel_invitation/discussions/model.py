@@ -50,6 +50,8 @@ CHANGED = "changed"
 CANCELLED = "cancelled"
 
 DEFAULT_DAYS_AHEAD = 7
+# A person not in the directory yet: tried again this many times (2 s apart), then failed (no address).
+DIRECTORY_WAIT_ATTEMPTS = 15
 MAX_DAYS_AHEAD = 60
 
 # Changes that alter what every invitation shows (when, where, who leads).
@@ -258,10 +260,11 @@ def discussion_letter(
         method = "CANCEL"
     else:
         raise Undeliverable(f"unknown mail template {entry['template']!r}")
-    if person is None:
-        # The gateway's PersonRegistered may come after the session's event: wait for it (the
-        # session's start ends the waiting, above).
+    if person is None and int(entry.get("attempt", 0)) < DIRECTORY_WAIT_ATTEMPTS:
+        # The gateway's PersonRegistered may come a moment after the session's event.
         raise NotYet("the person is not in the directory yet")
+    if person is None:
+        raise Undeliverable(NO_ADDRESS)
     if not person.get("email"):
         raise Undeliverable(NO_ADDRESS)
     language = person.get("language") or DEFAULT_LANGUAGE
