@@ -108,7 +108,7 @@ def build_message(
     message["Content-Language"] = _constant(
         "Content-Language", language if language in ("nl", "en") else "nl"
     )
-    # Quoted-printable and base64 bodies contain no "==", so these random boundaries cannot occur in them.
+    # Quoted-printable bodies contain no "==", base64 ones no "-": these boundaries cannot occur in them.
     boundary = f"==spiegel-{uuid.uuid4().hex}=="
     if calendar is None:
         message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
