@@ -220,6 +220,11 @@ ROUTES = (
         hidden=404,
         answers_with_object=False,
     ),
+
+    # a person's own group discussions and a discussion's calendar file (only one's own: an id
+    # one is not in is unknown, as here for everybody)
+    Route("GET", "/api/invitation/me/discussions", STAFF),
+    Route("GET", "/api/invitation/me/discussions/no-such-session/calendar.ics", STAFF, ok=(404,)),
     # the gateway's own routes
     Route("GET", "/people/{object}", ("tenant_admin", "coordinator"), kind="person"),
     Route("GET", "/people", ("tenant_admin", "coordinator")),

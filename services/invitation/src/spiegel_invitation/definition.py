@@ -11,6 +11,9 @@ from spiegel_platform.events import Handler
 from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 
+from spiegel_invitation.discussions import api as discussions_api
+from spiegel_invitation.discussions import handlers as discussion_handlers
+from spiegel_invitation.discussions import scheduler as discussion_scheduler
 from spiegel_invitation.mail import sending
 from spiegel_invitation.nominations import api as nominations_api
 from spiegel_invitation.people import api as people_api
@@ -34,7 +37,8 @@ DEFINITION = ServiceDefinition(
     title="Spiegel invitation service",
     description=(
         "Who is asked: nominations and spreadsheet imports, personal links (announced without identity), "
-        "every e-mail the platform sends (invitations, reminders, report ready), progress and to-do lists."
+        "every e-mail the platform sends (invitations, reminders, report ready, group discussions with "
+        "their calendar files), progress and to-do lists."
     ),
     settings_class=InvitationSettings,
     outbox_collections=[Store.assignments.name],
@@ -43,6 +47,7 @@ DEFINITION = ServiceDefinition(
         nominations_api.router(runtime),
         people_api.router(runtime),
         todo_api.router(runtime),
+        discussions_api.router(runtime),
     ],
     consumers=[
         ConsumerSpec(
@@ -56,13 +61,18 @@ DEFINITION = ServiceDefinition(
             topics=topics_of("spiegel.aggregation.v1.ReportPublished"),
         ),
         ConsumerSpec(
+            group_id="invitation.discussions",
+            handlers=discussion_handlers.handlers,
+            topics=topics_of(*discussion_handlers.EVENTS),
+        ),
+        ConsumerSpec(
             group_id="invitation.directory",
             handlers=_directory,
             topics=topics_of("spiegel.gateway.v1.PersonRegistered", "spiegel.gateway.v1.TenantConfigured"),
         ),
     ],
     produces_topics=topics_of("spiegel.invitation.v1.AssignmentIssued"),
-    background=[issuer.run, sending.run, scheduler.run],
+    background=[issuer.run, sending.run, scheduler.run, discussion_scheduler.run],
     openapi_tags=[
         {"name": "rounds", "description": "Round setup, progress, reminders, rater fatigue"},
         {"name": "nominations", "description": "Nominations, spreadsheet template and import"},

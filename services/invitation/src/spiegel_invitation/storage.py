@@ -26,6 +26,7 @@ each document has one writer besides the relay, which only rewrites
 | issue_queue | round id | opened rounds whose links are still to be issued (small) |
 | imports | import id; "<id>:confirming" | coordinator: previews; a confirm's claim (lapses in 2 min) |
 | reports | report id | ReportPublished |
+| discussions | session id | session events of the accreditation service: who is invited, when |
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Store(TenantStores):
     issue_queue = Collection()
     imports = Collection()
     reports = Collection()
+    discussions = Collection()
 
 
 def email_inbox_id(email: str) -> str:

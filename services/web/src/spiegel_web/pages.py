@@ -8,6 +8,7 @@ from spiegel_pages.look import static_router
 from spiegel_web import (
     checkin,
     dashboard,
+    discussions,
     groups,
     imports,
     nominations,
@@ -29,6 +30,7 @@ def router() -> APIRouter:
         dashboard,
         nominations,
         reports,
+        discussions,
         rounds,
         groups,
         imports,

@@ -144,6 +144,8 @@ class Letter:
     token_sealed: str = ""  # the personal link, sealed (assignment mails only)
     token_hash: str = ""
     unsubscribe: bool = False  # carries the opt-out link as List-Unsubscribe
+    # A discussion mail's calendar event (`discussions/calendar.py`): method, uid, sequence, times.
+    calendar: dict[str, Any] | None = None
 
 
 def letter(

@@ -52,6 +52,8 @@ from spiegel_platform.periodic import sleep_or_stop
 from spiegel_platform.storage.repository import TenantRepository
 from spiegel_platform.storage.stores import Stores
 
+from spiegel_invitation.discussions import mails as discussion_mails
+from spiegel_invitation.discussions import model as discussion_model
 from spiegel_invitation.mail import due
 from spiegel_invitation.mail.due import NotYet, Skip, Undeliverable
 from spiegel_invitation.mail.journal import Journal, Recovered, Segment
@@ -707,9 +709,17 @@ class Mailer:
         slug = tenant.get("slug") or job.tenant_id
         tenant_name = tenant.get("name") or job.tenant_id
         base = base_url(self.settings.public_base_url_template, slug)
-        mail = due.letter(entry, **await self._documents(store, entry, cache))
-        token = self.tokens.open(mail.token_sealed, mail.token_hash) if mail.token_sealed else None
-        context = due.addressed(mail, base=base, tenant_name=tenant_name, token=token)
+        token: str | None = None
+        if entry.get("template") in discussion_model.TEMPLATES:
+            mail = await discussion_mails.letter_for(store, entry, cache.get)
+            time_zone = tenant.get("time_zone")
+            context = discussion_mails.addressed(
+                mail, base=base, tenant_name=tenant_name, time_zone=time_zone
+            )
+        else:
+            mail = due.letter(entry, **await self._documents(store, entry, cache))
+            token = self.tokens.open(mail.token_sealed, mail.token_hash) if mail.token_sealed else None
+            context = due.addressed(mail, base=base, tenant_name=tenant_name, token=token)
         rendered = self.renderer.render(mail.kind, mail.language, context)
         job.to, job.to_name = mail.to, mail.to_name
         job.message_id = message_id_for(job.tenant_id, job.key, self.settings.mail_from)
@@ -722,6 +732,9 @@ class Mailer:
                 message_id=job.message_id,
                 language=mail.language,
                 unsubscribe_url=due.unsubscribe_url(mail, base=base, token=token),
+                calendar=discussion_mails.attachment(
+                    mail, rendered, organizer=self.settings.mail_from, time_zone=tenant.get("time_zone")
+                ),
             )
             job.data = message.as_bytes()
         except (ValueError, TypeError, MessageError) as error:

@@ -10,6 +10,7 @@ non-ASCII text itself and refuses CR/LF in a header value.
 
 from __future__ import annotations
 
+import base64
 import quopri
 import re
 import uuid
@@ -84,7 +85,11 @@ def build_message(
     language: str,
     unsubscribe_url: str | None = None,
     now: datetime | None = None,
+    calendar: tuple[str, bytes] | None = None,
 ) -> EmailMessage:
+    """`calendar`: (method, .ics) of a discussion mail. It goes in twice, as mail programs
+    expect an invitation: as the third alternative (text/calendar with its METHOD, which
+    calendar programs act on) and as an attachment (application/ics) a person can open."""
     message = EmailMessage(policy=POLICY)
     from_name, from_address = parseaddr(mail_from)
     message["From"] = _constant(
@@ -103,8 +108,32 @@ def build_message(
     message["Content-Language"] = _constant(
         "Content-Language", language if language in ("nl", "en") else "nl"
     )
-    # Quoted-printable bodies contain no "==", so this random boundary cannot occur in them.
+    # Quoted-printable bodies contain no "==", base64 ones no "-": these boundaries cannot occur in them.
     boundary = f"==spiegel-{uuid.uuid4().hex}=="
-    message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
-    message.set_payload([_text_part("plain", mail.text), _text_part("html", mail.html)])
+    if calendar is None:
+        message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+        message.set_payload([_text_part("plain", mail.text), _text_part("html", mail.html)])
+        return message
+    method, ics = calendar
+    alternative = EmailMessage(policy=POLICY)
+    alternative["Content-Type"] = f'multipart/alternative; boundary="==spiegel-{uuid.uuid4().hex}=="'
+    alternative.set_payload(
+        [
+            _text_part("plain", mail.text),
+            _text_part("html", mail.html),
+            _calendar_part(f'text/calendar; charset="utf-8"; method={method}', ics),
+        ]
+    )
+    attachment = _calendar_part('application/ics; name="groepsbespreking.ics"', ics)
+    attachment["Content-Disposition"] = 'attachment; filename="groepsbespreking.ics"'
+    message["Content-Type"] = f'multipart/mixed; boundary="{boundary}"'
+    message.set_payload([alternative, attachment])
     return message
+
+
+def _calendar_part(content_type: str, ics: bytes) -> EmailMessage:
+    part = EmailMessage(policy=POLICY)
+    part["Content-Type"] = content_type
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(base64.encodebytes(ics).decode("ascii"))
+    return part

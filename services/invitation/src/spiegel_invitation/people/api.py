@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from spiegel_platform.errors import ApiError
 
 from spiegel_invitation.access import Coordinator
+from spiegel_invitation.discussions.model import MAX_DAYS_AHEAD, days_ahead_of
 from spiegel_invitation.nominations.validation import check_email
 from spiegel_invitation.people.directory import save_person
 from spiegel_invitation.rounds.api import PolicyIn
@@ -37,6 +38,12 @@ class SettingsIn(BaseModel):
     fatigue_limit: int | None = Field(None, ge=1, le=100)
     slug: str | None = Field(None, pattern=r"^[a-z0-9-]{1,63}$", description="until the gateway announces it")
     name: str | None = Field(None, min_length=1, max_length=200)
+    discussion_invitation_days_ahead: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_DAYS_AHEAD,
+        description="days before a group discussion its invitations go out (0: at once when planned)",
+    )
 
 
 def router(runtime: InvitationRuntime) -> APIRouter:
@@ -66,6 +73,7 @@ def router(runtime: InvitationRuntime) -> APIRouter:
             "name": tenant.get("name") or principal.tenant_id,
             "reminders": tenant.get("reminders") or PolicyIn().model_dump(),
             "fatigue_limit": tenant.get("fatigue_limit") or 8,
+            "discussion_invitation_days_ahead": days_ahead_of(tenant),
         }
 
     @api.put("/settings")
