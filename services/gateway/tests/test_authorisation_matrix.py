@@ -220,7 +220,6 @@ ROUTES = (
         hidden=404,
         answers_with_object=False,
     ),
-
     # a person's own group discussions and a discussion's calendar file (only one's own: an id
     # one is not in is unknown, as here for everybody)
     Route("GET", "/api/invitation/me/discussions", STAFF),

@@ -57,7 +57,6 @@ DYNAMIC = {
     "checkin_msg_themes_": ["saved"],
     "checkin_status_": ["present", "partial", "absent", "unknown"],
     "checkin_statement_": ["prepared", "safe", "useful", "facilitation", "recommend"],
-
     "discussion_role_": ["participant", "facilitator"],
     "discussion_kind_": ["ifms", "group_monitor"],
 }
