@@ -320,6 +320,15 @@ async def test_suspending_ends_sessions_and_refuses_everything_until_reactivated
         assert again.status_code == 403 and "buiten gebruik" in again.text
         page = await respondent.get(f"/t/{slug}/vragenlijst")
         assert page.status_code == 403 and "buiten gebruik" in page.text
+        # The opt-out link and the links of the account mails say the same; in English to English readers.
+        optout = await respondent.get(f"/t/{slug}/e/{link}/afmelden")
+        assert optout.status_code == 403 and "buiten gebruik" in optout.text
+        verify = await respondent.get(f"/t/{slug}/account/verifieren", params={"token": "x" * 43})
+        assert verify.status_code == 403 and "buiten gebruik" in verify.text
+        # (A page's language is the reader's choice, else Dutch: `spiegel_pages.errors.language`.)
+        english = await respondent.get(f"/t/{slug}/e/{link}", params={"lang": "en"})
+        assert english.status_code == 403 and "has been suspended in Spiegel for now" in english.text
+        assert "buiten gebruik" not in english.text
         # Twice is once: the same act changes nothing more.
         twice = await operator.post_form(
             f"/ziekenhuizen/{tenant_id}/opschorten", {}, csrf_from="/ziekenhuizen"
