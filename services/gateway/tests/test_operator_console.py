@@ -416,7 +416,7 @@ async def test_the_status_page_shows_a_stopped_and_a_hung_service_as_unreachable
         assert status.status_code == 200, status.text[:500]
         assert took < 6, f"one hung service must not hang the page ({took:.1f}s)"
         rows = dict(re.findall(r'<tr data-service="([a-z-]+)">(.*?)</tr>', status.text, re.S))
-        assert set(rows) == {"survey", "aggregation", "invitation", "web"}
+        assert set(rows) == {"survey", "aggregation", "invitation", "accreditation", "web"}
         assert "niet bereikbaar" in rows["aggregation"] and "niet bereikbaar" in rows["invitation"]
         assert "niet bereikbaar" not in rows["survey"] and "niet gereed" not in rows["survey"]
         assert "gereed" in rows["survey"]
@@ -433,3 +433,58 @@ async def test_the_status_page_shows_a_stopped_and_a_hung_service_as_unreachable
         await pages.aclose()
         gateway.stop()
         web.stop()
+
+
+def status_numbers(page: str) -> dict[str, dict[str, str]]:
+    """Per service row of the status page: the text of its lag, outbox and dead-letter cells."""
+    rows = dict(re.findall(r'<tr data-service="([a-z-]+)">(.*?)</tr>', page, re.S))
+    cells = r'class="(consumer_lag|outbox_backlog|dead_letters)">(.*?)</td>'
+    return {
+        service: {key: re.sub(r"<[^>]+>", "", value).strip() for key, value in re.findall(cells, row, re.S)}
+        for service, row in rows.items()
+    }
+
+
+async def test_the_status_page_shows_each_services_lag_outbox_and_a_new_dead_letter(  # type: ignore[no-untyped-def]
+    deployment, operator
+) -> None:
+    """The numbers are the services' own (`spiegel_backlog_*` on each api's /metrics, read by the
+    gateway with prometheus_client's parser); a message the aggregation's consumers cannot read
+    shows up as its dead letter."""
+    from aiokafka import AIOKafkaProducer
+    from spiegel_aggregation.definition import DEFINITION as aggregation
+
+    async def reported() -> dict[str, dict[str, str]] | None:
+        page = await operator.get("/platformstatus")
+        assert page.status_code == 200, page.text[:300]
+        numbers = status_numbers(page.text)
+        evented = ("survey", "aggregation", "invitation")
+        ok = all(
+            numbers[s]["dead_letters"].isdigit() and numbers[s]["consumer_lag"].isdigit() for s in evented
+        )
+        return numbers if ok and numbers["survey"]["outbox_backlog"].isdigit() else None
+
+    before = await eventually(reported, timeout=60, what="every service's readings on the status page")
+    assert before["web"] == {key: "niet gemeld" for key in ("consumer_lag", "outbox_backlog", "dead_letters")}
+    topic = deployment.env["KAFKA_TOPIC_PREFIX"] + aggregation.consumers[0].topics[0]
+    producer = AIOKafkaProducer(bootstrap_servers=deployment.env["KAFKA_BOOTSTRAP_SERVERS"], acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"not an event envelope", key=b"poison")
+    finally:
+        await producer.stop()
+    dead_before = int(before["aggregation"]["dead_letters"])
+
+    async def one_more() -> dict[str, dict[str, str]] | None:
+        numbers = await reported()
+        return numbers if numbers and int(numbers["aggregation"]["dead_letters"]) == dead_before + 1 else None
+
+    # The consumer retries, dead-letters it, and the api reads it within its 15 s.
+    after = await eventually(one_more, timeout=90, interval=2, what="the dead letter on the status page")
+    page = (await operator.get("/platformstatus")).text
+    assert "<strong>" in page.split('data-service="aggregation"')[1].split("</tr>")[0], (
+        "dead letters stand out"
+    )
+    assert int(after["survey"]["dead_letters"]) == int(before["survey"]["dead_letters"])
+    english = await operator.get("/platformstatus?lang=en")
+    assert "Dead letters" in english.text and "not reported" in english.text
