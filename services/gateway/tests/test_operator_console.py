@@ -6,6 +6,7 @@ status with a dead and a hanging service."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -136,6 +137,14 @@ async def test_operator_creates_a_hospital_whose_administrator_activates_from_th
 
     # The activation mail, through the gateway's mailer to the real SMTP server, in the hospital's
     # default language (English), with a link that works.
+    inbox.wait_for(admin_email)
+    # That mail was lost: the operator enters the same administrator again and it is sent again.
+    invite_again = {"admin_name": "Drs. Beheer", "admin_email": admin_email, "default_language": "en"}
+    again = await operator.post_form(
+        f"/ziekenhuizen/{slug}/beheerder", invite_again, csrf_from=f"/ziekenhuizen/{slug}/beheerder"
+    )
+    assert again.status_code == 303 and again.headers["location"] == f"/ziekenhuizen?opnieuw={slug}"
+    assert "opnieuw gekregen" in (await operator.get(again.headers["location"])).text
     mail = inbox.wait_for(admin_email)
     text = inbox.text(mail)
     link = re.search(r"(http://\S+/account/verifieren\?token=[A-Za-z0-9_\-]+)", text)
@@ -169,6 +178,13 @@ async def test_operator_creates_a_hospital_whose_administrator_activates_from_th
         assert settings["languages"] == ["en", "nl"] and settings["min_group_size"] == 5
     finally:
         await browser.aclose()
+    # Once activated, the address is an account like any other: no more mail, an operator reaches it not.
+    late = await operator.post_form(
+        f"/ziekenhuizen/{slug}/beheerder", invite_again, csrf_from=f"/ziekenhuizen/{slug}/beheerder"
+    )
+    assert late.status_code == 409 and admin_email in html.unescape(late.text), late.text[:500]
+    await asyncio.sleep(1)
+    assert not [m for m in inbox.messages if admin_email in str(m["To"])]
     # The act is audited in the platform's log.
     email, password = operator_login(deployment)
     api = Browser(deployment.url)

@@ -404,7 +404,7 @@ async def test_a_service_in_the_routing_table_without_an_address_is_not_deployed
 def test_the_status_page_reads_lag_backlog_and_dead_letters_from_prometheus_text() -> None:
     from spiegel_gateway.operator.status import read_metrics
 
-    exposition = """# HELP spiegel_backlog_consumer_lag Messages not yet committed by the service's consumer group
+    exposition = """# HELP spiegel_backlog_consumer_lag Messages not yet committed by the consumer group
 # TYPE spiegel_backlog_consumer_lag gauge
 spiegel_backlog_consumer_lag{group="a",topic="t"} 3.0
 spiegel_backlog_consumer_lag{group="b",topic="t"} 4.0
