@@ -6,6 +6,7 @@ status with a dead and a hanging service."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -137,6 +138,14 @@ async def test_operator_creates_a_hospital_whose_administrator_activates_from_th
 
     # The activation mail, through the gateway's mailer to the real SMTP server, in the hospital's
     # default language (English), with a link that works.
+    inbox.wait_for(admin_email)
+    # That mail was lost: the operator enters the same administrator again and it is sent again.
+    invite_again = {"admin_name": "Drs. Beheer", "admin_email": admin_email, "default_language": "en"}
+    again = await operator.post_form(
+        f"/ziekenhuizen/{slug}/beheerder", invite_again, csrf_from=f"/ziekenhuizen/{slug}/beheerder"
+    )
+    assert again.status_code == 303 and again.headers["location"] == f"/ziekenhuizen?opnieuw={slug}"
+    assert "opnieuw gekregen" in (await operator.get(again.headers["location"])).text
     mail = inbox.wait_for(admin_email)
     text = inbox.text(mail)
     link = re.search(r"(http://\S+/account/verifieren\?token=[A-Za-z0-9_\-]+)", text)
@@ -170,6 +179,13 @@ async def test_operator_creates_a_hospital_whose_administrator_activates_from_th
         assert settings["languages"] == ["en", "nl"] and settings["min_group_size"] == 5
     finally:
         await browser.aclose()
+    # Once activated, the address is an account like any other: no more mail, an operator reaches it not.
+    late = await operator.post_form(
+        f"/ziekenhuizen/{slug}/beheerder", invite_again, csrf_from=f"/ziekenhuizen/{slug}/beheerder"
+    )
+    assert late.status_code == 409 and admin_email in html.unescape(late.text), late.text[:500]
+    await asyncio.sleep(1)
+    assert not [m for m in inbox.messages if admin_email in str(m["To"])]
     # The act is audited in the platform's log.
     email, password = operator_login(deployment)
     api = Browser(deployment.url)
@@ -321,6 +337,15 @@ async def test_suspending_ends_sessions_and_refuses_everything_until_reactivated
         assert again.status_code == 403 and "buiten gebruik" in again.text
         page = await respondent.get(f"/t/{slug}/vragenlijst")
         assert page.status_code == 403 and "buiten gebruik" in page.text
+        # The opt-out link and the links of the account mails say the same; in English to English readers.
+        optout = await respondent.get(f"/t/{slug}/e/{link}/afmelden")
+        assert optout.status_code == 403 and "buiten gebruik" in optout.text
+        verify = await respondent.get(f"/t/{slug}/account/verifieren", params={"token": "x" * 43})
+        assert verify.status_code == 403 and "buiten gebruik" in verify.text
+        # (A page's language is the reader's choice, else Dutch: `spiegel_pages.errors.language`.)
+        english = await respondent.get(f"/t/{slug}/e/{link}", params={"lang": "en"})
+        assert english.status_code == 403 and "has been suspended in Spiegel for now" in english.text
+        assert "buiten gebruik" not in english.text
         # Twice is once: the same act changes nothing more.
         twice = await operator.post_form(
             f"/ziekenhuizen/{tenant_id}/opschorten", {}, csrf_from="/ziekenhuizen"
@@ -426,3 +451,58 @@ async def test_the_status_page_shows_a_stopped_and_a_hung_service_as_unreachable
         await pages.aclose()
         gateway.stop()
         web.stop()
+
+
+def status_numbers(page: str) -> dict[str, dict[str, str]]:
+    """Per service row of the status page: the text of its lag, outbox and dead-letter cells."""
+    rows = dict(re.findall(r'<tr data-service="([a-z-]+)">(.*?)</tr>', page, re.S))
+    cells = r'class="(consumer_lag|outbox_backlog|dead_letters)">(.*?)</td>'
+    return {
+        service: {key: re.sub(r"<[^>]+>", "", value).strip() for key, value in re.findall(cells, row, re.S)}
+        for service, row in rows.items()
+    }
+
+
+async def test_the_status_page_shows_each_services_lag_outbox_and_a_new_dead_letter(  # type: ignore[no-untyped-def]
+    deployment, operator
+) -> None:
+    """The numbers are the services' own (`spiegel_backlog_*` on each api's /metrics, read by the
+    gateway with prometheus_client's parser); a message the aggregation's consumers cannot read
+    shows up as its dead letter."""
+    from aiokafka import AIOKafkaProducer
+    from spiegel_aggregation.definition import DEFINITION as aggregation
+
+    async def reported() -> dict[str, dict[str, str]] | None:
+        page = await operator.get("/platformstatus")
+        assert page.status_code == 200, page.text[:300]
+        numbers = status_numbers(page.text)
+        evented = ("survey", "aggregation", "invitation")
+        ok = all(
+            numbers[s]["dead_letters"].isdigit() and numbers[s]["consumer_lag"].isdigit() for s in evented
+        )
+        return numbers if ok and numbers["survey"]["outbox_backlog"].isdigit() else None
+
+    before = await eventually(reported, timeout=60, what="every service's readings on the status page")
+    assert before["web"] == {key: "niet gemeld" for key in ("consumer_lag", "outbox_backlog", "dead_letters")}
+    topic = deployment.env["KAFKA_TOPIC_PREFIX"] + aggregation.consumers[0].topics[0]
+    producer = AIOKafkaProducer(bootstrap_servers=deployment.env["KAFKA_BOOTSTRAP_SERVERS"], acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"not an event envelope", key=b"poison")
+    finally:
+        await producer.stop()
+    dead_before = int(before["aggregation"]["dead_letters"])
+
+    async def one_more() -> dict[str, dict[str, str]] | None:
+        numbers = await reported()
+        return numbers if numbers and int(numbers["aggregation"]["dead_letters"]) == dead_before + 1 else None
+
+    # The consumer retries, dead-letters it, and the api reads it within its 15 s.
+    after = await eventually(one_more, timeout=90, interval=2, what="the dead letter on the status page")
+    page = (await operator.get("/platformstatus")).text
+    assert "<strong>" in page.split('data-service="aggregation"')[1].split("</tr>")[0], (
+        "dead letters stand out"
+    )
+    assert int(after["survey"]["dead_letters"]) == int(before["survey"]["dead_letters"])
+    english = await operator.get("/platformstatus?lang=en")
+    assert "Dead letters" in english.text and "not reported" in english.text

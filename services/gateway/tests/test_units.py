@@ -404,21 +404,25 @@ async def test_a_service_in_the_routing_table_without_an_address_is_not_deployed
 def test_the_status_page_reads_lag_backlog_and_dead_letters_from_prometheus_text() -> None:
     from spiegel_gateway.operator.status import read_metrics
 
-    exposition = """# HELP spiegel_consumer_lag Messages behind the end of the partition
+    exposition = """# HELP spiegel_backlog_consumer_lag Messages not yet committed by the consumer group
+# TYPE spiegel_backlog_consumer_lag gauge
+spiegel_backlog_consumer_lag{group="a",topic="t"} 3.0
+spiegel_backlog_consumer_lag{group="b",topic="t"} 4.0
+# HELP spiegel_backlog_outbox Documents whose events wait for the service's relay
+# TYPE spiegel_backlog_outbox gauge
+spiegel_backlog_outbox{service="survey"} 2.0
+# HELP spiegel_backlog_dead_letters Messages the service's consumer groups sent to a dead-letter topic
+# TYPE spiegel_backlog_dead_letters gauge
+spiegel_backlog_dead_letters{group="a",topic="t"} 1.0
+spiegel_backlog_dead_letters{group="b",topic="u"} 2.0
+# HELP spiegel_consumer_lag Messages behind the end of the partition (one process's view: not read)
 # TYPE spiegel_consumer_lag gauge
-spiegel_consumer_lag{consumer="a",partition="0",topic="t"} 3.0
-spiegel_consumer_lag{consumer="a",partition="1",topic="t"} 4.0
-# HELP spiegel_outbox_backlog Documents with events waiting for the relay
-# TYPE spiegel_outbox_backlog gauge
-spiegel_outbox_backlog{service="survey"} 2.0
-# HELP spiegel_events_processed_total Events handled by a consumer, by outcome
-# TYPE spiegel_events_processed_total counter
-spiegel_events_processed_total{consumer="a",event_type="x",outcome="applied"} 10.0
-spiegel_events_processed_total{consumer="a",event_type="x",outcome="dead_lettered"} 1.0
-spiegel_events_processed_total{consumer="a",event_type="y",outcome="dead_lettered"} 2.0
-spiegel_events_processed_created{consumer="a",event_type="y",outcome="dead_lettered"} 1.7e9
+spiegel_consumer_lag{consumer="a",partition="0",topic="t"} 99.0
 """
     assert read_metrics(exposition) == {"consumer_lag": 7, "outbox_backlog": 2, "dead_letters": 3}
+    # Declared but never set (a gauge family without samples): not reported, rather than 0.
+    declared = "# HELP spiegel_backlog_consumer_lag x\n# TYPE spiegel_backlog_consumer_lag gauge\n"
+    assert read_metrics(declared)["consumer_lag"] is None
     assert read_metrics("# nothing exported\n") == {
         "consumer_lag": None,
         "outbox_backlog": None,

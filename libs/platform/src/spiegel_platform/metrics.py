@@ -25,3 +25,22 @@ OUTBOX_PUBLISHED = Counter(
 OUTBOX_FAILURES = Counter(
     "spiegel_outbox_publish_failures_total", "Relay passes that failed to publish", ["service"]
 )
+
+# The same three from the broker's and the database's point of view, set by the api process of
+# every service with storage (`spiegel_platform.backlog`): one number per service wherever its
+# relay and consumers run, which the operators' status page reads from the api's /metrics.
+BACKLOG_CONSUMER_LAG = Gauge(
+    "spiegel_backlog_consumer_lag",
+    "Messages not yet committed by the service's consumer group, per topic (end offset - committed)",
+    ["group", "topic"],
+)
+BACKLOG_OUTBOX = Gauge(
+    "spiegel_backlog_outbox",
+    "Documents whose events wait for the service's relay (outbox hints)",
+    ["service"],
+)
+BACKLOG_DEAD_LETTERS = Gauge(
+    "spiegel_backlog_dead_letters",
+    "Messages the service's consumer groups sent to a dead-letter topic (as retained there)",
+    ["group", "topic"],
+)

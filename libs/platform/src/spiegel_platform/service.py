@@ -20,6 +20,7 @@ Runtime[SurveySettings]`, beside its settings) and reads
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -32,7 +33,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from spiegel_platform import kafka
+from spiegel_platform import backlog, kafka
 from spiegel_platform.app import create_app
 from spiegel_platform.auth.service_tokens import ServiceTokenVerifier
 from spiegel_platform.events.consumer import BatchHandler, EventConsumer, Handler
@@ -195,6 +196,10 @@ def build_api(runtime: Runtime[SettingsT]) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.prepare_storage()
+        # The service's lag, dead letters and outbox backlog for its /metrics (backlog.py).
+        readings = backlog.of(runtime)
+        stop = asyncio.Event()
+        reading = asyncio.create_task(readings.run(stop)) if readings is not None else None
         try:
             if definition.lifespan is None:
                 yield
@@ -202,6 +207,10 @@ def build_api(runtime: Runtime[SettingsT]) -> FastAPI:
                 async with definition.lifespan(app, runtime):
                     yield
         finally:
+            stop.set()
+            if reading is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(reading, 5)
             await runtime.close()
 
     app = create_app(

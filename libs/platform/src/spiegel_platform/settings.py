@@ -64,6 +64,13 @@ class KafkaSettings(BaseSettings):
     kafka_replication_factor: int = Field(1, ge=1, le=10)
     kafka_consumer_max_retries: int = Field(5, ge=0, le=100)
     kafka_request_timeout_ms: int = Field(30000, ge=1000)
+    backlog_metrics_interval_s: float = Field(
+        15.0,
+        gt=0,
+        le=3600,
+        description="how often the api process reads its consumer groups' lag, its dead letters and its "
+        "outbox backlog from the broker and the database (/metrics: spiegel_backlog_*)",
+    )
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

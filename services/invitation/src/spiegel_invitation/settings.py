@@ -45,6 +45,13 @@ class InvitationSettings(ServiceSettings):
     mailer_retry_base_s: float = Field(30.0, gt=0, description="first retry delay; doubles per attempt")
     mailer_lease_s: float = Field(180.0, ge=5, description="a claim older than this may be taken over")
     mailer_poll_s: float = Field(0.5, gt=0, le=60)
+    mailer_suspended_hold_s: float = Field(
+        300.0,
+        gt=0,
+        le=86400,
+        description="a suspended hospital's mail is held this long before the mailer looks again "
+        "(its reactivation releases it at once)",
+    )
 
     # -- reminders -----------------------------------------------------------
     scheduler_interval_s: float = Field(60.0, gt=0, le=3600)

@@ -3,9 +3,10 @@
 The addresses are the routing table's (every service behind the gateway) and the web service's.
 Each service is asked for `/readyz` and `/metrics` at once, with a timeout of its own: a dead or
 hanging service is "not reachable" after `PROBE_TIMEOUT_S`, never a hanging page. The metrics are
-the platform's own (spiegel_platform.metrics), read with prometheus_client's parser: consumer lag
-and outbox backlog (summed; None when the process exports none: the relay and consumers are
-processes of their own, with their own /metrics) and the events sent to the dead-letter topic.
+the platform's own readings of the service (`spiegel_backlog_*`, spiegel_platform.backlog: the
+api process reads them from the broker and its database, so they hold for the service wherever its
+relay and consumers run), read with prometheus_client's parser: consumer lag, outbox backlog and
+dead letters, each summed (None when the service exports none: the web pages have no events).
 """
 
 from __future__ import annotations
@@ -34,21 +35,23 @@ class ServiceStatus(BaseModel):
     dead_letters: int | None = None
 
 
+# The platform's readings of a service as a whole (spiegel_platform.backlog: its api process reads
+# the broker and its database), whichever processes of it run where.
+READINGS = {
+    "spiegel_backlog_consumer_lag": "consumer_lag",
+    "spiegel_backlog_outbox": "outbox_backlog",
+    "spiegel_backlog_dead_letters": "dead_letters",
+}
+
+
 def read_metrics(text: str) -> dict[str, int | None]:
-    """Pure: the three numbers from a Prometheus text exposition (None: not exported)."""
-    found: dict[str, int | None] = {"consumer_lag": None, "outbox_backlog": None, "dead_letters": None}
+    """Pure: the three numbers from a Prometheus text exposition, each summed over its labels
+    (None: not exported, e.g. a service without consumers has no lag)."""
+    found: dict[str, int | None] = dict.fromkeys(READINGS.values())
     for family in text_string_to_metric_families(text):
-        if family.name == "spiegel_consumer_lag":
-            found["consumer_lag"] = int(sum(s.value for s in family.samples))
-        elif family.name == "spiegel_outbox_backlog":
-            found["outbox_backlog"] = int(sum(s.value for s in family.samples))
-        elif family.name == "spiegel_events_processed":
-            dead = [
-                s.value
-                for s in family.samples
-                if s.name.endswith("_total") and s.labels.get("outcome") == "dead_lettered"
-            ]
-            found["dead_letters"] = int(sum(dead))
+        key = READINGS.get(family.name)
+        if key is not None and family.samples:
+            found[key] = int(sum(s.value for s in family.samples))
     return found
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from spiegel_platform.auth import roles
 from spiegel_platform.errors import ApiError
@@ -16,6 +18,7 @@ from spiegel_gateway.people.api import register_person
 from spiegel_gateway.people.model import PersonIn, PersonOut
 from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of, require_roles
 from spiegel_gateway.sessions.store import Session
+from spiegel_gateway.signin.local import send_verification
 from spiegel_gateway.tenants.model import (
     ACTIVE,
     PLATFORM,
@@ -200,12 +203,42 @@ def operator_router() -> APIRouter:
         tasks: BackgroundTasks,
         caller: Session = Operator,
     ) -> PersonOut:
-        """Register a person in a hospital (typically its first tenant admin): an explicit, audited act."""
+        """Register a person in a hospital (typically its first tenant admin): an explicit, audited act.
+
+        Asked again for an administrator of the hospital who has not activated the account yet
+        (the first mail was lost): the activation mail is sent again (200, the same person). Any
+        other person with that address stays a 409 `email_taken`: an operator reaches no more."""
         _platform_only(tenant)
         target = await _tenant_or_404(request, tenant_id)
-        person = await register_person(
-            request, target, body, actor=f"operator:{caller.subject}", actor_roles=caller.roles, tasks=tasks
-        )
+        try:
+            person = await register_person(
+                request,
+                target,
+                body,
+                actor=f"operator:{caller.subject}",
+                actor_roles=caller.roles,
+                tasks=tasks,
+            )
+        except ApiError as error:
+            existing = await gateway_of(request).people.by_email(target.tenant_id, str(body.email))
+            if (
+                error.code != "email_taken"
+                or existing is None
+                or not existing.active
+                or existing.email_verified
+                or roles.TENANT_ADMIN not in existing.roles
+            ):
+                raise
+            tasks.add_task(send_verification, request, target, existing)
+            await _audit(
+                request,
+                caller,
+                PLATFORM,
+                "operator.activation_resent",
+                f"{tenant_id} person {existing.person_id}",
+                200,
+            )
+            return JSONResponse(jsonable_encoder(existing.out()), status_code=200)  # type: ignore[return-value]
         gateway_of(request).counts.invalidate()
         await _audit(
             request,

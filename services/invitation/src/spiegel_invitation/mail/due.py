@@ -17,7 +17,8 @@ skipped) for the attempt in question is never sent again, whoever asks for it.
 Sending one queued mail (`letter`): from the queue entry and the documents it names
 (assignment, round, progress, person, report), whether it is sent and how:
 - not sent, for good (`Skip`): withdrawn, round closed; a reminder also when completed,
-  or opted out (the self-evaluation has no opt-out);
+  or opted out (the self-evaluation has no opt-out), or held while the hospital was
+  suspended (`suspension.model`: reminders are not made up for);
 - not sent, failed (`Undeliverable`): no address, an unknown kind of mail;
 - not yet (`NotYet`): the assignment, round or report is not written yet;
 - otherwise a `Letter`: the template, the recipient (address, name and language from the
@@ -38,6 +39,7 @@ from spiegel_platform.anonymity import threshold
 
 from spiegel_invitation.mail.render import format_deadline
 from spiegel_invitation.mail.tokens import optout_path, questionnaire_path
+from spiegel_invitation.suspension.model import stale_reminder
 
 Document = Mapping[str, Any]
 # A machine-readable reason, kept in the mail journal (`last_error`); no person reads it as such.
@@ -151,6 +153,7 @@ class Letter:
 def letter(
     entry: Document,
     *,
+    tenant: Document | None = None,
     assignment: Document | None = None,
     round_doc: Document | None = None,
     progress: Document | None = None,
@@ -160,7 +163,7 @@ def letter(
     """The mail a queue entry asks for, or why not (`Skip`, `Undeliverable`, `NotYet`)."""
     template = entry.get("template", "")
     if template in ("invitation", "reminder"):
-        return assignment_letter(entry, assignment, round_doc, progress, person)
+        return assignment_letter(entry, assignment, round_doc, progress, person, tenant)
     if template == "report_ready":
         return report_letter(entry, report, person)
     raise Undeliverable(f"unknown mail template {template!r}")
@@ -180,6 +183,7 @@ def assignment_letter(
     round_doc: Document | None,
     progress: Document | None,
     person: Document | None,
+    tenant: Document | None = None,
 ) -> Letter:
     """An invitation or a reminder. The checks run in this order: the first that applies decides."""
     if assignment is None:
@@ -197,6 +201,8 @@ def assignment_letter(
             raise Skip("completed")
         if assignment.get("opted_out_at") and not is_self:
             raise Skip("opted out of reminders")
+        if stale_reminder(entry.get("queued_at"), tenant):
+            raise Skip("held while the hospital was suspended")
     to, to_name, language = recipient(assignment, person)
     if not to:
         raise Undeliverable(NO_ADDRESS)

@@ -63,6 +63,8 @@ from spiegel_invitation.mail.smtp import SmtpConfig, SmtpConnection
 from spiegel_invitation.mail.tokens import LinkTokens, base_url
 from spiegel_invitation.settings import InvitationSettings
 from spiegel_invitation.storage import Store
+from spiegel_invitation.suspension import model as suspension
+from spiegel_invitation.suspension.service import hold_mail
 
 log = get_logger(__name__)
 Document = dict[str, Any]
@@ -366,6 +368,12 @@ class Mailer:
         jobs: list[Job] = []
         for tenant_id, items in by_tenant.items():
             store = self.stores.tenant(tenant_id)
+            if suspension.is_suspended(await store.tenants.get(tenant_id)):
+                # Nothing is sent for a suspended hospital: its mail waits in the queue.
+                until = now + timedelta(seconds=self.settings.mailer_suspended_hold_s)
+                await hold_mail(store, [e["id"] for e in items], until)
+                log.info("mail_held_hospital_suspended", tenant_id=tenant_id, mails=len(items))
+                continue
             claims = [
                 {
                     "id": f"{e['id']}#{int(e.get('attempt', 0)) + 1}",
@@ -717,7 +725,7 @@ class Mailer:
                 mail, base=base, tenant_name=tenant_name, time_zone=time_zone
             )
         else:
-            mail = due.letter(entry, **await self._documents(store, entry, cache))
+            mail = due.letter(entry, tenant=tenant, **await self._documents(store, entry, cache))
             token = self.tokens.open(mail.token_sealed, mail.token_hash) if mail.token_sealed else None
             context = due.addressed(mail, base=base, tenant_name=tenant_name, token=token)
         rendered = self.renderer.render(mail.kind, mail.language, context)

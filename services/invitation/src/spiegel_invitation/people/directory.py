@@ -15,12 +15,16 @@ from typing import Any
 from spiegel.gateway.v1 import events_pb2
 from spiegel_platform import anonymity
 from spiegel_platform.events import Handler, ReceivedEvent
+from spiegel_platform.logging import get_logger
 
 from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
+from spiegel_invitation.suspension import model as suspension
+from spiegel_invitation.suspension.service import release_held_mail
 from spiegel_invitation.wiring import Invitation
 
 Document = dict[str, Any]
+log = get_logger(__name__)
 
 
 def email_domain(email: str) -> str:
@@ -70,6 +74,7 @@ def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
         current = await store.tenants.get(event.tenant_id) or {}
         if int(current.get("revision") or 0) > tenant.revision:
             return
+        status = suspension.status_change(current, tenant.suspended, event.occurred_at)
         await store.tenants.apply_idempotent(
             event.tenant_id,
             event.event_id,
@@ -81,9 +86,17 @@ def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
                     "time_zone": tenant.time_zone,
                     "min_group_size": anonymity.threshold(tenant.min_group_size),
                     "revision": tenant.revision,
+                    **status,
                 }
             },
         )
+        if suspension.reactivated(current, tenant.suspended) or (
+            # A redelivery after a crash between the two steps: release what is still held.
+            not tenant.suspended and current.get("resumed_at") is not None
+        ):
+            released = await release_held_mail(store)
+            if released:
+                log.info("held_mail_released", tenant_id=event.tenant_id, mails=released)
 
     return {
         "spiegel.gateway.v1.PersonRegistered": person_registered,
