@@ -29,7 +29,9 @@ class ActionPlanSettings(ServiceSettings):
         if self.spiegel_env == "production":
             ring = Keyring.parse(self.pop_key_encryption_keys.get_secret_value())
             if any(kek_id.startswith("dev-") for kek_id in ring.ids):
-                raise ValueError("POP_KEY_ENCRYPTION_KEYS: a development key (id dev-...) is refused in production")
+                raise ValueError(
+                    "POP_KEY_ENCRYPTION_KEYS: a development key (id dev-...) is refused in production"
+                )
         return self
 
     def keyring(self) -> Keyring:

@@ -142,7 +142,9 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
 
     @api.post("", summary="Mijn ontwikkelplan voor mijn IFMS-ronde beginnen (of het bestaande)")
     async def start(body: StartIn, principal: Anyone, request: Request, response: Response) -> dict[str, Any]:
-        doc, made = await pops.start(principal.tenant_id, principal.subject, body.round_id, _correlation(request))
+        doc, made = await pops.start(
+            principal.tenant_id, principal.subject, body.round_id, _correlation(request)
+        )
         response.status_code = 201 if made else 200
         return summary(doc)
 

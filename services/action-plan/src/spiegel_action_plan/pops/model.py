@@ -55,7 +55,9 @@ def check_text(field: str, value: str, *, multiline: bool = True) -> str:
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     for position, char in enumerate(value):
         if _hidden(char, multiline):
-            raise RuleError(field, Text("pop.hidden_character", code=f"U+{ord(char):04X}", position=position + 1))
+            raise RuleError(
+                field, Text("pop.hidden_character", code=f"U+{ord(char):04X}", position=position + 1)
+            )
     return value.strip()
 
 
@@ -133,7 +135,9 @@ class Content:
         return cls(
             keep_and_extend=raw.get("keep_and_extend", ""),
             goals=tuple(Goal.of(g) for g in raw.get("goals", ())),
-            review=tuple(ReviewItem(r["goal_id"], r["outcome"], r.get("reason", "")) for r in raw.get("review", ())),
+            review=tuple(
+                ReviewItem(r["goal_id"], r["outcome"], r.get("reason", "")) for r in raw.get("review", ())
+            ),
         )
 
 
@@ -173,7 +177,9 @@ def check_goals(goals: Sequence[Goal], earlier: Sequence[Goal], today: date) -> 
         if goal.by_when is not None:
             unchanged = goal_id in before and before[goal_id].by_when == goal.by_when
             if goal.by_when > today + HORIZON:
-                raise RuleError(f"{at}.by_when", Text("pop.date_too_far", latest=(today + HORIZON).isoformat()))
+                raise RuleError(
+                    f"{at}.by_when", Text("pop.date_too_far", latest=(today + HORIZON).isoformat())
+                )
             if goal.by_when < today and not unchanged:
                 raise RuleError(f"{at}.by_when", Text("pop.date_in_past"))
         kept.append(
@@ -232,7 +238,9 @@ def check_review(previous: Sequence[Goal], items: Sequence[ReviewItem]) -> tuple
     return tuple(seen[g.id] for g in previous)
 
 
-def carried_forward(previous: Sequence[Goal], review: Sequence[ReviewItem], current: Sequence[Goal]) -> tuple[Goal, ...]:
+def carried_forward(
+    previous: Sequence[Goal], review: Sequence[ReviewItem], current: Sequence[Goal]
+) -> tuple[Goal, ...]:
     """The current goals plus a copy of each goal carried forward (once, however often reviewed)."""
     outcomes = {r.goal_id: r.outcome for r in review}
     have = {g.carried_from for g in current if g.carried_from}

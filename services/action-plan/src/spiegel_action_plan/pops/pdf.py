@@ -28,9 +28,13 @@ def _text(value: str) -> str:
 
 def render(content: Content, *, title: str, state: str, gettext: Callable[..., str]) -> bytes:
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontName="Helvetica", fontSize=10, leading=13, textColor=INK)
+    body = ParagraphStyle(
+        "body", parent=base["BodyText"], fontName="Helvetica", fontSize=10, leading=13, textColor=INK
+    )
     h1 = ParagraphStyle("h1", parent=body, fontName="Helvetica-Bold", fontSize=18, leading=22, spaceAfter=6)
-    h2 = ParagraphStyle("h2", parent=body, fontName="Helvetica-Bold", fontSize=13, leading=16, spaceBefore=10, spaceAfter=4)
+    h2 = ParagraphStyle(
+        "h2", parent=body, fontName="Helvetica-Bold", fontSize=13, leading=16, spaceBefore=10, spaceAfter=4
+    )
     label = ParagraphStyle("label", parent=body, fontName="Helvetica-Bold", fontSize=9, textColor=MUTED)
     small = ParagraphStyle("small", parent=body, fontSize=8, textColor=MUTED)
     story = [
@@ -44,7 +48,11 @@ def render(content: Content, *, title: str, state: str, gettext: Callable[..., s
     ]
 
     def goal_block(goal: Goal, number: int) -> KeepTogether:
-        rows = [Paragraph(f"{number}. {_text(goal.what)}", ParagraphStyle("g", parent=body, fontName="Helvetica-Bold"))]
+        rows = [
+            Paragraph(
+                f"{number}. {_text(goal.what)}", ParagraphStyle("g", parent=body, fontName="Helvetica-Bold")
+            )
+        ]
         whys = "; ".join(f"{gettext(f'pop.why.{w.kind}')}: {w.label}" for w in goal.why)
         for key, value in (
             ("pop.field.why", whys),
@@ -69,7 +77,12 @@ def render(content: Content, *, title: str, state: str, gettext: Callable[..., s
             story.append(Paragraph(_text(line), body))
     out = io.BytesIO()
     SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
         title=gettext("pop.pdf.title"),
     ).build(story)
     return out.getvalue()

@@ -32,7 +32,13 @@ async def rewrap(stores: Stores[Store], keyring: sealing.Keyring) -> int:
         wrapped = keyring.wrap(key, context)
         written = await store.data_keys.update(
             doc["id"],
-            {"$set": {"kek_id": wrapped.kek_id, "wrapped": Binary(wrapped.blob), "rewrapped_at": datetime.now(UTC)}},
+            {
+                "$set": {
+                    "kek_id": wrapped.kek_id,
+                    "wrapped": Binary(wrapped.blob),
+                    "rewrapped_at": datetime.now(UTC),
+                }
+            },
             expect={"kek_id": doc["kek_id"], "data_key_id": doc["data_key_id"]},
         )
         done += written is not None

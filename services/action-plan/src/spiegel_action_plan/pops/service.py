@@ -116,7 +116,7 @@ class Pops:
         found = await self.data_key(store, doc["owner_id"], create=False)
         if found is None or found[0] != doc.get("data_key_id"):
             return None  # erased: the data key that sealed it is gone
-        key_id, key = found
+        key = found[1]
         plain = sealing.open_sealed(
             key, bytes(doc["sealed"]), sealing.plan_context(store.pops.tenant_id, doc["owner_id"], doc["id"])
         )
@@ -149,7 +149,9 @@ class Pops:
         return Opened(before, await self._open(store, before))
 
     # -- changes ---------------------------------------------------------------------------
-    async def start(self, tenant_id: str, owner_id: str, round_id: str, correlation_id: str) -> tuple[Document, bool]:
+    async def start(
+        self, tenant_id: str, owner_id: str, round_id: str, correlation_id: str
+    ) -> tuple[Document, bool]:
         """The owner's POP for their own IFMS round: made (with PersonalPlanStarted), or the one
         made before. A round that is not the caller's own IFMS round is refused as unknown."""
         store = self.store(tenant_id)
@@ -255,7 +257,9 @@ class Pops:
         written = await self._write(store, doc, version, change)
         return Opened(written, content)
 
-    async def complete(self, tenant_id: str, owner_id: str, plan_id: str, version: int, correlation_id: str) -> Document:
+    async def complete(
+        self, tenant_id: str, owner_id: str, plan_id: str, version: int, correlation_id: str
+    ) -> Document:
         """Marks the POP complete and announces it (ids only). Completing again changes nothing."""
         store = self.store(tenant_id)
         doc = await self.own(store, owner_id, plan_id)
@@ -293,4 +297,6 @@ class Pops:
         return len(docs)
 
     def _event(self, tenant_id: str, payload: Any, correlation_id: str) -> OutgoingEvent:
-        return new_event(payload, tenant_id=tenant_id, producer=PRODUCER, correlation_id=correlation_id or None)
+        return new_event(
+            payload, tenant_id=tenant_id, producer=PRODUCER, correlation_id=correlation_id or None
+        )
