@@ -14,12 +14,15 @@ import sys
 from datetime import UTC, datetime
 
 from bson import Binary
+from spiegel_platform.logging import get_logger
 from spiegel_platform.periodic import every
 from spiegel_platform.storage.stores import Stores
 
 from spiegel_action_plan.pops import sealing
 from spiegel_action_plan.settings import ActionPlanRuntime
 from spiegel_action_plan.storage import Store
+
+log = get_logger(__name__)
 
 
 async def rewrap(stores: Stores[Store], keyring: sealing.Keyring) -> int:
@@ -28,7 +31,16 @@ async def rewrap(stores: Stores[Store], keyring: sealing.Keyring) -> int:
     async for doc in stores.across_tenants(Store.data_keys).find({"kek_id": {"$ne": keyring.newest}}):
         store = stores.tenant(doc["tenant_id"])
         context = sealing.key_context(doc["tenant_id"], doc["id"], doc["data_key_id"])
-        key = keyring.unwrap(sealing.Wrapped(doc["kek_id"], bytes(doc["wrapped"])), context)
+        try:
+            key = keyring.unwrap(sealing.Wrapped(doc["kek_id"], bytes(doc["wrapped"])), context)
+        except sealing.Unreadable as error:  # its KEK is not in the keyring: left as it is, said why
+            log.error(
+                "pop_key_rewrap_impossible",
+                tenant_id=doc["tenant_id"],
+                kek_id=doc["kek_id"],
+                reason=str(error),
+            )
+            continue
         wrapped = keyring.wrap(key, context)
         written = await store.data_keys.update(
             doc["id"],

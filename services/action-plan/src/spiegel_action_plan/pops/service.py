@@ -100,7 +100,13 @@ class Pops:
             return None
         wrapped = sealing.Wrapped(doc["kek_id"], bytes(doc["wrapped"]))
         context = sealing.key_context(store.pops.tenant_id, owner_id, doc["data_key_id"])
-        return doc["data_key_id"], self.keyring.unwrap(wrapped, context)
+        try:
+            return doc["data_key_id"], self.keyring.unwrap(wrapped, context)
+        except sealing.Unreadable as error:
+            # The deployment's keyring lacks the KEK that wrapped this key (removed before the
+            # rotation finished) or the key was tampered with: the operators' problem, not a 500.
+            log.error("pop_data_key_unreadable", subject=owner_id, kek_id=doc["kek_id"], reason=str(error))
+            raise ApiError(503, "pop_key_unavailable") from None
 
     async def _seal(self, store: Store, owner_id: str, plan_id: str, content: Content) -> dict[str, Any]:
         found = await self.data_key(store, owner_id, create=True)
