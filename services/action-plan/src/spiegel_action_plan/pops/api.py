@@ -57,6 +57,10 @@ class GoalIn(Strict):
     support: LongText = ""
     evidence: LongText = ""
     status: Literal["not_started", "in_progress", "achieved", "stopped"] = "not_started"
+    # As a read answered them, so a page may send a goal back as it got it: both are the
+    # service's (the stored `carried_from` is kept, prompts are made anew) and ignored here.
+    carried_from: Annotated[str, StringConstraints(max_length=40)] = ""
+    prompts: list[dict[str, str]] = Field(default_factory=list, max_length=20)
 
 
 class PopIn(Strict):
