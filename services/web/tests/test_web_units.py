@@ -53,6 +53,10 @@ DYNAMIC = {
     "groups_msg_": ["created", "saved", "member_added", "member_removed"],
     "op_status_": ["active", "suspended"],
     "op_": ["consumer_lag", "outbox_backlog", "dead_letters"],
+    "pop_state_": ["draft", "complete"],
+    "pop_outcome_": ["achieved", "ongoing", "carried_forward", "dropped"],
+    "pop_why_": ["strength", "development_point", "blind_spot", "hidden_strength", "facilitator_note"],
+    "pop_status_": ["not_started", "in_progress", "achieved", "stopped"],
 }
 
 QUESTIONNAIRE = {

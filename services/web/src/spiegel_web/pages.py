@@ -7,6 +7,7 @@ from spiegel_pages.look import static_router
 
 from spiegel_web import (
     dashboard,
+    development_plan,
     groups,
     imports,
     nominations,
@@ -28,6 +29,7 @@ def router() -> APIRouter:
         dashboard,
         nominations,
         reports,
+        development_plan,
         rounds,
         groups,
         imports,
