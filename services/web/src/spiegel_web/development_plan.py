@@ -87,7 +87,8 @@ def router() -> APIRouter:
         page = await page_of(request)
         page.require("specialist")
         plans = await page.data("action-plan", "GET", "/pops/mine")
-        rounds = await page.data("survey", "GET", "/rounds")
+        found = await page.data("survey", "GET", "/rounds", query={"limit": 200})
+        rounds = (found or {}).get("items", [])
         started = {p["round_id"] for p in plans}
         mine = [
             r
