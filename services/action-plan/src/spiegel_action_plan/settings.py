@@ -15,6 +15,10 @@ class ActionPlanSettings(ServiceSettings):
         # The form only (32 zero bytes): what the generated reference is built with.
         examples=["kek-2027-01:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
     )
+    # How long an api process keeps an owner's unwrapped data key in memory (0: not at all): a POP
+    # read or save then costs no extra database read. After an erasure another replica may still
+    # open that owner's POPs for at most this long (the replica that erased forgets at once).
+    data_key_cache_s: float = Field(30.0, ge=0, le=300)
     # How often the consumer process re-wraps data keys still wrapped by an older KEK.
     key_rotation_interval_s: float = Field(3600.0, gt=0, le=86400)
 

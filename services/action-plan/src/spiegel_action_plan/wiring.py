@@ -30,4 +30,6 @@ class ActionPlan(Wiring[ActionPlanSettings]):
         # The key encryption keys of the settings (newest first).
         self.keyring = keyring if keyring is not None else runtime.settings.keyring()
         # The steps on POPs (owner checks, sealing, events), for every tenant.
-        self.pops = pops if pops is not None else Pops(self.stores, self.keyring)
+        self.pops = (
+            pops if pops is not None else Pops(self.stores, self.keyring, runtime.settings.data_key_cache_s)
+        )

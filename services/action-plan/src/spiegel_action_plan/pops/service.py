@@ -14,6 +14,7 @@ outbox where it causes one.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -33,6 +34,7 @@ from spiegel_action_plan.pops.model import COMPLETE, DRAFT, Content, Goal, Revie
 from spiegel_action_plan.storage import Document, Store
 
 PRODUCER = "action-plan"
+KEY_CACHE_SIZE = 10_000
 IFMS = "IFMS"
 log = get_logger(__name__)
 
@@ -68,9 +70,31 @@ def _stamp(moment: datetime) -> Timestamp:
 class Pops:
     """The steps, for every tenant of the process (stores and keyring from the wiring)."""
 
-    def __init__(self, stores: Stores[Store], keyring: sealing.Keyring) -> None:
+    def __init__(self, stores: Stores[Store], keyring: sealing.Keyring, key_cache_s: float = 0.0) -> None:
         self.stores = stores
         self.keyring = keyring
+        # Unwrapped data keys kept in this process for `key_cache_s` (0: none), so a read or a
+        # save costs no extra database round trip for the key. The price: after an erasure,
+        # another api replica may open that owner's POPs until its entry expires (this one
+        # forgets at once). Bounded; never written anywhere.
+        self.key_cache_s = key_cache_s
+        self._keys: dict[tuple[str, str], tuple[str, bytes, float]] = {}
+
+    def _remember(self, tenant_id: str, owner_id: str, key_id: str, key: bytes) -> tuple[str, bytes]:
+        if self.key_cache_s > 0:
+            if len(self._keys) >= KEY_CACHE_SIZE:
+                self._keys.pop(next(iter(self._keys)))  # the oldest entry
+            self._keys[(tenant_id, owner_id)] = (key_id, key, time.monotonic() + self.key_cache_s)
+        return key_id, key
+
+    def _cached(self, tenant_id: str, owner_id: str) -> tuple[str, bytes] | None:
+        entry = self._keys.get((tenant_id, owner_id))
+        if entry is None:
+            return None
+        if entry[2] < time.monotonic():
+            self._keys.pop((tenant_id, owner_id), None)
+            return None
+        return entry[0], entry[1]
 
     def store(self, tenant_id: str) -> Store:
         return self.stores.tenant(tenant_id)
@@ -78,6 +102,10 @@ class Pops:
     # -- keys ------------------------------------------------------------------------------
     async def data_key(self, store: Store, owner_id: str, *, create: bool) -> tuple[str, bytes] | None:
         """The owner's data key (its id and the key), made and wrapped on first use."""
+        tenant_id = store.pops.tenant_id
+        cached = self._cached(tenant_id, owner_id)
+        if cached is not None:
+            return cached
         doc = await store.data_keys.get(owner_id)
         if doc is None and create:
             key_id = uuid.uuid4().hex
@@ -93,7 +121,7 @@ class Pops:
                         "created_at": datetime.now(UTC),
                     }
                 )
-                return key_id, key
+                return self._remember(tenant_id, owner_id, key_id, key)
             except DuplicateKeyError:  # made meanwhile by the owner's other request
                 doc = await store.data_keys.get(owner_id)
         if doc is None:
@@ -101,7 +129,9 @@ class Pops:
         wrapped = sealing.Wrapped(doc["kek_id"], bytes(doc["wrapped"]))
         context = sealing.key_context(store.pops.tenant_id, owner_id, doc["data_key_id"])
         try:
-            return doc["data_key_id"], self.keyring.unwrap(wrapped, context)
+            return self._remember(
+                tenant_id, owner_id, doc["data_key_id"], self.keyring.unwrap(wrapped, context)
+            )
         except sealing.Unreadable as error:
             # The deployment's keyring lacks the KEK that wrapped this key (removed before the
             # rotation finished) or the key was tampered with: the operators' problem, not a 500.
@@ -308,6 +338,7 @@ class Pops:
         database and in every copy of it, is unreadable. The ciphertext is removed from the live
         documents too; ids and states stay (a complete POP stays complete for the coordinator)."""
         store = self.store(tenant_id)
+        self._keys.pop((tenant_id, owner_id), None)
         await store.data_keys.delete(owner_id)
         docs = await store.pops.find({"owner_id": owner_id}, projection={"sealed": 0})
         for doc in docs:
