@@ -56,10 +56,10 @@ class Deployment:
         return self.processes.start("action-plan", "api", self.prefix, **self.env(keys))
 
     def rotate(self, keys: str) -> str:
-        """`python -m spiegel_action_plan.pops.rotation` with this keyring; its output."""
+        """`python -m spiegel_action_plan.rotate_keys` with this keyring; its output."""
         env = self.processes.env("action-plan", self.prefix, **self.env(keys))
         done = subprocess.run(
-            [sys.executable, "-m", "spiegel_action_plan.pops.rotation"],
+            [sys.executable, "-m", "spiegel_action_plan.rotate_keys"],
             env=env,
             capture_output=True,
             text=True,

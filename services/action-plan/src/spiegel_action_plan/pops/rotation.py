@@ -2,7 +2,7 @@
 
 To rotate: put a new KEK first in POP_KEY_ENCRYPTION_KEYS (keeping the old ones), restart;
 the consumer process re-wraps in the background (`rewrap_periodically`), or run it at once:
-`python -m spiegel_action_plan.pops.rotation` (same settings). When it reports 0 left, the old
+`python -m spiegel_action_plan.rotate_keys` (same settings). When it reports 0 left, the old
 KEK can be removed. Only the small wrapped keys change; no POP is re-encrypted. Each re-wrap is
 one conditional write on the key's old wrapping, so two rotations at once cannot lose a key.
 """
@@ -10,7 +10,6 @@ one conditional write on the key's old wrapping, so two rotations at once cannot
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import UTC, datetime
 
 from bson import Binary
@@ -68,30 +67,3 @@ async def rewrap_periodically(runtime: ActionPlanRuntime, stop: asyncio.Event) -
         name="pop_key_rewrap",
         max_backoff=3600,
     )
-
-
-def main() -> int:
-    from spiegel_platform.service import Runtime
-    from spiegel_platform.settings import load_settings
-
-    from spiegel_action_plan.definition import DEFINITION
-    from spiegel_action_plan.settings import ActionPlanSettings
-    from spiegel_action_plan.wiring import ActionPlan
-
-    settings = load_settings(ActionPlanSettings, "spiegel-action-plan rotation")
-    runtime = Runtime(DEFINITION, settings)
-
-    async def go() -> int:
-        try:
-            parts = ActionPlan.of(runtime)
-            count = await rewrap(parts.stores, parts.keyring)
-            print(f"re-wrapped {count} data key(s) with {parts.keyring.newest}")
-            return 0
-        finally:
-            await runtime.close()
-
-    return asyncio.run(go())
-
-
-if __name__ == "__main__":
-    sys.exit(main())
