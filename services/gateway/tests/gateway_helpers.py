@@ -71,6 +71,7 @@ class Deployment:
     processes: Processes
     env: dict[str, str] = field(default_factory=dict)
     invitation: ServiceProcess | None = None
+    action_plan: ServiceProcess | None = None
     _db: Any = None
 
     @property
@@ -138,7 +139,7 @@ def start_deployment(
     processes: Processes, key: SigningKey, key_file: Path, smtp_port: int, prefix: str, **gateway_env: str
 ) -> Deployment:
     """The real services behind a real gateway: survey (api, relay), aggregation (consumer, api),
-    invitation (api, sending to the test's SMTP server), accreditation (api)."""
+    invitation (api, sending to the test's SMTP server), accreditation (api), action-plan (consumer, api)."""
     from cryptography.fernet import Fernet
 
     jwks = json.dumps({"keys": [key.public_jwk()]})
@@ -169,11 +170,28 @@ def start_deployment(
     )
     # The accreditation service's api (its sessions are written with its store by the tests).
     accreditation = processes.start("accreditation", "api", prefix, SERVICE_TOKEN_JWKS=jwks, **namespace)
+
+    # The POPs (action-plan): its api, and its consumer learning the survey's rounds (whose POP is whose).
+    from spiegel_action_plan.pops.sealing import Keyring
+
+    keyring = Keyring.generate("kek-test")
+    processes.start(
+        "action-plan",
+        "consumer",
+        prefix,
+        SERVICE_TOKEN_JWKS=jwks,
+        POP_KEY_ENCRYPTION_KEYS=keyring,
+        **namespace,
+    )
+    action_plan = processes.start(
+        "action-plan", "api", prefix, SERVICE_TOKEN_JWKS=jwks, POP_KEY_ENCRYPTION_KEYS=keyring, **namespace
+    )
     urls = {
         "SURVEY_URL": survey.url,
         "AGGREGATION_URL": aggregation.url,
         "INVITATION_URL": invitation.url,
         "ACCREDITATION_URL": accreditation.url,
+        "ACTION_PLAN_URL": action_plan.url,
     }
     # The web pages, behind the gateway (which they call for people and the hospital).
     port = free_port()
@@ -183,7 +201,15 @@ def start_deployment(
     urls["WEB_URL"] = web.url
     gateway = start_gateway(processes, key_file, smtp_port, prefix, urls, port, **namespace, **gateway_env)
     return Deployment(
-        gateway, survey, aggregation, prefix, key, processes, env=dict(gateway.env), invitation=invitation
+        gateway,
+        survey,
+        aggregation,
+        prefix,
+        key,
+        processes,
+        env=dict(gateway.env),
+        invitation=invitation,
+        action_plan=action_plan,
     )
 
 

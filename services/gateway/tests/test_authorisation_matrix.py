@@ -20,11 +20,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from gateway_helpers import PASSWORD, Browser
 from gateway_world import open_round, publish_report, respondent_link
 from pymongo import AsyncMongoClient
 from spiegel_accreditation.storage import Store as AccreditationStore
+from spiegel_dev.waiting import eventually
 from spiegel_gateway.groups.store import GroupStore
 from spiegel_gateway.people.store import PeopleStore
 from spiegel_gateway.signin.passwords import hash_password
@@ -40,6 +42,8 @@ PRINCIPALS = ("anonymous", "operator", *STAFF, BOARD, "respondent")
 MANAGERS = ("tenant_admin", "coordinator")
 # A specialist of each hospital with no secret in their name, added to and removed from groups.
 NEUTRAL: dict[str, str] = {}
+# The specialist's own IFMS round in each hospital (their POP is started for it).
+OWN_ROUND: dict[str, str] = {}
 OBJECTS = ("own", "colleague", "foreign")  # mine / someone else's in my hospital / another hospital's
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 SPARE = "mx-spare"  # a hospital the matrix suspends and reactivates (the others stay active)
@@ -64,6 +68,9 @@ class Route:
     # An admitted answer about a group also names its members: (kind, own|colleague) -> their markers.
     members_shown: bool = False
     page: bool = False  # a page: an anonymous caller is sent to the sign-in form (303), not 401
+    # The answer to a hospital's staff or board member the route does not admit: 403, or 404 where
+    # the service does not say whether the object exists (a POP, or a round to start one for).
+    outsiders: int = 403
 
     @property
     def bare(self) -> str:
@@ -86,6 +93,11 @@ def _round_body() -> dict[str, Any]:
 def group_reach(role: str) -> tuple[str, ...]:
     """A specialist reads the groups they are a member of (the "own" group), managers every group."""
     return ("own",) if role == "specialist" else ("own", "colleague")
+
+
+def pop_reach(role: str) -> tuple[str, ...]:
+    """Only the owner (the specialist, "own") reaches a POP; nobody else, whatever their role."""
+    return ("own",) if role == "specialist" else ()
 
 
 def report_reach(role: str) -> tuple[str, ...]:
@@ -345,7 +357,72 @@ ROUTES = (
     Route("GET", f"/ziekenhuizen/{SPARE}", ("operator",), host="platform", page=True),
     Route("GET", f"/ziekenhuizen/{SPARE}/beheerder", ("operator",), host="platform", page=True),
     Route("GET", "/api/survey/platform/round-counts", ()),
+    # action-plan service: a POP is its owner's alone. Every signed-in person of the hospital reaches
+    # the service, which answers 404 to all but the owner (a coordinator, admin, facilitator, the
+    # board, a colleague), as for a POP that does not exist; the gateway audits those 404s.
+    *(
+        Route(
+            method,
+            path,
+            (*STAFF, BOARD),
+            kind="pop",
+            reach=pop_reach,
+            hidden=404,
+            ok=ok,
+            body=body,
+            answers_with_object=with_object,
+        )
+        for method, path, ok, body, with_object in (
+            ("GET", "/api/action-plan/pops/{object}", (200,), None, True),
+            ("GET", "/api/action-plan/pops/{object}/pdf", (200,), None, False),
+            ("GET", "/api/action-plan/pops/{object}/previous", (200,), None, False),
+            ("PUT", "/api/action-plan/pops/{object}", (200, 409), lambda: _pop_body("matrix"), False),
+            ("PUT", "/api/action-plan/pops/{object}/review", (409,), {"version": 2, "items": []}, False),
+            ("POST", "/api/action-plan/pops/{object}/complete", (200, 409), {"version": 3}, False),
+        )
+    ),
+    # Starting one's POP for one's own round (the specialist's): anyone else is told it is unknown.
+    Route(
+        "POST",
+        "/api/action-plan/pops",
+        ("specialist",),
+        outsiders=404,
+        body=lambda: {"round_id": OWN_ROUND["A"]},  # type: ignore[arg-type]
+    ),
+    Route("GET", "/api/action-plan/pops/mine", ("specialist",)),
+    # The coordinator's overview: POP complete yes/no per specialist and round, nothing more.
+    Route("GET", "/api/action-plan/completion", MANAGERS, sees=lambda role: ()),
+    # Last: erasing one's own POPs (their data key) ends the specialist's POP.
+    Route("DELETE", "/api/action-plan/pops/mine", ("specialist",)),
 )
+
+
+def _pop_body(marker: str, version: int = 2) -> dict[str, Any]:
+    return {
+        "version": version,
+        "keep_and_extend": marker,
+        "goals": [{"what": f"{marker}: elke week 1 gesprek", "evidence": "minstens 8 gesprekken"}],
+    }
+
+
+async def _pop(deployment: Any, tenant_id: str, owner: str, round_id: str, marker: str) -> str:
+    """The owner's POP for their round, with the marker in it (straight at the action-plan service,
+    once its consumer has learnt the round from the survey's event)."""
+    token = deployment.issuer().issue(
+        audience="action-plan", subject=owner, tenant_id=tenant_id, roles=["specialist"]
+    )
+    async with httpx.AsyncClient(
+        base_url=deployment.action_plan.url, headers={"authorization": f"Bearer {token}"}, timeout=30
+    ) as service:
+
+        async def started() -> Any:
+            answer = await service.post("/pops", json={"round_id": round_id})
+            return answer.json() if answer.status_code in (200, 201) else None
+
+        pop = await eventually(started, 60, f"the POP of round {round_id}")
+        saved = await service.put(f"/pops/{pop['id']}", json=_pop_body(marker, version=pop["version"]))
+        assert saved.status_code == 200, saved.text
+        return str(pop["id"])
 
 
 def _people_csv(label: str) -> bytes:
@@ -415,6 +492,14 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
     hospital.markers[("person", "own")] = f"SECRET-{label}-specialist"
     hospital.objects[("person", "colleague")] = colleague_id
     hospital.markers[("person", "colleague")] = f"SECRET-{label}-colleague"
+    # POPs: the specialist's own and the colleague's, each for their own IFMS round.
+    OWN_ROUND[label] = hospital.objects[("round", "own")]
+    for which, owner in (("own", hospital.people["specialist"]), ("colleague", colleague_id)):
+        marker = f"SECRET-{label}-pop-{which}-{uuid.uuid4().hex[:6]}"
+        hospital.objects[("pop", which)] = await _pop(
+            deployment, hospital.tenant_id, owner, hospital.objects[("round", which)], marker
+        )
+        hospital.markers[("pop", which)] = marker
     # People imports: the tenant admin's ("own") and the coordinator's ("colleague"); the file's
     # name is the marker (an import's check answers with it).
     for which, role in (("own", "tenant_admin"), ("colleague", "coordinator")):
@@ -496,7 +581,9 @@ def expected(route: Route, principal: str, side: str, obj: str) -> tuple[int, ..
             return route.ok
         return (403,)
     if principal not in route.roles:
-        return (401,) if route.path.startswith("/respondent") else (403,)
+        if route.path.startswith("/respondent"):
+            return (401,)
+        return (route.outsiders,) if principal in (*STAFF, BOARD) else (403,)
     if not route.kind:
         return route.ok
     if obj == "foreign":
@@ -607,7 +694,10 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                             f"{route.name} {principal} {side} {obj}: {response.status_code} (want {want}) "
                             f"{response.text[:120]}"
                         )
-                    if response.status_code == 403 and host_hospital is not None:
+                    refused = response.status_code == 403 or (
+                        response.status_code == 404 and route.bare.startswith("/api/action-plan/pops/")
+                    )
+                    if refused and host_hospital is not None:
                         refused_ids[host_hospital.tenant_id].append(correlation)
                     rows.append((route.name, principal, side, obj, response.status_code, want))
     ARTIFACTS.mkdir(exist_ok=True)

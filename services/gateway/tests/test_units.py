@@ -273,6 +273,18 @@ def test_reads_of_reports_and_pops_are_audited():
     assert audited_read("aggregation", "GET", "discussion-groups/g1") is None
 
 
+def test_refusals_of_a_pop_are_audited_whatever_the_method_and_answer():
+    from spiegel_gateway.routing.policy import refusal
+
+    # A POP answers 404 to everyone but its owner: that is a refusal, for a read or a change.
+    for path in ("pops/p1", "/pops/p1/complete", "pops/p1/pdf", "pops//p1/review"):
+        assert refusal("action-plan", path, 404) == "authorisation.failed", path
+    assert refusal("aggregation", "reports/r1", 404) is None  # elsewhere a 404 is just unknown
+    assert refusal("action-plan", "completion", 404) is None
+    assert refusal("survey", "rounds/r1", 403) == "authorisation.failed"
+    assert refusal("action-plan", "pops/p1", 200) is None
+
+
 def test_operational_endpoints_of_services_are_not_forwarded():
     for service in ("survey", "invitation", "aggregation"):
         for path in ("metrics", "/metrics/", "healthz", "readyz"):

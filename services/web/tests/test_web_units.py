@@ -59,6 +59,10 @@ DYNAMIC = {
     "checkin_statement_": ["prepared", "safe", "useful", "facilitation", "recommend"],
     "discussion_role_": ["participant", "facilitator"],
     "discussion_kind_": ["ifms", "group_monitor"],
+    "pop_state_": ["draft", "complete"],
+    "pop_outcome_": ["achieved", "ongoing", "carried_forward", "dropped"],
+    "pop_why_": ["strength", "development_point", "blind_spot", "hidden_strength", "facilitator_note"],
+    "pop_status_": ["not_started", "in_progress", "achieved", "stopped"],
 }
 
 QUESTIONNAIRE = {

@@ -87,6 +87,14 @@ def start_web_deployment(
         processes.start("accreditation", kind, prefix, wait=False, **common)
         for kind in ("api", "relay", "consumer")
     ]
+    # The POPs: the action-plan service (its consumer learns whose round is whose from the survey).
+    from spiegel_action_plan.pops.sealing import Keyring
+
+    keyring = Keyring.generate("kek-web-test")
+    action_plan = [
+        processes.start("action-plan", kind, prefix, wait=False, POP_KEY_ENCRYPTION_KEYS=keyring, **common)
+        for kind in ("api", "relay", "consumer")
+    ]
     # The web pages: a service of their own, behind the gateway (it calls the gateway's own API too).
     web = processes.start(
         "web",
@@ -98,9 +106,10 @@ def start_web_deployment(
         INVITATION_URL=invitation[0].url,
         AGGREGATION_URL=aggregation[0].url,
         ACCREDITATION_URL=accreditation[0].url,
+        ACTION_PLAN_URL=action_plan[0].url,
         **common,
     )
-    for process in [*survey, *invitation, *aggregation, *accreditation, web]:
+    for process in [*survey, *invitation, *aggregation, *accreditation, *action_plan, web]:
         process.wait_ready(timeout=120)
     env = processes.env(
         "gateway",
@@ -110,6 +119,7 @@ def start_web_deployment(
         INVITATION_URL=invitation[0].url,
         AGGREGATION_URL=aggregation[0].url,
         ACCREDITATION_URL=accreditation[0].url,
+        ACTION_PLAN_URL=action_plan[0].url,
         WEB_URL=web.url,
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(catcher.smtp_port),
@@ -134,7 +144,7 @@ def start_web_deployment(
         started.append(process.start(wait=False))
     for process in started:
         process.wait_ready(timeout=120)
-    everything = [*survey, *invitation, *aggregation, *accreditation, web, *started]
+    everything = [*survey, *invitation, *aggregation, *accreditation, *action_plan, web, *started]
     return WebDeployment(gateway_url, prefix, dict(env), catcher, processes, everything)
 
 

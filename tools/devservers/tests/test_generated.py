@@ -137,7 +137,7 @@ def test_a_compose_file_without_the_services_gets_them() -> None:
     rebuilt = yaml.safe_load(deployment.compose_yaml(bare, services))["services"]
     environment = rebuilt["gateway-api"]["environment"]
     for name in deployment.routed(services):
-        assert environment[f"{name.upper()}_URL"] == f"http://{name}-api:8000"
+        assert environment[f"{name.upper().replace('-', '_')}_URL"] == f"http://{name}-api:8000"
     assert rebuilt["survey-relay"]["environment"]["MONGODB_DATABASE"] == "spiegel_survey"
 
 

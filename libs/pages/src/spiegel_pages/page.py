@@ -84,6 +84,10 @@ class Page(ABC, Generic[HospitalT, PersonT]):
         return bool(set(self.roles) & set(COORDINATING))
 
     @property
+    def is_specialist(self) -> bool:
+        return "specialist" in self.roles
+
+    @property
     def here(self) -> str:
         """The current page (without the hospital prefix), for `next` after sign-in or a language switch."""
         query = self.request.url.query

@@ -113,10 +113,6 @@ class Page(page.Page[Hospital, Caller]):
         return self.when(closed or round_doc.get("closes_at"))
 
     @property
-    def is_specialist(self) -> bool:
-        return role_names.SPECIALIST in self.roles
-
-    @property
     def is_admin(self) -> bool:
         return role_names.TENANT_ADMIN in self.roles
 

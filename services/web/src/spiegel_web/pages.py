@@ -8,6 +8,7 @@ from spiegel_pages.look import static_router
 from spiegel_web import (
     checkin,
     dashboard,
+    development_plan,
     discussions,
     groups,
     imports,
@@ -31,6 +32,7 @@ def router() -> APIRouter:
         nominations,
         reports,
         discussions,
+        development_plan,
         rounds,
         groups,
         imports,

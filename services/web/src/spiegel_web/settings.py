@@ -12,6 +12,7 @@ SERVICES = {
     "invitation": "invitation_url",
     "aggregation": "aggregation_url",
     "accreditation": "accreditation_url",
+    "action-plan": "action_plan_url",
 }
 
 
@@ -23,6 +24,7 @@ class WebSettings(BaseServiceSettings):
     invitation_url: str | None = None
     aggregation_url: str | None = None
     accreditation_url: str | None = None
+    action_plan_url: str | None = None
     upstream_connect_timeout_s: float = Field(2.0, gt=0, le=60)
     upstream_timeout_s: float = Field(30.0, gt=0, le=300)
     upstream_max_connections: int = Field(100, ge=1, le=10000)

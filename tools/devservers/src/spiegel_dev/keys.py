@@ -53,3 +53,16 @@ def dev_link_token_key() -> str:
         path.write_bytes(Fernet.generate_key())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def dev_pop_keyring() -> str:
+    """A development keyring (one KEK, id `dev-1`) for the action-plan service's POPs (kept in the cache)."""
+    import base64
+    import os
+
+    path = cache_dir() / "dev-keys" / "pop-kek.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(f"dev-1:{base64.urlsafe_b64encode(os.urandom(32)).decode()}")
+        path.chmod(0o600)
+    return path.read_text().strip()

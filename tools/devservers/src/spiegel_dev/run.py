@@ -15,7 +15,7 @@ import time
 from importlib.metadata import entry_points
 
 from spiegel_dev.gateway_env import gateway_env, web_env
-from spiegel_dev.keys import dev_jwks_path, dev_link_token_key
+from spiegel_dev.keys import dev_jwks_path, dev_link_token_key, dev_pop_keyring
 from spiegel_dev.paths import cache_dir
 from spiegel_dev.processes import port_open, spawn, wait_for
 from spiegel_dev.processes import stop as stop_process
@@ -59,6 +59,8 @@ def main() -> int:
             "LINK_TOKEN_KEYS": dev_link_token_key(),
             "SCHEDULER_INTERVAL_S": "10",
         },
+        # The POPs' key encryption key (a development one, kept in the cache).
+        "action-plan": {"POP_KEY_ENCRYPTION_KEYS": dev_pop_keyring()},
         # The gateway's own mail (e-mail verification, password reset) goes to the catcher too.
         "gateway": {
             "SMTP_HOST": "127.0.0.1",

@@ -45,6 +45,11 @@ AUDITED_READS = (  # meaning: the audit action
     PathRule("action-plan", re.compile(r"^(pops|action-plans|plans)(/.*)?$"), POP_READ),
 )
 
+# Objects whose service answers 404 to everyone but their owner (so nobody learns whether one
+# exists): that 404 is a refusal like a 403, audited as an authorisation failure, whatever the
+# method (a read, a change, a completion, a PDF).
+OWNER_ONLY = (PathRule("action-plan", re.compile(r"^pops(/.*)?$"), AUTHORISATION_FAILED),)
+
 CLOSED_CALLS = (  # meaning: why the gateway never forwards the call, whoever asks (an error code)
     # Links made by hand could fill a respondent group up to its minimum with made-up answers,
     # and the report would then show what the one real respondent answered.
@@ -75,6 +80,15 @@ def audited_read(service: str, method: str, path: str) -> str | None:
     return _meaning(AUDITED_READS, service, path)
 
 
+def refusal(service: str, path: str, status: int) -> str | None:
+    """The audit action of a service's refusal: a 403, or a 404 of an owner-only object (a POP)."""
+    if status == 403:
+        return AUTHORISATION_FAILED
+    if status == 404:
+        return _meaning(OWNER_ONLY, service, path)
+    return None
+
+
 async def audit_service_answer(
     request: Request,
     *,
@@ -87,8 +101,8 @@ async def audit_service_answer(
     via: str = "",
 ) -> None:
     """Audit a service's answer to a call made for the caller (through /api or a page): a read
-    of a report or POP, and every refusal (403) by the service."""
-    action = AUTHORISATION_FAILED if status == 403 else audited_read(service, method, path)
+    of a report or POP, and every refusal by the service (403; 404 of an owner-only object)."""
+    action = refusal(service, path, status) or audited_read(service, method, path)
     if action is None:
         return
     await gateway_of(request).audit.record(

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # By the name in /api/<service>/ (= the audience of its service tokens): the setting of its base URL.
 SERVICES = {
     "accreditation": "accreditation_url",
+    "action-plan": "action_plan_url",
     "aggregation": "aggregation_url",
     "invitation": "invitation_url",
     "survey": "survey_url",
@@ -23,6 +24,7 @@ class ServiceAddresses(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     accreditation_url: str | None = None
+    action_plan_url: str | None = None
     aggregation_url: str | None = None
     invitation_url: str | None = None
     survey_url: str | None = None

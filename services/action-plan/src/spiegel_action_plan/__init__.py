@@ -1,0 +1,1 @@
+"""Spiegel action-plan service: the personal development plan (POP) and, later, group action plans."""

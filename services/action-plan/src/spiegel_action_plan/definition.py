@@ -1,0 +1,47 @@
+"""What the action-plan service stores, consumes, publishes and serves: declared here, built in
+wiring.py."""
+
+from __future__ import annotations
+
+from spiegel_platform.events.contracts import topics_of
+from spiegel_platform.service import ConsumerSpec, ServiceDefinition
+from spiegel_platform.storage.repository import IndexSpec
+
+from spiegel_action_plan.pops import api as pops_api
+from spiegel_action_plan.pops import rotation
+from spiegel_action_plan.rounds import api as rounds_api
+from spiegel_action_plan.rounds import handlers as round_handlers
+from spiegel_action_plan.settings import ActionPlanSettings
+from spiegel_action_plan.storage import Store
+
+PRODUCED = [
+    "spiegel.action_plan.v1.PersonalPlanStarted",
+    "spiegel.action_plan.v1.PersonalPlanCompleted",
+]
+
+DEFINITION = ServiceDefinition(
+    name="action-plan",
+    title="Spiegel action-plan service",
+    description="Personal development plans (POP): encrypted at rest, for their owner only.",
+    settings_class=ActionPlanSettings,
+    outbox_collections=[Store.pops.name],
+    indexes={
+        Store.pops.name: [IndexSpec([("owner_id", 1)]), IndexSpec([("state", 1)])],
+        Store.data_keys.name: [IndexSpec([("kek_id", 1)])],
+    },
+    routers=lambda runtime: [pops_api.router(runtime), rounds_api.router(runtime)],
+    consumers=[
+        # The survey's round events: which IFMS rounds exist and whose they are.
+        ConsumerSpec(
+            group_id="action-plan.rounds",
+            handlers=round_handlers.handlers,
+            topics=topics_of(*round_handlers.EVENTS),
+        ),
+    ],
+    produces_topics=topics_of(*PRODUCED),
+    background=[rotation.rewrap_periodically],
+    openapi_tags=[
+        {"name": "pops", "description": "Persoonlijk ontwikkelplan (POP): alleen voor de eigenaar"},
+        {"name": "completion", "description": "POP afgerond ja/nee per specialist en ronde (coördinator)"},
+    ],
+)

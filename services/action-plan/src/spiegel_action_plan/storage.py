@@ -1,0 +1,29 @@
+"""The service's collections. Every read and write goes through a tenant's TenantRepository.
+
+- `pops` (id: a uuid derived from owner and round): a personal development plan: owner, round,
+  state (draft, complete), version, dates, the previous POP it reviews, the id of the data key
+  and `sealed`: its content (keep-and-extend text, goals, the review of the previous POP) as
+  AES-GCM ciphertext. Nothing readable but ids, states and dates. The outbox of
+  PersonalPlanStarted / Completed. Written by the api.
+- `data_keys` (id: the owner's person id): the owner's data key, wrapped by a KEK of the
+  settings (`kek_id`, `wrapped`). Deleting it erases the owner's POPs (crypto-erasure). Written
+  by the api (made on first use, erased by the owner) and re-wrapped by the rotation.
+- `rounds` (id: the round id): what the survey announced about an IFMS round: its subject (the
+  specialist whose POP it is), title, closed. Written by the consumer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spiegel_platform.storage.stores import Collection, TenantStores
+
+Document = dict[str, Any]
+
+
+class Store(TenantStores):
+    """One tenant's collections; `Store.on(db)` in the wiring keeps them."""
+
+    pops = Collection()
+    data_keys = Collection()
+    rounds = Collection()
