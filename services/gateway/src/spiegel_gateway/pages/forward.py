@@ -56,7 +56,8 @@ PAGE_COOKIES = (LANG_COOKIE, "spiegel_resp_lang")
 # A page's answer headers passed on beyond those of every service's (routing.client): a page that
 # reloads itself (a round still being prepared) says so in Refresh.
 PAGE_RESPONSE_HEADERS = ("refresh",)
-REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "user-agent")
+# sec-fetch-site: whether a form with a stale token came from this site (then it is offered again).
+REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "sec-fetch-site", "user-agent")
 MAX_AUDITED_CALLS = 100
 
 
