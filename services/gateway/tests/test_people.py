@@ -5,6 +5,7 @@ nothing saved until confirmed, then all or none. Real gateway, FerretDB, SMTP se
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -173,9 +174,21 @@ async def test_switching_off_ends_sessions_and_tokens_and_the_activation_mail_ar
             "/people", json={"display_name": "Dr. Nieuw", "email": f"n-{email}", "roles": ["specialist"]}
         )
         inbox.wait_for(f"n-{email}")
-        sent = await admin.post(f"/people/{new.json()['person_id']}/verification-mail")
+        again = f"/people/{new.json()['person_id']}/verification-mail"
+        sent = await admin.post(again)
         assert sent.status_code == 202
         assert "token=" in Inbox.text(inbox.wait_for(f"n-{email}"))
+        # Pressed again at once (twice at the same moment too): the hospital's interval holds.
+        presses = await asyncio.gather(*[admin.post(again) for _ in range(3)])
+        assert [p.status_code for p in presses] == [409, 409, 409], [p.text for p in presses]
+        assert presses[0].json()["code"] == "activation_mail_too_soon"
+        assert "60 minuten" in presses[0].json()["message"]
+        # The interval is the hospital's setting; without it, the maximum per address still holds.
+        changed = await admin.request("PATCH", "/tenant", json={"activation_mail_interval_minutes": 0})
+        assert changed.status_code == 200 and changed.json()["activation_mail_interval_minutes"] == 0
+        more = [await admin.post(again) for _ in range(5)]
+        assert [p.status_code for p in more] == [202, 202, 202, 202, 409], [p.text for p in more]
+        assert more[-1].json()["code"] == "activation_mail_max_reached"
     finally:
         for browser in (admin, person, client):
             await browser.aclose()

@@ -247,7 +247,19 @@ def router() -> APIRouter:
     async def activation_mail(person_id: str, request: Request) -> Response:
         page = await manager(request)
         await page.form()
-        await page.data("gateway", "POST", f"/people/{quoted(person_id)}/verification-mail")
+        sent = await page.call("gateway", "POST", f"/people/{quoted(person_id)}/verification-mail")
+        if sent.status_code == 409:  # sent a moment ago, or the maximum for this address reached
+            found = await person_of(page, person_id)
+            entry = {**found, **{k: found.get(k) or "" for k in ("specialism", "employment", "big_number")}}
+            return page.render(
+                "people/form.html",
+                status=409,
+                entry=entry,
+                person=found,
+                problems=[problem_text(sent, page.lang)],
+            )
+        if not sent.is_success:
+            raise PageError(sent.status_code, problem_text(sent, page.lang))
         return page.redirect(f"/mensen/{quoted(person_id)}", bericht="mail_sent")
 
     return api

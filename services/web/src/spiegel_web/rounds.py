@@ -399,9 +399,13 @@ def router() -> APIRouter:
     async def resend(round_id: str, assignment_id: str, request: Request) -> Response:
         page = await coordinator(request)
         await page.form()
-        await page.data(
+        sent = await page.call(
             "invitation", "POST", f"/rounds/{quoted(round_id)}/invitations/{quoted(assignment_id)}/resend"
         )
+        if sent.status_code == 409:  # the reminder rules per person: too soon, or the maximum reached
+            return await show_round(page, round_id, 409, resend_problem=problem_text(sent, page.lang))
+        if not sent.is_success:
+            raise PageError(sent.status_code, problem_text(sent, page.lang))
         return page.redirect(f"/rondes/{quoted(round_id)}", bericht="resent")
 
     @api.get("/rondes/{round_id}/sjabloon.xlsx")

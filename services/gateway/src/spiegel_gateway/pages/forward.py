@@ -88,6 +88,7 @@ def page_claims(request: Request, tenant: Tenant, caller: Session | None) -> dic
             "time_zone": tenant.time_zone,
             "min_group_size": tenant.min_group_size,
             "identity_provider": bool(tenant.identity_provider),
+            "activation_mail_interval_minutes": tenant.activation_mail_interval_minutes,
         },
         "prefix": str(state.get("tenant_prefix", "") or ""),
         "host": request.headers.get("host", ""),
