@@ -64,7 +64,7 @@ def test_files_that_are_no_list_of_people_are_refused_in_plain_words() -> None:
     assert "Excel 97-2003" in nl
     nl, en = _refusal("mensen.xlsx", b"PK\x03\x04 this zip is cut short")
     assert "Error" not in nl + en and "xlsx" in nl
-    nl, _ = _refusal("mensen.csv", "Voornaam;Achternaam\nAnna;de Vries\n".encode())
+    nl, _ = _refusal("mensen.csv", b"Voornaam;Achternaam\nAnna;de Vries\n")
     assert "Naam" in nl  # the columns it looks for
 
 
