@@ -249,3 +249,21 @@ def test_every_form_refuses_bad_input_keeping_it(world: dict[str, Any], form: Fo
     foreign_site = _post(world, form, stale_fields, origin="https://elders.example")
     assert foreign_site.status_code == 403 and "<h1" in foreign_site.text, foreign_site.text[:800]
     assert "Opnieuw versturen" not in foreign_site.text and KEPT not in foreign_site.text
+
+
+def test_the_activation_mail_pressed_again_at_once_says_why_it_is_not_sent(world: dict[str, Any]) -> None:
+    """Issue 18, bad input: "Activatiemail opnieuw sturen" keeps a minimum interval per person
+    (the hospital's setting): the second press at once is refused on the person's page."""
+    client, csrf = world["client"], world["csrf"]
+    email = f"activeer-{uuid.uuid4().hex[:6]}@bad.nl"
+    made = client.post(
+        "/mensen/nieuw",
+        data={"csrf_token": csrf, "display_name": "Dr. Nog Niet", "email": email, "roles": "specialist"},
+    )
+    assert made.status_code == 303, made.text[:800]
+    person_path = made.headers["location"].split("?", 1)[0].removeprefix(f"/t/{world['values']['a']}")
+    first = client.post(f"{person_path}/activatiemail", data={"csrf_token": csrf})
+    assert first.status_code == 303 and "bericht=mail_sent" in first.headers["location"], first.text[:500]
+    second = client.post(f"{person_path}/activatiemail", data={"csrf_token": csrf})
+    text = _a_page_saying_why(second, 409)
+    assert "minder dan 60 minuten geleden" in text and "Dr. Nog Niet" in text

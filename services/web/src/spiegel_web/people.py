@@ -42,8 +42,8 @@ def person_form(form: dict[str, Any]) -> dict[str, Any]:
     invalid = [r for r in chosen if r not in ROLES]
     if employment and employment not in EMPLOYMENTS:
         invalid.append(employment)
-    if language not in ("nl", "en"):
-        invalid.append(language or "-")
+    if language and language not in ("nl", "en"):  # absent: the default, Dutch
+        invalid.append(language)
     return {
         **{name: _one(form, name) for name in LIMITS},
         "roles": [r for r in ROLES if r in chosen],
