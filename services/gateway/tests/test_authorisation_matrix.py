@@ -259,7 +259,7 @@ ROUTES = (
         "/people/{object}/verification-mail",
         ("tenant_admin", "coordinator"),
         kind="person",
-        ok=(202,),
+        ok=(202, 409),  # 409: the same person mailed a moment ago by another role (per-person interval)
         answers_with_object=False,
     ),
     Route("GET", "/people/imports/template?language=en&format=csv", ("tenant_admin", "coordinator")),

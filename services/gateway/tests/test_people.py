@@ -5,6 +5,7 @@ nothing saved until confirmed, then all or none. Real gateway, FerretDB, SMTP se
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -173,9 +174,21 @@ async def test_switching_off_ends_sessions_and_tokens_and_the_activation_mail_ar
             "/people", json={"display_name": "Dr. Nieuw", "email": f"n-{email}", "roles": ["specialist"]}
         )
         inbox.wait_for(f"n-{email}")
-        sent = await admin.post(f"/people/{new.json()['person_id']}/verification-mail")
+        again = f"/people/{new.json()['person_id']}/verification-mail"
+        sent = await admin.post(again)
         assert sent.status_code == 202
         assert "token=" in Inbox.text(inbox.wait_for(f"n-{email}"))
+        # Pressed again at once (twice at the same moment too): the hospital's interval holds.
+        presses = await asyncio.gather(*[admin.post(again) for _ in range(3)])
+        assert [p.status_code for p in presses] == [409, 409, 409], [p.text for p in presses]
+        assert presses[0].json()["code"] == "activation_mail_too_soon"
+        assert "60 minuten" in presses[0].json()["message"]
+        # The interval is the hospital's setting; without it, the maximum per address still holds.
+        changed = await admin.request("PATCH", "/tenant", json={"activation_mail_interval_minutes": 0})
+        assert changed.status_code == 200 and changed.json()["activation_mail_interval_minutes"] == 0
+        more = [await admin.post(again) for _ in range(5)]
+        assert [p.status_code for p in more] == [202, 202, 202, 202, 409], [p.text for p in more]
+        assert more[-1].json()["code"] == "activation_mail_max_reached"
     finally:
         for browser in (admin, person, client):
             await browser.aclose()
@@ -388,3 +401,65 @@ async def test_import_refuses_bad_files_in_plain_words(deployment):  # type: ign
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     finally:
         await coordinator.aclose()
+
+
+async def test_a_failure_during_confirmation_leaves_no_partial_import(deployment):  # type: ignore[no-untyped-def]
+    """The confirmation's writes fail half-way (the database goes away after the people are written
+    and one group got its members): everything this confirmation wrote is taken back, nobody
+    is saved, the existing group is as it was; the confirmation repeated saves everyone."""
+    from spiegel_gateway.groups.store import GroupStore
+    from spiegel_gateway.people.import_api import save
+    from spiegel_gateway.people.store import PeopleStore
+    from spiegel_gateway.storage import Store
+
+    class FailingGroups(GroupStore):
+        """The second group's members never get written."""
+
+        calls = 0
+
+        async def add_members(self, *args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.calls == 2:
+                raise ConnectionError("the database went away")
+            return await super().add_members(*args, **kwargs)
+
+    tenant, admin, _ = await _hospital(deployment)
+    tenant_id = tenant["tenant_id"]
+    stores = Store.on(deployment.db())
+    people_store = PeopleStore(stores)
+    try:
+        member = await add_person(deployment, tenant_id, "lid@umc-test.nl", "specialist", name="Dr. Lid")
+        made = await admin.post("/groups", json={"name": "Vakgroep Bestaand", "member_person_ids": [member]})
+        assert made.status_code == 201, made.text
+        group_id = made.json()["group_id"]
+        people = [
+            {
+                "id": uuid.uuid4().hex,
+                "display_name": f"Dr. Import {i}",
+                "email": f"imp{i}@umc-test.nl",
+                "roles": ["specialist"],
+                "language": "nl",
+                "group": "Vakgroep Bestaand" if i < 30 else "Vakgroep Nieuw",
+            }
+            for i in range(60)
+        ]
+        with pytest.raises(ConnectionError):
+            await save(people_store, FailingGroups(stores), tenant_id, people, by="test")
+        listed = await admin.get("/people", params={"q": "Dr. Import"})
+        assert listed.headers["x-total-count"] == "0", listed.json()[:3]
+        assert [await people_store.by_email(tenant_id, p["email"]) for p in people] == [None] * 60
+        assert await stores.tenant(tenant_id).person_emails.get("imp0@umc-test.nl") is None
+        group = (await admin.get(f"/groups/{group_id}")).json()
+        assert [m["person_id"] for m in group["members"]] == [member]
+        history = (await admin.get(f"/groups/{group_id}/history")).json()["entries"]
+        assert {h["person_id"] for h in history} == {member}, history
+        # The confirmation repeated: everyone saved, each in their group.
+        saved, new_groups = await save(people_store, GroupStore(stores), tenant_id, people, by="test")
+        assert len(saved) == 60
+        assert (await admin.get("/people", params={"q": "Dr. Import"})).headers["x-total-count"] == "60"
+        group = (await admin.get(f"/groups/{group_id}")).json()
+        assert len(group["members"]) == 31
+        assert new_groups in ([], ["Vakgroep Nieuw"])  # made by the failed attempt, or now
+        assert any(g["name"] == "Vakgroep Nieuw" for g in (await admin.get("/groups")).json())
+    finally:
+        await admin.aclose()

@@ -253,3 +253,53 @@ async def test_reminders_by_hand_keep_the_maximum_and_the_interval_however_often
     catcher.wait_for(8)
     await asyncio.sleep(2)
     assert await reminded() == ["p@umc.example"] * 3 + ["q@umc.example"] * 3
+
+
+async def test_sending_one_invitation_again_keeps_the_interval_and_the_maximum(invitation):  # type: ignore[no-untyped-def]
+    """Issue 18, bad input: the button for one person ("Opnieuw versturen") sent a mail at every
+    press; it is a reminder by hand, so the policy's minimum interval and maximum hold for it too."""
+    invitation.start()
+    catcher = invitation.catcher
+    async with invitation.client() as coordinator:
+        await coordinator.put(
+            "/rounds/r10", json={"title": "IFMS", "subject_id": "spec-10", "subject_name": "Dr. O"}
+        )
+        added = await coordinator.post(
+            "/rounds/r10/nominations", json={"group": "staff", "name": "Naam R", "email": "r@umc.example"}
+        )
+        assert added.status_code == 201, added.text
+    await invitation.open_round(
+        "r10",
+        subject_id="spec-10",
+        subject_name="Dr. O",
+        title="IFMS",
+        opens_at=datetime.now(UTC) - timedelta(hours=1),
+        closes_at=datetime.now(UTC) + timedelta(days=20),
+    )
+    catcher.wait_for(1)
+    async with invitation.client() as coordinator:
+        for _ in range(50):
+            people = (await coordinator.get("/rounds/r10/progress")).json()["people"]
+            if people and people[0]["invitation"] == "sent":
+                break
+            await asyncio.sleep(0.1)
+        assignment_id = people[0]["assignment_id"]
+        path = f"/rounds/r10/invitations/{assignment_id}/resend"
+        answers = await asyncio.gather(*[coordinator.post(path) for _ in range(3)])
+        answers += [await coordinator.post(path, headers={"accept-language": "en"}) for _ in range(2)]
+        assert sorted(a.status_code for a in answers) == [202, 409, 409, 409, 409], [a.text for a in answers]
+        refused = [a.json() for a in answers if a.status_code == 409]
+        assert {r["code"] for r in refused} == {"reminder_too_soon"}
+        assert "24 uur" in refused[0]["message"] and "24 hours" in refused[-1]["message"], refused
+        # Without the interval, the maximum: 3 reminders by hand or resends per person in all.
+        policy = await coordinator.put(
+            "/rounds/r10/reminder-policy",
+            json={"max_reminders": 3, "interval_days": 7, "quiet_days": 1, "min_interval_hours": 0},
+        )
+        assert policy.status_code == 200, policy.text
+        more = [await coordinator.post(path) for _ in range(4)]
+        assert [a.status_code for a in more] == [202, 202, 409, 409], [a.text for a in more]
+        assert more[-1].json()["code"] == "reminder_max_reached"
+    catcher.wait_for(4)
+    await asyncio.sleep(2)  # more mails would arrive now
+    assert len([m for m in catcher.messages() if "r@umc.example" in m.recipients]) == 4

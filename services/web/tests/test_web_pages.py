@@ -222,8 +222,30 @@ def test_the_hospital_settings_page_changes_the_hospital_through_the_gateways_ap
     is_page(shown, 200, "Nieuwe naam")
     assert 'value="5"' in shown.text
     is_page(client.post("/instellingen/ziekenhuis", data={**form, "min_group_size": "3"}), 422)
+    # The least time between two activation mails to one person is the hospital's to set.
+    timed = client.post("/instellingen/ziekenhuis", data={**form, "activation_mail_interval_minutes": "15"})
+    assert timed.status_code == 303, timed.text[:500]
+    shown = client.get("/instellingen")
+    assert re.search(r'name="activation_mail_interval_minutes"[^>]*value="15"', shown.text), shown.text
+    refused = client.post(
+        "/instellingen/ziekenhuis", data={**form, "activation_mail_interval_minutes": "een uur"}
+    )
+    is_page(refused, 422, "activatiemails")
+    assert 'value="een uur"' in refused.text
+    # And the least time between two reminders to one person (the invitation service's).
+    reminders = {
+        "csrf_token": csrf,
+        "max_reminders": "3",
+        "interval_days": "7",
+        "quiet_days": "1",
+        "fatigue_limit": "8",
+        "min_interval_hours": "48",
+    }
+    assert client.post("/instellingen/herinneringen", data=reminders).status_code == 303
+    shown = client.get("/instellingen")
+    assert re.search(r'name="min_interval_hours"[^>]*value="48"', shown.text), shown.text[:3000]
     changed = [e for e in run_async(_audit_entries(web.env, slug)) if e.get("action") == "tenant.changed"]
-    assert len(changed) == 1 and changed[0]["outcome"] == 200, changed
+    assert len(changed) == 2 and changed[0]["outcome"] == 200, changed
     assert changed[0]["ip"] == "198.51.100.23"  # the browser's, not the web service's address
     # The specialists' list comes from the gateway's people (GET /people) in the same way.
     assert client.get("/rondes/nieuw").status_code == 200

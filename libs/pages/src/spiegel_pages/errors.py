@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from spiegel_platform.logging import get_logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spiegel_pages.look import LANG_COOKIE, PageError, Redirect, error_html, local_path
+from spiegel_pages.look import LANG_COOKIE, PageError, Redirect, StaleForm, error_html, local_path
 from spiegel_pages.page import Page, state_of
 
 log = get_logger(__name__)
@@ -78,6 +78,23 @@ class ErrorPages:
             limit=self.limit(request),
         )
 
+    def stale_form(self, request: Request, error: StaleForm) -> Response:
+        """What was typed, ready to be sent again with the session's current token (403: nothing
+        was done)."""
+        state = state_of(request)
+        tenant, caller = state.get("tenant"), state.get("caller")
+        if tenant is None or not caller:
+            return self.error_page(request, 403, key="csrf")
+        prefix = str(state.get("tenant_prefix", "") or "")
+        page = self.page(request, tenant, caller, language(request), prefix)
+        return page.render(
+            "stale_form.html",
+            status=403,
+            fields=error.fields,
+            files=error.files,
+            action=local_path(error.action),
+        )
+
     def install(self, app: FastAPI) -> None:
         """Page-aware handlers in front of the platform's JSON ones."""
         json_http = app.exception_handlers[StarletteHTTPException]
@@ -106,6 +123,8 @@ class ErrorPages:
 
         async def on_page_error(request: Request, error: Exception) -> Response:
             assert isinstance(error, PageError)
+            if isinstance(error, StaleForm):
+                return self.stale_form(request, error)
             if error.status == 401:
                 key = error.key or "session_expired"
                 return self.error_page(request, 401, key=key)

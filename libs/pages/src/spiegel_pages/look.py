@@ -48,6 +48,20 @@ class PageError(Exception):
         self.key = key
 
 
+class StaleForm(PageError):
+    """A form posted from this site whose CSRF token is no longer the session's (the person signed
+    in again in another tab, or the session was renewed): nothing is done, and the page offers to
+    send what was typed again with the session's token, so no input is lost. `fields`: the posted
+    texts (the token left out), in order; `files`: the names of file fields (a file cannot be
+    kept: it is chosen again); `action`: the address the form was posted to."""
+
+    def __init__(self, fields: list[tuple[str, str]], files: list[str], action: str) -> None:
+        super().__init__(403, key="csrf_stale")
+        self.fields = fields
+        self.files = files
+        self.action = action
+
+
 class Redirect(Exception):
     def __init__(self, location: str) -> None:
         super().__init__(location)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -20,7 +20,7 @@ from jinja2 import Environment
 from spiegel_platform.auth import roles as role_names
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spiegel_pages.look import PageError, remember_language
+from spiegel_pages.look import PageError, StaleForm, remember_language
 from spiegel_pages.texts import text
 
 COORDINATING = (role_names.COORDINATOR, role_names.TENANT_ADMIN)
@@ -113,8 +113,27 @@ class Page(ABC, Generic[HospitalT, PersonT]):
         """Whether a posted change may be made: each side's own check (the gateway's session,
         the web service's page token; the token and the Origin)."""
 
+    def site_host(self) -> str:
+        """The host the browser addressed (the web service: as the gateway's page token says)."""
+        return self.request.headers.get("host", "")
+
+    def posted_here(self) -> bool:
+        """Whether the browser says the post came from a page of this site (Sec-Fetch-Site, else
+        an Origin naming this host). Unknown is no: only then is a stale form offered again."""
+        site = self.request.headers.get("sec-fetch-site")
+        if site is not None:
+            return site == "same-origin"
+        origin = self.request.headers.get("origin", "")
+        return (
+            bool(origin) and origin != "null" and urlsplit(origin).netloc.lower() == self.site_host().lower()
+        )
+
     async def form(self) -> dict[str, Any]:
-        """The posted form, after the CSRF check (every form carries `csrf_token`)."""
+        """The posted form, after the CSRF check (every form carries `csrf_token`).
+
+        A form of this site whose token is stale (`posted_here`) is a `StaleForm`: its page
+        offers to send what was typed again with the session's current token. A post from
+        elsewhere gets the plain refusal: its values are never offered to be sent."""
         try:
             form = await self.request.form()
         except StarletteHTTPException:
@@ -126,5 +145,12 @@ class Page(ABC, Generic[HospitalT, PersonT]):
             raise PageError(403, key="session_expired")
         token = form.get("csrf_token")
         if not self.check_csrf(caller, token if isinstance(token, str) else ""):
+            if self.posted_here() and caller.csrf:
+                query = self.request.url.query
+                raise StaleForm(
+                    [(k, v) for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)],
+                    sorted({k for k, v in form.multi_items() if not isinstance(v, str)}),
+                    self.prefix + self.request.url.path + (f"?{query}" if query else ""),
+                )
             raise PageError(403, key="csrf")
         return {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form}

@@ -28,6 +28,7 @@ class Hospital:
     time_zone: str
     min_group_size: int
     identity_provider: bool
+    activation_mail_interval_minutes: int = 60  # the gateway's default when an older token has none
 
     @property
     def default_language(self) -> str:
@@ -71,6 +72,7 @@ def context_of(principal: Principal, caller_token: str) -> PageContext:
         time_zone=str(tenant.get("time_zone", "Europe/Amsterdam")),
         min_group_size=anonymity.threshold(tenant.get("min_group_size")),
         identity_provider=bool(tenant.get("identity_provider")),
+        activation_mail_interval_minutes=int(tenant.get("activation_mail_interval_minutes", 60)),
     )
     caller = None
     if page.get("kind") in ("person", "respondent"):

@@ -142,6 +142,9 @@ class Page(page.Page[Hospital, Caller]):
             raise PageError(403, key="forbidden_role")
         return caller
 
+    def site_host(self) -> str:
+        return self.host
+
     def check_csrf(self, caller: Caller, form_token: str) -> bool:
         """A cookie-authenticated change needs the session's CSRF token and no foreign Origin."""
         if self.request.method in SAFE_METHODS or caller.via != "cookie":

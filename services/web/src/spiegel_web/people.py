@@ -25,15 +25,31 @@ EMPLOYMENTS = ("employed", "self_employed")
 LIMITS = {"display_name": 200, "email": 320, "specialism": 100, "big_number": 30}
 
 
+def _one(form: dict[str, Any], name: str) -> str:
+    """A field posted once, as text (a field posted twice is its first value)."""
+    value = form.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return value if isinstance(value, str) else ""
+
+
 def person_form(form: dict[str, Any]) -> dict[str, Any]:
-    """What the form says, as typed (cut to the limits the fields show)."""
+    """What the form says, as typed (whole: a text longer than its field takes is refused with its
+    length, never cut short unseen); a choice that is none of the form's is noted in `invalid`."""
     chosen = form.get("roles") or []
     chosen = chosen if isinstance(chosen, list) else [chosen]
+    employment, language = _one(form, "employment"), _one(form, "language")
+    invalid = [r for r in chosen if r not in ROLES]
+    if employment and employment not in EMPLOYMENTS:
+        invalid.append(employment)
+    if language and language not in ("nl", "en"):  # absent: the default, Dutch
+        invalid.append(language)
     return {
-        **{name: str(form.get(name) or "")[: most + 1] for name, most in LIMITS.items()},
+        **{name: _one(form, name) for name in LIMITS},
         "roles": [r for r in ROLES if r in chosen],
-        "employment": str(form.get("employment") or "") if form.get("employment") in EMPLOYMENTS else "",
-        "language": "en" if form.get("language") == "en" else "nl",
+        "employment": employment if employment in EMPLOYMENTS else "",
+        "language": language if language in ("nl", "en") else "nl",
+        "invalid": invalid,
     }
 
 
@@ -49,6 +65,8 @@ def form_problems(page: Page, entry: dict[str, Any]) -> list[str]:
     for name, most in LIMITS.items():
         if len(entry[name]) > most:
             problems.append(page.t("people_error_too_long", field=page.t(f"people_field_{name}"), most=most))
+    if entry.get("invalid"):
+        problems.append(page.t("people_error_choice", value=", ".join(entry["invalid"])[:80]))
     return problems
 
 
@@ -229,7 +247,19 @@ def router() -> APIRouter:
     async def activation_mail(person_id: str, request: Request) -> Response:
         page = await manager(request)
         await page.form()
-        await page.data("gateway", "POST", f"/people/{quoted(person_id)}/verification-mail")
+        sent = await page.call("gateway", "POST", f"/people/{quoted(person_id)}/verification-mail")
+        if sent.status_code == 409:  # sent a moment ago, or the maximum for this address reached
+            found = await person_of(page, person_id)
+            entry = {**found, **{k: found.get(k) or "" for k in ("specialism", "employment", "big_number")}}
+            return page.render(
+                "people/form.html",
+                status=409,
+                entry=entry,
+                person=found,
+                problems=[problem_text(sent, page.lang)],
+            )
+        if not sent.is_success:
+            raise PageError(sent.status_code, problem_text(sent, page.lang))
         return page.redirect(f"/mensen/{quoted(person_id)}", bericht="mail_sent")
 
     return api

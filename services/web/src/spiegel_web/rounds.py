@@ -230,11 +230,12 @@ def router() -> APIRouter:
         page = await coordinator(request)
         form = await page.form()
         errors = too_long(page, form, ROUND_FIELDS)
-        # What was typed, shown again as it was on every refusal.
+        # What was typed, shown again as it was on every refusal (a text too long whole, with
+        # its length named by `too_long`: never cut short unseen).
         gm: dict[str, Any] = {
-            "title": str(form.get("title") or "")[: MAX_LENGTH["title"]],
+            "title": str(form.get("title") or ""),
             "group_id": str(form.get("group_id") or "").strip()[:64],
-            "group_name": str(form.get("group_name") or "")[: MAX_LENGTH["group_name"]],
+            "group_name": str(form.get("group_name") or ""),
             "closes_on": str(form.get("closes_on") or "")[:10],
             "members": chosen(form, "members"),
             "include_patients": form.get("include_patients") == "1",
@@ -398,9 +399,13 @@ def router() -> APIRouter:
     async def resend(round_id: str, assignment_id: str, request: Request) -> Response:
         page = await coordinator(request)
         await page.form()
-        await page.data(
+        sent = await page.call(
             "invitation", "POST", f"/rounds/{quoted(round_id)}/invitations/{quoted(assignment_id)}/resend"
         )
+        if sent.status_code == 409:  # the reminder rules per person: too soon, or the maximum reached
+            return await show_round(page, round_id, 409, resend_problem=problem_text(sent, page.lang))
+        if not sent.is_success:
+            raise PageError(sent.status_code, problem_text(sent, page.lang))
         return page.redirect(f"/rondes/{quoted(round_id)}", bericht="resent")
 
     @api.get("/rondes/{round_id}/sjabloon.xlsx")

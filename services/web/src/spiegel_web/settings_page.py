@@ -10,7 +10,8 @@ from spiegel_platform.anonymity import MIN_GROUP_SIZE
 
 from spiegel_web.core import COORDINATING, HOSPITAL_FIELDS, MAX_LENGTH, Page, page_of, problem_text, too_long
 
-# The anonymity floor: no hospital sets its threshold lower (the gateway refuses it too).
+# The gateway's limit of the least time between two activation mails to one person (a week).
+ACTIVATION_INTERVAL_MOST = 7 * 24 * 60
 
 
 def _int(value: Any, low: int, high: int) -> int | None:
@@ -48,6 +49,11 @@ def router() -> APIRouter:
         threshold = _int(form.get("min_group_size"), MIN_GROUP_SIZE, 50)
         if threshold is None:
             errors.append(page.t("error_threshold", min=MIN_GROUP_SIZE))
+        # Absent (a form of before this field): the stored value stays.
+        posted_interval = form.get("activation_mail_interval_minutes")
+        activation_interval = _int(posted_interval, 0, ACTIVATION_INTERVAL_MOST)
+        if posted_interval is not None and activation_interval is None:
+            errors.append(page.t("error_activation_interval", most=ACTIVATION_INTERVAL_MOST))
         languages = [lang for lang in ("nl", "en") if form.get(f"lang_{lang}") == "1"]
         if not languages:
             errors.append(page.t("error_languages"))
@@ -62,7 +68,16 @@ def router() -> APIRouter:
             "gateway",
             "PATCH",
             "/tenant",
-            json_body={"name": name, "languages": languages, "min_group_size": threshold},
+            json_body={
+                "name": name,
+                "languages": languages,
+                "min_group_size": threshold,
+                **(
+                    {"activation_mail_interval_minutes": activation_interval}
+                    if activation_interval is not None
+                    else {}
+                ),
+            },
         )
         if not changed.is_success:
             return await show(
@@ -79,7 +94,8 @@ def router() -> APIRouter:
         interval = _int(form.get("interval_days"), 1, 60)
         quiet = _int(form.get("quiet_days"), 0, 30)
         fatigue = _int(form.get("fatigue_limit"), 1, 100)
-        if None in (count, interval, quiet, fatigue):
+        min_interval = _int(form.get("min_interval_hours"), 0, 720)
+        if None in (count, interval, quiet, fatigue, min_interval):
             return await show(
                 page, 422, reminder_errors=[page.t("error_reminder_numbers")], reminder_form=form
             )
@@ -88,7 +104,12 @@ def router() -> APIRouter:
             "PUT",
             "/settings",
             json_body={
-                "reminders": {"max_reminders": count, "interval_days": interval, "quiet_days": quiet},
+                "reminders": {
+                    "max_reminders": count,
+                    "interval_days": interval,
+                    "quiet_days": quiet,
+                    "min_interval_hours": min_interval,
+                },
                 "fatigue_limit": fatigue,
             },
         )

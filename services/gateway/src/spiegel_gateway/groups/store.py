@@ -361,6 +361,23 @@ class GroupStore:
 
         return await self._apply(tenant_id, group_id, step, correlation_id)
 
+    async def withdraw_members(
+        self, tenant_id: str, group_id: str, person_ids: list[str], *, correlation_id: str | None = None
+    ) -> Group | None:
+        """Take back members that a people import added and then withdrew (its confirmation failed:
+        those people are removed, as if never saved): out of the members and the history alike."""
+        gone = set(person_ids)
+
+        def step(doc: dict[str, Any]) -> dict[str, Any] | None:
+            if not gone & (set(doc.get("members", [])) | {h["person_id"] for h in doc.get("history", [])}):
+                return None
+            return {
+                "members": [p for p in doc.get("members", []) if p not in gone],
+                "history": [h for h in doc.get("history", []) if h["person_id"] not in gone],
+            }
+
+        return await self._apply(tenant_id, group_id, step, correlation_id)
+
     async def remove_member(
         self, tenant_id: str, group_id: str, person_id: str, *, by: str, correlation_id: str | None = None
     ) -> Group | None:

@@ -56,7 +56,8 @@ PAGE_COOKIES = (LANG_COOKIE, "spiegel_resp_lang")
 # A page's answer headers passed on beyond those of every service's (routing.client): a page that
 # reloads itself (a round still being prepared) says so in Refresh.
 PAGE_RESPONSE_HEADERS = ("refresh",)
-REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "user-agent")
+# sec-fetch-site: whether a form with a stale token came from this site (then it is offered again).
+REQUEST_HEADERS = ("content-type", "accept", "accept-language", "origin", "sec-fetch-site", "user-agent")
 MAX_AUDITED_CALLS = 100
 
 
@@ -87,6 +88,7 @@ def page_claims(request: Request, tenant: Tenant, caller: Session | None) -> dic
             "time_zone": tenant.time_zone,
             "min_group_size": tenant.min_group_size,
             "identity_provider": bool(tenant.identity_provider),
+            "activation_mail_interval_minutes": tenant.activation_mail_interval_minutes,
         },
         "prefix": str(state.get("tenant_prefix", "") or ""),
         "host": request.headers.get("host", ""),

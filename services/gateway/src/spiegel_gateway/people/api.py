@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from spiegel_platform import mail_limits
 from spiegel_platform.auth import roles
 from spiegel_platform.errors import ApiError
 from spiegel_platform.i18n import language_of, translator
 
 from spiegel_gateway.audit.log import PERSON_CHANGED, PERSON_CREATED
+from spiegel_gateway.people import activation_mails
 from spiegel_gateway.people.model import STATUSES, TENANT_ROLES, PersonIn, PersonOut, PersonPatch, may_grant
 from spiegel_gateway.people.store import Person, PersonConflict
 from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of, refuse, require_roles
@@ -234,6 +237,13 @@ def router() -> APIRouter:
         caller: Session = Managers,
     ) -> dict[str, str]:
         person = await _person_or_404(request, tenant, person_id)
+        interval = timedelta(minutes=tenant.activation_mail_interval_minutes)
+        claims = gateway_of(request).stores.tenant(tenant.tenant_id).people_claims
+        refused = await activation_mails.claim(claims, person, interval)
+        if refused == mail_limits.MAX_REACHED:
+            raise ApiError(409, "activation_mail_max_reached", most=activation_mails.MOST_PER_ADDRESS)
+        if refused is not None:
+            raise ApiError(409, "activation_mail_too_soon", minutes=tenant.activation_mail_interval_minutes)
         tasks.add_task(send_verification, request, tenant, person)
         texts = translator(language_of(request.headers), ("spiegel_gateway",))
         return {"code": "verification_mail_sent", "message": texts.gettext("message.verification_mail_sent")}

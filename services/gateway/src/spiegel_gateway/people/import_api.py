@@ -21,21 +21,23 @@ from fastapi import APIRouter, BackgroundTasks, File, Request, Response, UploadF
 from pydantic import BaseModel, Field
 from spiegel_platform.errors import ApiError
 from spiegel_platform.i18n import language_of
+from spiegel_platform.logging import get_logger
 from spiegel_platform.storage import claims
 
 from spiegel_gateway.audit.log import PEOPLE_IMPORTED
 from spiegel_gateway.groups.model import name_key
-from spiegel_gateway.groups.store import GroupConflict
+from spiegel_gateway.groups.store import GroupConflict, GroupStore
 from spiegel_gateway.people import import_checks, spreadsheet
 from spiegel_gateway.people.api import Managers
 from spiegel_gateway.people.model import GRANTABLE_BY, normalise_email
-from spiegel_gateway.people.store import PersonConflict
+from spiegel_gateway.people.store import PeopleStore, Person, PersonConflict
 from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of
 from spiegel_gateway.sessions.store import Session
 from spiegel_gateway.signin.local import send_verification
 from spiegel_gateway.tenants.resolution import CurrentTenant
 from spiegel_gateway.tenants.store import Tenant
 
+log = get_logger(__name__)
 IMPORT_LIFETIME = timedelta(days=2)
 CONFIRM_LEASE = timedelta(minutes=2)
 MEDIA = {
@@ -109,45 +111,78 @@ def answer(
     }
 
 
-async def _link_groups(
-    request: Request,
-    tenant: Tenant,
-    caller: Session,
-    people: list[dict[str, Any] | None],
-    person_ids: list[str],
-) -> list[str]:
-    """Each imported person into the group their row names; a group the hospital does not have
-    yet is made (it was shown in the check). Returns the names of the groups made. Repeating
-    it (a confirmation interrupted) changes nothing more: found by name, members once."""
-    groups = gateway_of(request).groups
+def _wanted_groups(people: list[dict[str, Any]]) -> dict[str, tuple[str, list[str]]]:
+    """name_key -> (the group's name, the ids of the people whose rows name it)."""
     wanted: dict[str, tuple[str, list[str]]] = {}
-    for person, person_id in zip(people, person_ids, strict=True):
-        if person and person.get("group"):
-            key = name_key(person["group"])
-            wanted.setdefault(key, (person["group"], []))[1].append(person_id)
+    for person in people:
+        if person.get("group"):
+            wanted.setdefault(name_key(person["group"]), (person["group"], []))[1].append(person["id"])
+    return wanted
+
+
+async def save(
+    people_store: PeopleStore,
+    groups: GroupStore,
+    tenant_id: str,
+    people: list[dict[str, Any]],
+    *,
+    by: str,
+    correlation_id: str | None = None,
+) -> tuple[list[Person], list[str]]:
+    """The confirmation's writes, all or none: the people (`PeopleStore.create_many`), then each
+    into the group their row names (a group the hospital does not have yet is made: it was
+    shown in the check). Returns the people saved and the names of the groups made.
+
+    A step that fails (an exception, PersonConflict included) takes back what this call wrote
+    (`withdraw_many`, `withdraw_members`) before the error goes on: no import is left half
+    saved. A group it made stays, empty (its name is the hospital's now; the next import or
+    the repeat uses it). A crash in between is finished by repeating the confirmation (the
+    person ids were chosen at the check): found by name, members once, people skipped."""
+    entries = [{k: v for k, v in p.items() if k != "group"} for p in people]
+    wanted = _wanted_groups(people)
+    linked: list[str] = []
+    try:
+        saved = await people_store.create_many(tenant_id, entries, correlation_id=correlation_id)
+        made = await _link_groups(groups, tenant_id, wanted, linked, by=by, correlation_id=correlation_id)
+    except BaseException:
+        try:
+            for group_id in linked:
+                await groups.withdraw_members(
+                    tenant_id, group_id, [p["id"] for p in people], correlation_id=correlation_id
+                )
+            await people_store.withdraw_many(tenant_id, entries)
+        except Exception as undo_failed:  # the database gone too: repeating the confirmation finishes it
+            log.error("people_import_undo_failed", error=repr(undo_failed))
+        raise
+    return saved, made
+
+
+async def _link_groups(
+    groups: GroupStore,
+    tenant_id: str,
+    wanted: dict[str, tuple[str, list[str]]],
+    linked: list[str],
+    *,
+    by: str,
+    correlation_id: str | None,
+) -> list[str]:
+    """Each imported person into the group their row names (`linked`: the ids of the groups
+    members were added to, as it goes). Returns the names of the groups made. Repeating it
+    (a confirmation interrupted) changes nothing more: found by name, members once."""
     made: list[str] = []
     for name, members in wanted.values():
-        group = await groups.find_by_name(tenant.tenant_id, name)
+        group = await groups.find_by_name(tenant_id, name)
         if group is None:
             try:
                 group = await groups.create(
-                    tenant.tenant_id,
-                    name=name,
-                    specialism="",
-                    by=caller.subject,
-                    correlation_id=correlation_of(request),
+                    tenant_id, name=name, specialism="", by=by, correlation_id=correlation_id
                 )
                 made.append(group.name)
             except GroupConflict:  # made meanwhile (a confirmation repeated at the same time)
-                group = await groups.find_by_name(tenant.tenant_id, name)
+                group = await groups.find_by_name(tenant_id, name)
         if group is not None:
-            await groups.add_members(
-                tenant.tenant_id,
-                group.group_id,
-                members,
-                by=caller.subject,
-                correlation_id=correlation_of(request),
-            )
+            linked.append(group.group_id)
+            await groups.add_members(tenant_id, group.group_id, members, by=by, correlation_id=correlation_id)
     return made
 
 
@@ -274,23 +309,24 @@ def router() -> APIRouter:
                 )
                 raise ApiError(422, "import_rows_not_ready", rows=listed, count=len(not_ready))
             people = [
-                {**{k: v for k, v in r.person.items() if k != "group"}, "id": person_ids[str(r.row)]}  # type: ignore[union-attr]
+                {**r.person, "id": person_ids[str(r.row)]}  # type: ignore[dict-item]
                 for r in results
                 if r.row in wanted
             ]
             try:
-                saved = await gateway.people.create_many(
-                    tenant.tenant_id, people, correlation_id=correlation_of(request)
+                saved, grouped = await save(
+                    gateway.people,
+                    gateway.groups,
+                    tenant.tenant_id,
+                    people,
+                    by=caller.subject,
+                    correlation_id=correlation_of(request),
                 )
             except PersonConflict as error:
                 raise ApiError(409, error.code, **error.params) from None
-            grouped = await _link_groups(
-                request,
-                tenant,
-                caller,
-                [r.person for r in results if r.row in wanted],
-                [person_ids[str(r.row)] for r in results if r.row in wanted],
-            )
+            except Exception:
+                log.exception("people_import_not_saved", import_id=import_id)
+                raise ApiError(503, "import_not_saved") from None
             outcome = {
                 "import_id": import_id,
                 "created": len(saved),

@@ -195,6 +195,8 @@ def parse(filename: str, content: bytes) -> Parsed:
         raise SpreadsheetError("too_large", megabytes=MAX_BYTES // (1024 * 1024))
     if content[:2] == b"PK":
         return _parse_xlsx(content)
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16, tab-separated
+        return _parse_csv(content)
     looks_like = _other_kind(content)
     if looks_like or filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raise SpreadsheetError("not_a_spreadsheet", kind=looks_like or "?")
@@ -294,7 +296,11 @@ def _parse_xlsx(content: bytes) -> Parsed:
 
 
 def _parse_csv(content: bytes) -> Parsed:
-    for encoding in ("utf-8-sig", "cp1252"):
+    # UTF-16 with its byte-order mark (Excel's "Unicode text"), UTF-8 (with or without one), else
+    # Windows' Western European code page (Excel's "CSV" on a Dutch Windows): it decodes nearly
+    # anything, so a file in yet another code page shows its odd characters in the check.
+    encodings = ("utf-16",) if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
             text = content.decode(encoding)
             break

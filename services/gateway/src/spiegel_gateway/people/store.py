@@ -338,6 +338,39 @@ class PeopleStore:
         await self._changed(tenant_id)
         return [_person(d) for d in docs]
 
+    async def withdraw_many(self, tenant_id: str, people: list[dict[str, Any]]) -> int:
+        """Undo `create_many` for these entries (`id`, `email`) after a later step of their import
+        failed: each person still as the import wrote them (revision 1, never activated) is
+        removed with their pending PersonRegistered (it is in the document), and each address
+        claim that names them is given up. Anyone changed meanwhile stays. Returns how many were
+        removed. A PersonRegistered the relay published already is not taken back (the invitation
+        service keeps that name and address in its directory until a later revision)."""
+        if not people:
+            return 0
+        repo, emails = self._people(tenant_id), self._emails(tenant_id)
+        ids = [p["id"] for p in people]
+        written = {
+            d["id"]: d
+            for d in await repo.find(
+                {"id": {"$in": ids}},
+                projection={"id": 1, "revision": 1, "email_verified": 1, "password_hash": 1},
+            )
+        }
+        untouched = [
+            i
+            for i, d in written.items()
+            if int(d.get("revision", 1)) == 1 and not d.get("email_verified") and not d.get("password_hash")
+        ]
+        await repo.delete_many_by_id(untouched)
+        wanted = {normalise_email(p["email"]): p["id"] for p in people}
+        claims = await emails.find({"id": {"$in": sorted(wanted)}})
+        kept = set(written) - set(untouched)
+        await emails.delete_many_by_id(
+            [c["id"] for c in claims if c.get("person_id") == wanted[c["id"]] and c["person_id"] not in kept]
+        )
+        await self._changed(tenant_id)
+        return len(untouched)
+
     async def change_email(self, person: Person, email: str, *, correlation_id: str | None = None) -> Person:
         """A new address, unique within the hospital: claimed first, the old claim given up after."""
         address = normalise_email(email)

@@ -16,6 +16,10 @@ __all__ = ["PLATFORM", "RESERVED_SLUGS", "SLUG_PATTERN", "is_slug"]
 
 
 LANGUAGES = ("nl", "en")
+# The least time between two activation mails to one person sent by hand (minutes): the
+# hospital's setting, as the invitation service's minimum interval between reminders.
+ACTIVATION_MAIL_INTERVAL = 60
+ACTIVATION_MAIL_INTERVAL_MOST = 7 * 24 * 60
 
 Language = Literal["nl", "en"]
 # A hospital is active, or suspended by an operator (nobody of it gets in; nothing is deleted).
@@ -80,6 +84,12 @@ class TenantSettingsIn(BaseModel):
         description="the anonymity threshold: groups with fewer completed evaluations are never shown",
     )
     identity_provider: IdentityProviderIn | None = None
+    activation_mail_interval_minutes: int = Field(
+        ACTIVATION_MAIL_INTERVAL,
+        ge=0,
+        le=ACTIVATION_MAIL_INTERVAL_MOST,
+        description="the least time between two activation mails to one person sent again by hand",
+    )
 
     @field_validator("languages")
     @classmethod
@@ -115,6 +125,7 @@ class TenantPatch(BaseModel):
     min_group_size: int | None = None
     identity_provider: IdentityProviderIn | None = None
     remove_identity_provider: StrictBool = False
+    activation_mail_interval_minutes: int | None = Field(None, ge=0, le=ACTIVATION_MAIL_INTERVAL_MOST)
 
     _zone = field_validator("time_zone")(classmethod(lambda cls, v: check_zone(v)))
     _threshold = field_validator("min_group_size")(classmethod(lambda cls, v: check_threshold(v)))
@@ -137,6 +148,7 @@ class TenantOut(BaseModel):
     identity_provider: IdentityProviderOut | None
     revision: int
     status: Status = ACTIVE
+    activation_mail_interval_minutes: int = ACTIVATION_MAIL_INTERVAL
 
 
 class TenantOverview(BaseModel):

@@ -23,6 +23,7 @@ from spiegel_platform.storage.repository import TenantRepository
 from spiegel_gateway.sealed import Sealer
 from spiegel_gateway.storage import GatewayStores, Store
 from spiegel_gateway.tenants.model import (
+    ACTIVATION_MAIL_INTERVAL,
     ACTIVE,
     PLATFORM,
     SUSPENDED,
@@ -58,6 +59,7 @@ class Tenant:
     identity_provider: dict[str, Any] | None
     revision: int
     status: str = ACTIVE
+    activation_mail_interval_minutes: int = ACTIVATION_MAIL_INTERVAL
 
     @property
     def is_platform(self) -> bool:
@@ -91,6 +93,7 @@ class Tenant:
             else None,
             revision=self.revision,
             status=SUSPENDED if self.suspended else ACTIVE,
+            activation_mail_interval_minutes=self.activation_mail_interval_minutes,
         )
 
 
@@ -109,6 +112,9 @@ def _tenant(doc: dict[str, Any]) -> Tenant:
         identity_provider=doc.get("identity_provider"),
         revision=int(doc["revision"]),
         status=SUSPENDED if doc.get("status") == SUSPENDED else ACTIVE,
+        activation_mail_interval_minutes=int(
+            doc.get("activation_mail_interval_minutes", ACTIVATION_MAIL_INTERVAL)
+        ),
     )
 
 
@@ -185,6 +191,7 @@ class TenantStore:
             "time_zone": spec.time_zone,
             "min_group_size": spec.min_group_size,
             "identity_provider": self._idp(spec.identity_provider),
+            "activation_mail_interval_minutes": spec.activation_mail_interval_minutes,
             "revision": 1,
             "created_at": datetime.now(UTC),
         }
@@ -203,7 +210,7 @@ class TenantStore:
         if current is None:
             raise LookupError(f"tenant {tenant_id} not found")
         change: dict[str, Any] = {}
-        for name in ("name", "languages", "time_zone", "min_group_size"):
+        for name in ("name", "languages", "time_zone", "min_group_size", "activation_mail_interval_minutes"):
             value = getattr(patch, name)
             if value is not None:
                 change[name] = list(value) if name == "languages" else value

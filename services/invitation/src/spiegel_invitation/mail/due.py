@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from spiegel_platform import mail_limits
 from spiegel_platform.anonymity import threshold
 
 from spiegel_invitation.mail.render import format_deadline
@@ -91,12 +92,9 @@ def reminder_refusal(
 ) -> str | None:
     """Why a person may not get one more reminder ("max_reached", "too_soon"), or None. `previous`:
     when each reminder already claimed for them was asked for, scheduled or by hand alike, so
-    the settings hold whoever asks and however often."""
-    if len(previous) >= most:
-        return "max_reached"
-    if previous and now - max(previous) < min_interval:
-        return "too_soon"
-    return None
+    the settings hold whoever asks and however often (the platform's rule, which the gateway's
+    activation mails sent again keep too)."""
+    return mail_limits.refusal(previous, now, most=most, min_interval=min_interval)
 
 
 def report_readers(kind: str, subject_id: str, member_ids: Iterable[str]) -> list[str]:

@@ -298,13 +298,27 @@ def router(runtime: InvitationRuntime) -> APIRouter:
 
     @api.post("/{round_id}/invitations/{assignment_id}/resend", status_code=202)
     async def resend(round_id: str, assignment_id: str, principal: Coordinator) -> Document:
-        """Send the invitation again (after fixing an address or a failure): a manual reminder."""
+        """Send the invitation again (after fixing an address or a failure): a manual reminder,
+        so it keeps the policy's maximum and minimum interval per person like every reminder
+        (409 `reminder_too_soon` / `reminder_max_reached` naming the rule; nothing is queued)."""
         store = store_of(principal)
-        require_round_access(principal, await round_view(store, round_id), round_id)
+        view = require_round_access(principal, await round_view(store, round_id), round_id)
         assignment = await store.assignments.get(assignment_id)
         if assignment is None or assignment["round_id"] != round_id:
             raise ApiError(404, "invitation_not_found")
         request_id = uuid.uuid4().hex
+        policy = await reminder_policy(store, view)
+        allowed, refused = await claim_reminders(
+            store,
+            round_id,
+            [(assignment_id, manual_key(assignment_id, request_id))],
+            policy,
+            datetime.now(UTC),
+        )
+        if not allowed:
+            if refused["max_reached"]:
+                raise ApiError(409, "reminder_max_reached", most=policy.max_reminders)
+            raise ApiError(409, "reminder_too_soon", hours=f"{policy.min_interval_hours:g}")
         await enqueue(
             store,
             [
