@@ -389,11 +389,12 @@ ROUTES = (
         outsiders=404,
         body=lambda: {"round_id": OWN_ROUND["A"]},  # type: ignore[arg-type]
     ),
-    Route("GET", "/api/action-plan/pops/mine", ("specialist",)),
+    # (Anyone but a specialist is stopped at the gateway already: a POP is a specialist's own.)
+    Route("GET", "/api/action-plan/pops/mine", ("specialist",), outsiders=404),
     # The coordinator's overview: POP complete yes/no per specialist and round, nothing more.
     Route("GET", "/api/action-plan/completion", MANAGERS, sees=lambda role: ()),
     # Last: erasing one's own POPs (their data key) ends the specialist's POP.
-    Route("DELETE", "/api/action-plan/pops/mine", ("specialist",)),
+    Route("DELETE", "/api/action-plan/pops/mine", ("specialist",), outsiders=404),
 )
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from fastapi import Request
+from spiegel_platform.auth import roles
 
 from spiegel_gateway.audit.log import AUTHORISATION_FAILED, POP_READ, REPORT_READ
 from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of
@@ -50,6 +51,13 @@ AUDITED_READS = (  # meaning: the audit action
 # method (a read, a change, a completion, a PDF).
 OWNER_ONLY = (PathRule("action-plan", re.compile(r"^pops(/.*)?$"), AUTHORISATION_FAILED),)
 
+# Objects that only a person of one role can own (a POP is a specialist's own): the gateway
+# forwards calls to them only for a caller with that role, so a coordinator, administrator,
+# facilitator or board member never reaches the service's POP routes at all (the service then
+# checks that the caller is the plan's owner). The answer is the service's: unknown (404),
+# audited as an authorisation failure. The meaning is the owner's role.
+OWNED_BY_ROLE = (PathRule("action-plan", re.compile(r"^pops(/.*)?$"), roles.SPECIALIST),)
+
 CLOSED_CALLS = (  # meaning: why the gateway never forwards the call, whoever asks (an error code)
     # Links made by hand could fill a respondent group up to its minimum with made-up answers,
     # and the report would then show what the one real respondent answered.
@@ -65,6 +73,11 @@ CLOSED_CALLS = (  # meaning: why the gateway never forwards the call, whoever as
         for service in SERVICES
     ),
 )
+
+
+def owner_role(service: str, path: str) -> str | None:
+    """The role a caller must have to reach an owner-only object's path (a POP: specialist), or None."""
+    return _meaning(OWNED_BY_ROLE, service, path)
 
 
 def closed_call(service: str, path: str) -> str | None:

@@ -19,7 +19,7 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from spiegel_gateway.routing.client import Upstream
-from spiegel_gateway.routing.policy import audit_service_answer, closed_call
+from spiegel_gateway.routing.policy import audit_service_answer, closed_call, owner_role
 from spiegel_gateway.sessions.auth import (
     check_csrf,
     correlation_of,
@@ -60,6 +60,11 @@ async def forward(request: Request) -> Upstream:
     closed = closed_call(service, path)
     if closed is not None:
         raise await refuse(request, tenant.tenant_id, 403, closed, actor=caller.subject, roles=caller.roles)
+    owner = owner_role(service, path)
+    if owner is not None and owner not in caller.roles:
+        raise await refuse(
+            request, tenant.tenant_id, 404, "not_yours_or_unknown", actor=caller.subject, roles=caller.roles
+        )
     check_csrf(request, caller)
     gateway = gateway_of(request)
     method = request.method
