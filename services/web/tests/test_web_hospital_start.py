@@ -208,7 +208,12 @@ def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
     page.get_by_role("link", name="Groepen").first.click()
     expect(page.locator("main")).to_contain_text(CARDIOLOGY)
     expect(page.locator("main")).to_contain_text(PULMONOLOGY)
+    page.get_by_role("link", name=PULMONOLOGY).click()
+    expect(page.locator("main .note").first).to_have_text("Maatschap · Longziekten")
+    page.get_by_role("link", name="Terug naar de groepen").click()
     page.get_by_role("link", name=CARDIOLOGY).click()
+    # Made by the import as what the rows say: a vakgroep of cardiologists (the specialism the rows share).
+    expect(page.locator("main .note").first).to_have_text("Vakgroep · Cardiologie")
     members = page.locator("#members-title")
     expect(members).to_contain_text("(6)")
     for name in FIRST[:6]:

@@ -120,20 +120,24 @@ async def _link_groups(
     yet is made (it was shown in the check). Returns the names of the groups made. Repeating
     it (a confirmation interrupted) changes nothing more: found by name, members once."""
     groups = gateway_of(request).groups
-    wanted: dict[str, tuple[str, list[str]]] = {}
+    wanted: dict[str, tuple[str, list[str], list[str | None]]] = {}
     for person, person_id in zip(people, person_ids, strict=True):
         if person and person.get("group"):
             key = name_key(person["group"])
-            wanted.setdefault(key, (person["group"], []))[1].append(person_id)
+            found = wanted.setdefault(key, (person["group"], [], []))
+            found[1].append(person_id)
+            found[2].append(person.get("specialism"))
     made: list[str] = []
-    for name, members in wanted.values():
+    for name, members, specialisms in wanted.values():
         group = await groups.find_by_name(tenant.tenant_id, name)
         if group is None:
+            kind, specialism = import_checks.new_group_details(name, specialisms)
             try:
                 group = await groups.create(
                     tenant.tenant_id,
                     name=name,
-                    specialism="",
+                    kind=kind,
+                    specialism=specialism,
                     by=caller.subject,
                     correlation_id=correlation_of(request),
                 )
