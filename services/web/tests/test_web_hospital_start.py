@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
-from test_web_operator import NEW_PASSWORD, activation_link, make_operator
 from spiegel_dev.browser import artifacts_dir
+from test_web_operator import NEW_PASSWORD, activation_link, make_operator
 from web_browser import Checked, run_async
 from web_helpers import PASSWORD, WebDeployment
 
@@ -81,7 +81,7 @@ def people_spreadsheet(slug: str) -> tuple[bytes, dict[str, Any]]:
     return buffer.getvalue(), {
         "capitals_row": capitals_row,
         "capitals_address": _address("Olga Dekker", slug),
-        "errors": {first_bad: "e-mailadres", first_bad + 1: "naam", first_bad + 2: "rol", first_bad + 3: "BIG-nummer"},
+        "errors": dict(enumerate(("e-mailadres", "naam", "rol", "BIG-nummer"), start=first_bad)),
         "rows": len(rows),
     }
 
@@ -172,7 +172,8 @@ def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Bestand controleren").click()
     summary = page.locator("main").inner_text()
-    assert f"{expect_of['rows']} rijen; 29 in orde, 0 met een waarschuwing, 5 met een fout" in summary, summary
+    counted = f"{expect_of['rows']} rijen; 29 in orde, 0 met een waarschuwing, 5 met een fout"
+    assert counted in summary, summary
     assert CARDIOLOGY in page.locator(".warnings").inner_text()
     assert PULMONOLOGY in page.locator(".warnings").inner_text()
     for number, column in expect_of["errors"].items():
@@ -246,7 +247,10 @@ def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
     expect(form.get_by_label("Groep", exact=True)).to_have_value(re.compile(".+"))
     for i, name in enumerate(FIRST):
         box = form.get_by_label(f"Dr. {name}", exact=True)
-        (expect(box).to_be_checked() if i < 6 else expect(box).not_to_be_checked())
+        if i < 6:
+            expect(box).to_be_checked()
+        else:
+            expect(box).not_to_be_checked()
     form.get_by_label("Titel").fill("Groepsmonitor Cardiologie 2027")
     shot(checked, page, "new-group-monitor")
     form.get_by_role("button", name="Groepsmonitor aanmaken").last.click()
