@@ -672,6 +672,7 @@ async def world(deployment, stack):  # type: ignore[no-untyped-def]
 async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyped-def]
     a, b, db = world["A"], world["B"], world["db"]
     rows, mismatches, leaks = [], [], []
+    cells: dict[str, str] = {}  # correlation id -> the cell, for the audit's failure message
     refused_ids: dict[str, list[str]] = {a.tenant_id: [], b.tenant_id: []}
     all_markers = {m for h in (a, b) for m in h.markers.values()}
     for route in ROUTES:
@@ -765,6 +766,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         )
                     if response.status_code == 403 and host_hospital is not None:
                         refused_ids[host_hospital.tenant_id].append(correlation)
+                        cells[correlation] = f"{route.name} {principal} {side} {obj}"
                     rows.append((route.name, principal, side, obj, response.status_code, want))
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "authorisation-matrix.txt").write_text(
@@ -779,8 +781,11 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
             doc["correlation_id"]
             async for doc in db["audit_log"].find({"tenant_id": tenant_id, "action": "authorisation.failed"})
         }
-        missing = [c for c in correlations if c not in logged]
-        assert not missing, f"{len(missing)} of {len(correlations)} refusals in {tenant_id} are not audited"
+        missing = [cells[c] for c in correlations if c not in logged]
+        assert not missing, (
+            f"{len(missing)} of {len(correlations)} refusals in {tenant_id} are not audited:\n"
+            + ("\n".join(missing[:40]))
+        )
     print(json.dumps({"cases": len(rows), "refusals_audited": sum(len(c) for c in refused_ids.values())}))
 
 
