@@ -121,6 +121,11 @@ def test_a_hospital_starts_from_the_browser(web: WebDeployment, browser: Any, tm
 
 def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
     started = time.monotonic()
+    laps: list[str] = []
+
+    def lap(step: str) -> None:
+        laps.append(f"{step} {time.monotonic() - started:.1f}")
+
     # The platform's operator account is made like `make run` makes it (there is no page for it).
     operator = f"operator-{uuid.uuid4().hex[:6]}@spiegel-test.nl"
     run_async(make_operator(web.env, operator))
@@ -155,12 +160,14 @@ def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
     shot(checked, page, "operator-hospitals")
     context.close()
 
+    lap("operator")
     # 2. The administrator: the account activated from the real mail.
     context = browser.new_context(viewport=DESKTOP, locale="nl-NL")
     page = context.new_page()
     set_password(page, activation_link(web, admin), admin)
     expect(page.locator("header")).to_contain_text("Ziekenhuis Rivierenland")
 
+    lap("activated")
     # 3. The import: the check names every problem by row and column, nothing is saved yet.
     content, expect_of = people_spreadsheet(slug)
     upload = tmp_path / "mensen.xlsx"
@@ -192,6 +199,7 @@ def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
     expect(page.locator("main")).to_contain_text(CARDIOLOGY)
     shot(checked, page, "import-done")
 
+    lap("imported")
     # The people pages: 30 and the administrator, two pages of 25; the fixed address as ticked.
     page.get_by_role("link", name="Naar de lijst met mensen").click()
     page.wait_for_url(re.compile(r"/mensen$"))
@@ -221,6 +229,7 @@ def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
         expect(page.locator("main ul.list")).to_contain_text(f"Dr. {name}")
     shot(checked, page, "group")
 
+    lap("groups")
     # 4. One of the specialists without a group becomes a coordinator (a specialist still).
     coordinator_name = f"Dr. {FIRST[20]}"
     coordinator = _address(FIRST[20], slug)
@@ -236,6 +245,7 @@ def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
     shot(checked, page, "person")
     context.close()
 
+    lap("coordinator made")
     # 5. The coordinator: activated from the import's mail, a Groepsmonitor for the cardiologists.
     context = browser.new_context(viewport=DESKTOP, locale="nl-NL")
     page = context.new_page()
@@ -257,6 +267,7 @@ def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
     page.wait_for_url(re.compile(r"/rondes/[^/]+\?aangemaakt=1$"))
     expect(page.locator("main")).to_contain_text("Groepsmonitor Cardiologie 2027")
 
+    lap("group monitor")
     # IFMS rounds for the group's six members.
     page.goto(web.tenant_url(slug, "/rondes/nieuw"))
     ifms = page.locator("form", has=page.get_by_role("button", name="IFMS-rondes aanmaken"))
@@ -275,5 +286,7 @@ def walk(web: WebDeployment, browser: Any, tmp_path: Path) -> None:
     context.close()
 
     elapsed = time.monotonic() - started
-    print(f"hospital start-up in the browser: {elapsed:.1f} s, pages checked: {len(checked.pages)}")
+    print(
+        f"hospital start-up in the browser: {elapsed:.1f} s ({', '.join(laps)}), pages: {len(checked.pages)}"
+    )
     assert not checked.violations, checked.violations
