@@ -407,7 +407,8 @@ async def test_the_status_page_shows_a_stopped_and_a_hung_service_as_unreachable
         assert status.status_code == 200, status.text[:500]
         assert took < 6, f"one hung service must not hang the page ({took:.1f}s)"
         rows = dict(re.findall(r'<tr data-service="([a-z-]+)">(.*?)</tr>', status.text, re.S))
-        assert set(rows) == {"survey", "aggregation", "invitation", "web"}
+        # every service of the platform (accreditation too, since it landed), the web pages among them
+        assert set(rows) == {"survey", "aggregation", "invitation", "accreditation", "web"}
         assert "niet bereikbaar" in rows["aggregation"] and "niet bereikbaar" in rows["invitation"]
         assert "niet bereikbaar" not in rows["survey"] and "niet gereed" not in rows["survey"]
         assert "gereed" in rows["survey"]
