@@ -474,3 +474,19 @@ def test_an_operators_caller_token_names_the_gateway_alone() -> None:
 
     assert audience_of("platform", ("operator",)) == ["gateway"]
     assert sorted(audience_of("umc-noord", ("coordinator",))) == sorted(CALLER_AUDIENCE)  # type: ignore[arg-type]
+
+
+def test_a_group_the_people_import_makes_takes_its_kind_and_shared_specialism():
+    """Found in the hospital's start in the browser: the groups an import made had no specialism
+    although every row named the same one, and "Maatschap Longziekten" was made a vakgroep."""
+    from spiegel_gateway.people.import_checks import new_group_details
+
+    assert new_group_details("Maatschap Longziekten", ["Longziekten"] * 6) == ("maatschap", "Longziekten")
+    assert new_group_details("Vakgroep Cardiologie", ["Cardiologie", "cardiologie"]) == (
+        "vakgroep",
+        "Cardiologie",
+    )
+    # Rows that differ, or a row without one: no guess (the group's page sets it).
+    assert new_group_details("Vakgroep Chirurgie", ["Chirurgie", "Urologie"]) == ("vakgroep", "")
+    assert new_group_details("Vakgroep Chirurgie", ["Chirurgie", None]) == ("vakgroep", "")
+    assert new_group_details("Snijdende vakken", []) == ("vakgroep", "")

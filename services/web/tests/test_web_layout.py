@@ -55,6 +55,7 @@ def pages() -> dict[str, str]:
         ],
     }
     return {
+        "people-check": people_check(NAME),
         "rounds": rendered("rounds/list.html", rounds=[round_row], total=1, filter_status=None),
         "new-round": rendered(
             "rounds/new.html",
@@ -96,6 +97,40 @@ def pages() -> dict[str, str]:
             missing=[{"id": "s3_2", "theme": "Thema 3", "text": "Stelling 3.2"}],
         ),
     }
+
+
+PEOPLE_COLUMNS = ("name", "email", "role", "specialism", "group", "employment", "big_number")
+SHORT_WORDS = ("Cardiologie", "Longziekten", "vrijgevestigd", "loondienst", "specialist", "19012345601")
+
+
+def people_check(long_value: str = "") -> str:
+    """The people import's check page: 30 ordinary rows, one with an error and a suggested fix, and
+    (when given) one with a value of thousands of letters."""
+    rows = []
+    for n in range(2, 32):
+        values = dict(
+            zip(
+                PEOPLE_COLUMNS,
+                (f"Dr. Persoon {n}", f"persoon.{n}@ziekenhuis-rivierenland.nl", "specialist",
+                 "Cardiologie" if n % 2 else "Longziekten", "Vakgroep Cardiologie",
+                 "vrijgevestigd" if n % 2 else "loondienst", "19012345601"),
+                strict=True,
+            )
+        )  # fmt: skip
+        rows.append({"row": n, "values": values, "status": "ok", "shown_problems": []})
+    rows[3]["status"] = "error"
+    rows[3]["shown_problems"] = [
+        {"column": "email", "text": "het adres wordt opgeslagen in kleine letters", "suggestion": "a@b.nl"}
+    ]
+    if long_value:
+        rows[4]["values"]["name"] = long_value
+    return rendered(
+        "people/import_preview.html",
+        result={"filename": "mensen.xlsx", "import_id": "i1", "new_groups": [], "hidden_sheets": [],
+                "summary": {"rows": 30, "ok": 29, "warnings": 0, "errors": 1}},
+        rows=rows, columns=PEOPLE_COLUMNS, problems=[], ticked_rows=set(), ticked_fixes=set(),
+        apply_all=False, send_activation=True,
+    )  # fmt: skip
 
 
 def serve(page: Any, html: str) -> None:
@@ -140,4 +175,31 @@ def test_on_a_phone_a_jumped_to_item_is_below_the_sticky_progress_box(browser: A
     assert box is not None and legend is not None
     assert box["y"] <= 1, box  # the box is stuck at the top: the item was scrolled to
     assert legend["y"] >= box["y"] + box["height"], (box, legend)
+    context.close()
+
+
+def test_the_import_check_keeps_ordinary_words_whole(browser: Any) -> None:
+    """Found in the hospital's start in the browser: on the people import's check page at 1280 px
+    every column was one or two letters wide ("Cardiolo|gie", "R|ij", row "1|6")."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    serve(page, people_check())
+    page.goto(f"{ORIGIN}/mensen/importeren/i1")
+    page.wait_for_load_state("load")
+    broken = page.evaluate(
+        """(words) => {
+            const found = [];
+            for (const cell of document.querySelectorAll('table.import th, table.import td .value')) {
+              const text = cell.textContent.trim();
+              if (!text || text.includes(' ') || text.length > 18) continue;
+              const range = document.createRange();
+              range.selectNodeContents(cell);
+              const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+              if (lines.size > 1) found.push(text);
+            }
+            return found;
+        }""",
+        list(SHORT_WORDS),
+    )
+    assert not broken, f"words broken in two: {sorted(set(broken))}"
     context.close()

@@ -31,6 +31,7 @@ from spiegel_platform.errors import ApiError
 from spiegel_platform.logging import get_logger
 from starlette.types import Receive, Scope, Send
 
+from spiegel_gateway.audit.log import AUTHORISATION_FAILED
 from spiegel_gateway.request_state import state_of
 from spiegel_gateway.routing.policy import audit_service_answer
 from spiegel_gateway.sessions.auth import (
@@ -158,7 +159,19 @@ async def forward_page(request: Request) -> Response:
         if value.split("=", 1)[0].strip() in PAGE_COOKIES:
             reply.raw_headers.append((b"set-cookie", value.encode("latin-1")))
     if caller is not None:
-        await _audit(request, tenant, caller, upstream.headers.get(AUDIT_HEADER, ""))
+        refused_calls = await _audit(request, tenant, caller, upstream.headers.get(AUDIT_HEADER, ""))
+        if upstream.status_code == 403 and not refused_calls:
+            # The page itself refused (a role it is not for): audited as a refusal on /api is.
+            await gateway.audit.record(
+                tenant_id=tenant.tenant_id,
+                action=AUTHORISATION_FAILED,
+                actor=caller.subject,
+                roles=caller.roles,
+                target=f"{request.method} {request.scope['path']} (page)",
+                outcome=403,
+                ip=client_ip(request),
+                correlation_id=correlation_of(request),
+            )
         if upstream.headers.get(SESSION_HEADER) == "end" and caller.kind == "respondent":
             await gateway.sessions.close(tenant.tenant_id, caller.id)
             gateway.tokens.forget(caller.id)
@@ -166,15 +179,17 @@ async def forward_page(request: Request) -> Response:
     return reply
 
 
-async def _audit(request: Request, tenant: Tenant, caller: Session, header: str) -> None:
-    """The page's service calls, audited as /api calls are (reads of reports and POPs, refusals)."""
+async def _audit(request: Request, tenant: Tenant, caller: Session, header: str) -> int:
+    """The page's service calls, audited as /api calls are (reads of reports and POPs, refusals).
+    Returns how many of them were refusals (403)."""
     if not header:
-        return
+        return 0
     try:
         calls = json.loads(header)
     except ValueError:
         log.error("web_audit_header_unreadable", header=header[:200])
-        return
+        return 0
+    refused = 0
     for call in calls[:MAX_AUDITED_CALLS] if isinstance(calls, list) else []:
         if not (isinstance(call, list) and len(call) == 4 and call[0] in SERVICES):
             continue
@@ -190,6 +205,8 @@ async def _audit(request: Request, tenant: Tenant, caller: Session, header: str)
                 status=status,
                 via=" (page)",
             )
+            refused += status == 403
+    return refused
 
 
 class PageForwarding:

@@ -111,12 +111,15 @@ def answer(
     }
 
 
-def _wanted_groups(people: list[dict[str, Any]]) -> dict[str, tuple[str, list[str]]]:
-    """name_key -> (the group's name, the ids of the people whose rows name it)."""
-    wanted: dict[str, tuple[str, list[str]]] = {}
+def _wanted_groups(people: list[dict[str, Any]]) -> dict[str, tuple[str, list[str], list[str | None]]]:
+    """name_key -> (the group's name, the ids of the people whose rows name it, their rows'
+    specialisms: a group the import makes takes the one they share)."""
+    wanted: dict[str, tuple[str, list[str], list[str | None]]] = {}
     for person in people:
         if person.get("group"):
-            wanted.setdefault(name_key(person["group"]), (person["group"], []))[1].append(person["id"])
+            found = wanted.setdefault(name_key(person["group"]), (person["group"], [], []))
+            found[1].append(person["id"])
+            found[2].append(person.get("specialism"))
     return wanted
 
 
@@ -160,7 +163,7 @@ async def save(
 async def _link_groups(
     groups: GroupStore,
     tenant_id: str,
-    wanted: dict[str, tuple[str, list[str]]],
+    wanted: dict[str, tuple[str, list[str], list[str | None]]],
     linked: list[str],
     *,
     by: str,
@@ -170,12 +173,18 @@ async def _link_groups(
     members were added to, as it goes). Returns the names of the groups made. Repeating it
     (a confirmation interrupted) changes nothing more: found by name, members once."""
     made: list[str] = []
-    for name, members in wanted.values():
+    for name, members, specialisms in wanted.values():
         group = await groups.find_by_name(tenant_id, name)
         if group is None:
+            kind, specialism = import_checks.new_group_details(name, specialisms)
             try:
                 group = await groups.create(
-                    tenant_id, name=name, specialism="", by=by, correlation_id=correlation_id
+                    tenant_id,
+                    name=name,
+                    kind=kind,
+                    specialism=specialism,
+                    by=by,
+                    correlation_id=correlation_id,
                 )
                 made.append(group.name)
             except GroupConflict:  # made meanwhile (a confirmation repeated at the same time)

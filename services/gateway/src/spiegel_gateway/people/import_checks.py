@@ -283,6 +283,17 @@ def new_groups(results: Sequence[RowResult], ctx: Context) -> list[str]:
     return sorted(found.values(), key=str.casefold)
 
 
+def new_group_details(name: str, specialisms: Sequence[str | None]) -> tuple[str, str]:
+    """(kind, specialism) of a group the import makes: a maatschap when its name says so (the
+    template's example is "Maatschap Cardiologie"), else a vakgroep; the specialism its rows share,
+    when every row that names the group gives the same one (else none: the group's page sets it)."""
+    kind = "maatschap" if name.strip().lower().startswith("maatschap") else "vakgroep"
+    given = [" ".join(s.split()) for s in specialisms if s and s.strip()]
+    shared = {s.casefold() for s in given}
+    specialism = given[0] if len(shared) == 1 and len(given) == len(specialisms) else ""
+    return kind, specialism
+
+
 def summary(results: Sequence[RowResult]) -> dict[str, int]:
     counts = {"rows": len(results), "ok": 0, "warnings": 0, "errors": 0}
     for r in results:
