@@ -95,12 +95,15 @@ def test_my_development_plan_pages(web: WebDeployment) -> None:
     stale = anna.post(path, data={**typed, "keep_and_extend": "Uit het tweede tabblad"})
     is_page(stale, 409, "intussen", "Uit het tweede tabblad")
 
-    # Anyone else: not found (a colleague), or not for them at all (the coordinator).
+    # Anyone else: not found, a colleague and the coordinator alike (as on the API: whether a POP
+    # exists is its owner's to know); the overview is a specialist's only.
     bert, _ = signed_in(web, slug, f"bert@{slug}.nl")
     for page in (path, f"{path}/pdf"):
         assert bert.get(page).status_code == 404
-        assert coordinator.get(page).status_code == 403
+        assert coordinator.get(page).status_code == 404
+    assert coordinator.get("/mijn-ontwikkelplan").status_code == 404
     assert "Beter luisteren" not in bert.get(path).text
+    assert "Beter luisteren" not in coordinator.get(path).text
 
     pdf = anna.get(f"{path}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

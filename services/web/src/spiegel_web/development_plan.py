@@ -1,7 +1,10 @@
 """ "Mijn ontwikkelplan": the specialist's own POPs (the action-plan service's `/pops`).
 
 The action-plan service decides everything (only the owner reaches a POP; anyone else gets
-404, shown as "not found"); these pages only show and send. Every POP call is audited by the
+404, shown as "not found"); these pages only show and send. They ask no role of their own: a
+coordinator, administrator, facilitator or board member is sent to the service like anyone, which
+refuses them, and is told the page is unknown (404), as the API tells them (the gateway audits the
+service's refusal from the page's calls). Every POP call is audited by the
 gateway as an /api call is (the page hands back its calls). A refused save (a stale version
 from a second tab, a date in the past, an invisible character) shows the form again with what
 was typed and the service's reason: nothing typed is lost.
@@ -85,8 +88,13 @@ def router() -> APIRouter:
     @api.get("/mijn-ontwikkelplan")
     async def overview(request: Request) -> Response:
         page = await page_of(request)
-        page.require("specialist")
-        plans = await page.data("action-plan", "GET", "/pops/mine")
+        page.require()
+        mine = await page.call("action-plan", "GET", "/pops/mine")
+        if mine.status_code in (403, 404):  # a POP is a specialist's own: for anyone else, unknown
+            raise PageError(404, key="pop_not_found")
+        if not mine.is_success:
+            raise PageError(mine.status_code, problem_text(mine, page.lang))
+        plans = mine.json()
         found = await page.data("survey", "GET", "/rounds", query={"limit": 200})
         rounds = (found or {}).get("items", [])
         started = {p["round_id"] for p in plans}
@@ -103,17 +111,22 @@ def router() -> APIRouter:
     @api.post("/mijn-ontwikkelplan")
     async def start(request: Request) -> Response:
         page = await page_of(request)
-        page.require("specialist")
+        page.require()
         form = await page.form()
-        made = await page.data(
+        started = await page.call(
             "action-plan", "POST", "/pops", json_body={"round_id": str(form.get("round_id", ""))}
         )
+        if started.status_code in (403, 404):
+            raise PageError(404, key="pop_not_found")
+        if not started.is_success:
+            raise PageError(started.status_code, problem_text(started, page.lang))
+        made = started.json()
         return page.redirect(f"/mijn-ontwikkelplan/{made['id']}")
 
     @api.get("/mijn-ontwikkelplan/{plan_id}")
     async def plan(plan_id: str, request: Request) -> Response:
         page = await page_of(request)
-        page.require("specialist")
+        page.require()  # the service decides: only the owner
         return await show(
             page, await plan_or_404(page, plan_id), saved=request.query_params.get("opgeslagen")
         )
@@ -121,7 +134,7 @@ def router() -> APIRouter:
     @api.post("/mijn-ontwikkelplan/{plan_id}")
     async def save(plan_id: str, request: Request) -> Response:
         page = await page_of(request)
-        page.require("specialist")
+        page.require()  # the service decides: only the owner
         check_id(plan_id)
         form = await page.form()
         try:
@@ -148,7 +161,7 @@ def router() -> APIRouter:
     @api.post("/mijn-ontwikkelplan/{plan_id}/terugblik")
     async def review(plan_id: str, request: Request) -> Response:
         page = await page_of(request)
-        page.require("specialist")
+        page.require()  # the service decides: only the owner
         current = await plan_or_404(page, plan_id)
         form = await page.form()
         items = [
@@ -175,7 +188,7 @@ def router() -> APIRouter:
     @api.post("/mijn-ontwikkelplan/{plan_id}/afronden")
     async def complete(plan_id: str, request: Request) -> Response:
         page = await page_of(request)
-        page.require("specialist")
+        page.require()  # the service decides: only the owner
         current = await plan_or_404(page, plan_id)
         await page.form()  # the CSRF check
         answer = await page.call(
@@ -191,7 +204,7 @@ def router() -> APIRouter:
     @api.get("/mijn-ontwikkelplan/{plan_id}/pdf")
     async def as_pdf(plan_id: str, request: Request) -> Response:
         page = await page_of(request)
-        page.require("specialist")
+        page.require()  # the service decides: only the owner
         check_id(plan_id)
         upstream = await page.call("action-plan", "GET", f"/pops/{quoted(plan_id)}/pdf")
         if upstream.status_code == 404:
