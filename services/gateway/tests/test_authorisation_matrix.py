@@ -843,15 +843,16 @@ ROUTES = (
         hidden=404,
         answers_with_object=False,
     ),
-    # A facilitator's preparation of a discussion group: the matrix has none (the sessions are the
-    # accreditation service's), so an unknown one for those admitted (the aggregation service's
-    # rules for its groups are in its own suite).
+    # A facilitator's preparation of a discussion group (aggregation): the facilitator of the groups
+    # they lead, coordinators of every group; another's is unknown.
     Route(
         "GET",
-        "/gespreksgroepen/{unknown}",
+        "/gespreksgroepen/{object}",
         ("facilitator", *MANAGERS),
+        kind="discussion",
         page=True,
-        ok=(404,),
+        reach=lambda role: ("own",) if role == "facilitator" else ("own", "colleague"),
+        hidden=404,
     ),
     # The settings: the hospital's (tenant admins), the reminders' (coordinators too).
     Route(
@@ -1079,6 +1080,26 @@ async def _nominations(deployment: Any, hospital: Hospital, which: str, subject_
         hospital.markers[("nomimport", which)] = hospital.markers[("round", which)]
 
 
+async def _discussion_group(deployment: Any, tenant_id: str, title: str, round_id: str, leader: str) -> str:
+    """A discussion group of the aggregation service (once it has learnt the round is open)."""
+    token = deployment.issuer().issue(
+        audience="aggregation", subject="setup", tenant_id=tenant_id, roles=["coordinator"]
+    )
+    async with httpx.AsyncClient(
+        base_url=deployment.aggregation.url, headers={"authorization": f"Bearer {token}"}, timeout=30
+    ) as aggregation:
+
+        async def made() -> Any:
+            answer = await aggregation.post(
+                "/discussion-groups",
+                json={"title": title, "kind": "IFMS", "round_ids": [round_id], "facilitator_id": leader},
+            )
+            assert answer.status_code in (201, 422), answer.text  # 422: the round not yet known
+            return answer.json() if answer.status_code == 201 else None
+
+        return str((await eventually(made, 60, f"a discussion group of round {round_id}"))["id"])
+
+
 def _people_csv(label: str) -> bytes:
     """A people spreadsheet of one row (row 2) with a new address each time."""
     row = f"Dr. Matrix {label};m-{uuid.uuid4().hex[:8]}@matrix-test.nl;specialist"
@@ -1172,6 +1193,17 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         hospital.markers[("spare", which)] = marker
         subject = hospital.people["specialist"] if which == "own" else colleague_id
         await _nominations(deployment, hospital, which, subject)
+    # Discussion groups of the aggregation service (the facilitator's preparation): the specialist's
+    # round led by the hospital's facilitator, the colleague's by someone else.
+    for which, leader in (
+        ("own", hospital.people["facilitator"]),
+        ("colleague", f"other-facilitator-{label}"),
+    ):
+        hospital.objects[("discussion", which)] = await _discussion_group(
+            deployment, hospital.tenant_id, f"Matrix {which}", hospital.objects[("round", which)], leader
+        )
+        # The preparation names the group's rounds: the round's title is the group's marker.
+        hospital.markers[("discussion", which)] = hospital.markers[("round", which)]
     # People imports: the tenant admin's ("own") and the coordinator's ("colleague"); the file's
     # name is the marker (an import's check answers with it).
     for which, role in (("own", "tenant_admin"), ("colleague", "coordinator")):
