@@ -89,12 +89,12 @@ def router() -> APIRouter:
     async def overview(request: Request) -> Response:
         page = await page_of(request)
         page.require()
-        mine = await page.call("action-plan", "GET", "/pops/mine")
-        if mine.status_code in (403, 404):  # a POP is a specialist's own: for anyone else, unknown
+        listed = await page.call("action-plan", "GET", "/pops/mine")
+        if listed.status_code in (403, 404):  # a POP is a specialist's own: for anyone else, unknown
             raise PageError(404, key="pop_not_found")
-        if not mine.is_success:
-            raise PageError(mine.status_code, problem_text(mine, page.lang))
-        plans = mine.json()
+        if not listed.is_success:
+            raise PageError(listed.status_code, problem_text(listed, page.lang))
+        plans = listed.json()
         found = await page.data("survey", "GET", "/rounds", query={"limit": 200})
         rounds = (found or {}).get("items", [])
         started = {p["round_id"] for p in plans}
