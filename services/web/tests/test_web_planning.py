@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from playwright.sync_api import expect
 from pymongo import AsyncMongoClient
 from spiegel_dev.mailcatcher import CaughtMessage
 from spiegel_dev.waiting import until
@@ -64,6 +65,31 @@ async def closed_rounds(web: WebDeployment, tenant: str, people: dict[str, str])
     return rounds
 
 
+async def closed_group_round(web: WebDeployment, tenant: str, name: str, members: list[str]) -> str:
+    """A closed Groepsmonitor round of a group (its subject) with its members."""
+    from spiegel_accreditation.storage import Store
+
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(web.env["MONGODB_URL"], tz_aware=True)
+    try:
+        store = Store.on(client[f"{web.prefix}_accreditation"]).tenant(tenant)
+        round_id = f"gm-{uuid.uuid4().hex[:10]}"
+        await store.rounds.insert(
+            {
+                "id": round_id,
+                "kind": "GROUP_MONITOR",
+                "subject_id": f"group-{uuid.uuid4().hex[:8]}",
+                "subject_name": name,
+                "title": f"Groepsmonitor 2026 – {name}",
+                "member_ids": members,
+                "closed": True,
+                "closed_at": datetime.now(UTC) - timedelta(days=3),
+            }
+        )
+        return round_id
+    finally:
+        await client.close()
+
+
 def calendar_of(message: CaughtMessage) -> tuple[str, Any]:
     part = next(p for p in message.message.walk() if p.get_content_type() == "application/ics")
     calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
@@ -95,6 +121,9 @@ def test_coordinator_plans_eleven_specialists_moves_one_saves_and_reschedules(
     )
     # The 12th specialist's round closes too: the one who joins by a swap later.
     rounds = run_async(closed_rounds(web, slug, {ids[email]: name for email, name in specialists}))
+    group_round = run_async(
+        closed_group_round(web, slug, "Maatschap Longziekten", [ids[e] for e, _ in specialists[6:9]])
+    )
     checked = Checked()
     first_day = (datetime.now(AMSTERDAM) + timedelta(days=2)).date()
 
@@ -131,6 +160,7 @@ def test_coordinator_plans_eleven_specialists_moves_one_saves_and_reschedules(
     checked.page(page, "plan-proposal")
     page.get_by_label("Groep van Dr. Spec 06").select_option(label="Groep 2")
     page.get_by_role("button", name="Indeling bijwerken").click()
+    expect(page.locator("section.proposal-group h2").first).to_have_text("Groep 1 (5 deelnemers)")
     headings = page.locator("section.proposal-group h2").all_inner_texts()
     assert headings == ["Groep 1 (5 deelnemers)", "Groep 2 (6 deelnemers)"], headings
     assert "Dr. Spec 06" in page.locator("section.proposal-group").nth(1).inner_text()
@@ -220,20 +250,54 @@ def test_coordinator_plans_eleven_specialists_moves_one_saves_and_reschedules(
         what="the cancellation",
     )
 
+    # -- a Groepsmonitor: the whole group in one session ----------------------------------------------
+    page.goto(web.tenant_url(slug, "/groepsbesprekingen/plannen"))
+    page.locator(f"#gm-{group_round}").check()
+    page.get_by_label("Datum (van de eerste bespreking)").fill((first_day + timedelta(days=3)).isoformat())
+    page.get_by_label("Plaats (zaal, adres)").fill("Vergaderzaal 4")
+    page.get_by_label("Gespreksleider", exact=True).select_option(label="Hans Helper")
+    page.get_by_role("button", name="Voorstel maken").click()
+    page.get_by_role("heading", name="Voorstel: de groepen").wait_for()
+    headings = page.locator("section.proposal-group h2").all_inner_texts()
+    assert headings == ["Groep 1 (3 deelnemers)"], headings
+    assert page.get_by_role("button", name="Indeling bijwerken").count() == 0  # nobody to move
+    page.get_by_role("button", name="Opslaan").click()
+    page.wait_for_url(re.compile(r"/groepsbesprekingen\?bericht=planned$"))
+    planned = page.locator("section[aria-labelledby='planned-title'] tbody tr")
+    rows = [planned.nth(i).locator("td").all_inner_texts() for i in range(planned.count())]
+    assert ["Groepsmonitor", "3", "Hans Helper", "Vergaderzaal 4"] in [r[1:] for r in rows], rows
+
     # -- the same pages on a phone ------------------------------------------------------------------
     phone_context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="nl-NL"
     )
     phone = phone_context.new_page()
     sign_in(phone, web, slug, coordinator)
-    for path, name in (
-        ("/groepsbesprekingen", "plan-list-phone"),
-        ("/groepsbesprekingen/plannen", "plan-choose-phone"),
-        (session_path, "plan-session-phone"),
-    ):
-        phone.goto(web.tenant_url(slug, path))
-        narrow_enough(phone)
-        checked.page(phone, name)
+    phone.goto(web.tenant_url(slug, "/groepsbesprekingen"))
+    narrow_enough(phone)
+    checked.page(phone, "plan-list-phone")
+    phone.locator("section[aria-labelledby='planned-title'] a").first.tap()  # the planned one
+    phone.wait_for_url(re.compile(r"/groepsbesprekingen/[0-9a-f-]{36}$"))
+    assert phone.locator("form[action$='/verzetten']").count() == 1
+    narrow_enough(phone)
+    checked.page(phone, "plan-session-phone")
+    # the two who are free again (swapped out; the cancelled session's) make a proposal of one group
+    phone.goto(web.tenant_url(slug, "/groepsbesprekingen/plannen"))
+    narrow_enough(phone)
+    checked.page(phone, "plan-choose-phone")
+    for name in ("Dr. Spec 02", "Dr. Spec 12"):
+        phone.get_by_label(re.compile(rf"^{name}")).check()
+    phone.get_by_label("Datum (van de eerste bespreking)").fill(first_day.isoformat())
+    phone.get_by_role("button", name="Voorstel maken").tap()
+    phone.get_by_role("heading", name="Voorstel: de groepen").wait_for()
+    headings = phone.locator("section.proposal-group h2").all_inner_texts()
+    assert headings == ["Groep 1 (2 deelnemers)"], headings
+    narrow_enough(phone)
+    checked.page(phone, "plan-proposal-phone")
+    # in English
+    phone.goto(web.tenant_url(slug, "/groepsbesprekingen/plannen?lang=en"))
+    assert "Plan group discussions" in phone.inner_text("main")
+    assert "Separate dates (recommended)" in phone.inner_text("main")
     phone_context.close()
     desk.close()
     assert not checked.violations, checked.violations
