@@ -1084,6 +1084,17 @@ KNOWN_GAPS = {
     ("GET", "/mijn-ontwikkelplan/{}/pdf"),
     ("POST", "/mijn-ontwikkelplan/{}/afronden"),
     ("POST", "/mijn-ontwikkelplan/{}/terugblik"),
+    # The coordinator's planning of the group discussions (issue 19).
+    ("GET", "/groepsbesprekingen"),
+    ("GET", "/groepsbesprekingen/plannen"),
+    ("POST", "/groepsbesprekingen/plannen"),
+    ("GET", "/groepsbesprekingen/{}"),
+    ("GET", "/groepsbesprekingen/{}/annuleren"),
+    ("POST", "/groepsbesprekingen/{}/annuleren"),
+    ("POST", "/groepsbesprekingen/{}/gespreksleiders"),
+    ("POST", "/groepsbesprekingen/{}/plaats"),
+    ("POST", "/groepsbesprekingen/{}/vervangen"),
+    ("POST", "/groepsbesprekingen/{}/verzetten"),
 }
 
 

@@ -63,6 +63,10 @@ DYNAMIC = {
     "pop_outcome_": ["achieved", "ongoing", "carried_forward", "dropped"],
     "pop_why_": ["strength", "development_point", "blind_spot", "hidden_strength", "facilitator_note"],
     "pop_status_": ["not_started", "in_progress", "achieved", "stopped"],
+    "plan_mode_": ["separate_dates", "one_moment", "separate_dates_help", "one_moment_help"],
+    "plan_kind_": ["IFMS", "GROUP_MONITOR"],
+    "plan_msg_": ["planned", "schedule", "place", "facilitators", "swap", "cancelled"],
+    "plan_state_": ["planned", "cancelled"],
 }
 
 QUESTIONNAIRE = {

@@ -16,6 +16,7 @@ from spiegel_web import (
     operator,
     people,
     people_import,
+    planning,
     reports,
     respondent,
     rounds,
@@ -32,6 +33,7 @@ def router() -> APIRouter:
         nominations,
         reports,
         discussions,
+        planning,  # after discussions: /groepsbesprekingen/mijn is not a session's id
         development_plan,
         rounds,
         groups,
