@@ -8,6 +8,7 @@ from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
 from spiegel_accreditation.attendance import api as attendance_api
+from spiegel_accreditation.gaia import api as gaia_api
 from spiegel_accreditation.rounds import api as rounds_api
 from spiegel_accreditation.rounds import handlers as round_handlers
 from spiegel_accreditation.sessions import api as sessions_api
@@ -27,7 +28,8 @@ DEFINITION = ServiceDefinition(
     title="Spiegel accreditation service",
     description=(
         "Group discussions (groepsbesprekingen): planning, splitting, participants and facilitators;"
-        " check-in with the BIG number, attendance and the meeting's evaluation; themes chosen beforehand."
+        " check-in with the BIG number, attendance and the meeting's evaluation; themes chosen beforehand;"
+        " accreditation in GAIA (attendance exports, registration status, deadlines)."
     ),
     settings_class=AccreditationSettings,
     outbox_collections=[Store.sessions.name, Store.attendance.name],
@@ -42,6 +44,7 @@ DEFINITION = ServiceDefinition(
         sessions_api.router(runtime),
         attendance_api.router(runtime),
         themes_api.router(runtime),
+        gaia_api.router(runtime),
         rounds_api.router(runtime),
     ],
     consumers=[
@@ -56,6 +59,7 @@ DEFINITION = ServiceDefinition(
     openapi_tags=[
         {"name": "sessions", "description": "Groepsbesprekingen: plannen, splitsen, wijzigen, annuleren"},
         {"name": "attendance", "description": "Aanmelden met het BIG-nummer, aanwezigheid, evaluatie"},
+        {"name": "gaia", "description": "Accreditatie in GAIA: activiteit, presentie-exports, registratiestatus"},
         {"name": "themes", "description": "Thema's die een deelnemer vooraf kiest"},
         {"name": "rounds", "description": "Gesloten rondes die in een groepsbespreking kunnen"},
     ],

@@ -18,6 +18,11 @@
   api (attendance/).
 - `themes` (id: `<session id>/<person id>`): the themes of their own report a participant
   wants to discuss. Written by the api (themes/).
+- `accreditations` (id: `session/<session id>` or `series/<series id>`): the GAIA accreditation a
+  session or a series refers to: activity number, points, association, period, deadline days.
+  Written by the api (gaia/).
+- `registrations` (id: `<session id>/<person id>`): whether a participant's attendance is entered
+  in GAIA: to register, registered (date), refused (reason). Written by the api (gaia/).
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class Store(TenantStores):
     big_numbers = Collection()
     evaluations = Collection()
     themes = Collection()
+    accreditations = Collection()
+    registrations = Collection()
 
 
 def seat_id(round_id: str, person_id: str) -> str:
