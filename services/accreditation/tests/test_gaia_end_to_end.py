@@ -116,18 +116,25 @@ async def test_accreditation_exports_and_registration(deployment: Deployment) ->
         assert pasted.text == "00123456789\n12345678901\n"
 
         # -- the spreadsheet opened with openpyxl: the BIG number is TEXT with its leading zeros
-        sheet = load_workbook(io.BytesIO((await coordinator.get(f"{base}/gaia/attendance.xlsx")).content))["GAIA"]
-        values = {sheet.cell(row=r, column=2).value: sheet.cell(row=r, column=1) for r in range(2, sheet.max_row + 1)}
+        sheet = load_workbook(io.BytesIO((await coordinator.get(f"{base}/gaia/attendance.xlsx")).content))[
+            "GAIA"
+        ]
+        values = {
+            sheet.cell(row=r, column=2).value: sheet.cell(row=r, column=1)
+            for r in range(2, sheet.max_row + 1)
+        }
         assert set(values) == {"Dr. Anna", "'=cmd|' /C calc'!A0"}
         anna_cell = values["Dr. Anna"]
-        assert anna_cell.value == "00123456789" and anna_cell.data_type == "s" and anna_cell.number_format == "@"
+        assert (
+            anna_cell.value == "00123456789" and anna_cell.data_type == "s" and anna_cell.number_format == "@"
+        )
         assert sheet["E2"].value == "456789" and sheet["D2"].value == 2
 
         # -- the csv: the formula neutralised
         text = (await coordinator.get(f"{base}/gaia/attendance.csv")).content.decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(text), delimiter=";"))
         assert rows[0][0] == "BIG-nummer"
-        assert ["'=cmd|' /C calc'!A0"] == [r[1] for r in rows[1:] if r[0] == "12345678901"]
+        assert [r[1] for r in rows[1:] if r[0] == "12345678901"] == ["'=cmd|' /C calc'!A0"]
         english_csv = (await coordinator_en.get(f"{base}/gaia/attendance.csv")).content.decode("utf-8-sig")
         assert english_csv.startswith('"BIG number"')
 
@@ -135,7 +142,10 @@ async def test_accreditation_exports_and_registration(deployment: Deployment) ->
         root = ET.fromstring((await coordinator.get(f"{base}/gaia/attendance.xml")).content)
         assert root.get("provider") == "Ziekenhuis Noord"
         items = root.findall("g:attendance", NS)
-        assert sorted(i.findtext("g:personId", namespaces=NS) for i in items) == ["00123456789", "12345678901"]
+        assert sorted(i.findtext("g:personId", namespaces=NS) for i in items) == [
+            "00123456789",
+            "12345678901",
+        ]
         assert {i.findtext("g:activityId", namespaces=NS) for i in items} == {"456789"}
         assert {i.findtext("g:endDate", namespaces=NS) for i in items} == {ends.date().isoformat()}
 
@@ -159,14 +169,19 @@ async def test_accreditation_exports_and_registration(deployment: Deployment) ->
         partial = await coordinator.put(path, json={"person_ids": ["cor"], "status": "registered"})
         assert partial.status_code == 422 and partial.json()["field"] == "person_ids"
         future = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
-        later = await coordinator.put(path, json={"person_ids": ["anna"], "status": "registered", "registered_on": future})
+        later = await coordinator.put(
+            path, json={"person_ids": ["anna"], "status": "registered", "registered_on": future}
+        )
         assert later.status_code == 422 and later.json()["field"] == "registered_on"
         refused = await coordinator.put(
             path, json={"person_ids": ["bram"], "status": "refused", "reason": "BIG-nummer onbekend in GAIA"}
         )
         assert refused.status_code == 200, refused.text
         statuses = {p["person_id"]: p["registration"] for p in refused.json()["participants"]}
-        assert statuses["bram"]["status"] == "refused" and statuses["bram"]["reason"] == "BIG-nummer onbekend in GAIA"
+        assert (
+            statuses["bram"]["status"] == "refused"
+            and statuses["bram"]["reason"] == "BIG-nummer onbekend in GAIA"
+        )
         assert statuses["anna"]["status"] == "to_register"
         pending = (await coordinator.get("/gaia/pending")).json()["sessions"]
         assert [p["to_register"] for p in pending if p["session_id"] == session_id] == [1]
@@ -199,7 +214,12 @@ async def test_only_the_hospitals_coordinators(deployment: Deployment) -> None:
         ("PUT", f"{base}/gaia/registrations", {"status": "registered"}),
         ("GET", "/gaia/pending", None),
     ]
-    for subject, role in (("fac-2", "facilitator"), ("eva", "specialist"), ("b", "board"), ("op", "operator")):
+    for subject, role in (
+        ("fac-2", "facilitator"),
+        ("eva", "specialist"),
+        ("b", "board"),
+        ("op", "operator"),
+    ):
         async with deployment.client(TENANT, subject, role) as client:
             for method, path, body in routes:
                 answer = await client.request(method, path, json=body)
@@ -208,7 +228,9 @@ async def test_only_the_hospitals_coordinators(deployment: Deployment) -> None:
         for method, path, body in routes[:-1]:
             answer = await foreign.request(method, path, json=body)
             assert answer.status_code == 404, (method, path, answer.text)
-        assert session_id not in {p["session_id"] for p in (await foreign.get("/gaia/pending")).json()["sessions"]}
+        assert session_id not in {
+            p["session_id"] for p in (await foreign.get("/gaia/pending")).json()["sessions"]
+        }
 
 
 async def test_the_attendance_export_of_1000_participants_under_2_seconds(deployment: Deployment) -> None:
@@ -236,13 +258,18 @@ async def test_the_attendance_export_of_1000_participants_under_2_seconds(deploy
         )
     )
     await db["attendance"].insert_many(
-        [own(f"{session_id}/{p}", session_id=session_id, person_id=p, status="present", minutes=180) for p in people]
+        [
+            own(f"{session_id}/{p}", session_id=session_id, person_id=p, status="present", minutes=180)
+            for p in people
+        ]
     )
     await db["big_numbers"].insert_many(
         [own(p, big_number=f"{i:011d}") for i, p in enumerate(people)], ordered=False
     )
     async with deployment.client(TENANT, *COORDINATOR) as coordinator:
-        assert (await coordinator.put(f"/sessions/{session_id}/accreditation", json=accreditation())).status_code == 200
+        assert (
+            await coordinator.put(f"/sessions/{session_id}/accreditation", json=accreditation())
+        ).status_code == 200
         timings = []
         for _ in range(3):
             started = time.perf_counter()

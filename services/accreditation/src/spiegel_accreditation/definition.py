@@ -59,7 +59,10 @@ DEFINITION = ServiceDefinition(
     openapi_tags=[
         {"name": "sessions", "description": "Groepsbesprekingen: plannen, splitsen, wijzigen, annuleren"},
         {"name": "attendance", "description": "Aanmelden met het BIG-nummer, aanwezigheid, evaluatie"},
-        {"name": "gaia", "description": "Accreditatie in GAIA: activiteit, presentie-exports, registratiestatus"},
+        {
+            "name": "gaia",
+            "description": "Accreditatie in GAIA: activiteit, presentie-exports, registratiestatus",
+        },
         {"name": "themes", "description": "Thema's die een deelnemer vooraf kiest"},
         {"name": "rounds", "description": "Gesloten rondes die in een groepsbespreking kunnen"},
     ],

@@ -83,7 +83,16 @@ def _attendee_out(a: Attendee) -> dict[str, Any]:
 def _accreditation_out(found: Document | None) -> dict[str, Any] | None:
     if found is None:
         return None
-    keys = ("activity_number", "points", "association", "valid_from", "valid_until", "deadline_days", "provider", "scope")
+    keys = (
+        "activity_number",
+        "points",
+        "association",
+        "valid_from",
+        "valid_until",
+        "deadline_days",
+        "provider",
+        "scope",
+    )
     return {k: found.get(k) for k in keys}
 
 
@@ -118,13 +127,17 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
             "participants": [_attendee_out(a) for a in attendees],
         }
 
-    @api.get("/sessions/{session_id}/accreditation", summary="Accreditatie en registratiestatus (coördinator)")
+    @api.get(
+        "/sessions/{session_id}/accreditation", summary="Accreditatie en registratiestatus (coördinator)"
+    )
     async def read(session_id: Id, principal: Coordinator) -> dict[str, Any]:
         doc = await gaia.session(principal.tenant_id, session_id)
         return await overview(principal.tenant_id, doc)
 
     @api.put("/sessions/{session_id}/accreditation", summary="De GAIA-accreditatie van een sessie of reeks")
-    async def set_accreditation(session_id: Id, body: AccreditationIn, principal: Coordinator) -> dict[str, Any]:
+    async def set_accreditation(
+        session_id: Id, body: AccreditationIn, principal: Coordinator
+    ) -> dict[str, Any]:
         doc = await gaia.session(principal.tenant_id, session_id)
         await gaia.set_accreditation(
             principal.tenant_id,
@@ -139,7 +152,9 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
     async def big_numbers(session_id: Id, principal: Coordinator) -> Response:
         doc = await gaia.session(principal.tenant_id, session_id)
         _, rows = await gaia.export_rows(principal.tenant_id, doc)
-        return _download(exports.big_numbers_text(rows), "text/plain; charset=utf-8", f"gaia-{session_id}.txt")
+        return _download(
+            exports.big_numbers_text(rows), "text/plain; charset=utf-8", f"gaia-{session_id}.txt"
+        )
 
     @api.get("/sessions/{session_id}/gaia/attendance.csv", summary="Presentielijst (csv)")
     async def attendance_csv(session_id: Id, principal: Coordinator, request: Request) -> Response:
@@ -172,7 +187,9 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
         "/sessions/{session_id}/gaia/certificates/{person_id}.pdf",
         summary="Bewijs van gedeeltelijke deelname (pdf)",
     )
-    async def certificate(session_id: Id, person_id: Id, principal: Coordinator, request: Request) -> Response:
+    async def certificate(
+        session_id: Id, person_id: Id, principal: Coordinator, request: Request
+    ) -> Response:
         doc = await gaia.session(principal.tenant_id, session_id)
         cert = await gaia.certificate(principal.tenant_id, doc, person_id)
         body = exports.certificate_pdf(cert, _language(request, principal))

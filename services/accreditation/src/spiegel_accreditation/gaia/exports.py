@@ -84,7 +84,9 @@ def xlsx_bytes(rows: Sequence[Row], language: str = "nl") -> bytes:
     sheet.title = "GAIA"
     sheet.append(list(HEADERS.get(language, HEADERS["nl"])))
     for r in rows:
-        sheet.append([neutralised(r.big_number), neutralised(r.name), r.day, r.points, neutralised(r.activity_number)])
+        sheet.append(
+            [neutralised(r.big_number), neutralised(r.name), r.day, r.points, neutralised(r.activity_number)]
+        )
         line = sheet.max_row
         for column in (1, 2, 5):  # text columns: never a number (leading zeros), never a formula
             cell = sheet.cell(row=line, column=column)
@@ -133,7 +135,8 @@ CERTIFICATE_TEXTS = {
         "individueel functioneren) op %(day)s in %(hospital)s.",
         "hours": "Aanwezig: %(present)s van %(total)s uur.",
         "big": "BIG-nummer: %(big)s",
-        "activity": "GAIA-activiteit %(activity)s (%(association)s), %(points)s punten bij volledige deelname.",
+        "activity": "GAIA-activiteit %(activity)s (%(association)s), "
+        "%(points)s punten bij volledige deelname.",
         "note": "GAIA registreert alleen volledige deelname; met dit bewijs kunt u de uren zelf opvoeren.",
     },
     "en": {
@@ -143,7 +146,8 @@ CERTIFICATE_TEXTS = {
         "hours": "Present: %(present)s of %(total)s hours.",
         "big": "BIG number: %(big)s",
         "activity": "GAIA activity %(activity)s (%(association)s), %(points)s points for full attendance.",
-        "note": "GAIA registers full attendance only; with this certificate you can enter the hours yourself.",
+        "note": "GAIA registers full attendance only; "
+        "with this certificate you can enter the hours yourself.",
     },
 }
 

@@ -44,7 +44,9 @@ def series_key(series_id: str) -> str:
 
 
 def gaia_refused(error: RuleError) -> ApiError:
-    return ApiError(422, "gaia_invalid", extra={"field": error.field}, field=error.field, problem=error.reason)
+    return ApiError(
+        422, "gaia_invalid", extra={"field": error.field}, field=error.field, problem=error.reason
+    )
 
 
 @dataclass(frozen=True)
@@ -113,14 +115,20 @@ class Gaia:
     async def required_accreditation(self, tenant_id: str, doc: Document) -> Document:
         found = await self.accreditation_of(tenant_id, doc)
         if found is None:
-            raise ApiError(409, "gaia_no_accreditation", extra={"field": "activity_number"}, session_id=doc["id"])
+            raise ApiError(
+                409, "gaia_no_accreditation", extra={"field": "activity_number"}, session_id=doc["id"]
+            )
         return found
 
     # -- attendance --------------------------------------------------------------------------
-    async def _by_id(self, collection: Any, ids: Sequence[str], projection: dict[str, int]) -> dict[str, Document]:
+    async def _by_id(
+        self, collection: Any, ids: Sequence[str], projection: dict[str, int]
+    ) -> dict[str, Document]:
         found: dict[str, Document] = {}
         for start in range(0, len(ids), BATCH):
-            for d in await collection.find({"id": {"$in": list(ids[start : start + BATCH])}}, projection=projection):
+            for d in await collection.find(
+                {"id": {"$in": list(ids[start : start + BATCH])}}, projection=projection
+            ):
                 found[d["id"]] = d
         return found
 
@@ -134,15 +142,21 @@ class Gaia:
         registrations = await self._by_id(
             store.registrations, keys, {"id": 1, "status": 1, "registered_on": 1, "reason": 1}
         )
-        numbers = await self._by_id(store.big_numbers, [p.person_id for p in participants], {"id": 1, "big_number": 1})
+        numbers = await self._by_id(
+            store.big_numbers, [p.person_id for p in participants], {"id": 1, "big_number": 1}
+        )
         rounds = await self._by_id(
-            store.rounds, sorted({p.round_id for p in participants}), {"id": 1, "subject_id": 1, "subject_name": 1}
+            store.rounds,
+            sorted({p.round_id for p in participants}),
+            {"id": 1, "subject_id": 1, "subject_name": 1},
         )
         out = []
         for p, key in zip(participants, keys, strict=True):
             record = records.get(key) or {}
             round_doc = rounds.get(p.round_id) or {}
-            name = str(round_doc.get("subject_name") or "") if round_doc.get("subject_id") == p.person_id else ""
+            name = (
+                str(round_doc.get("subject_name") or "") if round_doc.get("subject_id") == p.person_id else ""
+            )
             out.append(
                 Attendee(
                     person_id=p.person_id,
@@ -239,7 +253,8 @@ class Gaia:
             "updated_at": now,
         }
         await store.registrations.update_many_by_id(
-            [(participant_key(doc["id"], p), {"$set": {**fields, "person_id": p}}) for p in chosen], upsert=True
+            [(participant_key(doc["id"], p), {"$set": {**fields, "person_id": p}}) for p in chosen],
+            upsert=True,
         )
         return await self.attendees(tenant_id, doc)
 
@@ -252,7 +267,15 @@ class Gaia:
         store = self.store(tenant_id)
         ended = await store.sessions.find(
             {"state": {"$ne": CANCELLED}, "ends_at": {"$lt": now, "$gt": now - LOOK_BACK}},
-            projection={"id": 1, "state": 1, "starts_at": 1, "ends_at": 1, "series_id": 1, "participants": 1, "kind": 1},
+            projection={
+                "id": 1,
+                "state": 1,
+                "starts_at": 1,
+                "ends_at": 1,
+                "series_id": 1,
+                "participants": 1,
+                "kind": 1,
+            },
         )
         out = []
         for doc in ended:
@@ -260,7 +283,11 @@ class Gaia:
             if accreditation is None:
                 continue
             attendees = await self.attendees(tenant_id, doc)
-            waiting = [a for a in attendees if a.status == PRESENT and a.registration.get("status") == model.TO_REGISTER]
+            waiting = [
+                a
+                for a in attendees
+                if a.status == PRESENT and a.registration.get("status") == model.TO_REGISTER
+            ]
             if not waiting:
                 continue
             due = model.deadline(aware(doc["ends_at"]), int(accreditation["deadline_days"]))
