@@ -9,6 +9,7 @@ from spiegel_platform.storage.repository import IndexSpec
 
 from spiegel_accreditation.attendance import api as attendance_api
 from spiegel_accreditation.gaia import api as gaia_api
+from spiegel_accreditation.gaia import reminders as gaia_reminders
 from spiegel_accreditation.rounds import api as rounds_api
 from spiegel_accreditation.rounds import handlers as round_handlers
 from spiegel_accreditation.sessions import api as sessions_api
@@ -21,6 +22,7 @@ PRODUCED = [
     "spiegel.accreditation.v1.SessionChanged",
     "spiegel.accreditation.v1.SessionCancelled",
     "spiegel.accreditation.v1.AttendanceRecorded",
+    "spiegel.accreditation.v1.GaiaRegistrationDue",
 ]
 
 DEFINITION = ServiceDefinition(
@@ -32,7 +34,7 @@ DEFINITION = ServiceDefinition(
         " accreditation in GAIA (attendance exports, registration status, deadlines)."
     ),
     settings_class=AccreditationSettings,
-    outbox_collections=[Store.sessions.name, Store.attendance.name],
+    outbox_collections=[Store.sessions.name, Store.attendance.name, Store.gaia_reminders.name],
     indexes={
         Store.sessions.name: [
             IndexSpec([("facilitator_ids", 1)]),
@@ -56,6 +58,8 @@ DEFINITION = ServiceDefinition(
         ),
     ],
     produces_topics=topics_of(*PRODUCED),
+    # The reminder before a session's GAIA deadline (once per session and deadline).
+    background=[gaia_reminders.remind_loop],
     openapi_tags=[
         {"name": "sessions", "description": "Groepsbesprekingen: plannen, splitsen, wijzigen, annuleren"},
         {"name": "attendance", "description": "Aanmelden met het BIG-nummer, aanwezigheid, evaluatie"},

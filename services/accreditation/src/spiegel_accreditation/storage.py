@@ -23,6 +23,9 @@
   Written by the api (gaia/).
 - `registrations` (id: `<session id>/<person id>`): whether a participant's attendance is entered
   in GAIA: to register, registered (date), refused (reason). Written by the api (gaia/).
+- `gaia_reminders` (id: `<session id>/<deadline>`): the one reminder of a session's deadline (a
+  unique insert, with its GaiaRegistrationDue in the same document's outbox). Written by the
+  consumer process's periodic job (gaia/reminders.py).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Store(TenantStores):
     themes = Collection()
     accreditations = Collection()
     registrations = Collection()
+    gaia_reminders = Collection()
 
 
 def seat_id(round_id: str, person_id: str) -> str:

@@ -25,6 +25,7 @@ from datetime import date
 from xml.etree import ElementTree as ET
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import TYPE_STRING
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -78,23 +79,24 @@ def csv_bytes(rows: Sequence[Row], language: str = "nl") -> bytes:
 
 
 def xlsx_bytes(rows: Sequence[Row], language: str = "nl") -> bytes:
-    book = Workbook(write_only=False)
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "GAIA"
-    sheet.append(list(HEADERS.get(language, HEADERS["nl"])))
-    for r in rows:
-        sheet.append(
-            [neutralised(r.big_number), neutralised(r.name), r.day, r.points, neutralised(r.activity_number)]
-        )
-        line = sheet.max_row
-        for column in (1, 2, 5):  # text columns: never a number (leading zeros), never a formula
-            cell = sheet.cell(row=line, column=column)
-            cell.data_type = TYPE_STRING
-            cell.number_format = "@"
-        sheet.cell(row=line, column=3).number_format = "yyyy-mm-dd"
+    """openpyxl's write-only mode (streams the rows: a thousand in a fraction of a second)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("GAIA")
     for letter, width in zip("ABCDE", (14, 36, 12, 8, 18), strict=True):
         sheet.column_dimensions[letter].width = width
+    sheet.append(list(HEADERS.get(language, HEADERS["nl"])))
+
+    def text(value: str) -> WriteOnlyCell:
+        # A text cell: never a number (leading zeros), never a formula.
+        cell = WriteOnlyCell(sheet, value=neutralised(value))
+        cell.data_type = TYPE_STRING
+        cell.number_format = "@"
+        return cell
+
+    for r in rows:
+        day = WriteOnlyCell(sheet, value=r.day)
+        day.number_format = "yyyy-mm-dd"
+        sheet.append([text(r.big_number), text(r.name), day, r.points, text(r.activity_number)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -15,14 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from google.protobuf.timestamp_pb2 import Timestamp
+from pymongo.errors import DuplicateKeyError
+from spiegel.accreditation.v1 import events_pb2
 from spiegel_platform.errors import ApiError
+from spiegel_platform.events import new_event
 from spiegel_platform.storage.stores import Stores
 
 from spiegel_accreditation.attendance.model import PARTIAL, PRESENT
 from spiegel_accreditation.gaia import model
 from spiegel_accreditation.gaia.exports import Certificate, Row
 from spiegel_accreditation.sessions.model import CANCELLED, RuleError
-from spiegel_accreditation.sessions.service import participants_of
+from spiegel_accreditation.sessions.service import PRODUCER, participants_of
 from spiegel_accreditation.settings import AccreditationSettings
 from spiegel_accreditation.storage import Document, Store, participant_key
 
@@ -63,6 +67,7 @@ class Gaia:
     def __init__(self, stores: Stores[Store], settings: AccreditationSettings) -> None:
         self.stores = stores
         self.default_deadline_days = settings.gaia_deadline_days
+        self.reminder_days_before = settings.gaia_reminder_days_before
 
     def store(self, tenant_id: str) -> Store:
         return self.stores.tenant(tenant_id)
@@ -258,15 +263,42 @@ class Gaia:
         )
         return await self.attendees(tenant_id, doc)
 
+    async def waiting(self, tenant_id: str, doc: Document, now: datetime) -> dict[str, Any] | None:
+        """A session's entry in "still to register", or None (no accreditation, nobody waiting)."""
+        accreditation = await self.accreditation_of(tenant_id, doc)
+        if accreditation is None:
+            return None
+        attendees = await self.attendees(tenant_id, doc)
+        waiting = [
+            a for a in attendees if a.status == PRESENT and a.registration.get("status") == model.TO_REGISTER
+        ]
+        if not waiting:
+            return None
+        due = model.deadline(aware(doc["ends_at"]), int(accreditation["deadline_days"]))
+        return {
+            "session_id": doc["id"],
+            "kind": doc.get("kind"),
+            "starts_at": aware(doc["starts_at"]).isoformat(),
+            "activity_number": accreditation["activity_number"],
+            "association": accreditation["association"],
+            "deadline": due.isoformat(),
+            "overdue": due < now.date(),
+            "to_register": len(waiting),
+            "present": sum(1 for a in attendees if a.status == PRESENT),
+        }
+
+    @staticmethod
+    def ended_filter(now: datetime) -> dict[str, Any]:
+        return {"state": {"$ne": CANCELLED}, "ends_at": {"$lt": now, "$gt": now - LOOK_BACK}}
+
     async def pending(self, tenant_id: str, *, now: datetime | None = None) -> list[dict[str, Any]]:
         """The sessions that have ended, with an accreditation, whose attendance is not (all)
         registered yet: the earliest deadline first. A session none attended whole is not listed.
         Computed on every read (attendance may still change after a registration); sessions that
         ended more than LOOK_BACK ago are past any association's deadline and not listed."""
         now = now or datetime.now(UTC)
-        store = self.store(tenant_id)
-        ended = await store.sessions.find(
-            {"state": {"$ne": CANCELLED}, "ends_at": {"$lt": now, "$gt": now - LOOK_BACK}},
+        ended = await self.store(tenant_id).sessions.find(
+            self.ended_filter(now),
             projection={
                 "id": 1,
                 "state": 1,
@@ -277,32 +309,57 @@ class Gaia:
                 "kind": 1,
             },
         )
-        out = []
-        for doc in ended:
+        out = [item for doc in ended if (item := await self.waiting(tenant_id, doc, now)) is not None]
+        out.sort(key=lambda item: (item["deadline"], item["session_id"]))
+        return out
+
+    async def remind_due(self, now: datetime | None = None) -> int:
+        """The periodic job: for every session whose deadline is `reminder_days_before` days away
+        or less (and not passed) with attendees still to register, one GaiaRegistrationDue, once
+        per session and deadline: a unique insert of the reminder with the event in its outbox,
+        so a second pass, a second process or a restart adds none. Returns how many were new."""
+        now = now or datetime.now(UTC)
+        made = 0
+        async for found in self.stores.across_tenants(Store.sessions).find(
+            self.ended_filter(now), {"tenant_id": 1, "id": 1}
+        ):
+            tenant_id = str(found["tenant_id"])
+            doc = await self.store(tenant_id).sessions.get(str(found["id"]))
+            if doc is None:
+                continue
+            # Cheap checks first (a few reads by id): the deadline's window, a reminder made already.
             accreditation = await self.accreditation_of(tenant_id, doc)
             if accreditation is None:
                 continue
-            attendees = await self.attendees(tenant_id, doc)
-            waiting = [
-                a
-                for a in attendees
-                if a.status == PRESENT and a.registration.get("status") == model.TO_REGISTER
-            ]
-            if not waiting:
-                continue
             due = model.deadline(aware(doc["ends_at"]), int(accreditation["deadline_days"]))
-            out.append(
-                {
-                    "session_id": doc["id"],
-                    "kind": doc.get("kind"),
-                    "starts_at": aware(doc["starts_at"]).isoformat(),
-                    "activity_number": accreditation["activity_number"],
-                    "association": accreditation["association"],
-                    "deadline": due.isoformat(),
-                    "overdue": due < now.date(),
-                    "to_register": len(waiting),
-                    "present": sum(1 for a in attendees if a.status == PRESENT),
-                }
+            if not 0 <= (due - now.date()).days <= self.reminder_days_before:
+                continue
+            if await self.store(tenant_id).gaia_reminders.get(f"{doc['id']}/{due.isoformat()}") is not None:
+                continue
+            item = await self.waiting(tenant_id, doc, now)
+            if item is None:
+                continue
+            stamp = Timestamp()
+            stamp.FromDatetime(datetime(due.year, due.month, due.day))
+            event = new_event(
+                events_pb2.GaiaRegistrationDue(
+                    session_id=doc["id"], deadline=stamp, to_register=int(item["to_register"])
+                ),
+                tenant_id=tenant_id,
+                producer=PRODUCER,
             )
-        out.sort(key=lambda item: (item["deadline"], item["session_id"]))
-        return out
+            try:
+                await self.store(tenant_id).gaia_reminders.insert(
+                    {
+                        "id": f"{doc['id']}/{due.isoformat()}",
+                        "session_id": doc["id"],
+                        "deadline": due.isoformat(),
+                        "to_register": item["to_register"],
+                        "created_at": now,
+                    },
+                    [event],
+                )
+                made += 1
+            except DuplicateKeyError:
+                continue
+        return made
