@@ -239,6 +239,59 @@ ROUTES = (
         hidden=404,
         answers_with_object=False,
     ),
+    # accreditation in GAIA (issue 19 point 5): the hospital's coordinators and tenant admins only;
+    # the exports answer 409 until an accreditation is set (or, for a certificate, when the person
+    # did not attend partly), the registration status 409 until the session has ended.
+    Route(
+        "PUT",
+        "/api/accreditation/sessions/{object}/accreditation",
+        MANAGERS,
+        kind="session",
+        body=lambda: {
+            "activity_number": "456789",
+            "points": 2,
+            "association": "NVvH",
+            "valid_from": (datetime.now(UTC) - timedelta(days=30)).date().isoformat(),
+            "valid_until": (datetime.now(UTC) + timedelta(days=300)).date().isoformat(),
+        },  # type: ignore[arg-type]
+        answers_with_object=False,
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/accreditation",
+        MANAGERS,
+        kind="session",
+        answers_with_object=False,
+    ),
+    *(
+        Route(
+            "GET",
+            f"/api/accreditation/sessions/{{object}}/gaia/{export}",
+            MANAGERS,
+            kind="session",
+            ok=(200, 409),
+            answers_with_object=False,
+        )
+        for export in ("big-numbers.txt", "attendance.csv", "attendance.xlsx", "attendance.xml")
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/gaia/certificates/{participant}.pdf",
+        MANAGERS,
+        kind="session",
+        ok=(200, 409),  # 200 once the facilitator's mark above made the participant partly present
+        answers_with_object=False,
+    ),
+    Route(
+        "PUT",
+        "/api/accreditation/sessions/{object}/gaia/registrations",
+        MANAGERS,
+        kind="session",
+        ok=(200, 409),
+        body={"status": "registered"},
+        answers_with_object=False,
+    ),
+    Route("GET", "/api/accreditation/gaia/pending", MANAGERS),
     # a person's own group discussions and a discussion's calendar file (only one's own: an id
     # one is not in is unknown, as here for everybody)
     Route("GET", "/api/invitation/me/discussions", STAFF),
@@ -1095,6 +1148,13 @@ KNOWN_GAPS = {
     ("POST", "/groepsbesprekingen/{}/plaats"),
     ("POST", "/groepsbesprekingen/{}/vervangen"),
     ("POST", "/groepsbesprekingen/{}/verzetten"),
+    # The coordinator's GAIA registration of a session's attendance (issue 19, point 5).
+    ("GET", "/bespreking/{}/accreditatie"),
+    ("POST", "/bespreking/{}/accreditatie"),
+    ("GET", "/bespreking/{}/accreditatie/{}"),
+    ("GET", "/bespreking/{}/accreditatie/bewijs/{}"),
+    ("POST", "/bespreking/{}/accreditatie/status"),
+    ("GET", "/nog-te-registreren"),
 }
 
 

@@ -18,6 +18,14 @@
   api (attendance/).
 - `themes` (id: `<session id>/<person id>`): the themes of their own report a participant
   wants to discuss. Written by the api (themes/).
+- `accreditations` (id: `session/<session id>` or `series/<series id>`): the GAIA accreditation a
+  session or a series refers to: activity number, points, association, period, deadline days.
+  Written by the api (gaia/).
+- `registrations` (id: `<session id>/<person id>`): whether a participant's attendance is entered
+  in GAIA: to register, registered (date), refused (reason). Written by the api (gaia/).
+- `gaia_reminders` (id: `<session id>/<deadline>`): the one reminder of a session's deadline (a
+  unique insert, with its GaiaRegistrationDue in the same document's outbox). Written by the
+  consumer process's periodic job (gaia/reminders.py).
 """
 
 from __future__ import annotations
@@ -39,6 +47,9 @@ class Store(TenantStores):
     big_numbers = Collection()
     evaluations = Collection()
     themes = Collection()
+    accreditations = Collection()
+    registrations = Collection()
+    gaia_reminders = Collection()
 
 
 def seat_id(round_id: str, person_id: str) -> str:

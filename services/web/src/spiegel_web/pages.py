@@ -10,6 +10,7 @@ from spiegel_web import (
     dashboard,
     development_plan,
     discussions,
+    gaia,
     groups,
     imports,
     nominations,
@@ -43,6 +44,7 @@ def router() -> APIRouter:
         people_import,
         people,
         checkin,
+        gaia,
     )
     for module in modules:
         api.include_router(module.router())
