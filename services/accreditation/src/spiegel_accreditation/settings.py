@@ -12,6 +12,11 @@ class AccreditationSettings(ServiceSettings):
     # A participant checks in from the session's start until this many days after its end
     # (someone who missed the moment uses the link in the follow-up mail).
     checkin_window_days: int = Field(14, ge=1, le=365)
+    # The facilitator's notes are due 5 working days after the session; Dutch public holidays
+    # are not working days unless this is off (notes/model.py).
+    notes_due_skip_holidays: bool = True
+    # How often the consumer process looks for notes past their due date (notes/reminders.py).
+    notes_reminder_interval_s: float = Field(60.0, ge=0.1, le=3600)
 
 
 # The runtime of this service: `runtime.settings` is an AccreditationSettings (typed, no casts).

@@ -18,6 +18,12 @@
   api (attendance/).
 - `themes` (id: `<session id>/<person id>`): the themes of their own report a participant
   wants to discuss. Written by the api (themes/).
+- `notes` (id: `<session id>/<person id>`): the facilitator's notes for one participant: the
+  text, its version, who saved it and when, released (when, by whom); the outbox of
+  NotesReleased. Never in an event. Written by the api (notes/).
+- `notes_reminders` (id: the session id): that the notes' due date was checked once it had
+  passed, with NotesOverdue in its outbox when some were not released (a unique insert:
+  reminded once). Written by the consumer's background job (notes/reminders.py).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ class Store(TenantStores):
     big_numbers = Collection()
     evaluations = Collection()
     themes = Collection()
+    notes = Collection()
+    notes_reminders = Collection()
 
 
 def seat_id(round_id: str, person_id: str) -> str:
