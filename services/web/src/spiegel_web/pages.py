@@ -13,6 +13,7 @@ from spiegel_web import (
     groups,
     imports,
     nominations,
+    notes,
     operator,
     people,
     people_import,
@@ -41,6 +42,7 @@ def router() -> APIRouter:
         people_import,
         people,
         checkin,
+        notes,
     )
     for module in modules:
         api.include_router(module.router())
