@@ -57,7 +57,10 @@ def test_due_date_counts_from_the_day_the_session_ended_in_amsterdam() -> None:
 
 def test_notes_keep_html_as_text_and_line_breaks() -> None:
     typed = "<script>alert(1)</script>\r\nBesproken: <b>feedback</b>\tover & communicatie\n"
-    assert model.check_text(typed) == "<script>alert(1)</script>\nBesproken: <b>feedback</b>\tover & communicatie\n"
+    assert (
+        model.check_text(typed)
+        == "<script>alert(1)</script>\nBesproken: <b>feedback</b>\tover & communicatie\n"
+    )
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\u202e", "\u2028"])

@@ -24,7 +24,9 @@ NOTES_TOPIC = "spiegel.accreditation.notes.v1"
 SECRET = "GEHEIM-besproken-thema"
 
 
-def session_doc(session_id: str, participants: list[str], facilitators: list[str], ended: datetime) -> dict[str, Any]:
+def session_doc(
+    session_id: str, participants: list[str], facilitators: list[str], ended: datetime
+) -> dict[str, Any]:
     starts = ended - timedelta(hours=3)
     return {
         "id": session_id,
@@ -94,12 +96,17 @@ async def test_notes_written_released_read_and_mailed_once(invitation) -> None: 
             audience="accreditation", subject=subject, tenant_id=hospital, roles=list(roles)
         )
         return httpx.AsyncClient(
-            base_url=api.url, headers={"Authorization": f"Bearer {token}", "Accept-Language": lang}, timeout=60
+            base_url=api.url,
+            headers={"Authorization": f"Bearer {token}", "Accept-Language": lang},
+            timeout=60,
         )
 
     text = f"<b>{SECRET}</b> & <script>alert(1)</script>\nTweede regel\tmet tab"
     path = f"/sessions/{today}/notes/p-1"
-    async with client("fac-1", "facilitator") as facilitator, client("fac-1", "facilitator", lang="en") as fac_en:
+    async with (
+        client("fac-1", "facilitator") as facilitator,
+        client("fac-1", "facilitator", lang="en") as fac_en,
+    ):
         # Drafts as the facilitator types: each save names the version it started from.
         first = await facilitator.put(path, json={"text": "Eerste", "version": 0})
         assert first.status_code == 200, first.text
@@ -196,7 +203,9 @@ async def test_notes_written_released_read_and_mailed_once(invitation) -> None: 
     await producer.start()
     try:
         for record in records:
-            await producer.send_and_wait(record.topic, record.value, key=record.key, headers=list(record.headers))
+            await producer.send_and_wait(
+                record.topic, record.value, key=record.key, headers=list(record.headers)
+            )
     finally:
         await producer.stop()
     await asyncio.sleep(5)  # the consumer handles them again; the reminder job ticks 10 times

@@ -28,7 +28,10 @@ def test_released_mail_links_to_the_notes_in_the_reader_s_language(lang: str) ->
     mail = MailRenderer().render(letter.kind, letter.language, context)
     assert f"{BASE}/gespreksverslag/s%2F1" in mail.text
     assert f'href="{BASE}/gespreksverslag/s%2F1"' in mail.html
-    assert mail.subject == {"nl": "Uw gespreksverslag staat klaar", "en": "Your discussion notes are ready"}[lang]
+    assert (
+        mail.subject
+        == {"nl": "Uw gespreksverslag staat klaar", "en": "Your discussion notes are ready"}[lang]
+    )
 
 
 def test_overdue_mail_to_the_facilitator_names_the_date_and_how_many() -> None:

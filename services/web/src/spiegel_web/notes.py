@@ -115,12 +115,20 @@ def router() -> APIRouter:
             json_body={"text": text, "version": version},
         )
         if upstream.is_success:
-            return page.redirect(f"/bespreking/{quoted(session_id)}/verslagen/{quoted(person_id)}", bericht="saved")
+            return page.redirect(
+                f"/bespreking/{quoted(session_id)}/verslagen/{quoted(person_id)}", bericht="saved"
+            )
         if upstream.status_code not in (409, 422):
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
         # Refused: the page again with what was typed (and the version it was typed on).
         return await write_page(
-            page, session_id, person_id, 422, errors=[problem_text(upstream, page.lang)], typed=text, typed_version=version
+            page,
+            session_id,
+            person_id,
+            422,
+            errors=[problem_text(upstream, page.lang)],
+            typed=text,
+            typed_version=version,
         )
 
     @api.post("/bespreking/{session_id}/verslagen/{person_id}/vrijgeven")

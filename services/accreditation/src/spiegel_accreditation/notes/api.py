@@ -35,7 +35,9 @@ from spiegel_accreditation.storage import Document
 from spiegel_accreditation.wiring import Accreditation
 
 # Every signed-in person of the hospital gets the same 404 for notes that are not theirs to read.
-Staff = Annotated[Principal, Depends(require_roles(TENANT_ADMIN, COORDINATOR, SPECIALIST, FACILITATOR, BOARD))]
+Staff = Annotated[
+    Principal, Depends(require_roles(TENANT_ADMIN, COORDINATOR, SPECIALIST, FACILITATOR, BOARD))
+]
 
 
 class DraftIn(BaseModel):

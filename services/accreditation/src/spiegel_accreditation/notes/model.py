@@ -43,7 +43,9 @@ def check_text(text: str) -> str:
         if char in ALLOWED_CONTROLS:
             continue
         if char in BIDI_CONTROLS or _control(char):
-            raise RuleError("text", _text("notes.control_character", position=position, code=f"U+{ord(char):04X}"))
+            raise RuleError(
+                "text", _text("notes.control_character", position=position, code=f"U+{ord(char):04X}")
+            )
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

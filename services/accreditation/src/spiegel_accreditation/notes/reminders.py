@@ -32,7 +32,10 @@ async def tick(runtime: AccreditationRuntime, now: datetime | None = None) -> in
     ended = await (
         wiring.stores.across_tenants(Store.sessions)
         .find(
-            {"state": PLANNED, "ends_at": {"$lte": now - timedelta(days=DUE_WORKING_DAYS), "$gte": now - LOOKBACK}},
+            {
+                "state": PLANNED,
+                "ends_at": {"$lte": now - timedelta(days=DUE_WORKING_DAYS), "$gte": now - LOOKBACK},
+            },
             projection={"_outbox": 0},
         )
         .to_list()

@@ -30,7 +30,9 @@ from spiegel_accreditation.storage import Document, Store, participant_key
 
 def notes_refused(error: RuleError) -> ApiError:
     status = 409 if error.field == "version" else 422
-    return ApiError(status, "notes_invalid", extra={"field": error.field}, field=error.field, problem=error.reason)
+    return ApiError(
+        status, "notes_invalid", extra={"field": error.field}, field=error.field, problem=error.reason
+    )
 
 
 def _stamp(moment: datetime) -> Timestamp:
@@ -67,7 +69,9 @@ class Notes:
     def due_on(self, doc: Document) -> str:
         return model.due_on(aware(doc["ends_at"]), holidays=self.holidays).isoformat()
 
-    async def led_session(self, tenant_id: str, session_id: str, facilitator_id: str, roles_ok: bool) -> Document:
+    async def led_session(
+        self, tenant_id: str, session_id: str, facilitator_id: str, roles_ok: bool
+    ) -> Document:
         """The session, for one of its facilitators; anyone else: 404 (as if it did not exist)."""
         doc = await self.session(tenant_id, session_id)
         if not roles_ok or facilitator_id not in doc.get("facilitator_ids", ()):
@@ -216,7 +220,9 @@ class Notes:
         event (so later passes skip it)."""
         store = self.store(tenant_id)
         session_id = doc["id"]
-        if doc.get("state") == CANCELLED or not model.overdue(aware(doc["ends_at"]), now, holidays=self.holidays):
+        if doc.get("state") == CANCELLED or not model.overdue(
+            aware(doc["ends_at"]), now, holidays=self.holidays
+        ):
             return False
         if await store.notes_reminders.get(session_id, projection={"id": 1}) is not None:
             return False

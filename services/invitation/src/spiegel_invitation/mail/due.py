@@ -304,7 +304,11 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -
         context["report_link"] = base + (f"/rapportages/{quote(report_id, safe='')}" if report_id else "/")
     if mail.kind in NOTES_TEMPLATES:  # the page behind sign-in: the participant's or the facilitator's
         session = quote(str(context.pop("session_id", "")), safe="")
-        path = f"/gespreksverslag/{session}" if mail.kind == NOTES_RELEASED else f"/bespreking/{session}/verslagen"
+        path = (
+            f"/gespreksverslag/{session}"
+            if mail.kind == NOTES_RELEASED
+            else f"/bespreking/{session}/verslagen"
+        )
         context["notes_link"] = base + path
         if context.get("due_on"):
             day = datetime.fromisoformat(str(context["due_on"]))
