@@ -13,6 +13,7 @@ objects; when a service lands, add its routes here. Each case sends one request 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -292,6 +293,54 @@ ROUTES = (
         answers_with_object=False,
     ),
     Route("GET", "/api/accreditation/gaia/pending", MANAGERS),
+    # The facilitator's notes (issue 19, point 6): only the participant (their own, once released)
+    # and the session's facilitators; everyone else of the hospital, the board included, gets 404
+    # (audited), as for a POP. "own": the specialist's session led by the facilitator, its notes
+    # released; "colleague": the colleague's, led by someone else.
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/notes",
+        ("facilitator",),
+        kind="session",
+        reach=lambda role: ("own",),
+        hidden=404,
+        outsiders=404,
+        answers_with_object=False,
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/notes/{participant}",
+        ("specialist", "facilitator"),
+        kind="session",
+        reach=lambda role: ("own",),
+        hidden=404,
+        outsiders=404,
+        answers_with_object=False,
+    ),
+    Route(
+        "PUT",
+        "/api/accreditation/sessions/{object}/notes/{participant}",
+        ("facilitator",),
+        kind="session",
+        reach=lambda role: ("own",),
+        ok=(409,),  # released notes are final (a draft is saved in the service's own tests)
+        hidden=404,
+        outsiders=404,
+        body={"text": "matrix", "version": 1},
+        answers_with_object=False,
+    ),
+    Route(
+        "POST",
+        "/api/accreditation/sessions/{object}/notes/{participant}/release",
+        ("facilitator",),
+        kind="session",
+        reach=lambda role: ("own",),
+        hidden=404,
+        outsiders=404,
+        body={},
+        answers_with_object=False,
+    ),
+    Route("GET", "/api/accreditation/notes/mine", (*STAFF, BOARD)),
     # a person's own group discussions and a discussion's calendar file (only one's own: an id
     # one is not in is unknown, as here for everybody)
     Route("GET", "/api/invitation/me/discussions", STAFF),
@@ -848,6 +897,19 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
                 "version": 1,
             }
         )
+        # The notes of the session's participant, released (no marker: the routes answer with
+        # them only to the participant and the facilitators, which the statuses check).
+        await sessions.notes.insert(
+            {
+                "id": f"{session_id}/{member}",
+                "session_id": session_id,
+                "person_id": member,
+                "text": "Besproken (matrix)",
+                "version": 1,
+                "updated_at": start,
+                "released_at": start + timedelta(hours=4),
+            }
+        )
         hospital.objects[("session", which)] = session_id
         hospital.markers[("session", which)] = marker
         hospital.participants[which] = member
@@ -1023,7 +1085,11 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                             f"{response.text[:120]}"
                         )
                     refused = response.status_code == 403 or (
-                        response.status_code == 404 and route.bare.startswith("/api/action-plan/pops/")
+                        response.status_code == 404
+                        and (
+                            route.bare.startswith("/api/action-plan/pops/")
+                            or re.match(r"^/api/accreditation/sessions/[^/]+/notes", route.bare) is not None
+                        )
                     )
                     if refused and host_hospital is not None:
                         refused_ids[host_hospital.tenant_id].append(correlation)
@@ -1155,6 +1221,13 @@ KNOWN_GAPS = {
     ("GET", "/bespreking/{}/accreditatie/bewijs/{}"),
     ("POST", "/bespreking/{}/accreditatie/status"),
     ("GET", "/nog-te-registreren"),
+    # The facilitator's notes and the participant's reading of them (issue 19, point 6).
+    ("GET", "/bespreking/{}/verslagen"),
+    ("GET", "/bespreking/{}/verslagen/{}"),
+    ("POST", "/bespreking/{}/verslagen/{}"),
+    ("POST", "/bespreking/{}/verslagen/{}/vrijgeven"),
+    ("GET", "/gespreksverslag"),
+    ("GET", "/gespreksverslag/{}"),
 }
 
 

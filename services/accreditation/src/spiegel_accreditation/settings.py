@@ -20,6 +20,12 @@ class AccreditationSettings(ServiceSettings):
     gaia_reminder_days_before: int = Field(7, ge=0, le=60)
     gaia_reminder_interval_seconds: float = Field(900.0, ge=0.2, le=86400)
 
+    # The facilitator's notes are due 5 working days after the session; Dutch public holidays
+    # are not working days unless this is off (notes/model.py).
+    notes_due_skip_holidays: bool = True
+    # How often the consumer process looks for notes past their due date (notes/reminders.py).
+    notes_reminder_interval_s: float = Field(60.0, ge=0.1, le=3600)
+
 
 # The runtime of this service: `runtime.settings` is an AccreditationSettings (typed, no casts).
 AccreditationRuntime = Runtime[AccreditationSettings]

@@ -11,6 +11,7 @@ from spiegel_platform.wiring import Wiring
 
 from spiegel_accreditation.attendance.service import Attendance
 from spiegel_accreditation.gaia.service import Gaia
+from spiegel_accreditation.notes.service import Notes
 from spiegel_accreditation.sessions.service import Sessions
 from spiegel_accreditation.settings import AccreditationRuntime, AccreditationSettings
 from spiegel_accreditation.storage import Store
@@ -25,6 +26,7 @@ class Accreditation(Wiring[AccreditationSettings]):
         sessions: Sessions | None = None,
         attendance: Attendance | None = None,
         gaia: Gaia | None = None,
+        notes: Notes | None = None,
     ) -> None:
         super().__init__(runtime)
         # Each tenant's collections, made once per process.
@@ -35,3 +37,6 @@ class Accreditation(Wiring[AccreditationSettings]):
         self.attendance = attendance if attendance is not None else Attendance(self.stores, self.settings)
         # Accreditation in GAIA: the activity, the exports, the registration status.
         self.gaia = gaia if gaia is not None else Gaia(self.stores, self.settings)
+
+        # The facilitator's notes per participant: drafts, release, the due date.
+        self.notes = notes if notes is not None else Notes(self.stores, self.settings)

@@ -14,6 +14,7 @@ from spiegel_web import (
     groups,
     imports,
     nominations,
+    notes,
     operator,
     people,
     people_import,
@@ -45,6 +46,7 @@ def router() -> APIRouter:
         people,
         checkin,
         gaia,
+        notes,
     )
     for module in modules:
         api.include_router(module.router())
