@@ -57,6 +57,7 @@ DYNAMIC = {
     "checkin_msg_themes_": ["saved"],
     "checkin_status_": ["present", "partial", "absent", "unknown"],
     "checkin_statement_": ["prepared", "safe", "useful", "facilitation", "recommend"],
+    "notes_msg_": ["saved", "released"],
     "gaia_msg_": ["saved", "status"],
     "gaia_field_": [
         "activity_number",
