@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -237,6 +238,107 @@ ROUTES = (
         hidden=404,
         answers_with_object=False,
     ),
+    # accreditation in GAIA (issue 19 point 5): the hospital's coordinators and tenant admins only;
+    # the exports answer 409 until an accreditation is set (or, for a certificate, when the person
+    # did not attend partly), the registration status 409 until the session has ended.
+    Route(
+        "PUT",
+        "/api/accreditation/sessions/{object}/accreditation",
+        MANAGERS,
+        kind="session",
+        body=lambda: {
+            "activity_number": "456789",
+            "points": 2,
+            "association": "NVvH",
+            "valid_from": (datetime.now(UTC) - timedelta(days=30)).date().isoformat(),
+            "valid_until": (datetime.now(UTC) + timedelta(days=300)).date().isoformat(),
+        },  # type: ignore[arg-type]
+        answers_with_object=False,
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/accreditation",
+        MANAGERS,
+        kind="session",
+        answers_with_object=False,
+    ),
+    *(
+        Route(
+            "GET",
+            f"/api/accreditation/sessions/{{object}}/gaia/{export}",
+            MANAGERS,
+            kind="session",
+            ok=(200, 409),
+            answers_with_object=False,
+        )
+        for export in ("big-numbers.txt", "attendance.csv", "attendance.xlsx", "attendance.xml")
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/gaia/certificates/{participant}.pdf",
+        MANAGERS,
+        kind="session",
+        ok=(200, 409),  # 200 once the facilitator's mark above made the participant partly present
+        answers_with_object=False,
+    ),
+    Route(
+        "PUT",
+        "/api/accreditation/sessions/{object}/gaia/registrations",
+        MANAGERS,
+        kind="session",
+        ok=(200, 409),
+        body={"status": "registered"},
+        answers_with_object=False,
+    ),
+    Route("GET", "/api/accreditation/gaia/pending", MANAGERS),
+    # The facilitator's notes (issue 19, point 6): only the participant (their own, once released)
+    # and the session's facilitators; everyone else of the hospital, the board included, gets 404
+    # (audited), as for a POP. "own": the specialist's session led by the facilitator, its notes
+    # released; "colleague": the colleague's, led by someone else.
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/notes",
+        ("facilitator",),
+        kind="session",
+        reach=lambda role: ("own",),
+        hidden=404,
+        outsiders=404,
+        answers_with_object=False,
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/notes/{participant}",
+        ("specialist", "facilitator"),
+        kind="session",
+        reach=lambda role: ("own",),
+        hidden=404,
+        outsiders=404,
+        answers_with_object=False,
+    ),
+    Route(
+        "PUT",
+        "/api/accreditation/sessions/{object}/notes/{participant}",
+        ("facilitator",),
+        kind="session",
+        reach=lambda role: ("own",),
+        ok=(409,),  # released notes are final (a draft is saved in the service's own tests)
+        hidden=404,
+        outsiders=404,
+        body={"text": "matrix", "version": 1},
+        answers_with_object=False,
+    ),
+    Route(
+        "POST",
+        "/api/accreditation/sessions/{object}/notes/{participant}/release",
+        ("facilitator",),
+        kind="session",
+        reach=lambda role: ("own",),
+        hidden=404,
+        outsiders=404,
+        body={},
+        answers_with_object=False,
+    ),
+    Route("GET", "/api/accreditation/notes/mine", (*STAFF, BOARD)),
     # a person's own group discussions and a discussion's calendar file (only one's own: an id
     # one is not in is unknown, as here for everybody)
     Route("GET", "/api/invitation/me/discussions", STAFF),
@@ -1252,6 +1354,19 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
                 "version": 1,
             }
         )
+        # The notes of the session's participant, released (no marker: the routes answer with
+        # them only to the participant and the facilitators, which the statuses check).
+        await sessions.notes.insert(
+            {
+                "id": f"{session_id}/{member}",
+                "session_id": session_id,
+                "person_id": member,
+                "text": "Besproken (matrix)",
+                "version": 1,
+                "updated_at": start,
+                "released_at": start + timedelta(hours=4),
+            }
+        )
         hospital.objects[("session", which)] = session_id
         hospital.markers[("session", which)] = marker
         hospital.participants[which] = member
@@ -1439,7 +1554,10 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         )
                     refused = response.status_code == 403 or (
                         response.status_code == 404
-                        and route.bare.startswith(("/api/action-plan/pops/", "/mijn-ontwikkelplan"))
+                        and (
+                            route.bare.startswith(("/api/action-plan/pops/", "/mijn-ontwikkelplan"))
+                            or re.match(r"^/api/accreditation/sessions/[^/]+/notes", route.bare) is not None
+                        )
                     )
                     if refused and host_hospital is not None:
                         refused_ids[host_hospital.tenant_id].append(correlation)
@@ -1518,6 +1636,31 @@ KNOWN_GAPS = {
     # service's API without its consumer, so no round is opened there and no nominee invited (its
     # rules are tested in services/invitation/tests/test_reminders_and_progress.py).
     ("POST", "/rondes/{}/uitnodigingen/{}/opnieuw"),
+    # The coordinator's planning of the group discussions (issue 19).
+    ("GET", "/groepsbesprekingen"),
+    ("GET", "/groepsbesprekingen/plannen"),
+    ("POST", "/groepsbesprekingen/plannen"),
+    ("GET", "/groepsbesprekingen/{}"),
+    ("GET", "/groepsbesprekingen/{}/annuleren"),
+    ("POST", "/groepsbesprekingen/{}/annuleren"),
+    ("POST", "/groepsbesprekingen/{}/gespreksleiders"),
+    ("POST", "/groepsbesprekingen/{}/plaats"),
+    ("POST", "/groepsbesprekingen/{}/vervangen"),
+    ("POST", "/groepsbesprekingen/{}/verzetten"),
+    # The coordinator's GAIA registration of a session's attendance (issue 19, point 5).
+    ("GET", "/bespreking/{}/accreditatie"),
+    ("POST", "/bespreking/{}/accreditatie"),
+    ("GET", "/bespreking/{}/accreditatie/{}"),
+    ("GET", "/bespreking/{}/accreditatie/bewijs/{}"),
+    ("POST", "/bespreking/{}/accreditatie/status"),
+    ("GET", "/nog-te-registreren"),
+    # The facilitator's notes and the participant's reading of them (issue 19, point 6).
+    ("GET", "/bespreking/{}/verslagen"),
+    ("GET", "/bespreking/{}/verslagen/{}"),
+    ("POST", "/bespreking/{}/verslagen/{}"),
+    ("POST", "/bespreking/{}/verslagen/{}/vrijgeven"),
+    ("GET", "/gespreksverslag"),
+    ("GET", "/gespreksverslag/{}"),
 }
 
 

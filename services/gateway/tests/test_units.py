@@ -266,6 +266,11 @@ def test_reads_of_reports_and_pops_are_audited():
     assert audited_read("aggregation", "GET", "reports/r1") == "report.read"
     assert audited_read("aggregation", "GET", "reports/r1/pdf") == "report.read"
     assert audited_read("action-plan", "GET", "pops/p1") == "pop.read"
+    assert audited_read("accreditation", "GET", "sessions/s1/notes/p1") == "notes.read"
+    assert audited_read("accreditation", "GET", "/sessions/s1/notes") == "notes.read"
+    assert audited_read("accreditation", "GET", "notes/mine") == "notes.read"
+    assert audited_read("accreditation", "PUT", "sessions/s1/notes/p1") is None
+    assert audited_read("accreditation", "GET", "sessions/s1/attendance") is None
     assert audited_read("aggregation", "POST", "reports/r1") is None
     assert audited_read("survey", "GET", "rounds/r1") is None
     assert audited_read("aggregation", "GET", "discussion-groups/g1/preparation") == "report.read"
@@ -281,6 +286,8 @@ def test_refusals_of_a_pop_are_audited_whatever_the_method_and_answer():
         assert refusal("action-plan", path, 404) == "authorisation.failed", path
     assert refusal("aggregation", "reports/r1", 404) is None  # elsewhere a 404 is just unknown
     assert refusal("action-plan", "completion", 404) is None
+    assert refusal("accreditation", "sessions/s1/notes/p1", 404) == "authorisation.failed"
+    assert refusal("accreditation", "sessions/s1", 404) is None
     assert refusal("survey", "rounds/r1", 403) == "authorisation.failed"
     assert refusal("action-plan", "pops/p1", 200) is None
 

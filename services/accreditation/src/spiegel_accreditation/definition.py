@@ -8,6 +8,10 @@ from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
 from spiegel_accreditation.attendance import api as attendance_api
+from spiegel_accreditation.gaia import api as gaia_api
+from spiegel_accreditation.gaia import reminders as gaia_reminders
+from spiegel_accreditation.notes import api as notes_api
+from spiegel_accreditation.notes import reminders as notes_reminders
 from spiegel_accreditation.rounds import api as rounds_api
 from spiegel_accreditation.rounds import handlers as round_handlers
 from spiegel_accreditation.sessions import api as sessions_api
@@ -20,6 +24,9 @@ PRODUCED = [
     "spiegel.accreditation.v1.SessionChanged",
     "spiegel.accreditation.v1.SessionCancelled",
     "spiegel.accreditation.v1.AttendanceRecorded",
+    "spiegel.accreditation.v1.GaiaRegistrationDue",
+    "spiegel.accreditation.v1.NotesReleased",
+    "spiegel.accreditation.v1.NotesOverdue",
 ]
 
 DEFINITION = ServiceDefinition(
@@ -27,21 +34,32 @@ DEFINITION = ServiceDefinition(
     title="Spiegel accreditation service",
     description=(
         "Group discussions (groepsbesprekingen): planning, splitting, participants and facilitators;"
-        " check-in with the BIG number, attendance and the meeting's evaluation; themes chosen beforehand."
+        " check-in with the BIG number, attendance and the meeting's evaluation; themes chosen beforehand;"
+        " accreditation in GAIA (attendance exports, registration status, deadlines);"
+        " the facilitator's notes per participant."
     ),
     settings_class=AccreditationSettings,
-    outbox_collections=[Store.sessions.name, Store.attendance.name],
+    outbox_collections=[
+        Store.sessions.name,
+        Store.attendance.name,
+        Store.gaia_reminders.name,
+        Store.notes.name,
+        Store.notes_reminders.name,
+    ],
     indexes={
         Store.sessions.name: [
             IndexSpec([("facilitator_ids", 1)]),
             IndexSpec([("participant_ids", 1)]),
         ],
         Store.evaluations.name: [IndexSpec([("session_id", 1)])],
+        Store.notes.name: [IndexSpec([("person_id", 1)])],
     },
     routers=lambda runtime: [
         sessions_api.router(runtime),
         attendance_api.router(runtime),
         themes_api.router(runtime),
+        gaia_api.router(runtime),
+        notes_api.router(runtime),
         rounds_api.router(runtime),
     ],
     consumers=[
@@ -53,10 +71,18 @@ DEFINITION = ServiceDefinition(
         ),
     ],
     produces_topics=topics_of(*PRODUCED),
+    # The reminder before a session's GAIA deadline (once per session and deadline), and notes past
+    # their due date: NotesOverdue once per session (the facilitators are reminded).
+    background=[gaia_reminders.remind_loop, notes_reminders.run],
     openapi_tags=[
         {"name": "sessions", "description": "Groepsbesprekingen: plannen, splitsen, wijzigen, annuleren"},
         {"name": "attendance", "description": "Aanmelden met het BIG-nummer, aanwezigheid, evaluatie"},
+        {
+            "name": "gaia",
+            "description": "Accreditatie in GAIA: activiteit, presentie-exports, registratiestatus",
+        },
         {"name": "themes", "description": "Thema's die een deelnemer vooraf kiest"},
+        {"name": "notes", "description": "Gespreksverslagen per deelnemer: concept, vrijgeven, lezen"},
         {"name": "rounds", "description": "Gesloten rondes die in een groepsbespreking kunnen"},
     ],
 )

@@ -12,6 +12,19 @@ class AccreditationSettings(ServiceSettings):
     # A participant checks in from the session's start until this many days after its end
     # (someone who missed the moment uses the link in the follow-up mail).
     checkin_window_days: int = Field(14, ge=1, le=365)
+    # GAIA: the days after a session by which its attendance is to be entered, unless the
+    # accreditation (its association) says otherwise: 6 weeks, the common rule.
+    gaia_deadline_days: int = Field(42, ge=1, le=366)
+    # The coordinators are reminded (GaiaRegistrationDue, once per session and deadline) this many
+    # days before the deadline; the consumer process looks every `gaia_reminder_interval_seconds`.
+    gaia_reminder_days_before: int = Field(7, ge=0, le=60)
+    gaia_reminder_interval_seconds: float = Field(900.0, ge=0.2, le=86400)
+
+    # The facilitator's notes are due 5 working days after the session; Dutch public holidays
+    # are not working days unless this is off (notes/model.py).
+    notes_due_skip_holidays: bool = True
+    # How often the consumer process looks for notes past their due date (notes/reminders.py).
+    notes_reminder_interval_s: float = Field(60.0, ge=0.1, le=3600)
 
 
 # The runtime of this service: `runtime.settings` is an AccreditationSettings (typed, no casts).

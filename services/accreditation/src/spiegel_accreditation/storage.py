@@ -18,6 +18,21 @@
   api (attendance/).
 - `themes` (id: `<session id>/<person id>`): the themes of their own report a participant
   wants to discuss. Written by the api (themes/).
+- `accreditations` (id: `session/<session id>` or `series/<series id>`): the GAIA accreditation a
+  session or a series refers to: activity number, points, association, period, deadline days.
+  Written by the api (gaia/).
+- `registrations` (id: `<session id>/<person id>`): whether a participant's attendance is entered
+  in GAIA: to register, registered (date), refused (reason). Written by the api (gaia/).
+- `gaia_reminders` (id: `<session id>/<deadline>`): the one reminder of a session's deadline (a
+  unique insert, with its GaiaRegistrationDue in the same document's outbox). Written by the
+  consumer process's periodic job (gaia/reminders.py).
+
+- `notes` (id: `<session id>/<person id>`): the facilitator's notes for one participant: the
+  text, its version, who saved it and when, released (when, by whom); the outbox of
+  NotesReleased. Never in an event. Written by the api (notes/).
+- `notes_reminders` (id: the session id): that the notes' due date was checked once it had
+  passed, with NotesOverdue in its outbox when some were not released (a unique insert:
+  reminded once). Written by the consumer's background job (notes/reminders.py).
 """
 
 from __future__ import annotations
@@ -39,6 +54,12 @@ class Store(TenantStores):
     big_numbers = Collection()
     evaluations = Collection()
     themes = Collection()
+    accreditations = Collection()
+    registrations = Collection()
+    gaia_reminders = Collection()
+
+    notes = Collection()
+    notes_reminders = Collection()
 
 
 def seat_id(round_id: str, person_id: str) -> str:

@@ -10,6 +10,8 @@ from spiegel_platform.storage.stores import Stores
 from spiegel_platform.wiring import Wiring
 
 from spiegel_accreditation.attendance.service import Attendance
+from spiegel_accreditation.gaia.service import Gaia
+from spiegel_accreditation.notes.service import Notes
 from spiegel_accreditation.sessions.service import Sessions
 from spiegel_accreditation.settings import AccreditationRuntime, AccreditationSettings
 from spiegel_accreditation.storage import Store
@@ -23,6 +25,8 @@ class Accreditation(Wiring[AccreditationSettings]):
         stores: Stores[Store] | None = None,
         sessions: Sessions | None = None,
         attendance: Attendance | None = None,
+        gaia: Gaia | None = None,
+        notes: Notes | None = None,
     ) -> None:
         super().__init__(runtime)
         # Each tenant's collections, made once per process.
@@ -31,3 +35,8 @@ class Accreditation(Wiring[AccreditationSettings]):
         self.sessions = sessions if sessions is not None else Sessions(self.stores, self.settings)
         # Check-in, attendance and the meeting's evaluation.
         self.attendance = attendance if attendance is not None else Attendance(self.stores, self.settings)
+        # Accreditation in GAIA: the activity, the exports, the registration status.
+        self.gaia = gaia if gaia is not None else Gaia(self.stores, self.settings)
+
+        # The facilitator's notes per participant: drafts, release, the due date.
+        self.notes = notes if notes is not None else Notes(self.stores, self.settings)

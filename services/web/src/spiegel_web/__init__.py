@@ -19,8 +19,8 @@ A page handler is an ordinary FastAPI route in a module here, registered in
   that says what to do, never JSON.
 
 Modules by domain: dashboard ("te doen", "mijn rapportages"), nominations,
-reports, rounds and imports (coordinators), settings_page, respondent (the
-questionnaire). Static files at /static/ (spiegel_pages). The sign-in, password
+reports, rounds and imports (coordinators), planning (the coordinators' group discussions),
+settings_page, respondent (the questionnaire). Static files at /static/ (spiegel_pages). The sign-in, password
 and invitation-link pages are the gateway's (spiegel_gateway.pages).
 
 The Content-Security-Policy allows scripts and styles from 'self' only: no

@@ -6,8 +6,8 @@ announced them, the ones the caller is in). Each has a calendar file to download
 service's, with the same UID and SEQUENCE as the invitation mail's, so a calendar that has the
 mailed event keeps one event. Somebody else's session is unknown (404), as is another hospital's.
 
-Not here yet: the coordinator's planning pages (choose specialists, the split proposal, the session
-page with reschedule, place, swap and cancel). They call the accreditation service's API.
+The coordinator's planning pages (choose specialists, the split proposal, the session page with
+reschedule, place, swap and cancel) are `planning.py`.
 """
 
 from __future__ import annotations

@@ -10,12 +10,15 @@ from spiegel_web import (
     dashboard,
     development_plan,
     discussions,
+    gaia,
     groups,
     imports,
     nominations,
+    notes,
     operator,
     people,
     people_import,
+    planning,
     reports,
     respondent,
     rounds,
@@ -32,6 +35,7 @@ def router() -> APIRouter:
         nominations,
         reports,
         discussions,
+        planning,  # after discussions: /groepsbesprekingen/mijn is not a session's id
         development_plan,
         rounds,
         groups,
@@ -41,6 +45,8 @@ def router() -> APIRouter:
         people_import,
         people,
         checkin,
+        gaia,
+        notes,
     )
     for module in modules:
         api.include_router(module.router())

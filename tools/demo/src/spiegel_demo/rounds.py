@@ -8,7 +8,9 @@ After the demo people exist (hospital.py), the demo hospital gets:
    with the demo facilitator holds it (so the facilitator reads it too);
 2. an open IFMS round about the same specialist: nominations per group (one
    group deliberately small), opened, invitations in the mail catcher: a
-   newcomer opens a respondent link from the catcher's web page.
+   newcomer opens a respondent link from the catcher's web page;
+3. a closed IFMS round (opened and closed at once, nobody nominated) for a few
+   other specialists, so "Groepsbesprekingen plannen" has people to plan.
 
 Everything goes through the gateway (sign-in, /api/<service>/..., /e/<token>),
 so the demo is made exactly as a person would make it. Idempotent enough for a
@@ -29,6 +31,7 @@ import httpx
 from spiegel_demo.people import respondent_names
 
 DEMO = "demo"
+CLOSED_FOR_PLANNING = 4  # specialists with a closed IFMS round, for the planning page
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
@@ -194,6 +197,15 @@ def seed_rounds(
     demo.api("POST", f"survey/rounds/{current}/open")
     demo.wait("the invitations of the open round", lambda: len(demo.links(addresses)) == len(addresses))
     group_round = seed_group_monitor(demo, group, rng) if group else None
+    others = sorted(
+        (
+            p
+            for p in listed.json()
+            if "specialist" in p.get("roles", []) and p["person_id"] != specialist["id"]
+        ),
+        key=lambda p: str(p["display_name"]),
+    )[:CLOSED_FOR_PLANNING]
+    closed = seed_closed_rounds(demo, [{"id": p["person_id"], "name": p["display_name"]} for p in others])
     return [
         f"  demo: a finished IFMS round with its report ({earlier}), and an open one ({current}) whose",
         f"  {len(addresses)} invitations are in the mail catcher: {mail_url}",
@@ -202,7 +214,25 @@ def seed_rounds(
             if group and group_round
             else []
         ),
+        f"  demo: {len(closed)} more closed IFMS rounds to plan a group discussion for (Groepsbesprekingen)",
     ]
+
+
+def seed_closed_rounds(demo: Demo, specialists: list[dict[str, Any]]) -> list[str]:
+    """An IFMS round for each of `specialists`, opened and closed at once (no report: nobody was
+    asked), so the coordinator's planning page has specialists whose rounds have closed."""
+    year = datetime.now(UTC).year
+    made = []
+    for specialist in specialists:
+        title = f"IFMS {year} (afgesloten) – {specialist['name']}"
+        existing = demo.api("GET", "survey/rounds", params={"subject_id": specialist["id"], "limit": 100})
+        if any(r["title"] == title for r in existing["items"]):
+            continue
+        round_id = demo.create_round(specialist, title, days=14)
+        demo.api("POST", f"survey/rounds/{round_id}/open")
+        demo.api("POST", f"survey/rounds/{round_id}/close")
+        made.append(round_id)
+    return made
 
 
 def seed_group_monitor(demo: Demo, group: dict[str, Any], rng: random.Random) -> str:

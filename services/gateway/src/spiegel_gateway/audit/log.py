@@ -24,6 +24,7 @@ COLLECTION = "audit_log"
 
 REPORT_READ = "report.read"
 POP_READ = "pop.read"
+NOTES_READ = "notes.read"
 AUTHORISATION_FAILED = "authorisation.failed"
 TENANT_CREATED = "tenant.created"
 TENANT_CHANGED = "tenant.changed"

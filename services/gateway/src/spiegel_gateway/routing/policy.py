@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from spiegel_platform.auth import roles
 
-from spiegel_gateway.audit.log import AUTHORISATION_FAILED, POP_READ, REPORT_READ
+from spiegel_gateway.audit.log import AUTHORISATION_FAILED, NOTES_READ, POP_READ, REPORT_READ
 from spiegel_gateway.sessions.auth import client_ip, correlation_of, gateway_of
 from spiegel_gateway.sessions.store import Session
 from spiegel_gateway.settings import SERVICES
@@ -44,12 +44,18 @@ AUDITED_READS = (  # meaning: the audit action
     # A facilitator's preparation holds the group's reports.
     PathRule("aggregation", re.compile(r"^discussion-groups/[^/]+/preparation(/.*)?$"), REPORT_READ),
     PathRule("action-plan", re.compile(r"^(pops|action-plans|plans)(/.*)?$"), POP_READ),
+    # The facilitator's notes: every read, by the facilitator or the participant.
+    PathRule("accreditation", re.compile(r"^(sessions/[^/]+/notes(/.*)?|notes(/.*)?)$"), NOTES_READ),
 )
 
 # Objects whose service answers 404 to everyone but their owner (so nobody learns whether one
 # exists): that 404 is a refusal like a 403, audited as an authorisation failure, whatever the
 # method (a read, a change, a completion, a PDF).
-OWNER_ONLY = (PathRule("action-plan", re.compile(r"^pops(/.*)?$"), AUTHORISATION_FAILED),)
+OWNER_ONLY = (
+    PathRule("action-plan", re.compile(r"^pops(/.*)?$"), AUTHORISATION_FAILED),
+    # Notes: only the participant and the session's facilitators; anyone else gets 404.
+    PathRule("accreditation", re.compile(r"^sessions/[^/]+/notes(/.*)?$"), AUTHORISATION_FAILED),
+)
 
 # Objects that only a person of one role can own (a POP is a specialist's own): the gateway
 # forwards calls to them only for a caller with that role, so a coordinator, administrator,

@@ -37,6 +37,7 @@ from urllib.parse import quote
 
 from spiegel_platform import mail_limits
 from spiegel_platform.anonymity import threshold
+from spiegel_platform.i18n import format_moment
 
 from spiegel_invitation.mail.render import format_deadline
 from spiegel_invitation.mail.tokens import optout_path, questionnaire_path
@@ -164,6 +165,8 @@ def letter(
         return assignment_letter(entry, assignment, round_doc, progress, person, tenant)
     if template == "report_ready":
         return report_letter(entry, report, person)
+    if template in NOTES_TEMPLATES:
+        return notes_letter(entry, person)
     raise Undeliverable(f"unknown mail template {template!r}")
 
 
@@ -268,6 +271,28 @@ def report_letter(entry: Document, report: Document | None, person: Document | N
     )
 
 
+NOTES_RELEASED = "notes_released"
+NOTES_OVERDUE = "notes_overdue"
+NOTES_TEMPLATES = (NOTES_RELEASED, NOTES_OVERDUE)
+
+
+def notes_letter(entry: Document, person: Document | None) -> Letter:
+    """A facilitator's notes: ready for the participant, or due for the facilitator. The mail
+    names the session by its link only: nothing of the notes is ever in it."""
+    if not person or not person.get("email"):
+        raise Undeliverable(NO_ADDRESS)
+    context: dict[str, Any] = {"session_id": str(entry.get("session_id") or "")}
+    if entry.get("template") == NOTES_OVERDUE:
+        context |= {"waiting": int(entry.get("waiting") or 0), "due_on": str(entry.get("due_on") or "")}
+    return Letter(
+        kind=str(entry["template"]),
+        to=person["email"],
+        to_name=person.get("display_name", ""),
+        language=person.get("language") or DEFAULT_LANGUAGE,
+        context=context,
+    )
+
+
 def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -> dict[str, Any]:
     """The template's values with the hospital's name and the links (`token`: the opened
     personal link of an assignment mail)."""
@@ -277,6 +302,18 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -
     if mail.kind == "report_ready":  # the report itself (after signing in), not the start page
         report_id = str(context.pop("report_id", "") or "")
         context["report_link"] = base + (f"/rapportages/{quote(report_id, safe='')}" if report_id else "/")
+    if mail.kind in NOTES_TEMPLATES:  # the page behind sign-in: the participant's or the facilitator's
+        session = quote(str(context.pop("session_id", "")), safe="")
+        path = (
+            f"/gespreksverslag/{session}"
+            if mail.kind == NOTES_RELEASED
+            else f"/bespreking/{session}/verslagen"
+        )
+        context["notes_link"] = base + path
+        if context.get("due_on"):
+            day = datetime.fromisoformat(str(context["due_on"]))
+            lang = mail.language if mail.language in ("nl", "en") else DEFAULT_LANGUAGE
+            context["due_on"] = format_moment(day, "EEEE d MMMM y", lang)
     return context | {"tenant_name": tenant_name, "recipient_name": mail.to_name}
 
 

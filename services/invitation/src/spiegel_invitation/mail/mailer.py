@@ -757,6 +757,8 @@ class Mailer:
                 "report": await cache.get(store.reports, entry["report_id"]),
                 "person": await cache.get(store.people, entry["person_id"]),
             }
+        if template in due.NOTES_TEMPLATES:
+            return {"person": await cache.get(store.people, entry["person_id"])}
         if template not in ("invitation", "reminder"):
             return {}
         assignment = due.invited_assignment(entry) or await cache.get(

@@ -2,7 +2,8 @@
 
 A mail key names one e-mail for good: `<assignment>:invitation`,
 `<assignment>:reminder:<n>`, `<assignment>:manual:<request>`,
-`report:<report>:<version>:<person>`. Enqueueing is a unique insert, so a
+`report:<report>:<version>:<person>`, `notes:<session>:<person>`,
+`notes-overdue:<session>:<facilitator>`. Enqueueing is a unique insert, so a
 redelivered event or a repeated request asks for nothing new; the mailer
 checks its records before sending, so even a key enqueued again after it was
 sent is not sent twice.
@@ -32,6 +33,14 @@ def manual_key(assignment_id: str, request_id: str) -> str:
 
 def report_key(report_id: str, version: int, person_id: str) -> str:
     return f"report:{report_id}:{version}:{person_id}"
+
+
+def notes_key(session_id: str, person_id: str) -> str:
+    return f"notes:{session_id}:{person_id}"
+
+
+def notes_overdue_key(session_id: str, facilitator_id: str) -> str:
+    return f"notes-overdue:{session_id}:{facilitator_id}"
 
 
 def assignment_mail(
