@@ -16,7 +16,12 @@ RESET_PASSWORD_PAGE = "/account/nieuw-wachtwoord"  # noqa: S105 - a page path
 
 
 def tenant_base_url(settings: GatewaySettings, tenant: Tenant) -> str:
-    """Never from the request's Host header (a forged host must not reach an e-mail)."""
+    """Never from the request's Host header (a forged host must not reach an e-mail). The platform
+    (operators) is the bare domain."""
+    if tenant.is_platform:
+        if settings.public_base_url:
+            return settings.public_base_url.rstrip("/")
+        return f"{settings.public_scheme}://{settings.gateway_domain}"
     if settings.public_base_url:
         return f"{settings.public_base_url.rstrip('/')}/t/{tenant.slug}"
     return f"{settings.public_scheme}://{tenant.slug}.{settings.gateway_domain}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from spiegel_platform.service import Runtime, ServiceSettings
@@ -53,6 +54,19 @@ class GatewaySettings(ServiceSettings, ServiceAddresses):
         description="local development: links in e-mails use <public_base_url>/t/<slug>/... instead of hosts",
     )
 
+    # -- the platform's own identity provider (operators; the bare domain) ---
+    platform_oidc_issuer: str | None = Field(
+        None,
+        description="operators may sign in with this OpenID Connect provider (an existing operator account,"
+        " matched by verified e-mail address); unset: password only",
+    )
+    platform_oidc_client_id: str | None = Field(None, max_length=200)
+    platform_oidc_client_secret: str | None = Field(None, description="or PLATFORM_OIDC_CLIENT_SECRET_FILE")
+    platform_oidc_client_secret_file: str | None = Field(
+        None, description="a file holding the client secret (a mounted Secret)"
+    )
+    platform_oidc_scopes: str = Field("openid,email,profile", description="comma-separated; must include openid")
+
     # -- sessions, cookies, secrets -----------------------------------------
     session_secret: str | None = Field(
         None, description="at least 32 characters; encrypts stored client secrets and signs flow cookies"
@@ -100,6 +114,41 @@ class GatewaySettings(ServiceSettings, ServiceAddresses):
         if not value or "/" in value or ":" in value:
             raise ValueError("a host name without scheme or port, e.g. spiegel.example")
         return value
+
+    @field_validator("platform_oidc_issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        return value.strip().rstrip("/") if value else None
+
+    @model_validator(mode="after")
+    def _platform_identity_provider(self) -> GatewaySettings:
+        if self.platform_oidc_issuer is None and self.platform_oidc_client_id is None:
+            return self
+        issuer = self.platform_oidc_issuer or ""
+        if not issuer.startswith(("https://", "http://")) or not self.platform_oidc_client_id:
+            raise ValueError("PLATFORM_OIDC_ISSUER (an http(s) URL) and PLATFORM_OIDC_CLIENT_ID go together")
+        if self.is_production and not issuer.startswith("https://"):
+            raise ValueError("PLATFORM_OIDC_ISSUER must be https in production")
+        if bool(self.platform_oidc_client_secret) == bool(self.platform_oidc_client_secret_file):
+            raise ValueError("one of PLATFORM_OIDC_CLIENT_SECRET and PLATFORM_OIDC_CLIENT_SECRET_FILE")
+        if "openid" not in self.split(self.platform_oidc_scopes):
+            raise ValueError("PLATFORM_OIDC_SCOPES must include openid")
+        return self
+
+    def platform_identity_provider(self) -> dict[str, Any] | None:
+        """The platform's provider, shaped as a hospital's (`Tenant.identity_provider`); None: unset."""
+        if not self.platform_oidc_issuer or not self.platform_oidc_client_id:
+            return None
+        return {
+            "issuer": self.platform_oidc_issuer,
+            "client_id": self.platform_oidc_client_id,
+            "scopes": self.split(self.platform_oidc_scopes),
+        }
+
+    def platform_client_secret(self) -> str | None:
+        if self.platform_oidc_client_secret_file:
+            return Path(self.platform_oidc_client_secret_file).read_text().strip()
+        return self.platform_oidc_client_secret
 
     @model_validator(mode="after")
     def _production_secrets(self) -> GatewaySettings:

@@ -7,6 +7,7 @@ so a route (and the gateway's own pages) reaches them as `request.app.state.gate
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -27,7 +28,7 @@ from spiegel_gateway.settings import GatewayRuntime, GatewaySettings
 from spiegel_gateway.signin.oidc import OidcClient
 from spiegel_gateway.signin.one_time import OneTimeTokens
 from spiegel_gateway.storage import Store
-from spiegel_gateway.tenants.store import TenantStore
+from spiegel_gateway.tenants.store import PLATFORM_TENANT, TenantStore
 
 
 class Policies:
@@ -73,6 +74,10 @@ class Gateway(Wiring[GatewaySettings]):
         )
         self.outbound = httpx.AsyncClient(timeout=10.0, follow_redirects=False, trust_env=False)
         self.oidc = OidcClient(self.stores, self.outbound)
+        # The platform (the bare domain) as a pseudo-tenant, with its identity provider when configured.
+        self.platform_tenant = replace(
+            PLATFORM_TENANT, identity_provider=settings.platform_identity_provider()
+        )
         self.mailer = Mailer(settings)
         # The operators' list: people and rounds per hospital, a snapshot refreshed off the request path.
         self.counts = CountsSnapshot(self)

@@ -38,14 +38,14 @@ def router() -> APIRouter:
     for path, purpose in FORMS.items():
 
         async def show(request: Request, purpose: str = purpose, path: str = path) -> Response:
-            page = await page_of(request)
+            page = await page_of(request, platform=True)
             token = request.query_params.get("token", "")[:200]
             if not token:
                 raise PageError(400, key="link_incomplete")
             return _render(page, "account/password.html", purpose=purpose, action=path, token=token)
 
         async def choose(request: Request, purpose: str = purpose, path: str = path) -> Response:
-            page = await page_of(request)
+            page = await page_of(request, platform=True)
             form = await request.form()
             check_form_token(request, form.get("csrf_token"))
             gateway = gateway_of(request)
@@ -86,11 +86,11 @@ def router() -> APIRouter:
 
     @api.get("/account/wachtwoord-vergeten")
     async def forgotten(request: Request) -> Response:
-        return _render(await page_of(request), "account/forgotten.html")
+        return _render(await page_of(request, platform=True), "account/forgotten.html")
 
     @api.post("/account/wachtwoord-vergeten")
     async def ask_reset(request: Request) -> Response:
-        page = await page_of(request)
+        page = await page_of(request, platform=True)
         form = await request.form()
         check_form_token(request, form.get("csrf_token"))
         gateway = gateway_of(request)

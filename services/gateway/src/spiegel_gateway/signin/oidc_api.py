@@ -5,13 +5,20 @@ already knows them: by an earlier link of (issuer, subject), or on the first
 sign-in by the e-mail address in the ID token when the provider marks it
 verified (the hospital's own provider is trusted for its own addresses). No
 account is created by signing in: coordinators register people.
+
+The platform's own address (operators) has a provider when the gateway's
+settings name one (PLATFORM_OIDC_*): the same flow, in the platform scope, where
+the only accounts are operators' (made with `spiegel_gateway operator create`).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
-from spiegel_platform.errors import ApiError
+from spiegel_platform.auth import roles
+from spiegel_pages.look import PageError
+from spiegel_platform.errors import ApiError, Text, message_key
+from spiegel_platform.i18n import language_of, registered_packages, translator
 
 from spiegel_gateway.links import tenant_base_url
 from spiegel_gateway.sessions.auth import client_ip, cookie_path, gateway_of, set_session_cookie
@@ -29,6 +36,16 @@ def safe_next(value: str | None) -> str:
     return value
 
 
+def as_page(request: Request, error: ApiError) -> Exception:
+    """A browser (back from the provider) reads a refusal as a page in its language; other callers
+    keep the JSON answer."""
+    if "text/html" not in request.headers.get("accept", ""):
+        return error
+    translate = translator(language_of(request.headers), registered_packages()).gettext
+    message = Text(message_key(error.code), **error.params).render(translate)
+    return PageError(error.status_code, str(message))
+
+
 def router() -> APIRouter:
     api = APIRouter(prefix="/auth/oidc", tags=["sign-in"])
 
@@ -40,8 +57,24 @@ def router() -> APIRouter:
         request: Request, tenant: CurrentTenant, next: str | None = Query(None, max_length=500)
     ) -> RedirectResponse:
         """Start signing in with the hospital's identity provider (302 to the provider)."""
+        try:
+            return await _login(request, tenant, next)
+        except ApiError as error:
+            raise as_page(request, error) from None
+
+    @api.get("/callback", response_class=RedirectResponse, status_code=303)
+    async def oidc_callback(request: Request, tenant: CurrentTenant) -> RedirectResponse:
+        """The provider sends the browser back here with a code; on success: the session cookie."""
+        try:
+            return await _callback(request, tenant)
+        except ApiError as error:
+            raise as_page(request, error) from None
+
+    async def _login(
+        request: Request, tenant: Tenant, next: str | None
+    ) -> RedirectResponse:
         gateway = gateway_of(request)
-        if tenant.is_platform or not tenant.identity_provider:
+        if not tenant.identity_provider:
             raise ApiError(404, "password_signin_only")
         gateway.limiter.hit(gateway.policies.signin_ip, client_ip(request))
         try:
@@ -65,19 +98,22 @@ def router() -> APIRouter:
         )
         return response
 
-    @api.get("/callback", response_class=RedirectResponse, status_code=303)
-    async def oidc_callback(request: Request, tenant: CurrentTenant) -> RedirectResponse:
-        """The provider sends the browser back here with a code; on success: the session cookie."""
+    async def _callback(request: Request, tenant: Tenant) -> RedirectResponse:
         gateway = gateway_of(request)
-        if tenant.is_platform or not tenant.identity_provider:
+        if not tenant.identity_provider:
             raise ApiError(404, "password_signin_only")
         gateway.limiter.hit(gateway.policies.signin_ip, client_ip(request))
         idp = tenant.identity_provider
+        secret = (
+            gateway.settings.platform_client_secret()
+            if tenant.is_platform
+            else gateway.tenants.client_secret(tenant)
+        )
         try:
             claims, next_path = await gateway.oidc.finish(
                 tenant.tenant_id,
                 idp,
-                gateway.tenants.client_secret(tenant),
+                secret,
                 params=dict(request.query_params),
                 binding=request.cookies.get(FLOW_COOKIE),
             )
@@ -87,10 +123,14 @@ def router() -> APIRouter:
         person = await people.by_identity(tenant.tenant_id, idp["issuer"], claims["sub"])
         if person is None and claims.get("email") and claims.get("email_verified") is True:
             person = await people.by_email(tenant.tenant_id, str(claims["email"]))
-            if person is not None:
+            if person is not None and not (tenant.is_platform and roles.OPERATOR not in person.roles):
                 await people.link_identity(person, idp["issuer"], str(claims["sub"]))
+        if tenant.is_platform and person is not None and roles.OPERATOR not in person.roles:
+            person = None
         if person is None:
-            raise ApiError(403, "no_account_here")
+            # On the platform's address only operator accounts exist (people in the platform scope,
+            # whose only role is operator): nobody gets a hospital role this way.
+            raise ApiError(403, "no_operator_account" if tenant.is_platform else "no_account_here")
         if not person.active:
             raise ApiError(403, "account_switched_off")
         if not person.email_verified:

@@ -122,7 +122,8 @@ async def current_tenant(request: Request) -> Tenant:
         raise ApiError(404, "unknown_hospital")
     slug = state.get("tenant_slug")
     if slug is None:
-        return PLATFORM_TENANT
+        platform: Tenant = getattr(request.app.state.gateway, "platform_tenant", PLATFORM_TENANT)
+        return platform
     tenant: Tenant | None = await request.app.state.gateway.tenants.by_slug(slug)
     if tenant is None:
         raise ApiError(404, "unknown_hospital")
