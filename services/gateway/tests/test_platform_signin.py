@@ -24,7 +24,14 @@ from spiegel_dev.processes import free_port, stop
 pytestmark = pytest.mark.integration
 
 HTML = {"accept": "text/html"}
-SERVICE_URLS = ("SURVEY_URL", "AGGREGATION_URL", "INVITATION_URL", "ACCREDITATION_URL", "ACTION_PLAN_URL", "WEB_URL")
+SERVICE_URLS = (
+    "SURVEY_URL",
+    "AGGREGATION_URL",
+    "INVITATION_URL",
+    "ACCREDITATION_URL",
+    "ACTION_PLAN_URL",
+    "WEB_URL",
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,13 +104,14 @@ async def _sign_in(url: str, account: str, **headers: str) -> tuple[httpx.Respon
 
 
 async def test_the_platform_sign_in_page_offers_the_provider_only_when_configured(deployment, platform_idp):  # type: ignore[no-untyped-def]
-    page = httpx.get(f"{platform_idp['url']}/inloggen", headers=HTML)
-    assert page.status_code == 200
-    assert "Inloggen met single sign-on" in page.text
-    assert 'href="/auth/oidc/login?next=%2Fziekenhuizen"' in page.text
-    plain = httpx.get(f"{deployment.url}/inloggen", headers=HTML)
-    assert plain.status_code == 200 and "/auth/oidc/login" not in plain.text
-    assert httpx.get(f"{deployment.url}/auth/oidc/login").status_code == 404
+    async with httpx.AsyncClient(headers=HTML, timeout=30) as browser:
+        page = await browser.get(f"{platform_idp['url']}/inloggen")
+        assert page.status_code == 200
+        assert "Inloggen met single sign-on" in page.text
+        assert 'href="/auth/oidc/login?next=%2Fziekenhuizen"' in page.text
+        plain = await browser.get(f"{deployment.url}/inloggen")
+        assert plain.status_code == 200 and "/auth/oidc/login" not in plain.text
+        assert (await browser.get(f"{deployment.url}/auth/oidc/login")).status_code == 404
 
 
 async def test_an_operator_signs_in_with_the_platforms_provider(platform_idp):  # type: ignore[no-untyped-def]
@@ -167,12 +175,12 @@ async def test_an_operator_resets_a_forgotten_password_on_the_platforms_address(
         "operator", "create", "--email", email, "--name", "Op", "--password-stdin", stdin=PASSWORD
     )
     assert created.returncode == 0, created.stderr
-    signin = httpx.get(f"{deployment.url}/inloggen", headers=HTML)
-    assert 'href="/account/wachtwoord-vergeten"' in signin.text
     client = httpx.AsyncClient(
         base_url=deployment.url, headers={**HTML, "x-forwarded-for": "198.51.100.91"}, timeout=30
     )
     try:
+        signin = await client.get("/inloggen")
+        assert 'href="/account/wachtwoord-vergeten"' in signin.text
         form = await client.get("/account/wachtwoord-vergeten")
         assert form.status_code == 200, form.text
         token = _form_token(form)

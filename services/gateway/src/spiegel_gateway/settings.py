@@ -65,7 +65,9 @@ class GatewaySettings(ServiceSettings, ServiceAddresses):
     platform_oidc_client_secret_file: str | None = Field(
         None, description="a file holding the client secret (a mounted Secret)"
     )
-    platform_oidc_scopes: str = Field("openid,email,profile", description="comma-separated; must include openid")
+    platform_oidc_scopes: str = Field(
+        "openid,email,profile", description="comma-separated; must include openid"
+    )
 
     # -- sessions, cookies, secrets -----------------------------------------
     session_secret: str | None = Field(

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
-from spiegel_platform.auth import roles
 from spiegel_pages.look import PageError
+from spiegel_platform.auth import roles
 from spiegel_platform.errors import ApiError, Text, message_key
 from spiegel_platform.i18n import language_of, registered_packages, translator
 
@@ -70,9 +70,7 @@ def router() -> APIRouter:
         except ApiError as error:
             raise as_page(request, error) from None
 
-    async def _login(
-        request: Request, tenant: Tenant, next: str | None
-    ) -> RedirectResponse:
+    async def _login(request: Request, tenant: Tenant, next: str | None) -> RedirectResponse:
         gateway = gateway_of(request)
         if not tenant.identity_provider:
             raise ApiError(404, "password_signin_only")
