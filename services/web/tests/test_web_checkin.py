@@ -13,60 +13,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
 from web_browser import Checked, run_async, sign_in
 from web_helpers import WebDeployment, make_hospital
+from web_sessions import past_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-
-async def started_session(web: WebDeployment, tenant: str, people: dict[str, str], facilitator: str) -> str:
-    """An IFMS session of `people` (person id -> name) that began an hour ago, in the
-    accreditation service's database (with the rounds the survey would have announced)."""
-    from spiegel_accreditation.storage import Store
-
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(web.env["MONGODB_URL"], tz_aware=True)
-    try:
-        store = Store.on(client[f"{web.prefix}_accreditation"]).tenant(tenant)
-        participants = []
-        for person_id, name in people.items():
-            round_id = f"r-{uuid.uuid4().hex[:10]}"
-            await store.rounds.insert(
-                {
-                    "id": round_id,
-                    "kind": "IFMS",
-                    "subject_id": person_id,
-                    "subject_name": name,
-                    "closed": True,
-                }
-            )
-            participants.append({"person_id": person_id, "round_id": round_id})
-        start = datetime.now(UTC) - timedelta(hours=1)
-        session_id = str(uuid.uuid4())
-        await store.sessions.insert(
-            {
-                "id": session_id,
-                "kind": "IFMS",
-                "participants": participants,
-                "participant_ids": list(people),
-                "facilitator_ids": [facilitator],
-                "starts_at": start,
-                "ends_at": start + timedelta(hours=2),
-                "location": "Vergaderzaal 2",
-                "online_url": "",
-                "group_id": "",
-                "series_id": "",
-                "state": "planned",
-                "version": 1,
-            }
-        )
-        return session_id
-    finally:
-        await client.close()
 
 
 def test_check_in_by_qr_code_on_a_phone(web: WebDeployment, browser: Any) -> None:
@@ -85,7 +39,7 @@ def test_check_in_by_qr_code_on_a_phone(web: WebDeployment, browser: Any) -> Non
         )
     )
     session_id = run_async(
-        started_session(web, slug, {ids[anna]: "Anna Arts", ids[bram]: "Bram Bakker"}, ids[facilitator])
+        past_session(web, slug, {ids[anna]: "Anna Arts", ids[bram]: "Bram Bakker"}, ids[facilitator])
     )
     checked = Checked()
 

@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from pymongo import AsyncMongoClient
 from web_browser import Checked, run_async, sign_in
 from web_helpers import WebDeployment, make_hospital
+from web_sessions import past_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -33,31 +34,25 @@ async def ended_session(
     """An IFMS session that ended an hour ago; people: id -> (name, status, BIG number)."""
     from spiegel_accreditation.storage import Store
 
+    session_id = await past_session(
+        web,
+        tenant,
+        {person_id: name for person_id, (name, _, _) in people.items()},
+        facilitator,
+        started_ago=timedelta(hours=3),
+        location="Zaal GAIA",
+    )
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(web.env["MONGODB_URL"], tz_aware=True)
     try:
         store = Store.on(client[f"{web.prefix}_accreditation"]).tenant(tenant)
-        session_id = str(uuid.uuid4())
-        participants = []
-        for person_id, (name, status, big) in people.items():
-            round_id = f"r-{uuid.uuid4().hex[:10]}"
-            await store.rounds.insert(
-                {
-                    "id": round_id,
-                    "kind": "IFMS",
-                    "subject_id": person_id,
-                    "subject_name": name,
-                    "closed": True,
-                }
-            )
-            participants.append({"person_id": person_id, "round_id": round_id})
-            minutes = 120 if status == "present" else 60
+        for person_id, (_, status, big) in people.items():
             await store.attendance.insert(
                 {
                     "id": f"{session_id}/{person_id}",
                     "session_id": session_id,
                     "person_id": person_id,
                     "status": status,
-                    "minutes": minutes,
+                    "minutes": 120 if status == "present" else 60,
                     "source": "facilitator",
                     "reason": "",
                     "checked_in_at": None,
@@ -67,24 +62,6 @@ async def ended_session(
             )
             if big:
                 await store.big_numbers.insert({"id": person_id, "big_number": big})
-        start = datetime.now(UTC) - timedelta(hours=3)
-        await store.sessions.insert(
-            {
-                "id": session_id,
-                "kind": "IFMS",
-                "participants": participants,
-                "participant_ids": list(people),
-                "facilitator_ids": [facilitator],
-                "starts_at": start,
-                "ends_at": start + timedelta(hours=2),
-                "location": "Zaal GAIA",
-                "online_url": "",
-                "group_id": "",
-                "series_id": "",
-                "state": "planned",
-                "version": 1,
-            }
-        )
         return session_id
     finally:
         await client.close()

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
-from test_web_checkin import started_session
 from web_browser import Checked, run_async, sign_in
 from web_helpers import WebDeployment, make_hospital
+from web_sessions import past_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -47,7 +47,7 @@ def test_notes_written_with_autosave_released_and_read_on_a_phone(web: WebDeploy
         )
     )
     session_id = run_async(
-        started_session(web, slug, {ids[anna]: "Anna Arts", ids[bram]: "Bram Bakker"}, ids[facilitator])
+        past_session(web, slug, {ids[anna]: "Anna Arts", ids[bram]: "Bram Bakker"}, ids[facilitator])
     )
     checked = Checked()
     typed = "Besproken: <b>feedback</b> geven\nen <script>alert(1)</script> werkdruk"
