@@ -774,6 +774,18 @@ ROUTES = (
     Route("GET", "/api/action-plan/pops/mine", ("specialist",), outsiders=404),
     # The coordinator's overview: POP complete yes/no per specialist and round, nothing more.
     Route("GET", "/api/action-plan/completion", MANAGERS, sees=lambda role: ()),
+    # The coordinator's page of the same: names and rounds, never a POP's content.
+    Route(
+        "GET",
+        "/ontwikkelplannen",
+        MANAGERS,
+        page=True,
+        sees=lambda role: tuple(
+            (kind, which)
+            for kind in ("round", "report", "person", "account", "spare", "nomination", "nomimport")
+            for which in ("own", "colleague")
+        ),
+    ),
     # -- the pages of the rounds, nominations, reports and settings (before issue 18) ---------------
     # A round's page and what a coordinator does with it; "spare": a round of each hospital (a draft
     # at first, about no one of the matrix) that the pages open, extend and close (closed last).
@@ -1533,7 +1545,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         if visible == "all":
                             allowed_markers |= set(a.markers.values())
                         else:
-                            allowed_markers |= {a.markers[key] for key in visible}
+                            allowed_markers |= {a.markers[key] for key in visible if key in a.markers}
                     if route.bare in ("/people", "/audit", "/mensen") and admitted:
                         allowed_markers = {m for m in a.markers.values()} | {
                             f"SECRET-A-{r}" for r in (*STAFF, BOARD)

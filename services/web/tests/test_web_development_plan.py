@@ -105,6 +105,14 @@ def test_my_development_plan_pages(web: WebDeployment) -> None:
     assert "Beter luisteren" not in bert.get(path).text
     assert "Beter luisteren" not in coordinator.get(path).text
 
+    # The coordinator's overview: the name, the round, "no" (a draft is not complete), no content.
+    listed = is_page(
+        coordinator.get("/ontwikkelplannen"), 200, "Ontwikkelplannen", "Dr. Anna", "IFMS Anna 2027"
+    )
+    assert "0 van de 1 afgerond" in listed and "Beter luisteren" not in listed and "Rust in" not in listed
+    assert "/ontwikkelplannen" in coordinator.get("/start").text  # in the navigation
+    assert bert.get("/ontwikkelplannen").status_code == 403
+
     pdf = anna.get(f"{path}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     done = anna.post(f"{path}/afronden", data={"csrf_token": csrf})
@@ -120,5 +128,7 @@ def test_my_development_plan_pages(web: WebDeployment) -> None:
     ).json()
     assert overview == [{"round_id": round_id, "person_id": anna_id, "pop_complete": True}]
     assert plan_id not in str(overview)
+    listed = is_page(coordinator.get("/ontwikkelplannen"), 200, "1 van de 1 afgerond", "Dr. Anna")
+    assert plan_id not in listed and "Beter luisteren" not in listed
     english = anna.get(f"{path}?lang=en")
     is_page(english, 200, "My development plan", "Keep and extend")

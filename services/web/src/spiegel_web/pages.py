@@ -19,6 +19,7 @@ from spiegel_web import (
     people,
     people_import,
     planning,
+    pop_completion,
     reports,
     respondent,
     rounds,
@@ -37,6 +38,7 @@ def router() -> APIRouter:
         discussions,
         planning,  # after discussions: /groepsbesprekingen/mijn is not a session's id
         development_plan,
+        pop_completion,
         rounds,
         groups,
         imports,
