@@ -316,6 +316,22 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     assert page.get_by_role("link", name="Download as PDF").count() == 1
     page.get_by_role("link", name="Nederlands").click()
     expect(page.locator("html")).to_have_attribute("lang", "nl")
+
+    # -- the POP: a goal linked to an item of the own report, picked from the list ----------------
+    page.get_by_role("link", name="Mijn ontwikkelplan").first.click()
+    page.get_by_role("button", name=re.compile("Beginnen voor")).first.click()
+    reason = page.get_by_label("Waarom: uit uw rapportage of gespreksverslag")
+    strengths = reason.locator("optgroup", has=page.locator("option")).first
+    assert strengths.get_attribute("label") == "Sterk punt"
+    first_strength = strengths.locator("option").first
+    label, value = first_strength.inner_text(), first_strength.get_attribute("value")
+    assert value and value.startswith("strength:") and label
+    page.get_by_label("Wat wilt u bereiken?").first.fill("Dit sterke punt vaker inzetten bij overdrachten")
+    reason.select_option(value)
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("Uw ontwikkelplan is bewaard")).to_be_visible()
+    expect(page.get_by_label("Waarom: uit uw rapportage of gespreksverslag").first).to_have_value(value)
+    checked.page(page, "pop-with-report-items")
     sign_out(page)
 
     # -- the facilitator prepares the discussion ----------------------------------------------

@@ -23,7 +23,25 @@ _PLAN_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 WHY_KINDS = ("strength", "development_point", "blind_spot", "hidden_strength", "facilitator_note")
 STATUSES = ("not_started", "in_progress", "achieved", "stopped")
 OUTCOMES = ("achieved", "ongoing", "carried_forward", "dropped")
-GOAL_FIELDS = ("what", "how", "by_when", "support", "evidence", "status", "why_kind", "why_label", "id")
+GOAL_FIELDS = (
+    "what",
+    "how",
+    "by_when",
+    "support",
+    "evidence",
+    "status",
+    "why_kind",
+    "why_label",
+    "why_item",
+    "id",
+)
+# The report's highlights (the aggregation service's `highlights`) as the kinds of a goal's reason.
+HIGHLIGHT_KINDS = (
+    ("strengths", "strength"),
+    ("development", "development_point"),
+    ("blind_spots", "blind_spot"),
+    ("hidden_strengths", "hidden_strength"),
+)
 
 
 def check_id(plan_id: str) -> None:
@@ -31,9 +49,12 @@ def check_id(plan_id: str) -> None:
         raise PageError(404, key="pop_not_found")
 
 
-def goals_from_form(form: dict[str, Any]) -> list[dict[str, Any]]:
+def goals_from_form(
+    form: dict[str, Any], items: dict[str, dict[str, str]] | None = None
+) -> list[dict[str, Any]]:
     """The goals typed in the form (`goal-<n>-<field>`), in order; a row without `what` is left
-    out (the empty row for a new goal)."""
+    out (the empty row for a new goal). `items`: the reasons the page offered (`why_item` values:
+    report items and released notes, see `reasons`); a value not among them is ignored."""
     numbers = sorted({int(m.group(1)) for key in form if (m := re.match(r"^goal-(\d{1,2})-what$", key))})
     goals = []
     for n in numbers:
@@ -50,11 +71,75 @@ def goals_from_form(form: dict[str, Any]) -> list[dict[str, Any]]:
         }
         if raw["id"]:
             goal["id"] = raw["id"]
-        if raw["why_label"].strip() and raw["why_kind"] in WHY_KINDS:
-            # The owner's own words for the report item (the page offers no item ids yet).
+        item = (items or {}).get(raw["why_item"])
+        if item is not None:
+            # An item of the owner's own report, or their released notes, picked from the list.
+            goal["why"] = [item]
+        elif raw["why_label"].strip() and raw["why_kind"] in WHY_KINDS:
+            # The owner's own words for a reason the list does not hold.
             goal["why"] = [{"kind": raw["why_kind"], "ref": "own-words", "label": raw["why_label"]}]
         goals.append(goal)
     return goals
+
+
+def reason_key(kind: str, ref: str) -> str:
+    return f"{kind}:{ref}"
+
+
+async def reasons(page: Page, round_id: str) -> list[dict[str, Any]]:
+    """What a goal can be linked to, grouped for the form: the highlights of the owner's own report
+    of the POP's round (its newest version; the aggregation service answers only the subject) and
+    their facilitator's released notes. Each option: `key` (the form's value), `kind`, `ref`,
+    `label`. Nothing when there is no report yet (the owner can still use their own words)."""
+    groups: list[dict[str, Any]] = []
+    mine = await page.call("aggregation", "GET", "/reports/mine")
+    ours = [r for r in (mine.json() if mine.is_success else []) if r.get("round_id") == round_id]
+    if ours:
+        newest = max(ours, key=lambda r: int(r["version"]))
+        body = await page.call("aggregation", "GET", f"/reports/{quoted(newest['report_id'])}")
+        found = (body.json() if body.is_success else {}).get("highlights") or {}
+        for source, kind in HIGHLIGHT_KINDS:
+            options = []
+            for item in found.get(source) or []:
+                text = item.get("text")
+                label = (
+                    str(text.get(page.lang) or text.get("nl") or "")
+                    if isinstance(text, dict)
+                    else str(text or "")
+                )
+                if label:
+                    ref = str(item["id"])
+                    options.append(
+                        {"key": reason_key(kind, ref), "kind": kind, "ref": ref, "label": label[:200]}
+                    )
+            if options:
+                groups.append({"kind": kind, "options": options})
+    notes = await page.call("accreditation", "GET", "/notes/mine")
+    released = (notes.json() if notes.is_success else {}).get("notes") or []
+    options = []
+    for note in released:
+        label = page.t("pop_why_note_of", date=page.when(note.get("starts_at")))
+        ref = str(note["session_id"])
+        options.append(
+            {
+                "key": reason_key("facilitator_note", ref),
+                "kind": "facilitator_note",
+                "ref": ref,
+                "label": label[:200],
+            }
+        )
+    if options:
+        groups.append({"kind": "facilitator_note", "options": options})
+    return groups
+
+
+def offered(groups: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """The form's `why_item` values and the reason each stands for."""
+    return {
+        o["key"]: {"kind": o["kind"], "ref": o["ref"], "label": o["label"]}
+        for g in groups
+        for o in g["options"]
+    }
 
 
 def router() -> APIRouter:
@@ -74,11 +159,16 @@ def router() -> APIRouter:
         previous = None
         if plan.get("review_needed"):
             previous = await page.data("action-plan", "GET", f"/pops/{quoted(plan['id'])}/previous")
+        linkable = extra.pop("linkable", None)
+        if linkable is None:
+            linkable = await reasons(page, str(plan.get("round_id") or ""))
         return page.render(
             "development_plan.html",
             status=status,
             plan=plan,
             previous=previous,
+            linkable=linkable,
+            reason_key=reason_key,
             why_kinds=WHY_KINDS,
             statuses=STATUSES,
             outcomes=OUTCOMES,
@@ -141,7 +231,12 @@ def router() -> APIRouter:
             version = int(str(form.get("version", "")))
         except ValueError:
             version = 0
-        typed = {"keep_and_extend": str(form.get("keep_and_extend") or ""), "goals": goals_from_form(form)}
+        current = await plan_or_404(page, plan_id)
+        linkable = await reasons(page, str(current.get("round_id") or ""))
+        typed = {
+            "keep_and_extend": str(form.get("keep_and_extend") or ""),
+            "goals": goals_from_form(form, offered(linkable)),
+        }
         answer = await page.call(
             "action-plan", "PUT", f"/pops/{quoted(plan_id)}", json_body={"version": version, **typed}
         )
@@ -150,12 +245,15 @@ def router() -> APIRouter:
         if answer.is_success:
             return page.redirect(f"/mijn-ontwikkelplan/{plan_id}", opgeslagen="1")
         # Refused: the form again with what was typed (and the version it was typed on).
-        current = await plan_or_404(page, plan_id)
         shown = {**current, **typed, "version": version}
         for goal in shown["goals"]:
             goal.setdefault("prompts", [])
         return await show(
-            page, shown, 409 if answer.status_code == 409 else 422, errors=[problem_text(answer, page.lang)]
+            page,
+            shown,
+            409 if answer.status_code == 409 else 422,
+            errors=[problem_text(answer, page.lang)],
+            linkable=linkable,
         )
 
     @api.post("/mijn-ontwikkelplan/{plan_id}/terugblik")
