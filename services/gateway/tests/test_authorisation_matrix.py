@@ -339,6 +339,44 @@ ROUTES = (
         answers_with_object=False,
     ),
     Route("GET", "/api/accreditation/notes/mine", (*STAFF, BOARD)),
+    # RGS declarations (issue 19, point 7): the session's facilitators list and sign (everyone else
+    # of the hospital: unknown, 404); the matrix's sessions are under way, so signing is refused
+    # (409, not ended) before any password is asked, and no declaration exists to download (404 for
+    # the participant and the facilitator too). Signing itself: test_declaration_signing.py.
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/declarations",
+        ("facilitator",),
+        kind="session",
+        reach=lambda role: ("own",),
+        hidden=404,
+        outsiders=404,
+        answers_with_object=False,
+    ),
+    Route(
+        "POST",
+        "/api/accreditation/sessions/{object}/declarations/{participant}/sign",
+        ("facilitator",),
+        kind="session",
+        reach=lambda role: ("own",),
+        ok=(409,),
+        hidden=404,
+        body={"password": "not-checked-before-the-rules"},
+        answers_with_object=False,
+    ),
+    Route(
+        "GET",
+        "/api/accreditation/sessions/{object}/declarations/{participant}.pdf",
+        ("specialist", "facilitator"),
+        kind="session",
+        reach=lambda role: ("own",),
+        ok=(404,),
+        hidden=404,
+        outsiders=404,
+        answers_with_object=False,
+    ),
+    Route("GET", "/api/accreditation/declarations/mine", (*STAFF, BOARD)),
+    Route("GET", "/api/accreditation/declarations/verify/{unknown}", (*STAFF, BOARD), ok=(404,)),
     # a person's own group discussions and a discussion's calendar file (only one's own: an id
     # one is not in is unknown, as here for everybody)
     Route("GET", "/api/invitation/me/discussions", STAFF),
@@ -1051,6 +1089,42 @@ ROUTES = (
             "reason": "matrix",
         },
     ),
+    # RGS declarations: the facilitator's list and signing (refused: the session is not over), the
+    # PDF (none signed: 404), the participant's own list.
+    Route(
+        "GET",
+        "/bespreking/{object}/verklaringen",
+        ("facilitator",),
+        kind="session",
+        page=True,
+        reach=lambda role: ("own",),
+        hidden=404,
+        shows=("person",),
+    ),
+    Route(
+        "POST",
+        "/bespreking/{object}/verklaringen/{participant}/ondertekenen",
+        ("facilitator",),
+        kind="session",
+        page=True,
+        reach=lambda role: ("own",),
+        hidden=404,
+        ok=(409,),
+        answers_with_object=False,
+        form={"password": "not-checked-before-the-rules"},
+    ),
+    Route(
+        "GET",
+        "/bespreking/{object}/verklaringen/{participant}.pdf",
+        ("facilitator", "specialist"),
+        kind="session",
+        page=True,
+        reach=lambda role: ("own",),
+        hidden=404,
+        ok=(404,),
+        answers_with_object=False,
+    ),
+    Route("GET", "/mijn-verklaringen", ("specialist",), page=True),
     # The participant's themes.
     Route(
         "GET",
@@ -1606,6 +1680,11 @@ NOT_IN_MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/readyz"): "probe, no data",
     ("GET", "/metrics"): "probe, no tenant data (the network policy admits Prometheus only)",
     ("GET", "/.well-known/jwks.json"): "public keys",
+    ("GET", "/verklaring/{}"): (
+        "a declaration's public verification: anyone, signed in or not, by its code only (no role, no"
+        " object of the hospital's): test_declaration_signing.py (name, day and facilitator only,"
+        " 404 page, guessing limited)"
+    ),
     ("GET", "/static/{}"): "the stylesheet and script",
     ("GET", "/"): "the start address: a redirect to the sign-in form or the start page",
     ("GET", "/taal"): "the language switch (a cookie)",

@@ -82,6 +82,12 @@ DYNAMIC = {
     "plan_kind_": ["IFMS", "GROUP_MONITOR"],
     "plan_msg_": ["planned", "schedule", "place", "facilitators", "swap", "cancelled"],
     "plan_state_": ["planned", "cancelled"],
+    "declarations_form_": ["verklaring_deelname", "gecombineerd"],
+    "declarations_msg_": ["signed"],
+    "declarations_reason_": [
+        f"declaration_{code}"
+        for code in ("group_monitor", "not_attended", "employment_unknown", "no_big_number", "not_ended")
+    ],
 }
 
 QUESTIONNAIRE = {

@@ -84,7 +84,14 @@ def start_web_deployment(
         for kind in ("api", "relay", "consumer")
     ]
     accreditation = [
-        processes.start("accreditation", kind, prefix, wait=False, **common)
+        processes.start(
+            "accreditation",
+            kind,
+            prefix,
+            wait=False,
+            PUBLIC_BASE_URL_TEMPLATE=f"{gateway_url}/t/{{slug}}",  # a declaration's verification address
+            **common,
+        )
         for kind in ("api", "relay", "consumer")
     ]
     # The POPs: the action-plan service (its consumer learns whose round is whose from the survey).

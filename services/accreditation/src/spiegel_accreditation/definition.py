@@ -8,10 +8,12 @@ from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
 from spiegel_accreditation.attendance import api as attendance_api
+from spiegel_accreditation.declarations import api as declarations_api
 from spiegel_accreditation.gaia import api as gaia_api
 from spiegel_accreditation.gaia import reminders as gaia_reminders
 from spiegel_accreditation.notes import api as notes_api
 from spiegel_accreditation.notes import reminders as notes_reminders
+from spiegel_accreditation.people import handlers as people_handlers
 from spiegel_accreditation.rounds import api as rounds_api
 from spiegel_accreditation.rounds import handlers as round_handlers
 from spiegel_accreditation.sessions import api as sessions_api
@@ -27,6 +29,7 @@ PRODUCED = [
     "spiegel.accreditation.v1.GaiaRegistrationDue",
     "spiegel.accreditation.v1.NotesReleased",
     "spiegel.accreditation.v1.NotesOverdue",
+    "spiegel.accreditation.v1.DeclarationSigned",
 ]
 
 DEFINITION = ServiceDefinition(
@@ -36,7 +39,7 @@ DEFINITION = ServiceDefinition(
         "Group discussions (groepsbesprekingen): planning, splitting, participants and facilitators;"
         " check-in with the BIG number, attendance and the meeting's evaluation; themes chosen beforehand;"
         " accreditation in GAIA (attendance exports, registration status, deadlines);"
-        " the facilitator's notes per participant."
+        " the facilitator's notes per participant; RGS declarations, signed and verifiable."
     ),
     settings_class=AccreditationSettings,
     outbox_collections=[
@@ -45,6 +48,7 @@ DEFINITION = ServiceDefinition(
         Store.gaia_reminders.name,
         Store.notes.name,
         Store.notes_reminders.name,
+        Store.declarations.name,
     ],
     indexes={
         Store.sessions.name: [
@@ -53,6 +57,7 @@ DEFINITION = ServiceDefinition(
         ],
         Store.evaluations.name: [IndexSpec([("session_id", 1)])],
         Store.notes.name: [IndexSpec([("person_id", 1)])],
+        Store.declarations.name: [IndexSpec([("person_id", 1)])],
     },
     routers=lambda runtime: [
         sessions_api.router(runtime),
@@ -60,6 +65,7 @@ DEFINITION = ServiceDefinition(
         themes_api.router(runtime),
         gaia_api.router(runtime),
         notes_api.router(runtime),
+        declarations_api.router(runtime),
         rounds_api.router(runtime),
     ],
     consumers=[
@@ -68,6 +74,12 @@ DEFINITION = ServiceDefinition(
             group_id="accreditation.rounds",
             handlers=round_handlers.handlers,
             topics=topics_of(*round_handlers.EVENTS),
+        ),
+        # The gateway's people and hospitals: names, specialism, employment, the hospital's slug.
+        ConsumerSpec(
+            group_id="accreditation.people",
+            handlers=people_handlers.handlers,
+            topics=topics_of(*people_handlers.EVENTS),
         ),
     ],
     produces_topics=topics_of(*PRODUCED),
@@ -83,6 +95,7 @@ DEFINITION = ServiceDefinition(
         },
         {"name": "themes", "description": "Thema's die een deelnemer vooraf kiest"},
         {"name": "notes", "description": "Gespreksverslagen per deelnemer: concept, vrijgeven, lezen"},
+        {"name": "declarations", "description": "RGS-verklaringen: ondertekenen, pdf, controleren"},
         {"name": "rounds", "description": "Gesloten rondes die in een groepsbespreking kunnen"},
     ],
 )

@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, field_validator
 from spiegel_platform.service import Runtime, ServiceSettings
 
 
@@ -25,6 +25,20 @@ class AccreditationSettings(ServiceSettings):
     notes_due_skip_holidays: bool = True
     # How often the consumer process looks for notes past their due date (notes/reminders.py).
     notes_reminder_interval_s: float = Field(60.0, ge=0.1, le=3600)
+
+    # The hospital's pages, for the verification address printed on a declaration
+    # (`<base>/verklaring/<code>`; the slug from the gateway's TenantConfigured).
+    public_base_url_template: str = Field(
+        "https://{slug}.spiegel.example",
+        description='base URL of a tenant\'s pages, e.g. "http://127.0.0.1:8100/t/{slug}" locally',
+    )
+
+    @field_validator("public_base_url_template")
+    @classmethod
+    def _has_slug(cls, value: str) -> str:
+        if "{slug}" not in value or not value.startswith(("http://", "https://")):
+            raise ValueError('must be an http(s) URL containing "{slug}"')
+        return value.rstrip("/")
 
 
 # The runtime of this service: `runtime.settings` is an AccreditationSettings (typed, no casts).

@@ -33,6 +33,18 @@
 - `notes_reminders` (id: the session id): that the notes' due date was checked once it had
   passed, with NotesOverdue in its outbox when some were not released (a unique insert:
   reminded once). Written by the consumer's background job (notes/reminders.py).
+- `people` (id: the person id): the gateway's PersonRegistered as the declarations need it: name,
+  roles, language, specialism, employment (employed / self_employed), revision. Never the e-mail
+  address or BIG number. Written by the consumer (people/handlers.py).
+- `hospitals` (id: the tenant id): the gateway's TenantConfigured: slug (the verification address)
+  and name (on the declaration). Written by the consumer (people/handlers.py).
+- `declarations` (id: `<session id>/<person id>`): a signed RGS declaration as it was signed: form,
+  name, BIG number, specialism, hospital, day, evaluation system, facilitator, when, the
+  verification code; the outbox of DeclarationSigned (ids only). Written by the api (declarations/).
+- `declaration_codes` (id: SHA-256 of a verification code): which declaration it verifies (a
+  unique insert). Written by the api (declarations/).
+- `confirmations` (id: the gateway's confirmation id): a fresh password confirmation used up by a
+  signing (a unique insert: single use). Written by the api (declarations/).
 """
 
 from __future__ import annotations
@@ -60,6 +72,12 @@ class Store(TenantStores):
 
     notes = Collection()
     notes_reminders = Collection()
+
+    people = Collection()
+    hospitals = Collection()
+    declarations = Collection()
+    declaration_codes = Collection()
+    confirmations = Collection()
 
 
 def seat_id(round_id: str, person_id: str) -> str:

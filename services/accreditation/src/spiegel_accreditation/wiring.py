@@ -10,6 +10,7 @@ from spiegel_platform.storage.stores import Stores
 from spiegel_platform.wiring import Wiring
 
 from spiegel_accreditation.attendance.service import Attendance
+from spiegel_accreditation.declarations.service import Declarations
 from spiegel_accreditation.gaia.service import Gaia
 from spiegel_accreditation.notes.service import Notes
 from spiegel_accreditation.sessions.service import Sessions
@@ -27,6 +28,7 @@ class Accreditation(Wiring[AccreditationSettings]):
         attendance: Attendance | None = None,
         gaia: Gaia | None = None,
         notes: Notes | None = None,
+        declarations: Declarations | None = None,
     ) -> None:
         super().__init__(runtime)
         # Each tenant's collections, made once per process.
@@ -40,3 +42,7 @@ class Accreditation(Wiring[AccreditationSettings]):
 
         # The facilitator's notes per participant: drafts, release, the due date.
         self.notes = notes if notes is not None else Notes(self.stores, self.settings)
+        # RGS declarations: what each participant gets, signing, the PDF, verification by code.
+        self.declarations = (
+            declarations if declarations is not None else Declarations(self.stores, self.settings)
+        )

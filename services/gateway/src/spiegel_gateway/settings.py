@@ -108,6 +108,12 @@ class GatewaySettings(ServiceSettings, ServiceAddresses):
         20, ge=1, description="unknown invitation links per IP per hour"
     )
     rate_limit_link_per_token: int = Field(30, ge=1, description="requests per invitation link per minute")
+    rate_limit_confirm_per_account: int = Field(
+        5, ge=1, description="wrong passwords when signing (a declaration) per person per 15 minutes"
+    )
+    rate_limit_verify_failures_per_ip: int = Field(
+        20, ge=1, description="unknown declaration codes per IP per hour (the public verification page)"
+    )
 
     @field_validator("gateway_domain")
     @classmethod

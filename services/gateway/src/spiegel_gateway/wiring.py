@@ -42,6 +42,12 @@ class Policies:
         self.link_ip = Policy("link_ip", settings.rate_limit_link_per_ip, 60)
         self.link_failures_ip = Policy("link_failures_ip", settings.rate_limit_link_failures_per_ip, 3600)
         self.link_token = Policy("link_token", settings.rate_limit_link_per_token, 60)
+        # Wrong passwords when confirming a signature (signin/confirmation.py), per person.
+        self.confirm_account = Policy("confirm_account", settings.rate_limit_confirm_per_account, 900)
+        # Unknown codes on the public verification page of declarations (pages/forward.py), per IP.
+        self.verify_failures_ip = Policy(
+            "verify_failures_ip", settings.rate_limit_verify_failures_per_ip, 3600
+        )
 
 
 class Gateway(Wiring[GatewaySettings]):

@@ -8,6 +8,7 @@ from spiegel_pages.look import static_router
 from spiegel_web import (
     checkin,
     dashboard,
+    declarations,
     development_plan,
     discussions,
     gaia,
@@ -49,6 +50,7 @@ def router() -> APIRouter:
         checkin,
         gaia,
         notes,
+        declarations,
     )
     for module in modules:
         api.include_router(module.router())

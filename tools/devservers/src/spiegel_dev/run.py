@@ -59,6 +59,8 @@ def main() -> int:
             "LINK_TOKEN_KEYS": dev_link_token_key(),
             "SCHEDULER_INTERVAL_S": "10",
         },
+        # The verification address printed on an RGS declaration.
+        "accreditation": {"PUBLIC_BASE_URL_TEMPLATE": f"http://127.0.0.1:{base}/t/{{slug}}"},
         # The POPs' key encryption key (a development one, kept in the cache).
         "action-plan": {"POP_KEY_ENCRYPTION_KEYS": dev_pop_keyring()},
         # The gateway's own mail (e-mail verification, password reset) goes to the catcher too.

@@ -44,6 +44,7 @@ from spiegel_gateway.sessions.auth import (
 )
 from spiegel_gateway.sessions.store import Session
 from spiegel_gateway.settings import SERVICES
+from spiegel_gateway.signin import confirmation
 from spiegel_gateway.tenants.resolution import current_tenant
 from spiegel_gateway.tenants.store import Tenant
 
@@ -66,6 +67,16 @@ FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 # The web service's pages on the platform's own address (operators): nothing else of it is a page
 # there. An operator's caller token names the gateway alone (routing.client.caller_token).
 OPERATOR_PAGES = ("/ziekenhuizen", "/platformstatus")
+
+
+# The one page anyone may open without signing in that asks a service: a declaration's
+# verification by its code (`/verklaring/<code>`); the visitor's token reaches that service alone.
+PUBLIC_PAGES = {"verklaring": "accreditation"}
+
+
+def is_public_verification(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) == 3 and parts[1] in PUBLIC_PAGES and bool(parts[2])
 
 
 def is_operator_page(path: str) -> bool:
@@ -132,12 +143,27 @@ async def forward_page(request: Request) -> Response:
     sent = {k: v for k, v in request.headers.items() if k.lower() in REQUEST_HEADERS}
     sent["authorization"] = f"Bearer {page_token}"
     sent["x-correlation-id"] = correlation_of(request)
+    body = await request.body()
+    claims: dict[str, Any] = {}
+    path = request.scope["path"]
+    if caller is not None and confirmation.wants_confirmation(request.method, path):
+        # The page that signs with the password again: checked here, never passed on.
+        body, claims = await confirmation.confirm(request, caller, body)
     if caller is not None:
-        sent[CALLER_HEADER] = gateway.services.caller_token(caller, client_ip(request))
+        sent[CALLER_HEADER] = gateway.services.caller_token(caller, client_ip(request), claims or None)
+    verifying = is_public_verification(path)
+    if verifying:
+        # Guessing codes: every look-up counts as a failure of the address until it turns out to
+        # exist (as for invitation links); beyond the limit a 429 page, the service not asked.
+        gateway.limiter.hit(gateway.policies.verify_failures_ip, client_ip(request))
+        if caller is None:
+            language = request.cookies.get(LANG_COOKIE, "") or ""
+            sent[CALLER_HEADER] = gateway.services.public_token(
+                tenant.tenant_id, PUBLIC_PAGES[path.split("/")[1]], language, client_ip(request)
+            )
     cookies = [f"{name}={value}" for name, value in request.cookies.items() if name in PAGE_COOKIES]
     if cookies:
         sent["cookie"] = "; ".join(cookies)
-    body = await request.body()
     upstream = await gateway.services.send(
         WEB,
         base,
@@ -151,6 +177,8 @@ async def forward_page(request: Request) -> Response:
         # The web service refused the gateway's page token (a page's own 401 is a page).
         log.error("web_refused_gateway_token", body=upstream.text[:300])
         raise ApiError(502, "web_refused_gateway_credentials")
+    if verifying and upstream.status_code == 200:
+        gateway.limiter.refund(gateway.policies.verify_failures_ip, client_ip(request))
     reply = upstream.as_response()
     for name in PAGE_RESPONSE_HEADERS:
         for value in upstream.headers.getall(name, []):

@@ -221,6 +221,9 @@ class PeopleStore:
                 language=doc["language"],
                 active=doc["active"],
                 revision=doc["revision"],
+                # For the accreditation service's RGS declarations; never the BIG number.
+                specialism=doc.get("specialism") or "",
+                employment=doc.get("employment") or "",
             ),
             tenant_id=doc["tenant_id"],
             producer="gateway",
@@ -469,6 +472,8 @@ class PeopleStore:
             "language": person.language,
             "active": person.active,
             "email_verified": person.email_verified,
+            "specialism": person.specialism,
+            "employment": person.employment,
             **change,
             "revision": person.revision + 1,
         }

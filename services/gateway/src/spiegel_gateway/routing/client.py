@@ -130,7 +130,7 @@ class ServiceClient:
     def known(service: str) -> bool:
         return service in SERVICES
 
-    def caller_token(self, caller: Session, ip: str) -> str:
+    def caller_token(self, caller: Session, ip: str, extra: dict[str, Any] | None = None) -> str:
         """The caller's token for the web service to call the domain services and the gateway's own
         API with, as the caller (see services/web/README.md): the claims of `token_for`, every one of
         them as audience, the kind of session (a respondent's link reaches only its questionnaire)
@@ -138,7 +138,8 @@ class ServiceClient:
         web service's address; a token is reused for half its minute, from the same address).
         An operator's (the platform's scope) names the gateway alone: operators reach no service."""
         return self.tokens.issue(
-            cache_key=caller.id,
+            # A token with claims of its own (a password confirmation) is for this request alone.
+            cache_key=None if extra else caller.id,
             audience=["gateway"] if caller.tenant_id == PLATFORM else CALLER_AUDIENCE,
             subject=caller.subject,
             tenant_id=caller.tenant_id,
@@ -149,18 +150,31 @@ class ServiceClient:
                 "lang": caller.language,
                 "kind": caller.kind,
                 "ip": ip,
+                **(extra or {}),
             },
             variant=ip,
         )
 
-    def token_for(self, caller: Session, service: str) -> str:
+    def token_for(self, caller: Session, service: str, extra: dict[str, Any] | None = None) -> str:
         return self.tokens.issue(
-            cache_key=caller.id,
+            cache_key=None if extra else caller.id,
             audience=service,
             subject=caller.subject,
             tenant_id=caller.tenant_id,
             roles=list(caller.roles),
-            extra={"email": caller.email, "name": caller.name, "lang": caller.language},
+            extra={"email": caller.email, "name": caller.name, "lang": caller.language, **(extra or {})},
+        )
+
+    def public_token(self, tenant_id: str, service: str, language: str, ip: str) -> str:
+        """A visitor who is not signed in, on the one public page that asks a service (a
+        declaration's verification): a token for that service alone, no person and no role."""
+        return self.tokens.issue(
+            cache_key=None,
+            audience=[service],
+            subject="public",
+            tenant_id=tenant_id,
+            roles=[],
+            extra={"lang": language, "kind": "public", "ip": ip},
         )
 
     async def call(
@@ -175,12 +189,13 @@ class ServiceClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         query: str = "",
+        claims: dict[str, Any] | None = None,
     ) -> Upstream:
         base = self.settings.service_url(service)
         if base is None:
             raise ServiceUnavailable(service, "service_not_deployed")
         sent = {k: v for k, v in (headers or {}).items() if k.lower() in FORWARDED_REQUEST_HEADERS}
-        sent["authorization"] = f"Bearer {self.token_for(caller, service)}"
+        sent["authorization"] = f"Bearer {self.token_for(caller, service, claims)}"
         sent["x-correlation-id"] = correlation_id
         return await self.send(
             service, base, method, path, sent=sent, content=content, json=json, query=query

@@ -29,6 +29,7 @@ from spiegel_gateway.sessions.auth import (
     refuse_link_session,
 )
 from spiegel_gateway.settings import SERVICES
+from spiegel_gateway.signin import confirmation
 from spiegel_gateway.tenants.resolution import current_tenant
 
 log = get_logger(__name__)
@@ -69,6 +70,10 @@ async def forward(request: Request) -> Upstream:
     gateway = gateway_of(request)
     method = request.method
     body = await request.body()
+    claims: dict[str, Any] = {}
+    if confirmation.wants_confirmation(method, request.scope["path"]):
+        # Signing with the password again: checked here, never passed on (signin/confirmation.py).
+        body, claims = await confirmation.confirm(request, caller, body)
     upstream = await gateway.services.call(
         service,
         method,
@@ -78,6 +83,7 @@ async def forward(request: Request) -> Upstream:
         content=body or None,
         headers=request.headers,
         query=request.scope["query_string"].decode("latin-1"),
+        claims=claims,
     )
     if upstream.status_code == 401:
         # The service refused the gateway's own token: a key or clock problem, not the caller's.
