@@ -1611,7 +1611,7 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         hospital.objects[("session", which)] = session_id
         hospital.markers[("session", which)] = marker
         hospital.participants[which] = member
-    await _discussion_pages_objects(deployment, db, hospital, label, sessions, colleague_id)
+    await _discussion_pages_objects(db, hospital, label, sessions, colleague_id)
     # A respondent with an open link session.
     token, _ = await respondent_link(deployment, hospital.tenant_id, title=f"SECRET-{label}-questionnaire")
     respondent = Browser(deployment.url, slug=slug)
@@ -1640,8 +1640,8 @@ def _session_doc(session_id: str, member: str, leader: str, start: datetime, loc
     }
 
 
-async def _discussion_pages_objects(  # type: ignore[no-untyped-def]
-    deployment, db, hospital: Hospital, label: str, sessions: Any, colleague_id: str
+async def _discussion_pages_objects(
+    db: Any, hospital: Hospital, label: str, sessions: Any, colleague_id: str
 ) -> None:
     """The objects of the group discussions' pages (issue 19), none of them with anyone of the matrix
     but in "notes":
