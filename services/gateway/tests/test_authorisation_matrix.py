@@ -1115,6 +1115,16 @@ ROUTES = (
         answers_with_object=False,
         form=lambda obj: {"text": f"{obj['marker']}: besproken", "version": "0"},
     ),
+    # A draft is not yet the participant's: unknown to them too.
+    Route(
+        "GET",
+        "/gespreksverslag/{object}",
+        ("specialist",),
+        kind="notes",
+        page=True,
+        reach=lambda role: (),
+        hidden=404,
+    ),
     Route(
         "GET",
         "/bespreking/{object}/verslagen/{participant}",
