@@ -50,8 +50,16 @@ OWN_ROUND: dict[str, str] = {}
 SPARE_MEMBERS: dict[str, list[str]] = {}
 # Days ahead for each extension of a round (each one later than the one before).
 LATER = itertools.count(30)
+# The group discussions' pages (issue 19): closed IFMS rounds of each hospital that no session holds
+# yet (one planned by each successful save of a proposal), one to propose (never saved), and for each
+# session the planning pages change, (the participant swapped out, the round of the one swapped in).
+PLANNABLE: dict[str, list[tuple[str, str]]] = {}
+PROPOSABLE: dict[str, tuple[str, str]] = {}
+SWAPS: dict[str, tuple[str, str]] = {}  # the session's marker -> (out person id, incoming round id)
 OBJECTS = ("own", "colleague", "foreign")  # mine / someone else's in my hospital / another hospital's
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+# The notes' pages: the accreditation service's 404 there is a refusal, audited (as on the API).
+NOTES_PAGES = r"^/(bespreking/[^/]+/verslagen|gespreksverslag/)"
 SPARE = "mx-spare"  # a hospital the matrix suspends and reactivates (the others stay active)
 
 
@@ -1165,9 +1173,252 @@ ROUTES = (
         page=True,
         ok=(404,),
     ),
+    # The facilitator's notes (issue 19, point 6) in the pages: the session's facilitator writes,
+    # saves and releases them; their participant reads them once released. The facilitator's pages
+    # refuse every other role (403, whichever session), the participant's every role but a
+    # specialist; within those roles the accreditation service answers for anyone but the
+    # facilitators and the participant that there are no notes (404, audited). The text is the
+    # "notes" marker, in no other answer (the colleague's notes are released from the start).
+    Route(
+        "GET",
+        "/bespreking/{object}/verslagen",
+        ("facilitator",),
+        kind="notes",
+        page=True,
+        reach=lambda role: ("own",),
+        hidden=404,
+        answers_with_object=False,  # who and in what state, not the text
+    ),
+    Route(
+        "POST",
+        "/bespreking/{object}/verslagen/{participant}",
+        ("facilitator",),
+        kind="notes",
+        page=True,
+        reach=lambda role: ("own",),
+        hidden=404,
+        ok=(303,),
+        answers_with_object=False,
+        form=lambda obj: {"text": f"{obj['marker']}: besproken", "version": "0"},
+    ),
+    # A draft is not yet the participant's: unknown to them too.
+    Route(
+        "GET",
+        "/gespreksverslag/{object}",
+        ("specialist",),
+        kind="notes",
+        page=True,
+        reach=lambda role: (),
+        hidden=404,
+    ),
+    Route(
+        "GET",
+        "/bespreking/{object}/verslagen/{participant}",
+        ("facilitator",),
+        kind="notes",
+        page=True,
+        reach=lambda role: ("own",),
+        hidden=404,
+    ),
+    Route(
+        "POST",
+        "/bespreking/{object}/verslagen/{participant}/vrijgeven",
+        ("facilitator",),
+        kind="notes",
+        page=True,
+        reach=lambda role: ("own",),
+        hidden=404,
+        ok=(303,),
+        answers_with_object=False,
+        form={},
+    ),
+    Route("GET", "/gespreksverslag", ("specialist",), page=True),  # when, never the text
+    Route(
+        "GET",
+        "/gespreksverslag/{object}",
+        ("specialist",),
+        kind="notes",
+        page=True,
+        reach=lambda role: ("own",),
+        hidden=404,
+    ),
+    # The coordinator's GAIA pages (issue 19, point 5): coordinators and tenant admins, for every
+    # session of the hospital. The accreditation is set first (its association is the "ended"
+    # session's marker, so its page shows the session's own); the status last (every attendee
+    # registered); the certificate of the specialist, whom the facilitator marked partly present
+    # above (the colleague was not: 409).
+    Route(
+        "POST",
+        "/bespreking/{object}/accreditatie",
+        MANAGERS,
+        kind="ended",
+        page=True,
+        ok=(303,),
+        answers_with_object=False,
+        form=lambda obj: {
+            "activity_number": "456789",
+            "points": "2",
+            "association": obj["marker"],
+            "valid_from": (datetime.now(UTC) - timedelta(days=30)).date().isoformat(),
+            "valid_until": (datetime.now(UTC) + timedelta(days=300)).date().isoformat(),
+        },
+    ),
+    Route("GET", "/bespreking/{object}/accreditatie", MANAGERS, kind="ended", page=True),
+    *(
+        Route(
+            "GET",
+            f"/bespreking/{{object}}/accreditatie/{{={export}}}",
+            MANAGERS,
+            kind="ended",
+            page=True,
+            answers_with_object=False,
+        )
+        for export in ("big-numbers.txt", "attendance.xlsx")
+    ),
+    Route(
+        "GET",
+        "/bespreking/{object}/accreditatie/bewijs/{participant}.pdf",
+        MANAGERS,
+        kind="session",
+        page=True,
+        ok=(200, 409),
+        answers_with_object=False,
+    ),
+    Route(
+        "GET",
+        "/nog-te-registreren",
+        MANAGERS,
+        page=True,
+        sees=lambda role: (("ended", "own"), ("ended", "colleague")),
+    ),
+    Route(
+        "POST",
+        "/bespreking/{object}/accreditatie/status",
+        MANAGERS,
+        kind="ended",
+        page=True,
+        ok=(303,),
+        answers_with_object=False,
+        form={"status": "registered", "everyone": "1"},
+    ),
+    # The coordinator's planning (issue 19, point 1): coordinators and tenant admins, for every
+    # session of the hospital ("plan": sessions ahead, about no one of the matrix). A proposal saves
+    # nothing; saving one plans a session of a round of PLANNABLE.
+    Route(
+        "GET",
+        "/groepsbesprekingen",
+        MANAGERS,
+        page=True,
+        sees=lambda role: tuple(
+            (kind, which) for kind in ("session", "plan", "ended", "person") for which in ("own", "colleague")
+        ),
+    ),
+    Route("GET", "/groepsbesprekingen/plannen", MANAGERS, page=True),
+    Route(
+        "POST",
+        "/groepsbesprekingen/plannen",
+        MANAGERS,
+        page=True,
+        form=lambda obj: {
+            "rounds": PROPOSABLE["A"][1],
+            "mode": "separate_dates",
+            "date": (datetime.now(UTC) + timedelta(days=14)).date().isoformat(),
+            "starts": "10:00",
+            "interval_days": "7",
+            "location": "Matrix zaal",
+            "facilitator": "matrix-leider",
+        },
+    ),
+    Route(
+        "POST",
+        "/groepsbesprekingen/plannen",
+        MANAGERS,
+        page=True,
+        ok=(303,),
+        form=lambda obj: _plan_form(*PLANNABLE["A"].pop()),
+    ),
+    Route("GET", "/groepsbesprekingen/{object}", MANAGERS, kind="plan", page=True),
+    Route(
+        "POST",
+        "/groepsbesprekingen/{object}/verzetten",
+        MANAGERS,
+        kind="plan",
+        page=True,
+        ok=(303,),
+        answers_with_object=False,
+        form=lambda obj: {
+            "date": (datetime.now(UTC) + timedelta(days=21)).date().isoformat(),
+            "starts": "14:00",
+            "ends": "16:30",
+        },
+    ),
+    Route(
+        "POST",
+        "/groepsbesprekingen/{object}/plaats",
+        MANAGERS,
+        kind="plan",
+        page=True,
+        ok=(303,),
+        answers_with_object=False,
+        form=lambda obj: {"location": obj["marker"], "online_url": "https://meet.example.nl/matrix"},
+    ),
+    Route(
+        "POST",
+        "/groepsbesprekingen/{object}/gespreksleiders",
+        MANAGERS,
+        kind="plan",
+        page=True,
+        ok=(303,),
+        answers_with_object=False,
+        form={"facilitator": ["matrix-leider", "matrix-tweede"]},
+    ),
+    # The first manager swaps the participant; the second is told that person no longer takes part
+    # (the session's page again with the reason, 422).
+    Route(
+        "POST",
+        "/groepsbesprekingen/{object}/vervangen",
+        MANAGERS,
+        kind="plan",
+        page=True,
+        ok=(303, 422),
+        answers_with_object=False,
+        form=lambda obj: dict(
+            zip(("out_person_id", "incoming_round"), SWAPS.get(obj["marker"], ("", "")), strict=True)
+        ),
+    ),
+    Route("GET", "/groepsbesprekingen/{object}/annuleren", MANAGERS, kind="plan", page=True),
+    # Cancelled twice: the same answer.
+    Route(
+        "POST",
+        "/groepsbesprekingen/{object}/annuleren",
+        MANAGERS,
+        kind="plan",
+        page=True,
+        ok=(303,),
+        answers_with_object=False,
+        form={"confirm": "yes"},
+    ),
     # Last: erasing one's own POPs (their data key) ends the specialist's POP.
     Route("DELETE", "/api/action-plan/pops/mine", ("specialist",), outsiders=404),
 )
+
+
+def _plan_form(person_id: str, round_id: str) -> dict[str, Any]:
+    """The planning's second step saved: one person of a closed round in one group, two weeks ahead."""
+    return {
+        "step": "proposal",
+        "action": "save",
+        "kind": "IFMS",
+        "mode": "separate_dates",
+        "groups": "1",
+        "person": f"{person_id}/{round_id}",
+        f"to_{person_id}": "1",
+        "g1_date": (datetime.now(UTC) + timedelta(days=14)).date().isoformat(),
+        "g1_starts": "10:00",
+        "g1_ends": "12:00",
+        "g1_location": "Matrix zaal",
+        "g1_facilitator": "matrix-leider",
+    }
 
 
 def _pop_body(marker: str, version: int = 2) -> dict[str, Any]:
@@ -1456,6 +1707,7 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         hospital.objects[("session", which)] = session_id
         hospital.markers[("session", which)] = marker
         hospital.participants[which] = member
+    await _discussion_pages_objects(db, hospital, label, sessions, colleague_id)
     # A respondent with an open link session.
     token, _ = await respondent_link(deployment, hospital.tenant_id, title=f"SECRET-{label}-questionnaire")
     respondent = Browser(deployment.url, slug=slug)
@@ -1463,6 +1715,130 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
     hospital.sessions["respondent"] = respondent
     hospital.sessions["anonymous"] = Browser(deployment.url, slug=slug)
     return hospital
+
+
+def _session_doc(session_id: str, member: str, leader: str, start: datetime, location: str) -> dict[str, Any]:
+    """A planned IFMS session of three hours, as the accreditation service stores it."""
+    return {
+        "id": session_id,
+        "kind": "IFMS",
+        "participants": [{"person_id": member, "round_id": f"r-{session_id[:8]}"}],
+        "participant_ids": [member],
+        "facilitator_ids": [leader],
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=3),
+        "location": location,
+        "online_url": "",
+        "group_id": "",
+        "series_id": "",
+        "state": "planned",
+        "version": 1,
+    }
+
+
+async def _discussion_pages_objects(
+    db: Any, hospital: Hospital, label: str, sessions: Any, colleague_id: str
+) -> None:
+    """The objects of the group discussions' pages (issue 19), none of them with anyone of the matrix
+    but in "notes":
+    - "plan": a session planned some days ahead that the coordinator's planning pages reschedule,
+      move, give other facilitators, swap a participant of and cancel (a neutral person; the place is
+      the marker); "own" and "colleague" are both the hospital's (managers reach every session);
+    - "ended": a session that ended two days ago with a whole-session attendee whose BIG number is
+      known, for the GAIA pages (the place and, once set by the page, the association are the marker);
+    - "notes": under way, the specialist's led by the hospital's facilitator (no notes yet: the
+      facilitator writes and releases them with the pages), the colleague's led by someone else with
+      released notes; the notes' text is the marker (the place is not: the sessions' lists show it).
+    Also closed IFMS rounds of a neutral person, as the survey's events describe them to the
+    accreditation service, for the planning pages to propose and plan."""
+    now = datetime.now(UTC)
+    planned, _ = await _person(db, hospital.tenant_id, "specialist", f"Matrix {label} gepland")
+    incoming, _ = await _person(db, hospital.tenant_id, "specialist", f"Matrix {label} invaller")
+    present, _ = await _person(db, hospital.tenant_id, "specialist", f"Matrix {label} aanwezig")
+
+    async def closed_round(subject: str) -> str:
+        round_id = f"mx-{uuid.uuid4().hex[:12]}"
+        await sessions.rounds.insert(
+            {
+                "id": round_id,
+                "kind": "IFMS",
+                "subject_id": subject,
+                "subject_name": f"Matrix {label}",
+                "member_ids": [],
+                "title": f"Matrix {label} IFMS",
+                "closed": True,
+                "closed_at": now - timedelta(days=3),
+            }
+        )
+        return round_id
+
+    # One round for each cell of the saving line (18), though only the managers' two save.
+    PLANNABLE[label] = [(planned, await closed_round(planned)) for _ in range(2 * len(PRINCIPALS) + 2)]
+    PROPOSABLE[label] = (planned, await closed_round(planned))
+    starts = now + timedelta(days=10)
+    for which in ("own", "colleague"):
+        marker = f"SECRET-{label}-plan-{which}-{uuid.uuid4().hex[:6]}"
+        made = await hospital.sessions["coordinator"].post(
+            "/api/accreditation/sessions",
+            json={
+                "kind": "IFMS",
+                "participants": [{"person_id": planned, "round_id": await closed_round(planned)}],
+                "facilitator_ids": ["matrix-leider"],
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=2)).isoformat(),
+                "location": marker,
+            },
+        )
+        assert made.status_code == 201, made.text
+        hospital.objects[("plan", which)] = made.json()["id"]
+        hospital.markers[("plan", which)] = marker
+        SWAPS[marker] = (planned, await closed_round(incoming))
+    await sessions.big_numbers.insert({"id": present, "big_number": "01234567890", "updated_at": now})
+    for which in ("own", "colleague"):
+        marker = f"SECRET-{label}-ended-{which}-{uuid.uuid4().hex[:6]}"
+        session_id = str(uuid.uuid4())
+        start = now - timedelta(days=2)
+        await sessions.sessions.insert(
+            _session_doc(session_id, present, f"other-facilitator-{label}", start, marker)
+        )
+        await sessions.attendance.insert(
+            {
+                "id": f"{session_id}/{present}",
+                "session_id": session_id,
+                "person_id": present,
+                "status": "present",
+                "minutes": 180,
+                "source": "check_in",
+                "reason": "",
+                "checked_in_at": start + timedelta(hours=3),
+                "evaluated": False,
+                "version": 1,
+            }
+        )
+        hospital.objects[("ended", which)] = session_id
+        hospital.markers[("ended", which)] = marker
+    for which, member, leader in (
+        ("own", hospital.people["specialist"], hospital.people["facilitator"]),
+        ("colleague", colleague_id, f"other-facilitator-{label}"),
+    ):
+        marker = f"SECRET-{label}-notes-{which}-{uuid.uuid4().hex[:6]}"
+        session_id = str(uuid.uuid4())
+        start = now - timedelta(hours=1)
+        await sessions.sessions.insert(_session_doc(session_id, member, leader, start, "Matrix notities"))
+        if which == "colleague":
+            await sessions.notes.insert(
+                {
+                    "id": f"{session_id}/{member}",
+                    "session_id": session_id,
+                    "person_id": member,
+                    "text": f"{marker}: besproken",
+                    "version": 1,
+                    "updated_at": start,
+                    "released_at": start + timedelta(minutes=30),
+                }
+            )
+        hospital.objects[("notes", which)] = session_id
+        hospital.markers[("notes", which)] = marker
 
 
 def expected(route: Route, principal: str, side: str, obj: str) -> tuple[int, ...]:
@@ -1550,6 +1926,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         host_hospital = a
                     prefix = f"/t/{host_hospital.slug}" if host_hospital else ""
                     path = route.path.replace("{unknown}", "no-such-object")
+                    path = re.sub(r"\{=([^}]*)\}", r"\1", path)  # {=name}: a parameter, sent as name
                     if route.kind:
                         source = b if obj == "foreign" else a
                         key = (route.kind, "colleague" if obj == "colleague" else "own")
@@ -1643,6 +2020,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         and (
                             route.bare.startswith(("/api/action-plan/pops/", "/mijn-ontwikkelplan"))
                             or re.match(r"^/api/accreditation/sessions/[^/]+/notes", route.bare) is not None
+                            or re.match(NOTES_PAGES, route.bare) is not None
                         )
                     )
                     if refused and host_hospital is not None:
@@ -1727,31 +2105,6 @@ KNOWN_GAPS = {
     # service's API without its consumer, so no round is opened there and no nominee invited (its
     # rules are tested in services/invitation/tests/test_reminders_and_progress.py).
     ("POST", "/rondes/{}/uitnodigingen/{}/opnieuw"),
-    # The coordinator's planning of the group discussions (issue 19).
-    ("GET", "/groepsbesprekingen"),
-    ("GET", "/groepsbesprekingen/plannen"),
-    ("POST", "/groepsbesprekingen/plannen"),
-    ("GET", "/groepsbesprekingen/{}"),
-    ("GET", "/groepsbesprekingen/{}/annuleren"),
-    ("POST", "/groepsbesprekingen/{}/annuleren"),
-    ("POST", "/groepsbesprekingen/{}/gespreksleiders"),
-    ("POST", "/groepsbesprekingen/{}/plaats"),
-    ("POST", "/groepsbesprekingen/{}/vervangen"),
-    ("POST", "/groepsbesprekingen/{}/verzetten"),
-    # The coordinator's GAIA registration of a session's attendance (issue 19, point 5).
-    ("GET", "/bespreking/{}/accreditatie"),
-    ("POST", "/bespreking/{}/accreditatie"),
-    ("GET", "/bespreking/{}/accreditatie/{}"),
-    ("GET", "/bespreking/{}/accreditatie/bewijs/{}"),
-    ("POST", "/bespreking/{}/accreditatie/status"),
-    ("GET", "/nog-te-registreren"),
-    # The facilitator's notes and the participant's reading of them (issue 19, point 6).
-    ("GET", "/bespreking/{}/verslagen"),
-    ("GET", "/bespreking/{}/verslagen/{}"),
-    ("POST", "/bespreking/{}/verslagen/{}"),
-    ("POST", "/bespreking/{}/verslagen/{}/vrijgeven"),
-    ("GET", "/gespreksverslag"),
-    ("GET", "/gespreksverslag/{}"),
 }
 
 
