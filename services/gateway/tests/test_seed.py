@@ -33,6 +33,13 @@ async def test_seed_makes_a_demo_hospital_whose_people_can_sign_in(deployment): 
             found = await gateway.groups.find_by_name("demo", group.name)
             assert found is not None, group.name
             assert len(await gateway.groups.members("demo", found.group_id)) == len(group.members)
+            # Each specialist's specialism and employment: an RGS declaration's form follows them.
+            for member in group.members:
+                person = await gateway.people.by_email("demo", member.email)
+                assert person is not None and person.specialism == group.specialism
+                assert person.employment == member.employment
+        employments = {m.employment for g in GROUPS for m in g.members}
+        assert employments == {"employed", "self_employed"}  # both forms of declaration in the demo
     finally:
         await gateway.aclose()
         await runtime.close()

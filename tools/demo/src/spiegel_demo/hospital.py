@@ -57,14 +57,25 @@ async def seed_demo(settings: GatewaySettings) -> list[Account]:
                     language="nl",
                     password_hash=password_hash,
                     email_verified=True,
+                    specialism=demo_person.specialism,
+                    employment=demo_person.employment,
                 )
             else:
-                # A demo account changed while walking the pages gets its demo name, roles and state back.
-                wanted = {"display_name": demo_person.name, "roles": list(demo_person.roles), "active": True}
+                # A demo account changed while walking the pages gets its demo name, roles and state back
+                # (and its specialism and employment: the RGS declaration's form follows them).
+                wanted = {
+                    "display_name": demo_person.name,
+                    "roles": list(demo_person.roles),
+                    "active": True,
+                    "specialism": demo_person.specialism,
+                    "employment": demo_person.employment,
+                }
                 now = {
                     "display_name": person.display_name,
                     "roles": list(person.roles),
                     "active": person.active,
+                    "specialism": person.specialism,
+                    "employment": person.employment,
                 }
                 if now != wanted:
                     person = await gateway.people.change(person, wanted)
