@@ -2,7 +2,8 @@
 attendance exports, the registration status per participant, and the sessions still to register.
 
 Storage: `accreditations` (id `session/<session id>` or `series/<series id>`: a session's own
-record wins over its series'), `registrations` (id `<session>/<person>`: the status of one
+record wins over its series'), `associations` (id: the association's key, `model.association_key`:
+the hospital's deadline per association, read whenever an accreditation's deadline is), `registrations` (id `<session>/<person>`: the status of one
 participant's attendance in GAIA). Each write is one single-document write; nothing here is in
 an event (the BIG numbers never leave this service's database). The coordinator reads the BIG
 numbers only in the exports made for GAIA, which is what they are kept for.
@@ -93,7 +94,7 @@ class Gaia:
                 fields["association"],
                 fields["valid_from"],
                 fields["valid_until"],
-                fields.get("deadline_days") or self.default_deadline_days,
+                fields.get("deadline_days"),
                 fields.get("provider") or "",
                 session_day=None if for_series else aware(doc["starts_at"]).date(),
             )
@@ -115,7 +116,44 @@ class Gaia:
         if own is None:
             return None
         own["scope"] = "session" if own["id"].startswith("session/") else "series"
+        # The deadline: the accreditation's own, else its association's (read now, so a changed
+        # rule applies to every session naming it), else the default.
+        rule = None
+        if own.get("deadline_days") is None:
+            found = await store.associations.get(model.association_key(str(own.get("association") or "")))
+            rule = None if found is None else int(found["deadline_days"])
+        own["deadline_days_own"] = own.get("deadline_days")
+        own["deadline_days"], own["deadline_from"] = model.deadline_days_of(
+            own.get("deadline_days"), rule, self.default_deadline_days
+        )
         return own
+
+    # -- the associations ----------------------------------------------------------------------
+    async def associations(self, tenant_id: str) -> list[Document]:
+        found = await self.store(tenant_id).associations.find(
+            {}, projection={"id": 1, "name": 1, "deadline_days": 1, "updated_at": 1}
+        )
+        return sorted(found, key=lambda a: str(a["name"]).casefold())
+
+    async def set_association(self, tenant_id: str, name: str, deadline_days: int, *, by: str) -> Document:
+        """One association's deadline (a single-document upsert by its key: setting it again, in
+        any spelling of the same name, changes the one rule)."""
+        try:
+            association = model.check_association(name, deadline_days)
+        except RuleError as error:
+            raise gaia_refused(error) from None
+        fields = {
+            "name": association.name,
+            "deadline_days": association.deadline_days,
+            "updated_by": by,
+            "updated_at": datetime.now(UTC),
+        }
+        await self.store(tenant_id).associations.update(association.key, {"$set": fields}, upsert=True)
+        return {"id": association.key, **fields}
+
+    async def remove_association(self, tenant_id: str, association_id: str) -> None:
+        """Its sessions go back to the default deadline (twice: the same answer)."""
+        await self.store(tenant_id).associations.delete(association_id)
 
     async def required_accreditation(self, tenant_id: str, doc: Document) -> Document:
         found = await self.accreditation_of(tenant_id, doc)
