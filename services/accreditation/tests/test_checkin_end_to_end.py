@@ -201,7 +201,12 @@ async def test_check_in_with_the_big_number_and_an_evaluation_apart_from_who_gav
         assert await deployment.db["evaluations"].count_documents({"session_id": session_id}) == 5
         for reader in (facilitator, coordinator):
             still = (await reader.get(f"/sessions/{session_id}/evaluation")).json()
-            assert still == {"session_id": session_id, "shown": False, "threshold": 4, "available_from": closes}
+            assert still == {
+                "session_id": session_id,
+                "shown": False,
+                "threshold": 4,
+                "available_from": closes,
+            }
 
         # -- the window closed (the session moved 15 days back: as if the clock had moved on): shown
         await ended_long_ago(deployment, TENANT, session_id, days=15)

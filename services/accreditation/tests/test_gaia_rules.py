@@ -221,6 +221,13 @@ def test_the_attendance_export_of_1000_participants_under_2_seconds() -> None:
     assert load_workbook(io.BytesIO(sheet))["GAIA"]["A2"].value == "00000000000"
 
 
+def test_a_second_reminder_only_on_the_deadline_day_after_an_earlier_first() -> None:
+    due = date(2027, 1, 1)
+    assert model.remind_on_deadline_day(date(2026, 12, 25), due, today=due)
+    assert not model.remind_on_deadline_day(due, due, today=due)  # the first came today: it is the one
+    assert not model.remind_on_deadline_day(date(2026, 12, 25), due, today=date(2026, 12, 31))
+
+
 def test_deadline_is_six_weeks_after_the_end() -> None:
     end = datetime(2026, 12, 31, 23, tzinfo=UTC)
     assert model.deadline(end, 42) == (end + timedelta(weeks=6)).date()

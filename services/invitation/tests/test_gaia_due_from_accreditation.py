@@ -125,7 +125,13 @@ async def test_the_coordinators_are_mailed_once_before_the_gaia_deadline(invitat
     )
     for person_id, number in BIG_NUMBERS.items():
         await accreditation_db["attendance"].insert_one(
-            doc(f"{session_id}/{person_id}", session_id=session_id, person_id=person_id, status="present", minutes=180)
+            doc(
+                f"{session_id}/{person_id}",
+                session_id=session_id,
+                person_id=person_id,
+                status="present",
+                minutes=180,
+            )
         )
         await accreditation_db["big_numbers"].insert_one(doc(person_id, big_number=number))
     today = datetime.now(UTC).date()
@@ -143,7 +149,13 @@ async def test_the_coordinators_are_mailed_once_before_the_gaia_deadline(invitat
     )
     # The invitation service knows the session from its events (its invitations): its day.
     await mongo[f"{invitation.prefix}_invitation"]["discussions"].insert_one(
-        {"_id": f"{tenant}:{session_id}", "tenant_id": tenant, "id": session_id, "starts_at": starts, "version": 1}
+        {
+            "_id": f"{tenant}:{session_id}",
+            "tenant_id": tenant,
+            "id": session_id,
+            "starts_at": starts,
+            "version": 1,
+        }
     )
 
     env = {"KAFKA_TOPIC_PREFIX": prefix, "GAIA_REMINDER_INTERVAL_SECONDS": "0.5"}

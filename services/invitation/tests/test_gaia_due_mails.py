@@ -38,6 +38,21 @@ def entry(**changes: Any) -> dict[str, Any]:
 
 def test_the_key_names_one_mail_per_session_deadline_and_coordinator() -> None:
     assert gaia_due_key("s1", "2027-03-08", "c1") == "gaia-due:s1:2027-03-08:c1"
+    assert gaia_due_key("s1", "2027-03-08", "c1", last_day=True) == "gaia-due:s1:2027-03-08:c1:last"
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject"),
+    [
+        ("nl", "Vandaag de laatste dag: presentie in GAIA registreren (maandag 8 maart 2027)"),
+        ("en", "Today is the last day: register attendance in GAIA (Monday 8 March 2027)"),
+    ],
+)
+def test_the_deadline_days_reminder_says_it_is_the_last_day(lang: str, subject: str) -> None:
+    letter = due.letter(entry(last_day=True), person={**COORDINATOR, "language": lang})
+    context = due.addressed(letter, base=BASE, tenant_name="Z", token=None)
+    mail = MailRenderer().render(letter.kind, letter.language, context)
+    assert mail.subject == subject
 
 
 @pytest.mark.parametrize(
@@ -55,7 +70,9 @@ def test_the_key_names_one_mail_per_session_deadline_and_coordinator() -> None:
         ),
     ],
 )
-def test_the_mail_names_the_day_how_many_and_the_deadline(lang: str, subject: str, words: tuple[str, ...]) -> None:
+def test_the_mail_names_the_day_how_many_and_the_deadline(
+    lang: str, subject: str, words: tuple[str, ...]
+) -> None:
     letter = due.letter(entry(), person={**COORDINATOR, "language": lang})
     assert (letter.kind, letter.to, letter.language) == ("gaia_due", "cora@zhn.example", lang)
     context = due.addressed(letter, base=BASE, tenant_name="Ziekenhuis Noord", token=None)

@@ -26,8 +26,9 @@
   registration deadline in days. Written by the api (gaia/).
 - `registrations` (id: `<session id>/<person id>`): whether a participant's attendance is entered
   in GAIA: to register, registered (date), refused (reason). Written by the api (gaia/).
-- `gaia_reminders` (id: `<session id>/<deadline>`): the one reminder of a session's deadline (a
-  unique insert, with its GaiaRegistrationDue in the same document's outbox). Written by the
+- `gaia_reminders` (id: `<session id>/<deadline>`, and `<session id>/<deadline>/last` for the one
+  on the deadline day): the reminders of a session's deadline (each a unique insert, with its
+  GaiaRegistrationDue in the same document's outbox). Written by the
   consumer process's periodic job (gaia/reminders.py).
 
 - `notes` (id: `<session id>/<person id>`): the facilitator's notes for one participant: the

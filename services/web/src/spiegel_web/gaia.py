@@ -74,7 +74,9 @@ def router() -> APIRouter:
         # The deadline field holds the accreditation's own deadline only: empty follows the
         # association's (or the default), so saving again does not freeze it.
         shown = {**current, "deadline_days": current.get("deadline_days_own")}
-        form = extra.pop("form", None) or {k: "" if shown.get(k) is None else str(shown.get(k)) for k in FIELDS}
+        form = extra.pop("form", None) or {
+            k: "" if shown.get(k) is None else str(shown.get(k)) for k in FIELDS
+        }
         return page.render(
             "gaia/session.html",
             status=status,

@@ -164,6 +164,13 @@ def deadline(ends_at: datetime, deadline_days: int) -> date:
     return (ends_at + timedelta(days=deadline_days)).date()
 
 
+def remind_on_deadline_day(first_reminded_on: date, due: date, today: date) -> bool:
+    """Whether the coordinators get a second reminder: on the deadline day itself, when the first
+    came on an earlier day (a first reminder on the deadline day is the only one: two mails of
+    the same thing on one day tell nothing new)."""
+    return today == due and first_reminded_on < today
+
+
 @dataclass(frozen=True)
 class Registration:
     status: str

@@ -6,7 +6,11 @@ register: nothing else (no names, no BIG numbers), and the mail says no more. It
 the people of this service's directory (the gateway's PersonRegistered) with the coordinator role,
 active; each gets one mail in their own language, with a link to "Nog te registreren".
 
-Exactly once: each mail key (`gaia-due:<session>:<deadline>:<coordinator>`) is a unique insert
+A second reminder on the deadline day itself (`last_day`: the accreditation service sends it when
+the attendance is still not all registered then) is a mail of its own, worded as the last day.
+
+Exactly once: each mail key (`gaia-due:<session>:<deadline>:<coordinator>`, `...:last` for the
+deadline day's) is a unique insert
 into the queue and the mailer sends each key once, so a redelivered event (or one handled again
 after a crash) sends nobody a second mail. The accreditation service emits the event once per
 session and deadline; a changed deadline is a new deadline, and may remind again.
@@ -37,7 +41,9 @@ async def coordinators(store: Store) -> list[str]:
     """The hospital's active coordinators as the directory knows them, in a stable order."""
     found = await store.people.find({"roles": COORDINATOR}, projection={"id": 1, "active": 1, "roles": 1})
     return sorted(
-        str(p["id"]) for p in found if p.get("active", True) is not False and COORDINATOR in (p.get("roles") or [])
+        str(p["id"])
+        for p in found
+        if p.get("active", True) is not False and COORDINATOR in (p.get("roles") or [])
     )
 
 
@@ -70,13 +76,14 @@ def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
             store,
             [
                 {
-                    "id": gaia_due_key(payload.session_id, deadline, person_id),
+                    "id": gaia_due_key(payload.session_id, deadline, person_id, last_day=payload.last_day),
                     "template": GAIA_DUE,
                     "session_id": payload.session_id,
                     "person_id": person_id,
                     "deadline": deadline,
                     "to_register": int(payload.to_register),
                     "session_day": day,
+                    "last_day": bool(payload.last_day),
                 }
                 for person_id in recipients
             ],

@@ -314,6 +314,7 @@ def gaia_due_letter(entry: Document, person: Document | None) -> Letter:
             "to_register": int(entry.get("to_register") or 0),
             "deadline": str(entry.get("deadline") or ""),
             "session_day": str(entry.get("session_day") or ""),
+            "last_day": bool(entry.get("last_day")),
         },
     )
 
@@ -344,7 +345,9 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -
         lang = mail.language if mail.language in ("nl", "en") else DEFAULT_LANGUAGE
         for name in ("deadline", "session_day"):
             if context.get(name):
-                context[name] = format_moment(datetime.fromisoformat(str(context[name])), "EEEE d MMMM y", lang)
+                context[name] = format_moment(
+                    datetime.fromisoformat(str(context[name])), "EEEE d MMMM y", lang
+                )
     return context | {"tenant_name": tenant_name, "recipient_name": mail.to_name}
 
 
