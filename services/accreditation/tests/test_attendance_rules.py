@@ -104,14 +104,18 @@ def test_a_facilitator_marks_present_partial_with_hours_or_absent_with_a_reason(
         assert refused.value.field == field, (status, hours, reason)
 
 
+CLOSED = datetime(2026, 11, 1, tzinfo=UTC)
+AFTER = {"closes_at": CLOSED, "now": CLOSED + timedelta(seconds=1)}
+
+
 def test_the_evaluation_is_shown_from_four_answers_and_says_nothing_before() -> None:
     three = [{"answers": {"useful": 4}, "remark": "b"}] * 3
-    assert model.summary(three) == {"shown": False, "threshold": 4}
-    assert model.summary(three, 6) == {"shown": False, "threshold": 6}
+    assert model.summary(three, **AFTER) == {"shown": False, "threshold": 4}
+    assert model.summary(three, 6, **AFTER) == {"shown": False, "threshold": 6}
     # An empty evaluation does not count.
-    assert not model.summary([*three, {"answers": {}, "remark": ""}])["shown"]
+    assert not model.summary([*three, {"answers": {}, "remark": ""}], **AFTER)["shown"]
     four = [*three, {"answers": {"useful": 2, "safe": 5}, "remark": "A"}]
-    shown = model.summary(four)
+    shown = model.summary(four, **AFTER)
     assert shown["shown"] and shown["answered"] == 4
     assert shown["statements"]["useful"] == {
         "answered": 4,
@@ -120,6 +124,18 @@ def test_the_evaluation_is_shown_from_four_answers_and_says_nothing_before() -> 
     }
     # Remarks in alphabetical order, nothing of the order they came in.
     assert shown["remarks"] == ["A", "b", "b", "b"]
+
+
+def test_the_evaluation_is_shown_only_once_the_checkin_window_has_closed() -> None:
+    """Shown while answers may still come, the 4th and 5th readings would tell the 5th answer
+    by their difference: before the window closes nothing is shown, whatever the number."""
+    five = [{"answers": {"useful": score}, "remark": f"r{score}"} for score in (1, 2, 3, 4, 5)]
+    for now in (CLOSED - timedelta(days=13), CLOSED - timedelta(seconds=1)):
+        hidden = model.summary(five, closes_at=CLOSED, now=now)
+        assert hidden == {"shown": False, "threshold": 4, "available_from": CLOSED.isoformat()}
+    assert model.summary(five, closes_at=CLOSED, now=CLOSED)["answered"] == 5
+    # After the window the floor still holds.
+    assert model.summary(five[:3], closes_at=CLOSED, now=CLOSED) == {"shown": False, "threshold": 4}
 
 
 def test_themes_are_checked_and_kept_once() -> None:

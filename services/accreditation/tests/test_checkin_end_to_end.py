@@ -70,6 +70,15 @@ async def started_session(
     return session_id
 
 
+async def ended_long_ago(deployment: Deployment, tenant: str, session_id: str, *, days: float) -> None:
+    """Move a session's start and end `days` back: its check-in window has closed."""
+    start = datetime.now(UTC) - timedelta(hours=3, days=days)
+    await deployment.db["sessions"].update_one(
+        {"_id": f"{tenant}:{session_id}"},
+        {"$set": {"starts_at": start, "ends_at": start + timedelta(hours=2)}},
+    )
+
+
 async def attendance_events(deployment: Deployment, count: int, key: str) -> list[ReceivedEvent]:
     consumer = AIOKafkaConsumer(
         deployment.topic_prefix + ATTENDANCE_TOPIC,
@@ -100,7 +109,7 @@ def evaluation(score: int, remark: str = "") -> dict[str, Any]:
 async def test_check_in_with_the_big_number_and_an_evaluation_apart_from_who_gave_it(
     deployment: Deployment,
 ) -> None:
-    people = ["anna", "bram", "cor", "dirk", "eva"]
+    people = ["anna", "bram", "cor", "dirk", "eva", "fien"]
     session_id = await started_session(deployment, TENANT, people, "fac-1")
     path = f"/sessions/{session_id}/checkin"
     async with (
@@ -164,13 +173,19 @@ async def test_check_in_with_the_big_number_and_an_evaluation_apart_from_who_gav
         assert set(stored_evaluations[0]) == {"_id", "id", "tenant_id", "session_id", "answers", "remark"}
         assert "anna" not in str(stored_evaluations[0])
 
-        # -- fewer than 4 answers: the facilitator and the coordinator see nothing, not even how many
+        # -- while the check-in window is open: nothing, not even how many, and when it will be shown
+        closes = (await anna.get(path)).json()["closes_at"]
         for reader in (facilitator, coordinator):
             hidden = await reader.get(f"/sessions/{session_id}/evaluation")
             assert hidden.status_code == 200, hidden.text
-            assert hidden.json() == {"session_id": session_id, "shown": False, "threshold": 4}
+            assert hidden.json() == {
+                "session_id": session_id,
+                "shown": False,
+                "threshold": 4,
+                "available_from": closes,
+            }
 
-        # -- three more at once (and one without an evaluation): shown from the fourth answer
+        # -- four more (and one check-in without an evaluation): 5 answers, still nothing readable
         async def check_in(person: str, score: int, remark: str) -> None:
             async with deployment.client(TENANT, person, "specialist") as client:
                 answer = await client.post(
@@ -179,15 +194,26 @@ async def test_check_in_with_the_big_number_and_an_evaluation_apart_from_who_gav
                 assert answer.status_code == 200, answer.text
 
         await asyncio.gather(check_in("bram", 5, "Zeer goed"), check_in("cor", 3, ""))
-        assert not (await facilitator.get(f"/sessions/{session_id}/evaluation")).json()["shown"]
         async with deployment.client(TENANT, "eva", "specialist") as eva:
             assert (await eva.post(path, json={"big_number": "1234567890"})).json()["evaluated"] is False
-        assert not (await facilitator.get(f"/sessions/{session_id}/evaluation")).json()["shown"]
         await check_in("dirk", 2, "Te lang")
+        await check_in("fien", 1, "Te kort")
+        assert await deployment.db["evaluations"].count_documents({"session_id": session_id}) == 5
+        for reader in (facilitator, coordinator):
+            still = (await reader.get(f"/sessions/{session_id}/evaluation")).json()
+            assert still == {
+                "session_id": session_id,
+                "shown": False,
+                "threshold": 4,
+                "available_from": closes,
+            }
+
+        # -- the window closed (the session moved 15 days back: as if the clock had moved on): shown
+        await ended_long_ago(deployment, TENANT, session_id, days=15)
         shown = (await facilitator.get(f"/sessions/{session_id}/evaluation")).json()
-        assert shown["shown"] and shown["answered"] == 4
-        assert shown["statements"]["prepared"]["average"] == 3.5
-        assert shown["remarks"] == ["Leerzaam", "Te lang", "Zeer goed"]
+        assert shown["shown"] and shown["answered"] == 5 and "available_from" not in shown
+        assert shown["statements"]["prepared"]["average"] == 3.0
+        assert shown["remarks"] == ["Leerzaam", "Te kort", "Te lang", "Zeer goed"]
         assert (await coordinator.get(f"/sessions/{session_id}/evaluation")).json() == shown
 
         # -- attendance: the facilitator sees it with the reasons, the coordinator the status only
@@ -203,7 +229,7 @@ async def test_check_in_with_the_big_number_and_an_evaluation_apart_from_who_gav
         assert "987654321" not in str(overview) and "00123456789" not in str(listed)
 
     # -- the events: ids and states only, one per first check-in
-    events = await attendance_events(deployment, 5, session_id)
+    events = await attendance_events(deployment, 6, session_id)
     assert {e.payload.person_id for e in events} == set(people)
     for event in events:
         assert isinstance(event.payload, events_pb2.AttendanceRecorded)

@@ -107,6 +107,7 @@ async def test_accreditation_exports_and_registration(deployment: Deployment) ->
         overview = saved.json()
         assert overview["accreditation"]["activity_number"] == "456789"
         assert overview["accreditation"]["deadline_days"] == 42
+        assert overview["accreditation"]["deadline_from"] == "default"
         ends = datetime.fromisoformat(overview["ends_at"])
         assert overview["deadline"] == (ends + timedelta(days=42)).date().isoformat()
 
@@ -223,6 +224,9 @@ async def test_only_the_hospitals_coordinators(deployment: Deployment) -> None:
         ("GET", f"{base}/gaia/certificates/eva.pdf", None),
         ("PUT", f"{base}/gaia/registrations", {"status": "registered"}),
         ("GET", "/gaia/pending", None),
+        ("GET", "/gaia/associations", None),
+        ("PUT", "/gaia/associations", {"name": "NVvH", "deadline_days": 10}),
+        ("DELETE", "/gaia/associations/abc", None),
     ]
     for subject, role in (
         ("fac-2", "facilitator"),
@@ -235,7 +239,7 @@ async def test_only_the_hospitals_coordinators(deployment: Deployment) -> None:
                 answer = await client.request(method, path, json=body)
                 assert answer.status_code == 403, (role, method, path, answer.text)
     async with deployment.client(OTHER, "coord-9", "coordinator") as foreign:
-        for method, path, body in routes[:-1]:
+        for method, path, body in routes[:-4]:
             answer = await foreign.request(method, path, json=body)
             assert answer.status_code == 404, (method, path, answer.text)
         assert session_id not in {
@@ -361,3 +365,161 @@ async def test_a_reminder_before_the_deadline_exactly_once(deployment: Deploymen
     assert mine[0].tenant_id == TENANT
     assert not [f.name for f in payload.DESCRIPTOR.fields if "big" in f.name or "name" in f.name]
     assert not [e for e in events if e.key in (later, done)]
+
+
+async def test_a_deadline_per_association(deployment: Deployment) -> None:
+    """The hospital's deadline per association: an accreditation naming it (in any spelling)
+    takes it unless it has its own; 6 weeks when none is set; refusals name the field; another
+    hospital has its own list; the reminder follows the association's deadline."""
+    session_id = await started_session(deployment, TENANT, ["karel"], "fac-4")
+    base = f"/sessions/{session_id}"
+    association = "Nederlandse Vereniging voor Urologie"
+    async with (
+        deployment.client(TENANT, *COORDINATOR) as coordinator,
+        deployment.client(TENANT, *COORDINATOR, lang="en") as coordinator_en,
+        deployment.client(TENANT, "admin-1", "tenant_admin") as admin,
+        deployment.client(OTHER, "coord-9", "coordinator") as foreign,
+    ):
+        # -- bad input: refused naming the field, in Dutch and English; nothing saved
+        for body, field in (
+            ({"name": "", "deadline_days": 28}, "name"),
+            ({"name": "NV\u202evU", "deadline_days": 28}, "name"),
+            ({"name": "x" * 201, "deadline_days": 28}, "name"),
+            ({"name": association, "deadline_days": 0}, "deadline_days"),
+            ({"name": association, "deadline_days": 367}, "deadline_days"),
+        ):
+            refused = await coordinator.put("/gaia/associations", json=body)
+            assert refused.status_code == 422, (body, refused.text)
+            assert refused.json()["field"] == field
+            english = await coordinator_en.put("/gaia/associations", json=body)
+            assert english.json()["field"] == field and english.json()["message"] != refused.json()["message"]
+        typed = await coordinator.put(
+            "/gaia/associations", json={"name": association, "deadline_days": "vier"}
+        )
+        assert typed.status_code == 422 and typed.json()["errors"][0]["field"] == "body.deadline_days"
+        listed = (await coordinator.get("/gaia/associations")).json()
+        assert listed["default_deadline_days"] == 42
+        assert association not in {a["name"] for a in listed["associations"]}
+
+        # -- an accreditation naming it, no rule yet: 6 weeks
+        saved = await coordinator.put(f"{base}/accreditation", json=accreditation(association=association))
+        assert saved.status_code == 200, saved.text
+        ends = datetime.fromisoformat(saved.json()["ends_at"])
+        assert saved.json()["accreditation"]["deadline_from"] == "default"
+
+        # -- the association's rule (typed in another spelling by a tenant admin): 4 weeks
+        rule = await admin.put(
+            "/gaia/associations",
+            json={"name": "  nederlandse vereniging voor  UROLOGIE", "deadline_days": 28},
+        )
+        assert rule.status_code == 200, rule.text
+        rule_id = rule.json()["id"]
+        again = await coordinator.put("/gaia/associations", json={"name": association, "deadline_days": 28})
+        assert again.json()["id"] == rule_id
+        mine = [a for a in (await coordinator.get("/gaia/associations")).json()["associations"]]
+        assert [a for a in mine if a["id"] == rule_id] == [
+            {"id": rule_id, "name": association, "deadline_days": 28}
+        ]
+        overview = (await coordinator.get(f"{base}/accreditation")).json()
+        assert overview["accreditation"]["deadline_days"] == 28
+        assert overview["accreditation"]["deadline_from"] == "association"
+        assert overview["deadline"] == (ends + timedelta(days=28)).date().isoformat()
+
+        # -- an accreditation with a deadline of its own keeps it; without, the association's again
+        own = await coordinator.put(
+            f"{base}/accreditation", json=accreditation(association=association, deadline_days=10)
+        )
+        assert own.json()["accreditation"]["deadline_from"] == "accreditation"
+        assert own.json()["deadline"] == (ends + timedelta(days=10)).date().isoformat()
+        back = await coordinator.put(f"{base}/accreditation", json=accreditation(association=association))
+        assert back.json()["deadline"] == (ends + timedelta(days=28)).date().isoformat()
+        refused = await coordinator.put(f"{base}/accreditation", json=accreditation(deadline_days=0))
+        assert refused.status_code == 422 and refused.json()["field"] == "deadline_days"
+
+        # -- another hospital: its own list; the same name there is its default
+        assert rule_id not in {
+            a["id"] for a in (await foreign.get("/gaia/associations")).json()["associations"]
+        }
+        assert (await foreign.delete(f"/gaia/associations/{rule_id}")).status_code == 200
+        assert (await coordinator.get(f"{base}/accreditation")).json()["accreditation"]["deadline_days"] == 28
+
+        # -- the reminder follows the association's deadline: 2 days away, once
+        async with deployment.client(TENANT, "karel", "specialist") as karel:
+            assert (await karel.post(f"{base}/checkin", json={"big_number": "123456789"})).status_code == 200
+        assert (
+            await admin.put("/gaia/associations", json={"name": association, "deadline_days": 2})
+        ).status_code == 200
+
+        async def reminded() -> bool:
+            return any(e.key == session_id for e in await gaia_events(deployment, 0.5))
+
+        await eventually(reminded, 60, "the reminder of the association's deadline")
+        due = [e for e in await gaia_events(deployment, 3) if e.key == session_id]
+        assert (
+            len(due) == 1 and due[0].payload.deadline.ToDatetime().date() == (ends + timedelta(days=2)).date()
+        )
+
+        # -- removed: back to 6 weeks (twice: the same answer)
+        for _ in range(2):
+            removed = await coordinator.delete(f"/gaia/associations/{rule_id}")
+            assert removed.status_code == 200 and removed.json() == {"id": rule_id, "removed": True}
+        overview = (await coordinator.get(f"{base}/accreditation")).json()
+        assert overview["accreditation"]["deadline_from"] == "default"
+        assert overview["deadline"] == (ends + timedelta(days=42)).date().isoformat()
+
+
+async def test_a_second_reminder_on_the_deadline_day(deployment: Deployment) -> None:
+    """On the deadline day, a session still not all registered whose first reminder came on an
+    earlier day gets one more GaiaRegistrationDue (`last_day`), once; a session whose first
+    reminder comes on the deadline day itself gets only that one."""
+    earlier = await started_session(deployment, TENANT, ["lies"], "fac-5")
+    today_only = await started_session(deployment, TENANT, ["mark"], "fac-5")
+    async with deployment.client(TENANT, *COORDINATOR) as coordinator:
+        for session_id, who in ((earlier, "lies"), (today_only, "mark")):
+            async with deployment.client(TENANT, who, "specialist") as person:
+                checked = await person.post(
+                    f"/sessions/{session_id}/checkin", json={"big_number": "123456789"}
+                )
+                assert checked.status_code == 200, checked.text
+    # Both ended a day ago with a deadline of one day: the deadline is today. The earlier one's
+    # first reminder was made yesterday (written as the job would have: as if the clock moved on).
+    now = datetime.now(UTC)
+    ends = now - timedelta(days=1)
+    due = (ends + timedelta(days=1)).date().isoformat()
+    for session_id in (earlier, today_only):
+        await deployment.db["sessions"].update_one(
+            {"_id": f"{TENANT}:{session_id}"},
+            {"$set": {"starts_at": ends - timedelta(hours=2), "ends_at": ends}},
+        )
+    await deployment.db["gaia_reminders"].insert_one(
+        {
+            "_id": f"{TENANT}:{earlier}/{due}",
+            "tenant_id": TENANT,
+            "id": f"{earlier}/{due}",
+            "session_id": earlier,
+            "deadline": due,
+            "to_register": 1,
+            "created_at": now - timedelta(days=1),
+        }
+    )
+    async with deployment.client(TENANT, *COORDINATOR) as coordinator:
+        for session_id in (earlier, today_only):
+            saved = await coordinator.put(
+                f"/sessions/{session_id}/accreditation", json=accreditation(deadline_days=1)
+            )
+            assert saved.status_code == 200 and saved.json()["deadline"] == due, saved.text
+
+    async def both() -> bool:
+        keys = {e.key for e in await gaia_events(deployment, 0.5)}
+        return {earlier, today_only} <= keys
+
+    await eventually(both, 60, "the deadline day's reminders")
+    events = await gaia_events(deployment, 4)  # several passes of the job later
+    last = [e.payload for e in events if e.key == earlier]
+    assert len(last) == 1 and last[0].last_day and last[0].to_register == 1, last
+    first = [e.payload for e in events if e.key == today_only]
+    assert len(first) == 1 and not first[0].last_day, first
+    assert (
+        await deployment.db["gaia_reminders"].count_documents({"session_id": {"$in": [earlier, today_only]}})
+        == 3
+    )

@@ -36,8 +36,46 @@ def _check(**changes: object) -> model.AccreditationRecord:
 def test_an_accreditation_is_kept_with_its_default_deadline() -> None:
     record = _check()
     assert record.activity_number == "123456"
-    assert record.deadline_days == model.DEFAULT_DEADLINE_DAYS == 42
+    # No deadline of its own: its association's, else 6 weeks (decided when read).
+    assert record.deadline_days is None
+    assert model.deadline_days_of(None, None) == (model.DEFAULT_DEADLINE_DAYS, "default")
+    assert model.DEFAULT_DEADLINE_DAYS == 42
     assert model.deadline(datetime(2026, 11, 20, 17, tzinfo=UTC), 42) == date(2027, 1, 1)
+
+
+def test_the_deadline_is_the_accreditations_own_else_its_associations_else_six_weeks() -> None:
+    assert model.deadline_days_of(10, 28) == (10, "accreditation")
+    assert model.deadline_days_of(None, 28) == (28, "association")
+    assert model.deadline_days_of(None, None, 42) == (42, "default")
+    assert _check(deadline_days=30).deadline_days == 30
+
+
+def test_an_association_is_one_however_it_is_typed() -> None:
+    nvvh = model.check_association("  Nederlandse  Vereniging voor Heelkunde ", 28)
+    assert nvvh == model.Association("Nederlandse Vereniging voor Heelkunde", 28)
+    assert nvvh.key == model.association_key("nederlandse vereniging VOOR heelkunde")
+    assert nvvh.key != model.association_key("NVvH")
+    assert len(nvvh.key) == 24 and nvvh.key.isalnum()
+
+
+@pytest.mark.parametrize(
+    ("name", "days", "field"),
+    [
+        ("", 42, "name"),
+        ("   ", 42, "name"),
+        ("x" * 201, 42, "name"),
+        ("NVvH\u202e", 42, "name"),
+        ("NV\nvH", 42, "name"),
+        ("NVvH", 0, "deadline_days"),
+        ("NVvH", -3, "deadline_days"),
+        ("NVvH", 367, "deadline_days"),
+    ],
+)
+def test_an_association_refused_names_the_field(name: str, days: int, field: str) -> None:
+    with pytest.raises(RuleError) as refused:
+        model.check_association(name, days)
+    assert refused.value.field == field
+    assert str(refused.value.reason)
 
 
 @pytest.mark.parametrize(
@@ -181,6 +219,13 @@ def test_the_attendance_export_of_1000_participants_under_2_seconds() -> None:
     took = time.perf_counter() - started
     assert took < 2.0, took
     assert load_workbook(io.BytesIO(sheet))["GAIA"]["A2"].value == "00000000000"
+
+
+def test_a_second_reminder_only_on_the_deadline_day_after_an_earlier_first() -> None:
+    due = date(2027, 1, 1)
+    assert model.remind_on_deadline_day(date(2026, 12, 25), due, today=due)
+    assert not model.remind_on_deadline_day(due, due, today=due)  # the first came today: it is the one
+    assert not model.remind_on_deadline_day(date(2026, 12, 25), due, today=date(2026, 12, 31))
 
 
 def test_deadline_is_six_weeks_after_the_end() -> None:

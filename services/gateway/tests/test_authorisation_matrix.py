@@ -299,6 +299,35 @@ ROUTES = (
         answers_with_object=False,
     ),
     Route("GET", "/api/accreditation/gaia/pending", MANAGERS),
+    # The hospital's registration deadline per association (issue 19, point 5): the same people.
+    Route("GET", "/api/accreditation/gaia/associations", MANAGERS),
+    Route(
+        "PUT",
+        "/api/accreditation/gaia/associations",
+        MANAGERS,
+        body={"name": "Matrixvereniging", "deadline_days": 28},
+        answers_with_object=False,
+    ),
+    Route("DELETE", "/api/accreditation/gaia/associations/matrix0000", MANAGERS, answers_with_object=False),
+    Route("GET", "/verenigingen", MANAGERS, page=True),
+    Route(
+        "POST",
+        "/verenigingen",
+        MANAGERS,
+        page=True,
+        ok=(303,),
+        answers_with_object=False,
+        form={"name": "Matrixvereniging", "deadline_days": "28"},
+    ),
+    Route(
+        "POST",
+        "/verenigingen/verwijderen",
+        MANAGERS,
+        page=True,
+        ok=(303,),
+        answers_with_object=False,
+        form={"association_id": "matrix0000"},
+    ),
     # The facilitator's notes (issue 19, point 6): only the participant (their own, once released)
     # and the session's facilitators; everyone else of the hospital, the board included, gets 404
     # (audited), as for a POP. "own": the specialist's session led by the facilitator, its notes

@@ -136,8 +136,11 @@ def test_check_in_by_qr_code_on_a_phone(web: WebDeployment, browser: Any) -> Non
         "Bram Bakker" in r and "gedeeltelijk aanwezig (1.5 uur)" in r and "Later gekomen" in r for r in text
     ), text
     assert any("Anna Arts" in r and "aanwezig" in r and "ja" in r for r in text), text
-    # one evaluation: not shown (fewer than 4), not even the remark
-    assert "zodra ten minste 4 deelnemers" in lead.inner_text("main")
+    # the check-in window is still open: the evaluation is not shown, not even the remark; the
+    # page says from when it can be read (and that it takes at least 4 answers)
+    evaluation = lead.locator("section[aria-labelledby=evaluation-title]").inner_text()
+    assert "te lezen vanaf" in evaluation and "als de aanmeldtermijn is gesloten" in evaluation, evaluation
+    assert "ten minste 4 deelnemers" in evaluation, evaluation
     assert "Leerzaam" not in lead.content()
     checked.page(lead, "checkin-session-marked")
     desk.close()

@@ -105,13 +105,13 @@ def test_the_coordinators_accreditation_tab(web: WebDeployment, browser: Any) ->
     today = datetime.now(UTC).date()
     page.get_by_label("Activiteitnummer (ID-nummer)").fill("45A789")
     page.get_by_label("Punten").fill("2")
-    page.get_by_label("Vereniging").fill("NVvH")
+    page.get_by_label("Vereniging", exact=True).fill("NVvH")
     page.get_by_label("Geldig vanaf").fill((today - timedelta(days=30)).isoformat())
     page.get_by_label("Geldig tot en met").fill((today + timedelta(days=300)).isoformat())
     page.get_by_role("button", name="Accreditatie opslaan").click()
     summary = page.locator(".error-summary").first.inner_text()
     assert "activity_number" in summary and "alleen uit cijfers" in summary, summary
-    assert page.get_by_label("Vereniging").input_value() == "NVvH"
+    assert page.get_by_label("Vereniging", exact=True).input_value() == "NVvH"
     assert page.get_by_label("Activiteitnummer (ID-nummer)").input_value() == "45A789"
     checked.page(page, "gaia-session-refused")
     page.get_by_label("Activiteitnummer (ID-nummer)").fill("456789")
@@ -146,6 +146,31 @@ def test_the_coordinators_accreditation_tab(web: WebDeployment, browser: Any) ->
     checked.page(page, "gaia-session-registered")
     page.goto(web.tenant_url(slug, "/nog-te-registreren"))
     assert "Alle presentie is geregistreerd." in page.inner_text("main")
+
+    # the deadline per association: refused at its field with what was typed kept, then set
+    page.get_by_role("link", name="Termijnen per vereniging").click()
+    assert "Nog geen vereniging ingesteld: voor elke accreditatie geldt 42 dagen." in page.inner_text("main")
+    page.get_by_label("Vereniging", exact=True).fill(" nvvh ")
+    page.get_by_label("Termijn (dagen na de bespreking, 1 tot 366)").fill("0")
+    page.get_by_role("button", name="Termijn opslaan").click()
+    summary = page.locator(".error-summary").first.inner_text()
+    assert "366" in summary, summary
+    assert page.get_by_label("Vereniging", exact=True).input_value() == " nvvh "
+    checked.page(page, "gaia-associations-refused")
+    page.get_by_label("Termijn (dagen na de bespreking, 1 tot 366)").fill("28")
+    page.get_by_role("button", name="Termijn opslaan").click()
+    page.get_by_text("De termijn van de vereniging is opgeslagen.").wait_for()
+    row = page.locator("table.responsive tbody tr").first.inner_text()
+    assert "nvvh" in row and "28 dagen na de bespreking" in row, row
+    checked.page(page, "gaia-associations")
+    # the session's accreditation names "NVvH": its deadline is now the association's
+    page.goto(web.tenant_url(slug, f"/bespreking/{session_id}/accreditatie"))
+    heading = page.locator("main p.note").first.inner_text()
+    assert "termijn van de vereniging" in heading, heading
+    assert page.get_by_label("Eigen termijn voor registratie", exact=False).input_value() == ""
+    page.goto(web.tenant_url(slug, "/verenigingen"))
+    page.get_by_role("button", name="Termijn van nvvh verwijderen").click()
+    page.get_by_text("De termijn van de vereniging is verwijderd").wait_for()
     context.close()
 
     # a facilitator: refused

@@ -58,7 +58,8 @@ DYNAMIC = {
     "checkin_status_": ["present", "partial", "absent", "unknown"],
     "checkin_statement_": ["prepared", "safe", "useful", "facilitation", "recommend"],
     "notes_msg_": ["saved", "released"],
-    "gaia_msg_": ["saved", "status"],
+    "gaia_msg_": ["saved", "status", "association_saved", "association_removed"],
+    "gaia_deadline_from_": ["accreditation", "association", "default"],
     "gaia_field_": [
         "activity_number",
         "points",

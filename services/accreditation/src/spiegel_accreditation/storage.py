@@ -21,10 +21,14 @@
 - `accreditations` (id: `session/<session id>` or `series/<series id>`): the GAIA accreditation a
   session or a series refers to: activity number, points, association, period, deadline days.
   Written by the api (gaia/).
+- `associations` (id: `gaia.model.association_key(name)`, a hash of the name in lower case and
+  single spaces): the hospital's associations (wetenschappelijke verenigingen) with their
+  registration deadline in days. Written by the api (gaia/).
 - `registrations` (id: `<session id>/<person id>`): whether a participant's attendance is entered
   in GAIA: to register, registered (date), refused (reason). Written by the api (gaia/).
-- `gaia_reminders` (id: `<session id>/<deadline>`): the one reminder of a session's deadline (a
-  unique insert, with its GaiaRegistrationDue in the same document's outbox). Written by the
+- `gaia_reminders` (id: `<session id>/<deadline>`, and `<session id>/<deadline>/last` for the one
+  on the deadline day): the reminders of a session's deadline (each a unique insert, with its
+  GaiaRegistrationDue in the same document's outbox). Written by the
   consumer process's periodic job (gaia/reminders.py).
 
 - `notes` (id: `<session id>/<person id>`): the facilitator's notes for one participant: the
@@ -67,6 +71,7 @@ class Store(TenantStores):
     evaluations = Collection()
     themes = Collection()
     accreditations = Collection()
+    associations = Collection()
     registrations = Collection()
     gaia_reminders = Collection()
 

@@ -14,6 +14,7 @@ from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_invitation.discussions import api as discussions_api
 from spiegel_invitation.discussions import handlers as discussion_handlers
 from spiegel_invitation.discussions import scheduler as discussion_scheduler
+from spiegel_invitation.gaia import handlers as gaia_handlers
 from spiegel_invitation.mail import sending
 from spiegel_invitation.nominations import api as nominations_api
 from spiegel_invitation.notes import handlers as notes_handlers
@@ -39,7 +40,8 @@ DEFINITION = ServiceDefinition(
     description=(
         "Who is asked: nominations and spreadsheet imports, personal links (announced without identity), "
         "every e-mail the platform sends (invitations, reminders, report ready, group discussions with "
-        "their calendar files, a facilitator's notes released or due), progress and to-do lists."
+        "their calendar files, a facilitator's notes released or due, GAIA registration due), "
+        "progress and to-do lists."
     ),
     settings_class=InvitationSettings,
     outbox_collections=[Store.assignments.name],
@@ -70,6 +72,11 @@ DEFINITION = ServiceDefinition(
             group_id="invitation.notes",
             handlers=notes_handlers.handlers,
             topics=topics_of(*notes_handlers.EVENTS),
+        ),
+        ConsumerSpec(
+            group_id="invitation.gaia",
+            handlers=gaia_handlers.handlers,
+            topics=topics_of(*gaia_handlers.EVENTS),
         ),
         ConsumerSpec(
             group_id="invitation.directory",

@@ -9,6 +9,9 @@
   and `GET /bespreking/{id}/accreditatie/bewijs/{person}.pdf`: the files, as the accreditation
   service makes them.
 - `GET /nog-te-registreren`: the sessions whose attendance is not yet registered, deadline first.
+- `GET /verenigingen` (coordinators, tenant admins): the hospital's registration deadline per
+  association (wetenschappelijke vereniging); `POST /verenigingen` sets one (name, days),
+  `POST /verenigingen/verwijderen` (`association_id`) removes one (its sessions go back to 6 weeks).
 
 The accreditation service decides who may (coordinators and tenant admins of the hospital); a
 refused form shows again with what was typed and the reason at its field.
@@ -68,8 +71,11 @@ def router() -> APIRouter:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
         overview = upstream.json()
         current = overview.get("accreditation") or {}
+        # The deadline field holds the accreditation's own deadline only: empty follows the
+        # association's (or the default), so saving again does not freeze it.
+        shown = {**current, "deadline_days": current.get("deadline_days_own")}
         form = extra.pop("form", None) or {
-            k: "" if current.get(k) is None else str(current.get(k)) for k in FIELDS
+            k: "" if shown.get(k) is None else str(shown.get(k)) for k in FIELDS
         }
         return page.render(
             "gaia/session.html",
@@ -190,5 +196,56 @@ def router() -> APIRouter:
         page = await coordinator(request)
         found = await page.data("accreditation", "GET", "/gaia/pending")
         return page.render("gaia/pending.html", sessions=found["sessions"])
+
+    async def associations_page(page: Page, status: int = 200, **extra: Any) -> Response:
+        found = await page.data("accreditation", "GET", "/gaia/associations")
+        return page.render(
+            "gaia/associations.html",
+            status=status,
+            associations=found["associations"],
+            default_days=found["default_deadline_days"],
+            form=extra.pop("form", None) or {},
+            **extra,
+        )
+
+    @api.get("/verenigingen")
+    async def associations(request: Request) -> Response:
+        page = await coordinator(request)
+        return await associations_page(page, message=request.query_params.get("bericht"))
+
+    @api.post("/verenigingen")
+    async def set_association(request: Request) -> Response:
+        page = await coordinator(request)
+        form = await page.form()
+        typed = {"name": _text(form, "name")[:2000], "deadline_days": _text(form, "deadline_days")[:20]}
+        errors: list[tuple[str, str]] = []
+        try:
+            days = int(typed["deadline_days"].strip())
+        except ValueError:
+            errors.append(("deadline_days", page.t("gaia_error_number")))
+        if not errors:
+            upstream = await page.call(
+                "accreditation",
+                "PUT",
+                "/gaia/associations",
+                json_body={"name": typed["name"], "deadline_days": days},
+            )
+            if upstream.is_success:
+                return page.redirect("/verenigingen", bericht="association_saved")
+            if upstream.status_code != 422:
+                raise PageError(upstream.status_code, problem_text(upstream, page.lang))
+            errors.append((_field_of(upstream), problem_text(upstream, page.lang)))
+        return await associations_page(page, 422, errors=errors, form=typed)
+
+    @api.post("/verenigingen/verwijderen")
+    async def remove_association(request: Request) -> Response:
+        page = await coordinator(request)
+        association_id = _text(await page.form(), "association_id")[:100]
+        if not association_id:
+            raise PageError(404, key="gaia_no_association")
+        upstream = await page.call("accreditation", "DELETE", f"/gaia/associations/{quoted(association_id)}")
+        if not upstream.is_success:
+            raise PageError(upstream.status_code, problem_text(upstream, page.lang))
+        return page.redirect("/verenigingen", bericht="association_removed")
 
     return api

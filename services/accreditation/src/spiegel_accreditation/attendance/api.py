@@ -138,11 +138,17 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
             "participants": [_record_out(r, with_reason=leader) for r in records],
         }
 
-    @api.get("/{session_id}/evaluation", summary="Evaluatie van de bijeenkomst (vanaf 4 antwoorden)")
+    @api.get(
+        "/{session_id}/evaluation",
+        summary="Evaluatie van de bijeenkomst (na het sluiten van de aanmeldtermijn, vanaf 4 antwoorden)",
+    )
     async def evaluation(session_id: Id, principal: Reader) -> dict[str, Any]:
-        await readable(principal, session_id)
-        found = await attendance.evaluations(principal.tenant_id, session_id)
-        return {"session_id": session_id, **model.summary(found)}
+        doc, _ = await readable(principal, session_id)
+        _, closes = attendance.window_of(doc)
+        now = datetime.now(UTC)
+        # Nothing is read while answers may still come in: not even how many there are.
+        found = [] if now < closes else await attendance.evaluations(principal.tenant_id, session_id)
+        return {"session_id": session_id, **model.summary(found, closes_at=closes, now=now)}
 
     return api
 

@@ -141,11 +141,20 @@ def check_mark(status: str, hours: float | None, reason: str, *, minutes_in_sess
     return Mark(PARTIAL, round(hours * 60), why)
 
 
-def summary(evaluations: Iterable[Mapping[str, Any]], *settings: int | None) -> dict[str, Any]:
+def summary(
+    evaluations: Iterable[Mapping[str, Any]], *settings: int | None, closes_at: datetime, now: datetime
+) -> dict[str, Any]:
     """What the facilitators and the hospital see of a session's evaluations: nothing (not even
-    how many) below the anonymity floor; above it the averages, the counts per point of the
-    scale and the remarks in alphabetical order (nothing of the order they were given in)."""
+    how many) while the check-in window is open (`available_from`: when it closes), nor below the
+    anonymity floor; after both, the averages, the counts per point of the scale and the remarks
+    in alphabetical order (nothing of the order they were given in).
+
+    Why the window: shown as soon as the floor was reached, a reader who looked after the 4th
+    and again after the 5th answer would learn the 5th by the difference. Once the window has
+    closed no answer can be added, so every reading is the same one."""
     floor = anonymity.threshold(*settings)
+    if now < closes_at:
+        return {"shown": False, "threshold": floor, "available_from": closes_at.isoformat()}
     given = [e for e in evaluations if e.get("answers") or e.get("remark")]
     if len(given) < floor:
         return {"shown": False, "threshold": floor}

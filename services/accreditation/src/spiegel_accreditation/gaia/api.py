@@ -11,6 +11,9 @@ session: 404).
 - `PUT /sessions/{id}/gaia/registrations` `{person_ids?: [...], status, registered_on?, reason?}`:
   one, some or (no person_ids) every participant who attended the whole session.
 - `GET /gaia/pending`: the sessions whose attendance is not yet (all) registered, with deadlines.
+- `GET /gaia/associations`, `PUT /gaia/associations` `{name, deadline_days}`,
+  `DELETE /gaia/associations/{id}`: the hospital's deadline per association (an accreditation
+  without a deadline of its own takes its association's, else 6 weeks).
 """
 
 from __future__ import annotations
@@ -52,6 +55,12 @@ class AccreditationIn(Strict):
     scope: Literal["session", "series"] = "session"
 
 
+class AssociationIn(Strict):
+    name: str = Field(..., max_length=2000)
+    # Wide here: the rules refuse outside 1..366 naming the field, in the caller's language.
+    deadline_days: int = Field(..., ge=-10_000, le=10_000)
+
+
 class RegistrationsIn(Strict):
     # None: every participant who attended the whole session.
     person_ids: list[Id] | None = Field(None, min_length=1, max_length=2000)
@@ -90,10 +99,16 @@ def _accreditation_out(found: Document | None) -> dict[str, Any] | None:
         "valid_from",
         "valid_until",
         "deadline_days",
+        "deadline_days_own",
+        "deadline_from",
         "provider",
         "scope",
     )
     return {k: found.get(k) for k in keys}
+
+
+def _association_out(found: Document) -> dict[str, Any]:
+    return {"id": found["id"], "name": found["name"], "deadline_days": int(found["deadline_days"])}
 
 
 def _download(content: bytes | str, media_type: str, filename: str) -> Response:
@@ -212,5 +227,28 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
     @api.get("/gaia/pending", summary="Nog te registreren: sessies met presentie die nog niet in GAIA staat")
     async def pending(principal: Coordinator) -> dict[str, Any]:
         return {"sessions": await gaia.pending(principal.tenant_id)}
+
+    @api.get("/gaia/associations", summary="Registratietermijn per wetenschappelijke vereniging")
+    async def associations(principal: Coordinator) -> dict[str, Any]:
+        found = await gaia.associations(principal.tenant_id)
+        return {
+            "associations": [_association_out(a) for a in found],
+            "default_deadline_days": gaia.default_deadline_days,
+        }
+
+    @api.put("/gaia/associations", summary="De registratietermijn van een vereniging zetten")
+    async def set_association(body: AssociationIn, principal: Coordinator) -> dict[str, Any]:
+        saved = await gaia.set_association(
+            principal.tenant_id, body.name, body.deadline_days, by=principal.subject
+        )
+        return _association_out(saved)
+
+    @api.delete(
+        "/gaia/associations/{association_id}",
+        summary="De termijn van een vereniging weghalen (weer de standaardtermijn)",
+    )
+    async def remove_association(association_id: Id, principal: Coordinator) -> dict[str, Any]:
+        await gaia.remove_association(principal.tenant_id, association_id)
+        return {"id": association_id, "removed": True}
 
     return api

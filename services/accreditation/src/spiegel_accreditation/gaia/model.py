@@ -2,8 +2,11 @@
 
 - An accreditation (what a session, or every session of a series, refers to): the GAIA
   activity number (ID-nummer, digits), the points, the association (vereniging) that accredited
-  it, the period it is valid for (GAIA gives an ID-nummer for about a year), and the days after
-  the session by which the association wants the attendance entered (6 weeks by default).
+  it, the period it is valid for (GAIA gives an ID-nummer for about a year), and, only when this
+  accreditation differs from its association's rule, the days after the session by which the
+  attendance is to be entered.
+- The hospital's associations (wetenschappelijke verenigingen) with their deadline in days: an
+  accreditation naming one (in any case, spacing) takes its deadline; 6 weeks when none is set.
 - Per participant who attended the whole session, a registration status: to register,
   registered (with the date it was entered in GAIA), refused (with GAIA's reason). GAIA takes
   only the full hours of an activity: a partial attendee is not registered but gets a
@@ -12,6 +15,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -48,7 +52,7 @@ class AccreditationRecord:
     association: str
     valid_from: date
     valid_until: date
-    deadline_days: int
+    deadline_days: int | None  # None: the association's deadline, else the default
     provider: str = ""  # the provider (aanbieder) as GAIA knows it: the hospital, its academy
 
     def document(self) -> dict[str, Any]:
@@ -102,16 +106,69 @@ def check_accreditation(
         raise RuleError("valid_until", _text("gaia.period_too_long", days=MAX_VALIDITY_DAYS))
     if session_day is not None and not (valid_from <= session_day <= valid_until):
         raise RuleError("valid_from", _text("gaia.session_outside_period", day=session_day.isoformat()))
-    days = DEFAULT_DEADLINE_DAYS if deadline_days is None else deadline_days
+    if deadline_days is not None:
+        check_deadline_days(deadline_days)
+    by = _plain(provider, "provider", MAX_ASSOCIATION, required=False)
+    return AccreditationRecord(number, float(points), name, valid_from, valid_until, deadline_days, by)
+
+
+def check_deadline_days(days: int) -> int:
     if not (1 <= days <= MAX_DEADLINE_DAYS):
         raise RuleError("deadline_days", _text("gaia.deadline_days", limit=MAX_DEADLINE_DAYS))
-    by = _plain(provider, "provider", MAX_ASSOCIATION, required=False)
-    return AccreditationRecord(number, float(points), name, valid_from, valid_until, days, by)
+    return days
+
+
+# -- the associations ------------------------------------------------------------------------
+DEADLINE_OWN = "accreditation"  # set on the accreditation itself
+DEADLINE_ASSOCIATION = "association"  # the hospital's rule for its association
+DEADLINE_DEFAULT = "default"  # neither: 6 weeks
+
+
+@dataclass(frozen=True)
+class Association:
+    name: str
+    deadline_days: int
+
+    @property
+    def key(self) -> str:
+        return association_key(self.name)
+
+
+def association_key(name: str) -> str:
+    """One association however it is typed: case and spacing do not make another one (the id of
+    its document; a hash, so any name makes a plain id)."""
+    plain = " ".join((name or "").split()).casefold()
+    return hashlib.sha256(plain.encode()).hexdigest()[:24]
+
+
+def check_association(name: str, deadline_days: int) -> Association:
+    """An association's deadline rule, or a RuleError naming the field (`name`, `deadline_days`)."""
+    cleaned = " ".join(_plain(name, "name", MAX_ASSOCIATION).split())
+    return Association(cleaned, check_deadline_days(deadline_days))
+
+
+def deadline_days_of(
+    own: int | None, association: int | None, default: int = DEFAULT_DEADLINE_DAYS
+) -> tuple[int, str]:
+    """The deadline in days of an accreditation and where it comes from: its own, else its
+    association's, else the default (6 weeks)."""
+    if own is not None:
+        return int(own), DEADLINE_OWN
+    if association is not None:
+        return int(association), DEADLINE_ASSOCIATION
+    return default, DEADLINE_DEFAULT
 
 
 def deadline(ends_at: datetime, deadline_days: int) -> date:
     """The last day to enter a session's attendance in GAIA."""
     return (ends_at + timedelta(days=deadline_days)).date()
+
+
+def remind_on_deadline_day(first_reminded_on: date, due: date, today: date) -> bool:
+    """Whether the coordinators get a second reminder: on the deadline day itself, when the first
+    came on an earlier day (a first reminder on the deadline day is the only one: two mails of
+    the same thing on one day tell nothing new)."""
+    return today == due and first_reminded_on < today
 
 
 @dataclass(frozen=True)

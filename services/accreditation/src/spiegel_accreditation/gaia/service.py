@@ -2,7 +2,9 @@
 attendance exports, the registration status per participant, and the sessions still to register.
 
 Storage: `accreditations` (id `session/<session id>` or `series/<series id>`: a session's own
-record wins over its series'), `registrations` (id `<session>/<person>`: the status of one
+record wins over its series'), `associations` (id: the association's key,
+`model.association_key`: the hospital's deadline per association, read whenever an
+accreditation's deadline is), `registrations` (id `<session>/<person>`: the status of one
 participant's attendance in GAIA). Each write is one single-document write; nothing here is in
 an event (the BIG numbers never leave this service's database). The coordinator reads the BIG
 numbers only in the exports made for GAIA, which is what they are kept for.
@@ -93,7 +95,7 @@ class Gaia:
                 fields["association"],
                 fields["valid_from"],
                 fields["valid_until"],
-                fields.get("deadline_days") or self.default_deadline_days,
+                fields.get("deadline_days"),
                 fields.get("provider") or "",
                 session_day=None if for_series else aware(doc["starts_at"]).date(),
             )
@@ -115,7 +117,44 @@ class Gaia:
         if own is None:
             return None
         own["scope"] = "session" if own["id"].startswith("session/") else "series"
+        # The deadline: the accreditation's own, else its association's (read now, so a changed
+        # rule applies to every session naming it), else the default.
+        rule = None
+        if own.get("deadline_days") is None:
+            found = await store.associations.get(model.association_key(str(own.get("association") or "")))
+            rule = None if found is None else int(found["deadline_days"])
+        own["deadline_days_own"] = own.get("deadline_days")
+        own["deadline_days"], own["deadline_from"] = model.deadline_days_of(
+            own.get("deadline_days"), rule, self.default_deadline_days
+        )
         return own
+
+    # -- the associations ----------------------------------------------------------------------
+    async def associations(self, tenant_id: str) -> list[Document]:
+        found = await self.store(tenant_id).associations.find(
+            {}, projection={"id": 1, "name": 1, "deadline_days": 1, "updated_at": 1}
+        )
+        return sorted(found, key=lambda a: str(a["name"]).casefold())
+
+    async def set_association(self, tenant_id: str, name: str, deadline_days: int, *, by: str) -> Document:
+        """One association's deadline (a single-document upsert by its key: setting it again, in
+        any spelling of the same name, changes the one rule)."""
+        try:
+            association = model.check_association(name, deadline_days)
+        except RuleError as error:
+            raise gaia_refused(error) from None
+        fields = {
+            "name": association.name,
+            "deadline_days": association.deadline_days,
+            "updated_by": by,
+            "updated_at": datetime.now(UTC),
+        }
+        await self.store(tenant_id).associations.update(association.key, {"$set": fields}, upsert=True)
+        return {"id": association.key, **fields}
+
+    async def remove_association(self, tenant_id: str, association_id: str) -> None:
+        """Its sessions go back to the default deadline (twice: the same answer)."""
+        await self.store(tenant_id).associations.delete(association_id)
 
     async def required_accreditation(self, tenant_id: str, doc: Document) -> Document:
         found = await self.accreditation_of(tenant_id, doc)
@@ -316,15 +355,18 @@ class Gaia:
     async def remind_due(self, now: datetime | None = None) -> int:
         """The periodic job: for every session whose deadline is `reminder_days_before` days away
         or less (and not passed) with attendees still to register, one GaiaRegistrationDue, once
-        per session and deadline: a unique insert of the reminder with the event in its outbox,
-        so a second pass, a second process or a restart adds none. Returns how many were new."""
+        per session and deadline; and on the deadline day itself one more (`last_day`), when the
+        first came on an earlier day (a first reminder on the deadline day is the only one). Each
+        is a unique insert of the reminder with the event in its outbox, so a second pass, a
+        second process or a restart adds none. Returns how many were new."""
         now = now or datetime.now(UTC)
         made = 0
         async for found in self.stores.across_tenants(Store.sessions).find(
             self.ended_filter(now), {"tenant_id": 1, "id": 1}
         ):
             tenant_id = str(found["tenant_id"])
-            doc = await self.store(tenant_id).sessions.get(str(found["id"]))
+            store = self.store(tenant_id)
+            doc = await store.sessions.get(str(found["id"]))
             if doc is None:
                 continue
             # Cheap checks first (a few reads by id): the deadline's window, a reminder made already.
@@ -332,9 +374,18 @@ class Gaia:
             if accreditation is None:
                 continue
             due = model.deadline(aware(doc["ends_at"]), int(accreditation["deadline_days"]))
-            if not 0 <= (due - now.date()).days <= self.reminder_days_before:
+            days_left = (due - now.date()).days
+            if not 0 <= days_left <= self.reminder_days_before:
                 continue
-            if await self.store(tenant_id).gaia_reminders.get(f"{doc['id']}/{due.isoformat()}") is not None:
+            first_id = f"{doc['id']}/{due.isoformat()}"
+            first = await store.gaia_reminders.get(first_id)
+            if first is None:
+                reminder_id, last_day = first_id, False
+            elif model.remind_on_deadline_day(aware(first["created_at"]).date(), due, now.date()):
+                reminder_id, last_day = f"{first_id}/last", True
+                if await store.gaia_reminders.get(reminder_id) is not None:
+                    continue
+            else:
                 continue
             item = await self.waiting(tenant_id, doc, now)
             if item is None:
@@ -343,17 +394,21 @@ class Gaia:
             stamp.FromDatetime(datetime(due.year, due.month, due.day))
             event = new_event(
                 events_pb2.GaiaRegistrationDue(
-                    session_id=doc["id"], deadline=stamp, to_register=int(item["to_register"])
+                    session_id=doc["id"],
+                    deadline=stamp,
+                    to_register=int(item["to_register"]),
+                    last_day=last_day,
                 ),
                 tenant_id=tenant_id,
                 producer=PRODUCER,
             )
             try:
-                await self.store(tenant_id).gaia_reminders.insert(
+                await store.gaia_reminders.insert(
                     {
-                        "id": f"{doc['id']}/{due.isoformat()}",
+                        "id": reminder_id,
                         "session_id": doc["id"],
                         "deadline": due.isoformat(),
+                        "last_day": last_day,
                         "to_register": item["to_register"],
                         "created_at": now,
                     },

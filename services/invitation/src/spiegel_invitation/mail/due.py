@@ -167,6 +167,8 @@ def letter(
         return report_letter(entry, report, person)
     if template in NOTES_TEMPLATES:
         return notes_letter(entry, person)
+    if template == GAIA_DUE:
+        return gaia_due_letter(entry, person)
     raise Undeliverable(f"unknown mail template {template!r}")
 
 
@@ -293,6 +295,30 @@ def notes_letter(entry: Document, person: Document | None) -> Letter:
     )
 
 
+GAIA_DUE = "gaia_due"
+
+
+def gaia_due_letter(entry: Document, person: Document | None) -> Letter:
+    """A coordinator is reminded that a session's attendance is still to be entered in GAIA: the
+    session's day, how many, the deadline. Never a name or a BIG number (the entry has none)."""
+    if not person or not person.get("email"):
+        raise Undeliverable(NO_ADDRESS)
+    if person.get("active") is False or "coordinator" not in (person.get("roles") or ["coordinator"]):
+        raise Skip("no longer a coordinator")
+    return Letter(
+        kind=GAIA_DUE,
+        to=person["email"],
+        to_name=person.get("display_name", ""),
+        language=person.get("language") or DEFAULT_LANGUAGE,
+        context={
+            "to_register": int(entry.get("to_register") or 0),
+            "deadline": str(entry.get("deadline") or ""),
+            "session_day": str(entry.get("session_day") or ""),
+            "last_day": bool(entry.get("last_day")),
+        },
+    )
+
+
 def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -> dict[str, Any]:
     """The template's values with the hospital's name and the links (`token`: the opened
     personal link of an assignment mail)."""
@@ -314,6 +340,14 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -
             day = datetime.fromisoformat(str(context["due_on"]))
             lang = mail.language if mail.language in ("nl", "en") else DEFAULT_LANGUAGE
             context["due_on"] = format_moment(day, "EEEE d MMMM y", lang)
+    if mail.kind == GAIA_DUE:  # "nog te registreren", behind sign-in
+        context["pending_link"] = base + "/nog-te-registreren"
+        lang = mail.language if mail.language in ("nl", "en") else DEFAULT_LANGUAGE
+        for name in ("deadline", "session_day"):
+            if context.get(name):
+                context[name] = format_moment(
+                    datetime.fromisoformat(str(context[name])), "EEEE d MMMM y", lang
+                )
     return context | {"tenant_name": tenant_name, "recipient_name": mail.to_name}
 
 

@@ -3,7 +3,8 @@
 A mail key names one e-mail for good: `<assignment>:invitation`,
 `<assignment>:reminder:<n>`, `<assignment>:manual:<request>`,
 `report:<report>:<version>:<person>`, `notes:<session>:<person>`,
-`notes-overdue:<session>:<facilitator>`. Enqueueing is a unique insert, so a
+`notes-overdue:<session>:<facilitator>`,
+`gaia-due:<session>:<deadline>:<coordinator>[:last]`. Enqueueing is a unique insert, so a
 redelivered event or a repeated request asks for nothing new; the mailer
 checks its records before sending, so even a key enqueued again after it was
 sent is not sent twice.
@@ -41,6 +42,10 @@ def notes_key(session_id: str, person_id: str) -> str:
 
 def notes_overdue_key(session_id: str, facilitator_id: str) -> str:
     return f"notes-overdue:{session_id}:{facilitator_id}"
+
+
+def gaia_due_key(session_id: str, deadline: str, coordinator_id: str, *, last_day: bool = False) -> str:
+    return f"gaia-due:{session_id}:{deadline}:{coordinator_id}" + (":last" if last_day else "")
 
 
 def assignment_mail(
