@@ -342,7 +342,7 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
         page.reload()
     assert "Dr. Sanne Specialist" in page.locator(".report").inner_text()
     # The themes panel (none chosen yet: the accreditation's data, beside the aggregation's).
-    assert "nog geen thema" in page.locator("main").inner_text()
+    assert "nog geen thema" in page.locator("#themes-title").locator("..").inner_text()
     assert XSS not in page.content()  # (never as markup; the preparation may leave comments out)
     checked.page(page, "facilitator-preparation")
     desk.close()
