@@ -220,11 +220,10 @@ def test_the_facilitators_preparation_holds_nothing_of_a_hidden_group() -> None:
     body = _build(responses).body
     group = {
         "id": "d",
-        "title": "t",
         "kind": "IFMS",
-        "facilitator_id": "f",
+        "facilitator_ids": ["f"],
         "round_ids": ["r"],
-        "meeting_date": None,
+        "starts_at": None,
     }
     prepared = preparation(group, [body], [])
     text = _everything(prepared)

@@ -1,10 +1,10 @@
-"""Norms (N1-N3), discussion group composition, the instrument adapter."""
+"""Norms (N1-N3), the discussion sessions kept for the preparation, the instrument adapter."""
 
 from __future__ import annotations
 
 import pytest
 from spiegel.survey.v1 import events_pb2
-from spiegel_aggregation.discussions.model import DiscussionError, check_composition
+from spiegel_aggregation.discussions.model import CANCELLED, PLANNED, may_prepare, session_of
 from spiegel_aggregation.instruments.adapter import instrument_from_event
 from spiegel_aggregation.instruments.model import InstrumentModel
 from spiegel_aggregation.norms.model import combine_snapshots, comparison, due, percentile, snapshot_of
@@ -35,14 +35,43 @@ def test_n3_cross_tenant_combination_keeps_no_tenant_apart() -> None:
     assert set(combined) == {"count", "items"} and set(combined["items"]["a"]) == {"mean", "values"}
 
 
-def test_at_most_eight_specialists_per_ifms_discussion_group() -> None:
-    check_composition("IFMS", {f"r{i}": "IFMS" for i in range(8)})
-    with pytest.raises(DiscussionError, match="hoogstens 8"):
-        check_composition("IFMS", {f"r{i}": "IFMS" for i in range(9)})
-    with pytest.raises(DiscussionError, match="precies één"):
-        check_composition("GROUP_MONITOR", {"a": "GROUP_MONITOR", "b": "GROUP_MONITOR"})
-    with pytest.raises(DiscussionError, match="geen IFMS"):
-        check_composition("IFMS", {"a": "GROUP_MONITOR"})
+def _session(state: str = PLANNED, kind: int = 1) -> dict[str, object]:
+    return session_of(
+        session_id="s1",
+        version=3,
+        kind=kind,
+        participants=[("p1", "g"), ("p2", "g"), ("p3", "")],
+        facilitator_ids=["f1", "f2", "f1"],
+        starts_at=None,
+        ends_at=None,
+        state=state,
+    )
+
+
+def test_a_session_keeps_ids_only_and_each_round_once() -> None:
+    kept = _session(kind=2)
+    assert kept["round_ids"] == ["g"]  # a Groepsmonitor's members share the group's round
+    assert kept["facilitator_ids"] == ["f1", "f2"] and kept["kind"] == "GROUP_MONITOR"
+    assert set(kept) == {
+        "id",
+        "version",
+        "kind",
+        "participants",
+        "round_ids",
+        "facilitator_ids",
+        "starts_at",
+        "ends_at",
+        "state",
+    }
+
+
+def test_only_a_planned_sessions_facilitators_and_coordinators_prepare() -> None:
+    assert may_prepare(_session(), "f2", coordinating=False)
+    assert not may_prepare(_session(), "p1", coordinating=False)  # a participant: no
+    assert may_prepare(_session(), "c", coordinating=True)
+    assert not may_prepare(_session(CANCELLED), "f1", coordinating=False)  # cancelled: gone
+    assert not may_prepare(_session(CANCELLED), "c", coordinating=True)
+    assert not may_prepare(None, "f1", coordinating=True)
 
 
 def _event(instrument_id: str = "ifms") -> events_pb2.InstrumentPublished:

@@ -180,11 +180,10 @@ def test_the_preparation_explains_its_star_and_compares_only_what_can_be_compare
     )
     group = {
         "id": "d",
-        "title": "Groep 1",
         "kind": "IFMS",
-        "facilitator_id": "f",
+        "facilitator_ids": ["f"],
         "round_ids": ["r1"],
-        "meeting_date": None,
+        "starts_at": None,
     }
 
     def shown(counts: dict[str, int], lang: str = "nl") -> str:

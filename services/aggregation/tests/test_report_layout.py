@@ -42,11 +42,10 @@ def pages() -> dict[str, str]:
     ).body
     group = {
         "id": "d",
-        "title": TITLE,
         "kind": "IFMS",
-        "facilitator_id": "f",
+        "facilitator_ids": ["f"],
         "round_ids": ["r1"],
-        "meeting_date": None,
+        "starts_at": None,
     }
     return {
         "report": render_page(body, "nl"),

@@ -28,6 +28,7 @@ from gateway_helpers import PASSWORD, Browser
 from gateway_world import open_round, publish_report, respondent_link
 from pymongo import AsyncMongoClient
 from spiegel_accreditation.storage import Store as AccreditationStore
+from spiegel_aggregation.storage import Store as AggregationStore
 from spiegel_dev.waiting import eventually
 from spiegel_gateway.groups.store import GroupStore
 from spiegel_gateway.people.store import PeopleStore
@@ -122,8 +123,10 @@ def pop_reach(role: str) -> tuple[str, ...]:
 
 
 def report_reach(role: str) -> tuple[str, ...]:
-    """A specialist reads only their own report; a facilitator none here (they lead no group)."""
-    return {"specialist": ("own",), "facilitator": ()}.get(role, ("own", "colleague"))
+    """A specialist reads only their own report; a facilitator the report of the participant of the
+    session they lead (the "own" one: the aggregation service follows the accreditation's sessions),
+    not the colleague's."""
+    return {"specialist": ("own",), "facilitator": ("own",)}.get(role, ("own", "colleague"))
 
 
 ROUTES = (
@@ -167,7 +170,7 @@ ROUTES = (
         "GET",
         "/api/aggregation/reports/mine",
         STAFF,
-        sees=lambda role: (("report", "own"),) if role == "specialist" else (),
+        sees=lambda role: (("report", "own"),) if role in ("specialist", "facilitator") else (),
     ),
     # invitation service
     Route("GET", "/api/invitation/me/todo", STAFF),
@@ -1032,16 +1035,28 @@ ROUTES = (
         hidden=404,
         answers_with_object=False,
     ),
-    # A facilitator's preparation of a discussion group (aggregation): the facilitator of the groups
-    # they lead, coordinators of every group; another's is unknown.
+    # A facilitator's preparation of a discussion session (the aggregation service, which follows
+    # the accreditation's sessions): the session's facilitator and the coordinators; another
+    # facilitator's session is unknown. It holds the participant's report ("preparation": the
+    # report's marker); the page adds the session's place (a "session" marker) and, for the
+    # session's facilitator, the chosen themes (the accreditation service's).
     Route(
         "GET",
-        "/gespreksgroepen/{object}",
+        "/api/aggregation/sessions/{object}/preparation",
         ("facilitator", *MANAGERS),
-        kind="discussion",
+        kind="preparation",
+        reach=lambda role: ("own",) if role == "facilitator" else ("own", "colleague"),
+        hidden=404,
+    ),
+    Route(
+        "GET",
+        "/bespreking/{object}/voorbereiding",
+        ("facilitator", *MANAGERS),
+        kind="preparation",
         page=True,
         reach=lambda role: ("own",) if role == "facilitator" else ("own", "colleague"),
         hidden=404,
+        shows=("session",),
     ),
     # The settings: the hospital's (tenant admins), the reminders' (coordinators too).
     Route(
@@ -1548,26 +1563,6 @@ async def _nominations(deployment: Any, hospital: Hospital, which: str, subject_
         hospital.markers[("nomimport", which)] = hospital.markers[("round", which)]
 
 
-async def _discussion_group(deployment: Any, tenant_id: str, title: str, round_id: str, leader: str) -> str:
-    """A discussion group of the aggregation service (once it has learnt the round is open)."""
-    token = deployment.issuer().issue(
-        audience="aggregation", subject="setup", tenant_id=tenant_id, roles=["coordinator"]
-    )
-    async with httpx.AsyncClient(
-        base_url=deployment.aggregation.url, headers={"authorization": f"Bearer {token}"}, timeout=30
-    ) as aggregation:
-
-        async def made() -> Any:
-            answer = await aggregation.post(
-                "/discussion-groups",
-                json={"title": title, "kind": "IFMS", "round_ids": [round_id], "facilitator_id": leader},
-            )
-            assert answer.status_code in (201, 422), answer.text  # 422: the round not yet known
-            return answer.json() if answer.status_code == 201 else None
-
-        return str((await eventually(made, 60, f"a discussion group of round {round_id}"))["id"])
-
-
 def _people_csv(label: str) -> bytes:
     """A people spreadsheet of one row (row 2) with a new address each time."""
     row = f"Dr. Matrix {label};m-{uuid.uuid4().hex[:8]}@matrix-test.nl;specialist"
@@ -1661,17 +1656,6 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         hospital.markers[("spare", which)] = marker
         subject = hospital.people["specialist"] if which == "own" else colleague_id
         await _nominations(deployment, hospital, which, subject)
-    # Discussion groups of the aggregation service (the facilitator's preparation): the specialist's
-    # round led by the hospital's facilitator, the colleague's by someone else.
-    for which, leader in (
-        ("own", hospital.people["facilitator"]),
-        ("colleague", f"other-facilitator-{label}"),
-    ):
-        hospital.objects[("discussion", which)] = await _discussion_group(
-            deployment, hospital.tenant_id, f"Matrix {which}", hospital.objects[("round", which)], leader
-        )
-        # The preparation names the group's rounds: the round's title is the group's marker.
-        hospital.markers[("discussion", which)] = hospital.markers[("round", which)]
     # People imports: the tenant admin's ("own") and the coordinator's ("colleague"); the file's
     # name is the marker (an import's check answers with it).
     for which, role in (("own", "tenant_admin"), ("colleague", "coordinator")):
@@ -1696,6 +1680,10 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
     sessions = AccreditationStore.on(db.client[f"{deployment.prefix}_accreditation"]).tenant(
         hospital.tenant_id
     )
+    preparations = AggregationStore.on(db.client[f"{deployment.prefix}_aggregation"]).tenant(
+        hospital.tenant_id
+    )
+    report_rounds = {w: hospital.objects[("report", w)].rsplit(".v", 1)[0] for w in ("own", "colleague")}
     for which, member, leader in (
         ("own", hospital.people["specialist"], hospital.people["facilitator"]),
         ("colleague", colleague_id, f"other-facilitator-{label}"),
@@ -1736,6 +1724,24 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         hospital.objects[("session", which)] = session_id
         hospital.markers[("session", which)] = marker
         hospital.participants[which] = member
+        # The same session as the aggregation service keeps it from the accreditation's events
+        # (written directly, as above): it holds the round of the participant's report, so its
+        # preparation names that report (its round's title carries the report's marker).
+        await preparations.sessions.insert(
+            {
+                "id": session_id,
+                "version": 1,
+                "kind": "IFMS",
+                "participants": [{"person_id": member, "round_id": report_rounds[which]}],
+                "round_ids": [report_rounds[which]],
+                "facilitator_ids": [leader],
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=3),
+                "state": "planned",
+            }
+        )
+        hospital.objects[("preparation", which)] = session_id
+        hospital.markers[("preparation", which)] = hospital.markers[("report", which)]
     await _discussion_pages_objects(db, hospital, label, sessions, colleague_id)
     # A respondent with an open link session.
     token, _ = await respondent_link(deployment, hospital.tenant_id, title=f"SECRET-{label}-questionnaire")

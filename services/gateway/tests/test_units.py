@@ -273,9 +273,9 @@ def test_reads_of_reports_and_pops_are_audited():
     assert audited_read("accreditation", "GET", "sessions/s1/attendance") is None
     assert audited_read("aggregation", "POST", "reports/r1") is None
     assert audited_read("survey", "GET", "rounds/r1") is None
-    assert audited_read("aggregation", "GET", "discussion-groups/g1/preparation") == "report.read"
-    assert audited_read("aggregation", "GET", "discussion-groups/g1/preparation/html") == "report.read"
-    assert audited_read("aggregation", "GET", "discussion-groups/g1") is None
+    assert audited_read("aggregation", "GET", "sessions/s1/preparation") == "report.read"
+    assert audited_read("aggregation", "GET", "sessions/s1/preparation/fragment") == "report.read"
+    assert audited_read("aggregation", "GET", "sessions/s1") is None
 
 
 def test_refusals_of_a_pop_are_audited_whatever_the_method_and_answer():

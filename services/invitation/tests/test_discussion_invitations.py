@@ -355,6 +355,8 @@ async def test_kill_minus_nine_of_the_consumer_and_redelivered_events_mail_every
         await invitation.publish_event(e)
     for e in moved:
         await invitation.publish_event(e)
+    # What the killed sender wrote has reached the catcher by now: later mails are its successor's.
+    before_restart = catcher.store.total
     invitation.start_consumer()
 
     def sent() -> Counter[tuple[str, int]]:
@@ -368,6 +370,16 @@ async def test_kill_minus_nine_of_the_consumer_and_redelivered_events_mail_every
     await asyncio.sleep(2)  # a duplicate would arrive now
 
     mailed = sent()
+    # The one duplicate the mailer cannot rule out (mail/mailer.py, mail/journal.py): the kill
+    # falling between the final "." reaching the server and its journal line. Tolerated only as
+    # exactly that, proven from the database and the catcher (see `uncertain_at_the_kill`).
+    twice = [k for k, n in mailed.items() if n != 1]
+    tolerated = await uncertain_at_the_kill(invitation, twice, before_restart)
+    assert len(tolerated) <= int(invitation.env["SMTP_CONNECTIONS"]), tolerated
+    for pair in tolerated:
+        mailed[pair] = 1
+    if tolerated:
+        print(f"tolerated: {tolerated} (final line written, killed before its journal line)")
     assert set(mailed.values()) == {1}, [k for k, n in mailed.items() if n != 1]
     everyone = {f"{p}@umc.example" for p in everybody} | {f"f{s:02d}@umc.example" for s in range(SESSIONS)}
     assert {to for to, _ in mailed} == everyone  # nobody got none
@@ -383,6 +395,60 @@ async def test_kill_minus_nine_of_the_consumer_and_redelivered_events_mail_every
             )
     assert catcher.store.total == sum(mailed.values())
     print(f"killed at {at_kill}; {catcher.store.total} mails for {len(everyone)} people")
+
+
+async def uncertain_at_the_kill(
+    invitation: Any, twice: list[tuple[str, int]], before_restart: int
+) -> list[tuple[str, int]]:
+    """Of the (recipient, sequence) pairs mailed twice, those that are the documented uncertain
+    instant of a kill -9 and nothing else; any other duplicate fails the test.
+
+    The sender writes the final "." of a message (the server accepts the mail when it reads it)
+    and then appends "dot" to its local journal: two syscalls. A kill between them (under load
+    a wide gap: writing to the loopback socket wakes the catcher, which may take the CPU before
+    the sender gets it back) leaves attempt 1 with the fate "commit" and no "dot" in the journal,
+    so the restarted sender reads "the server never got the final line" and sends attempt 2 with
+    the same Message-ID. Exactly that is tolerated: both copies are the same mail (Message-ID of
+    the key), the first from the killed sender and the second from its successor, attempt 1 was
+    committed by the killed process and attempt 2 claimed by its successor, and the mail was
+    sent at attempt 2 (no attempt 3)."""
+    from spiegel_invitation.mail.mailer import message_id_for
+
+    found = []
+    mail_from = invitation.env["MAIL_FROM"]
+    for to, sequence in twice:
+        person = to.split("@", 1)[0]
+        session = f"k{int(person[1:3])}"
+        key = f"discussion:{session}:{sequence}:{person}"
+        copies = [
+            m
+            for m in invitation.catcher.messages()
+            if m.recipients[0] == to and facts(m)["sequence"] == sequence
+        ]
+        same_mail = {m.summary()["message_id"] for m in copies} == {
+            message_id_for(invitation.tenant, key, mail_from)
+        }
+        around_the_kill = len(copies) == 2 and copies[0].number <= before_restart < copies[1].number
+        committed = await invitation.doc("mail_attempts", f"{key}#1!")
+        first = await invitation.doc("mail_attempts", f"{key}#1")
+        second = await invitation.doc("mail_attempts", f"{key}#2")
+        delivery = await invitation.doc("deliveries", key)
+        if (
+            same_mail
+            and around_the_kill
+            and committed is not None
+            and committed["fate"] == "commit"
+            and first is not None
+            and second is not None
+            and committed["owner"] == first["owner"] != second["owner"]
+            and await invitation.doc("mail_attempts", f"{key}#3") is None
+            and delivery is not None
+            and (delivery["state"], delivery["attempts"]) == ("sent", 2)
+        ):
+            found.append((to, sequence))
+        else:
+            print(f"not the uncertain instant: {to} {sequence}: {committed} {first} {second} {delivery}")
+    return found
 
 
 def _wait_until(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]

@@ -243,7 +243,7 @@ def test_the_board_sees_its_own_start_page_and_nothing_else(
         "/instellingen",
         "/groepen",
         "/rapportages/r-1.v1",
-        "/gespreksgroepen/g-1",
+        "/bespreking/s-1/voorbereiding",
     ):
         is_page(board.get(path), 403)
     for path in (

@@ -16,6 +16,7 @@ import random
 import re
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -274,18 +275,27 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
     assert "gesloten" in page.locator("h1").inner_text()
     page.goto(web.tenant_url(slug, "/instellingen"))
     checked.page(page, "settings")
-    # A discussion group for the facilitator (no page for this yet: the API, as the coordinator).
+    # A discussion session for the facilitator, planned in the accreditation service (the API, as
+    # the coordinator; the planning pages have their own test), once it has learnt the round closed.
     csrf = page.request.get(web.tenant_url(slug, "/auth/session")).json()["csrf_token"]
-    made = page.request.post(
-        web.tenant_url(slug, "/api/aggregation/discussion-groups"),
-        data={
-            "title": "Intervisiegroep Interne",
-            "kind": "IFMS",
-            "round_ids": [round_id],
-            "facilitator_id": ids[f"facilitator@{slug}.nl"],
-        },
-        headers={"x-csrf-token": csrf},
-    )
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=10)
+    deadline = time.monotonic() + 60
+    while True:
+        made = page.request.post(
+            web.tenant_url(slug, "/api/accreditation/sessions"),
+            data={
+                "kind": "IFMS",
+                "participants": [{"person_id": ids[specialist], "round_id": round_id}],
+                "facilitator_ids": [ids[f"facilitator@{slug}.nl"]],
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=2)).isoformat(),
+                "location": "Zaal Intervisie",
+            },
+            headers={"x-csrf-token": csrf},
+        )
+        if made.status == 201 or time.monotonic() > deadline:
+            break
+        time.sleep(1)  # the accreditation service learns the closed round from the survey's event
     assert made.status == 201, made.text()
     sign_out(page)
 
@@ -336,8 +346,19 @@ def test_ifms_round_in_the_browser(web: WebDeployment, browser: Any) -> None:
 
     # -- the facilitator prepares the discussion ----------------------------------------------
     sign_in(page, web, slug, f"facilitator@{slug}.nl")
-    page.get_by_role("link", name="Intervisiegroep Interne").click()
+    page.get_by_role("link", name=re.compile("Zaal Intervisie")).click()
+    # The preparation follows the accreditation's session event (through its relay and the
+    # aggregation's consumer): a moment after planning.
+    deadline = time.monotonic() + 60
+    while "Dr. Sanne Specialist" not in (
+        page.locator(".report").inner_text() if page.locator(".report").count() else ""
+    ):
+        assert time.monotonic() < deadline, "no preparation within 60 s"
+        time.sleep(1)
+        page.reload()
     assert "Dr. Sanne Specialist" in page.locator(".report").inner_text()
+    # The themes panel (none chosen yet: the accreditation's data, beside the aggregation's).
+    assert "nog geen thema" in page.locator("#themes-title").locator("..").inner_text()
     assert XSS not in page.content()  # (never as markup; the preparation may leave comments out)
     checked.page(page, "facilitator-preparation")
     desk.close()

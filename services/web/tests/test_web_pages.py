@@ -269,7 +269,7 @@ def test_walk_findings_dutch_pages_speak_dutch_and_forms_keep_their_input(
             path,
             shown.text[:800],
         )
-    is_page(client.get("/gespreksgroepen/onbekend"), 404, "Deze gespreksgroep bestaat niet")
+    is_page(client.get("/bespreking/onbekend/voorbereiding"), 404, "Deze groepsbespreking bestaat niet")
     refused = client.post(
         "/rondes/nieuw/groepsmonitor",
         data={

@@ -10,6 +10,7 @@ from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
 from spiegel_aggregation.discussions import api as discussions_api
+from spiegel_aggregation.discussions import handlers as session_handlers
 from spiegel_aggregation.instruments import handlers as instrument_handlers
 from spiegel_aggregation.instruments.adapter import EVENT_TYPE as INSTRUMENT_EVENT
 from spiegel_aggregation.norms import api as norms_api
@@ -52,7 +53,7 @@ DEFINITION = ServiceDefinition(
     settings_class=AggregationSettings,
     outbox_collections=[Store.reports.name],
     indexes={
-        Store.discussions.name: [IndexSpec([("facilitator_id", 1)])],
+        Store.sessions.name: [IndexSpec([("facilitator_ids", 1)])],
         Store.pending.name: [IndexSpec([("due_at", 1)])],
     },
     routers=lambda runtime: [
@@ -78,14 +79,20 @@ DEFINITION = ServiceDefinition(
             batch_handlers=readers.batch_handlers,
             topics=topics_of(readers.EVENT_TYPE),
         ),
+        # The accreditation's sessions: which rounds a facilitator prepares (the latest version).
+        ConsumerSpec(
+            group_id="aggregation.sessions",
+            handlers=session_handlers.handlers,
+            topics=topics_of(*session_handlers.EVENTS),
+        ),
     ],
     produces_topics=topics_of("spiegel.aggregation.v1.ReportPublished"),
     background=[overdue_loop],
     openapi_tags=[
         {"name": "reports", "description": "Rapportages: JSON, pagina, PDF, versies, mijn rapportages"},
         {
-            "name": "discussion groups",
-            "description": "Gespreksgroepen en voorbereiding voor de gespreksleider",
+            "name": "discussion sessions",
+            "description": "Voorbereiding van een groepsbespreking voor de gespreksleider",
         },
         {"name": "norms", "description": "Normen delen tussen ziekenhuizen"},
     ],

@@ -26,7 +26,9 @@ class Store(TenantStores):
     instruments = Collection()  # "<instrument id>@<version>"
     readers = Collection()  # one per person: the reports they may read as subject or member
     norms = Collection()  # one per instrument version: contributions per report, the norm snapshot
-    discussions = Collection("discussion_groups")  # discussion groups with their facilitator (small)
+    # One per discussion session (from the accreditation's events): participants' rounds,
+    # facilitators, state, version. Planned in the accreditation service, never here.
+    sessions = Collection()
     # Platform-wide: which tenants share norms (one document), under PLATFORM_SCOPE only.
     norm_sharing = Collection()
 

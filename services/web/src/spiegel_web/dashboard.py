@@ -62,9 +62,14 @@ def router() -> APIRouter:
             if page.is_specialist and not page.is_coordinator
             else None
         )
-        groups = None
+        # The discussion sessions a facilitator leads (the accreditation service plans them), each
+        # with its preparation.
+        leading = None
         if "facilitator" in page.roles:
-            groups = await optional(page, "aggregation", "/discussion-groups")
+            planned = await optional(page, "accreditation", "/sessions", query={"state": "planned"})
+            caller = page.caller
+            assert caller is not None
+            leading = [s for s in planned or [] if caller.subject in s["facilitator_ids"]]
         return page.render(
             "dashboard.html",
             is_board=roles.BOARD in page.roles,
@@ -72,7 +77,7 @@ def router() -> APIRouter:
             evaluations=None if history is None else history.get("evaluations", []),
             reports=reports,
             rounds=rounds,
-            discussion_groups=groups,
+            leading_sessions=leading,
             my_groups=my_groups,
         )
 

@@ -5,7 +5,7 @@ serves it as a fragment for this purpose (`/reports/{id}/fragment`: the report
 without page, inline styles or language links, which the CSP here forbids); it is
 shown inside this site's layout with the same styles from static/spiegel.css.
 Nothing here parses HTML. The aggregation service decides who may read what
-(subject, members, coordinators, facilitator of the discussion group) and which
+(subject, members, coordinators, facilitators of a discussion session) and which
 groups may be shown (the anonymity rules); every read is audited like an /api read.
 """
 
@@ -76,22 +76,46 @@ def router() -> APIRouter:
             },
         )
 
-    @api.get("/gespreksgroepen/{group_id}")
-    async def preparation(group_id: str, request: Request) -> Response:
-        """The facilitator's preparation of a discussion group (aggregation; own groups, coordinators)."""
+    @api.get("/bespreking/{session_id}/voorbereiding")
+    async def preparation(session_id: str, request: Request) -> Response:
+        """The facilitator's preparation of a discussion session: two services, each with its own
+        data, asked with the caller's token. The aggregation service's preparation from the
+        participants' reports (the session's facilitators and coordinators; it follows the
+        accreditation's sessions), and for a facilitator of the session the themes each
+        participant chose (the accreditation service's; coordinators may not see them)."""
         page = await page_of(request)
         page.require("facilitator", "coordinator", "tenant_admin")
-        check_id(group_id)
+        check_id(session_id)
         upstream = await page.call(
             "aggregation",
             "GET",
-            f"/discussion-groups/{quoted(group_id)}/preparation/fragment",
+            f"/sessions/{quoted(session_id)}/preparation/fragment",
             query={"lang": page.lang},
         )
         if upstream.status_code == 404:
-            raise PageError(404, key="no_discussion_group")
+            raise PageError(404, key="checkin_no_session")
         if not upstream.is_success:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
-        return page.render("preparation.html", body=fragment(upstream.content))
+        session, themes = None, None
+        found = await page.call("accreditation", "GET", f"/sessions/{quoted(session_id)}")
+        if found.is_success:
+            session = found.json()
+        caller = page.caller
+        if session is not None and caller is not None and caller.subject in session["facilitator_ids"]:
+            chosen = await page.call("accreditation", "GET", f"/sessions/{quoted(session_id)}/themes")
+            attendance = await page.call("accreditation", "GET", f"/sessions/{quoted(session_id)}/attendance")
+            if chosen.is_success:
+                names = (
+                    {p["person_id"]: p.get("name") for p in attendance.json()["participants"]}
+                    if attendance.is_success
+                    else {}
+                )
+                themes = [
+                    {"name": names.get(p["person_id"]) or p["person_id"], "themes": p["themes"]}
+                    for p in chosen.json()["participants"]
+                ]
+        return page.render(
+            "preparation.html", body=fragment(upstream.content), session=session, themes=themes
+        )
 
     return api

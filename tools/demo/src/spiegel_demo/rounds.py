@@ -4,8 +4,9 @@ After the demo people exist (hospital.py), the demo hospital gets:
 
 1. a finished IFMS round about the demo specialist: nominees invited by mail (the
    mail catcher), their answers sent through the respondent endpoints with the
-   links from those mails, closed, the report published; a discussion group
-   with the demo facilitator holds it (so the facilitator reads it too);
+   links from those mails, closed, the report published; a discussion session
+   with the demo facilitator (planned in the accreditation service) holds it (so
+   the facilitator prepares it and reads it too);
 2. an open IFMS round about the same specialist: nominations per group (one
    group deliberately small), opened, invitations in the mail catcher: a
    newcomer opens a respondent link from the catcher's web page;
@@ -279,8 +280,7 @@ def seed_group_monitor(demo: Demo, group: dict[str, Any], rng: random.Random) ->
 def made_earlier_round(
     demo: Demo, specialist: dict[str, Any], facilitator: dict[str, Any], title: str, rng: random.Random
 ) -> str:
-    """A round answered by most of its respondents, closed, reported, held by a discussion group."""
-    year = datetime.now(UTC).year
+    """A round answered by most of its respondents, closed, reported, held by a discussion session."""
     earlier = demo.create_round(specialist, title, days=10)
     addresses = demo.nominate(earlier, {"colleagues": 6, "staff": 5, "flex": 2}, "eerder")
     demo.api("POST", f"survey/rounds/{earlier}/open")
@@ -292,15 +292,24 @@ def made_earlier_round(
         demo.answer(links[address], rng)
     time.sleep(2)  # the survey's consumer counts the completions before the round closes
     demo.api("POST", f"survey/rounds/{earlier}/close")
-    demo.api(
-        "POST",
-        "aggregation/discussion-groups",
-        json={
-            "title": f"Intervisie {year - 1}",
-            "kind": "IFMS",
-            "round_ids": [earlier],
-            "facilitator_id": facilitator["id"],
-        },
+    # A discussion session with the demo facilitator, planned in the accreditation service once it
+    # has learnt that the round closed (so the facilitator prepares it and reads the report).
+    starts = (datetime.now(UTC) + timedelta(days=14)).replace(hour=13, minute=0, second=0, microsecond=0)
+    demo.wait(
+        "a discussion session of the earlier round",
+        lambda: demo.api(
+            "POST",
+            "accreditation/sessions",
+            json={
+                "kind": "IFMS",
+                "participants": [{"person_id": specialist["id"], "round_id": earlier}],
+                "facilitator_ids": [facilitator["id"]],
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=2)).isoformat(),
+                "location": "Vergaderzaal Intervisie",
+            },
+        ),
+        60,
     )
     demo.wait(
         "the report of the earlier round",

@@ -1,58 +1,57 @@
-"""Discussion groups and the facilitator's preparation view. Pure.
+"""The discussion sessions this service follows and the facilitator's preparation view. Pure.
 
-An IFMS discussion group holds at most 8 specialists' rounds; a Groepsmonitor
-discussion is the whole group: exactly one Groepsmonitor round. The
-preparation view (about 45 minutes of a facilitator's time) is made from the
-reports' bodies, i.e. from shown cells only (rule A4): it never combines
-anything across people, so it cannot reveal what a single report hides.
+Sessions are planned in the accreditation service; this service keeps, per session, only what
+the preparation needs (`session_of`: the participants' rounds, the facilitators, the state and
+the version of the session's last event). The preparation view (about 45 minutes of a
+facilitator's time) is made from the reports' bodies, i.e. from shown cells only (rule A4): it
+never combines anything across people, so it cannot reveal what a single report hides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
-
-from spiegel_platform.errors import Text
 
 from spiegel_aggregation.reports.anonymity import KIND_GROUP_MONITOR, KIND_IFMS
 
-MAX_IFMS_PARTICIPANTS = 8
-
-PACKAGE = "spiegel_aggregation"
-
-
-class DiscussionError(ValueError):
-    """Names the field and what is wrong (a catalog text; `str()` is the Dutch one)."""
-
-    def __init__(self, field: str, reason: Text) -> None:
-        super().__init__(str(reason))
-        self.field = field
-        self.reason = reason
+PLANNED = "planned"
+CANCELLED = "cancelled"
+# The accreditation's SessionKind (0: unspecified, read as IFMS).
+KINDS = {0: KIND_IFMS, 1: KIND_IFMS, 2: KIND_GROUP_MONITOR}
 
 
-def check_composition(kind: str, round_kinds: Mapping[str, str]) -> None:
-    if kind not in (KIND_IFMS, KIND_GROUP_MONITOR):
-        raise DiscussionError("kind", Text("discussion.kind_unknown", package=PACKAGE))
-    if not round_kinds:
-        raise DiscussionError("round_ids", Text("discussion.no_rounds", package=PACKAGE))
-    if kind == KIND_IFMS and len(round_kinds) > MAX_IFMS_PARTICIPANTS:
-        raise DiscussionError(
-            "round_ids",
-            Text(
-                "discussion.too_many_participants",
-                package=PACKAGE,
-                most=MAX_IFMS_PARTICIPANTS,
-                count=len(round_kinds),
-            ),
-        )
-    if kind == KIND_GROUP_MONITOR and len(round_kinds) != 1:
-        raise DiscussionError("round_ids", Text("discussion.group_monitor_one_round", package=PACKAGE))
-    wrong = sorted(r for r, k in round_kinds.items() if k != kind)
-    if wrong:
-        raise DiscussionError(
-            "round_ids",
-            Text("discussion.rounds_of_other_kind", package=PACKAGE, kind=kind, rounds=", ".join(wrong)),
-        )
+def session_of(
+    *,
+    session_id: str,
+    version: int,
+    kind: int,
+    participants: Sequence[tuple[str, str]],
+    facilitator_ids: Sequence[str],
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    state: str,
+) -> dict[str, Any]:
+    """What is kept of a session event: ids, times and state (no place, no names)."""
+    return {
+        "id": session_id,
+        "version": version,
+        "kind": KINDS.get(kind, KIND_IFMS),
+        "participants": [{"person_id": p, "round_id": r} for p, r in participants],
+        # Each round once, in the session's order: a Groepsmonitor's members share one round.
+        "round_ids": list(dict.fromkeys(r for _, r in participants if r)),
+        "facilitator_ids": list(dict.fromkeys(facilitator_ids)),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "state": state,
+    }
+
+
+def may_prepare(session: Mapping[str, Any] | None, person_id: str, *, coordinating: bool) -> bool:
+    """A planned session's facilitators and the hospital's coordinators; a cancelled session is gone."""
+    if session is None or session.get("state") != PLANNED:
+        return False
+    return coordinating or person_id in session.get("facilitator_ids", ())
 
 
 def _brief(items: Sequence[Mapping[str, Any]], limit: int = 3) -> list[dict[str, Any]]:
@@ -136,12 +135,24 @@ def group_highlights(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _moment(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def preparation(
-    group: Mapping[str, Any], bodies: Sequence[Mapping[str, Any]], missing: Sequence[str]
+    session: Mapping[str, Any], bodies: Sequence[Mapping[str, Any]], missing: Sequence[str]
 ) -> dict[str, Any]:
+    """Per report of the session's rounds (in the session's order) the person's highlights;
+    `missing`: the rounds without a report yet."""
     return {
-        "discussion_group": {
-            k: group[k] for k in ("id", "title", "kind", "facilitator_id", "round_ids", "meeting_date")
+        "session": {
+            "id": session["id"],
+            "kind": session.get("kind", KIND_IFMS),
+            "facilitator_ids": list(session.get("facilitator_ids", ())),
+            "round_ids": list(session.get("round_ids", ())),
+            "starts_at": _moment(session.get("starts_at")),
+            "ends_at": _moment(session.get("ends_at")),
+            "version": session.get("version"),
         },
         "people": [{**person_highlights(b), "respondent_groups": group_highlights(b)} for b in bodies],
         "reports_missing": list(missing),

@@ -3,7 +3,8 @@
 - the subject (IFMS: principal.subject == the round's subject id),
 - a member of the group (Groepsmonitor: principal.subject in member ids),
 - the tenant's coordinators and tenant admins,
-- a facilitator who leads a discussion group that holds the round.
+- a facilitator of a planned discussion session that holds the round (the accreditation's
+  sessions, followed by `discussions/handlers.py`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from __future__ import annotations
 from spiegel_platform.auth.roles import COORDINATING, FACILITATOR
 from spiegel_platform.auth.service_tokens import Principal
 
+from spiegel_aggregation.discussions.model import PLANNED
 from spiegel_aggregation.storage import Document, Store
 
 
 async def facilitated_rounds(store: Store, principal: Principal) -> set[str]:
-    """Rounds in the discussion groups this facilitator leads (a small collection: a scan is fine)."""
+    """Rounds of the planned sessions this facilitator leads (indexed by facilitator)."""
     if not principal.has_role(FACILITATOR):
         return set()
-    groups = await store.discussions.find({"facilitator_id": principal.subject}, projection={"round_ids": 1})
-    return {r for g in groups for r in g.get("round_ids", ())}
+    sessions = await store.sessions.find(
+        {"facilitator_ids": principal.subject, "state": PLANNED}, projection={"round_ids": 1}
+    )
+    return {r for s in sessions for r in s.get("round_ids", ())}
 
 
 async def reader_role(store: Store, principal: Principal, round_doc: Document) -> str | None:

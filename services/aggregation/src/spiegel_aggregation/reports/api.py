@@ -79,7 +79,7 @@ def router(runtime: AggregationRuntime) -> APIRouter:
 
     @api.get("/reports/mine", response_model=list[VersionOut], summary="Mijn rapportages")
     async def my_reports(principal: Reader) -> list[VersionOut]:
-        """Reports this person may read: as subject or member, and for the discussion groups they lead."""
+        """Reports this person may read: as subject or member, and for the discussion sessions they lead."""
         found: list[VersionOut] = []
         doc = await stores.tenant(principal.tenant_id).readers.get(principal.subject) or {}
         for entry in (doc.get("reports") or {}).values():

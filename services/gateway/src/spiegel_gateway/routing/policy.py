@@ -41,8 +41,8 @@ def _meaning(rules: tuple[PathRule, ...], service: str, path: str) -> str | None
 
 AUDITED_READS = (  # meaning: the audit action
     PathRule("aggregation", re.compile(r"^reports(/.*)?$"), REPORT_READ),
-    # A facilitator's preparation holds the group's reports.
-    PathRule("aggregation", re.compile(r"^discussion-groups/[^/]+/preparation(/.*)?$"), REPORT_READ),
+    # A facilitator's preparation holds the reports of the session's participants.
+    PathRule("aggregation", re.compile(r"^sessions/[^/]+/preparation(/.*)?$"), REPORT_READ),
     PathRule("action-plan", re.compile(r"^(pops|action-plans|plans)(/.*)?$"), POP_READ),
     # The facilitator's notes: every read, by the facilitator or the participant.
     PathRule("accreditation", re.compile(r"^(sessions/[^/]+/notes(/.*)?|notes(/.*)?)$"), NOTES_READ),
