@@ -16,6 +16,7 @@ from spiegel_invitation.discussions import handlers as discussion_handlers
 from spiegel_invitation.discussions import scheduler as discussion_scheduler
 from spiegel_invitation.mail import sending
 from spiegel_invitation.nominations import api as nominations_api
+from spiegel_invitation.discussions import followup as checkin_followup
 from spiegel_invitation.notes import handlers as notes_handlers
 from spiegel_invitation.people import api as people_api
 from spiegel_invitation.people import directory
@@ -42,7 +43,7 @@ DEFINITION = ServiceDefinition(
         "their calendar files, a facilitator's notes released or due), progress and to-do lists."
     ),
     settings_class=InvitationSettings,
-    outbox_collections=[Store.assignments.name],
+    outbox_collections=[Store.assignments.name, Store.checkin_links.name],
     routers=lambda runtime: [
         rounds_api.router(runtime),
         nominations_api.router(runtime),
@@ -72,12 +73,17 @@ DEFINITION = ServiceDefinition(
             topics=topics_of(*notes_handlers.EVENTS),
         ),
         ConsumerSpec(
+            group_id="invitation.checkin",
+            handlers=checkin_followup.handlers,
+            topics=topics_of(*checkin_followup.EVENTS),
+        ),
+        ConsumerSpec(
             group_id="invitation.directory",
             handlers=_directory,
             topics=topics_of("spiegel.gateway.v1.PersonRegistered", "spiegel.gateway.v1.TenantConfigured"),
         ),
     ],
-    produces_topics=topics_of("spiegel.invitation.v1.AssignmentIssued"),
+    produces_topics=topics_of("spiegel.invitation.v1.AssignmentIssued", "spiegel.invitation.v1.CheckInLinkIssued"),
     background=[issuer.run, sending.run, scheduler.run, discussion_scheduler.run],
     openapi_tags=[
         {"name": "rounds", "description": "Round setup, progress, reminders, rater fatigue"},
