@@ -129,7 +129,9 @@ async def test_follow_up_mailed_once_and_the_link_checks_in_its_own_person(invit
     assert recipients == ["p-1@umc.example", "p-1@umc.example", "p-2@umc.example"]
     english = next(m for m in mails if m.recipients[0] == "p-2@umc.example")
     assert "Please still check in" in str(english.message["Subject"])
-    assert "Meld u nog aan" in str(next(m for m in mails if m.recipients[0] == "p-1@umc.example").message["Subject"])
+    assert "Meld u nog aan" in str(
+        next(m for m in mails if m.recipients[0] == "p-1@umc.example").message["Subject"]
+    )
 
     # Which link is which session: each opens its own (once the hash has reached accreditation).
     by_session: dict[str, str] = {}
@@ -137,14 +139,18 @@ async def test_follow_up_mailed_once_and_the_link_checks_in_its_own_person(invit
         token = LINK.search(mail.message.get_body(("plain",)).get_content()).group(1)  # type: ignore[union-attr]
         async with as_link(token) as link:
 
-            async def known(link: httpx.AsyncClient = link) -> bool:
+            async def known(link: httpx.AsyncClient = link, token: str = token) -> bool:
                 return (await link.get(f"/checkin-links/{token}")).status_code == 200
 
             await eventually(known, 60, "the link's hash known to the accreditation service")
             state = (await link.get(f"/checkin-links/{token}")).json()
         assert state["open"] is True and state["checked_in"] is False
         by_session[f"{mail.recipients[0]}/{state['session_id']}"] = token
-    assert set(by_session) == {f"p-1@umc.example/{first}", f"p-1@umc.example/{second}", f"p-2@umc.example/{first}"}
+    assert set(by_session) == {
+        f"p-1@umc.example/{first}",
+        f"p-1@umc.example/{second}",
+        f"p-2@umc.example/{first}",
+    }
     p1_first, p1_second, p2_first = (
         by_session[f"p-1@umc.example/{first}"],
         by_session[f"p-1@umc.example/{second}"],
@@ -160,7 +166,12 @@ async def test_follow_up_mailed_once_and_the_link_checks_in_its_own_person(invit
             json={"big_number": "9876 543.21", "evaluation": {"answers": {"useful": 4}, "remark": "goed"}},
         )
         assert done.status_code == 200, done.text
-        assert done.json() == {**done.json(), "session_id": first, "big_number": "00987654321", "evaluation_saved": True}
+        assert done.json() == {
+            **done.json(),
+            "session_id": first,
+            "big_number": "00987654321",
+            "evaluation_saved": True,
+        }
         again = await link.post(f"/checkin-links/{p1_first}", json={})
         assert again.json()["already_checked_in"] is True and again.json()["evaluation_saved"] is False
         # Another link's token with this link's credentials (the gateway binds them): refused.
@@ -197,8 +208,17 @@ async def test_follow_up_mailed_once_and_the_link_checks_in_its_own_person(invit
     for record in due + issued:
         event = decode(record.value, topic=record.topic, headers=tuple(record.headers))
         fields = {f.name for f, _ in event.payload.ListFields()}
-        assert fields <= {"session_id", "person_id", "person_ids", "closes_at", "token_hash", "status",
-                          "minutes_present", "source", "version"}, fields
+        assert fields <= {
+            "session_id",
+            "person_id",
+            "person_ids",
+            "closes_at",
+            "token_hash",
+            "status",
+            "minutes_present",
+            "source",
+            "version",
+        }, fields
         for token in (p1_first, p1_second, p2_first):
             assert token.encode() not in record.value
         if event.event_type.endswith(("CheckInFollowUpDue", "CheckInLinkIssued")):
@@ -208,7 +228,9 @@ async def test_follow_up_mailed_once_and_the_link_checks_in_its_own_person(invit
     await producer.start()
     try:
         for record in replay:
-            await producer.send_and_wait(record.topic, record.value, key=record.key, headers=list(record.headers))
+            await producer.send_and_wait(
+                record.topic, record.value, key=record.key, headers=list(record.headers)
+            )
     finally:
         await producer.stop()
     await asyncio.sleep(6)  # both consumers handle them again; the follow-up job ticks 12 times

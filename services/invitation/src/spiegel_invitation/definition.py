@@ -12,11 +12,11 @@ from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 
 from spiegel_invitation.discussions import api as discussions_api
+from spiegel_invitation.discussions import followup as checkin_followup
 from spiegel_invitation.discussions import handlers as discussion_handlers
 from spiegel_invitation.discussions import scheduler as discussion_scheduler
 from spiegel_invitation.mail import sending
 from spiegel_invitation.nominations import api as nominations_api
-from spiegel_invitation.discussions import followup as checkin_followup
 from spiegel_invitation.notes import handlers as notes_handlers
 from spiegel_invitation.people import api as people_api
 from spiegel_invitation.people import directory
@@ -83,7 +83,9 @@ DEFINITION = ServiceDefinition(
             topics=topics_of("spiegel.gateway.v1.PersonRegistered", "spiegel.gateway.v1.TenantConfigured"),
         ),
     ],
-    produces_topics=topics_of("spiegel.invitation.v1.AssignmentIssued", "spiegel.invitation.v1.CheckInLinkIssued"),
+    produces_topics=topics_of(
+        "spiegel.invitation.v1.AssignmentIssued", "spiegel.invitation.v1.CheckInLinkIssued"
+    ),
     background=[issuer.run, sending.run, scheduler.run, discussion_scheduler.run],
     openapi_tags=[
         {"name": "rounds", "description": "Round setup, progress, reminders, rater fatigue"},

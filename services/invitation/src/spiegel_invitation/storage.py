@@ -27,7 +27,7 @@ each document has one writer besides the relay, which only rewrites
 | imports | import id; "<id>:confirming" | coordinator: previews; a confirm's claim (lapses in 2 min) |
 | reports | report id | ReportPublished |
 | discussions | session id | session events of the accreditation service: who is invited, when |
-| checkin_links | `<session>/<person>` | the personal check-in link of a session's follow-up mail: the token's hash and sealed copy; outbox (CheckInLinkIssued) |
+| checkin_links | `<session>/<person>` | a follow-up mail's check-in link: hash, sealed token; outbox |
 """
 
 from __future__ import annotations

@@ -60,12 +60,16 @@ async def tick(runtime: AccreditationRuntime, now: datetime | None = None) -> in
         session = {**doc, "id": doc.get("id") or str(doc["_id"]).split(":", 1)[1]}
         if not model.followup_due(aware(session["ends_at"]), now=now, after=after, window=window):
             continue
-        if await follow_up(wiring.stores.tenant(str(doc["tenant_id"])), str(doc["tenant_id"]), session, window, now):
+        if await follow_up(
+            wiring.stores.tenant(str(doc["tenant_id"])), str(doc["tenant_id"]), session, window, now
+        ):
             announced += 1
     return announced
 
 
-async def follow_up(store: Store, tenant_id: str, session: Document, window: timedelta, now: datetime) -> bool:
+async def follow_up(
+    store: Store, tenant_id: str, session: Document, window: timedelta, now: datetime
+) -> bool:
     """Decide one session's follow-up once; True when it announced one now."""
     if await store.checkin_followups.get(session["id"]) is not None:
         return False
@@ -83,7 +87,9 @@ async def follow_up(store: Store, tenant_id: str, session: Document, window: tim
         stamp.FromDatetime(closes)
         events.append(
             new_event(
-                events_pb2.CheckInFollowUpDue(session_id=session["id"], person_ids=recipients, closes_at=stamp),
+                events_pb2.CheckInFollowUpDue(
+                    session_id=session["id"], person_ids=recipients, closes_at=stamp
+                ),
                 tenant_id=tenant_id,
                 producer=PRODUCER,
             )
@@ -102,7 +108,9 @@ async def follow_up(store: Store, tenant_id: str, session: Document, window: tim
     except DuplicateKeyError:
         return False
     if recipients:
-        log.info("checkin_followup_due", session_id=session["id"], tenant_id=tenant_id, people=len(recipients))
+        log.info(
+            "checkin_followup_due", session_id=session["id"], tenant_id=tenant_id, people=len(recipients)
+        )
     return bool(recipients)
 
 

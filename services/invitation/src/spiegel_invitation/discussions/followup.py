@@ -50,7 +50,9 @@ async def link_for(
         "token_sealed": issued.sealed,
     }
     event = new_event(
-        events_pb2.CheckInLinkIssued(session_id=session_id, person_id=person_id, token_hash=issued.token_hash),
+        events_pb2.CheckInLinkIssued(
+            session_id=session_id, person_id=person_id, token_hash=issued.token_hash
+        ),
         tenant_id=tenant_id,
         producer=PRODUCER,
         correlation_id=correlation_id or None,
@@ -75,7 +77,12 @@ def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
         mails = []
         for person_id in dict.fromkeys(payload.person_ids):
             link = await link_for(
-                store, wiring.link_tokens, event.tenant_id, payload.session_id, person_id, event.correlation_id
+                store,
+                wiring.link_tokens,
+                event.tenant_id,
+                payload.session_id,
+                person_id,
+                event.correlation_id,
             )
             mails.append(
                 {
