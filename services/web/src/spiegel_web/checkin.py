@@ -216,8 +216,9 @@ def router() -> APIRouter:
         page = await person(request)
         return await checkin_page(page, session_id)
 
-    async def submit(page: Page, session_id: str, path: str, **where: Any) -> Response:
-        """Post the check-in form to `path` (the session's own check-in, or a link's)."""
+    async def submit(page: Page, session_id: str, target: str, **where: Any) -> Response:
+        """Post the check-in form to `target` (the session's own check-in, or a link's); `where`:
+        the link's state address and form action for the page shown again."""
         form = await page.form()
         answers: dict[str, Any] = {}
         for key in STATEMENTS:
@@ -227,7 +228,7 @@ def router() -> APIRouter:
         upstream = await page.call(
             "accreditation",
             "POST",
-            path,
+            target,
             json_body={
                 "big_number": _text(form, "big_number")[:100],
                 "evaluation": {"answers": answers, "remark": _text(form, "remark")[: MAX_REMARK * 4]},
