@@ -153,3 +153,23 @@ def test_themes_are_checked_and_kept_once() -> None:
         with pytest.raises(RuleError) as refused:
             check_themes(themes)
         assert refused.value.field == field
+
+
+def test_the_follow_up_goes_to_those_not_checked_in_each_once() -> None:
+    people = ["a", "b", "c", "b"]
+    assert model.followup_recipients(people, {"b"}) == ["a", "c"]
+    assert model.followup_recipients(people, {"a", "b", "c"}) == []
+
+
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        (END, False),  # the moment it ends: those still in the room check in with the QR code
+        (END + timedelta(minutes=59), False),
+        (END + timedelta(hours=1), True),
+        (END + WINDOW - timedelta(seconds=1), True),
+        (END + WINDOW, False),  # a link mailed now would open nothing
+    ],
+)
+def test_the_follow_up_is_decided_after_the_end_within_the_window(now: datetime, due: bool) -> None:
+    assert model.followup_due(END, now=now, after=timedelta(hours=1), window=WINDOW) is due

@@ -2130,6 +2130,13 @@ NOT_IN_MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/vragenlijst"): "the link session's own questionnaire (test_web_ifms.py)",
     ("POST", "/vragenlijst"): "the link session's own questionnaire (test_web_ifms.py)",
     ("GET", "/bedankt"): "the link session's thank-you page",
+    (
+        "GET",
+        "/a/{}",
+    ): "a discussion's personal check-in link (test_checkin_links.py: own person and session only)",
+    ("POST", "/respondent/checkin"): "the check-in link session's own check-in (test_checkin_links.py)",
+    ("GET", "/aanmelden-met-link"): "the check-in link session's own page (test_checkin_links.py)",
+    ("POST", "/aanmelden-met-link"): "the check-in link session's own check-in (test_checkin_links.py)",
 }
 # The forwarding to the domain services: one representative route per service is in ROUTES (the
 # services' own rules are tested in their suites).

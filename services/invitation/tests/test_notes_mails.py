@@ -57,3 +57,33 @@ def test_no_address_no_mail() -> None:
         due.letter(entry, person=None)
     with pytest.raises(Undeliverable):
         due.letter(entry, person={"id": "p1", "email": ""})
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_checkin_follow_up_carries_the_personal_link_and_until_when(lang: str) -> None:
+    from datetime import datetime
+
+    from spiegel_invitation.mail.queue import checkin_key
+
+    assert checkin_key("s1", "p1") == "checkin:s1:p1"
+    entry = {
+        "id": "checkin:s1:p1",
+        "template": "checkin_followup",
+        "session_id": "s1",
+        "person_id": "p1",
+        "token_sealed": "sealed",
+        "token_hash": "hash",
+        "closes_at": datetime(2027, 3, 15, 16, 0),  # naive from the database: UTC
+    }
+    letter = due.letter(entry, person={**PERSON, "language": lang})
+    assert (letter.kind, letter.token_sealed, letter.token_hash) == ("checkin_followup", "sealed", "hash")
+    assert not letter.unsubscribe
+    context = due.addressed(letter, base=BASE, tenant_name="UMC", token="T0KEN-abcdefghijklmnop")
+    assert context["checkin_link"] == f"{BASE}/a/T0KEN-abcdefghijklmnop"
+    assert "link" not in context and "optout_link" not in context  # never the questionnaire's
+    mail = MailRenderer().render(letter.kind, letter.language, context)
+    assert f"{BASE}/a/T0KEN-abcdefghijklmnop" in mail.text
+    assert f'href="{BASE}/a/T0KEN-abcdefghijklmnop"' in mail.html
+    assert {"nl": "maandag 15 maart 2027 om 17:00", "en": "Monday 15 March 2027 at 17:00"}[lang] in mail.text
+    with pytest.raises(Undeliverable):
+        due.letter(entry, person=None)

@@ -145,3 +145,62 @@ def test_check_in_by_qr_code_on_a_phone(web: WebDeployment, browser: Any) -> Non
     checked.page(lead, "checkin-session-marked")
     desk.close()
     assert not checked.violations, checked.violations
+
+
+async def _checkin_link(web: WebDeployment, tenant: str, session_id: str, person_id: str) -> str:
+    """A follow-up mail's personal link for one participant: its hash written as the accreditation
+    service's consumer writes it from CheckInLinkIssued (the mail itself: the invitation tests)."""
+    from pymongo import AsyncMongoClient
+    from spiegel_accreditation.storage import Store
+    from spiegel_platform.links import hash_link_token, new_link_token
+
+    token = new_link_token()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(web.env["MONGODB_URL"], tz_aware=True)
+    try:
+        store = Store.on(client[f"{web.prefix}_accreditation"]).tenant(tenant)
+        await store.checkin_links.update(
+            hash_link_token(token), {"$set": {"session_id": session_id, "person_id": person_id}}, upsert=True
+        )
+    finally:
+        await client.close()
+    return token
+
+
+def test_check_in_from_the_follow_up_link_on_a_phone(web: WebDeployment, browser: Any) -> None:
+    """Someone who missed the moment: the link from the follow-up mail opens the same phone page
+    without signing in, checks in that person, and the address bar keeps no token."""
+    slug = f"cl-{uuid.uuid4().hex[:6]}"
+    facilitator, bram = f"gl@{slug}.nl", f"bram@{slug}.nl"
+    ids = run_async(
+        make_hospital(
+            web.env,
+            slug,
+            [(facilitator, "Greet Gespreksleider", "facilitator"), (bram, "Bram Bakker", "specialist")],
+        )
+    )
+    session_id = run_async(past_session(web, slug, {ids[bram]: "Bram Bakker"}, ids[facilitator]))
+    token = run_async(_checkin_link(web, slug, session_id, ids[bram]))
+    checked = Checked()
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="nl-NL"
+    )
+    phone = context.new_page()
+    phone.goto(web.tenant_url(slug, f"/a/{token}"))
+    phone.wait_for_url(re.compile(r"/aanmelden-met-link$"))
+    assert token not in phone.url
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    checked.page(phone, "checkin-link-phone")
+    phone.get_by_label("BIG-nummer").fill("=12345")
+    phone.get_by_role("button", name="Aanmelden").tap()
+    assert "big_number" in phone.locator(".error-summary").inner_text()
+    assert phone.get_by_label("BIG-nummer").input_value() == "=12345"
+    phone.get_by_label("BIG-nummer").fill("1234567890")
+    phone.get_by_role("button", name="Aanmelden").tap()
+    phone.get_by_text("U bent aangemeld voor deze groepsbespreking.").wait_for()
+    assert phone.locator("strong.big-number").inner_text() == "01234567890"
+    checked.page(phone, "checkin-link-done")
+    # A made-up link: a clear page, not the sign-in form.
+    phone.goto(web.tenant_url(slug, f"/a/{token[:-4]}abcd"))
+    assert "/inloggen" not in phone.url and phone.locator("h1").count() == 1
+    context.close()
+    assert not checked.violations, checked.violations

@@ -8,6 +8,8 @@ from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
 from spiegel_accreditation.attendance import api as attendance_api
+from spiegel_accreditation.attendance import followups as checkin_followups
+from spiegel_accreditation.attendance import handlers as checkin_link_handlers
 from spiegel_accreditation.declarations import api as declarations_api
 from spiegel_accreditation.gaia import api as gaia_api
 from spiegel_accreditation.gaia import reminders as gaia_reminders
@@ -26,6 +28,7 @@ PRODUCED = [
     "spiegel.accreditation.v1.SessionChanged",
     "spiegel.accreditation.v1.SessionCancelled",
     "spiegel.accreditation.v1.AttendanceRecorded",
+    "spiegel.accreditation.v1.CheckInFollowUpDue",
     "spiegel.accreditation.v1.GaiaRegistrationDue",
     "spiegel.accreditation.v1.NotesReleased",
     "spiegel.accreditation.v1.NotesOverdue",
@@ -46,6 +49,7 @@ DEFINITION = ServiceDefinition(
         Store.sessions.name,
         Store.attendance.name,
         Store.gaia_reminders.name,
+        Store.checkin_followups.name,
         Store.notes.name,
         Store.notes_reminders.name,
         Store.declarations.name,
@@ -62,6 +66,7 @@ DEFINITION = ServiceDefinition(
     routers=lambda runtime: [
         sessions_api.router(runtime),
         attendance_api.router(runtime),
+        attendance_api.links_router(runtime),
         themes_api.router(runtime),
         gaia_api.router(runtime),
         notes_api.router(runtime),
@@ -81,11 +86,18 @@ DEFINITION = ServiceDefinition(
             handlers=people_handlers.handlers,
             topics=topics_of(*people_handlers.EVENTS),
         ),
+        # The invitation service's personal check-in links (their hashes) of the follow-up mail.
+        ConsumerSpec(
+            group_id="accreditation.checkin-links",
+            handlers=checkin_link_handlers.handlers,
+            topics=topics_of(*checkin_link_handlers.EVENTS),
+        ),
     ],
     produces_topics=topics_of(*PRODUCED),
     # The reminder before a session's GAIA deadline (once per session and deadline), and notes past
     # their due date: NotesOverdue once per session (the facilitators are reminded).
-    background=[gaia_reminders.remind_loop, notes_reminders.run],
+    # After a session: one CheckInFollowUpDue for those who did not check in (a link by mail).
+    background=[gaia_reminders.remind_loop, notes_reminders.run, checkin_followups.run],
     openapi_tags=[
         {"name": "sessions", "description": "Groepsbesprekingen: plannen, splitsen, wijzigen, annuleren"},
         {"name": "attendance", "description": "Aanmelden met het BIG-nummer, aanwezigheid, evaluatie"},

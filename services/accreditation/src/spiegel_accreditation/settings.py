@@ -12,6 +12,11 @@ class AccreditationSettings(ServiceSettings):
     # A participant checks in from the session's start until this many days after its end
     # (someone who missed the moment uses the link in the follow-up mail).
     checkin_window_days: int = Field(14, ge=1, le=365)
+    # The follow-up mail with a personal check-in link goes to those who have not checked in this
+    # many minutes after a session's end; the consumer process looks every
+    # `checkin_followup_interval_s` (attendance/followups.py).
+    checkin_followup_after_minutes: float = Field(60.0, ge=0, le=7 * 24 * 60)
+    checkin_followup_interval_s: float = Field(60.0, ge=0.1, le=3600)
     # GAIA: the days after a session by which its attendance is to be entered, unless the
     # accreditation (its association) says otherwise: 6 weeks, the common rule.
     gaia_deadline_days: int = Field(42, ge=1, le=366)

@@ -30,6 +30,13 @@
   on the deadline day): the reminders of a session's deadline (each a unique insert, with its
   GaiaRegistrationDue in the same document's outbox). Written by the
   consumer process's periodic job (gaia/reminders.py).
+- `checkin_followups` (id: the session id): that the follow-up of a session was decided once,
+  with CheckInFollowUpDue (the participants not checked in) in its outbox when there were any (a
+  unique insert: one follow-up per session). Written by the consumer's background job
+  (attendance/followups.py).
+- `checkin_links` (id: the hash of a personal check-in link's token): the session and the
+  participant the link checks in, from the invitation service's CheckInLinkIssued. Written by
+  the consumer (attendance/handlers.py).
 
 - `notes` (id: `<session id>/<person id>`): the facilitator's notes for one participant: the
   text, its version, who saved it and when, released (when, by whom); the outbox of
@@ -74,6 +81,8 @@ class Store(TenantStores):
     associations = Collection()
     registrations = Collection()
     gaia_reminders = Collection()
+    checkin_followups = Collection()
+    checkin_links = Collection()
 
     notes = Collection()
     notes_reminders = Collection()

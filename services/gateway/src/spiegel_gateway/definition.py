@@ -26,7 +26,7 @@ from spiegel_gateway.audit.log import COLLECTION as AUDIT_COLLECTION
 from spiegel_gateway.groups import api as groups_api
 from spiegel_gateway.pages.errors import install as install_error_pages
 from spiegel_gateway.pages.forward import PageForwarding
-from spiegel_gateway.pages.links import open_link_page, optout_page
+from spiegel_gateway.pages.links import checkin_link_page, open_link_page, optout_page
 from spiegel_gateway.people import api as people_api
 from spiegel_gateway.people import import_api as people_imports
 from spiegel_gateway.respondents import api as respondents_api
@@ -60,7 +60,7 @@ def _routers(runtime: GatewayRuntime) -> Sequence[APIRouter]:
         groups_api.router(),
         tenants_api.tenant_router(),
         tenants_api.operator_router(),
-        respondents_api.router(open_link_page, optout_page),
+        respondents_api.router(open_link_page, optout_page, checkin_link_page),
         pages.router(),
         jwks.router(),
     ]

@@ -12,6 +12,7 @@ from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 
 from spiegel_invitation.discussions import api as discussions_api
+from spiegel_invitation.discussions import followup as checkin_followup
 from spiegel_invitation.discussions import handlers as discussion_handlers
 from spiegel_invitation.discussions import scheduler as discussion_scheduler
 from spiegel_invitation.gaia import handlers as gaia_handlers
@@ -44,7 +45,7 @@ DEFINITION = ServiceDefinition(
         "progress and to-do lists."
     ),
     settings_class=InvitationSettings,
-    outbox_collections=[Store.assignments.name],
+    outbox_collections=[Store.assignments.name, Store.checkin_links.name],
     routers=lambda runtime: [
         rounds_api.router(runtime),
         nominations_api.router(runtime),
@@ -79,12 +80,19 @@ DEFINITION = ServiceDefinition(
             topics=topics_of(*gaia_handlers.EVENTS),
         ),
         ConsumerSpec(
+            group_id="invitation.checkin",
+            handlers=checkin_followup.handlers,
+            topics=topics_of(*checkin_followup.EVENTS),
+        ),
+        ConsumerSpec(
             group_id="invitation.directory",
             handlers=_directory,
             topics=topics_of("spiegel.gateway.v1.PersonRegistered", "spiegel.gateway.v1.TenantConfigured"),
         ),
     ],
-    produces_topics=topics_of("spiegel.invitation.v1.AssignmentIssued"),
+    produces_topics=topics_of(
+        "spiegel.invitation.v1.AssignmentIssued", "spiegel.invitation.v1.CheckInLinkIssued"
+    ),
     background=[issuer.run, sending.run, scheduler.run, discussion_scheduler.run],
     openapi_tags=[
         {"name": "rounds", "description": "Round setup, progress, reminders, rater fatigue"},

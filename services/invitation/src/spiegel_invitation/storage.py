@@ -27,6 +27,7 @@ each document has one writer besides the relay, which only rewrites
 | imports | import id; "<id>:confirming" | coordinator: previews; a confirm's claim (lapses in 2 min) |
 | reports | report id | ReportPublished |
 | discussions | session id | session events of the accreditation service: who is invited, when |
+| checkin_links | `<session>/<person>` | a follow-up mail's check-in link: hash, sealed token; outbox |
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Store(TenantStores):
     imports = Collection()
     reports = Collection()
     discussions = Collection()
+    checkin_links = Collection()
 
 
 def email_inbox_id(email: str) -> str:

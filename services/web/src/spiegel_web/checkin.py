@@ -9,6 +9,10 @@ code, attendance, the meeting's evaluation and the themes chosen beforehand.
   SVG) pointing at the check-in page.
 - `GET/POST /aanmelden/{id}` (the session's participants, phone-first): the BIG number
   (prefilled when remembered) and the evaluation of the meeting.
+- `GET/POST /aanmelden-met-link` (phone-first): the same check-in for someone who opened the
+  personal link of the follow-up mail (`/a/{token}` at the gateway opens a link session, as for a
+  respondent's link, and sends the browser here): no sign-in; the link checks in its own
+  participant for its own session only (the accreditation service's `/checkin-links/{token}`).
 - `GET/POST /bespreking/{id}/themas` (the session's participants): the themes of their own
   report they want to discuss.
 
@@ -34,6 +38,8 @@ MAX_BIG_NUMBER = 30  # with spaces and dots; the service says what is wrong with
 MAX_REMARK = 1000
 MAX_REASON = 500
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+# The check-in page of the follow-up mail's personal link (the gateway's `/a/{token}` sends here).
+LINK_PAGE = "/aanmelden-met-link"
 
 
 def checkin_address(page: Page, session_id: str) -> str:
@@ -174,8 +180,17 @@ def router() -> APIRouter:
         )
 
     # -- the participant ---------------------------------------------------------------------------
-    async def checkin_page(page: Page, session_id: str, status: int = 200, **extra: Any) -> Response:
-        upstream = await page.call("accreditation", "GET", f"/sessions/{quoted(session_id)}/checkin")
+    async def checkin_page(
+        page: Page, session_id: str, status: int = 200, *, path: str | None = None, **extra: Any
+    ) -> Response:
+        upstream = await page.call("accreditation", "GET", path or f"/sessions/{quoted(session_id)}/checkin")
+        if path and upstream.status_code in (403, 404):  # a link that checks nobody in (here)
+            return page.render(
+                "respondent/link_problem.html",
+                status=upstream.status_code,
+                code="link_unknown",
+                message=problem_text(upstream, page.lang),
+            )
         if upstream.status_code == 403:
             return page.render(
                 "checkin/not_yours.html", status=403, message=problem_text(upstream, page.lang)
@@ -184,11 +199,12 @@ def router() -> APIRouter:
             raise PageError(404, key="checkin_no_session")
         if not upstream.is_success:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
+        state = upstream.json()
         return page.render(
             "checkin/checkin.html",
             status=status,
-            state=upstream.json(),
-            session_id=session_id,
+            state=state,
+            session_id=state.get("session_id", session_id),
             statements=STATEMENTS,
             max_big_number=MAX_BIG_NUMBER,
             max_remark=MAX_REMARK,
@@ -200,9 +216,9 @@ def router() -> APIRouter:
         page = await person(request)
         return await checkin_page(page, session_id)
 
-    @api.post("/aanmelden/{session_id}")
-    async def check_in(session_id: str, request: Request) -> Response:
-        page = await person(request)
+    async def submit(page: Page, session_id: str, target: str, **where: Any) -> Response:
+        """Post the check-in form to `target` (the session's own check-in, or a link's); `where`:
+        the link's state address and form action for the page shown again."""
         form = await page.form()
         answers: dict[str, Any] = {}
         for key in STATEMENTS:
@@ -212,20 +228,52 @@ def router() -> APIRouter:
         upstream = await page.call(
             "accreditation",
             "POST",
-            f"/sessions/{quoted(session_id)}/checkin",
+            target,
             json_body={
                 "big_number": _text(form, "big_number")[:100],
                 "evaluation": {"answers": answers, "remark": _text(form, "remark")[: MAX_REMARK * 4]},
             },
         )
         if upstream.is_success:
-            return page.render("checkin/done.html", done=upstream.json(), session_id=session_id)
+            done = upstream.json()
+            return page.render("checkin/done.html", done=done, session_id=done["session_id"], **where)
         if upstream.status_code in (403, 404):
-            return await checkin_page(page, session_id)
+            return await checkin_page(page, session_id, **where)
         if upstream.status_code not in (409, 422):
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
         field, text = _refusal(upstream, page)
-        return await checkin_page(page, session_id, 422, errors=[(field, text)], form=form)
+        return await checkin_page(page, session_id, 422, errors=[(field, text)], form=form, **where)
+
+    @api.post("/aanmelden/{session_id}")
+    async def check_in(session_id: str, request: Request) -> Response:
+        page = await person(request)
+        return await submit(page, session_id, f"/sessions/{quoted(session_id)}/checkin")
+
+    # -- the participant, with the personal link of the follow-up mail ----------------------------
+    async def link_page(request: Request) -> tuple[Page, str] | Response:
+        page = await page_of(request)
+        caller = page.caller
+        if caller is None or caller.kind != "respondent" or not caller.link_token:
+            # No link session (it expired, or the page was opened without the link): never
+            # "sign in first" for someone who came with a link.
+            return page.render("respondent/link_problem.html", status=401, code="no_session", message="")
+        return page, f"/checkin-links/{quoted(caller.link_token)}"
+
+    @api.get(LINK_PAGE)
+    async def link_form(request: Request) -> Response:
+        found = await link_page(request)
+        if isinstance(found, Response):
+            return found
+        page, path = found
+        return await checkin_page(page, "", path=path, action=LINK_PAGE)
+
+    @api.post(LINK_PAGE)
+    async def link_check_in(request: Request) -> Response:
+        found = await link_page(request)
+        if isinstance(found, Response):
+            return found
+        page, path = found
+        return await submit(page, "", path, path=path, action=LINK_PAGE)
 
     # -- themes chosen beforehand --------------------------------------------------------------------
     async def report_themes(page: Page, session: dict[str, Any]) -> list[dict[str, str]] | None:

@@ -7,7 +7,11 @@
   hospital's coordinators (attendance only: status, time present, checked in or not).
 - `GET /sessions/{id}/evaluation`: the session's facilitators and the coordinators; nothing
   below the anonymity floor.
-BIG numbers are read by their owner only (their own check-in page).
+- `GET /checkin-links/{token}`, `POST /checkin-links/{token}`: the personal link of the follow-up
+  mail (attendance/followups.py): the caller is the link (a respondent principal whose subject is
+  `link:<hash of the token>`, made by the gateway), and it checks in the one participant of the
+  one session the link was issued for, within the same window as the QR code.
+BIG numbers are read by their owner only (their own check-in page, or their own link).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from spiegel_platform.auth.dependencies import require_roles
-from spiegel_platform.auth.roles import COORDINATING, FACILITATOR, SPECIALIST
+from spiegel_platform.auth.roles import COORDINATING, FACILITATOR, RESPONDENT, SPECIALIST
 from spiegel_platform.auth.service_tokens import Principal
 from spiegel_platform.errors import ApiError
+from spiegel_platform.links import hash_link_token, looks_like_link_token, same_hash
 
 from spiegel_accreditation.attendance import model
 from spiegel_accreditation.sessions.api import Id
@@ -31,6 +36,7 @@ from spiegel_accreditation.wiring import Accreditation
 Participant = Annotated[Principal, Depends(require_roles(SPECIALIST))]
 Facilitator = Annotated[Principal, Depends(require_roles(FACILITATOR))]
 Reader = Annotated[Principal, Depends(require_roles(*COORDINATING, FACILITATOR))]
+Link = Annotated[Principal, Depends(require_roles(RESPONDENT))]
 
 
 class Strict(BaseModel):
@@ -89,24 +95,7 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
     async def check_in(
         session_id: Id, body: CheckInIn, principal: Participant, request: Request
     ) -> dict[str, Any]:
-        given = body.evaluation or EvaluationIn()
-        done = await attendance.check_in(
-            principal.tenant_id,
-            session_id,
-            principal.subject,
-            body.big_number,
-            given.answers,
-            given.remark,
-            _correlation(request),
-        )
-        return {
-            "session_id": session_id,
-            "checked_in": True,
-            "already_checked_in": done.already,
-            "big_number": done.big_number,
-            "evaluated": done.evaluated,
-            "evaluation_saved": done.evaluation_saved,
-        }
+        return await _check_in(attendance, principal.tenant_id, session_id, principal.subject, body, request)
 
     @api.put("/{session_id}/attendance/{person_id}", summary="Aanwezigheid vastleggen (gespreksleider)")
     async def mark(
@@ -149,6 +138,54 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
         # Nothing is read while answers may still come in: not even how many there are.
         found = [] if now < closes else await attendance.evaluations(principal.tenant_id, session_id)
         return {"session_id": session_id, **model.summary(found, closes_at=closes, now=now)}
+
+    return api
+
+
+async def _check_in(
+    attendance: Any, tenant_id: str, session_id: str, person_id: str, body: CheckInIn, request: Request
+) -> dict[str, Any]:
+    given = body.evaluation or EvaluationIn()
+    done = await attendance.check_in(
+        tenant_id, session_id, person_id, body.big_number, given.answers, given.remark, _correlation(request)
+    )
+    return {
+        "session_id": session_id,
+        "checked_in": True,
+        "already_checked_in": done.already,
+        "big_number": done.big_number,
+        "evaluated": done.evaluated,
+        "evaluation_saved": done.evaluation_saved,
+    }
+
+
+def links_router(runtime: AccreditationRuntime) -> APIRouter:
+    """The personal check-in link of the follow-up mail. The token is in the path and must hash to
+    the caller's subject (the gateway made the caller from that very token): a link opens only its
+    own participant's check-in for its own session."""
+    api = APIRouter(prefix="/checkin-links", tags=["attendance"])
+    attendance = Accreditation.of(runtime).attendance
+
+    async def resolve(token: str, principal: Principal) -> tuple[str, str]:
+        if not looks_like_link_token(token):
+            raise ApiError(404, "checkin_link_unknown")
+        token_hash = hash_link_token(token)
+        if not same_hash(principal.subject, f"link:{token_hash}"):
+            raise ApiError(403, "checkin_link_mismatch")
+        link = await attendance.store(principal.tenant_id).checkin_links.get(token_hash)
+        if link is None:
+            raise ApiError(404, "checkin_link_unknown")
+        return str(link["session_id"]), str(link["person_id"])
+
+    @api.get("/{token}", summary="Aanmelden met de persoonlijke link: de stand")
+    async def link_status(token: str, principal: Link) -> dict[str, Any]:
+        session_id, person_id = await resolve(token, principal)
+        return await attendance.status(principal.tenant_id, session_id, person_id)
+
+    @api.post("/{token}", summary="Aanmelden met de persoonlijke link (BIG-nummer en evaluatie)")
+    async def link_check_in(token: str, body: CheckInIn, principal: Link, request: Request) -> dict[str, Any]:
+        session_id, person_id = await resolve(token, principal)
+        return await _check_in(attendance, principal.tenant_id, session_id, person_id, body, request)
 
     return api
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -174,3 +174,16 @@ def summary(
         "statements": statements,
         "remarks": remarks,
     }
+
+
+def followup_recipients(participant_ids: Sequence[str], checked_in: Collection[str]) -> list[str]:
+    """Who gets the follow-up mail with a personal check-in link after a session: every
+    participant who has not checked in themselves (a facilitator's mark is no check-in: the BIG
+    number and the evaluation come from the participant), each once, in the session's order."""
+    return [p for p in dict.fromkeys(participant_ids) if p not in checked_in]
+
+
+def followup_due(ends_at: datetime, *, now: datetime, after: timedelta, window: timedelta) -> bool:
+    """The follow-up is decided once the session has ended (plus `after`) and while check-in is
+    still open: a link mailed after the window would open nothing."""
+    return ends_at + after <= now < closes_at(ends_at, window)

@@ -17,13 +17,21 @@ from spiegel_pages.look import link_problem_code
 from spiegel_platform.links import hash_link_token
 
 from spiegel_gateway.pages.core import Page, PageError, page_of, problem_text
-from spiegel_gateway.respondents.links import SURVEY, link_caller, link_worked, throttle_link
+from spiegel_gateway.respondents.links import (
+    ACCREDITATION,
+    SURVEY,
+    link_caller,
+    link_worked,
+    throttle_link,
+)
 from spiegel_gateway.sessions.auth import (
     correlation_of,
     gateway_of,
     link_cookie_name,
     set_session_cookie,
 )
+
+CHECKIN_LINK_PAGE = "/aanmelden-met-link"  # the web service's check-in page for a link session
 
 
 def link_problem(page: Page, status: int, content: bytes) -> Response:
@@ -74,6 +82,39 @@ async def open_link_page(token: str, request: Request) -> Response:
         lifetime=gateway.respondent_lifetime,
     )
     reply = page.redirect("/vragenlijst")
+    set_session_cookie(reply, request, cookie, session.expires_at, name=link_cookie_name(request))
+    return reply
+
+
+async def checkin_link_page(token: str, request: Request) -> Response:
+    """The follow-up mail's personal check-in link in a browser: checked with the accreditation
+    service (as the link), then a link session as for a respondent's link (the token leaves the
+    address bar at once) and on to the web service's check-in page."""
+    page = await page_of(request)
+    gateway = gateway_of(request)
+    link_hash = _throttled(request, page, token)
+    if isinstance(link_hash, Response):
+        return link_hash
+    upstream = await gateway.services.call(
+        ACCREDITATION,
+        "GET",
+        f"/checkin-links/{token}",
+        caller=link_caller(page.tenant, link_hash, page.lang),
+        correlation_id=correlation_of(request),
+        headers={"accept": "application/json", "accept-language": page.lang},
+    )
+    if upstream.status_code != 404:
+        link_worked(request)
+    if upstream.status_code != 200:
+        return link_problem(page, upstream.status_code, upstream.content)
+    cookie, session = await gateway.sessions.open_respondent(
+        page.tenant.tenant_id,
+        link_hash=link_hash,
+        link_token_sealed=gateway.sealer.seal(token),
+        language=page.lang,
+        lifetime=gateway.respondent_lifetime,
+    )
+    reply = page.redirect(CHECKIN_LINK_PAGE)
     set_session_cookie(reply, request, cookie, session.expires_at, name=link_cookie_name(request))
     return reply
 

@@ -24,6 +24,7 @@ from spiegel_platform.errors import ApiError
 
 from spiegel_gateway.i18n import choose_language, explicit_language
 from spiegel_gateway.respondents.links import (
+    ACCREDITATION,
     GONE,
     INVITATION,
     SURVEY,
@@ -58,9 +59,77 @@ async def _respondent(request: Request, tenant: Tenant) -> Session:
     return caller
 
 
-def router(open_link_page: LinkPage | None = None, optout_page: LinkPage | None = None) -> APIRouter:
-    """The JSON routes; a browser asking for HTML gets `open_link_page` / `optout_page` when given."""
+def router(
+    open_link_page: LinkPage | None = None,
+    optout_page: LinkPage | None = None,
+    checkin_page: LinkPage | None = None,
+) -> APIRouter:
+    """The JSON routes; a browser asking for HTML gets `open_link_page` / `optout_page` /
+    `checkin_page` when given."""
     api = APIRouter(tags=["respondents"])
+
+    @api.get("/a/{token}")
+    async def open_checkin_link(
+        token: str, request: Request, response: Response, tenant: CurrentTenant
+    ) -> Any:
+        """Open the personal check-in link of a discussion session's follow-up mail: the state of
+        that participant's check-in (accreditation: GET /checkin-links/{token}), and a session
+        cookie for this link alone; check in with `POST /respondent/checkin` (X-CSRF-Token).
+
+        A browser asking for HTML gets the check-in page instead (see `router`).
+        """
+        gateway = gateway_of(request)
+        if tenant.is_platform:
+            raise ApiError(404, "link_not_valid_here")
+        if checkin_page is not None and wants_html(request):
+            return await checkin_page(token, request)
+        link_hash = throttle_link(request, token)
+        language = choose_language(request, tenant)
+        upstream = await gateway.services.call(
+            ACCREDITATION,
+            "GET",
+            f"/checkin-links/{token}",
+            caller=link_caller(tenant, link_hash, language),
+            correlation_id=correlation_of(request),
+            headers={"accept": "application/json", "accept-language": language},
+        )
+        if upstream.status_code != 404:
+            link_worked(request)
+        if upstream.status_code != 200:
+            return upstream.as_response()
+        cookie, session = await gateway.sessions.open_respondent(
+            tenant.tenant_id,
+            link_hash=link_hash,
+            link_token_sealed=gateway.sealer.seal(token),
+            language=language,
+            lifetime=gateway.respondent_lifetime,
+        )
+        reply = upstream.as_response()
+        set_session_cookie(reply, request, cookie, session.expires_at)
+        reply.headers["x-csrf-token"] = session.csrf
+        reply.headers["cache-control"] = "no-store"
+        return reply
+
+    @api.post("/respondent/checkin")
+    async def checkin_by_link(request: Request) -> Response:
+        """Check in with the link of this session (accreditation: POST /checkin-links/{token}):
+        `{big_number, evaluation}`. Needs X-CSRF-Token."""
+        tenant = await current_tenant(request)
+        caller = await _respondent(request, tenant)
+        gateway = gateway_of(request)
+        token = gateway.sealer.open(caller.link_token_sealed)
+        upstream = await gateway.services.call(
+            ACCREDITATION,
+            "POST",
+            f"/checkin-links/{token}",
+            caller=caller,
+            correlation_id=correlation_of(request),
+            content=await request.body() or None,
+            headers=request.headers,
+        )
+        reply = upstream.as_response()
+        reply.headers["cache-control"] = "no-store"
+        return reply
 
     @api.get("/e/{token}")
     async def open_link(token: str, request: Request, response: Response, tenant: CurrentTenant) -> Any:

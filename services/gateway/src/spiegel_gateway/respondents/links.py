@@ -18,6 +18,7 @@ from spiegel_gateway.tenants.store import Tenant
 
 SURVEY = "survey"
 INVITATION = "invitation"
+ACCREDITATION = "accreditation"
 GONE = (404, 409, 410)  # unknown or withdrawn; already submitted; expired or closed
 
 

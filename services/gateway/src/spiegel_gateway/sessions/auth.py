@@ -34,9 +34,10 @@ log = get_logger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A respondent link opened from a page gets a cookie of its own, read only on the questionnaire's
-# paths: a signed-in person who opens their self-evaluation stays signed in.
+# paths (and the check-in page of the follow-up mail's link): a signed-in person who opens their
+# self-evaluation, or their check-in link, stays signed in.
 LINK_COOKIE = "spiegel_link"
-LINK_PATHS = ("/vragenlijst", "/respondent/")
+LINK_PATHS = ("/vragenlijst", "/respondent/", "/aanmelden-met-link")
 CSRF_HEADER = "x-csrf-token"
 
 

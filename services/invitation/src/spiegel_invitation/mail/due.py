@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -40,7 +40,7 @@ from spiegel_platform.anonymity import threshold
 from spiegel_platform.i18n import format_moment
 
 from spiegel_invitation.mail.render import format_deadline
-from spiegel_invitation.mail.tokens import optout_path, questionnaire_path
+from spiegel_invitation.mail.tokens import checkin_path, optout_path, questionnaire_path
 from spiegel_invitation.suspension.model import stale_reminder
 
 Document = Mapping[str, Any]
@@ -169,6 +169,8 @@ def letter(
         return notes_letter(entry, person)
     if template == GAIA_DUE:
         return gaia_due_letter(entry, person)
+    if template == CHECKIN_FOLLOWUP:
+        return checkin_letter(entry, person)
     raise Undeliverable(f"unknown mail template {template!r}")
 
 
@@ -319,11 +321,39 @@ def gaia_due_letter(entry: Document, person: Document | None) -> Letter:
     )
 
 
+CHECKIN_FOLLOWUP = "checkin_followup"
+
+
+def aware(moment: datetime) -> datetime:
+    """A moment as the database gives it back (naive: UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def checkin_letter(entry: Document, person: Document | None) -> Letter:
+    """The follow-up after a discussion session: the person's own check-in link (it checks in
+    that person for that session only), and until when it works."""
+    if not person or not person.get("email"):
+        raise Undeliverable(NO_ADDRESS)
+    language = person.get("language") or DEFAULT_LANGUAGE
+    closes_at = entry.get("closes_at")
+    return Letter(
+        kind=CHECKIN_FOLLOWUP,
+        to=person["email"],
+        to_name=person.get("display_name", ""),
+        language=language,
+        context={"closes_at": format_deadline(aware(closes_at), language) if closes_at else ""},
+        token_sealed=str(entry["token_sealed"]),
+        token_hash=str(entry["token_hash"]),
+    )
+
+
 def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -> dict[str, Any]:
     """The template's values with the hospital's name and the links (`token`: the opened
     personal link of an assignment mail)."""
     context = dict(mail.context)
-    if token is not None:
+    if token is not None and mail.kind == CHECKIN_FOLLOWUP:
+        context["checkin_link"] = base + checkin_path(token)
+    elif token is not None:
         context |= {"link": base + questionnaire_path(token), "optout_link": base + optout_path(token)}
     if mail.kind == "report_ready":  # the report itself (after signing in), not the start page
         report_id = str(context.pop("report_id", "") or "")

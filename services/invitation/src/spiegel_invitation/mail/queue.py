@@ -3,7 +3,7 @@
 A mail key names one e-mail for good: `<assignment>:invitation`,
 `<assignment>:reminder:<n>`, `<assignment>:manual:<request>`,
 `report:<report>:<version>:<person>`, `notes:<session>:<person>`,
-`notes-overdue:<session>:<facilitator>`,
+`notes-overdue:<session>:<facilitator>`, `checkin:<session>:<person>`,
 `gaia-due:<session>:<deadline>:<coordinator>[:last]`. Enqueueing is a unique insert, so a
 redelivered event or a repeated request asks for nothing new; the mailer
 checks its records before sending, so even a key enqueued again after it was
@@ -38,6 +38,11 @@ def report_key(report_id: str, version: int, person_id: str) -> str:
 
 def notes_key(session_id: str, person_id: str) -> str:
     return f"notes:{session_id}:{person_id}"
+
+
+def checkin_key(session_id: str, person_id: str) -> str:
+    """The follow-up after a discussion session with the person's check-in link: once."""
+    return f"checkin:{session_id}:{person_id}"
 
 
 def notes_overdue_key(session_id: str, facilitator_id: str) -> str:

@@ -52,5 +52,10 @@ def questionnaire_path(token: str) -> str:
     return f"/e/{token}"
 
 
+def checkin_path(token: str) -> str:
+    """The follow-up mail's personal check-in link (the gateway's `/a/{token}`)."""
+    return f"/a/{token}"
+
+
 def optout_path(token: str) -> str:
     return f"/e/{token}/afmelden"
