@@ -184,7 +184,7 @@ class GroupPlans:
         )
         previous = open_plans[-1] if open_plans else None
         carried = model.carried_over(actions_of(previous)) if previous else ()
-        now = datetime.now(UTC)
+        now = _now()
         history = [Change(person_id, now, "created").as_dict()]
         history += [
             Change(person_id, now, "carried_over", a.action_id, ({"field": "carried_from", "new": a.carried_from},)).as_dict()
@@ -283,7 +283,7 @@ class GroupPlans:
             )
         except RuleError as error:
             raise refused(error) from None
-        now = datetime.now(UTC)
+        now = _now()
         history = model.changes(before, kept, person_id, now)
         if not history and doc["version"] == version:
             return doc, group  # nothing changed: no new version, no event
@@ -326,7 +326,7 @@ class GroupPlans:
                     extra={"field": f"actions[{index}].embedding.text"},
                     field=f"actions[{index}].embedding.text",
                 )
-        now = datetime.now(UTC)
+        now = _now()
         check_at = model.next_check(now, await self.check_months(tenant_id))
         adopted = events_pb2.GroupPlanAdopted(
             plan_id=plan_id,
@@ -368,7 +368,7 @@ class GroupPlans:
         taken_over_by: str = "",
     ) -> Document:
         tenant_id = store.group_plans.tenant_id
-        now = datetime.now(UTC)
+        now = _now()
         fields: list[dict[str, Any]] = [{"field": "status", "old": doc["status"], "new": CLOSED}]
         if taken_over_by:
             fields.append({"field": "taken_over_by", "new": taken_over_by})
@@ -390,6 +390,12 @@ class GroupPlans:
 
     def _event(self, tenant_id: str, payload: Any, correlation_id: str) -> OutgoingEvent:
         return new_event(payload, tenant_id=tenant_id, producer=PRODUCER, correlation_id=correlation_id or None)
+
+
+def _now() -> datetime:
+    """Now, to the millisecond: what the database keeps, so an event's moments equal the plan's."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _utc(moment: datetime) -> datetime:
