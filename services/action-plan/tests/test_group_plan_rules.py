@@ -51,7 +51,10 @@ def test_an_owner_who_left_keeps_an_action_saved_before_until_it_is_handed_on() 
     saved = action(action_id="a1", owner_person_id="carl")
     (kept,) = model.check_actions([saved], [saved], MEMBERS, TODAY)
     assert kept.owner_person_id == "carl"
-    assert refusal([action(action_id="a2", owner_person_id="carl")], [saved]).field == "actions[0].owner_person_id"
+    assert (
+        refusal([action(action_id="a2", owner_person_id="carl")], [saved]).field
+        == "actions[0].owner_person_id"
+    )
 
 
 @pytest.mark.parametrize(

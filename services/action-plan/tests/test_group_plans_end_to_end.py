@@ -94,7 +94,9 @@ async def group_events(deployment: Deployment, count: int) -> list[tuple[bytes, 
 
         async def enough() -> bool:
             for records in (await consumer.getmany(timeout_ms=500)).values():
-                found.extend((r.value, decode(r.value, topic=r.topic, headers=tuple(r.headers))) for r in records)
+                found.extend(
+                    (r.value, decode(r.value, topic=r.topic, headers=tuple(r.headers))) for r in records
+                )
             return len(found) >= count
 
         await eventually(enough, 60, f"{count} group plan events", interval=0)
@@ -106,9 +108,10 @@ async def group_events(deployment: Deployment, count: int) -> list[tuple[bytes, 
 async def test_a_group_makes_adopts_and_closes_its_plan(deployment: Deployment) -> None:
     group = f"g-{uuid.uuid4().hex[:8]}"
     await announce(deployment, TENANT, group, ["ann", "bob"], 1, contact="ann")
-    async with deployment.client(TENANT, "ann", "specialist") as ann, deployment.client(
-        TENANT, "bob", "specialist"
-    ) as bob:
+    async with (
+        deployment.client(TENANT, "ann", "specialist") as ann,
+        deployment.client(TENANT, "bob", "specialist") as bob,
+    ):
         started = await ann.post("/group-plans", json={"group_id": group, "round_id": "gm-2027"})
         assert started.status_code == 201, started.text
         plan = started.json()
@@ -145,7 +148,9 @@ async def test_a_group_makes_adopts_and_closes_its_plan(deployment: Deployment) 
             ("action_changed", "bob"),
         ]
         assert history[2]["fields"] == [{"field": "status", "old": "open", "new": "on_track"}]
-        assert all(datetime.fromisoformat(h["at"]) > datetime.now(UTC) - timedelta(minutes=5) for h in history)
+        assert all(
+            datetime.fromisoformat(h["at"]) > datetime.now(UTC) - timedelta(minutes=5) for h in history
+        )
 
         # Adopted: the check 6 months ahead (the hospital's default), adopting again changes nothing.
         adopted = await bob.post(f"/group-plans/{plan_id}/adopt", json={"version": 3})
@@ -185,7 +190,9 @@ async def test_a_group_makes_adopts_and_closes_its_plan(deployment: Deployment) 
     events = [e for e in await group_events(deployment, 6) if e[1].payload.plan_id == plan_id]
     kinds = [type(e[1].payload).__name__ for e in events]
     assert kinds.count("GroupPlanAdopted") == 1 and kinds.count("GroupPlanClosed") == 1
-    assert sorted(e[1].payload.version for e in events if isinstance(e[1].payload, events_pb2.GroupPlanChanged)) == [
+    assert sorted(
+        e[1].payload.version for e in events if isinstance(e[1].payload, events_pb2.GroupPlanChanged)
+    ) == [
         1,
         2,
         3,
@@ -195,7 +202,9 @@ async def test_a_group_makes_adopts_and_closes_its_plan(deployment: Deployment) 
     for raw_bytes, received in events:
         assert MARK.encode() not in raw_bytes and b"bob" not in raw_bytes
         assert received.tenant_id == TENANT and received.payload.group_id == group
-    adopted_event = next(e[1].payload for e in events if isinstance(e[1].payload, events_pb2.GroupPlanAdopted))
+    adopted_event = next(
+        e[1].payload for e in events if isinstance(e[1].payload, events_pb2.GroupPlanAdopted)
+    )
     assert adopted_event.next_check_at.ToDatetime(tzinfo=UTC) == check_at
 
 
@@ -239,9 +248,10 @@ async def test_only_current_members_reach_a_plan(deployment: Deployment) -> None
 
         # Carl joins (revision 2): he reads and edits; Bob leaves: he no longer reads it.
         await announce(deployment, TENANT, group, ["ann", "carl"], 2)
-        async with deployment.client(TENANT, "carl", "specialist") as carl, deployment.client(
-            TENANT, "bob", "specialist"
-        ) as bob:
+        async with (
+            deployment.client(TENANT, "carl", "specialist") as carl,
+            deployment.client(TENANT, "bob", "specialist") as bob,
+        ):
             assert (await carl.get(f"/group-plans/{plan_id}")).status_code == 200
             mine = (await carl.get("/group-plans/mine")).json()
             assert [g["group_id"] for g in mine] == [group] and mine[0]["plans"][0]["plan_id"] == plan_id
@@ -276,7 +286,9 @@ async def test_bad_input_is_refused_by_field_and_nothing_is_lost(deployment: Dep
             ({"surprise": 1}, "actions.0.surprise"),
         ]
         for change, field in cases:
-            answer = await ann.put(f"/group-plans/{plan_id}", json={"version": 1, "actions": [an_action("ann", **change)]})
+            answer = await ann.put(
+                f"/group-plans/{plan_id}", json={"version": 1, "actions": [an_action("ann", **change)]}
+            )
             assert answer.status_code == 422, (field, answer.text[:300])
             assert field in answer.text[:2000], (field, answer.text[:300])
         # Adoption needs an action, and each with its measure and embedding.
@@ -296,9 +308,10 @@ async def test_the_next_round_carries_the_unfinished_actions_and_the_hospital_se
 ) -> None:
     group = f"g-{uuid.uuid4().hex[:8]}"
     await announce(deployment, TENANT, group, ["ann"], 1)
-    async with deployment.client(TENANT, "ann", "specialist") as ann, deployment.client(
-        TENANT, "coord", "coordinator"
-    ) as coordinator:
+    async with (
+        deployment.client(TENANT, "ann", "specialist") as ann,
+        deployment.client(TENANT, "coord", "coordinator") as coordinator,
+    ):
         assert (await coordinator.get("/group-plans/settings")).json() == {"check_months": 6}
         assert (await coordinator.put("/group-plans/settings", json={"check_months": 0})).status_code == 422
         assert (await ann.put("/group-plans/settings", json={"check_months": 3})).status_code == 403
@@ -307,7 +320,9 @@ async def test_the_next_round_carries_the_unfinished_actions_and_the_hospital_se
         actions = [an_action("ann", "a"), an_action("ann", "b", status="done")]
         saved = await ann.put(f"/group-plans/{first['plan_id']}", json={"version": 1, "actions": actions})
         adopted = (await ann.post(f"/group-plans/{first['plan_id']}/adopt", json={"version": 2})).json()
-        months = (datetime.fromisoformat(adopted["next_check_at"]) - datetime.fromisoformat(adopted["adopted_at"])).days
+        months = (
+            datetime.fromisoformat(adopted["next_check_at"]) - datetime.fromisoformat(adopted["adopted_at"])
+        ).days
         assert 89 <= months <= 92
         second = await ann.post("/group-plans", json={"group_id": group, "round_id": "gm-2"})
         assert second.status_code == 201

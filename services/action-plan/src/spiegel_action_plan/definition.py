@@ -61,7 +61,10 @@ DEFINITION = ServiceDefinition(
     background=[rotation.rewrap_periodically],
     openapi_tags=[
         {"name": "pops", "description": "Persoonlijk ontwikkelplan (POP): alleen voor de eigenaar"},
-        {"name": "group-plans", "description": "Plan van aanpak van een groep na de Groepsmonitor: voor de leden"},
+        {
+            "name": "group-plans",
+            "description": "Plan van aanpak van een groep na de Groepsmonitor: voor de leden",
+        },
         {"name": "completion", "description": "POP afgerond ja/nee per specialist en ronde (coördinator)"},
     ],
 )

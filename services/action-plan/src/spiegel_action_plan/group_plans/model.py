@@ -84,7 +84,9 @@ class Action:
             embedding_kind=embedding.get("kind", "standing_agenda_item"),
             embedding_text=embedding.get("text", ""),
             status=raw.get("status", "open"),
-            report_items=tuple(ReportItem(i["kind"], i["ref"], i["label"]) for i in raw.get("report_items", ())),
+            report_items=tuple(
+                ReportItem(i["kind"], i["ref"], i["label"]) for i in raw.get("report_items", ())
+            ),
             carried_from=raw.get("carried_from", ""),
         )
 
@@ -134,7 +136,9 @@ def check_actions(
             raise RuleError(f"{at}.owner_person_id", Text("group_plan.owner_not_member"))
         unchanged_date = previous is not None and previous.due == action.due
         if action.due > today + HORIZON:
-            raise RuleError(f"{at}.due", Text("group_plan.date_too_far", latest=(today + HORIZON).isoformat()))
+            raise RuleError(
+                f"{at}.due", Text("group_plan.date_too_far", latest=(today + HORIZON).isoformat())
+            )
         if action.due < today and not unchanged_date:
             raise RuleError(f"{at}.due", Text("group_plan.date_in_past"))
         if action.embedding_kind not in EMBEDDING_KINDS:
@@ -206,7 +210,9 @@ def changes(before: Sequence[Action], after: Sequence[Action], by: str, at: date
         for name in (*SHORT_FIELDS, *LONG_FIELDS):
             if was[name] != now[name]:
                 fields.append(
-                    {"field": name, "old": was[name], "new": now[name]} if name in SHORT_FIELDS else {"field": name}
+                    {"field": name, "old": was[name], "new": now[name]}
+                    if name in SHORT_FIELDS
+                    else {"field": name}
                 )
         if fields:
             found.append(Change(by, at, "action_changed", action.action_id, tuple(fields)))

@@ -89,7 +89,11 @@ class GroupPlans:
     # -- settings ----------------------------------------------------------------------------
     async def check_months(self, tenant_id: str) -> int:
         found = await self.store(tenant_id).hospital_settings.get(SETTINGS_ID)
-        return int(found.get("check_months", model.DEFAULT_CHECK_MONTHS)) if found else model.DEFAULT_CHECK_MONTHS
+        return (
+            int(found.get("check_months", model.DEFAULT_CHECK_MONTHS))
+            if found
+            else model.DEFAULT_CHECK_MONTHS
+        )
 
     async def set_check_months(self, tenant_id: str, months: int, by: str) -> int:
         await self.store(tenant_id).hospital_settings.update(
@@ -135,8 +139,8 @@ class GroupPlans:
             projection={"history": 0},
         )
         latest: dict[str, Document] = {}
-        for plan in sorted(plans, key=lambda p: (p["created_at"], p["id"])):
-            latest[plan["group_id"]] = plan
+        for found in sorted(plans, key=lambda p: (p["created_at"], p["id"])):
+            latest[found["group_id"]] = found
         rows = []
         for group in sorted(groups, key=lambda g: (g.get("name", ""), g["id"])):
             plan = latest.get(group["id"])
@@ -187,7 +191,13 @@ class GroupPlans:
         now = _now()
         history = [Change(person_id, now, "created").as_dict()]
         history += [
-            Change(person_id, now, "carried_over", a.action_id, ({"field": "carried_from", "new": a.carried_from},)).as_dict()
+            Change(
+                person_id,
+                now,
+                "carried_over",
+                a.action_id,
+                ({"field": "carried_from", "new": a.carried_from},),
+            ).as_dict()
             for a in carried
         ]
         doc: Document = {
@@ -220,7 +230,9 @@ class GroupPlans:
         # in between leaves an older plan open, which the next start closes again).
         for old in open_plans:
             try:
-                await self._close(store, old, old["version"], person_id, correlation_id, taken_over_by=plan_id)
+                await self._close(
+                    store, old, old["version"], person_id, correlation_id, taken_over_by=plan_id
+                )
             except ApiError:
                 log.info("group_plan_close_skipped", plan_id=old["id"])  # changed meanwhile: left open
         inserted.pop("history", None)
@@ -245,11 +257,15 @@ class GroupPlans:
         )
         if written is None:
             current = await store.group_plans.get(doc["id"], projection={"history": 0})
-            raise ApiError(409, "group_plan_changed_meanwhile", version=current["version"] if current else version)
+            raise ApiError(
+                409, "group_plan_changed_meanwhile", version=current["version"] if current else version
+            )
         written.pop("history", None)
         return written
 
-    def _changed(self, tenant_id: str, doc: Document, version: int, status: str, correlation_id: str) -> OutgoingEvent:
+    def _changed(
+        self, tenant_id: str, doc: Document, version: int, status: str, correlation_id: str
+    ) -> OutgoingEvent:
         return self._event(
             tenant_id,
             events_pb2.GroupPlanChanged(
@@ -379,8 +395,13 @@ class GroupPlans:
             store,
             doc,
             version,
-            {"status": CLOSED, "closed_at": now, "closed_by": person_id, "next_check_at": None,
-             "taken_over_by": taken_over_by},
+            {
+                "status": CLOSED,
+                "closed_at": now,
+                "closed_by": person_id,
+                "next_check_at": None,
+                "taken_over_by": taken_over_by,
+            },
             [Change(person_id, now, "closed", fields=tuple(fields))],
             [
                 self._event(tenant_id, closed, correlation_id),
@@ -389,7 +410,9 @@ class GroupPlans:
         )
 
     def _event(self, tenant_id: str, payload: Any, correlation_id: str) -> OutgoingEvent:
-        return new_event(payload, tenant_id=tenant_id, producer=PRODUCER, correlation_id=correlation_id or None)
+        return new_event(
+            payload, tenant_id=tenant_id, producer=PRODUCER, correlation_id=correlation_id or None
+        )
 
 
 def _now() -> datetime:
