@@ -11,6 +11,7 @@ from spiegel_web import (
     development_plan,
     discussions,
     gaia,
+    group_plans,
     groups,
     imports,
     nominations,
@@ -37,6 +38,7 @@ def router() -> APIRouter:
         discussions,
         planning,  # after discussions: /groepsbesprekingen/mijn is not a session's id
         development_plan,
+        group_plans,
         rounds,
         groups,
         imports,
