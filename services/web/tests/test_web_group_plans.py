@@ -91,7 +91,13 @@ def test_the_group_plan_pages(web: WebDeployment) -> None:
     typed["action-0-due"] = (date.today() + timedelta(days=60)).isoformat()
     saved = anna.post(path, data=typed)
     assert saved.status_code == 303, saved.text[:500]
-    is_page(anna.get(saved.headers["location"].split(f"/t/{slug}", 1)[1]), 200, "Opgeslagen.", "Actie 1", "Vast punt")
+    is_page(
+        anna.get(saved.headers["location"].split(f"/t/{slug}", 1)[1]),
+        200,
+        "Opgeslagen.",
+        "Actie 1",
+        "Vast punt",
+    )
     # Bert saves meanwhile; Anna's form on the old version is refused with her input kept.
     bert, bert_csrf = signed_in(web, slug, f"bert@{slug}.nl")
     html = bert.get(path).text
@@ -99,7 +105,9 @@ def test_the_group_plan_pages(web: WebDeployment) -> None:
     action_id = re.search(r'name="action-0-action_id" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
     bert_typed = {**typed, "csrf_token": bert_csrf, "version": fresh, "action-0-action_id": action_id}
     assert bert.post(path, data={**bert_typed, "action-0-status": "on_track"}).status_code == 303
-    stale = anna.post(path, data={**typed, "action-0-action_id": action_id, "action-0-measure": "Uit Anna's tab"})
+    stale = anna.post(
+        path, data={**typed, "action-0-action_id": action_id, "action-0-measure": "Uit Anna's tab"}
+    )
     is_page(stale, 409, "intussen", "Uit Anna&#39;s tab")
 
     # Outside the group: not found, a colleague and the coordinator alike; the coordinator sees the status.
@@ -109,7 +117,9 @@ def test_the_group_plan_pages(web: WebDeployment) -> None:
         for page in (path, f"{path}/geschiedenis"):
             answer = client.get(page)
             assert answer.status_code == 404 and "Overdracht" not in answer.text
-    status = is_page(coordinating.get("/groepsplannen"), 200, "Status per groep", "Vakgroep Longziekten", "concept")
+    status = is_page(
+        coordinating.get("/groepsplannen"), 200, "Status per groep", "Vakgroep Longziekten", "concept"
+    )
     assert "Overdracht" not in status
     history = is_page(anna.get(f"{path}/geschiedenis"), 200, "Dr. Bert", "Dr. Anna", "open", "op schema")
     assert history.index("Dr. Bert") < history.index("actie toegevoegd")  # the latest first

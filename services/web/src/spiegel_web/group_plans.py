@@ -69,7 +69,9 @@ def actions_from_form(form: dict[str, Any]) -> list[dict[str, Any]]:
             action["action_id"] = raw["action_id"]
         if raw["item_label"].strip() and raw["item_kind"] in ITEM_KINDS:
             # The group's own words for the report's point (the page offers no item ids).
-            action["report_items"] = [{"kind": raw["item_kind"], "ref": "own-words", "label": raw["item_label"]}]
+            action["report_items"] = [
+                {"kind": raw["item_kind"], "ref": "own-words", "label": raw["item_label"]}
+            ]
         actions.append(action)
     return actions
 
@@ -148,7 +150,9 @@ def router() -> APIRouter:
     async def plan(plan_id: str, request: Request) -> Response:
         page = await page_of(request)
         page.require()  # the service decides: the group's members
-        return await show(page, await plan_or_404(page, plan_id), saved=request.query_params.get("opgeslagen"))
+        return await show(
+            page, await plan_or_404(page, plan_id), saved=request.query_params.get("opgeslagen")
+        )
 
     @api.post("/groepsplannen/{plan_id}")
     async def save(plan_id: str, request: Request) -> Response:
@@ -189,8 +193,12 @@ def router() -> APIRouter:
         )
         if answer.is_success:
             return page.redirect(f"/groepsplannen/{plan_id}", opgeslagen=done)
-        return await show(page, current, answer.status_code if answer.status_code < 500 else 422,
-                          errors=[problem_text(answer, page.lang)])
+        return await show(
+            page,
+            current,
+            answer.status_code if answer.status_code < 500 else 422,
+            errors=[problem_text(answer, page.lang)],
+        )
 
     @api.post("/groepsplannen/{plan_id}/vaststellen")
     async def adopt(plan_id: str, request: Request) -> Response:
