@@ -333,3 +333,51 @@ async def test_the_next_round_carries_the_unfinished_actions_and_the_hospital_se
         old = (await ann.get(f"/group-plans/{first['plan_id']}")).json()
         assert old["status"] == "closed" and old["taken_over_by"] == new["plan_id"]
         assert (await coordinator.put("/group-plans/settings", json={"check_months": 6})).status_code == 200
+
+
+async def test_improvement_cycles_and_a_measure_over_time_on_an_action(deployment: Deployment) -> None:
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    await announce(deployment, TENANT, group, ["ann", "bob"], 1)
+    async with (
+        deployment.client(TENANT, "ann", "specialist") as ann,
+        deployment.client(TENANT, "bob", "specialist") as bob,
+    ):
+        plan_id = (await ann.post("/group-plans", json={"group_id": group})).json()["plan_id"]
+        saved = await ann.put(f"/group-plans/{plan_id}", json={"version": 1, "actions": [an_action("bob")]})
+        action_id = saved.json()["actions"][0]["action_id"]
+        path = f"/group-plans/{plan_id}/actions/{action_id}/cycles"
+        empty = (await bob.get(path)).json()
+        assert empty["cycles"] == [] and empty["measurements"] == [] and empty["version"] == 2
+        today = date.today()
+        cycle = {
+            "change": f"{MARK}-plan: checklist bij de overdracht",
+            "prediction": "minder gemiste punten",
+            "done": "twee weken geprobeerd",
+            "observed": "3 gemiste punten",
+            "result": "van 8 naar 3",
+            "decision": "adapt",
+        }
+        points = [
+            {"on": (today - timedelta(days=14)).isoformat(), "value": 8, "note": "nulmeting"},
+            {"on": today.isoformat(), "value": 3},
+        ]
+        body = {"version": 2, "cycles": [cycle, {"change": "ook in het weekend"}], "measurements": points}
+        answer = await bob.put(path, json=body)
+        assert answer.status_code == 200, answer.text
+        got = answer.json()
+        assert [c["stage"] for c in got["cycles"]] == ["act", "plan"] and got["version"] == 3
+        assert [p["value"] for p in got["measurements"]] == [8.0, 3.0]
+        # Out of order, a stale version, someone outside the group: refused, nothing changed.
+        wrong = await bob.put(path, json={**body, "version": 3, "cycles": [{"change": "a"}, {"change": "b"}]})
+        assert wrong.status_code == 422 and wrong.json()["field"] == "cycles[1].change"
+        assert (await ann.put(path, json=body)).status_code == 409
+        async with deployment.client(TENANT, "coord", "coordinator", "specialist") as coordinator:
+            for method in ("GET", "PUT"):
+                refused = await coordinator.request(method, path, json=body if method == "PUT" else None)
+                assert refused.status_code == 404 and MARK not in refused.text
+        unknown = await ann.get(f"/group-plans/{plan_id}/actions/nope/cycles")
+        assert unknown.status_code == 404 and unknown.json()["code"] == "group_plan_action_not_found"
+        history = (await ann.get(f"/group-plans/{plan_id}/history")).json()
+        assert history[-1]["what"] == "cycles_changed" and history[-1]["by"] == "bob"
+        assert {f["field"] for f in history[-1]["fields"]} == {"cycles", "measurements"}
+        assert (await ann.get(path)).json()["cycles"][0]["change"].startswith(MARK)

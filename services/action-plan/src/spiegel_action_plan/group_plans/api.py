@@ -19,6 +19,7 @@ from spiegel_platform.auth.roles import COORDINATING
 from spiegel_platform.auth.service_tokens import Principal
 from spiegel_platform.errors import ApiError
 
+from spiegel_action_plan.group_plans import cycles as pdsa
 from spiegel_action_plan.group_plans.model import MAX_ACTIONS, MAX_ITEMS, Action, ReportItem
 from spiegel_action_plan.group_plans.service import NotMember
 from spiegel_action_plan.settings import ActionPlanRuntime
@@ -74,6 +75,29 @@ class StartIn(Strict):
 
 class VersionIn(Strict):
     version: int = Field(..., ge=1)
+
+
+class CycleIn(Strict):
+    cycle_id: Annotated[str, StringConstraints(max_length=40, pattern=r"^[A-Za-z0-9_-]*$")] = ""
+    change: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    prediction: LongText = ""
+    done: LongText = ""
+    observed: LongText = ""
+    result: LongText = ""
+    decision: Literal["", "adopt", "adapt", "abandon"] = ""
+    stage: str = ""  # as a read answered it: the service's own, ignored here
+
+
+class PointIn(Strict):
+    on: date
+    value: float
+    note: ShortText = ""
+
+
+class CyclesIn(Strict):
+    version: int = Field(..., ge=1)
+    cycles: list[CycleIn] = Field(default_factory=list, max_length=pdsa.MAX_CYCLES)
+    measurements: list[PointIn] = Field(default_factory=list, max_length=pdsa.MAX_POINTS)
 
 
 class SettingsIn(Strict):
@@ -214,6 +238,50 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
         except NotMember:
             raise not_found(plan_id) from None
         return plan_out(doc, group)
+
+    def cycles_out(doc: Document, group: Document, action: dict[str, Any]) -> dict[str, Any]:
+        found = [pdsa.Cycle.of(c) for c in doc.get("cycles", {}).get(action["action_id"], [])]
+        return {
+            **summary(doc),
+            "group_name": group.get("name", ""),
+            "action": action,
+            "cycles": [{**c.as_dict(), "stage": c.stage} for c in found],
+            "measurements": list(doc.get("measurements", {}).get(action["action_id"], [])),
+        }
+
+    @api.get(
+        "/{plan_id}/actions/{action_id}/cycles", summary="De verbetercycli (PDSA) en metingen van een actie"
+    )
+    async def read_cycles(plan_id: Id, action_id: Id, principal: Anyone) -> dict[str, Any]:
+        try:
+            doc, group, action = await plans.action_of(
+                principal.tenant_id, principal.subject, plan_id, action_id
+            )
+        except NotMember:
+            raise not_found(plan_id) from None
+        return cycles_out(doc, group, action)
+
+    @api.put("/{plan_id}/actions/{action_id}/cycles", summary="De verbetercycli (PDSA) en metingen bewaren")
+    async def save_cycles(
+        plan_id: Id, action_id: Id, body: CyclesIn, principal: Anyone, request: Request
+    ) -> dict[str, Any]:
+        try:
+            doc, group, action = await plans.save_cycles(
+                principal.tenant_id,
+                principal.subject,
+                plan_id,
+                action_id,
+                body.version,
+                [
+                    pdsa.Cycle(c.cycle_id, c.change, c.prediction, c.done, c.observed, c.result, c.decision)
+                    for c in body.cycles
+                ],
+                [pdsa.Point(p.on, p.value, p.note) for p in body.measurements],
+                _correlation(request),
+            )
+        except NotMember:
+            raise not_found(plan_id) from None
+        return cycles_out(doc, group, action)
 
     @api.get("/{plan_id}/history", summary="Wie wijzigde wat en wanneer")
     async def history(plan_id: Id, principal: Anyone) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ from spiegel_platform.events import OutgoingEvent, new_event
 from spiegel_platform.logging import get_logger
 from spiegel_platform.storage.stores import Stores
 
+from spiegel_action_plan.group_plans import cycles as pdsa
 from spiegel_action_plan.group_plans import model
 from spiegel_action_plan.group_plans.model import ADOPTED, CLOSED, DRAFT, Action, Change, RuleError
 from spiegel_action_plan.storage import Document, Store
@@ -408,6 +409,67 @@ class GroupPlans:
                 self._changed(tenant_id, doc, version + 1, CLOSED, correlation_id),
             ],
         )
+
+    # -- improvement cycles (PDSA) on an action ------------------------------------------------
+    async def action_of(
+        self, tenant_id: str, person_id: str, plan_id: str, action_id: str
+    ) -> tuple[Document, Document, dict[str, Any]]:
+        """The plan, its group and the action (members only; an unknown action is 404)."""
+        doc, group = await self.member_plan(self.store(tenant_id), person_id, plan_id)
+        action = next((a for a in doc.get("actions", ()) if a["action_id"] == action_id), None)
+        if action is None:
+            raise ApiError(404, "group_plan_action_not_found", action_id=action_id)
+        return doc, group, action
+
+    async def save_cycles(
+        self,
+        tenant_id: str,
+        person_id: str,
+        plan_id: str,
+        action_id: str,
+        version: int,
+        cycles: list[pdsa.Cycle],
+        points: list[pdsa.Point],
+        correlation_id: str,
+        today: date | None = None,
+    ) -> tuple[Document, Document, dict[str, Any]]:
+        """The action's cycles and its measure's points, saved whole on the plan's version (one
+        write with its history entry and GroupPlanChanged)."""
+        doc, group, action = await self.action_of(tenant_id, person_id, plan_id, action_id)
+        if doc["status"] == CLOSED:
+            raise ApiError(409, "group_plan_closed")
+        try:
+            kept_cycles = pdsa.check_cycles(cycles)
+            kept_points = pdsa.check_points(points, today or datetime.now(UTC).date())
+        except RuleError as error:
+            raise refused(error) from None
+        before_cycles = doc.get("cycles", {}).get(action_id, [])
+        before_points = doc.get("measurements", {}).get(action_id, [])
+        new_cycles = [c.as_dict() for c in kept_cycles]
+        new_points = [p.as_dict() for p in kept_points]
+        fields: list[dict[str, Any]] = []
+        if new_cycles != before_cycles:
+            stages = [pdsa.Cycle.of(c).stage for c in before_cycles]
+            fields.append(
+                {
+                    "field": "cycles",
+                    "old": f"{len(before_cycles)}: {stages[-1]}" if stages else "0",
+                    "new": f"{len(kept_cycles)}: {kept_cycles[-1].stage}" if kept_cycles else "0",
+                }
+            )
+        if new_points != before_points:
+            fields.append({"field": "measurements", "old": len(before_points), "new": len(new_points)})
+        if not fields and doc["version"] == version:
+            return doc, group, action
+        written = await self._write(
+            self.store(tenant_id),
+            doc,
+            version,
+            {f"cycles.{action_id}": new_cycles, f"measurements.{action_id}": new_points},
+            [Change(person_id, _now(), "cycles_changed", action_id, tuple(fields))],
+            [self._changed(tenant_id, doc, version + 1, doc["status"], correlation_id)],
+        )
+        return written, group, action
 
     def _event(self, tenant_id: str, payload: Any, correlation_id: str) -> OutgoingEvent:
         return new_event(
