@@ -49,6 +49,8 @@ NEUTRAL: dict[str, str] = {}
 OWN_ROUND: dict[str, str] = {}
 # The specialist's own group in each hospital (its action plan is started for it).
 OWN_GROUP: dict[str, str] = {}
+# The action of every group plan of the matrix (its improvement cycles' routes).
+GROUP_PLAN_ACTION = "matrix-action"
 # The specialist of each hospital (the own group's member: an action's owner on its plan's form).
 OWN_MEMBER: dict[str, str] = {}
 # Specialists of each hospital that hold no session of the matrix (a new Groepsmonitor's members).
@@ -829,6 +831,15 @@ ROUTES = (
                 },
                 False,
             ),
+            ("GET", "/groepsplannen/{object}/acties/{action}", (200,), None, True),
+            # improvement cycles: a stale version (1) is refused with what was typed
+            (
+                "POST",
+                "/groepsplannen/{object}/acties/{action}",
+                (409,),
+                lambda obj: {"version": "1", "cycle-0-change": obj["marker"]},
+                False,
+            ),
             ("POST", "/groepsplannen/{object}/vaststellen", (303, 409), {}, False),
             ("POST", "/groepsplannen/{object}/afsluiten", (303,), {}, False),
         )
@@ -860,6 +871,14 @@ ROUTES = (
         for method, path, ok, body, with_object in (
             ("GET", "/api/action-plan/group-plans/{object}", (200,), None, True),
             ("GET", "/api/action-plan/group-plans/{object}/history", (200,), None, False),
+            ("GET", "/api/action-plan/group-plans/{object}/actions/{action}/cycles", (200,), None, True),
+            (
+                "PUT",
+                "/api/action-plan/group-plans/{object}/actions/{action}/cycles",
+                (409,),
+                {"version": 1, "cycles": [], "measurements": []},
+                False,
+            ),
             ("PUT", "/api/action-plan/group-plans/{object}", (409,), {"version": 1, "actions": []}, False),
             ("POST", "/api/action-plan/group-plans/{object}/adopt", (200, 409), {"version": 2}, False),
             ("POST", "/api/action-plan/group-plans/{object}/close", (200, 409), {"version": 99}, False),
@@ -1216,6 +1235,7 @@ async def _group_plan(deployment: Any, tenant_id: str, member: str, group_id: st
         assert started.status_code == 201, started.text
         plan_id = str(started.json()["plan_id"])
         action = {
+            "action_id": GROUP_PLAN_ACTION,
             "description": f"{marker}: de overdracht elke maand evalueren",
             "owner_person_id": member,
             "due": (datetime.now(UTC) + timedelta(days=60)).date().isoformat(),
@@ -1602,6 +1622,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         host_hospital = a
                     prefix = f"/t/{host_hospital.slug}" if host_hospital else ""
                     path = route.path.replace("{unknown}", "no-such-object")
+                    path = path.replace("{action}", GROUP_PLAN_ACTION)
                     if route.kind:
                         source = b if obj == "foreign" else a
                         key = (route.kind, "colleague" if obj == "colleague" else "own")

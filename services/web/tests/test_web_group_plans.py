@@ -123,6 +123,33 @@ def test_the_group_plan_pages(web: WebDeployment) -> None:
     assert "Overdracht" not in status
     history = is_page(anna.get(f"{path}/geschiedenis"), 200, "Dr. Bert", "Dr. Anna", "open", "op schema")
     assert history.index("Dr. Bert") < history.index("actie toegevoegd")  # the latest first
+    # Improvement cycles and a measure on the action: a run chart drawn on the page.
+    cycles_path = f"{path}/acties/{action_id}"
+    html = is_page(
+        anna.get(cycles_path), 200, "Verbetercycli en metingen", "Nieuwe cyclus", "Nog geen metingen"
+    )
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)  # type: ignore[union-attr]
+    pdsa = {
+        "csrf_token": csrf,
+        "version": version,
+        "cycle-0-change": "Checklist bij de overdracht",
+        "cycle-0-prediction": "Minder gemiste punten",
+        "cycle-0-done": "Twee weken",
+        "cycle-0-result": "Van 8 naar 3",
+        "cycle-0-decision": "adapt",
+        "point-0-on": (date.today() - timedelta(days=14)).isoformat(),
+        "point-0-value": "8",
+        "point-1-on": date.today().isoformat(),
+        "point-1-value": "veel",
+    }
+    refused = anna.post(cycles_path, data=pdsa)
+    is_page(refused, 422, "measurements[1].value", "Checklist bij de overdracht", 'value="veel"')
+    done = anna.post(cycles_path, data={**pdsa, "point-1-value": "3"})
+    assert done.status_code == 303, done.text[:500]
+    html = is_page(anna.get(cycles_path), 200, "Cyclus 1", "act: besloten", "Nieuwe cyclus", "mediaan 5.5")
+    assert html.count("<circle") == 2 and 'role="img"' in html
+    for client in (olga, coordinating):
+        assert client.get(cycles_path).status_code == 404
     english = anna.get(f"{path}?lang=en")
     is_page(english, 200, "Action plan", "How is success measured?")
 

@@ -13,9 +13,12 @@ typed is lost. No script needed: every step is a form.
 from __future__ import annotations
 
 import re
+import statistics
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from markupsafe import Markup, escape
 
 from spiegel_web.core import Page, PageError, page_of, problem_text, quoted
 
@@ -74,6 +77,103 @@ def actions_from_form(form: dict[str, Any]) -> list[dict[str, Any]]:
             ]
         actions.append(action)
     return actions
+
+
+DECISIONS = ("adopt", "adapt", "abandon")
+CYCLE_FIELDS = ("cycle_id", "change", "prediction", "done", "observed", "result", "decision")
+
+
+def cycles_from_form(form: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cycles typed in the form (`cycle-<n>-<field>`), in order; a row without a change is
+    left out (the empty row for a next cycle)."""
+    numbers = sorted({int(m.group(1)) for key in form if (m := re.match(r"^cycle-(\d{1,2})-change$", key))})
+    cycles = []
+    for n in numbers:
+        raw = {f: str(form.get(f"cycle-{n}-{f}") or "") for f in CYCLE_FIELDS}
+        if not raw["change"].strip():
+            continue
+        if raw["decision"] not in DECISIONS:
+            raw["decision"] = ""
+        if not raw["cycle_id"]:
+            raw.pop("cycle_id")
+        cycles.append(raw)
+    return cycles
+
+
+def points_from_form(form: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """The measure's points typed in the form (`point-<n>-on|value|note`); a row without a date and
+    value is left out. A value that is not a number: the row's field name (shown as the reason)."""
+    numbers = sorted({int(m.group(1)) for key in form if (m := re.match(r"^point-(\d{1,3})-on$", key))})
+    points: list[dict[str, Any]] = []
+    bad = ""
+    for n in numbers:
+        on, value = str(form.get(f"point-{n}-on") or ""), str(form.get(f"point-{n}-value") or "").strip()
+        if not on and not value:
+            continue
+        try:
+            number = float(value.replace(",", "."))
+        except ValueError:
+            bad = bad or f"measurements[{len(points)}].value"
+            number = 0.0
+        points.append({"on": on, "value": number, "note": str(form.get(f"point-{n}-note") or "")})
+    return points, bad
+
+
+def run_chart(points: list[dict[str, Any]], label: str, median_label: str) -> Markup:
+    """A run chart as inline SVG, drawn here (no script): the points in date order joined by a line,
+    the median as a dashed line, the first and last date and the lowest and highest value written
+    on the axes. Every text is escaped."""
+    if not points:
+        return Markup("")
+    width, height, left, right, top, bottom = 640, 260, 56, 16, 16, 40
+    days = [date.fromisoformat(str(p["on"])).toordinal() for p in points]
+    values = [float(p["value"]) for p in points]
+    low, high = min(values), max(values)
+    if high == low:
+        low, high = low - 1, high + 1
+    first, last = min(days), max(days)
+    span = max(last - first, 1)
+
+    def x(day: int) -> float:
+        return (
+            left + (day - first) / span * (width - left - right)
+            if last > first
+            else (left + width - right) / 2
+        )
+
+    def y(value: float) -> float:
+        return top + (high - value) / (high - low) * (height - top - bottom)
+
+    median = statistics.median(values)
+    line = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in zip(days, values, strict=True))
+    dots = "".join(
+        f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="4">'
+        f"<title>{escape(p['on'])}: {escape(f'{v:g}')}</title></circle>"
+        for d, v, p in zip(days, values, points, strict=True)
+    )
+    axis = 'stroke="currentColor" stroke-width="1"'
+    svg = (
+        f'<svg class="run-chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}"'
+        f' xmlns="http://www.w3.org/2000/svg" width="100%" preserveAspectRatio="xMinYMin meet">'
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" {axis}/>'
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" {axis}/>'
+        f'<line class="median" x1="{left}" y1="{y(median):.1f}" x2="{width - right}" y2="{y(median):.1f}"'
+        f' stroke="currentColor" stroke-dasharray="6 4" opacity="0.6"/>'
+        f'<text x="{width - right}" y="{y(median) - 4:.1f}" text-anchor="end" font-size="12">'
+        f"{escape(median_label)} {escape(f'{median:g}')}</text>"
+        f'<polyline points="{line}" fill="none" stroke="currentColor" stroke-width="2"/>'
+        f"{dots}"
+        f'<text x="{left - 6}" y="{y(high) + 4:.1f}" text-anchor="end" font-size="12">'
+        f"{escape(f'{high:g}')}</text>"
+        f'<text x="{left - 6}" y="{y(low) + 4:.1f}" text-anchor="end" font-size="12">'
+        f"{escape(f'{low:g}')}</text>"
+        f'<text x="{left}" y="{height - bottom + 18}" font-size="12">'
+        f"{escape(date.fromordinal(first).isoformat())}</text>"
+        f'<text x="{width - right}" y="{height - bottom + 18}" text-anchor="end" font-size="12">'
+        f"{escape(date.fromordinal(last).isoformat())}</text>"
+        "</svg>"
+    )
+    return Markup(svg)  # noqa: S704 (built here; every text in it is escaped)
 
 
 def _refused(answer: Any) -> bool:
@@ -211,6 +311,82 @@ def router() -> APIRouter:
         page = await page_of(request)
         page.require()
         return await step(page, plan_id, "close", "afgesloten")
+
+    async def show_cycles(page: Page, found: dict[str, Any], status: int = 200, **extra: Any) -> Response:
+        return page.render(
+            "group_plans/cycles.html",
+            status=status,
+            found=found,
+            decisions=DECISIONS,
+            chart=run_chart(found["measurements"], page.t("pdsa_chart_label"), page.t("pdsa_median")),
+            **extra,
+        )
+
+    async def cycles_or_404(page: Page, plan_id: str, action_id: str) -> dict[str, Any]:
+        check_id(plan_id)
+        check_id(action_id)
+        upstream = await page.call(
+            "action-plan", "GET", f"/group-plans/{quoted(plan_id)}/actions/{quoted(action_id)}/cycles"
+        )
+        if upstream.status_code == 404:
+            raise PageError(404, key="gplan_not_found")
+        if not upstream.is_success:
+            raise PageError(upstream.status_code, problem_text(upstream, page.lang))
+        found: dict[str, Any] = upstream.json()
+        return found
+
+    @api.get("/groepsplannen/{plan_id}/acties/{action_id}")
+    async def cycles(plan_id: str, action_id: str, request: Request) -> Response:
+        page = await page_of(request)
+        page.require()
+        found = await cycles_or_404(page, plan_id, action_id)
+        return await show_cycles(page, found, saved=request.query_params.get("opgeslagen"))
+
+    @api.post("/groepsplannen/{plan_id}/acties/{action_id}")
+    async def save_cycles(plan_id: str, action_id: str, request: Request) -> Response:
+        page = await page_of(request)
+        page.require()
+        check_id(plan_id)
+        check_id(action_id)
+        form = await page.form()
+        try:
+            version = int(str(form.get("version", "")))
+        except ValueError:
+            version = 0
+        typed_cycles = cycles_from_form(form)
+        typed_points, bad = points_from_form(form)
+        answer = None
+        if not bad:
+            answer = await page.call(
+                "action-plan",
+                "PUT",
+                f"/group-plans/{quoted(plan_id)}/actions/{quoted(action_id)}/cycles",
+                json_body={"version": max(version, 1), "cycles": typed_cycles, "measurements": typed_points},
+            )
+            if answer.status_code == 404:
+                raise PageError(404, key="gplan_not_found")
+            if answer.is_success:
+                return page.redirect(f"/groepsplannen/{plan_id}/acties/{action_id}", opgeslagen="1")
+        current = await cycles_or_404(page, plan_id, action_id)
+        shown = {
+            **current,
+            "version": version,
+            "cycles": [{**c, "stage": ""} for c in typed_cycles],
+            "measurements": [p for p in typed_points if re.match(r"^\d{4}-\d{2}-\d{2}$", str(p["on"]))],
+        }
+        reason = page.t("pdsa_bad_number", field=bad) if answer is None else problem_text(answer, page.lang)
+        status = 409 if answer is not None and answer.status_code == 409 else 422
+        # The points as typed (a value that is not a number too), so nothing typed is lost.
+        as_typed = [
+            {
+                "on": str(form.get(f"point-{n}-on") or ""),
+                "value": str(form.get(f"point-{n}-value") or ""),
+                "note": str(form.get(f"point-{n}-note") or ""),
+            }
+            for n in range(len([k for k in form if re.match(r"^point-\d{1,3}-on$", k)]))
+        ]
+        as_typed = [p for p in as_typed if p["on"] or p["value"]]
+        return await show_cycles(page, shown, status, errors=[reason], typed_points=as_typed)
 
     @api.get("/groepsplannen/{plan_id}/geschiedenis")
     async def history(plan_id: str, request: Request) -> Response:
