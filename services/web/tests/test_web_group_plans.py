@@ -201,9 +201,29 @@ def test_a_member_makes_the_plan_and_the_group_adopts_it_on_a_phone(web: WebDepl
     assert "Controle op de voortgang" in phone.inner_text("main")
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
     checked.page(phone, "gplan-adopted")
+    # An improvement cycle and two measurements on the action: the run chart fits the phone.
+    phone.get_by_role("link", name=re.compile("Verbetercycli en metingen")).first.tap()
+    phone.wait_for_url(re.compile(r"/acties/[A-Za-z0-9_-]+$"))
+    phone.get_by_label("Plan: welke verandering test u?").fill("OK-planning op vrijdag samen doorlopen")
+    phone.get_by_label("Plan: wat verwacht u?").fill("Minder uitloop")
+    phone.locator("#p0-on").fill((date.today() - timedelta(days=7)).isoformat())
+    phone.locator("#p0-value").fill("4")
+    phone.get_by_role("button", name="Opslaan").tap()
+    phone.get_by_text("Opgeslagen.").wait_for()
+    phone.locator("#p1-on").fill(date.today().isoformat())
+    phone.locator("#p1-value").fill("2")
+    phone.get_by_role("button", name="Opslaan").tap()
+    phone.get_by_text("Opgeslagen.").wait_for()
+    assert phone.locator("svg.run-chart circle").count() == 2
+    box = phone.locator("svg.run-chart").bounding_box()
+    assert box is not None and box["width"] <= 390
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    checked.page(phone, "gplan-cycles")
+    phone.get_by_role("link", name=re.compile("Plan van aanpak: Maatschap Chirurgie")).tap()
     phone.get_by_role("link", name="Geschiedenis: wie wijzigde wat").tap()
     history = phone.inner_text("#history")
     assert "plan vastgesteld" in history and "actie toegevoegd" in history and "Anna Arts" in history
+    assert "verbetercycli of metingen gewijzigd" in history
     checked.page(phone, "gplan-history")
     context.close()
     assert not checked.violations, checked.violations
