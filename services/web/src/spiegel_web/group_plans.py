@@ -125,7 +125,7 @@ def run_chart(points: list[dict[str, Any]], label: str, median_label: str) -> Ma
     on the axes. Every text is escaped."""
     if not points:
         return Markup("")
-    width, height, left, right, top, bottom = 640, 260, 56, 16, 16, 40
+    width, height, left, right, top, bottom = 400, 240, 48, 12, 16, 40
     days = [date.fromisoformat(str(p["on"])).toordinal() for p in points]
     values = [float(p["value"]) for p in points]
     low, high = min(values), max(values)
@@ -159,17 +159,17 @@ def run_chart(points: list[dict[str, Any]], label: str, median_label: str) -> Ma
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" {axis}/>'
         f'<line class="median" x1="{left}" y1="{y(median):.1f}" x2="{width - right}" y2="{y(median):.1f}"'
         f' stroke="currentColor" stroke-dasharray="6 4" opacity="0.6"/>'
-        f'<text x="{width - right}" y="{y(median) - 4:.1f}" text-anchor="end" font-size="12">'
+        f'<text x="{width - right}" y="{y(median) - 4:.1f}" text-anchor="end" font-size="14">'
         f"{escape(median_label)} {escape(f'{median:g}')}</text>"
         f'<polyline points="{line}" fill="none" stroke="currentColor" stroke-width="2"/>'
         f"{dots}"
-        f'<text x="{left - 6}" y="{y(high) + 4:.1f}" text-anchor="end" font-size="12">'
+        f'<text x="{left - 6}" y="{y(high) + 4:.1f}" text-anchor="end" font-size="14">'
         f"{escape(f'{high:g}')}</text>"
-        f'<text x="{left - 6}" y="{y(low) + 4:.1f}" text-anchor="end" font-size="12">'
+        f'<text x="{left - 6}" y="{y(low) + 4:.1f}" text-anchor="end" font-size="14">'
         f"{escape(f'{low:g}')}</text>"
-        f'<text x="{left}" y="{height - bottom + 18}" font-size="12">'
+        f'<text x="{left}" y="{height - bottom + 18}" font-size="14">'
         f"{escape(date.fromordinal(first).isoformat())}</text>"
-        f'<text x="{width - right}" y="{height - bottom + 18}" text-anchor="end" font-size="12">'
+        f'<text x="{width - right}" y="{height - bottom + 18}" text-anchor="end" font-size="14">'
         f"{escape(date.fromordinal(last).isoformat())}</text>"
         "</svg>"
     )
