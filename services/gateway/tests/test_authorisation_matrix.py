@@ -28,6 +28,7 @@ from gateway_helpers import PASSWORD, Browser
 from gateway_world import open_round, publish_report, respondent_link
 from pymongo import AsyncMongoClient
 from spiegel_accreditation.storage import Store as AccreditationStore
+from spiegel_action_plan.storage import Store as ActionPlanStore
 from spiegel_aggregation.storage import Store as AggregationStore
 from spiegel_dev.waiting import eventually
 from spiegel_gateway.groups.store import GroupStore
@@ -47,6 +48,12 @@ MANAGERS = ("tenant_admin", "coordinator")
 NEUTRAL: dict[str, str] = {}
 # The specialist's own IFMS round in each hospital (their POP is started for it).
 OWN_ROUND: dict[str, str] = {}
+# The specialist's own group in each hospital (its action plan is started for it).
+OWN_GROUP: dict[str, str] = {}
+# The action of every group plan of the matrix (its improvement cycles' routes).
+GROUP_PLAN_ACTION = "matrix-action"
+# The specialist of each hospital (the own group's member: an action's owner on its plan's form).
+OWN_MEMBER: dict[str, str] = {}
 # Specialists of each hospital that hold no session of the matrix (a new Groepsmonitor's members).
 SPARE_MEMBERS: dict[str, list[str]] = {}
 # Days ahead for each extension of a round (each one later than the one before).
@@ -864,6 +871,109 @@ ROUTES = (
             for which in ("own", "colleague")
         ),
     ),
+    # A group's action plan (plan van aanpak, issue 20 point 4): only the group's current members
+    # ("own": the specialist's group's plan; "colleague": a group the specialist is not in). To
+    # everyone else of the hospital, the coordinator and the board included, a plan is unknown (404,
+    # audited), as a POP; the coordinators see the status per group (no actions).
+    Route(
+        "GET",
+        "/groepsplannen",
+        (*MANAGERS, "specialist"),
+        page=True,
+        outsiders=404,  # a facilitator or board member in no group: nothing to show
+    ),
+    Route(
+        "POST",
+        "/groepsplannen",
+        ("specialist",),
+        page=True,
+        outsiders=404,
+        ok=(303,),
+        form=lambda obj: {"group_id": OWN_GROUP["A"]},
+    ),
+    *(
+        Route(
+            method,
+            path,
+            (*STAFF, BOARD),
+            kind="gplan",
+            page=True,
+            reach=pop_reach,
+            hidden=404,
+            outsiders=404,
+            ok=ok,
+            answers_with_object=with_object,
+            form=form,
+        )
+        for method, path, ok, form, with_object in (
+            ("GET", "/groepsplannen/{object}", (200,), None, True),
+            ("GET", "/groepsplannen/{object}/geschiedenis", (200,), None, False),
+            # a stale version (1; saved since): the form again with what was typed and the reason
+            (
+                "POST",
+                "/groepsplannen/{object}",
+                (409,),
+                lambda obj: {
+                    "version": "1",
+                    "action-0-description": obj["marker"],
+                    "action-0-owner_person_id": OWN_MEMBER["A"],
+                    "action-0-due": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(),
+                },
+                False,
+            ),
+            ("GET", "/groepsplannen/{object}/acties/{action}", (200,), None, True),
+            # improvement cycles: a stale version (1) is refused with what was typed
+            (
+                "POST",
+                "/groepsplannen/{object}/acties/{action}",
+                (409,),
+                lambda obj: {"version": "1", "cycle-0-change": obj["marker"]},
+                False,
+            ),
+            ("POST", "/groepsplannen/{object}/vaststellen", (303, 409), {}, False),
+            ("POST", "/groepsplannen/{object}/afsluiten", (303,), {}, False),
+        )
+    ),
+    Route("GET", "/api/action-plan/group-plans/mine", (*STAFF, BOARD)),
+    Route("GET", "/api/action-plan/group-plans/status", MANAGERS),
+    Route("GET", "/api/action-plan/group-plans/settings", MANAGERS),
+    Route("PUT", "/api/action-plan/group-plans/settings", MANAGERS, body={"check_months": 6}),
+    Route(
+        "POST",
+        "/api/action-plan/group-plans",
+        ("specialist",),
+        outsiders=404,
+        body=lambda: {"group_id": OWN_GROUP["A"]},  # type: ignore[arg-type]
+    ),
+    *(
+        Route(
+            method,
+            path,
+            (*STAFF, BOARD),
+            kind="gplan",
+            reach=pop_reach,
+            hidden=404,
+            outsiders=404,
+            ok=ok,
+            body=body,
+            answers_with_object=with_object,
+        )
+        for method, path, ok, body, with_object in (
+            ("GET", "/api/action-plan/group-plans/{object}", (200,), None, True),
+            ("GET", "/api/action-plan/group-plans/{object}/history", (200,), None, False),
+            ("GET", "/api/action-plan/group-plans/{object}/actions/{action}/cycles", (200,), None, True),
+            (
+                "PUT",
+                "/api/action-plan/group-plans/{object}/actions/{action}/cycles",
+                (409,),
+                {"version": 1, "cycles": [], "measurements": []},
+                False,
+            ),
+            ("PUT", "/api/action-plan/group-plans/{object}", (409,), {"version": 1, "actions": []}, False),
+            ("POST", "/api/action-plan/group-plans/{object}/adopt", (200, 409), {"version": 2}, False),
+            ("POST", "/api/action-plan/group-plans/{object}/close", (200, 409), {"version": 99}, False),
+        )
+    ),
     # -- the pages of the rounds, nominations, reports and settings (before issue 18) ---------------
     # A round's page and what a coordinator does with it; "spare": a round of each hospital (a draft
     # at first, about no one of the matrix) that the pages open, extend and close (closed last).
@@ -1493,6 +1603,31 @@ async def _pop(deployment: Any, tenant_id: str, owner: str, round_id: str, marke
         return str(pop["id"])
 
 
+async def _group_plan(deployment: Any, tenant_id: str, member: str, group_id: str, marker: str) -> str:
+    """The group's action plan with one action holding the marker (straight at the action-plan
+    service, as the member)."""
+    token = deployment.issuer().issue(
+        audience="action-plan", subject=member, tenant_id=tenant_id, roles=["specialist"]
+    )
+    async with httpx.AsyncClient(
+        base_url=deployment.action_plan.url, headers={"authorization": f"Bearer {token}"}, timeout=30
+    ) as service:
+        started = await service.post("/group-plans", json={"group_id": group_id})
+        assert started.status_code == 201, started.text
+        plan_id = str(started.json()["plan_id"])
+        action = {
+            "action_id": GROUP_PLAN_ACTION,
+            "description": f"{marker}: de overdracht elke maand evalueren",
+            "owner_person_id": member,
+            "due": (datetime.now(UTC) + timedelta(days=60)).date().isoformat(),
+            "measure": "10 evaluaties",
+            "embedding": {"kind": "standing_agenda_item", "text": "vast agendapunt"},
+        }
+        saved = await service.put(f"/group-plans/{plan_id}", json={"version": 1, "actions": [action]})
+        assert saved.status_code == 200, saved.text
+        return plan_id
+
+
 def _new_address() -> str:
     return f"m-{uuid.uuid4().hex[:10]}@matrix-test.nl"
 
@@ -1674,6 +1809,29 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         group = await groups.create(hospital.tenant_id, name=marker, members=[member], by="setup")
         hospital.objects[("group", which)] = group.group_id
         hospital.markers[("group", which)] = marker
+    # Group action plans (action-plan): the service's copy of the two groups (written as its consumer of
+    # the gateway's GroupChanged would: the matrix runs no gateway relay), each plan started by its
+    # member with the marker in its action.
+    plans = ActionPlanStore.on(db.client[f"{deployment.prefix}_action_plan"]).tenant(hospital.tenant_id)
+    for which, member in (("own", hospital.people["specialist"]), ("colleague", colleague_id)):
+        group_id = hospital.objects[("group", which)]
+        await plans.groups.insert(
+            {
+                "id": group_id,
+                "group_id": group_id,
+                "name": "Matrix groep",
+                "member_person_ids": [member],
+                "contact_person_id": member,
+                "revision": 1,
+            }
+        )
+        marker = f"SECRET-{label}-gplan-{which}-{uuid.uuid4().hex[:6]}"
+        hospital.objects[("gplan", which)] = await _group_plan(
+            deployment, hospital.tenant_id, member, group_id, marker
+        )
+        hospital.markers[("gplan", which)] = marker
+    OWN_GROUP[label] = hospital.objects[("group", "own")]
+    OWN_MEMBER[label] = hospital.people["specialist"]
     # Discussion sessions (accreditation): under way (check-in open, themes still to choose), the
     # specialist's led by the hospital's facilitator, the colleague's by someone else; the place is
     # the marker.
@@ -1962,6 +2120,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                     prefix = f"/t/{host_hospital.slug}" if host_hospital else ""
                     path = route.path.replace("{unknown}", "no-such-object")
                     path = re.sub(r"\{=([^}]*)\}", r"\1", path)  # {=name}: a parameter, sent as name
+                    path = path.replace("{action}", GROUP_PLAN_ACTION)
                     if route.kind:
                         source = b if obj == "foreign" else a
                         key = (route.kind, "colleague" if obj == "colleague" else "own")
@@ -2053,7 +2212,14 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                     refused = response.status_code == 403 or (
                         response.status_code == 404
                         and (
-                            route.bare.startswith(("/api/action-plan/pops/", "/mijn-ontwikkelplan"))
+                            route.bare.startswith(
+                                (
+                                    "/api/action-plan/pops/",
+                                    "/mijn-ontwikkelplan",
+                                    "/api/action-plan/group-plans/{object}",
+                                    "/groepsplannen/{object}",
+                                )
+                            )
                             or re.match(r"^/api/accreditation/sessions/[^/]+/notes", route.bare) is not None
                             or re.match(NOTES_PAGES, route.bare) is not None
                         )

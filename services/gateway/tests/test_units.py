@@ -290,6 +290,11 @@ def test_refusals_of_a_pop_are_audited_whatever_the_method_and_answer():
     assert refusal("accreditation", "sessions/s1", 404) is None
     assert refusal("survey", "rounds/r1", 403) == "authorisation.failed"
     assert refusal("action-plan", "pops/p1", 200) is None
+    # A group's action plan answers 404 to everyone but the group's members: a refusal too.
+    for path in ("group-plans/g1", "group-plans/g1/adopt", "/group-plans/g1/history", "group-plans//g1"):
+        assert refusal("action-plan", path, 404) == "authorisation.failed", path
+    for path in ("group-plans", "group-plans/mine", "group-plans/status", "group-plans/settings"):
+        assert refusal("action-plan", path, 404) is None, path
 
 
 def test_operational_endpoints_of_services_are_not_forwarded():

@@ -89,6 +89,36 @@ DYNAMIC = {
         f"declaration_{code}"
         for code in ("group_monitor", "not_attended", "employment_unknown", "no_big_number", "not_ended")
     ],
+    "gplan_status_": ["draft", "adopted", "closed"],
+    "gplan_action_": ["open", "on_track", "delayed", "done", "stopped"],
+    "gplan_item_": ["strength", "development_point", "suggestion", "discussion_point", "other"],
+    "gplan_embedding_": ["standing_agenda_item", "protocol", "responsible_person", "other"],
+    "gplan_change_": [
+        "created",
+        "action_added",
+        "action_changed",
+        "action_removed",
+        "carried_over",
+        "adopted",
+        "closed",
+        "cycles_changed",
+    ],
+    "gplan_field_": [
+        "owner_person_id",
+        "due",
+        "status",
+        "embedding_kind",
+        "description",
+        "measure",
+        "embedding_text",
+        "report_items",
+        "carried_from",
+        "taken_over_by",
+        "cycles",
+        "measurements",
+    ],
+    "pdsa_decision_": ["adopt", "adapt", "abandon"],
+    "pdsa_stage_": ["plan", "do", "study", "act"],
 }
 
 QUESTIONNAIRE = {

@@ -7,6 +7,8 @@ from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
+from spiegel_action_plan.group_plans import api as group_plans_api
+from spiegel_action_plan.groups import handlers as group_handlers
 from spiegel_action_plan.pops import api as pops_api
 from spiegel_action_plan.pops import rotation
 from spiegel_action_plan.rounds import api as rounds_api
@@ -17,19 +19,30 @@ from spiegel_action_plan.storage import Store
 PRODUCED = [
     "spiegel.action_plan.v1.PersonalPlanStarted",
     "spiegel.action_plan.v1.PersonalPlanCompleted",
+    "spiegel.action_plan.v1.GroupPlanChanged",
+    "spiegel.action_plan.v1.GroupPlanAdopted",
+    "spiegel.action_plan.v1.GroupPlanClosed",
 ]
 
 DEFINITION = ServiceDefinition(
     name="action-plan",
     title="Spiegel action-plan service",
-    description="Personal development plans (POP): encrypted at rest, for their owner only.",
+    description=(
+        "Personal development plans (POP): encrypted at rest, for their owner only; the groups' action"
+        " plans (plan van aanpak) after a Groepsmonitor, for the group's members."
+    ),
     settings_class=ActionPlanSettings,
-    outbox_collections=[Store.pops.name],
+    outbox_collections=[Store.pops.name, Store.group_plans.name],
     indexes={
         Store.pops.name: [IndexSpec([("owner_id", 1)]), IndexSpec([("state", 1)])],
         Store.data_keys.name: [IndexSpec([("kek_id", 1)])],
+        Store.group_plans.name: [IndexSpec([("group_id", 1)]), IndexSpec([("status", 1)])],
     },
-    routers=lambda runtime: [pops_api.router(runtime), rounds_api.router(runtime)],
+    routers=lambda runtime: [
+        pops_api.router(runtime),
+        rounds_api.router(runtime),
+        group_plans_api.router(runtime),
+    ],
     consumers=[
         # The survey's round events: which IFMS rounds exist and whose they are.
         ConsumerSpec(
@@ -37,11 +50,21 @@ DEFINITION = ServiceDefinition(
             handlers=round_handlers.handlers,
             topics=topics_of(*round_handlers.EVENTS),
         ),
+        # The gateway's groups: who may read and edit a group's action plan.
+        ConsumerSpec(
+            group_id="action-plan.groups",
+            handlers=group_handlers.handlers,
+            topics=topics_of(*group_handlers.EVENTS),
+        ),
     ],
     produces_topics=topics_of(*PRODUCED),
     background=[rotation.rewrap_periodically],
     openapi_tags=[
         {"name": "pops", "description": "Persoonlijk ontwikkelplan (POP): alleen voor de eigenaar"},
+        {
+            "name": "group-plans",
+            "description": "Plan van aanpak van een groep na de Groepsmonitor: voor de leden",
+        },
         {"name": "completion", "description": "POP afgerond ja/nee per specialist en ronde (coördinator)"},
     ],
 )

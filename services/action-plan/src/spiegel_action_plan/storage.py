@@ -10,6 +10,16 @@
   by the api (made on first use, erased by the owner) and re-wrapped by the rotation.
 - `rounds` (id: the round id): what the survey announced about an IFMS round: its subject (the
   specialist whose POP it is), title, closed. Written by the consumer.
+- `groups` (id: the gateway's group id): a group (vakgroep, maatschap) as the gateway's
+  GroupChanged announced it: name, `member_person_ids`, `contact_person_id`, `revision` (the latest
+  wins). Who may read and edit a group's action plan. Written by the consumer.
+- `group_plans` (id: the plan id, a uuid derived from tenant, group and Groepsmonitor round): a
+  group's action plan (plan van aanpak): group, round, status (draft, adopted, closed), version,
+  dates (`adopted_at`, `next_check_at`, `closed_at`), `actions` and `history` (who, when, what
+  changed: append-only, in the same write as the change). The outbox of GroupPlanChanged /
+  Adopted / Closed. Written by the api.
+- `hospital_settings` (id: `group_plans`): the hospital's settings of group plans
+  (`check_months`: the check after adoption, default 6). Written by the api (coordinators).
 """
 
 from __future__ import annotations
@@ -27,3 +37,6 @@ class Store(TenantStores):
     pops = Collection()
     data_keys = Collection()
     rounds = Collection()
+    groups = Collection()
+    group_plans = Collection()
+    hospital_settings = Collection()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from spiegel_platform.storage.stores import Stores
 from spiegel_platform.wiring import Wiring
 
+from spiegel_action_plan.group_plans.service import GroupPlans
 from spiegel_action_plan.pops.sealing import Keyring
 from spiegel_action_plan.pops.service import Pops
 from spiegel_action_plan.settings import ActionPlanRuntime, ActionPlanSettings
@@ -23,6 +24,7 @@ class ActionPlan(Wiring[ActionPlanSettings]):
         stores: Stores[Store] | None = None,
         keyring: Keyring | None = None,
         pops: Pops | None = None,
+        group_plans: GroupPlans | None = None,
     ) -> None:
         super().__init__(runtime)
         # Each tenant's collections, made once per process.
@@ -33,3 +35,5 @@ class ActionPlan(Wiring[ActionPlanSettings]):
         self.pops = (
             pops if pops is not None else Pops(self.stores, self.keyring, runtime.settings.data_key_cache_s)
         )
+        # The steps on the groups' action plans (members only, versions, history, events).
+        self.group_plans = group_plans if group_plans is not None else GroupPlans(self.stores)

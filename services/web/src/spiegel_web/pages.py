@@ -12,6 +12,7 @@ from spiegel_web import (
     development_plan,
     discussions,
     gaia,
+    group_plans,
     groups,
     imports,
     nominations,
@@ -40,6 +41,7 @@ def router() -> APIRouter:
         planning,  # after discussions: /groepsbesprekingen/mijn is not a session's id
         development_plan,
         pop_completion,
+        group_plans,
         rounds,
         groups,
         imports,

@@ -53,6 +53,12 @@ AUDITED_READS = (  # meaning: the audit action
 # method (a read, a change, a completion, a PDF).
 OWNER_ONLY = (
     PathRule("action-plan", re.compile(r"^pops(/.*)?$"), AUTHORISATION_FAILED),
+    # A group's action plan: only the group's current members; anyone else gets 404.
+    PathRule(
+        "action-plan",
+        re.compile(r"^group-plans/(?!(mine|status|settings)$)[^/]+(/.*)?$"),
+        AUTHORISATION_FAILED,
+    ),
     # Notes: only the participant and the session's facilitators; anyone else gets 404.
     PathRule("accreditation", re.compile(r"^sessions/[^/]+/notes(/.*)?$"), AUTHORISATION_FAILED),
 )
