@@ -7,6 +7,9 @@ from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
+from spiegel_action_plan.checks import api as checks_api
+from spiegel_action_plan.checks import handlers as check_handlers
+from spiegel_action_plan.checks import scheduler as check_scheduler
 from spiegel_action_plan.pops import api as pops_api
 from spiegel_action_plan.pops import rotation
 from spiegel_action_plan.rounds import api as rounds_api
@@ -17,6 +20,8 @@ from spiegel_action_plan.storage import Store
 PRODUCED = [
     "spiegel.action_plan.v1.PersonalPlanStarted",
     "spiegel.action_plan.v1.PersonalPlanCompleted",
+    "spiegel.action_plan.v1.GroupPlanCheckDue",
+    "spiegel.action_plan.v1.GroupPlanCheckCompleted",
 ]
 
 DEFINITION = ServiceDefinition(
@@ -24,12 +29,22 @@ DEFINITION = ServiceDefinition(
     title="Spiegel action-plan service",
     description="Personal development plans (POP): encrypted at rest, for their owner only.",
     settings_class=ActionPlanSettings,
-    outbox_collections=[Store.pops.name],
+    outbox_collections=[Store.pops.name, Store.plan_checks.name],
     indexes={
         Store.pops.name: [IndexSpec([("owner_id", 1)]), IndexSpec([("state", 1)])],
         Store.data_keys.name: [IndexSpec([("kek_id", 1)])],
+        Store.group_plans.name: [IndexSpec([("status", 1), ("next_check_at", 1)])],
+        Store.plan_checks.name: [
+            IndexSpec([("plan_id", 1)]),
+            IndexSpec([("state", 1), ("next_reminder_at", 1)]),
+        ],
     },
-    routers=lambda runtime: [pops_api.router(runtime), rounds_api.router(runtime)],
+    routers=lambda runtime: [
+        pops_api.router(runtime),
+        rounds_api.router(runtime),
+        checks_api.router(runtime),
+        checks_api.settings_router(runtime),
+    ],
     consumers=[
         # The survey's round events: which IFMS rounds exist and whose they are.
         ConsumerSpec(
@@ -37,11 +52,21 @@ DEFINITION = ServiceDefinition(
             handlers=round_handlers.handlers,
             topics=topics_of(*round_handlers.EVENTS),
         ),
+        # The gateway's hospital settings: the time zone of the checks' local due moments.
+        ConsumerSpec(
+            group_id="action-plan.tenants",
+            handlers=check_handlers.handlers,
+            topics=topics_of(*check_handlers.EVENTS),
+        ),
     ],
     produces_topics=topics_of(*PRODUCED),
-    background=[rotation.rewrap_periodically],
+    background=[rotation.rewrap_periodically, check_scheduler.run],
     openapi_tags=[
         {"name": "pops", "description": "Persoonlijk ontwikkelplan (POP): alleen voor de eigenaar"},
         {"name": "completion", "description": "POP afgerond ja/nee per specialist en ronde (coördinator)"},
+        {
+            "name": "checks",
+            "description": "De controle van een groepsplan na 6 maanden (de leden van de groep)",
+        },
     ],
 )

@@ -10,6 +10,18 @@
   by the api (made on first use, erased by the owner) and re-wrapped by the rotation.
 - `rounds` (id: the round id): what the survey announced about an IFMS round: its subject (the
   specialist whose POP it is), title, closed. Written by the consumer.
+- `group_plans` (id: the plan id): a group's action plan (plan van aanpak): group, status
+  (draft, adopted, closed), actions, `next_check_at`. Written by the api (group_plans/); the
+  checks move `next_check_at` on, set `open_check_id` and append the actions a check adds.
+- `groups` (id: the gateway's group id): the group's members and contact person, from the
+  gateway's GroupChanged. Written by the consumer (groups/).
+- `plan_checks` (id: a uuid derived from plan and due moment): a plan's periodic check: due
+  moment, recipients, state (open, completed), reminders sent, the answer (the plan's history
+  of checks). The outbox of GroupPlanCheckDue / GroupPlanCheckCompleted. Written by the
+  consumer's check scheduler (made, reminded) and the api (answered).
+- `hospitals` (id: "settings"): the hospital's settings here: the group plans' check interval
+  and recipients, the board's yearly progress; its time zone from the gateway's
+  TenantConfigured (per revision, the highest wins). Written by the api and the consumer.
 """
 
 from __future__ import annotations
@@ -27,3 +39,7 @@ class Store(TenantStores):
     pops = Collection()
     data_keys = Collection()
     rounds = Collection()
+    group_plans = Collection()
+    groups = Collection()
+    plan_checks = Collection()
+    hospitals = Collection()

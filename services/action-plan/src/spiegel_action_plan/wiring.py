@@ -9,6 +9,7 @@ from __future__ import annotations
 from spiegel_platform.storage.stores import Stores
 from spiegel_platform.wiring import Wiring
 
+from spiegel_action_plan.checks.service import Checks
 from spiegel_action_plan.pops.sealing import Keyring
 from spiegel_action_plan.pops.service import Pops
 from spiegel_action_plan.settings import ActionPlanRuntime, ActionPlanSettings
@@ -23,6 +24,7 @@ class ActionPlan(Wiring[ActionPlanSettings]):
         stores: Stores[Store] | None = None,
         keyring: Keyring | None = None,
         pops: Pops | None = None,
+        checks: Checks | None = None,
     ) -> None:
         super().__init__(runtime)
         # Each tenant's collections, made once per process.
@@ -33,3 +35,5 @@ class ActionPlan(Wiring[ActionPlanSettings]):
         self.pops = (
             pops if pops is not None else Pops(self.stores, self.keyring, runtime.settings.data_key_cache_s)
         )
+        # The group plans' periodic checks: made when due, reminded, answered.
+        self.checks = checks if checks is not None else Checks(self.stores, runtime.settings.check_batch_size)
