@@ -167,6 +167,8 @@ def letter(
         return report_letter(entry, report, person)
     if template in NOTES_TEMPLATES:
         return notes_letter(entry, person)
+    if template == PLAN_CHECK:
+        return plan_check_letter(entry, person)
     raise Undeliverable(f"unknown mail template {template!r}")
 
 
@@ -293,6 +295,27 @@ def notes_letter(entry: Document, person: Document | None) -> Letter:
     )
 
 
+PLAN_CHECK = "plan_check"
+
+
+def plan_check_letter(entry: Document, person: Document | None) -> Letter:
+    """A group action plan's check is due (reminder 0) or still open (reminder n): to one
+    recipient, in their language, with a link to the check page (after signing in)."""
+    if not person or not person.get("email"):
+        raise Undeliverable(NO_ADDRESS)
+    return Letter(
+        kind=PLAN_CHECK,
+        to=person["email"],
+        to_name=person.get("display_name", ""),
+        language=person.get("language") or DEFAULT_LANGUAGE,
+        context={
+            "plan_id": str(entry.get("plan_id") or ""),
+            "check_id": str(entry.get("check_id") or ""),
+            "reminder_number": int(entry.get("reminder") or 0),
+        },
+    )
+
+
 def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -> dict[str, Any]:
     """The template's values with the hospital's name and the links (`token`: the opened
     personal link of an assignment mail)."""
@@ -314,6 +337,10 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -
             day = datetime.fromisoformat(str(context["due_on"]))
             lang = mail.language if mail.language in ("nl", "en") else DEFAULT_LANGUAGE
             context["due_on"] = format_moment(day, "EEEE d MMMM y", lang)
+    if mail.kind == PLAN_CHECK:  # the check page of the group plan (after signing in)
+        plan = quote(str(context.pop("plan_id", "")), safe="")
+        check = quote(str(context.pop("check_id", "")), safe="")
+        context["check_link"] = base + f"/groepsplannen/{plan}/controles/{check}"
     return context | {"tenant_name": tenant_name, "recipient_name": mail.to_name}
 
 

@@ -3,7 +3,8 @@
 A mail key names one e-mail for good: `<assignment>:invitation`,
 `<assignment>:reminder:<n>`, `<assignment>:manual:<request>`,
 `report:<report>:<version>:<person>`, `notes:<session>:<person>`,
-`notes-overdue:<session>:<facilitator>`. Enqueueing is a unique insert, so a
+`notes-overdue:<session>:<facilitator>`, `plan-check:<check>:<reminder>:<person>`.
+Enqueueing is a unique insert, so a
 redelivered event or a repeated request asks for nothing new; the mailer
 checks its records before sending, so even a key enqueued again after it was
 sent is not sent twice.
@@ -41,6 +42,10 @@ def notes_key(session_id: str, person_id: str) -> str:
 
 def notes_overdue_key(session_id: str, facilitator_id: str) -> str:
     return f"notes-overdue:{session_id}:{facilitator_id}"
+
+
+def plan_check_key(check_id: str, reminder: int, person_id: str) -> str:
+    return f"plan-check:{check_id}:{reminder}:{person_id}"
 
 
 def assignment_mail(
