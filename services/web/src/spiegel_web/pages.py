@@ -18,6 +18,7 @@ from spiegel_web import (
     operator,
     people,
     people_import,
+    plan_checks,
     planning,
     reports,
     respondent,
@@ -47,6 +48,7 @@ def router() -> APIRouter:
         checkin,
         gaia,
         notes,
+        plan_checks,
     )
     for module in modules:
         api.include_router(module.router())
