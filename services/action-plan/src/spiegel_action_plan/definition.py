@@ -7,6 +7,7 @@ from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
+from spiegel_action_plan.board import api as board_api
 from spiegel_action_plan.checks import api as checks_api
 from spiegel_action_plan.checks import handlers as check_handlers
 from spiegel_action_plan.checks import scheduler as check_scheduler
@@ -44,6 +45,7 @@ DEFINITION = ServiceDefinition(
         rounds_api.router(runtime),
         checks_api.router(runtime),
         checks_api.settings_router(runtime),
+        board_api.router(runtime),
     ],
     consumers=[
         # The survey's round events: which IFMS rounds exist and whose they are.
