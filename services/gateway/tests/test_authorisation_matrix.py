@@ -840,6 +840,21 @@ ROUTES = (
             ),
         )
     ),
+    # The medical staff board's view (issue 20, point 6; the hospital's setting is on in the matrix):
+    # every group's plan, its actions and last check; nobody else.
+    Route(
+        "GET",
+        "/api/action-plan/board/group-plans",
+        (BOARD,),
+        sees=lambda role: (("plan", "own"), ("plan", "colleague")),
+    ),
+    Route(
+        "GET",
+        "/bestuur/groepsplannen",
+        (BOARD,),
+        page=True,
+        sees=lambda role: (("plan", "own"), ("plan", "colleague")),
+    ),
     # The hospital's settings for the checks (interval, recipients; the board's yearly progress).
     Route("GET", "/api/action-plan/group-plan-settings", MANAGERS, sees=lambda role: ()),
     Route(
@@ -1394,6 +1409,9 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
     # Group plans with a check made (issue 20, point 5): the specialist's group's, and a colleague's
     # group's; an action's description is the marker. Written as the group-plan contract shapes them.
     plan_stores = ActionPlanStore.on(db.client[f"{deployment.prefix}_action_plan"])
+    await plan_stores.tenant(hospital.tenant_id).hospitals.update(
+        "settings", {"$set": {"board_progress": True}}, upsert=True
+    )
     for which, member in (("own", hospital.people["specialist"]), ("colleague", colleague_id)):
         marker = f"SECRET-{label}-plan-{which}-{uuid.uuid4().hex[:6]}"
         plan_id, group_id = str(uuid.uuid4()), f"matrix-group-{which}"

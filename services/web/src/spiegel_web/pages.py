@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from spiegel_pages.look import static_router
 
 from spiegel_web import (
+    board,
     checkin,
     dashboard,
     development_plan,
@@ -49,6 +50,7 @@ def router() -> APIRouter:
         gaia,
         notes,
         plan_checks,
+        board,
     )
     for module in modules:
         api.include_router(module.router())
