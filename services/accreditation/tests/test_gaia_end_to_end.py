@@ -344,9 +344,7 @@ async def test_a_reminder_before_the_deadline_exactly_once(deployment: Deploymen
             f"/sessions/{done}/gaia/registrations", json={"status": "registered"}
         )
         assert registered.status_code == 200
-        saved = await coordinator.put(
-            f"/sessions/{done}/accreditation", json=accreditation(deadline_days=3)
-        )
+        saved = await coordinator.put(f"/sessions/{done}/accreditation", json=accreditation(deadline_days=3))
         assert saved.status_code == 200, saved.text
 
     async def reminded() -> bool:
