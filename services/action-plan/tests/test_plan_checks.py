@@ -246,3 +246,39 @@ async def test_a_backlog_of_500_overdue_plans_each_checked_once_in_batches(db: A
     per_plan = Counter(e.payload.plan_id for e in events)
     assert len(per_plan) == 500 and set(per_plan.values()) == {1} and set(per_plan) == set(plan_ids)
     assert await checks.run_until_done(DUE + timedelta(days=2)) == 0
+
+
+async def test_the_hospitals_time_zone_from_tenant_configured_highest_revision_wins(db: Any) -> None:
+    from typing import cast
+
+    from spiegel.gateway.v1 import events_pb2 as gateway
+    from spiegel_action_plan.checks import handlers, hospital
+    from spiegel_action_plan.definition import DEFINITION
+    from spiegel_action_plan.settings import ActionPlanSettings
+    from spiegel_action_plan.wiring import ActionPlan
+    from spiegel_dev.reference import offline_settings
+    from spiegel_platform.events import new_event
+    from spiegel_platform.events.envelope import decode
+    from spiegel_platform.service import Runtime
+
+    runtime = Runtime(DEFINITION, cast(ActionPlanSettings, offline_settings(ActionPlanSettings)))
+    stores = Store.on(db)
+    ActionPlan(runtime, stores=stores)
+    configured = handlers.handlers(runtime)["spiegel.gateway.v1.TenantConfigured"]
+    t = tenant()
+
+    def event(zone: str, revision: int) -> Any:
+        made = new_event(
+            gateway.TenantConfigured(tenant_id=t, slug=t, time_zone=zone, revision=revision),
+            tenant_id=t,
+            producer="gateway",
+        )
+        return decode(made.envelope)
+
+    newer, older = event("America/Curacao", 3), event("Europe/Amsterdam", 2)
+    for one in (newer, older, newer):  # out of order, and redelivered
+        await configured(one)
+    settings = await hospital.read(stores.tenant(t))
+    assert settings.time_zone == "America/Curacao"
+    assert settings.check_interval_months == 6 and settings.check_recipients == "contact"
+    assert settings.board_progress is False

@@ -1,8 +1,8 @@
 """The check of a group's action plan over HTTP through the gateway (no browser): the group's
 plan and members as the gplan helper's contract shapes them, the check made by the scheduler's
 pass (its clock injected), a member answers it on the page (a refusal keeps what was typed), the
-answer shows, a second answer is refused with the reason; a non-member and another hospital
-get "not found"."""
+answer shows, a second answer is refused with the reason; the board sees the progress only once
+the hospital's setting is on; a non-member and another hospital get "not found"."""
 
 from __future__ import annotations
 
@@ -71,6 +71,18 @@ async def _plan_and_check(
         await client.close()
 
 
+async def _board_on(env: dict[str, str], prefix: str, tenant: str) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(env["MONGODB_URL"], tz_aware=True)
+    try:
+        await client[f"{prefix}_action_plan"]["hospitals"].update_one(
+            {"_id": f"{tenant}:settings"},
+            {"$set": {"board_progress": True, "tenant_id": tenant, "id": "settings"}},
+            upsert=True,
+        )
+    finally:
+        await client.close()
+
+
 def test_a_member_answers_the_check_once(web: WebDeployment) -> None:
     slug = f"chk-{uuid.uuid4().hex[:6]}"
     ids = run_async(
@@ -81,6 +93,7 @@ def test_a_member_answers_the_check_once(web: WebDeployment) -> None:
                 (f"anna@{slug}.nl", "Dr. Anna", "specialist"),
                 (f"bert@{slug}.nl", "Dr. Bert", "specialist"),
                 (f"carla@{slug}.nl", "Carla Coördinator", "coordinator"),
+                (f"bram@{slug}.nl", "Bram Bestuur", "board"),
             ],
         )
     )
@@ -114,6 +127,18 @@ def test_a_member_answers_the_check_once(web: WebDeployment) -> None:
     assert "<b>gestart</b>" not in html
     again = bert.post(path, data=typed)
     is_page(again, 409, "al beantwoord")
+
+    # The board: nothing while the hospital's setting is off; then the plan's actions and last check,
+    # never a remark.
+    bram, _ = signed_in(web, slug, f"bram@{slug}.nl")
+    is_page(bram.get("/start"), 200, "/bestuur/groepsplannen")
+    is_page(bram.get("/bestuur/groepsplannen"), 200, "niet onderdeel gemaakt van het kwaliteitsbeleid")
+    run_async(_board_on(web.env, web.prefix, slug))
+    html = is_page(
+        bram.get("/bestuur/groepsplannen"), 200, "Vakgroep Cardiologie", "Vertraagd", "1 vertraagd"
+    )
+    assert "gestart" not in html and "Intervisie elk kwartaal" in html
+    assert bram.get(path).status_code == 404
 
     # Not a member (the coordinator included) or another hospital: not found.
     carla, _ = signed_in(web, slug, f"carla@{slug}.nl")
