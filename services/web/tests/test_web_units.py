@@ -82,6 +82,10 @@ DYNAMIC = {
     "plan_kind_": ["IFMS", "GROUP_MONITOR"],
     "plan_msg_": ["planned", "schedule", "place", "facilitators", "swap", "cancelled"],
     "plan_state_": ["planned", "cancelled"],
+    "plan_check_msg_": ["answered"],
+    "plan_check_progress_": ["done", "on_track", "delayed", "stopped"],
+    "board_plan_status_": ["adopted", "closed"],
+    "board_action_": ["open", "done", "on_track", "delayed", "stopped"],
 }
 
 QUESTIONNAIRE = {
