@@ -72,6 +72,13 @@ def test_reminders_after_7_14_and_28_days_then_none() -> None:
     assert model.reminder_at(made, 4) is None and model.reminder_at(made, 0) is None
 
 
+def test_a_reminder_keeps_the_local_hour_across_the_end_of_summer_time() -> None:
+    made = datetime(2026, 10, 20, 7, 0, tzinfo=UTC)  # 09:00 CEST
+    reminder = model.reminder_at(made, 1, "Europe/Amsterdam")
+    assert reminder == datetime(2026, 10, 27, 8, 0, tzinfo=UTC)  # 09:00 CET
+    assert reminder is not None and reminder.astimezone(AMS).hour == 9
+
+
 ACTIONS = [
     {"action_id": "x1", "description": "Vaste agendapunt", "status": "open"},
     {"action_id": "x2", "description": "Protocol", "status": "done"},

@@ -78,11 +78,15 @@ def recipients(group: Mapping[str, Any] | None, setting: str | None) -> list[str
     return members or ([contact] if contact else [])
 
 
-def reminder_at(created_at: datetime, number: int) -> datetime | None:
-    """When reminder `number` (1, 2, ...) of a check made at `created_at` is due; None: no more."""
+def reminder_at(created_at: datetime, number: int, time_zone: str | None = None) -> datetime | None:
+    """When reminder `number` (1, 2, ...) of a check made at `created_at` is due: whole days later
+    at the same local time in the hospital's zone (across a change to or from summer time too),
+    in UTC; None: no more."""
     if number < 1 or number > len(REMINDER_DAYS):
         return None
-    return created_at + timedelta(days=REMINDER_DAYS[number - 1])
+    local = created_at.astimezone(zone(time_zone))
+    # Adding days to a zoned moment keeps its wall-clock time; the offset follows the new day.
+    return (local + timedelta(days=REMINDER_DAYS[number - 1])).astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ class Checks:
                     "state": OPEN,
                     "recipients": people,
                     "reminders_sent": 0,
-                    "next_reminder_at": model.reminder_at(now, 1),
+                    "next_reminder_at": model.reminder_at(now, 1, settings.time_zone),
                 }
             )
             events.append(
@@ -175,11 +175,15 @@ class Checks:
             .limit(self.batch_size)
             .to_list()
         )
+        zones: dict[str, str] = {}
         for check in due:
-            await self._remind(check, now)
+            tenant_id = check["tenant_id"]
+            if tenant_id not in zones:
+                zones[tenant_id] = (await hospital.read(self.stores.tenant(tenant_id))).time_zone
+            await self._remind(check, now, zones[tenant_id])
         return len(due)
 
-    async def _remind(self, check: Document, now: datetime) -> None:
+    async def _remind(self, check: Document, now: datetime, time_zone: str) -> None:
         store = self.stores.tenant(check["tenant_id"])
         plan = await store.group_plans.get(check["plan_id"], projection={"status": 1})
         sent = int(check.get("reminders_sent") or 0)
@@ -207,7 +211,7 @@ class Checks:
             {
                 "$set": {
                     "reminders_sent": number,
-                    "next_reminder_at": model.reminder_at(_aware(check["created_at"]), number + 1),
+                    "next_reminder_at": model.reminder_at(_aware(check["created_at"]), number + 1, time_zone),
                 }
             },
             [event],
