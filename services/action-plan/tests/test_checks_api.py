@@ -7,6 +7,7 @@ never a remark, report or POP."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,12 @@ from spiegel_dev.pytest_plugin import Processes
 
 pytestmark = pytest.mark.integration
 SECRET = "GEHEIM-opmerking"
+
+
+def pdf_text(content: bytes) -> str:
+    """The PDF's text (poppler's pdftotext, as the POP's test reads it)."""
+    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True)
+    return done.stdout.decode()
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +178,11 @@ async def test_check_routes_and_the_board(deployment: Deployment) -> None:
             "stopped": 1,
         }
         assert SECRET not in shown.text
+        as_pdf = await board.get("/board/group-plans.pdf")
+        assert as_pdf.status_code == 200 and as_pdf.headers["content-type"] == "application/pdf"
+        text = pdf_text(as_pdf.content)
+        assert "Feedback als vast agendapunt" in text and SECRET not in text
+        assert "1 gedaan" in text and "1 gestopt" in text
     async with deployment.client("another-hospital", "b1", "board") as other_board:
         assert (await other_board.get("/board/group-plans")).status_code == 404
 

@@ -855,6 +855,8 @@ ROUTES = (
         page=True,
         sees=lambda role: (("plan", "own"), ("plan", "colleague")),
     ),
+    Route("GET", "/api/action-plan/board/group-plans.pdf", (BOARD,)),
+    Route("GET", "/bestuur/groepsplannen.pdf", (BOARD,), page=True),
     # The hospital's settings for the checks (interval, recipients; the board's yearly progress).
     Route("GET", "/api/action-plan/group-plan-settings", MANAGERS, sees=lambda role: ()),
     Route(

@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import BOARD
 from spiegel_platform.auth.service_tokens import Principal
 from spiegel_platform.errors import ApiError
+from spiegel_platform.i18n import language_of, translator
 
+from spiegel_action_plan.board import pdf
 from spiegel_action_plan.checks import hospital
 from spiegel_action_plan.checks.model import COMPLETED, PROGRESS
 from spiegel_action_plan.settings import ActionPlanRuntime
@@ -75,10 +77,7 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
     api = APIRouter(prefix="/board", tags=["board"])
     stores = ActionPlan.of(runtime).stores
 
-    @api.get(
-        "/group-plans", summary="Bestuur: per groep de acties van het plan, hun status en de laatste controle"
-    )
-    async def progress(principal: Board) -> dict[str, Any]:
+    async def overview(principal: Principal) -> dict[str, Any]:
         store = stores.tenant(principal.tenant_id)
         if not (await hospital.read(store)).board_progress:
             raise ApiError(404, "board_progress_off")
@@ -102,5 +101,21 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
         ]
         shown.sort(key=lambda p: (p["group_name"], p["adopted_at"] or ""))
         return {"year": datetime.now(UTC).year, "plans": shown}
+
+    @api.get(
+        "/group-plans", summary="Bestuur: per groep de acties van het plan, hun status en de laatste controle"
+    )
+    async def progress(principal: Board) -> dict[str, Any]:
+        return await overview(principal)
+
+    @api.get("/group-plans.pdf", summary="Bestuur: het jaaroverzicht van de groepsplannen als PDF")
+    async def progress_pdf(principal: Board, request: Request) -> Response:
+        found = await overview(principal)
+        gettext = translator(language_of(request.headers, principal.claims), ("spiegel_action_plan",)).gettext
+        return Response(
+            pdf.render(found, gettext=gettext),
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="groepsplannen-{found["year"]}.pdf"'},
+        )
 
     return api
