@@ -6,20 +6,26 @@ the scheduler's own passes (`Checks.make_due`, batches of `CHECK_BATCH_SIZE`, 50
 on the local FerretDB, over 20 hospitals of 500 plans (each hospital's groups and settings read
 once a batch). Beside it in the same run, the baseline: inserting 10,000 plain documents of the
 same size in batches of 50 (the least a check costs: one insert), and the same 10,000 conditional
-updates by id as the plans' writes.
+updates by id as the plans' writes. Then end to end through the real processes (`end_to_end`):
+the action-plan consumer's scheduler, its relay, Kafka and the invitation consumer, from the moment
+the plans fall due to every check mail queued in the invitation service.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.fernet import Fernet
 from pymongo import AsyncMongoClient, UpdateOne
 from spiegel_action_plan.checks.service import Checks
 from spiegel_action_plan.storage import Store
+from spiegel_dev.mailcatcher import MailCatcher
 from spiegel_platform.events.envelope import decode
 from spiegel_platform.storage.mongo import bulk_write_chunked
 
@@ -146,7 +152,87 @@ async def run(ctx: BenchContext) -> dict[str, Any]:
         }
         print(figures, flush=True)
         assert figures["exactly_once"] and still_due == 0 and again == 0, figures
+        figures["end_to_end"] = await end_to_end(ctx, client)
+        print(figures["end_to_end"], flush=True)
         return figures
     finally:
         await client.drop_database(db.name)
         await client.close()
+
+
+async def end_to_end(ctx: BenchContext, client: AsyncMongoClient[dict[str, Any]]) -> dict[str, Any]:
+    """The same 10,000 plans through the real processes: the action-plan consumer's scheduler
+    (every second), its relay, Kafka, the invitation consumer: from the moment they fall due to
+    every check mail queued in the invitation service (`plan-check:<check>:0:<person>`, in its
+    queue or, once the mailer has taken it, in its deliveries)."""
+    prefix = f"bchk{uuid.uuid4().hex[:6]}"
+    catcher = MailCatcher(max_messages=100).start()
+    common = {"KAFKA_TOPIC_PREFIX": f"{prefix}.", "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING")}
+    try:
+        ctx.processes.start(
+            "invitation",
+            "consumer",
+            prefix,
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(catcher.smtp_port),
+            MAIL_FROM="Spiegel <noreply@bench.example>",
+            PUBLIC_BASE_URL_TEMPLATE="http://127.0.0.1:8100/t/{slug}",
+            LINK_TOKEN_KEYS=Fernet.generate_key().decode(),
+            MAILER_JOURNAL_DIR=str(ctx.workdir / "journal"),
+            **common,
+        )
+        keys = {"POP_KEY_ENCRYPTION_KEYS": "dev-kek:" + "A" * 43 + "=", "CHECK_INTERVAL_S": "1"}
+        ctx.processes.start("action-plan", "relay", prefix, **keys, **common)
+        ctx.processes.start("action-plan", "consumer", prefix, **keys, **common)
+        plans_db = client[f"{prefix}_action_plan"]
+        stores = Store.on(plans_db)
+        due = datetime.now(UTC) + timedelta(seconds=90)
+        for h in range(HOSPITALS):
+            store = stores.tenant(f"bench-h{h:02d}")
+            await store.groups.insert_many(
+                [
+                    {
+                        "id": f"g{g}",
+                        "group_id": f"g{g}",
+                        "name": f"Vakgroep {g}",
+                        "member_person_ids": [f"h{h}-p{g}-{m}" for m in range(8)],
+                        "contact_person_id": f"h{h}-p{g}-0",
+                        "revision": 1,
+                    }
+                    for g in range(50)
+                ]
+            )
+            await store.group_plans.insert_many([_plan(f"g{n % 50}", due) for n in range(PLANS // HOSPITALS)])
+        ready_s = (due - datetime.now(UTC)).total_seconds()
+        assert ready_s > 0, "inserting the plans took longer than the lead time"
+        await asyncio.sleep(ready_s)
+        started = time.perf_counter()
+        mail = client[f"{prefix}_invitation"]
+
+        async def queued() -> int:
+            found: set[str] = set()
+            for name in ("mail_queue", "deliveries"):
+                async for doc in mail[name].find({"_id": {"$regex": ":plan-check:"}}, projection={"_id": 1}):
+                    found.add(doc["_id"])
+            return len(found)
+
+        count = 0
+        while time.perf_counter() - started < 600:
+            count = await queued()
+            if count >= PLANS:
+                break
+            await asyncio.sleep(1)
+        elapsed = time.perf_counter() - started
+        made = await plans_db["plan_checks"].count_documents({})
+        return {
+            "checks_made": made,
+            "mails_queued": count,
+            "all_queued_s": round(elapsed, 1),
+            "within_target": count == PLANS and elapsed <= TARGET_S,
+            "exactly_once": made == PLANS and count == PLANS,
+        }
+    finally:
+        ctx.processes.stop_all()
+        catcher.stop()
+        for name in (f"{prefix}_action_plan", f"{prefix}_invitation"):
+            await client.drop_database(name)
