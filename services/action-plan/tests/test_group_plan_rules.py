@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from spiegel_action_plan.group_plans import model
@@ -117,10 +118,18 @@ def test_the_history_names_who_when_and_what_changed() -> None:
 
 
 def test_the_check_is_calendar_months_after_adoption() -> None:
-    assert model.next_check(datetime(2027, 3, 10, 9, tzinfo=UTC), 6) == datetime(2027, 9, 10, 9, tzinfo=UTC)
-    assert model.next_check(datetime(2027, 8, 31, 9, tzinfo=UTC), 6) == datetime(2028, 2, 29, 9, tzinfo=UTC)
-    assert model.next_check(datetime(2027, 11, 30, 9, tzinfo=UTC), 3) == datetime(2028, 2, 29, 9, tzinfo=UTC)
-    assert model.next_check(datetime(2027, 12, 1, tzinfo=UTC), 12) == datetime(2028, 12, 1, tzinfo=UTC)
+    """The adoption's check (checks.model.check_moment, as the group plans use it): calendar months
+    later, the end of a shorter month where the day does not exist, at the local hour."""
+    from spiegel_action_plan.checks.model import LOCAL_HOUR, check_moment
+
+    def local(moment: datetime) -> tuple[int, int, int, int]:
+        seen = moment.astimezone(ZoneInfo("Europe/Amsterdam"))
+        return seen.year, seen.month, seen.day, seen.hour
+
+    zone = "Europe/Amsterdam"
+    assert local(check_moment(datetime(2027, 3, 10, 9, tzinfo=UTC), 6, zone)) == (2027, 9, 10, LOCAL_HOUR)
+    assert local(check_moment(datetime(2027, 8, 31, 9, tzinfo=UTC), 6, zone)) == (2028, 2, 29, LOCAL_HOUR)
+    assert local(check_moment(datetime(2027, 11, 30, 9, tzinfo=UTC), 3, zone)) == (2028, 2, 29, LOCAL_HOUR)
 
 
 def test_the_unfinished_actions_carry_into_the_next_plan() -> None:

@@ -312,10 +312,14 @@ async def test_the_next_round_carries_the_unfinished_actions_and_the_hospital_se
         deployment.client(TENANT, "ann", "specialist") as ann,
         deployment.client(TENANT, "coord", "coordinator") as coordinator,
     ):
-        assert (await coordinator.get("/group-plans/settings")).json() == {"check_months": 6}
-        assert (await coordinator.put("/group-plans/settings", json={"check_months": 0})).status_code == 422
-        assert (await ann.put("/group-plans/settings", json={"check_months": 3})).status_code == 403
-        assert (await coordinator.put("/group-plans/settings", json={"check_months": 3})).status_code == 200
+        settings = (await coordinator.get("/group-plan-settings")).json()
+        assert settings["group_plan_check_interval_months"] == 6
+        three = {**settings, "group_plan_check_interval_months": 3}
+        del three["time_zone"]
+        zero = {**three, "group_plan_check_interval_months": 0}
+        assert (await coordinator.put("/group-plan-settings", json=zero)).status_code == 422
+        assert (await ann.put("/group-plan-settings", json=three)).status_code == 403
+        assert (await coordinator.put("/group-plan-settings", json=three)).status_code == 200
         first = (await ann.post("/group-plans", json={"group_id": group, "round_id": "gm-1"})).json()
         actions = [an_action("ann", "a"), an_action("ann", "b", status="done")]
         saved = await ann.put(f"/group-plans/{first['plan_id']}", json={"version": 1, "actions": actions})
@@ -332,7 +336,8 @@ async def test_the_next_round_carries_the_unfinished_actions_and_the_hospital_se
         assert new["previous_plan_id"] == first["plan_id"]
         old = (await ann.get(f"/group-plans/{first['plan_id']}")).json()
         assert old["status"] == "closed" and old["taken_over_by"] == new["plan_id"]
-        assert (await coordinator.put("/group-plans/settings", json={"check_months": 6})).status_code == 200
+        six = {**three, "group_plan_check_interval_months": 6}
+        assert (await coordinator.put("/group-plan-settings", json=six)).status_code == 200
 
 
 async def test_improvement_cycles_and_a_measure_over_time_on_an_action(deployment: Deployment) -> None:

@@ -28,6 +28,7 @@ from gateway_helpers import PASSWORD, Browser
 from gateway_world import open_round, publish_report, respondent_link
 from pymongo import AsyncMongoClient
 from spiegel_accreditation.storage import Store as AccreditationStore
+from spiegel_action_plan.checks.service import Checks as PlanChecks
 from spiegel_action_plan.storage import Store as ActionPlanStore
 from spiegel_aggregation.storage import Store as AggregationStore
 from spiegel_dev.waiting import eventually
@@ -127,6 +128,18 @@ def group_reach(role: str) -> tuple[str, ...]:
 def pop_reach(role: str) -> tuple[str, ...]:
     """Only the owner (the specialist, "own") reaches a POP; nobody else, whatever their role."""
     return ("own",) if role == "specialist" else ()
+
+
+def plan_reach(role: str) -> tuple[str, ...]:
+    """A group plan's checks: the group's members (the specialist, in the "own" group's plan) only."""
+    return ("own",) if role == "specialist" else ()
+
+
+def _check_answer() -> dict[str, Any]:
+    return {
+        "progress": [{"action_id": "a1", "progress": "on_track", "remark": "matrix"}],
+        "still_on_agenda": True,
+    }
 
 
 def report_reach(role: str) -> tuple[str, ...]:
@@ -936,8 +949,6 @@ ROUTES = (
     ),
     Route("GET", "/api/action-plan/group-plans/mine", (*STAFF, BOARD)),
     Route("GET", "/api/action-plan/group-plans/status", MANAGERS),
-    Route("GET", "/api/action-plan/group-plans/settings", MANAGERS),
-    Route("PUT", "/api/action-plan/group-plans/settings", MANAGERS, body={"check_months": 6}),
     Route(
         "POST",
         "/api/action-plan/group-plans",
@@ -973,6 +984,84 @@ ROUTES = (
             ("POST", "/api/action-plan/group-plans/{object}/adopt", (200, 409), {"version": 2}, False),
             ("POST", "/api/action-plan/group-plans/{object}/close", (200, 409), {"version": 99}, False),
         )
+    ),
+    # A group plan's check (issue 20, point 5): every signed-in person of the hospital reaches the
+    # service, which answers 404 to all but the members of the plan's group (audited as refusals).
+    # The pages first (the API's answer, after them, completes the check).
+    *(
+        Route(
+            method,
+            path,
+            (*STAFF, BOARD),
+            kind="plan",
+            page=True,
+            reach=plan_reach,
+            hidden=404,
+            ok=ok,
+            answers_with_object=with_object,
+            form=form,
+        )
+        for method, path, ok, form, with_object in (
+            ("GET", "/groepsplannen/{object}/controles", (200,), None, False),
+            ("GET", "/groepsplannen/{object}/controles/{check}", (200,), None, True),
+            (
+                "POST",
+                "/groepsplannen/{object}/controles/{check}",
+                (303, 409),
+                {"progress-a1": "on_track", "still_on_agenda": "yes"},
+                False,
+            ),
+        )
+    ),
+    *(
+        Route(
+            method,
+            path,
+            (*STAFF, BOARD),
+            kind="plan",
+            reach=plan_reach,
+            hidden=404,
+            ok=ok,
+            body=body,
+            answers_with_object=with_object,
+        )
+        for method, path, ok, body, with_object in (
+            ("GET", "/api/action-plan/group-plans/{object}/checks", (200,), None, False),
+            ("GET", "/api/action-plan/group-plans/{object}/checks/{check}", (200,), None, True),
+            (
+                "POST",
+                "/api/action-plan/group-plans/{object}/checks/{check}/answer",
+                (409,),
+                _check_answer,
+                False,
+            ),
+        )
+    ),
+    # The medical staff board's view (issue 20, point 6; the hospital's setting is on in the matrix):
+    # every group's plan, its actions and last check; nobody else.
+    Route(
+        "GET",
+        "/api/action-plan/board/group-plans",
+        (BOARD,),
+        sees=lambda role: (("plan", "own"), ("plan", "colleague")),
+    ),
+    Route(
+        "GET",
+        "/bestuur/groepsplannen",
+        (BOARD,),
+        page=True,
+        sees=lambda role: (("plan", "own"), ("plan", "colleague")),
+    ),
+    Route("GET", "/api/action-plan/board/group-plans.pdf", (BOARD,)),
+    Route("GET", "/bestuur/groepsplannen.pdf", (BOARD,), page=True),
+    # The hospital's settings for the checks (interval, recipients; the board's yearly progress).
+    Route("GET", "/api/action-plan/group-plan-settings", MANAGERS, sees=lambda role: ()),
+    Route(
+        "PUT",
+        "/api/action-plan/group-plan-settings",
+        MANAGERS,
+        sees=lambda role: (),
+        body={"group_plan_check_interval_months": 6, "group_plan_check_recipients": "members"},
     ),
     # -- the pages of the rounds, nominations, reports and settings (before issue 18) ---------------
     # A round's page and what a coordinator does with it; "spare": a round of each hospital (a draft
@@ -1801,6 +1890,55 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         assert uploaded.status_code == 201, uploaded.text
         hospital.objects[("import", which)] = uploaded.json()["import_id"]
         hospital.markers[("import", which)] = marker
+    # Group plans with a check made (issue 20, point 5): the specialist's group's, and a colleague's
+    # group's; an action's description is the marker. Written as the group-plan contract shapes them.
+    plan_stores = ActionPlanStore.on(db.client[f"{deployment.prefix}_action_plan"])
+    await plan_stores.tenant(hospital.tenant_id).hospitals.update(
+        "settings", {"$set": {"board_progress": True}}, upsert=True
+    )
+    for which, member in (("own", hospital.people["specialist"]), ("colleague", colleague_id)):
+        marker = f"SECRET-{label}-plan-{which}-{uuid.uuid4().hex[:6]}"
+        plan_id, group_id = str(uuid.uuid4()), f"matrix-group-{which}"
+        store = plan_stores.tenant(hospital.tenant_id)
+        await store.groups.insert(
+            {
+                "id": group_id,
+                "group_id": group_id,
+                "name": group_id,
+                "member_person_ids": [member],
+                "contact_person_id": member,
+                "revision": 1,
+            }
+        )
+        await store.group_plans.insert(
+            {
+                "id": plan_id,
+                "plan_id": plan_id,
+                "group_id": group_id,
+                "round_id": "",
+                "status": "adopted",
+                "adopted_at": datetime.now(UTC) - timedelta(days=200),
+                "version": 1,
+                "next_check_at": datetime.now(UTC) - timedelta(days=1),
+                "actions": [
+                    {
+                        "action_id": "a1",
+                        "description": marker,
+                        "owner_person_id": member,
+                        "due": "2026-01-01",
+                        "measure": "",
+                        "embedding": "",
+                        "status": "open",
+                    }
+                ],
+            }
+        )
+        await PlanChecks(plan_stores).make_due(datetime.now(UTC))
+        check = await store.plan_checks.find_one({"plan_id": plan_id})
+        assert check is not None
+        hospital.objects[("plan", which)] = plan_id
+        hospital.objects[("check", which)] = check["check_id"]
+        hospital.markers[("plan", which)] = marker
     # Groups: the specialist's own, and a colleague's that the specialist is not in.
     NEUTRAL[label], _ = await _person(db, hospital.tenant_id, "specialist", f"Matrix {label} lid")
     groups = GroupStore(Store.on(db))
@@ -2128,6 +2266,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                         path = path.replace("{neutral}", NEUTRAL["B" if source is b else "A"])
                         path = path.replace("{participant}", source.participants.get(key[1], ""))
                         path = path.replace("{round}", source.objects[("round", key[1])])
+                        path = path.replace("{check}", source.objects.get(("check", key[1]), ""))
                         target_marker = source.markers[key]
                     correlation = f"mx-{uuid.uuid4().hex}"
                     headers = {"x-correlation-id": correlation}
@@ -2222,6 +2361,7 @@ async def test_authorisation_matrix(deployment, world):  # type: ignore[no-untyp
                             )
                             or re.match(r"^/api/accreditation/sessions/[^/]+/notes", route.bare) is not None
                             or re.match(NOTES_PAGES, route.bare) is not None
+                            or re.match(r"^/api/action-plan/group-plans/[^/]+/checks", route.bare) is not None
                         )
                     )
                     if refused and host_hospital is not None:

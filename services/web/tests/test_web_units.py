@@ -119,6 +119,10 @@ DYNAMIC = {
     ],
     "pdsa_decision_": ["adopt", "adapt", "abandon"],
     "pdsa_stage_": ["plan", "do", "study", "act"],
+    "plan_check_msg_": ["answered"],
+    "plan_check_progress_": ["done", "on_track", "delayed", "stopped"],
+    "board_plan_status_": ["adopted", "closed"],
+    "board_action_": ["open", "done", "on_track", "delayed", "stopped"],
 }
 
 QUESTIONNAIRE = {

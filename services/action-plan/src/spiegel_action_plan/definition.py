@@ -7,6 +7,10 @@ from spiegel_platform.events.contracts import topics_of
 from spiegel_platform.service import ConsumerSpec, ServiceDefinition
 from spiegel_platform.storage.repository import IndexSpec
 
+from spiegel_action_plan.board import api as board_api
+from spiegel_action_plan.checks import api as checks_api
+from spiegel_action_plan.checks import handlers as check_handlers
+from spiegel_action_plan.checks import scheduler as check_scheduler
 from spiegel_action_plan.group_plans import api as group_plans_api
 from spiegel_action_plan.groups import handlers as group_handlers
 from spiegel_action_plan.pops import api as pops_api
@@ -22,6 +26,8 @@ PRODUCED = [
     "spiegel.action_plan.v1.GroupPlanChanged",
     "spiegel.action_plan.v1.GroupPlanAdopted",
     "spiegel.action_plan.v1.GroupPlanClosed",
+    "spiegel.action_plan.v1.GroupPlanCheckDue",
+    "spiegel.action_plan.v1.GroupPlanCheckCompleted",
 ]
 
 DEFINITION = ServiceDefinition(
@@ -32,16 +38,27 @@ DEFINITION = ServiceDefinition(
         " plans (plan van aanpak) after a Groepsmonitor, for the group's members."
     ),
     settings_class=ActionPlanSettings,
-    outbox_collections=[Store.pops.name, Store.group_plans.name],
+    outbox_collections=[Store.pops.name, Store.group_plans.name, Store.plan_checks.name],
     indexes={
         Store.pops.name: [IndexSpec([("owner_id", 1)]), IndexSpec([("state", 1)])],
         Store.data_keys.name: [IndexSpec([("kek_id", 1)])],
-        Store.group_plans.name: [IndexSpec([("group_id", 1)]), IndexSpec([("status", 1)])],
+        Store.group_plans.name: [
+            IndexSpec([("group_id", 1)]),
+            IndexSpec([("status", 1)]),
+            IndexSpec([("status", 1), ("next_check_at", 1)]),
+        ],
+        Store.plan_checks.name: [
+            IndexSpec([("plan_id", 1)]),
+            IndexSpec([("state", 1), ("next_reminder_at", 1)]),
+        ],
     },
     routers=lambda runtime: [
         pops_api.router(runtime),
         rounds_api.router(runtime),
         group_plans_api.router(runtime),
+        checks_api.router(runtime),
+        checks_api.settings_router(runtime),
+        board_api.router(runtime),
     ],
     consumers=[
         # The survey's round events: which IFMS rounds exist and whose they are.
@@ -56,9 +73,15 @@ DEFINITION = ServiceDefinition(
             handlers=group_handlers.handlers,
             topics=topics_of(*group_handlers.EVENTS),
         ),
+        # The gateway's hospital settings: the time zone of the checks' local due moments.
+        ConsumerSpec(
+            group_id="action-plan.tenants",
+            handlers=check_handlers.handlers,
+            topics=topics_of(*check_handlers.EVENTS),
+        ),
     ],
     produces_topics=topics_of(*PRODUCED),
-    background=[rotation.rewrap_periodically],
+    background=[rotation.rewrap_periodically, check_scheduler.run],
     openapi_tags=[
         {"name": "pops", "description": "Persoonlijk ontwikkelplan (POP): alleen voor de eigenaar"},
         {
@@ -66,5 +89,9 @@ DEFINITION = ServiceDefinition(
             "description": "Plan van aanpak van een groep na de Groepsmonitor: voor de leden",
         },
         {"name": "completion", "description": "POP afgerond ja/nee per specialist en ronde (coördinator)"},
+        {
+            "name": "checks",
+            "description": "De controle van een groepsplan na 6 maanden (de leden van de groep)",
+        },
     ],
 )

@@ -21,6 +21,11 @@ class ActionPlanSettings(ServiceSettings):
     data_key_cache_s: float = Field(30.0, ge=0, le=300)
     # How often the consumer process re-wraps data keys still wrapped by an older KEK.
     key_rotation_interval_s: float = Field(3600.0, gt=0, le=86400)
+    # How often the consumer process looks for group plans due for their check, reminders due
+    # and answered checks to finish (a pass that found work is followed at once by the next).
+    check_interval_s: float = Field(60.0, gt=0, le=3600)
+    # How many plans (or checks to remind) one pass takes.
+    check_batch_size: int = Field(500, ge=1, le=5000)
 
     @field_validator("pop_key_encryption_keys")
     @classmethod

@@ -17,9 +17,15 @@
   group's action plan (plan van aanpak): group, round, status (draft, adopted, closed), version,
   dates (`adopted_at`, `next_check_at`, `closed_at`), `actions` and `history` (who, when, what
   changed: append-only, in the same write as the change). The outbox of GroupPlanChanged /
-  Adopted / Closed. Written by the api.
-- `hospital_settings` (id: `group_plans`): the hospital's settings of group plans
-  (`check_months`: the check after adoption, default 6). Written by the api (coordinators).
+  Adopted / Closed. Written by the api (group_plans/); the
+  checks (checks/) move `next_check_at` on, set `open_check_id` and append the actions a check adds.
+- `plan_checks` (id: a uuid derived from plan and due moment): a plan's periodic check: due
+  moment, recipients, state (open, completed), reminders sent, the answer (the plan's history
+  of checks). The outbox of GroupPlanCheckDue / GroupPlanCheckCompleted. Written by the
+  consumer's check scheduler (made, reminded) and the api (answered).
+- `hospitals` (id: "settings"): the hospital's settings here: the group plans' check interval
+  and recipients, the board's yearly progress; its time zone from the gateway's
+  TenantConfigured (per revision, the highest wins). Written by the api and the consumer.
 """
 
 from __future__ import annotations
@@ -39,4 +45,5 @@ class Store(TenantStores):
     rounds = Collection()
     groups = Collection()
     group_plans = Collection()
-    hospital_settings = Collection()
+    plan_checks = Collection()
+    hospitals = Collection()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from spiegel_platform.storage.stores import Stores
 from spiegel_platform.wiring import Wiring
 
+from spiegel_action_plan.checks.service import Checks
 from spiegel_action_plan.group_plans.service import GroupPlans
 from spiegel_action_plan.pops.sealing import Keyring
 from spiegel_action_plan.pops.service import Pops
@@ -25,6 +26,7 @@ class ActionPlan(Wiring[ActionPlanSettings]):
         keyring: Keyring | None = None,
         pops: Pops | None = None,
         group_plans: GroupPlans | None = None,
+        checks: Checks | None = None,
     ) -> None:
         super().__init__(runtime)
         # Each tenant's collections, made once per process.
@@ -37,3 +39,5 @@ class ActionPlan(Wiring[ActionPlanSettings]):
         )
         # The steps on the groups' action plans (members only, versions, history, events).
         self.group_plans = group_plans if group_plans is not None else GroupPlans(self.stores)
+        # The group plans' periodic checks: made when due, reminded, answered.
+        self.checks = checks if checks is not None else Checks(self.stores, runtime.settings.check_batch_size)

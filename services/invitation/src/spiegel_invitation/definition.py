@@ -21,6 +21,7 @@ from spiegel_invitation.nominations import api as nominations_api
 from spiegel_invitation.notes import handlers as notes_handlers
 from spiegel_invitation.people import api as people_api
 from spiegel_invitation.people import directory
+from spiegel_invitation.plan_checks import handlers as plan_check_handlers
 from spiegel_invitation.reminders import scheduler
 from spiegel_invitation.reports import handlers as report_handlers
 from spiegel_invitation.rounds import api as rounds_api
@@ -73,6 +74,12 @@ DEFINITION = ServiceDefinition(
             group_id="invitation.notes",
             handlers=notes_handlers.handlers,
             topics=topics_of(*notes_handlers.EVENTS),
+        ),
+        # A group action plan's check due or still open: a mail to each recipient.
+        ConsumerSpec(
+            group_id="invitation.plan_checks",
+            handlers=plan_check_handlers.handlers,
+            topics=topics_of(*plan_check_handlers.EVENTS),
         ),
         ConsumerSpec(
             group_id="invitation.gaia",

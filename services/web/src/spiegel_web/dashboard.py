@@ -4,8 +4,8 @@ Everything comes from the services with the person's own service token: the
 invitation service's /me/todo and /me/history, the aggregation service's
 /reports/mine, the survey's rounds about the person, and per open round the
 counts per group (a subject sees counts only, never who). A member of the medical staff board
-(role `board`, and no other) sees what their page will hold once the action-plan service is there:
-the yearly progress of the groups' action plans; no service is asked anything for them.
+(role `board`, and no other) gets a link to the groups' action plans' progress (`board.py`) and
+that they read nothing else; no service is asked anything for this page.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from spiegel_pages.look import static_router
 
 from spiegel_web import (
+    board,
     checkin,
     dashboard,
     declarations,
@@ -20,6 +21,7 @@ from spiegel_web import (
     operator,
     people,
     people_import,
+    plan_checks,
     planning,
     pop_completion,
     reports,
@@ -53,6 +55,8 @@ def router() -> APIRouter:
         gaia,
         notes,
         declarations,
+        plan_checks,
+        board,
     )
     for module in modules:
         api.include_router(module.router())

@@ -100,10 +100,6 @@ class CyclesIn(Strict):
     measurements: list[PointIn] = Field(default_factory=list, max_length=pdsa.MAX_POINTS)
 
 
-class SettingsIn(Strict):
-    check_months: int = Field(..., ge=1, le=24)
-
-
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else None
 
@@ -178,15 +174,6 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
             row["adopted_at"] = _iso(row["adopted_at"])
             row["next_check_at"] = _iso(row["next_check_at"])
         return rows
-
-    @api.get("/settings", summary="Instellingen van de plannen van aanpak (controle na ... maanden)")
-    async def read_settings(principal: Coordinator) -> dict[str, Any]:
-        return {"check_months": await plans.check_months(principal.tenant_id)}
-
-    @api.put("/settings", summary="Instellingen van de plannen van aanpak wijzigen")
-    async def write_settings(body: SettingsIn, principal: Coordinator) -> dict[str, Any]:
-        months = await plans.set_check_months(principal.tenant_id, body.check_months, principal.subject)
-        return {"check_months": months}
 
     @api.post("", summary="Het plan van aanpak van mijn groep beginnen (of het bestaande)")
     async def start(body: StartIn, principal: Anyone, request: Request, response: Response) -> dict[str, Any]:

@@ -10,11 +10,10 @@ check scheduled), then closed. Every change is kept with who and when (`changes`
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from spiegel_platform.errors import Text
@@ -32,7 +31,6 @@ EMBEDDING_KINDS = ("standing_agenda_item", "protocol", "responsible_person", "ot
 ITEM_KINDS = ("strength", "development_point", "suggestion", "discussion_point", "other")
 MAX_ACTIONS = 30
 MAX_ITEMS = 20
-DEFAULT_CHECK_MONTHS = 6
 # Fields whose old and new values the history keeps (short ones); of the long texts it keeps only
 # that they changed.
 SHORT_FIELDS = ("owner_person_id", "due", "status", "embedding_kind")
@@ -220,16 +218,6 @@ def changes(before: Sequence[Action], after: Sequence[Action], by: str, at: date
         if action.action_id not in new:
             found.append(Change(by, at, "action_removed", action.action_id))
     return found
-
-
-def next_check(adopted_at: datetime, months: int) -> datetime:
-    """The plan's check: `months` calendar months after its adoption (the end of a shorter month
-    where the day does not exist: 31 August + 6 months is 28 or 29 February), in UTC."""
-    moment = adopted_at.astimezone(UTC)
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def carried_over(previous: Sequence[Action]) -> tuple[Action, ...]:

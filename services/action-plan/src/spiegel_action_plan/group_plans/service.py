@@ -30,13 +30,14 @@ from spiegel_platform.events import OutgoingEvent, new_event
 from spiegel_platform.logging import get_logger
 from spiegel_platform.storage.stores import Stores
 
+from spiegel_action_plan.checks import hospital
+from spiegel_action_plan.checks.model import check_moment
 from spiegel_action_plan.group_plans import cycles as pdsa
 from spiegel_action_plan.group_plans import model
 from spiegel_action_plan.group_plans.model import ADOPTED, CLOSED, DRAFT, Action, Change, RuleError
 from spiegel_action_plan.storage import Document, Store
 
 PRODUCER = "action-plan"
-SETTINGS_ID = "group_plans"
 log = get_logger(__name__)
 
 
@@ -88,21 +89,10 @@ class GroupPlans:
         return plan, group
 
     # -- settings ----------------------------------------------------------------------------
-    async def check_months(self, tenant_id: str) -> int:
-        found = await self.store(tenant_id).hospital_settings.get(SETTINGS_ID)
-        return (
-            int(found.get("check_months", model.DEFAULT_CHECK_MONTHS))
-            if found
-            else model.DEFAULT_CHECK_MONTHS
-        )
-
-    async def set_check_months(self, tenant_id: str, months: int, by: str) -> int:
-        await self.store(tenant_id).hospital_settings.update(
-            SETTINGS_ID,
-            {"$set": {"check_months": months, "changed_by": by, "changed_at": datetime.now(UTC)}},
-            upsert=True,
-        )
-        return months
+    async def check_settings(self, tenant_id: str) -> hospital.HospitalSettings:
+        """The hospital's settings of the checks (interval in months, time zone): one place,
+        `hospitals/settings`, set through `/group-plan-settings` (checks/)."""
+        return await hospital.read(self.store(tenant_id))
 
     # -- reading -----------------------------------------------------------------------------
     async def read(self, tenant_id: str, person_id: str, plan_id: str) -> tuple[Document, Document]:
@@ -318,7 +308,8 @@ class GroupPlans:
         self, tenant_id: str, person_id: str, plan_id: str, version: int, correlation_id: str
     ) -> tuple[Document, Document]:
         """The group adopts its plan: every action says how success is measured and how it is
-        embedded; the check is scheduled `check_months` after now. Adopting again changes nothing."""
+        embedded; the check is scheduled the hospital's interval after now (checks.model.check_moment:
+        that local day at the checks' local hour). Adopting again changes nothing."""
         store = self.store(tenant_id)
         doc, group = await self.member_plan(store, person_id, plan_id)
         if doc["status"] == ADOPTED:
@@ -344,7 +335,8 @@ class GroupPlans:
                     field=f"actions[{index}].embedding.text",
                 )
         now = _now()
-        check_at = model.next_check(now, await self.check_months(tenant_id))
+        settings = await self.check_settings(tenant_id)
+        check_at = check_moment(now, settings.check_interval_months, settings.time_zone)
         adopted = events_pb2.GroupPlanAdopted(
             plan_id=plan_id,
             group_id=doc["group_id"],

@@ -61,6 +61,8 @@ OWNER_ONLY = (
     ),
     # Notes: only the participant and the session's facilitators; anyone else gets 404.
     PathRule("accreditation", re.compile(r"^sessions/[^/]+/notes(/.*)?$"), AUTHORISATION_FAILED),
+    # A group plan's checks: only the group's members; anyone else gets 404.
+    PathRule("action-plan", re.compile(r"^group-plans/[^/]+/checks(/.*)?$"), AUTHORISATION_FAILED),
 )
 
 # Objects that only a person of one role can own (a POP is a specialist's own): the gateway

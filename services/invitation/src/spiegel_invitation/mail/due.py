@@ -171,6 +171,8 @@ def letter(
         return gaia_due_letter(entry, person)
     if template == CHECKIN_FOLLOWUP:
         return checkin_letter(entry, person)
+    if template == PLAN_CHECK:
+        return plan_check_letter(entry, person)
     raise Undeliverable(f"unknown mail template {template!r}")
 
 
@@ -321,6 +323,27 @@ def gaia_due_letter(entry: Document, person: Document | None) -> Letter:
     )
 
 
+PLAN_CHECK = "plan_check"
+
+
+def plan_check_letter(entry: Document, person: Document | None) -> Letter:
+    """A group action plan's check is due (reminder 0) or still open (reminder n): to one
+    recipient, in their language, with a link to the check page (after signing in)."""
+    if not person or not person.get("email"):
+        raise Undeliverable(NO_ADDRESS)
+    return Letter(
+        kind=PLAN_CHECK,
+        to=person["email"],
+        to_name=person.get("display_name", ""),
+        language=person.get("language") or DEFAULT_LANGUAGE,
+        context={
+            "plan_id": str(entry.get("plan_id") or ""),
+            "check_id": str(entry.get("check_id") or ""),
+            "reminder_number": int(entry.get("reminder") or 0),
+        },
+    )
+
+
 CHECKIN_FOLLOWUP = "checkin_followup"
 
 
@@ -378,6 +401,10 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -
                 context[name] = format_moment(
                     datetime.fromisoformat(str(context[name])), "EEEE d MMMM y", lang
                 )
+    if mail.kind == PLAN_CHECK:  # the check page of the group plan (after signing in)
+        plan = quote(str(context.pop("plan_id", "")), safe="")
+        check = quote(str(context.pop("check_id", "")), safe="")
+        context["check_link"] = base + f"/groepsplannen/{plan}/controles/{check}"
     return context | {"tenant_name": tenant_name, "recipient_name": mail.to_name}
 
 

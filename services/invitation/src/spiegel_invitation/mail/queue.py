@@ -4,7 +4,8 @@ A mail key names one e-mail for good: `<assignment>:invitation`,
 `<assignment>:reminder:<n>`, `<assignment>:manual:<request>`,
 `report:<report>:<version>:<person>`, `notes:<session>:<person>`,
 `notes-overdue:<session>:<facilitator>`, `checkin:<session>:<person>`,
-`gaia-due:<session>:<deadline>:<coordinator>[:last]`. Enqueueing is a unique insert, so a
+`gaia-due:<session>:<deadline>:<coordinator>[:last]`, `plan-check:<check>:<reminder>:<person>`.
+Enqueueing is a unique insert, so a
 redelivered event or a repeated request asks for nothing new; the mailer
 checks its records before sending, so even a key enqueued again after it was
 sent is not sent twice.
@@ -51,6 +52,10 @@ def notes_overdue_key(session_id: str, facilitator_id: str) -> str:
 
 def gaia_due_key(session_id: str, deadline: str, coordinator_id: str, *, last_day: bool = False) -> str:
     return f"gaia-due:{session_id}:{deadline}:{coordinator_id}" + (":last" if last_day else "")
+
+
+def plan_check_key(check_id: str, reminder: int, person_id: str) -> str:
+    return f"plan-check:{check_id}:{reminder}:{person_id}"
 
 
 def assignment_mail(

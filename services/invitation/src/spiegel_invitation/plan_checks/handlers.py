@@ -1,0 +1,48 @@
+"""A group action plan's check (the action-plan service's GroupPlanCheckDue) into mails.
+
+Each recipient of the event gets one mail per check and reminder number
+(`plan-check:<check>:<reminder>:<person>`): the check is due, or (reminder n) still open, with
+a link to the check page behind sign-in, in the person's language. The event carries ids only,
+and so does the mail's queue entry. Each key is a unique insert into the queue and the mailer
+sends each key once, so a redelivered event (or one handled again after a crash) sends nothing
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from spiegel.action_plan.v1 import events_pb2
+from spiegel_platform.events import Handler, ReceivedEvent
+
+from spiegel_invitation.mail.due import PLAN_CHECK
+from spiegel_invitation.mail.queue import enqueue, plan_check_key
+from spiegel_invitation.settings import InvitationRuntime
+from spiegel_invitation.wiring import Invitation
+
+EVENTS = ("spiegel.action_plan.v1.GroupPlanCheckDue",)
+
+
+def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
+    stores = Invitation.of(runtime).stores
+
+    async def due(event: ReceivedEvent) -> None:
+        payload: events_pb2.GroupPlanCheckDue = event.payload
+        reminder = int(payload.reminder)
+        await enqueue(
+            stores.tenant(event.tenant_id),
+            [
+                {
+                    "id": plan_check_key(payload.check_id, reminder, person),
+                    "template": PLAN_CHECK,
+                    "plan_id": payload.plan_id,
+                    "check_id": payload.check_id,
+                    "person_id": person,
+                    "reminder": reminder,
+                }
+                for person in dict.fromkeys(payload.recipient_person_ids)
+                if person
+            ],
+        )
+
+    return {EVENTS[0]: due}
