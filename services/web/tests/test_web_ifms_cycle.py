@@ -158,7 +158,7 @@ def test_the_whole_ifms_cycle_to_a_signed_declaration(web: WebDeployment, browse
     page.goto(web.tenant_url(slug, f"/bespreking/{session_id}/accreditatie"))
     page.get_by_label("Activiteitnummer (ID-nummer)").fill("456789")
     page.get_by_label("Punten").fill("2")
-    page.get_by_label("Vereniging").fill("NVvH")
+    page.get_by_label("Vereniging", exact=True).fill("NVvH")
     page.get_by_label("Geldig vanaf").fill((today - timedelta(days=30)).isoformat())
     page.get_by_label("Geldig tot en met").fill((today + timedelta(days=300)).isoformat())
     page.get_by_role("button", name="Accreditatie opslaan").click()
