@@ -71,7 +71,9 @@ async def test_once_per_hospital_and_year_and_none_with_the_setting_off(db: Any)
     on, off, june = (f"t{uuid.uuid4().hex[:8]}" for _ in range(3))
     await hospital(db, on, board_progress=True)
     await hospital(db, off, board_progress=False, check_interval_months=6)
-    await hospital(db, june, board_progress=True, board_overview_month=6, revision=3, zones={"3": "Europe/London"})
+    await hospital(
+        db, june, board_progress=True, board_overview_month=6, revision=3, zones={"3": "Europe/London"}
+    )
     yearly = YearlyOverviews(Store.on(db))
 
     assert await yearly.make_due(JAN_2027 - timedelta(seconds=1)) == 0

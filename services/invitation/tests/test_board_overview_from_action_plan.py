@@ -33,7 +33,12 @@ async def test_the_yearly_overview_mails_each_board_member_once(invitation) -> N
             ("b-2", "en", ["board", "specialist"]),
             ("s-1", "nl", ["specialist"]),
         ):
-            body = {"display_name": f"Dr. {person}", "email": f"{person}@umc.example", "language": lang, "roles": roles}
+            body = {
+                "display_name": f"Dr. {person}",
+                "email": f"{person}@umc.example",
+                "language": lang,
+                "roles": roles,
+            }
             assert (await coordinator.put(f"/people/{person}", json=body)).status_code == 200
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(invitation.stack.mongodb_url, tz_aware=True)
     db = mongo[f"{invitation.prefix}_action_plan"]

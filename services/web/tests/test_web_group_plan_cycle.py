@@ -82,7 +82,9 @@ def test_a_group_from_its_discussion_to_its_plan_to_its_check(web: WebDeployment
         group_id=group_id,
         version=1,
     )
-    run_async(announce(web, slug, accreditation.SessionPlanned(session_id=session.session_id, session=session)))
+    run_async(
+        announce(web, slug, accreditation.SessionPlanned(session_id=session.session_id, session=session))
+    )
     until(lambda: web.catcher.store.to(anna), timeout=60, what="the discussion's invitation")
 
     client, _ = signed_in(web, slug, anna)

@@ -34,7 +34,9 @@ log = get_logger(__name__)
 def overview_moment(year: int, month: int, time_zone: str | None) -> datetime:
     """The first day of `month` of `year` at LOCAL_HOUR in the hospital's zone, in UTC."""
     tz = model.zone(time_zone)
-    return datetime.combine(datetime(year, month, 1).date(), time(model.LOCAL_HOUR), tzinfo=tz).astimezone(UTC)
+    return datetime.combine(datetime(year, month, 1).date(), time(model.LOCAL_HOUR), tzinfo=tz).astimezone(
+        UTC
+    )
 
 
 def due_year(now: datetime, month: int, time_zone: str | None) -> int | None:
@@ -78,7 +80,15 @@ class YearlyOverviews:
                 producer=PRODUCER,
             )
             inserted = await self.stores.tenant(tenant_id).board_overviews.insert_many(
-                [{"id": str(year), "overview_id": overview_id, "year": year, "due_at": due_at, "created_at": now}],
+                [
+                    {
+                        "id": str(year),
+                        "overview_id": overview_id,
+                        "year": year,
+                        "due_at": due_at,
+                        "created_at": now,
+                    }
+                ],
                 [[event]],
             )
             if inserted:
