@@ -157,13 +157,18 @@ async def test_check_routes_and_the_board(deployment: Deployment) -> None:
                 "group_plan_check_interval_months": 12,
                 "group_plan_check_recipients": "members",
                 "board_progress": True,
+                "board_overview_month": 3,
             },
         )
         assert settings.status_code == 200, settings.text
         assert settings.json()["group_plan_check_recipients"] == "members"
-        assert (await coordinator.get("/group-plan-settings")).json()["board_progress"] is True
+        read = (await coordinator.get("/group-plan-settings")).json()
+        assert read["board_progress"] is True and read["board_overview_month"] == 3
         bad = await coordinator.put("/group-plan-settings", json={"group_plan_check_recipients": "everyone"})
         assert bad.status_code == 422
+        for month in (0, 13, "maart"):
+            bad = await coordinator.put("/group-plan-settings", json={"board_overview_month": month})
+            assert bad.status_code == 422 and "board_overview_month" in bad.text
     async with deployment.client(tenant, "b1", "board") as board:
         shown = await board.get("/board/group-plans")
         assert shown.status_code == 200, shown.text

@@ -45,3 +45,37 @@ def test_no_address_is_undeliverable() -> None:
         due.letter(ENTRY, person=None)
     with pytest.raises(Undeliverable):
         due.letter(ENTRY, person={**PERSON, "email": ""})
+
+
+BOARD = {**PERSON, "roles": ["board"], "active": True}
+OVERVIEW = {"template": "board_overview", "overview_id": "o1", "year": 2027, "person_id": "p1"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject"),
+    [
+        ("nl", "Jaaroverzicht 2027 van de plannen van aanpak van de groepen"),
+        ("en", "Yearly overview 2027 of the groups' action plans"),
+    ],
+)
+def test_the_boards_yearly_overview_links_to_its_pdf(lang: str, subject: str) -> None:
+    from spiegel_invitation.mail.queue import board_overview_key
+
+    assert board_overview_key("o1", "p1") == "board-overview:o1:p1"
+    letter = due.letter(OVERVIEW, person={**BOARD, "language": lang})
+    assert (letter.kind, letter.to, letter.language) == ("board_overview", "jan@umc.example", lang)
+    context = due.addressed(letter, base=BASE, tenant_name="UMC", token=None)
+    mail = MailRenderer().render(letter.kind, letter.language, context)
+    assert mail.subject == subject
+    assert f"{BASE}/bestuur/groepsplannen.pdf" in mail.text
+    assert f'href="{BASE}/bestuur/groepsplannen.pdf"' in mail.html
+    assert "Dr. J. Jansen" in mail.text
+
+
+def test_the_yearly_overview_goes_to_active_board_members_only() -> None:
+    with pytest.raises(due.Skip):
+        due.letter(OVERVIEW, person={**BOARD, "roles": ["specialist"]})
+    with pytest.raises(due.Skip):
+        due.letter(OVERVIEW, person={**BOARD, "active": False})
+    with pytest.raises(Undeliverable):
+        due.letter(OVERVIEW, person=None)

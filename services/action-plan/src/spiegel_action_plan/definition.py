@@ -28,6 +28,7 @@ PRODUCED = [
     "spiegel.action_plan.v1.GroupPlanClosed",
     "spiegel.action_plan.v1.GroupPlanCheckDue",
     "spiegel.action_plan.v1.GroupPlanCheckCompleted",
+    "spiegel.action_plan.v1.BoardProgressOverviewDue",
 ]
 
 DEFINITION = ServiceDefinition(
@@ -38,7 +39,12 @@ DEFINITION = ServiceDefinition(
         " plans (plan van aanpak) after a Groepsmonitor, for the group's members."
     ),
     settings_class=ActionPlanSettings,
-    outbox_collections=[Store.pops.name, Store.group_plans.name, Store.plan_checks.name],
+    outbox_collections=[
+        Store.pops.name,
+        Store.group_plans.name,
+        Store.plan_checks.name,
+        Store.board_overviews.name,
+    ],
     indexes={
         Store.pops.name: [IndexSpec([("owner_id", 1)]), IndexSpec([("state", 1)])],
         Store.data_keys.name: [IndexSpec([("kek_id", 1)])],

@@ -26,6 +26,9 @@
 - `hospitals` (id: "settings"): the hospital's settings here: the group plans' check interval
   and recipients, the board's yearly progress; its time zone from the gateway's
   TenantConfigured (per revision, the highest wins). Written by the api and the consumer.
+- `board_overviews` (id: the year): the board's yearly overview by e-mail, made once per year
+  (`overview_id`, `year`, `due_at`); its unique insert is the claim. The outbox of
+  BoardProgressOverviewDue. Written by the consumer's scheduler (board/yearly.py).
 """
 
 from __future__ import annotations
@@ -47,3 +50,4 @@ class Store(TenantStores):
     group_plans = Collection()
     plan_checks = Collection()
     hospitals = Collection()
+    board_overviews = Collection()

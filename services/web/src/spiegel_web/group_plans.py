@@ -40,6 +40,16 @@ FIELDS = (
 )
 
 
+async def names(page: Page, group_id: str, members: list[str]) -> dict[str, str]:
+    """The members' names from the gateway (a member reads their own group); ids otherwise.
+    Also the check page's (plan_checks.py)."""
+    found = await page.call("gateway", "GET", f"/groups/{quoted(group_id)}")
+    known = {}
+    if found.is_success:
+        known = {m["person_id"]: m.get("display_name") or m["person_id"] for m in found.json()["members"]}
+    return {p: known.get(p, p) for p in members}
+
+
 def check_id(plan_id: str) -> None:
     if not _ID.match(plan_id):
         raise PageError(404, key="gplan_not_found")
@@ -192,14 +202,6 @@ def router() -> APIRouter:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
         plan: dict[str, Any] = upstream.json()
         return plan
-
-    async def names(page: Page, group_id: str, members: list[str]) -> dict[str, str]:
-        """The members' names from the gateway (a member reads their own group); ids otherwise."""
-        found = await page.call("gateway", "GET", f"/groups/{quoted(group_id)}")
-        known = {}
-        if found.is_success:
-            known = {m["person_id"]: m.get("display_name") or m["person_id"] for m in found.json()["members"]}
-        return {p: known.get(p, p) for p in members}
 
     async def show(page: Page, plan: dict[str, Any], status: int = 200, **extra: Any) -> Response:
         owners = {a.get("owner_person_id", "") for a in plan["actions"]}

@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from spiegel_web.core import Page, PageError, page_of, problem_text, quoted
+from spiegel_web.group_plans import names
 
 PROGRESS = ("done", "on_track", "delayed", "stopped")
 NEW_ROWS = 3  # empty rows for new actions (more: answer, then the plan's own page)
@@ -83,8 +84,10 @@ def router() -> APIRouter:
         found: dict[str, Any] = upstream.json()
         return found
 
-    def render(page: Page, check: dict[str, Any], status: int = 200, **extra: Any) -> Response:
+    async def render(page: Page, check: dict[str, Any], status: int = 200, **extra: Any) -> Response:
         actions = {a["action_id"]: a for a in check["plan"]["actions"]}
+        # The members' names (as the plan's own page shows them), ids when the gateway has none.
+        people = await names(page, check["plan"]["group_id"], list(check["plan"]["members"]))
         return page.render(
             "plan_checks/check.html",
             status=status,
@@ -93,6 +96,7 @@ def router() -> APIRouter:
             actions=actions,
             progress_options=PROGRESS,
             new_rows=range(NEW_ROWS),
+            people=people,
             **extra,
         )
 
@@ -110,7 +114,7 @@ def router() -> APIRouter:
     async def read(plan_id: str, check_id: str, request: Request) -> Response:
         page = await member(request)
         check = await check_of(page, plan_id, check_id)
-        return render(page, check, message=request.query_params.get("bericht"), typed={})
+        return await render(page, check, message=request.query_params.get("bericht"), typed={})
 
     @api.post("/groepsplannen/{plan_id}/controles/{check_id}")
     async def answer(plan_id: str, check_id: str, request: Request) -> Response:
@@ -132,7 +136,7 @@ def router() -> APIRouter:
             raise PageError(upstream.status_code, problem_text(upstream, page.lang))
         # Refused: the form again with everything typed, and the reason.
         typed = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-        return render(
+        return await render(
             page, check, upstream.status_code, errors=[problem_text(upstream, page.lang)], typed=typed
         )
 

@@ -59,6 +59,7 @@ class SettingsIn(Strict):
     group_plan_check_interval_months: int = Field(model.DEFAULT_INTERVAL_MONTHS, ge=1, le=24)
     group_plan_check_recipients: Literal["contact", "members"] = model.DEFAULT_RECIPIENTS
     board_progress: bool = False
+    board_overview_month: int = Field(1, ge=1, le=12)
 
 
 def _answer(body: AnswerIn) -> Answer:
@@ -152,6 +153,7 @@ def settings_router(runtime: ActionPlanRuntime) -> APIRouter:
                     "check_interval_months": body.group_plan_check_interval_months,
                     "check_recipients": body.group_plan_check_recipients,
                     "board_progress": body.board_progress,
+                    "board_overview_month": body.board_overview_month,
                 }
             },
             upsert=True,

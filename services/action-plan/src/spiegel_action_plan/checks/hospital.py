@@ -19,6 +19,8 @@ class HospitalSettings:
     check_interval_months: int = model.DEFAULT_INTERVAL_MONTHS
     check_recipients: str = model.DEFAULT_RECIPIENTS
     board_progress: bool = False
+    # The month of the board's yearly overview by e-mail (board/yearly.py).
+    board_overview_month: int = 1
 
     def out(self) -> dict[str, Any]:
         return {
@@ -26,6 +28,7 @@ class HospitalSettings:
             "group_plan_check_interval_months": self.check_interval_months,
             "group_plan_check_recipients": self.check_recipients,
             "board_progress": self.board_progress,
+            "board_overview_month": self.board_overview_month,
         }
 
 
@@ -38,6 +41,7 @@ def of(doc: dict[str, Any] | None) -> HospitalSettings:
         check_interval_months=int(doc.get("check_interval_months") or model.DEFAULT_INTERVAL_MONTHS),
         check_recipients=str(doc.get("check_recipients") or model.DEFAULT_RECIPIENTS),
         board_progress=bool(doc.get("board_progress", False)),
+        board_overview_month=min(12, max(1, int(doc.get("board_overview_month") or 1))),
     )
 
 

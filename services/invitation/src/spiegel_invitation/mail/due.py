@@ -173,6 +173,8 @@ def letter(
         return checkin_letter(entry, person)
     if template == PLAN_CHECK:
         return plan_check_letter(entry, person)
+    if template == BOARD_OVERVIEW:
+        return board_overview_letter(entry, person)
     raise Undeliverable(f"unknown mail template {template!r}")
 
 
@@ -344,6 +346,26 @@ def plan_check_letter(entry: Document, person: Document | None) -> Letter:
     )
 
 
+BOARD_OVERVIEW = "board_overview"
+
+
+def board_overview_letter(entry: Document, person: Document | None) -> Letter:
+    """The board's yearly overview of the group action plans: to one board member, in their
+    language, with a link to the overview's PDF (after signing in). Not to someone who is no
+    longer an active board member by the time it is sent. Only the year: no plan, group or text."""
+    if person is not None and (person.get("active") is False or "board" not in (person.get("roles") or [])):
+        raise Skip("no longer on the board")
+    if not person or not person.get("email"):
+        raise Undeliverable(NO_ADDRESS)
+    return Letter(
+        kind=BOARD_OVERVIEW,
+        to=person["email"],
+        to_name=person.get("display_name", ""),
+        language=person.get("language") or DEFAULT_LANGUAGE,
+        context={"year": int(entry.get("year") or 0)},
+    )
+
+
 CHECKIN_FOLLOWUP = "checkin_followup"
 
 
@@ -405,6 +427,9 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, token: str | None) -
         plan = quote(str(context.pop("plan_id", "")), safe="")
         check = quote(str(context.pop("check_id", "")), safe="")
         context["check_link"] = base + f"/groepsplannen/{plan}/controles/{check}"
+    if mail.kind == BOARD_OVERVIEW:  # the overview's PDF and its page, behind sign-in
+        context["pdf_link"] = base + "/bestuur/groepsplannen.pdf"
+        context["page_link"] = base + "/bestuur/groepsplannen"
     return context | {"tenant_name": tenant_name, "recipient_name": mail.to_name}
 
 

@@ -757,7 +757,13 @@ class Mailer:
                 "report": await cache.get(store.reports, entry["report_id"]),
                 "person": await cache.get(store.people, entry["person_id"]),
             }
-        if template in (*due.NOTES_TEMPLATES, due.GAIA_DUE, due.CHECKIN_FOLLOWUP, due.PLAN_CHECK):
+        if template in (
+            *due.NOTES_TEMPLATES,
+            due.GAIA_DUE,
+            due.CHECKIN_FOLLOWUP,
+            due.PLAN_CHECK,
+            due.BOARD_OVERVIEW,
+        ):
             return {"person": await cache.get(store.people, entry["person_id"])}
         if template not in ("invitation", "reminder"):
             return {}

@@ -58,6 +58,10 @@ def plan_check_key(check_id: str, reminder: int, person_id: str) -> str:
     return f"plan-check:{check_id}:{reminder}:{person_id}"
 
 
+def board_overview_key(overview_id: str, person_id: str) -> str:
+    return f"board-overview:{overview_id}:{person_id}"
+
+
 def assignment_mail(
     key: str, template: str, assignment_id: str, round_id: str, **extra: Any
 ) -> dict[str, Any]:
