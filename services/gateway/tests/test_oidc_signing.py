@@ -266,7 +266,7 @@ async def test_only_a_facilitator_signed_in_by_the_provider_starts_one(
             data={"csrf_token": specialist.csrf, "session": session_id, "person": ids["spec"]},
         )
         assert not_facilitator.status_code == 403
-        # A facilitator of another hospital, with their session there: not signed in here.
+        # A facilitator of another hospital, with their session there: refused here.
         other = await create_tenant(deployment, f"oidcsign-other-{uuid.uuid4().hex[:6]}")
         other_email = f"fac-{uuid.uuid4().hex[:6]}@other.nl"
         await add_person(deployment, other["tenant_id"], other_email, "facilitator")
@@ -278,7 +278,8 @@ async def test_only_a_facilitator_signed_in_by_the_provider_starts_one(
                 data={"csrf_token": foreign.csrf or "", "session": session_id, "person": ids["spec"]},
                 headers={"cookie": f"spiegel_session={foreign.cookie}"},
             )
-            assert elsewhere.status_code == 401, elsewhere.text
+            assert elsewhere.status_code == 403, elsewhere.text
+            assert elsewhere.json()["code"] == "session_other_hospital"
         finally:
             await foreign.aclose()
         async with httpx.AsyncClient(base_url=deployment.url) as nobody:
