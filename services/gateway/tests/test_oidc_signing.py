@@ -225,6 +225,19 @@ async def test_the_state_of_another_signing_or_person_is_refused(
         someone = await first.come_back(back, binding, **{"accept-language": "en"})
         assert someone.status_code == 403 and someone.json()["code"] == "signing_other_person"
         assert not await first.signed(session_id, ids["spec"])
+        # Two signings under way in one session: the answer for the first, with the second's flow
+        # cookie, is refused; each answer signs its own declaration only.
+        later = await _ended_session(deployment, hospital["tenant_id"], ids["eve"], ids["spec"])
+        first_authorize, _first_binding = await first.start_signing(session_id, ids["spec"])
+        later_authorize, later_binding = await first.start_signing(later, ids["spec"])
+        first_back = await sign_in_at_provider(first_authorize, "eve")
+        crossed = await first.come_back(first_back, later_binding, **{"accept-language": "en"})
+        assert crossed.status_code == 403 and crossed.json()["code"] == "signin_other_browser"
+        later_back = await sign_in_at_provider(later_authorize, "eve")
+        done = await first.come_back(later_back, later_binding)
+        assert done.status_code == 303, done.text
+        assert done.headers["location"].endswith(f"/bespreking/{later}/verklaringen?bericht=signed")
+        assert await first.signed(later, ids["spec"]) and not await first.signed(session_id, ids["spec"])
         # A flow started by nobody (a forged state) signs nothing.
         forged = await first.come_back(f"/t/{slug}/auth/oidc/callback?code=x&state=forged", binding)
         assert forged.status_code == 400
