@@ -6,6 +6,8 @@
 //     PORT       port on 127.0.0.1
 //     CLIENTS    JSON list of clients: [{client_id, client_secret, redirect_uris}]
 //     ACCOUNTS   JSON object: {"<account id>": {"email": ..., "name": ..., "email_verified": true}}
+//                an account with "login_age": N (seconds) plays a provider that ignores max_age:
+//                its sign-ins are recorded N seconds in the past (the ID token's auth_time).
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT || 0);
@@ -43,6 +45,15 @@ const provider = new Provider(issuer, {
   },
 });
 provider.proxy = false;
+
+// A provider that ignores max_age (for the gateway's refusal of a stale re-authentication): the
+// login of an account with `login_age` is recorded as that many seconds old.
+const loginAccount = provider.Session.prototype.loginAccount;
+provider.Session.prototype.loginAccount = function loginWithAge(details) {
+  const age = Number(accounts[details.accountId]?.login_age || 0);
+  const loginTs = age ? Math.floor(Date.now() / 1000) - age : details.loginTs;
+  return loginAccount.call(this, { ...details, ...(loginTs ? { loginTs } : {}) });
+};
 
 const server = provider.listen(port, '127.0.0.1', () => {
   console.log(`oidc-provider listening on ${issuer}`);

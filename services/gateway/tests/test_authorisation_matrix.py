@@ -2422,6 +2422,13 @@ NOT_IN_MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/auth/password-reset/confirm"): "a token from the mail (test_signin.py)",
     ("GET", "/auth/oidc/login"): "the identity provider's sign-in (test_oidc.py)",
     ("GET", "/auth/oidc/callback"): "the identity provider's answer (test_oidc.py)",
+    ("POST", "/auth/oidc/sign"): (
+        "starts a re-authentication at the hospital's identity provider to sign a declaration (the"
+        " matrix's hospitals have none: 404 for everyone); who may start it (only a facilitator signed"
+        " in by the provider, with the CSRF token; not a specialist, a password session, nobody or"
+        " another hospital's session) and its return: test_oidc_signing.py; the signing itself is the"
+        " accreditation service's sign route, in the matrix"
+    ),
     ("GET", "/account/verifieren"): "a token from the mail (test_web_pages.py)",
     ("POST", "/account/verifieren"): "a token from the mail (test_web_pages.py)",
     ("GET", "/account/nieuw-wachtwoord"): "a token from the mail (test_web_pages.py)",

@@ -12,7 +12,7 @@ r"""The gateway's collections, declared once (the platform's storage idiom, `Ten
 | sessions | session id | a signed-in browser or a link session |
 | api_tokens | token id | a person's API tokens (hashed) |
 | one_time_tokens | token hash | the links of verification and password-reset mails (used once) |
-| oidc_flows | sha256(state) | a sign-in under way at an identity provider (used once) |
+| oidc_flows | sha256(state) | a sign-in or a signing's re-authentication at an IdP (used once) |
 | groups | group id | a vakgroep or maatschap, its members and their history; outbox of GroupChanged |
 | group_names | the case-folded name | name -> group id: unique within a hospital |
 

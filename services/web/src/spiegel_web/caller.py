@@ -51,6 +51,9 @@ class Caller:
     via: str  # "cookie" (CSRF checked on changes) or "bearer"
     token: str  # the caller's service token for the domain services and the gateway
     link_token: str | None = None
+    # Signed in with the hospital's identity provider (its host): a signing asks it again instead
+    # of a password ("" for a password).
+    sign_with: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,5 +91,6 @@ def context_of(principal: Principal, caller_token: str) -> PageContext:
             via=str(page.get("via", "")),
             token=caller_token,
             link_token=page.get("link"),
+            sign_with=str(page.get("sign_with", "")),
         )
     return PageContext(hospital, caller, str(page.get("prefix", "")), str(page.get("host", "")))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -108,6 +109,11 @@ def page_claims(request: Request, tenant: Tenant, caller: Session | None) -> dic
         "csrf": caller.csrf if caller is not None else "",
         "via": str(state.get("via", "")),
     }
+    signed_in_by_idp = caller is not None and caller.kind == "person" and caller.method == "oidc"
+    if signed_in_by_idp and tenant.identity_provider:
+        # Signed in with the hospital's identity provider: a signing asks it again (the provider's
+        # host names it on the button; signin/oidc_signing.py).
+        page["sign_with"] = urlsplit(str(tenant.identity_provider.get("issuer", ""))).netloc
     if caller is not None and caller.kind == "respondent" and caller.link_token_sealed:
         page["link"] = gateway_of(request).sealer.open(caller.link_token_sealed)
     return page

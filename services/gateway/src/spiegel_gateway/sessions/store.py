@@ -61,6 +61,7 @@ class Session:
     expires_at: datetime
     link_hash: str | None = None
     link_token_sealed: str | None = field(default=None, repr=False)
+    method: str = ""  # how the person signed in: "password", "oidc" (a signing asks the same again)
 
     @property
     def person_id(self) -> str | None:
@@ -81,6 +82,7 @@ def _session(doc: dict[str, Any]) -> Session:
         expires_at=doc["expires_at"],
         link_hash=doc.get("link_hash"),
         link_token_sealed=doc.get("link_token_sealed"),
+        method=doc.get("method", ""),
     )
 
 

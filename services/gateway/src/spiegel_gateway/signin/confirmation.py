@@ -17,8 +17,9 @@ the service token it signs for that one request (never from the token cache):
 Wrong passwords are limited per person (`confirm_account`: `RATE_LIMIT_CONFIRM_PER_ACCOUNT` per
 15 minutes, in each replica's memory as the sign-in limits); beyond it the password is not even
 checked. Every attempt is audited (`signature.confirmed`, `signature.refused`). A person who
-signs in with the hospital's identity provider and has no password gets `no_password`: re-
-authentication with the identity provider is not built (see the README).
+signs in with the hospital's identity provider and has no password gets `no_password` here; the
+page offers them signing in with the provider again instead (`oidc_signing.py`), which ends in the
+same `confirmation` claim.
 """
 
 from __future__ import annotations

@@ -104,8 +104,18 @@ class OidcClient:
         return self._jwks[issuer]
 
     async def start(
-        self, tenant_id: str, idp: dict[str, Any], *, redirect_uri: str, next_path: str
+        self,
+        tenant_id: str,
+        idp: dict[str, Any],
+        *,
+        redirect_uri: str,
+        next_path: str,
+        parameters: dict[str, str] | None = None,
+        record: dict[str, Any] | None = None,
+        lifetime: timedelta = FLOW_LIFETIME,
     ) -> Started:
+        """A new flow; `parameters` go to the provider as well (re-authentication for a signing:
+        prompt, max_age), `record` is kept with the flow (what the callback is to do)."""
         meta = await self.metadata(idp["issuer"])
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         verifier, binding = secrets.token_urlsafe(48), secrets.token_urlsafe(32)
@@ -119,8 +129,9 @@ class OidcClient:
                 "redirect_uri": redirect_uri,
                 "next": next_path,
                 "created_at": now,
-                "expires_at": now + FLOW_LIFETIME,
+                "expires_at": now + lifetime,
                 "used": False,
+                **(record or {}),
             }
         )
         query = urlencode(
@@ -133,6 +144,7 @@ class OidcClient:
                 "nonce": nonce,
                 "code_challenge": s256(verifier),
                 "code_challenge_method": "S256",
+                **(parameters or {}),
             }
         )
         separator = "&" if "?" in meta["authorization_endpoint"] else "?"
@@ -146,8 +158,8 @@ class OidcClient:
         *,
         params: dict[str, str],
         binding: str | None,
-    ) -> tuple[dict[str, Any], str]:
-        """The verified ID token claims and the `next` path of the flow."""
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The verified ID token claims and the flow (its `next` path, and what `start` recorded)."""
         if params.get("error"):
             description = params.get("error_description") or params["error"]
             raise OidcError("idp_refused_signin", 403, description=description[:200])
@@ -186,7 +198,7 @@ class OidcClient:
         if not id_token:
             raise OidcError("idp_no_id_token", 502)
         claims = await self.verify_id_token(issuer, idp["client_id"], id_token, nonce=flow["nonce"])
-        return claims, str(flow["next"])
+        return claims, flow
 
     async def verify_id_token(
         self, issuer: str, client_id: str, id_token: str, *, nonce: str

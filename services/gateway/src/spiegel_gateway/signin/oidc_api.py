@@ -1,5 +1,8 @@
 """The OpenID Connect routes: /auth/oidc/login starts, /auth/oidc/callback finishes.
 
+`POST /auth/oidc/sign` starts a re-authentication for signing a declaration; its callback is the
+same (the flow says what it is for): signin/oidc_signing.py.
+
 A person signs in with the hospital's identity provider only if the hospital
 already knows them: by an earlier link of (issuer, subject), or on the first
 sign-in by the e-mail address in the ID token when the provider marks it
@@ -14,7 +17,7 @@ the only accounts are operators' (made with `spiegel_gateway operator create`).
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from spiegel_pages.look import PageError
 from spiegel_platform.auth import roles
 from spiegel_platform.errors import ApiError, Text, message_key
@@ -22,6 +25,7 @@ from spiegel_platform.i18n import language_of, registered_packages, translator
 
 from spiegel_gateway.links import tenant_base_url
 from spiegel_gateway.sessions.auth import client_ip, cookie_path, gateway_of, set_session_cookie
+from spiegel_gateway.signin import oidc_signing
 from spiegel_gateway.signin.oidc import OidcError
 from spiegel_gateway.tenants.resolution import CurrentTenant
 from spiegel_gateway.tenants.store import Tenant
@@ -63,12 +67,42 @@ def router() -> APIRouter:
             raise as_page(request, error) from None
 
     @api.get("/callback", response_class=RedirectResponse, status_code=303)
-    async def oidc_callback(request: Request, tenant: CurrentTenant) -> RedirectResponse:
+    async def oidc_callback(request: Request, tenant: CurrentTenant) -> Response:
         """The provider sends the browser back here with a code; on success: the session cookie."""
         try:
             return await _callback(request, tenant)
         except ApiError as error:
             raise as_page(request, error) from None
+
+    @api.post("/sign", response_class=RedirectResponse, status_code=302)
+    async def oidc_sign(request: Request, tenant: CurrentTenant) -> RedirectResponse:
+        """Sign a declaration by signing in again with the hospital's identity provider (a form:
+        `session`, `person`, `csrf_token`; 302 to the provider with prompt=login, max_age=0;
+        signin/oidc_signing.py)."""
+        try:
+            url, binding = await oidc_signing.start(
+                request, tenant, redirect_uri=redirect_uri(request, tenant)
+            )
+        except OidcError as error:
+            raise as_page(request, ApiError(error.status, error.code, **error.params)) from None
+        except ApiError as error:
+            raise as_page(request, error) from None
+        response = RedirectResponse(url, status_code=302)
+        _flow_cookie(response, request, binding)
+        return response
+
+    def _flow_cookie(response: RedirectResponse, request: Request, binding: str) -> None:
+        response.set_cookie(
+            FLOW_COOKIE,
+            binding,
+            max_age=600,
+            path=cookie_path(request) + "auth/oidc",
+            secure=bool(
+                gateway_of(request).settings.cookies_secure or getattr(request.state, "secure", False)
+            ),
+            httponly=True,
+            samesite="lax",
+        )
 
     async def _login(request: Request, tenant: Tenant, next: str | None) -> RedirectResponse:
         gateway = gateway_of(request)
@@ -85,18 +119,10 @@ def router() -> APIRouter:
         except OidcError as error:
             raise ApiError(error.status, error.code, **error.params) from None
         response = RedirectResponse(started.authorization_url, status_code=302)
-        response.set_cookie(
-            FLOW_COOKIE,
-            started.browser_binding,
-            max_age=600,
-            path=cookie_path(request) + "auth/oidc",
-            secure=bool(gateway.settings.cookies_secure or getattr(request.state, "secure", False)),
-            httponly=True,
-            samesite="lax",
-        )
+        _flow_cookie(response, request, started.browser_binding)
         return response
 
-    async def _callback(request: Request, tenant: Tenant) -> RedirectResponse:
+    async def _callback(request: Request, tenant: Tenant) -> Response:
         gateway = gateway_of(request)
         if not tenant.identity_provider:
             raise ApiError(404, "password_signin_only")
@@ -108,7 +134,7 @@ def router() -> APIRouter:
             else gateway.tenants.client_secret(tenant)
         )
         try:
-            claims, next_path = await gateway.oidc.finish(
+            claims, flow = await gateway.oidc.finish(
                 tenant.tenant_id,
                 idp,
                 secret,
@@ -117,6 +143,10 @@ def router() -> APIRouter:
             )
         except OidcError as error:
             raise ApiError(error.status, error.code, **error.params) from None
+        if flow.get("purpose") == oidc_signing.PURPOSE:
+            # A signing: the same verified ID token, then that one declaration (not a new session).
+            return await oidc_signing.finish(request, tenant, claims, flow, FLOW_COOKIE)
+        next_path = str(flow["next"])
         people = gateway.people
         person = await people.by_identity(tenant.tenant_id, idp["issuer"], claims["sub"])
         if person is None and claims.get("email") and claims.get("email_verified") is True:
