@@ -377,9 +377,7 @@ async def test_the_invitation_carries_the_personal_check_in_link(invitation) -> 
             tenant_id=tenant,
             roles=["respondent"],
         )
-        return httpx.AsyncClient(
-            base_url=api.url, headers={"Authorization": f"Bearer {caller}"}, timeout=60
-        )
+        return httpx.AsyncClient(base_url=api.url, headers={"Authorization": f"Bearer {caller}"}, timeout=60)
 
     # Before the start the link opens, says when check-in opens, and checks nobody in.
     async with as_link(p1) as link:
@@ -432,7 +430,9 @@ async def test_the_invitation_carries_the_personal_check_in_link(invitation) -> 
     assert invitation.catcher.store.total == 1
     assert await inv_db["checkin_links"].count_documents({}) == 2
     issued = await all_records(invitation.stack, prefix + LINKS_TOPIC)
-    assert sorted(decode(r.value, topic=r.topic, headers=tuple(r.headers)).payload.person_id for r in issued) == [
+    assert sorted(
+        decode(r.value, topic=r.topic, headers=tuple(r.headers)).payload.person_id for r in issued
+    ) == [
         "p-1",
         "p-2",
     ]

@@ -177,7 +177,9 @@ class Sessions:
             await seats.take(store, doc["id"], plan.participants, self.grace)
         except seats.SeatTaken as error:
             raise seat_refused(error) from None
-        planned = events_pb2.SessionPlanned(session_id=doc["id"], session=session_message(doc, self.checkin_window))
+        planned = events_pb2.SessionPlanned(
+            session_id=doc["id"], session=session_message(doc, self.checkin_window)
+        )
         try:
             return await store.sessions.insert(doc, [self._event(tenant_id, planned, correlation_id)])
         except BaseException:
@@ -258,7 +260,10 @@ class Sessions:
             fields, changes, extra = step(current)
             after = {**current, **fields, "version": current["version"] + 1}
             event = events_pb2.SessionChanged(
-                session_id=session_id, session=session_message(after, self.checkin_window), changes=changes, **extra
+                session_id=session_id,
+                session=session_message(after, self.checkin_window),
+                changes=changes,
+                **extra,
             )
             updated = await store.sessions.update(
                 session_id,
@@ -374,7 +379,9 @@ class Sessions:
             if _aware(current["starts_at"]) <= datetime.now(UTC):
                 raise ApiError(409, "session_started", session_id=session_id)
             after = {**current, "state": CANCELLED, "version": current["version"] + 1}
-            event = events_pb2.SessionCancelled(session_id=session_id, session=session_message(after, self.checkin_window))
+            event = events_pb2.SessionCancelled(
+                session_id=session_id, session=session_message(after, self.checkin_window)
+            )
             updated = await store.sessions.update(
                 session_id,
                 {

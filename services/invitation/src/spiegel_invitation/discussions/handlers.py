@@ -70,7 +70,9 @@ def session_of(payload: accreditation.Session) -> dict[str, Any]:
         "series_id": payload.series_id,
         "version": int(payload.version),
         "checkin_closes_at": (
-            payload.checkin_closes_at.ToDatetime(tzinfo=UTC) if payload.HasField("checkin_closes_at") else None
+            payload.checkin_closes_at.ToDatetime(tzinfo=UTC)
+            if payload.HasField("checkin_closes_at")
+            else None
         ),
     }
 
@@ -136,7 +138,9 @@ def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
     wiring = Invitation.of(runtime)
     stores = wiring.stores
 
-    async def handle(event: ReceivedEvent, session: accreditation.Session, kind: str, changes: list[str]) -> None:
+    async def handle(
+        event: ReceivedEvent, session: accreditation.Session, kind: str, changes: list[str]
+    ) -> None:
         await apply(
             stores.tenant(event.tenant_id),
             session_of(session),
@@ -153,7 +157,9 @@ def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
 
     async def changed(event: ReceivedEvent) -> None:
         payload: accreditation.SessionChanged = event.payload
-        await handle(event, payload.session, model.CHANGED, [CHANGES[c] for c in payload.changes if c in CHANGES])
+        await handle(
+            event, payload.session, model.CHANGED, [CHANGES[c] for c in payload.changes if c in CHANGES]
+        )
 
     async def cancelled(event: ReceivedEvent) -> None:
         payload: accreditation.SessionCancelled = event.payload
