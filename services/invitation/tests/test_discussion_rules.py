@@ -251,3 +251,47 @@ def test_mails_not_due_yet_wait_for_the_scheduler_and_are_queued_once_due() -> N
     assert now_due(by_version, due, due + timedelta(minutes=1)) == []  # queued by the last tick
     assert still_waiting(by_version, NOW) == due
     assert still_waiting(by_version, due) is None
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_participants_invitation_carries_the_check_in_link_a_facilitators_none(language: str) -> None:
+    from cryptography.fernet import Fernet
+    from spiegel_invitation.mail.tokens import LinkTokens
+
+    tokens = LinkTokens(Fernet.generate_key().decode())
+    issued = tokens.issue()
+    start = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+    closes = start + timedelta(days=14, hours=2, minutes=30)
+    after = session(starts=start, checkin_closes_at=closes)
+    first = decide(None, after, PLANNED, days_ahead=7, now=NOW)
+    doc = stored(first, after)
+    linked = {**by_person(first)["p1"], "token_hash": issued.token_hash, "token_sealed": issued.sealed}
+    mail = discussion_letter(
+        {**linked, "tenant_id": "umc"},
+        discussion=doc,
+        person={**PEOPLE["p1"], "language": language},
+        now=NOW,
+    )
+    assert mail.token_sealed == issued.sealed
+    token = tokens.open(mail.token_sealed, mail.token_hash)
+    context = mails.addressed(
+        mail, base="https://umc.spiegel.example", tenant_name="UMC", time_zone=None, token=token
+    )
+    rendered = MailRenderer().render(mail.kind, mail.language, context)
+    link = f"https://umc.spiegel.example/a/{issued.token}"
+    assert link in rendered.text and link in rendered.html
+    assert "14:00" in rendered.text  # opens at the start, in Amsterdam time
+    assert ("29 juni 2026, 16:30" if language == "nl" else "29 June 2026, 16:30") in rendered.text
+    assert ("alleen voor u" if language == "nl" else "for you alone") in rendered.text
+    unlinked = mails.without_checkin_link(context)
+    assert unlinked is not None
+    assert issued.token not in MailRenderer().render(mail.kind, mail.language, unlinked).text
+    # The facilitator's invitation has no link, even if an entry carried one.
+    facilitator = {**by_person(first)["f1"], "token_hash": issued.token_hash, "token_sealed": issued.sealed}
+    theirs = discussion_letter(
+        {**facilitator, "tenant_id": "umc"}, discussion=doc, person=PEOPLE["f1"], now=NOW
+    )
+    assert theirs.token_sealed == ""
+    context = mails.addressed(theirs, base="https://umc.spiegel.example", tenant_name="UMC", time_zone=None)
+    assert "/a/" not in MailRenderer().render(theirs.kind, theirs.language, context).text
+    assert mails.without_checkin_link(context) is None

@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from spiegel_platform import anonymity
 from spiegel_platform.big_numbers import BigNumberError, big_number
@@ -41,6 +42,7 @@ STATEMENTS = ("prepared", "safe", "useful", "facilitation", "recommend")
 SCALE = (1, 2, 3, 4, 5)
 MAX_REMARK = 1000
 MAX_REASON = 500
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # Hours present are given in quarters of an hour.
 QUARTER = 0.25
 
@@ -52,9 +54,9 @@ def _text(key: str, **params: object) -> Text:
 def check_window(starts_at: datetime, ends_at: datetime, *, now: datetime, window: timedelta) -> None:
     """Check-in is open from the start until `window` after the end."""
     if now < starts_at:
-        raise RuleError(
-            "session", _text("checkin.not_yet_open", opens=starts_at.strftime("%Y-%m-%d %H:%M UTC"))
-        )
+        # The moment in Dutch time, as the invitation shows it (a participant reads it on a phone).
+        opens = starts_at.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
+        raise RuleError("session", _text("checkin.not_yet_open", opens=opens))
     if now > ends_at + window:
         raise RuleError("session", _text("checkin.window_closed", days=window.days))
 

@@ -88,7 +88,9 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def session_message(doc: Document) -> events_pb2.Session:
+def session_message(doc: Document, checkin_window: timedelta) -> events_pb2.Session:
+    """The session as its events carry it; `checkin_window`: how long after its end a participant
+    can check in (the invitation's personal check-in link names that moment)."""
     return events_pb2.Session(
         session_id=doc["id"],
         kind=KIND_CODES[doc["kind"]],
@@ -103,6 +105,7 @@ def session_message(doc: Document) -> events_pb2.Session:
         group_id=doc.get("group_id", ""),
         series_id=doc.get("series_id", ""),
         version=int(doc["version"]),
+        checkin_closes_at=_stamp(_aware(doc["ends_at"]) + checkin_window),
     )
 
 
@@ -116,6 +119,7 @@ class Sessions:
     def __init__(self, stores: Stores[Store], settings: AccreditationSettings) -> None:
         self.stores = stores
         self.horizon = timedelta(days=settings.planning_horizon_days)
+        self.checkin_window = timedelta(days=settings.checkin_window_days)
         self.grace = timedelta(seconds=settings.seat_claim_grace_seconds)
 
     def store(self, tenant_id: str) -> Store:
@@ -173,7 +177,9 @@ class Sessions:
             await seats.take(store, doc["id"], plan.participants, self.grace)
         except seats.SeatTaken as error:
             raise seat_refused(error) from None
-        planned = events_pb2.SessionPlanned(session_id=doc["id"], session=session_message(doc))
+        planned = events_pb2.SessionPlanned(
+            session_id=doc["id"], session=session_message(doc, self.checkin_window)
+        )
         try:
             return await store.sessions.insert(doc, [self._event(tenant_id, planned, correlation_id)])
         except BaseException:
@@ -254,7 +260,10 @@ class Sessions:
             fields, changes, extra = step(current)
             after = {**current, **fields, "version": current["version"] + 1}
             event = events_pb2.SessionChanged(
-                session_id=session_id, session=session_message(after), changes=changes, **extra
+                session_id=session_id,
+                session=session_message(after, self.checkin_window),
+                changes=changes,
+                **extra,
             )
             updated = await store.sessions.update(
                 session_id,
@@ -370,7 +379,9 @@ class Sessions:
             if _aware(current["starts_at"]) <= datetime.now(UTC):
                 raise ApiError(409, "session_started", session_id=session_id)
             after = {**current, "state": CANCELLED, "version": current["version"] + 1}
-            event = events_pb2.SessionCancelled(session_id=session_id, session=session_message(after))
+            event = events_pb2.SessionCancelled(
+                session_id=session_id, session=session_message(after, self.checkin_window)
+            )
             updated = await store.sessions.update(
                 session_id,
                 {

@@ -1,5 +1,11 @@
-"""The follow-up after a discussion session: a personal check-in link for each participant who
-did not check in (the accreditation service's CheckInFollowUpDue), mailed once.
+"""A participant's personal check-in link for a discussion session, and the follow-up after the
+session: the link mailed once to each participant who did not check in (the accreditation
+service's CheckInFollowUpDue).
+
+The link is one per session and person, issued once (`link_for`): with the first invitation of
+the session that is queued for the participant (`with_checkin_links`, called wherever invitations
+are queued: the session events' handler and the discussion scheduler), or else by the follow-up.
+Updated invitations and the follow-up carry the same link. Facilitators get none.
 
 Per person, two steps, each idempotent:
 1. the link: `checkin_links/<session>/<person>` is a unique insert of the token's hash and sealed
@@ -14,14 +20,16 @@ A crash between the steps is repaired by the redelivery (the consumer commits af
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC
+from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 from spiegel.accreditation.v1 import events_pb2 as accreditation
 from spiegel.invitation.v1 import events_pb2
 from spiegel_platform.events import Handler, PermanentError, ReceivedEvent, new_event
 
+from spiegel_invitation.discussions.model import INVITATION, PARTICIPANT
 from spiegel_invitation.mail.due import CHECKIN_FOLLOWUP
 from spiegel_invitation.mail.queue import checkin_key, enqueue
 from spiegel_invitation.mail.tokens import LinkTokens
@@ -63,6 +71,23 @@ async def link_for(
         again = await store.checkin_links.get(key)
         assert again is not None
         return again
+
+
+async def with_checkin_links(
+    store: Store, tokens: LinkTokens, mails: Sequence[dict[str, Any]], correlation_id: str = ""
+) -> list[dict[str, Any]]:
+    """Discussion mails about to be queued, each participant's invitation with their check-in link
+    (`token_hash`, `token_sealed`; issued now if it was not yet). Facilitators' invitations and
+    cancellations are left as they are."""
+    found: list[dict[str, Any]] = []
+    for mail in mails:
+        if mail.get("template") == INVITATION and mail.get("role") == PARTICIPANT:
+            link = await link_for(
+                store, tokens, store.tenant_id, mail["session_id"], mail["person_id"], correlation_id
+            )
+            mail = {**mail, "token_hash": link["token_hash"], "token_sealed": link["token_sealed"]}
+        found.append(mail)
+    return found
 
 
 def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:

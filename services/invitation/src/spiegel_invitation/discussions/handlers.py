@@ -9,7 +9,9 @@ Each is handled in two idempotent steps:
    change asks for, kept under `mails.<version>`), unless this version or a later one is
    stored already;
 2. those due now are queued (`mail/queue.py`: a unique insert per mail key); the others wait
-   in the document (`next_at`) for the scheduler (`scheduler.py`), as reminders wait.
+   in the document (`next_at`) for the scheduler (`scheduler.py`), as reminders wait. A
+   participant's invitation is queued with their personal check-in link (`followup.py`
+   `with_checkin_links`: issued once per session and person, when the first is queued).
 
 A crash between the two, or a redelivered event, finds the stored version and queues its
 recorded mails again: the unique keys queue each once, the mailer sends each once. An older
@@ -28,7 +30,9 @@ from spiegel_platform.events import Handler, PermanentError, ReceivedEvent
 from spiegel_platform.logging import get_logger
 
 from spiegel_invitation.discussions import model
+from spiegel_invitation.discussions.followup import with_checkin_links
 from spiegel_invitation.mail.queue import enqueue
+from spiegel_invitation.mail.tokens import LinkTokens
 from spiegel_invitation.settings import InvitationRuntime
 from spiegel_invitation.storage import Store
 from spiegel_invitation.wiring import Invitation
@@ -65,11 +69,23 @@ def session_of(payload: accreditation.Session) -> dict[str, Any]:
         "group_id": payload.group_id,
         "series_id": payload.series_id,
         "version": int(payload.version),
+        "checkin_closes_at": (
+            payload.checkin_closes_at.ToDatetime(tzinfo=UTC)
+            if payload.HasField("checkin_closes_at")
+            else None
+        ),
     }
 
 
 async def apply(
-    store: Store, session: dict[str, Any], kind: str, *, changes: list[str], now: datetime
+    store: Store,
+    session: dict[str, Any],
+    kind: str,
+    *,
+    changes: list[str],
+    now: datetime,
+    tokens: LinkTokens,
+    correlation_id: str = "",
 ) -> list[str]:
     """Steps 1 and 2 above for one event; returns the mail keys newly queued."""
     session_id = session["session_id"]
@@ -77,7 +93,9 @@ async def apply(
     previous = await store.discussions.get(session_id)
     if previous is not None and int(previous.get("version", 0)) >= version:
         recorded = [m for m in (previous.get("mails") or {}).get(str(version)) or [] if m["due"] <= now]
-        return await enqueue(store, recorded) if recorded else []
+        if not recorded:
+            return []
+        return await enqueue(store, await with_checkin_links(store, tokens, recorded, correlation_id))
     tenant = await store.tenants.get(store.tenant_id)
     decision = model.decide(
         previous, session, kind, changes=changes, days_ahead=model.days_ahead_of(tenant), now=now
@@ -97,7 +115,9 @@ async def apply(
                 {"id": session_id, **fields, "mails": {str(version): decision.mails}}
             )
         except DuplicateKeyError:
-            return await apply(store, session, kind, changes=changes, now=now)
+            return await apply(
+                store, session, kind, changes=changes, now=now, tokens=tokens, correlation_id=correlation_id
+            )
     else:
         stored = await store.discussions.update(
             session_id,
@@ -105,41 +125,45 @@ async def apply(
             expect={"version": previous.get("version")},
         )
         if stored is None:
-            return await apply(store, session, kind, changes=changes, now=now)
-    queued = await enqueue(store, [m for m in decision.mails if m["due"] <= now])
+            return await apply(
+                store, session, kind, changes=changes, now=now, tokens=tokens, correlation_id=correlation_id
+            )
+    due_now = [m for m in decision.mails if m["due"] <= now]
+    queued = await enqueue(store, await with_checkin_links(store, tokens, due_now, correlation_id))
     log.info("discussion_mails_queued", session_id=session_id, version=version, kind=kind, queued=len(queued))
     return queued
 
 
 def handlers(runtime: InvitationRuntime) -> Mapping[str, Handler]:
-    stores = Invitation.of(runtime).stores
+    wiring = Invitation.of(runtime)
+    stores = wiring.stores
+
+    async def handle(
+        event: ReceivedEvent, session: accreditation.Session, kind: str, changes: list[str]
+    ) -> None:
+        await apply(
+            stores.tenant(event.tenant_id),
+            session_of(session),
+            kind,
+            changes=changes,
+            now=_now(),
+            tokens=wiring.link_tokens,
+            correlation_id=event.correlation_id,
+        )
 
     async def planned(event: ReceivedEvent) -> None:
         payload: accreditation.SessionPlanned = event.payload
-        await apply(
-            stores.tenant(event.tenant_id), session_of(payload.session), model.PLANNED, changes=[], now=_now()
-        )
+        await handle(event, payload.session, model.PLANNED, [])
 
     async def changed(event: ReceivedEvent) -> None:
         payload: accreditation.SessionChanged = event.payload
-        changes = [CHANGES[c] for c in payload.changes if c in CHANGES]
-        await apply(
-            stores.tenant(event.tenant_id),
-            session_of(payload.session),
-            model.CHANGED,
-            changes=changes,
-            now=_now(),
+        await handle(
+            event, payload.session, model.CHANGED, [CHANGES[c] for c in payload.changes if c in CHANGES]
         )
 
     async def cancelled(event: ReceivedEvent) -> None:
         payload: accreditation.SessionCancelled = event.payload
-        await apply(
-            stores.tenant(event.tenant_id),
-            session_of(payload.session),
-            model.CANCELLED,
-            changes=[],
-            now=_now(),
-        )
+        await handle(event, payload.session, model.CANCELLED, [])
 
     return {EVENTS[0]: planned, EVENTS[1]: changed, EVENTS[2]: cancelled}
 

@@ -18,6 +18,7 @@ from spiegel_invitation.discussions.calendar import calendar_file, zone
 from spiegel_invitation.discussions.model import PARTICIPANT, discussion_letter
 from spiegel_invitation.mail.due import Letter
 from spiegel_invitation.mail.render import LANGUAGES, RenderedMail
+from spiegel_invitation.mail.tokens import checkin_path
 from spiegel_invitation.storage import Store
 
 Document = dict[str, Any]
@@ -51,13 +52,22 @@ async def _report_of(store: Store, round_id: str) -> str | None:
     return str(found[0]["id"]) if found else None
 
 
-def addressed(mail: Letter, *, base: str, tenant_name: str, time_zone: str | None) -> dict[str, Any]:
-    """The templates' values: times in the hospital's zone and the reader's words, full links."""
+def addressed(
+    mail: Letter, *, base: str, tenant_name: str, time_zone: str | None, token: str | None = None
+) -> dict[str, Any]:
+    """The templates' values: times in the hospital's zone and the reader's words, full links
+    (`token`: the participant's opened check-in link, see `followup.py`)."""
     context = dict(mail.context)
     lang = mail.language if mail.language in LANGUAGES else "nl"
     local = zone(time_zone)
     starts, ends = context.pop("starts_at").astimezone(local), context.pop("ends_at").astimezone(local)
     path = context.pop("report_path", "")
+    opens, closes = context.pop("checkin_opens_at", None), context.pop("checkin_closes_at", None)
+    context |= {"checkin_link": "", "checkin_opens": "", "checkin_closes": ""}
+    if token is not None and opens is not None:
+        context["checkin_link"] = base + checkin_path(token)
+        context["checkin_opens"] = _moment(opens, local, lang)
+        context["checkin_closes"] = _moment(closes, local, lang) if closes is not None else ""
     return context | {
         "date": format_moment(starts, "EEEE d MMMM y", lang),
         "start_time": format_moment(starts, "HH:mm", lang),
@@ -68,10 +78,29 @@ def addressed(mail: Letter, *, base: str, tenant_name: str, time_zone: str | Non
     }
 
 
+def _moment(moment: datetime, local: Any, lang: str) -> str:
+    at = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(local)
+    return format_moment(at, "EEEE d MMMM y, HH:mm", lang)
+
+
+def without_checkin_link(context: dict[str, Any]) -> dict[str, Any] | None:
+    """The values for the calendar event's description (the mail's plain text without the personal
+    link: a calendar is more often shared than a mailbox); None when the mail has no link."""
+    if not context.get("checkin_link"):
+        return None
+    return {**context, "checkin_link": ""}
+
+
 def attachment(
-    mail: Letter, rendered: RenderedMail, *, organizer: str, time_zone: str | None
+    mail: Letter,
+    rendered: RenderedMail,
+    *,
+    organizer: str,
+    time_zone: str | None,
+    description: str | None = None,
 ) -> tuple[str, bytes] | None:
-    """(METHOD, .ics) for the message; the event's description is the mail's plain text."""
+    """(METHOD, .ics) for the message; the event's description is the mail's plain text (or
+    `description`: that text without the personal check-in link)."""
     if mail.calendar is None:
         return None
     ics = calendar_file(
@@ -80,7 +109,7 @@ def attachment(
         organizer=organizer,
         attendee=mail.to,
         attendee_name=mail.to_name,
-        description=rendered.text,
+        description=rendered.text if description is None else description,
         time_zone=time_zone,
     )
     return str(mail.calendar["method"]), ics

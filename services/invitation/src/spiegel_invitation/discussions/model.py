@@ -283,6 +283,12 @@ def discussion_letter(
         "facilitator_names": [f.get("display_name", "") for f in facilitators if f and f.get("display_name")],
         "report_path": _report_path(report_id) if role == PARTICIPANT else "",
     }
+    # A participant's invitation carries their personal check-in link (`followup.py`): it works
+    # from the start until the check-in closes (the accreditation service's window, when known).
+    with_link = method == "REQUEST" and role == PARTICIPANT and bool(entry.get("token_sealed"))
+    if with_link:
+        context["checkin_opens_at"] = shown["starts_at"]
+        context["checkin_closes_at"] = discussion.get("checkin_closes_at")
     calendar = {
         "method": method,
         "uid": calendar_uid(entry.get("tenant_id", ""), entry["session_id"], person_id),
@@ -300,6 +306,8 @@ def discussion_letter(
         language=language,
         context=context,
         calendar=calendar,
+        token_sealed=str(entry["token_sealed"]) if with_link else "",
+        token_hash=str(entry.get("token_hash") or "") if with_link else "",
     )
 
 

@@ -18,6 +18,7 @@ from pymongo.errors import PyMongoError
 from spiegel_platform.logging import get_logger
 from spiegel_platform.periodic import every
 
+from spiegel_invitation.discussions.followup import with_checkin_links
 from spiegel_invitation.discussions.model import now_due, still_waiting
 from spiegel_invitation.mail.queue import enqueue
 from spiegel_invitation.settings import InvitationRuntime
@@ -28,7 +29,8 @@ log = get_logger(__name__)
 
 
 async def tick(runtime: InvitationRuntime, now: datetime | None = None) -> int:
-    stores = Invitation.of(runtime).stores
+    wiring = Invitation.of(runtime)
+    stores = wiring.stores
     now = now or datetime.now(UTC)
     waiting = await stores.across_tenants(Store.discussions).find({"next_at": {"$lte": now}}).to_list()
     total = 0
@@ -36,7 +38,8 @@ async def tick(runtime: InvitationRuntime, now: datetime | None = None) -> int:
         store = stores.tenant(doc["tenant_id"])
         session_id = doc["_id"].split(":", 1)[1]
         mails = doc.get("mails") or {}
-        queued = await enqueue(store, now_due(mails, doc.get("done_until"), now))
+        due = await with_checkin_links(store, wiring.link_tokens, now_due(mails, doc.get("done_until"), now))
+        queued = await enqueue(store, due)
         await store.discussions.update(
             session_id,
             {"$set": {"next_at": still_waiting(mails, now), "done_until": now}},

@@ -721,14 +721,19 @@ class Mailer:
         if entry.get("template") in discussion_model.TEMPLATES:
             mail = await discussion_mails.letter_for(store, entry, cache.get)
             time_zone = tenant.get("time_zone")
+            checkin = self.tokens.open(mail.token_sealed, mail.token_hash) if mail.token_sealed else None
             context = discussion_mails.addressed(
-                mail, base=base, tenant_name=tenant_name, time_zone=time_zone
+                mail, base=base, tenant_name=tenant_name, time_zone=time_zone, token=checkin
             )
         else:
             mail = due.letter(entry, tenant=tenant, **await self._documents(store, entry, cache))
             token = self.tokens.open(mail.token_sealed, mail.token_hash) if mail.token_sealed else None
             context = due.addressed(mail, base=base, tenant_name=tenant_name, token=token)
         rendered = self.renderer.render(mail.kind, mail.language, context)
+        unlinked = discussion_mails.without_checkin_link(context)
+        description = (
+            self.renderer.render(mail.kind, mail.language, unlinked).text if unlinked is not None else None
+        )
         job.to, job.to_name = mail.to, mail.to_name
         job.message_id = message_id_for(job.tenant_id, job.key, self.settings.mail_from)
         try:
@@ -741,7 +746,11 @@ class Mailer:
                 language=mail.language,
                 unsubscribe_url=due.unsubscribe_url(mail, base=base, token=token),
                 calendar=discussion_mails.attachment(
-                    mail, rendered, organizer=self.settings.mail_from, time_zone=tenant.get("time_zone")
+                    mail,
+                    rendered,
+                    organizer=self.settings.mail_from,
+                    time_zone=tenant.get("time_zone"),
+                    description=description,
                 ),
             )
             job.data = message.as_bytes()
