@@ -55,7 +55,7 @@ def _plan(group_id: str, due: datetime) -> dict[str, Any]:
                 "owner_person_id": "m1",
                 "due": "2026-06-01",
                 "measure": "elke maand besproken",
-                "embedding": "vast agendapunt",
+                "embedding": {"kind": "standing_agenda_item", "text": "vast agendapunt"},
                 "status": "open",
             }
             for i in range(3)

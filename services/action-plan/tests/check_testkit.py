@@ -31,7 +31,7 @@ def plan_doc(tenant: str, group_id: str, next_check_at: datetime | None, **extra
                 "owner_person_id": "m1",
                 "due": "2026-06-01",
                 "measure": "elke maand besproken",
-                "embedding": "vast agendapunt",
+                "embedding": {"kind": "standing_agenda_item", "text": "vast agendapunt"},
                 "status": "open",
             },
             {
@@ -40,7 +40,7 @@ def plan_doc(tenant: str, group_id: str, next_check_at: datetime | None, **extra
                 "owner_person_id": "m2",
                 "due": "2026-07-01",
                 "measure": "protocol vastgesteld",
-                "embedding": "protocol",
+                "embedding": {"kind": "protocol", "text": "protocol"},
                 "status": "open",
             },
         ],

@@ -1917,8 +1917,11 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
                 "group_id": group_id,
                 "round_id": "",
                 "status": "adopted",
+                "created_at": datetime.now(UTC) - timedelta(days=210),
+                "updated_at": datetime.now(UTC) - timedelta(days=200),
                 "adopted_at": datetime.now(UTC) - timedelta(days=200),
                 "version": 1,
+                "history": [],
                 "next_check_at": datetime.now(UTC) - timedelta(days=1),
                 "actions": [
                     {
@@ -1927,7 +1930,7 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
                         "owner_person_id": member,
                         "due": "2026-01-01",
                         "measure": "",
-                        "embedding": "",
+                        "embedding": {"kind": "other", "text": ""},
                         "status": "open",
                     }
                 ],

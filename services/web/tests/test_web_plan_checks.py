@@ -57,7 +57,7 @@ async def _plan_and_check(
                         "owner_person_id": members[0],
                         "due": "2026-06-01",
                         "measure": "elke maand",
-                        "embedding": "agenda",
+                        "embedding": {"kind": "standing_agenda_item", "text": "agenda"},
                         "status": "open",
                     }
                 ],

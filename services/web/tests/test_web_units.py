@@ -102,6 +102,7 @@ DYNAMIC = {
         "adopted",
         "closed",
         "cycles_changed",
+        "checked",
     ],
     "gplan_field_": [
         "owner_person_id",

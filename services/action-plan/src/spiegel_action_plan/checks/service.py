@@ -334,10 +334,16 @@ class Checks:
                 for a in plan.get("actions") or []
             ]
             known = {a.get("action_id") for a in actions}
-            actions += [
-                {**n, "status": "open"} for n in answer.get("new_actions", []) if n["action_id"] not in known
-            ]
+            added = [as_plan_action(n) for n in answer.get("new_actions", []) if n["action_id"] not in known]
+            actions += added
             still_adopted = plan.get("status") == ADOPTED
+            # The check in the plan's history (group_plans/: who, when, what), with the actions it
+            # added, in the same write as the plan's change.
+            by, at = str(check.get("answered_by") or ""), check.get("completed_at")
+            history = [{"by": by, "at": at, "what": "checked", "action_id": "", "fields": []}] + [
+                {"by": by, "at": at, "what": "action_added", "action_id": a["action_id"], "fields": []}
+                for a in added
+            ]
             changed = await store.group_plans.update(
                 check["plan_id"],
                 {
@@ -350,6 +356,7 @@ class Checks:
                         "still_on_agenda": bool(answer.get("still_on_agenda")),
                     },
                     "$inc": {"version": 1},
+                    "$push": {"history": {"$each": history}},
                 },
                 expect={"version": plan.get("version")},
             )
@@ -400,4 +407,20 @@ def summary(check: Document) -> dict[str, Any]:
         "reminders_sent": int(check.get("reminders_sent") or 0),
         "answered_by": check.get("answered_by"),
         "answer": check.get("answer"),
+    }
+
+
+def as_plan_action(new: dict[str, Any]) -> dict[str, Any]:
+    """An action a check added, in the shape of the group plan's own actions (group_plans/model.py
+    `Action.as_dict`): the embedding as its kind ("other": the check asks for it in words) and text."""
+    return {
+        "action_id": new["action_id"],
+        "description": new.get("description", ""),
+        "owner_person_id": new.get("owner_person_id", ""),
+        "due": new.get("due", ""),
+        "measure": new.get("measure", ""),
+        "embedding": {"kind": "other", "text": str(new.get("embedding") or "")},
+        "status": "open",
+        "report_items": [],
+        "carried_from": "",
     }

@@ -116,7 +116,7 @@ class GroupPlans:
         result = []
         for group in sorted(groups, key=lambda g: (g.get("name", ""), g["id"])):
             own = [p for p in plans if p["group_id"] == group["id"]]
-            result.append((group, sorted(own, key=lambda p: (p["created_at"], p["id"]), reverse=True)))
+            result.append((group, sorted(own, key=_made, reverse=True)))
         return result
 
     async def overview(self, tenant_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -130,7 +130,7 @@ class GroupPlans:
             projection={"history": 0},
         )
         latest: dict[str, Document] = {}
-        for found in sorted(plans, key=lambda p: (p["created_at"], p["id"])):
+        for found in sorted(plans, key=_made):
             latest[found["group_id"]] = found
         rows = []
         for group in sorted(groups, key=lambda g: (g.get("name", ""), g["id"])):
@@ -477,3 +477,10 @@ def _now() -> datetime:
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _made(plan: Document) -> tuple[datetime, str]:
+    """Oldest first: when a plan was made (the database gives naive UTC; one written without the
+    moment, e.g. by an older version, sorts first)."""
+    made = plan.get("created_at")
+    return (made.replace(tzinfo=None) if isinstance(made, datetime) else datetime.min, plan["id"])
