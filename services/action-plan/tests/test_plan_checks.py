@@ -119,6 +119,7 @@ async def test_a_check_at_its_local_moment_once_reminded_answered_and_the_next_s
 
     assert Action.of(plan["actions"][2]).embedding_text == "vast agendapunt"
     assert [(h["what"], h["by"]) for h in plan["history"]][-2:] == [("checked", "m1"), ("action_added", "m1")]
+    assert [c["check_id"] for c in await checks.list_for(t, plan_id, "m1")] == [due_event.check_id]
     # The next check: 6 months after the answer, 09:00 in Amsterdam (winter time: 08:00 UTC).
     assert plan["next_check_at"] == datetime(2027, 3, 20, 8, 0, tzinfo=UTC)
     check = await store.plan_checks.get(due_event.check_id)

@@ -993,7 +993,7 @@ ROUTES = (
             method,
             path,
             (*STAFF, BOARD),
-            kind="plan",
+            kind="gcheck",
             page=True,
             reach=plan_reach,
             hidden=404,
@@ -1018,7 +1018,7 @@ ROUTES = (
             method,
             path,
             (*STAFF, BOARD),
-            kind="plan",
+            kind="gcheck",
             reach=plan_reach,
             hidden=404,
             ok=ok,
@@ -1043,14 +1043,24 @@ ROUTES = (
         "GET",
         "/api/action-plan/board/group-plans",
         (BOARD,),
-        sees=lambda role: (("plan", "own"), ("plan", "colleague"), ("gplan", "own"), ("gplan", "colleague")),
+        sees=lambda role: (
+            ("gcheck", "own"),
+            ("gcheck", "colleague"),
+            ("gplan", "own"),
+            ("gplan", "colleague"),
+        ),
     ),
     Route(
         "GET",
         "/bestuur/groepsplannen",
         (BOARD,),
         page=True,
-        sees=lambda role: (("plan", "own"), ("plan", "colleague"), ("gplan", "own"), ("gplan", "colleague")),
+        sees=lambda role: (
+            ("gcheck", "own"),
+            ("gcheck", "colleague"),
+            ("gplan", "own"),
+            ("gplan", "colleague"),
+        ),
     ),
     Route("GET", "/api/action-plan/board/group-plans.pdf", (BOARD,)),
     Route("GET", "/bestuur/groepsplannen.pdf", (BOARD,), page=True),
@@ -1939,9 +1949,9 @@ async def _hospital(deployment, db, operator: Browser, label: str) -> Hospital: 
         await PlanChecks(plan_stores).make_due(datetime.now(UTC))
         check = await store.plan_checks.find_one({"plan_id": plan_id})
         assert check is not None
-        hospital.objects[("plan", which)] = plan_id
+        hospital.objects[("gcheck", which)] = plan_id
         hospital.objects[("check", which)] = check["check_id"]
-        hospital.markers[("plan", which)] = marker
+        hospital.markers[("gcheck", which)] = marker
     # Groups: the specialist's own, and a colleague's that the specialist is not in.
     NEUTRAL[label], _ = await _person(db, hospital.tenant_id, "specialist", f"Matrix {label} lid")
     groups = GroupStore(Store.on(db))
