@@ -17,6 +17,7 @@ from spiegel_action_plan.pops import api as pops_api
 from spiegel_action_plan.pops import rotation
 from spiegel_action_plan.rounds import api as rounds_api
 from spiegel_action_plan.rounds import handlers as round_handlers
+from spiegel_action_plan.sessions import handlers as session_handlers
 from spiegel_action_plan.settings import ActionPlanSettings
 from spiegel_action_plan.storage import Store
 
@@ -57,6 +58,7 @@ DEFINITION = ServiceDefinition(
             IndexSpec([("plan_id", 1)]),
             IndexSpec([("state", 1), ("next_reminder_at", 1)]),
         ],
+        Store.sessions.name: [IndexSpec([("group_id", 1)])],
     },
     routers=lambda runtime: [
         pops_api.router(runtime),
@@ -84,6 +86,12 @@ DEFINITION = ServiceDefinition(
             group_id="action-plan.tenants",
             handlers=check_handlers.handlers,
             topics=topics_of(*check_handlers.EVENTS),
+        ),
+        # The accreditation's Groepsmonitor sessions: which facilitator may edit a group's plan, when.
+        ConsumerSpec(
+            group_id="action-plan.sessions",
+            handlers=session_handlers.handlers,
+            topics=topics_of(*session_handlers.EVENTS),
         ),
     ],
     produces_topics=topics_of(*PRODUCED),

@@ -29,6 +29,10 @@
 - `board_overviews` (id: the year): the board's yearly overview by e-mail, made once per year
   (`overview_id`, `year`, `due_at`); its unique insert is the claim. The outbox of
   BoardProgressOverviewDue. Written by the consumer's scheduler (board/yearly.py).
+- `sessions` (id: the accreditation's session id): a Groepsmonitor session as the accreditation's
+  session events announced it: `group_id`, `facilitator_ids`, `starts_at`, `ends_at`, `state`
+  (planned, cancelled), `version` (the latest wins). Which facilitator may edit which group's
+  plan, and when (sessions/). Written by the consumer.
 """
 
 from __future__ import annotations
@@ -51,3 +55,4 @@ class Store(TenantStores):
     plan_checks = Collection()
     hospitals = Collection()
     board_overviews = Collection()
+    sessions = Collection()

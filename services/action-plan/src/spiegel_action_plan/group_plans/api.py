@@ -162,6 +162,8 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
             {
                 "group_id": group["id"],
                 "group_name": group.get("name", ""),
+                # The Groepsmonitor sessions the caller facilitates now (not a member).
+                "facilitating": group.get("facilitating", []),
                 "plans": [summary(p) for p in found],
             }
             for group, found in await plans.mine(principal.tenant_id, principal.subject)

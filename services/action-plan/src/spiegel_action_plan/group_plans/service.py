@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -34,6 +35,7 @@ from spiegel_action_plan.checks import hospital
 from spiegel_action_plan.checks.model import check_moment
 from spiegel_action_plan.group_plans import cycles as pdsa
 from spiegel_action_plan.group_plans import model
+from spiegel_action_plan.sessions import model as sessions
 from spiegel_action_plan.group_plans.model import ADOPTED, CLOSED, DRAFT, Action, Change, RuleError
 from spiegel_action_plan.storage import Document, Store
 
@@ -66,8 +68,10 @@ def actions_of(doc: Document) -> list[Action]:
 
 
 class GroupPlans:
-    def __init__(self, stores: Stores[Store]) -> None:
+    def __init__(self, stores: Stores[Store], clock: Callable[[], datetime] | None = None) -> None:
         self.stores = stores
+        # Now, for the facilitator's window (a test may set it).
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def store(self, tenant_id: str) -> Store:
         return self.stores.tenant(tenant_id)
@@ -79,10 +83,44 @@ class GroupPlans:
             return None
         return group
 
-    async def member_plan(self, store: Store, person_id: str, plan_id: str) -> tuple[Document, Document]:
-        """The plan and its group, if the caller is a current member of that group."""
+    async def facilitated_sessions(self, store: Store, person_id: str, group_id: str = "") -> list[Document]:
+        """The planned Groepsmonitor sessions `person_id` facilitates now (their start until the end
+        plus `EDIT_MARGIN`), of one group or of any."""
+        now = self.clock()
+        query: dict[str, Any] = {
+            "facilitator_ids": person_id,
+            "state": sessions.PLANNED,
+            "starts_at": {"$lte": now},
+            "ends_at": {"$gte": now - sessions.EDIT_MARGIN},
+        }
+        if group_id:
+            query["group_id"] = group_id
+        found = await store.sessions.find(query)
+        return [s for s in found if sessions.facilitating(s, person_id, s.get("group_id", ""), now)]
+
+    async def group_of_editor(
+        self, store: Store, person_id: str, group_id: str, *, facilitator: bool
+    ) -> Document | None:
+        """The group, if the caller is a current member, or (where `facilitator`) facilitates the
+        group's Groepsmonitor session now."""
+        group = await self.group_of_member(store, person_id, group_id)
+        if group is not None or not facilitator:
+            return group
+        if not await self.facilitated_sessions(store, person_id, group_id):
+            return None
+        return await store.groups.get(group_id, projection={"_applied": 0})
+
+    async def member_plan(
+        self, store: Store, person_id: str, plan_id: str, *, facilitator: bool = False
+    ) -> tuple[Document, Document]:
+        """The plan and its group, if the caller is a current member of that group (or, where
+        `facilitator`, facilitates its Groepsmonitor session now)."""
         plan = await store.group_plans.get(plan_id, projection={"history": 0})
-        group = None if plan is None else await self.group_of_member(store, person_id, plan["group_id"])
+        group = (
+            None
+            if plan is None
+            else await self.group_of_editor(store, person_id, plan["group_id"], facilitator=facilitator)
+        )
         if plan is None or group is None:
             log.warning("group_plan_refused", subject=person_id, plan_id=plan_id, exists=plan is not None)
             raise NotMember(plan_id)
@@ -96,18 +134,30 @@ class GroupPlans:
 
     # -- reading -----------------------------------------------------------------------------
     async def read(self, tenant_id: str, person_id: str, plan_id: str) -> tuple[Document, Document]:
-        return await self.member_plan(self.store(tenant_id), person_id, plan_id)
+        return await self.member_plan(self.store(tenant_id), person_id, plan_id, facilitator=True)
 
     async def history(self, tenant_id: str, person_id: str, plan_id: str) -> list[dict[str, Any]]:
         store = self.store(tenant_id)
-        await self.member_plan(store, person_id, plan_id)
+        await self.member_plan(store, person_id, plan_id, facilitator=True)
         doc = await store.group_plans.get(plan_id, projection={"history": 1})
         return list((doc or {}).get("history", ()))
 
     async def mine(self, tenant_id: str, person_id: str) -> list[tuple[Document, list[Document]]]:
-        """The caller's groups, each with its plans (newest first, without history)."""
+        """The caller's groups, each with its plans (newest first, without history); also the
+        groups whose Groepsmonitor session the caller facilitates now, each marked with those
+        sessions' ids (`facilitating`; a member's own group has none)."""
         store = self.store(tenant_id)
         groups = await store.groups.find({"member_person_ids": person_id}, projection={"_applied": 0})
+        facilitated: dict[str, list[str]] = {}
+        for session in await self.facilitated_sessions(store, person_id):
+            facilitated.setdefault(session["group_id"], []).append(session["id"])
+        own = {g["id"] for g in groups}
+        if set(facilitated) - own:
+            groups += await store.groups.find(
+                {"id": {"$in": sorted(set(facilitated) - own)}}, projection={"_applied": 0}
+            )
+        for group in groups:
+            group["facilitating"] = [] if group["id"] in own else sorted(facilitated.get(group["id"], ()))
         if not groups:
             return []
         plans = await store.group_plans.find(
@@ -164,7 +214,7 @@ class GroupPlans:
         actions of the group's open plan carried over, that plan then closed), or the one made
         before. A group the caller is not a member of is unknown (404)."""
         store = self.store(tenant_id)
-        if await self.group_of_member(store, person_id, group_id) is None:
+        if await self.group_of_editor(store, person_id, group_id, facilitator=True) is None:
             log.warning("group_plan_start_refused", subject=person_id, group_id=group_id)
             raise ApiError(404, "group_not_yours", group_id=group_id)
         plan_id = plan_id_of(tenant_id, group_id, round_id)
@@ -280,7 +330,7 @@ class GroupPlans:
         today: date | None = None,
     ) -> tuple[Document, Document]:
         store = self.store(tenant_id)
-        doc, group = await self.member_plan(store, person_id, plan_id)
+        doc, group = await self.member_plan(store, person_id, plan_id, facilitator=True)
         if doc["status"] == CLOSED:
             raise ApiError(409, "group_plan_closed")
         before = actions_of(doc)
@@ -311,7 +361,7 @@ class GroupPlans:
         embedded; the check is scheduled the hospital's interval after now (checks.model.check_moment:
         that local day at the checks' local hour). Adopting again changes nothing."""
         store = self.store(tenant_id)
-        doc, group = await self.member_plan(store, person_id, plan_id)
+        doc, group = await self.member_plan(store, person_id, plan_id, facilitator=True)
         if doc["status"] == ADOPTED:
             return doc, group
         if doc["status"] == CLOSED:
