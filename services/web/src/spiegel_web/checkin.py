@@ -4,7 +4,9 @@ code, attendance, the meeting's evaluation and the themes chosen beforehand.
 - `GET /mijn-besprekingen` (facilitator, specialist): the sessions they lead or take part in.
 - `GET /bespreking/{id}` (the session's facilitator): participants, attendance (marked here with
   `POST /bespreking/{id}/aanwezigheid`: present, partly present with hours, absent, a reason),
-  who checked in, the chosen themes, the evaluation (from 4 answers).
+  who checked in, the chosen themes, the evaluation (from 4 answers); of a Groepsmonitor, while
+  the action-plan service lets its facilitator edit the group's plan (from the start until 2 hours
+  after the end), a link to that plan (or a button to start it).
 - `GET /bespreking/{id}/qr` (the session's facilitator): the QR code full screen (segno, inline
   SVG) pointing at the check-in page.
 - `GET/POST /aanmelden/{id}` (the session's participants, phone-first): the BIG number
@@ -82,6 +84,27 @@ async def session_of(page: Page, session_id: str) -> dict[str, Any]:
     return found
 
 
+async def facilitated_group_plan(page: Page, session: dict[str, Any]) -> dict[str, Any] | None:
+    """A Groepsmonitor session's group's plan for its facilitator, while the action-plan service
+    lets them edit it (the session's start until shortly after its end): `{plan_id}` of the plan of
+    this round (or the group's newest), or `{group_id, round_id}` to start it; None otherwise."""
+    group_id = session.get("group_id")
+    if session.get("kind") != "GROUP_MONITOR" or not group_id:
+        return None
+    mine = await page.call("action-plan", "GET", "/group-plans/mine")
+    if not mine.is_success:
+        return None
+    row = next((g for g in mine.json() if g.get("group_id") == group_id), None)
+    if row is None or session["id"] not in row.get("facilitating", ()):
+        return None
+    round_id = next((p["round_id"] for p in session.get("participants", ()) if p.get("round_id")), "")
+    plans = row.get("plans") or []
+    found = next((p for p in plans if p.get("round_id") == round_id), plans[0] if plans else None)
+    if found is not None and found.get("status") != "closed":
+        return {"plan_id": found["plan_id"]}
+    return {"group_id": group_id, "round_id": round_id}
+
+
 def router() -> APIRouter:
     api = APIRouter(include_in_schema=False)
 
@@ -116,6 +139,7 @@ def router() -> APIRouter:
         themes = await page.data("accreditation", "GET", f"{base}/themes")
         evaluation = await page.data("accreditation", "GET", f"{base}/evaluation")
         chosen = {p["person_id"]: p["themes"] for p in themes["participants"]}
+        group_plan = await facilitated_group_plan(page, session)
         return page.render(
             "checkin/session.html",
             status=status,
@@ -126,6 +150,7 @@ def router() -> APIRouter:
             statements=STATEMENTS,
             max_reason=MAX_REASON,
             address=checkin_address(page, session_id),
+            group_plan=group_plan,
             **extra,
         )
 

@@ -1,0 +1,153 @@
+""" "Plan van aanpak" during the Groepsmonitor discussion: the session's facilitator reaches the
+group's plan from the session page (`/bespreking/{id}`), starts it, saves an action and adopts it,
+through the gateway and the web pages; the plan's page offers them neither closing nor the
+improvement cycles; another facilitator gets the 404 page. The session (in the accreditation's
+store, and its SessionPlanned on Kafka for the action-plan service) began an hour ago: no sleeping.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+from spiegel.accreditation.v1 import events_pb2 as accreditation
+from test_web_discussions import announce, stamp
+from test_web_group_plans import make_group
+from test_web_groups import is_page, signed_in
+from web_browser import run_async
+from web_helpers import WebDeployment, make_hospital
+
+pytestmark = pytest.mark.integration
+JSON = {"accept": "application/json"}
+
+
+async def group_session(
+    web: WebDeployment, tenant: str, group_id: str, members: list[str], facilitator: str
+) -> str:
+    """A Groepsmonitor session of the group that began an hour ago, two hours long: in the
+    accreditation's store (its pages) and announced on Kafka (the action-plan service)."""
+    from spiegel_accreditation.storage import Store
+
+    session_id = str(uuid.uuid4())
+    round_id = f"gm-{uuid.uuid4().hex[:10]}"
+    start = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(web.env["MONGODB_URL"], tz_aware=True)
+    try:
+        store = Store.on(client[f"{web.prefix}_accreditation"]).tenant(tenant)
+        await store.sessions.insert(
+            {
+                "id": session_id,
+                "kind": "GROUP_MONITOR",
+                "participants": [{"person_id": m, "round_id": round_id} for m in members],
+                "participant_ids": members,
+                "facilitator_ids": [facilitator],
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=2),
+                "location": "Vergaderzaal Groep",
+                "online_url": "",
+                "group_id": group_id,
+                "series_id": "",
+                "state": "planned",
+                "version": 1,
+            }
+        )
+    finally:
+        await client.close()
+    session = accreditation.Session(
+        session_id=session_id,
+        kind=accreditation.SESSION_KIND_GROUP_MONITOR,
+        participants=[accreditation.Participant(person_id=m, round_id=round_id) for m in members],
+        facilitator_ids=[facilitator],
+        starts_at=stamp(start),
+        ends_at=stamp(start + timedelta(hours=2)),
+        group_id=group_id,
+        version=1,
+    )
+    await announce(web, tenant, accreditation.SessionPlanned(session_id=session_id, session=session))
+    return session_id
+
+
+def wait_until_facilitating(client: httpx.Client, session_id: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        mine = client.get("/api/action-plan/group-plans/mine", headers=JSON)
+        if mine.status_code == 200 and any(session_id in g["facilitating"] for g in mine.json()):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"session {session_id} not known to the action-plan service")
+
+
+def test_the_facilitator_edits_the_group_plan_during_the_discussion(web: WebDeployment) -> None:
+    slug = f"gpf-{uuid.uuid4().hex[:6]}"
+    coordinator, gl, other, anna, bert = (
+        f"{who}@{slug}.nl" for who in ("coordinator", "gl", "other", "anna", "bert")
+    )
+    ids = run_async(
+        make_hospital(
+            web.env,
+            slug,
+            [
+                (coordinator, "Carla Coördinator", "coordinator"),
+                (gl, "Greet Gespreksleider", "facilitator"),
+                (other, "Otto Anders", "facilitator"),
+                (anna, "Dr. Anna", "specialist"),
+                (bert, "Dr. Bert", "specialist"),
+            ],
+        )
+    )
+    members = [ids[anna], ids[bert]]
+    group_id = make_group(web, slug, coordinator, "Vakgroep Cardiologie", members)
+    session_id = run_async(group_session(web, slug, group_id, members, ids[gl]))
+    lead, csrf = signed_in(web, slug, gl)
+    wait_until_facilitating(lead, session_id)
+
+    # The session page: no plan yet, so a button to start it.
+    is_page(lead.get(f"/bespreking/{session_id}"), 200, "Plan van aanpak van de groep beginnen", "2 uur")
+    started = lead.post("/groepsplannen", data={"csrf_token": csrf, "group_id": group_id, "round_id": ""})
+    assert started.status_code == 303, started.text[:500]
+    path = started.headers["location"].split(f"/t/{slug}", 1)[1]
+    plan_id = path.rsplit("/", 1)[1]
+    html = is_page(lead.get(path), 200, "als gespreksleider", "Nieuwe actie")
+    assert "/afsluiten" not in html
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)  # type: ignore[union-attr]
+    saved = lead.post(
+        path,
+        data={
+            "csrf_token": csrf,
+            "version": version,
+            "action-0-description": "Elke maand een casus nabespreken",
+            "action-0-owner_person_id": ids[anna],
+            "action-0-due": (date.today() + timedelta(days=90)).isoformat(),
+            "action-0-measure": "Tien nabesprekingen per jaar",
+            "action-0-embedding_kind": "protocol",
+            "action-0-embedding_text": "In het vakgroepprotocol",
+            "action-0-status": "open",
+        },
+    )
+    assert saved.status_code == 303, saved.text[:2000]
+    html = is_page(lead.get(path), 200, "Elke maand een casus nabespreken")
+    assert "/acties/" not in html  # the improvement cycles are the members'
+    adopted = lead.post(f"{path}/vaststellen", data={"csrf_token": csrf})
+    assert adopted.status_code == 303, adopted.text[:2000]
+
+    # Now the session page links to the plan; the members see the facilitator's changes.
+    page = is_page(lead.get(f"/bespreking/{session_id}"), 200, "Plan van aanpak van de groep bewerken")
+    assert f"/groepsplannen/{plan_id}" in page
+    member, _ = signed_in(web, slug, anna)
+    history = member.get(f"/api/action-plan/group-plans/{plan_id}/history", headers=JSON).json()
+    assert [(h["what"], h["by"]) for h in history] == [
+        ("created", ids[gl]),
+        ("action_added", ids[gl]),
+        ("adopted", ids[gl]),
+    ]
+
+    # Another facilitator: the 404 page, the plan nowhere.
+    outsider, _ = signed_in(web, slug, other)
+    is_page(outsider.get(path), 404)
+    assert outsider.get(f"/api/action-plan/group-plans/{plan_id}", headers=JSON).status_code == 404
