@@ -94,7 +94,9 @@ async def a_group_with_a_plan(deployment: Deployment) -> tuple[str, str]:
     return group, started.json()["plan_id"]
 
 
-async def refused_everywhere(deployment: Deployment, subject: str, plan_id: str, tenant: str = TENANT) -> None:
+async def refused_everywhere(
+    deployment: Deployment, subject: str, plan_id: str, tenant: str = TENANT
+) -> None:
     """Every route of the plan: 404 group_plan_not_found, nothing of it in the answer."""
     async with deployment.client(tenant, subject, "facilitator") as caller:
         answers = [
@@ -167,7 +169,9 @@ async def test_before_the_start_and_after_the_margin_nothing(deployment: Deploym
     await session(deployment, group, ["late"], now - timedelta(hours=4), now - timedelta(hours=2, minutes=5))
     await refused_everywhere(deployment, "late", plan_id)
     # Ended 1 hour 55 minutes ago: still within the margin.
-    await session(deployment, group, ["margin"], now - timedelta(hours=4), now - timedelta(hours=1, minutes=55))
+    await session(
+        deployment, group, ["margin"], now - timedelta(hours=4), now - timedelta(hours=1, minutes=55)
+    )
     async with deployment.client(TENANT, "margin", "facilitator") as margin:
         assert (await margin.get(f"/group-plans/{plan_id}")).status_code == 200
     # An IFMS session about nobody's group gives nothing either.

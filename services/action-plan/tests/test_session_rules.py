@@ -25,7 +25,7 @@ def a_session(state: str = PLANNED) -> dict:
 def test_the_window_is_the_start_until_the_end_plus_the_margin() -> None:
     session = a_session()
     assert session["facilitator_ids"] == ["fac", "co"]
-    assert EDIT_MARGIN == timedelta(hours=2)
+    assert timedelta(hours=2) == EDIT_MARGIN
     assert not facilitating(session, "fac", "g-1", START - timedelta(seconds=1))
     assert facilitating(session, "fac", "g-1", START)
     assert facilitating(session, "co", "g-1", END)

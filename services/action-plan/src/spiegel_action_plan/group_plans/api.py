@@ -121,9 +121,12 @@ def summary(doc: Document) -> dict[str, Any]:
     }
 
 
-def plan_out(doc: Document, group: Document) -> dict[str, Any]:
+def plan_out(doc: Document, group: Document, caller: str = "") -> dict[str, Any]:
     return {
         **summary(doc),
+        # The caller reads it as the facilitator of the group's session now (not as a member):
+        # they read, edit and adopt the plan, never close it nor its improvement cycles.
+        "as_facilitator": bool(caller) and caller not in group.get("member_person_ids", ()),
         "group_name": group.get("name", ""),
         "members": list(group.get("member_person_ids", ())),
         "contact_person_id": group.get("contact_person_id") or None,
@@ -191,7 +194,7 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
             doc, group = await plans.read(principal.tenant_id, principal.subject, plan_id)
         except NotMember:
             raise not_found(plan_id) from None
-        return plan_out(doc, group)
+        return plan_out(doc, group, principal.subject)
 
     @api.put("/{plan_id}", summary="De acties bewaren (met de versie die u las)")
     async def save(plan_id: Id, body: PlanIn, principal: Anyone, request: Request) -> dict[str, Any]:
@@ -206,7 +209,7 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
             )
         except NotMember:
             raise not_found(plan_id) from None
-        return plan_out(doc, group)
+        return plan_out(doc, group, principal.subject)
 
     @api.post("/{plan_id}/adopt", summary="Het plan vaststellen (de controle wordt gepland)")
     async def adopt(plan_id: Id, body: VersionIn, principal: Anyone, request: Request) -> dict[str, Any]:
@@ -216,7 +219,7 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
             )
         except NotMember:
             raise not_found(plan_id) from None
-        return plan_out(doc, group)
+        return plan_out(doc, group, principal.subject)
 
     @api.post("/{plan_id}/close", summary="Het plan afsluiten")
     async def close(plan_id: Id, body: VersionIn, principal: Anyone, request: Request) -> dict[str, Any]:
@@ -226,7 +229,7 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
             )
         except NotMember:
             raise not_found(plan_id) from None
-        return plan_out(doc, group)
+        return plan_out(doc, group, principal.subject)
 
     def cycles_out(doc: Document, group: Document, action: dict[str, Any]) -> dict[str, Any]:
         found = [pdsa.Cycle.of(c) for c in doc.get("cycles", {}).get(action["action_id"], [])]

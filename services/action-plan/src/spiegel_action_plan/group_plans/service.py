@@ -19,8 +19,8 @@ action ids, `carried_from` the old) and the old plan is closed.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -35,8 +35,8 @@ from spiegel_action_plan.checks import hospital
 from spiegel_action_plan.checks.model import check_moment
 from spiegel_action_plan.group_plans import cycles as pdsa
 from spiegel_action_plan.group_plans import model
-from spiegel_action_plan.sessions import model as sessions
 from spiegel_action_plan.group_plans.model import ADOPTED, CLOSED, DRAFT, Action, Change, RuleError
+from spiegel_action_plan.sessions import model as sessions
 from spiegel_action_plan.storage import Document, Store
 
 PRODUCER = "action-plan"
@@ -151,13 +151,15 @@ class GroupPlans:
         facilitated: dict[str, list[str]] = {}
         for session in await self.facilitated_sessions(store, person_id):
             facilitated.setdefault(session["group_id"], []).append(session["id"])
-        own = {g["id"] for g in groups}
-        if set(facilitated) - own:
+        member_of = {g["id"] for g in groups}
+        if set(facilitated) - member_of:
             groups += await store.groups.find(
-                {"id": {"$in": sorted(set(facilitated) - own)}}, projection={"_applied": 0}
+                {"id": {"$in": sorted(set(facilitated) - member_of)}}, projection={"_applied": 0}
             )
         for group in groups:
-            group["facilitating"] = [] if group["id"] in own else sorted(facilitated.get(group["id"], ()))
+            group["facilitating"] = (
+                [] if group["id"] in member_of else sorted(facilitated.get(group["id"], ()))
+            )
         if not groups:
             return []
         plans = await store.group_plans.find(
