@@ -1,5 +1,5 @@
 """Who facilitates a group's discussion now: the rule behind the facilitator's access to the
-group's action plan (pure, `tests/test_session_rules.py`).
+group's action plan (pure, `tests/test_facilitator_window_rules.py`).
 
 A Groepsmonitor session's facilitator may read and edit the plan of the group the session is
 about from the session's start until `EDIT_MARGIN` after its end, and at no other time; a
