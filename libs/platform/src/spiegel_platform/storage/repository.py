@@ -260,6 +260,20 @@ class TenantRepository:
             )
         return inserted
 
+    async def keep_newest(
+        self, local_id: str, fields: Mapping[str, Any], *, version: str = "version"
+    ) -> bool:
+        """Keep a consumer's copy of another service's object unless this document already holds
+        the same or a newer `version` (the newest wins, whatever the order of arrival): one
+        conditional upsert. True when written; False for an older or repeated version."""
+        try:
+            written = await self.update(
+                local_id, {"$set": dict(fields)}, expect={version: {"$lt": fields[version]}}, upsert=True
+            )
+        except DuplicateKeyError:
+            return False  # the document holds this version or a newer one
+        return written is not None
+
     async def update_many_by_id(
         self, changes: Sequence[tuple[str, Mapping[str, Any]]], *, upsert: bool = False
     ) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pymongo.errors import DuplicateKeyError
 from spiegel.gateway.v1 import events_pb2 as gateway
 from spiegel_platform.events import Handler, PermanentError, ReceivedEvent
 
@@ -34,16 +33,7 @@ async def apply_group(store: Store, changed: gateway.GroupChanged) -> bool:
         "contact_person_id": changed.contact_person_id,
         "revision": revision,
     }
-    written = await store.groups.update(
-        changed.group_id, {"$set": facts}, expect={"revision": {"$lt": revision}}
-    )
-    if written is not None:
-        return True
-    try:
-        await store.groups.insert({"id": changed.group_id, **facts})
-    except DuplicateKeyError:
-        return False  # kept already at this revision or a newer one
-    return True
+    return await store.groups.keep_newest(changed.group_id, facts, version="revision")
 
 
 def handlers(runtime: ActionPlanRuntime) -> Mapping[str, Handler]:

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
 from spiegel.accreditation.v1 import events_pb2 as accreditation
 from spiegel_platform.events import Handler, PermanentError, ReceivedEvent
 from spiegel_platform.logging import get_logger
@@ -56,20 +55,14 @@ def kept(payload: accreditation.Session, state: str) -> dict[str, Any]:
 
 async def follow(store: Store, session: dict[str, Any]) -> bool:
     """Keep the session unless this version or a newer one is kept; True when it was written."""
-    fields = {k: v for k, v in session.items() if k != "id"}
-    try:
-        written = await store.sessions.update(
-            session["id"], {"$set": fields}, expect={"version": {"$lt": session["version"]}}, upsert=True
-        )
-    except DuplicateKeyError:
-        written = None  # the stored version is this one or newer
+    written = await store.sessions.keep_newest(session["id"], {k: v for k, v in session.items() if k != "id"})
     log.info(
         "session_followed" if written else "session_version_kept",
         session_id=session["id"],
         version=session["version"],
         state=session["state"],
     )
-    return written is not None
+    return written
 
 
 def handlers(runtime: AggregationRuntime) -> Mapping[str, Handler]:
