@@ -303,6 +303,18 @@ async def test_who_may_see_what_and_another_hospital_sees_nothing(deployment: De
         assert planned_there.status_code == 422 and "niet bekend" in planned_there.json()["message"]
     async with deployment.client(TENANT, *COORDINATOR) as coordinator:
         assert (await coordinator.get(f"/sessions/{mine_id}")).json()["state"] == "planned"
+        # "mine": one's own only, whatever the roles: a coordinator in no session sees none.
+        assert (await coordinator.get("/sessions", params={"mine": "true"})).json() == []
+    # A coordinator who also leads a session: the hospital's without "mine", their own with it.
+    async with deployment.client(TENANT, "fac-a", "coordinator", "facilitator") as leading:
+        assert {mine_id, other_id} <= {s["id"] for s in (await leading.get("/sessions")).json()}
+        own = await leading.get("/sessions", params={"mine": "true", "state": "planned"})
+        assert [s["id"] for s in own.json()] == [mine_id]
+    async with deployment.client(TENANT, "bert", "specialist") as specialist:
+        own = await specialist.get("/sessions", params={"mine": "true"})
+        assert [s["id"] for s in own.json()] == [mine_id]
+    async with deployment.client(OTHER, "bert", "coordinator", "specialist") as namesake:
+        assert (await namesake.get("/sessions", params={"mine": "true"})).json() == []
     async with deployment.client(TENANT, "admin-1", "tenant_admin") as admin:
         assert {mine_id, other_id} <= {s["id"] for s in (await admin.get("/sessions")).json()}
         moved = await admin.put(f"/sessions/{other_id}/place", json={"location": "Zaal 7"})

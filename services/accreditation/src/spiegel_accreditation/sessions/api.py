@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from spiegel_platform.auth.dependencies import require_roles
 from spiegel_platform.auth.roles import COORDINATING, FACILITATOR, SPECIALIST
@@ -198,11 +198,20 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
 
     @api.get("", summary="Groepsbesprekingen (coördinator: alle; gespreksleider en specialist: eigen)")
     async def list_sessions(
-        principal: Reader, state: Literal["planned", "cancelled"] | None = None
+        principal: Reader,
+        state: Literal["planned", "cancelled"] | None = None,
+        mine: Annotated[
+            bool, Query(description="Alleen die de beller leidt of waaraan hij deelneemt, ook als coördinator")
+        ] = False,
     ) -> list[dict[str, Any]]:
         repo = sessions.store(principal.tenant_id).sessions
         found: dict[str, Document] = {}
-        if principal.has_role(*COORDINATING):
+        if mine:
+            # "Mijn groepsbesprekingen": one's own, whatever one's roles (a coordinator who also
+            # leads or takes part sees those, not the hospital's).
+            docs = await repo.find({"facilitator_ids": principal.subject})
+            docs += await repo.find({"participant_ids": principal.subject})
+        elif principal.has_role(*COORDINATING):
             docs = await repo.find({})
         else:
             docs = []
