@@ -1408,17 +1408,20 @@ ROUTES = (
         answers_with_object=False,
         form={},
     ),
+    # "Mijn groepsbesprekingen": one's own sessions (the accreditation's, `mine`), whatever one's
+    # roles: a coordinator or administrator in none sees none of the hospital's.
     Route(
         "GET",
         "/mijn-besprekingen",
-        ("specialist", "facilitator"),
+        ("specialist", "facilitator", *MANAGERS),
         page=True,
-        sees=lambda role: (("session", "own"),),
+        sees=lambda role: (("session", "own"),) if role in ("specialist", "facilitator") else (),
     ),
-    # A person's group discussions from the invitation service (which learns them from events: the
-    # matrix's sessions, made in the accreditation database, are not among them) and a calendar
-    # file (only one's own; an id one is not in is unknown, as here for everybody).
-    Route("GET", "/groepsbesprekingen/mijn", ("specialist", "facilitator", *MANAGERS), page=True),
+    # Its former address (old links and bookmarks) answers 303 to it; the calendar file (the
+    # invitation service's, which learns sessions from events: the matrix's sessions, made in the
+    # accreditation database, are not among them): only one's own; an id one is not in is
+    # unknown, as here for everybody.
+    Route("GET", "/groepsbesprekingen/mijn", ("specialist", "facilitator", *MANAGERS), page=True, ok=(303,)),
     Route(
         "GET",
         "/groepsbesprekingen/{unknown}/agenda.ics",

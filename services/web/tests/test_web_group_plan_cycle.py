@@ -1,6 +1,6 @@
 """A Groepsmonitor group from its discussion to its plan to its 6-month check, in Chromium.
 
-The group's discussion is announced (the accreditation service's SessionPlanned on the
+The group's discussion is planned (in the accreditation service's store, its SessionPlanned on the
 deployment's Kafka): its members are invited and see it on "Mijn groepsbesprekingen". After it,
 a member makes the group's plan on a phone and a second member adopts it. Six months later (the
 scheduler's pass called with its clock set to the plan's check moment: no sleeping) the check is
@@ -28,6 +28,7 @@ from test_web_group_plans import make_group, wait_for_group_plans
 from test_web_groups import signed_in
 from web_browser import Checked, run_async, sign_in
 from web_helpers import WebDeployment, make_hospital
+from web_sessions import store_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 CHECK_LINK = re.compile(r"https?://\S+/groepsplannen/[0-9a-f-]+/controles/[0-9a-f-]+")
@@ -82,6 +83,7 @@ def test_a_group_from_its_discussion_to_its_plan_to_its_check(web: WebDeployment
         group_id=group_id,
         version=1,
     )
+    run_async(store_session(web, slug, session))
     run_async(
         announce(web, slug, accreditation.SessionPlanned(session_id=session.session_id, session=session))
     )
@@ -95,7 +97,7 @@ def test_a_group_from_its_discussion_to_its_plan_to_its_check(web: WebDeployment
     )
     phone = context.new_page()
     sign_in(phone, web, slug, anna)
-    phone.goto(web.tenant_url(slug, "/groepsbesprekingen/mijn"))
+    phone.goto(web.tenant_url(slug, "/mijn-besprekingen"))
     phone.get_by_text("Vergaderzaal Neurologie").wait_for()
     checked.page(phone, "gcycle-discussion")
 

@@ -63,3 +63,36 @@ async def past_session(
         return session_id
     finally:
         await client.close()
+
+
+async def store_session(web: WebDeployment, tenant: str, session: Any) -> None:
+    """The accreditation service's own record of `session` (its `Session` message, as a test announces
+    it on Kafka): the pages list a person's sessions from the accreditation service, which planned
+    them; the invitation service learns of them from the event."""
+    from spiegel_accreditation.storage import Store
+
+    kinds = {1: "IFMS", 2: "GROUP_MONITOR"}
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(web.env["MONGODB_URL"], tz_aware=True)
+    try:
+        store = Store.on(client[f"{web.prefix}_accreditation"]).tenant(tenant)
+        await store.sessions.insert(
+            {
+                "id": session.session_id,
+                "kind": kinds[int(session.kind)],
+                "participants": [
+                    {"person_id": p.person_id, "round_id": p.round_id} for p in session.participants
+                ],
+                "participant_ids": [p.person_id for p in session.participants],
+                "facilitator_ids": list(session.facilitator_ids),
+                "starts_at": session.starts_at.ToDatetime(UTC),
+                "ends_at": session.ends_at.ToDatetime(UTC),
+                "location": session.location,
+                "online_url": session.online_url,
+                "group_id": session.group_id,
+                "series_id": "",
+                "state": "planned",
+                "version": session.version or 1,
+            }
+        )
+    finally:
+        await client.close()

@@ -1,7 +1,9 @@
 """The discussion session's pages of issue 19, points 3 and 4: check-in with the BIG number by QR
 code, attendance, the meeting's evaluation and the themes chosen beforehand.
 
-- `GET /mijn-besprekingen` (facilitator, specialist): the sessions they lead or take part in.
+"Mijn groepsbesprekingen" (`/mijn-besprekingen`, the sessions one leads or takes part in, linking
+here) is `discussions.py`.
+
 - `GET /bespreking/{id}` (the session's facilitator): participants, attendance (marked here with
   `POST /bespreking/{id}/aanwezigheid`: present, partly present with hours, absent, a reason),
   who checked in, the chosen themes, the evaluation (from 4 answers); of a Groepsmonitor, while
@@ -112,20 +114,6 @@ def router() -> APIRouter:
         page = await page_of(request)
         page.require(*roles)
         return page
-
-    @api.get("/mijn-besprekingen")
-    async def my_sessions(request: Request) -> Response:
-        page = await person(request, FACILITATOR, SPECIALIST)
-        sessions = await page.data("accreditation", "GET", "/sessions", query={"state": "planned"})
-        caller = page.caller
-        assert caller is not None
-        return page.render(
-            "checkin/mine.html",
-            leading=[s for s in sessions if caller.subject in s["facilitator_ids"]],
-            taking_part=[
-                s for s in sessions if caller.subject in {p["person_id"] for p in s["participants"]}
-            ],
-        )
 
     # -- the facilitator ------------------------------------------------------------------------
     async def facilitator_page(page: Page, session_id: str, status: int = 200, **extra: Any) -> Response:

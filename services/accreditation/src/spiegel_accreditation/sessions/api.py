@@ -201,7 +201,8 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
         principal: Reader,
         state: Literal["planned", "cancelled"] | None = None,
         mine: Annotated[
-            bool, Query(description="Alleen die de beller leidt of waaraan hij deelneemt, ook als coördinator")
+            bool,
+            Query(description="Alleen die de beller leidt of waaraan hij deelneemt, ook als coördinator"),
         ] = False,
     ) -> list[dict[str, Any]]:
         repo = sessions.store(principal.tenant_id).sessions
