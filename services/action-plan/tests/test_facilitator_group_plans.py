@@ -272,9 +272,7 @@ async def test_the_facilitator_sees_the_members_names_during_the_session_only(de
     now = datetime.now(UTC)
     await session(deployment, group, [fac], now - timedelta(hours=1), now + timedelta(hours=1))
     await session(deployment, group, [late], now - timedelta(hours=5), now - timedelta(hours=2, minutes=5))
-    await session(
-        deployment, f"g-other-{tag}", [other], now - timedelta(hours=1), now + timedelta(hours=1)
-    )
+    await session(deployment, f"g-other-{tag}", [other], now - timedelta(hours=1), now + timedelta(hours=1))
 
     async with deployment.client(TENANT, fac, "facilitator") as leading:
         read = await leading.get(f"/group-plans/{plan_id}")
@@ -282,7 +280,9 @@ async def test_the_facilitator_sees_the_members_names_during_the_session_only(de
         assert read.json()["as_facilitator"] is True
         # The members (and the contact person among them) by name; the creator is a member.
         assert read.json()["people"] == {anna: names[anna], bert: names[bert]}
-        saved = await leading.put(f"/group-plans/{plan_id}", json={"version": 1, "actions": [an_action(bert)]})
+        saved = await leading.put(
+            f"/group-plans/{plan_id}", json={"version": 1, "actions": [an_action(bert)]}
+        )
         assert saved.status_code == 200, saved.text
         # Now the history names the facilitator too: their own name joins.
         assert (await leading.get(f"/group-plans/{plan_id}")).json()["people"] == names

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import statistics
-from datetime import date
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response

@@ -37,9 +37,7 @@ def named_in(plan: Document, group: Document) -> list[str]:
 async def display_names(store: Store, person_ids: Iterable[str]) -> dict[str, str]:
     """{person id: display name} of those known here (the gateway's PersonRegistered)."""
     wanted = sorted(set(person_ids))[:MAX_NAMES]
-    found = await asyncio.gather(
-        *(store.people.get(p, projection={"display_name": 1}) for p in wanted)
-    )
+    found = await asyncio.gather(*(store.people.get(p, projection={"display_name": 1}) for p in wanted))
     return {
         person_id: str(doc["display_name"])
         for person_id, doc in zip(wanted, found, strict=True)
