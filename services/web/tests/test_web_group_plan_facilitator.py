@@ -99,7 +99,7 @@ def shown_with_names(client: httpx.Client, path: str, *names: str) -> str:
     deadline = time.monotonic() + 60
     while True:
         page = client.get(path)
-        if page.status_code == 200 and all(n in page.text for n in names) or time.monotonic() > deadline:
+        if (page.status_code == 200 and all(n in page.text for n in names)) or time.monotonic() > deadline:
             return is_page(page, 200, *names)
         time.sleep(0.5)
 
@@ -129,6 +129,9 @@ def test_the_facilitator_sees_the_members_by_name_during_the_discussion_only(web
     run_async(group_session(web, slug, group_id, members, ids[late], began=timedelta(hours=5)))
     lead, csrf = signed_in(web, slug, gl)
     wait_until_facilitating(lead, session_id)
+    # The session page names the participants too (the accreditation's copy of the same names).
+    text = visible(shown_with_names(lead, f"/bespreking/{session_id}", "Dr. Anna Aalders", "Dr. Bert Bakker"))
+    assert ids[anna] not in text and ids[bert] not in text
     started = lead.post("/groepsplannen", data={"csrf_token": csrf, "group_id": group_id, "round_id": ""})
     assert started.status_code == 303, started.text[:500]
     path = started.headers["location"].split(f"/t/{slug}", 1)[1]
