@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from action_plan_testkit import Deployment, stamp
 from spiegel.accreditation.v1 import events_pb2 as accreditation
+from spiegel.gateway.v1 import events_pb2 as gateway
 from spiegel_dev.pytest_plugin import Processes
 from spiegel_dev.waiting import eventually
 from spiegel_platform.events import new_event
@@ -83,6 +84,40 @@ async def session(
 
         await eventually(kept, 60, f"session {session_id} version {version}")
     return session_id
+
+
+async def register(
+    deployment: Deployment,
+    person_id: str,
+    name: str,
+    revision: int = 1,
+    *,
+    tenant: str = TENANT,
+    wait: bool = True,
+    key: str = "",
+) -> None:
+    """The gateway's PersonRegistered; waits until the service keeps that revision (or newer)."""
+    event = new_event(
+        gateway.PersonRegistered(
+            person_id=person_id,
+            display_name=name,
+            email=f"{person_id}@example.org",
+            roles=["specialist"],
+            language="nl",
+            active=True,
+            revision=revision,
+        ),
+        tenant_id=tenant,
+        producer="gateway",
+    )
+    await deployment.publish([dataclasses.replace(event, key=key) if key else event])
+    if wait:
+
+        async def kept() -> bool:
+            doc = await deployment.db["people"].find_one({"_id": f"{tenant}:{person_id}"})
+            return doc is not None and doc["revision"] >= revision
+
+        await eventually(kept, 60, f"person {person_id} revision {revision}")
 
 
 async def a_group_with_a_plan(deployment: Deployment) -> tuple[str, str]:
@@ -216,3 +251,64 @@ async def test_a_cancelled_session_and_a_redelivered_older_version(deployment: D
     kept = await deployment.db["sessions"].find_one({"_id": f"{TENANT}:{session_id}"})
     assert kept is not None and kept["version"] == 3 and kept["state"] == "cancelled"
     await refused_everywhere(deployment, "new-fac", plan_id)
+
+
+async def test_the_facilitator_sees_the_members_names_during_the_session_only(deployment: Deployment) -> None:
+    """Names travel with the plan, to whoever may read it: the members, and the facilitator
+    during the session and the margin; a 404 carries none."""
+    tag = uuid.uuid4().hex[:6]
+    anna, bert, fac, late, other = (f"{who}-{tag}" for who in ("anna", "bert", "fac", "late", "other"))
+    names = {anna: "Dr. Anna Jansen", bert: "Dr. Bert de Vries", fac: "Greet Gespreksleider"}
+    for person_id, name in names.items():
+        await register(deployment, person_id, name)
+    # The same person id in another hospital, with another name: never shown here.
+    await register(deployment, anna, "Anna van Elders", tenant=OTHER)
+    group = f"g-{tag}"
+    await announce(deployment, TENANT, group, [anna, bert], 1, contact=anna)
+    async with deployment.client(TENANT, anna, "specialist") as member:
+        started = await member.post("/group-plans", json={"group_id": group, "round_id": f"gm-{group}"})
+        assert started.status_code == 201, started.text
+    plan_id = started.json()["plan_id"]
+    now = datetime.now(UTC)
+    await session(deployment, group, [fac], now - timedelta(hours=1), now + timedelta(hours=1))
+    await session(deployment, group, [late], now - timedelta(hours=5), now - timedelta(hours=2, minutes=5))
+    await session(deployment, f"g-other-{tag}", [other], now - timedelta(hours=1), now + timedelta(hours=1))
+
+    async with deployment.client(TENANT, fac, "facilitator") as leading:
+        read = await leading.get(f"/group-plans/{plan_id}")
+        assert read.status_code == 200, read.text
+        assert read.json()["as_facilitator"] is True
+        # The members (and the contact person among them) by name; the creator is a member.
+        assert read.json()["people"] == {anna: names[anna], bert: names[bert]}
+        saved = await leading.put(
+            f"/group-plans/{plan_id}", json={"version": 1, "actions": [an_action(bert)]}
+        )
+        assert saved.status_code == 200, saved.text
+        # Now the history names the facilitator too: their own name joins.
+        assert (await leading.get(f"/group-plans/{plan_id}")).json()["people"] == names
+    async with deployment.client(TENANT, anna, "specialist") as member:
+        assert (await member.get(f"/group-plans/{plan_id}")).json()["people"] == names
+
+    # Only the display name is kept: nothing else of the event (no e-mail address, no roles).
+    kept = await deployment.db["people"].find_one({"_id": f"{TENANT}:{anna}"})
+    assert kept is not None and "email" not in kept and "roles" not in kept
+    assert f"{anna}@example.org" not in str(kept)
+
+    # After the margin, a facilitator of another group, another hospital: 404 and no name.
+    for subject, tenant in ((late, TENANT), (other, TENANT), (fac, OTHER)):
+        async with deployment.client(tenant, subject, "facilitator") as outsider:
+            for path in (f"/group-plans/{plan_id}", f"/group-plans/{plan_id}/history"):
+                answer = await outsider.get(path)
+                assert answer.status_code == 404, (subject, path, answer.text)
+                assert not any(name in answer.text for name in [*names.values(), "Anna van Elders"])
+            mine = (await outsider.get("/group-plans/mine")).text
+            assert plan_id not in mine and not any(name in mine for name in names.values())
+
+    # A new name (revision 2) replaces the old; a late revision 1 changes nothing (consumed: a
+    # marker person published after it on the same key, so the same partition, is kept).
+    await register(deployment, bert, "Dr. Bert de Vries-Smit", 2)
+    await register(deployment, bert, "Dr. Bert de Vries", 1, wait=False)
+    await register(deployment, f"marker-{tag}", "Marker", key=bert)
+    async with deployment.client(TENANT, fac, "facilitator") as leading:
+        people = (await leading.get(f"/group-plans/{plan_id}")).json()["people"]
+        assert people[bert] == "Dr. Bert de Vries-Smit"

@@ -28,15 +28,20 @@ JSON = {"accept": "application/json"}
 
 
 async def group_session(
-    web: WebDeployment, tenant: str, group_id: str, members: list[str], facilitator: str
+    web: WebDeployment,
+    tenant: str,
+    group_id: str,
+    members: list[str],
+    facilitator: str,
+    began: timedelta = timedelta(hours=1),
 ) -> str:
-    """A Groepsmonitor session of the group that began an hour ago, two hours long: in the
-    accreditation's store (its pages) and announced on Kafka (the action-plan service)."""
+    """A Groepsmonitor session of the group that began `began` ago (an hour), two hours long: in
+    the accreditation's store (its pages) and announced on Kafka (the action-plan service)."""
     from spiegel_accreditation.storage import Store
 
     session_id = str(uuid.uuid4())
     round_id = f"gm-{uuid.uuid4().hex[:10]}"
-    start = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    start = (datetime.now(UTC) - began).replace(microsecond=0)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(web.env["MONGODB_URL"], tz_aware=True)
     try:
         store = Store.on(client[f"{web.prefix}_accreditation"]).tenant(tenant)
@@ -81,6 +86,93 @@ def wait_until_facilitating(client: httpx.Client, session_id: str) -> None:
             return
         time.sleep(0.5)
     raise AssertionError(f"session {session_id} not known to the action-plan service")
+
+
+def visible(html: str) -> str:
+    """The page's text as read (no tags, so no form values)."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def shown_with_names(client: httpx.Client, path: str, *names: str) -> str:
+    """The page once the action-plan service knows the people's names (the gateway's
+    PersonRegistered reaches it on Kafka a moment after the person was made)."""
+    deadline = time.monotonic() + 60
+    while True:
+        page = client.get(path)
+        if (page.status_code == 200 and all(n in page.text for n in names)) or time.monotonic() > deadline:
+            return is_page(page, 200, *names)
+        time.sleep(0.5)
+
+
+def test_the_facilitator_sees_the_members_by_name_during_the_discussion_only(web: WebDeployment) -> None:
+    slug = f"gpn-{uuid.uuid4().hex[:6]}"
+    coordinator, gl, late, anna, bert = (
+        f"{who}@{slug}.nl" for who in ("coordinator", "gl", "late", "anna", "bert")
+    )
+    ids = run_async(
+        make_hospital(
+            web.env,
+            slug,
+            [
+                (coordinator, "Carla Coördinator", "coordinator"),
+                (gl, "Greet Gespreksleider", "facilitator"),
+                (late, "Lars Laat", "facilitator"),
+                (anna, "Dr. Anna Aalders", "specialist"),
+                (bert, "Dr. Bert Bakker", "specialist"),
+            ],
+        )
+    )
+    members = [ids[anna], ids[bert]]
+    group_id = make_group(web, slug, coordinator, "Vakgroep Longziekten", members)
+    session_id = run_async(group_session(web, slug, group_id, members, ids[gl]))
+    # Another facilitator's session of the same group ended 3 hours ago: past the 2 hours' margin.
+    run_async(group_session(web, slug, group_id, members, ids[late], began=timedelta(hours=5)))
+    lead, csrf = signed_in(web, slug, gl)
+    wait_until_facilitating(lead, session_id)
+    # The session page names the participants too (the accreditation's copy of the same names).
+    text = visible(shown_with_names(lead, f"/bespreking/{session_id}", "Dr. Anna Aalders", "Dr. Bert Bakker"))
+    assert ids[anna] not in text and ids[bert] not in text
+    started = lead.post("/groepsplannen", data={"csrf_token": csrf, "group_id": group_id, "round_id": ""})
+    assert started.status_code == 303, started.text[:500]
+    path = started.headers["location"].split(f"/t/{slug}", 1)[1]
+    html = shown_with_names(lead, path, "als gespreksleider", "Dr. Anna Aalders", "Dr. Bert Bakker")
+    text = visible(html)
+    assert ids[anna] not in text and ids[bert] not in text  # names, never an id to read
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)  # type: ignore[union-attr]
+    saved = lead.post(
+        path,
+        data={
+            "csrf_token": csrf,
+            "version": version,
+            "action-0-description": "Overdracht aan de SEH elke week bespreken",
+            "action-0-owner_person_id": ids[bert],
+            "action-0-due": (date.today() + timedelta(days=60)).isoformat(),
+            "action-0-measure": "Vier besprekingen per maand",
+            "action-0-embedding_kind": "standing_agenda_item",
+            "action-0-embedding_text": "Vast punt in het vakgroepoverleg",
+            "action-0-status": "open",
+        },
+    )
+    assert saved.status_code == 303, saved.text[:2000]
+    text = visible(is_page(lead.get(path), 200, "Overdracht aan de SEH elke week bespreken"))
+    assert "Dr. Bert Bakker" in text and ids[bert] not in text  # the action's owner by name
+    # The history: the facilitator who created the plan and added the action, by name.
+    history = visible(is_page(lead.get(f"{path}/geschiedenis"), 200, "Greet Gespreksleider"))
+    assert ids[gl] not in history and ids[bert] not in history
+    # The member's own page reads the same names.
+    member, _ = signed_in(web, slug, anna)
+    text = visible(is_page(member.get(path), 200, "Dr. Anna Aalders", "Dr. Bert Bakker"))
+    assert ids[anna] not in text and ids[bert] not in text
+
+    # The facilitator whose session ended 3 hours ago: 404, no name, through the pages and the API.
+    outsider, _ = signed_in(web, slug, late)
+    for answer in (
+        outsider.get(path),
+        outsider.get(f"{path}/geschiedenis"),
+        outsider.get(f"/api/action-plan/group-plans/{path.rsplit('/', 1)[1]}", headers=JSON),
+    ):
+        assert answer.status_code == 404, answer.text[:500]
+        assert not any(n in answer.text for n in ("Dr. Anna Aalders", "Dr. Bert Bakker", "Greet"))
 
 
 def test_the_facilitator_edits_the_group_plan_during_the_discussion(web: WebDeployment) -> None:

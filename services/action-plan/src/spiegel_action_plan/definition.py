@@ -13,6 +13,7 @@ from spiegel_action_plan.checks import handlers as check_handlers
 from spiegel_action_plan.checks import scheduler as check_scheduler
 from spiegel_action_plan.group_plans import api as group_plans_api
 from spiegel_action_plan.groups import handlers as group_handlers
+from spiegel_action_plan.people import handlers as people_handlers
 from spiegel_action_plan.pops import api as pops_api
 from spiegel_action_plan.pops import rotation
 from spiegel_action_plan.rounds import api as rounds_api
@@ -92,6 +93,12 @@ DEFINITION = ServiceDefinition(
             group_id="action-plan.sessions",
             handlers=session_handlers.handlers,
             topics=topics_of(*session_handlers.EVENTS),
+        ),
+        # The gateway's people: the display names shown with a group plan to those who may read it.
+        ConsumerSpec(
+            group_id="action-plan.people",
+            handlers=people_handlers.handlers,
+            topics=topics_of(*people_handlers.EVENTS),
         ),
     ],
     produces_topics=topics_of(*PRODUCED),

@@ -33,6 +33,10 @@
   session events announced it: `group_id`, `facilitator_ids`, `starts_at`, `ends_at`, `state`
   (planned, cancelled), `version` (the latest wins). Which facilitator may edit which group's
   plan, and when (sessions/). Written by the consumer.
+- `people` (id: the gateway's person id): a person's display name as the gateway's
+  PersonRegistered announced it (`display_name`, `revision`: the latest wins; nothing else of
+  the event, never the e-mail address). Shown, with a group plan or its check, to whoever may
+  read that plan (people/). Written by the consumer.
 """
 
 from __future__ import annotations
@@ -56,3 +60,4 @@ class Store(TenantStores):
     hospitals = Collection()
     board_overviews = Collection()
     sessions = Collection()
+    people = Collection()

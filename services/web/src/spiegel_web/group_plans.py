@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -40,14 +41,12 @@ FIELDS = (
 )
 
 
-async def names(page: Page, group_id: str, members: list[str]) -> dict[str, str]:
-    """The members' names from the gateway (a member reads their own group); ids otherwise.
-    Also the check page's (plan_checks.py)."""
-    found = await page.call("gateway", "GET", f"/groups/{quoted(group_id)}")
-    known = {}
-    if found.is_success:
-        known = {m["person_id"]: m.get("display_name") or m["person_id"] for m in found.json()["members"]}
-    return {p: known.get(p, p) for p in members}
+def names(plan: dict[str, Any], person_ids: Iterable[str]) -> dict[str, str]:
+    """The people's display names as the action-plan service gave them with the plan (`people`:
+    to whoever it lets read the plan, a member or the facilitator during the session); an id it
+    gave no name for stays an id. Also the check page's (plan_checks.py)."""
+    known = plan.get("people") or {}
+    return {p: str(known.get(p) or p) for p in person_ids}
 
 
 def check_id(plan_id: str) -> None:
@@ -205,7 +204,7 @@ def router() -> APIRouter:
 
     async def show(page: Page, plan: dict[str, Any], status: int = 200, **extra: Any) -> Response:
         owners = {a.get("owner_person_id", "") for a in plan["actions"]}
-        people = await names(page, plan["group_id"], sorted(set(plan["members"]) | owners))
+        people = names(plan, sorted(set(plan["members"]) | owners))
         return page.render(
             "group_plans/plan.html",
             status=status,
@@ -396,9 +395,8 @@ def router() -> APIRouter:
         page.require()
         current = await plan_or_404(page, plan_id)
         entries = await page.data("action-plan", "GET", f"/group-plans/{quoted(plan_id)}/history")
-        people = await names(
-            page, current["group_id"], sorted(set(current["members"]) | {e["by"] for e in entries})
-        )
+        shown = set(current["members"]) | set(current.get("people") or ()) | {e["by"] for e in entries}
+        people = names(current, sorted(shown))
         return page.render(
             "group_plans/history.html", plan=current, entries=list(reversed(entries)), people=people
         )

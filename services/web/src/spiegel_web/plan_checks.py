@@ -86,8 +86,8 @@ def router() -> APIRouter:
 
     async def render(page: Page, check: dict[str, Any], status: int = 200, **extra: Any) -> Response:
         actions = {a["action_id"]: a for a in check["plan"]["actions"]}
-        # The members' names (as the plan's own page shows them), ids when the gateway has none.
-        people = await names(page, check["plan"]["group_id"], list(check["plan"]["members"]))
+        # The members' names (as the plan's own page shows them), ids where the service has none.
+        people = names(check["plan"], list(check["plan"]["members"]))
         return page.render(
             "plan_checks/check.html",
             status=status,

@@ -284,14 +284,20 @@ class Attendance:
 
     @staticmethod
     async def _name(store: Store, participant: Participant) -> str:
-        """An IFMS participant's name as the survey announced their round (a Groepsmonitor's
-        members are known by id only)."""
+        """A participant's name: an IFMS subject's as the survey announced their round; otherwise
+        (a Groepsmonitor's members, whose round names the group) the display name of the gateway's
+        PersonRegistered (`people`, kept for the declarations). "" when neither is known."""
         round_doc = await store.rounds.get(
             participant.round_id, projection={"subject_id": 1, "subject_name": 1}
         )
-        if round_doc and round_doc.get("subject_id") == participant.person_id:
-            return str(round_doc.get("subject_name") or "")
-        return ""
+        if (
+            round_doc
+            and round_doc.get("subject_id") == participant.person_id
+            and round_doc.get("subject_name")
+        ):
+            return str(round_doc["subject_name"])
+        person = await store.people.get(participant.person_id, projection={"display_name": 1})
+        return str((person or {}).get("display_name") or "")
 
     async def evaluations(self, tenant_id: str, session_id: str) -> list[Document]:
         return await self.store(tenant_id).evaluations.find(

@@ -19,6 +19,7 @@ from spiegel_platform.auth.service_tokens import Principal
 from spiegel_action_plan.checks import hospital, model
 from spiegel_action_plan.checks.model import ActionProgress, Answer, NewAction
 from spiegel_action_plan.checks.service import summary
+from spiegel_action_plan.people.directory import display_names, named_in
 from spiegel_action_plan.settings import ActionPlanRuntime
 from spiegel_action_plan.storage import Document
 from spiegel_action_plan.wiring import ActionPlan
@@ -116,7 +117,9 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
     @api.get("/{plan_id}/checks/{check_id}", summary="Een controle met de acties van het plan")
     async def read_check(plan_id: Id, check_id: Id, principal: Anyone) -> dict[str, Any]:
         check, plan, group = await checks.get_for(principal.tenant_id, plan_id, check_id, principal.subject)
-        return {**summary(check), "plan": _plan_out(plan, group)}
+        # The names of the members and owners it shows, for the members it let in.
+        people = await display_names(checks.stores.tenant(principal.tenant_id), named_in(plan, group))
+        return {**summary(check), "plan": {**_plan_out(plan, group), "people": people}}
 
     @api.post("/{plan_id}/checks/{check_id}/answer", summary="De controle beantwoorden (eenmaal)")
     async def answer_check(

@@ -194,7 +194,9 @@ def router(runtime: ActionPlanRuntime) -> APIRouter:
             doc, group = await plans.read(principal.tenant_id, principal.subject, plan_id)
         except NotMember:
             raise not_found(plan_id) from None
-        return plan_out(doc, group, principal.subject)
+        # The names of the people it shows by id, for whoever may read it (never on a 404).
+        people = await plans.people_of(principal.tenant_id, doc, group)
+        return {**plan_out(doc, group, principal.subject), "people": people}
 
     @api.put("/{plan_id}", summary="De acties bewaren (met de versie die u las)")
     async def save(plan_id: Id, body: PlanIn, principal: Anyone, request: Request) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from spiegel_action_plan.checks.model import check_moment
 from spiegel_action_plan.group_plans import cycles as pdsa
 from spiegel_action_plan.group_plans import model
 from spiegel_action_plan.group_plans.model import ADOPTED, CLOSED, DRAFT, Action, Change, RuleError
+from spiegel_action_plan.people.directory import display_names, named_in
 from spiegel_action_plan.sessions import model as sessions
 from spiegel_action_plan.storage import Document, Store
 
@@ -135,6 +136,14 @@ class GroupPlans:
     # -- reading -----------------------------------------------------------------------------
     async def read(self, tenant_id: str, person_id: str, plan_id: str) -> tuple[Document, Document]:
         return await self.member_plan(self.store(tenant_id), person_id, plan_id, facilitator=True)
+
+    async def people_of(self, tenant_id: str, plan: Document, group: Document) -> dict[str, str]:
+        """The display names of the people `plan` shows (members, contact person, owners, the
+        history's authors), for a caller `read` let in: nobody new, only their names."""
+        store = self.store(tenant_id)
+        with_history = await store.group_plans.get(plan["id"], projection={"history": 1}) or {}
+        shown = {**plan, "history": with_history.get("history") or ()}
+        return await display_names(store, named_in(shown, group))
 
     async def history(self, tenant_id: str, person_id: str, plan_id: str) -> list[dict[str, Any]]:
         store = self.store(tenant_id)
