@@ -73,6 +73,7 @@ def test_an_unknown_kek_is_unreadable_not_a_crash() -> None:
         ("k1:AAAA", "32 bytes"),
         (f"{Keyring.generate('k1')},{Keyring.generate('k1')}", "twice"),
     ],
+    ids=["empty", "no-key", "space-in-id", "not-base64", "short-key", "same-id-twice"],
 )
 def test_a_bad_keyring_is_refused_with_the_reason_and_never_the_key(text: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem) as caught:

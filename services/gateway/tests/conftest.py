@@ -13,27 +13,14 @@ from typing import Any
 import pytest
 from gateway_helpers import Deployment, Inbox, Processes, start_deployment
 from spiegel_dev.processes import free_port
+from spiegel_dev.pytest_plugin import shared_deployment, stop_after_last_use, stop_now
 from spiegel_gateway.service_tokens import key_from_pem
 from spiegel_platform.auth.service_tokens import SigningKey
 
-# The deployments are shared by every test that needs one (session scope), but stopped right after
-# the last of those tests: the rest of a `make test` run (other services' suites on the same two
-# cores) should not share the machine with a dozen idle service processes.
-_LAST_USER: dict[str, str] = {}
-_STOPS: dict[str, Any] = {}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        for name in ("deployment",):
-            if name in getattr(item, "fixturenames", ()):
-                _LAST_USER[name] = item.nodeid
-
-
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    for name, last in _LAST_USER.items():
-        if item.nodeid == last and name in _STOPS:
-            _STOPS.pop(name)()
+# The deployment is shared by every test that needs one (session scope; with xdist they all run in
+# one worker), and stopped right after the last of those tests: the rest of a `make test` run
+# should not share the machine with a dozen idle service processes.
+shared_deployment("deployment")
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +62,8 @@ def deployment(
 ) -> Iterator[Deployment]:
     key, key_file = gateway_key
     processes = Processes(stack, json.dumps({"keys": [key.public_jwk()]}), tmp_path_factory.mktemp("logs"))
-    _STOPS["deployment"] = processes.stop_all
+    stop_after_last_use("deployment", processes.stop_all)
     try:
         yield start_deployment(processes, key, key_file, smtp[1], f"gw_{uuid.uuid4().hex[:8]}")
     finally:
-        _STOPS.pop("deployment", lambda: None)()
+        stop_now("deployment")

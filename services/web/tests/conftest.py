@@ -10,26 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from spiegel_dev.pytest_plugin import shared_deployment, stop_after_last_use, stop_now
 from spiegel_gateway.service_tokens import key_from_pem
 from spiegel_platform.auth.service_tokens import SigningKey
 from web_helpers import WebDeployment, start_web_deployment
 
-# The deployment is shared by every test that needs it (session scope), but stopped right after the
-# last of those tests: the rest of a `make test` run should not share the machine with a dozen idle
-# service processes.
-_LAST_USER: dict[str, str] = {}
-_STOPS: dict[str, Any] = {}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "web" in getattr(item, "fixturenames", ()):
-            _LAST_USER["web"] = item.nodeid
-
-
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    if item.nodeid == _LAST_USER.get("web") and "web" in _STOPS:
-        _STOPS.pop("web")()
+# The deployment is shared by every test that needs it (session scope; with xdist they all run in
+# one worker), and stopped right after the last of those tests: the rest of a `make test` run
+# should not share the machine with a dozen idle service processes.
+shared_deployment("web")
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +47,8 @@ def web(
         processes.stop_all()
         catcher.stop()
 
-    _STOPS["web"] = stop
+    stop_after_last_use("web", stop)
     try:
         yield start_web_deployment(processes, key_file, jwks, f"web_{uuid.uuid4().hex[:8]}", catcher)
     finally:
-        _STOPS.pop("web", lambda: None)()
+        stop_now("web")

@@ -22,6 +22,26 @@ def _ensure_context_keys(_: Any, __: str, event_dict: MutableMapping[str, Any]) 
     return event_dict
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the moment of writing, not the one at set-up.
+
+    A process that configures logging once and later has its stderr replaced (a test run that
+    captures each test's output, then closes the capture) would otherwise write into a closed
+    stream, and every line would become a "Logging error" traceback.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def configure_logging(service: str, *, fmt: str = "json", level: str = "INFO") -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -50,7 +70,7 @@ def configure_logging(service: str, *, fmt: str = "json", level: str = "INFO") -
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

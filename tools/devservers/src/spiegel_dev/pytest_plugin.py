@@ -1,8 +1,16 @@
-"""Fixtures for tests against the real servers.
+"""Fixtures for tests against the real servers, and how the suite is spread over processes.
 
 `stack` starts a local Apache Kafka and FerretDB once per test session, on free
 loopback ports (so a `make run` beside it does not clash), unless
-KAFKA_BOOTSTRAP_SERVERS / MONGODB_URL point at external ones.
+KAFKA_BOOTSTRAP_SERVERS / MONGODB_URL point at external ones. With pytest-xdist
+(`make test` runs `-n`), every worker is a session of its own with a stack of its own:
+workers share no broker, database or port, so no test can see another's data.
+
+Spreading: tests go to workers a module at a time (module fixtures are set up once), and
+every test that uses a shared deployment (a session fixture a conftest names with
+`shared_deployment`, e.g. the gateway's `deployment`) goes to one and the same worker,
+which stops that deployment right after the last of them (`stop_after_last_use`), so the
+rest of the run does not share the two cores with a dozen idle service processes.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +27,52 @@ from spiegel_dev.browser import browser  # noqa: F401 - a fixture for the browse
 from spiegel_dev.processes import free_port
 from spiegel_dev.servers import Stack, new_instance_dir, start_stack
 from spiegel_dev.services import ServiceProcess, new_process, service_env
+
+_SHARED: set[str] = set()
+_LAST_USE: dict[str, pytest.Item] = {}
+_STOPS: dict[str, Callable[[], None]] = {}
+
+
+def shared_deployment(fixture: str) -> None:
+    """Names a session fixture whose tests all run in one worker (call it in a conftest)."""
+    _SHARED.add(fixture)
+
+
+def stop_after_last_use(fixture: str, stop: Callable[[], None]) -> None:
+    """Registers how to stop a shared deployment once its last test in this process is done."""
+    _STOPS[fixture] = stop
+
+
+def stop_now(fixture: str) -> None:
+    """Stops a shared deployment if it still runs (its fixture's own teardown calls this)."""
+    _STOPS.pop(fixture, lambda: None)()
+
+
+def _work_unit(item: pytest.Item) -> tuple[str, bool]:
+    shared = sorted(_SHARED.intersection(getattr(item, "fixturenames", ())))
+    if shared:
+        return "deployment:" + "+".join(shared), True
+    return item.nodeid.split("::", 1)[0], False
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (its worker's own hook)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    shared_first: list[pytest.Item] = []
+    rest: list[pytest.Item] = []
+    for item in items:
+        unit, shared = _work_unit(item)
+        item.add_marker(pytest.mark.xdist_group(unit))
+        (shared_first if shared else rest).append(item)
+        for fixture in _SHARED.intersection(getattr(item, "fixturenames", ())):
+            _LAST_USE[fixture] = item
+    # The large shared units first, so no worker starts one when the others are nearly done.
+    items[:] = shared_first + rest
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    for fixture, last in list(_LAST_USE.items()):
+        if item is last:
+            stop_now(fixture)
 
 
 @pytest.fixture(scope="session")
