@@ -77,8 +77,13 @@ lint: setup
 	$(PY) -m mypy libs/platform/src libs/pages/src tools/devservers/src tools/demo/src services/*/src
 	$(PY) -m spiegel_dev.proto check
 
+# TEST_WORKERS=N spreads the suite over N processes (pytest-xdist, a file at a time), each with its
+# own Kafka and FerretDB. On this project's 2-core machine it gains little (an idle deployment of
+# every service costs half a core: see tools/devservers/README.md), so one process is the default.
+TEST_WORKERS ?=
+
 test: lint servers browser office
-	$(PY) -m pytest --durations=15
+	$(PY) -m pytest $(if $(TEST_WORKERS),-n $(TEST_WORKERS) --dist loadfile) --durations=15
 
 test-fast: setup
 	$(PY) -m pytest -m "not integration and not chaos and not browser"

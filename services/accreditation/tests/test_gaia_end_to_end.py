@@ -330,10 +330,10 @@ async def test_a_reminder_before_the_deadline_exactly_once(deployment: Deploymen
     later = await started_session(deployment, TENANT, ["ida"], "fac-3")
     done = await started_session(deployment, TENANT, ["jan"], "fac-3")
     async with deployment.client(TENANT, *COORDINATOR) as coordinator:
-        # The session all registered gets its near deadline only after its registration:
-        # otherwise a pass of the job between the check-in and the registration rightly
-        # reminds of it (it was due and unregistered at that instant).
-        for session_id, days in ((soon, 3), (later, 42), (done, 42)):
+        # The near deadlines are set only once everybody has checked in (and, for the session
+        # all registered, after its registration): a pass of the job in between would rightly
+        # remind of the count at that instant (one of two checked in; due and unregistered).
+        for session_id, days in ((soon, 42), (later, 42), (done, 42)):
             saved = await coordinator.put(
                 f"/sessions/{session_id}/accreditation", json=accreditation(deadline_days=days)
             )
@@ -348,8 +348,11 @@ async def test_a_reminder_before_the_deadline_exactly_once(deployment: Deploymen
             f"/sessions/{done}/gaia/registrations", json={"status": "registered"}
         )
         assert registered.status_code == 200
-        saved = await coordinator.put(f"/sessions/{done}/accreditation", json=accreditation(deadline_days=3))
-        assert saved.status_code == 200, saved.text
+        for session_id in (soon, done):
+            saved = await coordinator.put(
+                f"/sessions/{session_id}/accreditation", json=accreditation(deadline_days=3)
+            )
+            assert saved.status_code == 200, saved.text
 
     async def reminded() -> bool:
         return any(e.key == soon for e in await gaia_events(deployment, 0.5))

@@ -1,16 +1,17 @@
-"""Fixtures for tests against the real servers, and how the suite is spread over processes.
+"""Fixtures for tests against the real servers.
 
 `stack` starts a local Apache Kafka and FerretDB once per test session, on free
 loopback ports (so a `make run` beside it does not clash), unless
 KAFKA_BOOTSTRAP_SERVERS / MONGODB_URL point at external ones. With pytest-xdist
-(`make test` runs `-n`), every worker is a session of its own with a stack of its own:
-workers share no broker, database or port, so no test can see another's data.
+(`make test TEST_WORKERS=N`, a file at a time) every worker is a session of its own with a
+stack of its own: workers share no broker, database or port.
 
-Spreading: tests go to workers a module at a time (module fixtures are set up once), and
-every test that uses a shared deployment (a session fixture a conftest names with
-`shared_deployment`, e.g. the gateway's `deployment`) goes to one and the same worker,
-which stops that deployment right after the last of them (`stop_after_last_use`), so the
-rest of the run does not share the two cores with a dozen idle service processes.
+A shared deployment (a session fixture a conftest names with `shared_deployment`, e.g. the
+gateway's `deployment`) is stopped right after the last test of the session that uses it
+(`stop_after_last_use`), so the rest of the run does not share the two cores with a dozen
+idle service processes. Each worker receives its files in collection order, so the last user
+in the whole collection is also the last one in the worker that runs it; the other workers
+stop theirs at the end of their session.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ _STOPS: dict[str, Callable[[], None]] = {}
 
 
 def shared_deployment(fixture: str) -> None:
-    """Names a session fixture whose tests all run in one worker (call it in a conftest)."""
+    """Names a session fixture to stop after its last test (call it in a conftest)."""
     _SHARED.add(fixture)
 
 
@@ -48,25 +49,10 @@ def stop_now(fixture: str) -> None:
     _STOPS.pop(fixture, lambda: None)()
 
 
-def _work_unit(item: pytest.Item) -> tuple[str, bool]:
-    shared = sorted(_SHARED.intersection(getattr(item, "fixturenames", ())))
-    if shared:
-        return "deployment:" + "+".join(shared), True
-    return item.nodeid.split("::", 1)[0], False
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (its worker's own hook)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    shared_first: list[pytest.Item] = []
-    rest: list[pytest.Item] = []
     for item in items:
-        unit, shared = _work_unit(item)
-        item.add_marker(pytest.mark.xdist_group(unit))
-        (shared_first if shared else rest).append(item)
         for fixture in _SHARED.intersection(getattr(item, "fixturenames", ())):
             _LAST_USE[fixture] = item
-    # The large shared units first, so no worker starts one when the others are nearly done.
-    items[:] = shared_first + rest
 
 
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
