@@ -182,6 +182,11 @@ async def test_planning_splitting_limits_and_one_session_per_round(deployment: D
             json={"starts_at": at(20, 9).isoformat(), "ends_at": at(20, 12).isoformat()},
         )
         assert moved.status_code == 200 and moved.json()["version"] == 2
+        # When check-in opens and closes (the hospital's window after the end: 14 days by default),
+        # so the pages need not know the setting.
+        opens, closes = moved.json()["checkin_opens_at"], moved.json()["checkin_closes_at"]
+        assert datetime.fromisoformat(opens) == at(20, 9)
+        assert datetime.fromisoformat(closes) == at(20, 12) + timedelta(days=14)
         past = await coordinator.put(
             f"/sessions/{first['id']}/schedule",
             json={"starts_at": at(-2).isoformat(), "ends_at": at(-2, 17).isoformat()},

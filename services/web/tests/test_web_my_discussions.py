@@ -46,6 +46,7 @@ def session(
     state: str = "planned",
     location: str = "Zaal 1",
     online_url: str = "",
+    checkin_window: timedelta = timedelta(days=14),
 ) -> dict[str, Any]:
     start = NOW + starts
     return {
@@ -56,6 +57,8 @@ def session(
         "facilitator_ids": list(facilitators),
         "starts_at": start.isoformat(),
         "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "checkin_opens_at": start.isoformat(),
+        "checkin_closes_at": (start + timedelta(hours=2) + checkin_window).isoformat(),
         "location": location,
         "online_url": online_url,
     }
@@ -109,6 +112,22 @@ def test_the_actions_follow_the_role_and_the_moment() -> None:
     # The notes of a participant, once released; a facilitator's own session has none to read.
     assert rows["last-month"].notes and not rows["last-week"].notes and not rows["led"].notes
     assert not rows["led"].themes and not rows["led"].checkin
+
+
+def test_the_check_in_link_follows_the_hospitals_window_as_the_accreditation_service_gives_it() -> None:
+    week = timedelta(days=7)
+    upcoming, past = arrange(
+        [
+            session("three-days", -week, checkin_window=timedelta(days=3)),
+            session("thirty-days", -3 * week, checkin_window=timedelta(days=30)),
+        ],
+        ME,
+        now=NOW,
+        invited=[],
+        released=set(),
+    )
+    rows = {s.id: s for s in upcoming + past}
+    assert not rows["three-days"].checkin and rows["thirty-days"].checkin
 
 
 def test_without_the_invitation_service_every_upcoming_session_offers_the_calendar_file() -> None:

@@ -42,10 +42,10 @@ PEOPLE = ("specialist", "facilitator", *COORDINATING)
 PAGE = "/mijn-besprekingen"
 # How far back the past sessions go: their notes and declarations are found after the session.
 PAST = timedelta(days=365)
-# The check-in link is offered from shortly before the start until the accreditation service's
-# default check-in window has closed (14 days after the end; the check-in page says when it has).
+# The check-in link is offered from shortly before the check-in opens (the check-in page says when
+# it does) until it closes: both moments are the accreditation service's (`checkin_opens_at`,
+# `checkin_closes_at`: the session's start and its end plus the hospital's check-in window).
 CHECKIN_FROM = timedelta(hours=1)
-CHECKIN_UNTIL = timedelta(days=14)
 
 
 def _moment(value: Any) -> datetime:
@@ -118,7 +118,10 @@ def arrange(
             under_way=starts <= now <= ends,
             calendar=ahead and (known is None or invitation is not None),
             themes=taking_part and ahead,
-            checkin=taking_part and starts - CHECKIN_FROM <= now <= ends + CHECKIN_UNTIL,
+            checkin=taking_part
+            and _moment(doc.get("checkin_opens_at") or starts) - CHECKIN_FROM
+            <= now
+            <= _moment(doc["checkin_closes_at"]),
             notes=taking_part and doc["id"] in released,
             facilitator_names=list((invitation or {}).get("facilitator_names") or []),
         )

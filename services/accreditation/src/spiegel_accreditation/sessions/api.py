@@ -99,7 +99,13 @@ def _iso(moment: Any) -> str:
     return str(moment)
 
 
-def session_out(doc: Document) -> dict[str, Any]:
+def session_out(doc: Document, checkin_window: timedelta) -> dict[str, Any]:
+    """A session as the API gives it; `checkin_window`: how long after its end check-in stays open
+    (the hospital's setting), so a page can tell when the check-in is open without knowing it."""
+    ends_at = (
+        doc["ends_at"] if isinstance(doc["ends_at"], datetime) else datetime.fromisoformat(doc["ends_at"])
+    )
+    ends_at = ends_at if ends_at.tzinfo else ends_at.replace(tzinfo=UTC)
     return {
         "id": doc["id"],
         "kind": doc["kind"],
@@ -109,6 +115,8 @@ def session_out(doc: Document) -> dict[str, Any]:
         "facilitator_ids": doc["facilitator_ids"],
         "starts_at": _iso(doc["starts_at"]),
         "ends_at": _iso(doc["ends_at"]),
+        "checkin_opens_at": _iso(doc["starts_at"]),
+        "checkin_closes_at": (ends_at + checkin_window).isoformat(),
         "location": doc.get("location", ""),
         "online_url": doc.get("online_url", ""),
         "group_id": doc.get("group_id") or None,
@@ -128,6 +136,9 @@ def _correlation(request: Request) -> str:
 def router(runtime: AccreditationRuntime) -> APIRouter:
     api = APIRouter(prefix="/sessions", tags=["sessions"])
     sessions = Accreditation.of(runtime).sessions
+
+    def out(doc: Document) -> dict[str, Any]:
+        return session_out(doc, sessions.checkin_window)
 
     def may_read(principal: Principal, doc: Document) -> bool:
         if principal.has_role(*COORDINATING):
@@ -156,7 +167,7 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
             by=principal.subject,
             correlation_id=_correlation(request),
         )
-        return session_out(doc)
+        return out(doc)
 
     @api.post(
         "/proposal", summary="Voorstel: gekozen specialisten in groepen van ten hoogste 8 (slaat niets op)"
@@ -224,14 +235,14 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
             if state is None or doc["state"] == state:
                 found[doc["id"]] = doc
         ordered = sorted(found.values(), key=lambda d: (_iso(d["starts_at"]), d["id"]))
-        return [session_out(d) for d in ordered]
+        return [out(d) for d in ordered]
 
     @api.get("/{session_id}", summary="Groepsbespreking")
     async def read(session_id: Id, principal: Reader) -> dict[str, Any]:
         doc = await sessions.store(principal.tenant_id).sessions.get(session_id)
         if doc is None or not may_read(principal, doc):
             raise ApiError(404, "session_not_found", session_id=session_id)
-        return session_out(doc)
+        return out(doc)
 
     @api.put("/{session_id}/schedule", summary="Verzetten (begin en einde)")
     async def reschedule(
@@ -240,14 +251,14 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
         doc = await sessions.reschedule(
             principal.tenant_id, session_id, body.starts_at, body.ends_at, _correlation(request)
         )
-        return session_out(doc)
+        return out(doc)
 
     @api.put("/{session_id}/place", summary="Plaats of online link wijzigen")
     async def move(session_id: Id, body: PlaceIn, principal: Coordinator, request: Request) -> dict[str, Any]:
         doc = await sessions.move(
             principal.tenant_id, session_id, body.location, body.online_url, _correlation(request)
         )
-        return session_out(doc)
+        return out(doc)
 
     @api.put("/{session_id}/facilitators", summary="Gespreksleider(s) wijzigen")
     async def lead(
@@ -256,7 +267,7 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
         doc = await sessions.change_facilitators(
             principal.tenant_id, session_id, list(body.facilitator_ids), _correlation(request)
         )
-        return session_out(doc)
+        return out(doc)
 
     @api.post("/{session_id}/swap", summary="Een deelnemer vervangen")
     async def swap(session_id: Id, body: SwapIn, principal: Coordinator, request: Request) -> dict[str, Any]:
@@ -267,10 +278,10 @@ def router(runtime: AccreditationRuntime) -> APIRouter:
             Participant(body.incoming.person_id, body.incoming.round_id),
             _correlation(request),
         )
-        return session_out(doc)
+        return out(doc)
 
     @api.post("/{session_id}/cancel", summary="Annuleren")
     async def cancel(session_id: Id, principal: Coordinator, request: Request) -> dict[str, Any]:
-        return session_out(await sessions.cancel(principal.tenant_id, session_id, _correlation(request)))
+        return out(await sessions.cancel(principal.tenant_id, session_id, _correlation(request)))
 
     return api
