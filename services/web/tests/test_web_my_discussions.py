@@ -13,6 +13,7 @@ import pytest
 from spiegel_dev.browser import artifacts_dir, axe_violations
 from spiegel_web import core
 from spiegel_web.caller import Caller
+from spiegel_web.dashboard import led_ahead
 from spiegel_web.discussions import arrange
 from test_web_layout import ORIGIN, serve
 from test_web_walk import HOSPITAL, request
@@ -193,6 +194,17 @@ def test_a_coordinator_in_no_session_is_told_so() -> None:
     shown = my_page(person("c-1", "coordinator"), [session("someone-elses", timedelta(days=1))])
     assert "nog niet ingedeeld" in shown and "Zaal 1" not in shown
     assert "/mijn-verklaringen" not in shown  # a participant's page: no role for it
+
+
+def test_the_start_page_offers_the_preparation_of_the_sessions_one_leads_that_are_still_ahead() -> None:
+    sessions = [
+        session("last-week", -timedelta(days=7), participants=(OTHER,), facilitators=(ME,)),
+        session("under-way", -timedelta(hours=1), participants=(OTHER,), facilitators=(ME,)),
+        session("soon", timedelta(days=2), participants=(OTHER,), facilitators=(ME,)),
+        session("someone-elses", timedelta(days=3), participants=(OTHER,), facilitators=("f-9",)),
+        session("taking-part", timedelta(days=4)),
+    ]
+    assert [s["id"] for s in led_ahead(sessions, ME, NOW)] == ["under-way", "soon"]
 
 
 @pytest.mark.parametrize("roles", [("specialist",), ("facilitator",), ("specialist", "facilitator")])

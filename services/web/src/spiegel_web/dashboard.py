@@ -10,6 +10,7 @@ that they read nothing else; no service is asked anything for this page.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -41,6 +42,18 @@ async def own_rounds(page: Page) -> list[dict[str, Any]]:
     return mine
 
 
+def led_ahead(sessions: list[dict[str, Any]], subject: str, now: datetime) -> list[dict[str, Any]]:
+    """The sessions `subject` leads that have not ended yet, as the accreditation service ordered
+    them (soonest first): the start page's preparation links. Past ones are on "Mijn
+    groepsbesprekingen"."""
+
+    def ends(session: dict[str, Any]) -> datetime:
+        moment = datetime.fromisoformat(str(session["ends_at"]))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    return [s for s in sessions if subject in s.get("facilitator_ids", ()) and ends(s) >= now]
+
+
 def router() -> APIRouter:
     api = APIRouter(include_in_schema=False)
 
@@ -62,14 +75,16 @@ def router() -> APIRouter:
             if page.is_specialist and not page.is_coordinator
             else None
         )
-        # The discussion sessions a facilitator leads (the accreditation service plans them), each
-        # with its preparation.
+        # The discussion sessions a facilitator leads that are still ahead (the accreditation
+        # service plans them), each with its preparation.
         leading = None
         if "facilitator" in page.roles:
-            planned = await optional(page, "accreditation", "/sessions", query={"state": "planned"})
+            planned = await optional(
+                page, "accreditation", "/sessions", query={"state": "planned", "mine": "true"}
+            )
             caller = page.caller
             assert caller is not None
-            leading = [s for s in planned or [] if caller.subject in s["facilitator_ids"]]
+            leading = led_ahead(planned or [], caller.subject, datetime.now(UTC))
         return page.render(
             "dashboard.html",
             is_board=roles.BOARD in page.roles,
