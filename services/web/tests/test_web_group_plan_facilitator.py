@@ -104,27 +104,30 @@ def shown_with_names(client: httpx.Client, path: str, *names: str) -> str:
         time.sleep(0.5)
 
 
+def group_in_discussion(
+    web: WebDeployment, prefix: str, second: str, names: tuple[str, str, str, str, str], group: str
+) -> tuple[str, tuple[str, ...], dict[str, str], str, list[str], str]:
+    """A new hospital (a coordinator, the facilitator `gl`, a second facilitator `second`, two
+    specialists `anna` and `bert`), the group of the two and a Groepsmonitor session of it led by
+    `gl`, under way now: (slug, the five addresses, ids by address, group id, members, session id)."""
+    slug = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    addresses = tuple(f"{who}@{slug}.nl" for who in ("coordinator", "gl", second, "anna", "bert"))
+    roles = ("coordinator", "facilitator", "facilitator", "specialist", "specialist")
+    ids = run_async(make_hospital(web.env, slug, list(zip(addresses, names, roles, strict=True))))
+    members = [ids[addresses[3]], ids[addresses[4]]]
+    group_id = make_group(web, slug, addresses[0], group, members)
+    session_id = run_async(group_session(web, slug, group_id, members, ids[addresses[1]]))
+    return slug, addresses, ids, group_id, members, session_id
+
+
 def test_the_facilitator_sees_the_members_by_name_during_the_discussion_only(web: WebDeployment) -> None:
-    slug = f"gpn-{uuid.uuid4().hex[:6]}"
-    coordinator, gl, late, anna, bert = (
-        f"{who}@{slug}.nl" for who in ("coordinator", "gl", "late", "anna", "bert")
+    slug, (_, gl, late, anna, bert), ids, group_id, members, session_id = group_in_discussion(
+        web,
+        "gpn",
+        "late",
+        ("Carla Coördinator", "Greet Gespreksleider", "Lars Laat", "Dr. Anna Aalders", "Dr. Bert Bakker"),
+        "Vakgroep Longziekten",
     )
-    ids = run_async(
-        make_hospital(
-            web.env,
-            slug,
-            [
-                (coordinator, "Carla Coördinator", "coordinator"),
-                (gl, "Greet Gespreksleider", "facilitator"),
-                (late, "Lars Laat", "facilitator"),
-                (anna, "Dr. Anna Aalders", "specialist"),
-                (bert, "Dr. Bert Bakker", "specialist"),
-            ],
-        )
-    )
-    members = [ids[anna], ids[bert]]
-    group_id = make_group(web, slug, coordinator, "Vakgroep Longziekten", members)
-    session_id = run_async(group_session(web, slug, group_id, members, ids[gl]))
     # Another facilitator's session of the same group ended 3 hours ago: past the 2 hours' margin.
     run_async(group_session(web, slug, group_id, members, ids[late], began=timedelta(hours=5)))
     lead, csrf = signed_in(web, slug, gl)
@@ -176,26 +179,13 @@ def test_the_facilitator_sees_the_members_by_name_during_the_discussion_only(web
 
 
 def test_the_facilitator_edits_the_group_plan_during_the_discussion(web: WebDeployment) -> None:
-    slug = f"gpf-{uuid.uuid4().hex[:6]}"
-    coordinator, gl, other, anna, bert = (
-        f"{who}@{slug}.nl" for who in ("coordinator", "gl", "other", "anna", "bert")
+    slug, (_, gl, other, anna, _), ids, group_id, _, session_id = group_in_discussion(
+        web,
+        "gpf",
+        "other",
+        ("Carla Coördinator", "Greet Gespreksleider", "Otto Anders", "Dr. Anna", "Dr. Bert"),
+        "Vakgroep Cardiologie",
     )
-    ids = run_async(
-        make_hospital(
-            web.env,
-            slug,
-            [
-                (coordinator, "Carla Coördinator", "coordinator"),
-                (gl, "Greet Gespreksleider", "facilitator"),
-                (other, "Otto Anders", "facilitator"),
-                (anna, "Dr. Anna", "specialist"),
-                (bert, "Dr. Bert", "specialist"),
-            ],
-        )
-    )
-    members = [ids[anna], ids[bert]]
-    group_id = make_group(web, slug, coordinator, "Vakgroep Cardiologie", members)
-    session_id = run_async(group_session(web, slug, group_id, members, ids[gl]))
     lead, csrf = signed_in(web, slug, gl)
     wait_until_facilitating(lead, session_id)
 
